@@ -1,0 +1,370 @@
+//! Finding each kind of child inside one plugin root.
+//!
+//! Paths here are relative to the plugin root unless named `abs_*`
+//! (relative to the listing root).
+
+use serde_json::Value;
+
+use super::{Child, ChildContent, FileReader, Listing};
+use crate::artifact::{ArtifactKind, Relationship};
+use crate::error::{Error, Result};
+use crate::frontmatter;
+use crate::mcp;
+use crate::path::SafeRelPath;
+
+/// One plugin root being read.
+pub(super) struct Ctx<'a> {
+    pub listing: &'a Listing,
+    pub read: &'a dyn FileReader,
+    pub root: SafeRelPath,
+    /// Other plugin roots nested below this one: their files are not ours.
+    pub others: &'a [SafeRelPath],
+    pub warnings: Vec<String>,
+}
+
+impl Ctx<'_> {
+    pub fn abs(&self, rel: &SafeRelPath) -> SafeRelPath {
+        self.root.join(rel)
+    }
+
+    /// Whether `rel` is a file of this plugin.
+    pub fn is_file(&self, rel: &SafeRelPath) -> bool {
+        !rel.is_root() && self.listing.contains(&self.abs(rel)) && !self.is_other(&self.abs(rel))
+    }
+
+    /// Files strictly below `rel`, relative to the plugin root.
+    pub fn files_under(&self, rel: &SafeRelPath) -> Vec<SafeRelPath> {
+        let abs = self.abs(rel);
+        self.listing
+            .under(&abs)
+            .filter(|f| !self.is_other(f))
+            .filter_map(|f| self.root.relative(f.as_str()))
+            .filter_map(|f| SafeRelPath::new(f).ok())
+            .collect()
+    }
+
+    fn is_other(&self, abs: &SafeRelPath) -> bool {
+        self.others
+            .iter()
+            .any(|o| o.relative(abs.as_str()).is_some() && self.root.relative(o.as_str()).is_some())
+    }
+
+    pub fn read(&self, rel: &SafeRelPath) -> Option<Vec<u8>> {
+        self.read.read(&self.abs(rel))
+    }
+
+    /// Reads and parses a JSON file of the plugin.
+    pub fn read_json(&self, rel: &SafeRelPath) -> Result<Value> {
+        let file = self.abs(rel).as_str().to_owned();
+        let bytes = self.read(rel).ok_or_else(|| Error::Json {
+            file: file.clone(),
+            reason: "could not be read".into(),
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::Json {
+            file,
+            reason: e.to_string(),
+        })
+    }
+
+    pub fn warn(&mut self, message: String) {
+        self.warnings.push(message);
+    }
+
+    /// Name and description from a markdown file's frontmatter; warns when
+    /// the frontmatter is not strict YAML.
+    fn frontmatter(&mut self, rel: &SafeRelPath) -> frontmatter::Frontmatter {
+        let fm = self.read(rel).map(|b| frontmatter::parse(&b)).unwrap_or_default();
+        if let Some(problem) = &fm.problem {
+            let file = self.abs(rel);
+            self.warn(format!(
+                "{file}: frontmatter is not valid YAML ({problem}); name and description were read leniently"
+            ));
+        }
+        fm
+    }
+}
+
+fn p(s: &str) -> SafeRelPath {
+    // Only called with literal, known-safe paths.
+    SafeRelPath::new(s).unwrap_or_default()
+}
+
+fn is_markdown_command(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.ends_with(".md") && !name.eq_ignore_ascii_case("README.md")
+}
+
+/// Skill folders: `skills/<x>/SKILL.md`, plus each manifest `skills` path
+/// (a skill folder itself, or a folder of skill folders).
+pub(super) fn skills(ctx: &mut Ctx<'_>, plugin_name: &str, extra: &[SafeRelPath]) -> Vec<Child> {
+    let mut dirs: Vec<SafeRelPath> = Vec::new();
+    let scan = |ctx: &Ctx<'_>, parent: &SafeRelPath, dirs: &mut Vec<SafeRelPath>| {
+        for f in ctx.files_under(parent) {
+            let Some(rest) = parent.relative(f.as_str()) else { continue };
+            if let Some((dir, "SKILL.md")) = rest.split_once('/') {
+                dirs.push(parent.join(&p(dir)));
+            }
+        }
+    };
+    scan(ctx, &p("skills"), &mut dirs);
+    for e in extra {
+        if ctx.is_file(&e.join(&p("SKILL.md"))) || (e.is_root() && ctx.listing.contains(&ctx.abs(&p("SKILL.md")))) {
+            dirs.push(e.clone());
+        } else {
+            scan(ctx, e, &mut dirs);
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    dirs.into_iter()
+        .map(|dir| {
+            let fm = ctx.frontmatter(&dir.join(&p("SKILL.md")));
+            let files = ctx.files_under(&dir);
+            let name = if dir.is_root() { plugin_name } else { dir.file_name() };
+            Child {
+                kind: ArtifactKind::Skill,
+                name: name.to_owned(),
+                path: dir.clone(),
+                relationship: Relationship::Member,
+                description: fm.description,
+                content: ChildContent::Tree { base: dir, files },
+            }
+        })
+        .collect()
+}
+
+/// Where commands come from in a manifest.
+#[derive(Debug, Clone)]
+pub(super) enum CommandSource {
+    /// A `.md` file or a folder of them.
+    Path(SafeRelPath),
+    /// The object-map form: `{name: {source}}`.
+    Named { name: String, path: SafeRelPath },
+}
+
+/// Commands: `commands/**/*.md` (not README), or exactly the manifest's.
+pub(super) fn commands(ctx: &mut Ctx<'_>, spec: Option<&[CommandSource]>) -> Vec<Child> {
+    let mut found: Vec<(String, SafeRelPath)> = Vec::new();
+    let from_dir = |ctx: &Ctx<'_>, dir: &SafeRelPath, found: &mut Vec<(String, SafeRelPath)>| {
+        for f in ctx.files_under(dir) {
+            let rel = dir.relative(f.as_str()).unwrap_or_default();
+            if is_markdown_command(rel) {
+                found.push((rel.trim_end_matches(".md").to_owned(), f.clone()));
+            }
+        }
+    };
+    match spec {
+        None => from_dir(ctx, &p("commands"), &mut found),
+        Some(sources) => {
+            for s in sources {
+                match s {
+                    CommandSource::Path(path) if ctx.is_file(path) => {
+                        let stem = path.file_name().trim_end_matches(".md").to_owned();
+                        found.push((stem, path.clone()));
+                    }
+                    CommandSource::Path(path) => from_dir(ctx, path, &mut found),
+                    CommandSource::Named { name, path } => found.push((name.clone(), path.clone())),
+                }
+            }
+        }
+    }
+    markdown_children(ctx, ArtifactKind::Command, found)
+}
+
+/// Agents: `agents/**/*.md` (not README), or exactly the manifest's files.
+pub(super) fn agents(ctx: &mut Ctx<'_>, spec: Option<&[SafeRelPath]>) -> Vec<Child> {
+    let found: Vec<(String, SafeRelPath)> = match spec {
+        None => {
+            let dir = p("agents");
+            ctx.files_under(&dir)
+                .into_iter()
+                .filter_map(|f| {
+                    let rel = dir.relative(f.as_str())?.to_owned();
+                    is_markdown_command(&rel).then(|| (rel.trim_end_matches(".md").to_owned(), f.clone()))
+                })
+                .collect()
+        }
+        Some(files) => files
+            .iter()
+            .map(|f| (f.file_name().trim_end_matches(".md").to_owned(), f.clone()))
+            .collect(),
+    };
+    markdown_children(ctx, ArtifactKind::Agent, found)
+}
+
+fn markdown_children(ctx: &mut Ctx<'_>, kind: ArtifactKind, mut found: Vec<(String, SafeRelPath)>) -> Vec<Child> {
+    found.sort_by(|a, b| a.1.cmp(&b.1));
+    found.dedup_by(|a, b| a.1 == b.1);
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for (name, path) in found {
+        let key = crate::artifact::name_key(&name);
+        if seen.contains(&key) {
+            let file = ctx.abs(&path);
+            ctx.warn(format!("{file}: a {kind} named {name:?} was already found in this plugin; skipped"));
+            continue;
+        }
+        seen.push(key);
+        let fm = ctx.frontmatter(&path);
+        out.push(Child {
+            kind,
+            name,
+            path,
+            relationship: Relationship::Member,
+            description: fm.description,
+            content: ChildContent::File,
+        });
+    }
+    out
+}
+
+/// The one hook artifact: `hooks/hooks.json` and the manifest's hook files,
+/// every file under `hooks/`, and each file a hook command names through
+/// `${CLAUDE_PLUGIN_ROOT}`.
+pub(super) fn hooks(ctx: &mut Ctx<'_>, plugin_name: &str, extra: &[SafeRelPath]) -> Result<Option<Child>> {
+    let default = p("hooks/hooks.json");
+    let mut configs: Vec<SafeRelPath> = Vec::new();
+    if ctx.is_file(&default) {
+        configs.push(default.clone());
+    }
+    for e in extra {
+        if *e == default && configs.contains(&default) {
+            let file = ctx.abs(&p(".claude-plugin/plugin.json"));
+            ctx.warn(format!(
+                "{file}: `hooks` names ./hooks/hooks.json, which is loaded anyway (Claude Code reports a duplicate hooks file)"
+            ));
+            continue;
+        }
+        configs.push(e.clone());
+    }
+    if configs.is_empty() {
+        return Ok(None);
+    }
+    let mut files: Vec<SafeRelPath> = ctx.files_under(&p("hooks"));
+    let mut description = None;
+    for config in &configs {
+        let json = ctx.read_json(config)?;
+        if description.is_none() {
+            description = json.get("description").and_then(Value::as_str).map(str::to_owned);
+        }
+        let mut commands = Vec::new();
+        collect_commands(&json, &mut commands);
+        for cmd in commands {
+            for referenced in plugin_root_references(&cmd) {
+                let Ok(rel) = SafeRelPath::new(&referenced) else { continue };
+                if ctx.is_file(&rel) {
+                    files.push(rel);
+                } else {
+                    files.extend(ctx.files_under(&rel));
+                }
+            }
+        }
+        files.push(config.clone());
+    }
+    files.sort();
+    files.dedup();
+    Ok(Some(Child {
+        kind: ArtifactKind::Hook,
+        name: plugin_name.to_owned(),
+        path: configs[0].clone(),
+        relationship: Relationship::Member,
+        description,
+        content: ChildContent::Tree {
+            base: SafeRelPath::root(),
+            files,
+        },
+    }))
+}
+
+fn collect_commands(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("command", Value::String(s)) => out.push(s.clone()),
+                    _ => collect_commands(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_commands(v, out)),
+        _ => {}
+    }
+}
+
+/// Paths written as `${CLAUDE_PLUGIN_ROOT}/x/y` or `$CLAUDE_PLUGIN_ROOT/x/y`.
+pub(super) fn plugin_root_references(command: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for marker in ["${CLAUDE_PLUGIN_ROOT}/", "$CLAUDE_PLUGIN_ROOT/"] {
+        let mut rest = command;
+        while let Some(i) = rest.find(marker) {
+            rest = &rest[i + marker.len()..];
+            let end = rest
+                .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '&' | '|' | ')' | '`' | '$'))
+                .unwrap_or(rest.len());
+            let path = rest[..end].trim_end_matches('/');
+            if !path.is_empty() {
+                out.push(path.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// Where MCP servers come from.
+#[derive(Debug, Clone, Default)]
+pub(super) struct McpSpec {
+    pub files: Vec<SafeRelPath>,
+    /// Inline maps, with the file they were written in (plugin-relative).
+    pub inline: Vec<(SafeRelPath, Value)>,
+}
+
+/// One MCP server per entry of `.mcp.json` and of the manifest's
+/// `mcpServers`; a later declaration of a name replaces an earlier one.
+pub(super) fn mcp_servers(ctx: &mut Ctx<'_>, spec: &McpSpec) -> Result<Vec<Child>> {
+    let mut declared: Vec<(SafeRelPath, Value)> = Vec::new();
+    let default = p(".mcp.json");
+    if ctx.is_file(&default) {
+        declared.push((default.clone(), ctx.read_json(&default)?));
+    }
+    for f in &spec.files {
+        if *f != default {
+            declared.push((f.clone(), ctx.read_json(f)?));
+        }
+    }
+    declared.extend(spec.inline.iter().cloned());
+    let mut out: Vec<Child> = Vec::new();
+    for (source, value) in declared {
+        let file = ctx.abs(&source).as_str().to_owned();
+        for (name, entry) in mcp::servers(&file, &value)? {
+            out.retain(|c| c.name != name);
+            out.push(Child {
+                kind: ArtifactKind::McpServer,
+                name,
+                path: source.clone(),
+                relationship: Relationship::Member,
+                description: entry.get("description").and_then(Value::as_str).map(str::to_owned),
+                content: ChildContent::Inline {
+                    json: mcp::canonical_json(&entry),
+                },
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plugin_root_references;
+
+    #[test]
+    fn references() {
+        for (cmd, expected) in [
+            (r#""${CLAUDE_PLUGIN_ROOT}/hooks/run-hook.cmd" session-start"#, vec!["hooks/run-hook.cmd"]),
+            ("python3 $CLAUDE_PLUGIN_ROOT/scripts/check.py --x", vec!["scripts/check.py"]),
+            ("bash ${CLAUDE_PLUGIN_ROOT}/a.sh && ${CLAUDE_PLUGIN_ROOT}/lib/", vec!["a.sh", "lib"]),
+            ("echo hi", vec![]),
+        ] {
+            assert_eq!(plugin_root_references(cmd), expected, "{cmd}");
+        }
+    }
+}

@@ -1,0 +1,453 @@
+//! Reading a plugin root: which manifest applies and what it says.
+
+use serde_json::Value;
+use tracing::info_span;
+
+use super::components::{self, CommandSource, Ctx, McpSpec};
+use super::{Detection, FileReader, Listing, Plugin};
+use crate::artifact::{ArtifactKind, Relationship};
+use crate::error::{Error, PathProblem, Result};
+use crate::path::SafeRelPath;
+
+const CLAUDE_MANIFEST: &str = ".claude-plugin/plugin.json";
+const LEGACY_MANIFESTS: [&str; 2] = ["plugin.json", "composite.json"];
+
+/// Component paths a manifest declares (plugin-relative).
+#[derive(Debug, Default)]
+pub(super) struct Components {
+    skills: Vec<SafeRelPath>,
+    commands: Option<Vec<CommandSource>>,
+    agents: Option<Vec<SafeRelPath>>,
+    hooks: Vec<SafeRelPath>,
+    mcp: McpSpec,
+    /// The earlier system's explicit `members`.
+    members: Option<Vec<Member>>,
+}
+
+#[derive(Debug)]
+struct Member {
+    path: SafeRelPath,
+    kind: ArtifactKind,
+    relationship: Relationship,
+}
+
+/// The plugin rooted at `root`, if there is one: Claude Code manifest, then
+/// legacy manifest, then the heuristic.
+pub(super) fn plugin_at(
+    listing: &Listing,
+    read: &dyn FileReader,
+    root: &SafeRelPath,
+    folder_name: &str,
+    others: &[SafeRelPath],
+) -> Result<Option<Plugin>> {
+    let ctx = Ctx {
+        listing,
+        read,
+        root: root.clone(),
+        others,
+        warnings: Vec::new(),
+    };
+    let claude = SafeRelPath::new(CLAUDE_MANIFEST)?;
+    if ctx.is_file(&claude) {
+        let manifest = ctx.read_json(&claude)?;
+        let file = ctx.abs(&claude).as_str().to_owned();
+        return claude_plugin(ctx, &file, manifest, None).map(Some);
+    }
+    for legacy in LEGACY_MANIFESTS {
+        let rel = SafeRelPath::new(legacy)?;
+        if ctx.is_file(&rel) {
+            let manifest = ctx.read_json(&rel)?;
+            return legacy_plugin(ctx, &rel, manifest).map(Some);
+        }
+    }
+    heuristic_plugin(ctx, folder_name)
+}
+
+/// A plugin listed in a marketplace: its own `plugin.json` if it has one,
+/// with the entry's component paths appended; otherwise the entry is the
+/// manifest.
+pub(super) fn marketplace_plugin(
+    listing: &Listing,
+    read: &dyn FileReader,
+    root: &SafeRelPath,
+    entry: &Value,
+    entry_file: &str,
+    others: &[SafeRelPath],
+) -> Result<Plugin> {
+    let ctx = Ctx {
+        listing,
+        read,
+        root: root.clone(),
+        others,
+        warnings: Vec::new(),
+    };
+    let claude = SafeRelPath::new(CLAUDE_MANIFEST)?;
+    if ctx.is_file(&claude) {
+        let manifest = ctx.read_json(&claude)?;
+        let file = ctx.abs(&claude).as_str().to_owned();
+        claude_plugin(ctx, &file, manifest, Some(entry))
+    } else {
+        claude_plugin(ctx, entry_file, entry.clone(), None)
+    }
+}
+
+fn claude_plugin(mut ctx: Ctx<'_>, file: &str, manifest: Value, entry: Option<&Value>) -> Result<Plugin> {
+    let name = required_name(file, &manifest)?;
+    check_claude_name(file, &name)?;
+    let mut components = claude_components(&ctx, file, &manifest, SafeRelPath::from_manifest)?;
+    let mut version = string_field(&manifest, "version");
+    let mut description = string_field(&manifest, "description");
+    if let Some(entry) = entry {
+        let extra = claude_components(&ctx, file, entry, SafeRelPath::from_manifest)?;
+        components.skills.extend(extra.skills);
+        if let Some(c) = extra.commands {
+            components.commands.get_or_insert_with(Vec::new).extend(c);
+        }
+        if let Some(a) = extra.agents {
+            components.agents.get_or_insert_with(Vec::new).extend(a);
+        }
+        if let (Some(v), Some(ev)) = (&version, string_field(entry, "version")) {
+            if *v != ev {
+                ctx.warn(format!(
+                    "marketplace entry declares version {ev:?} but {file} says {v:?}; plugin.json wins"
+                ));
+            }
+        }
+        version = version.or_else(|| string_field(entry, "version"));
+        description = string_field(entry, "description").or(description);
+    }
+    for (key, folder) in [("commands", "commands"), ("agents", "agents")] {
+        if manifest.get(key).is_some() && ctx.listing.is_dir(&ctx.abs(&SafeRelPath::new(folder)?)) {
+            ctx.warn(format!("{file}: default {folder}/ folder is ignored because the manifest sets {key:?}"));
+        }
+    }
+    assemble(ctx, name, Detection::Manifest, 1.0, version, description, Some(manifest), components)
+}
+
+fn legacy_plugin(mut ctx: Ctx<'_>, rel: &SafeRelPath, manifest: Value) -> Result<Plugin> {
+    let file = ctx.abs(rel).as_str().to_owned();
+    let name = required_name(&file, &manifest)?;
+    check_folder_name(&file, &name)?;
+    let mut components = claude_components(&ctx, &file, &manifest, SafeRelPath::from_lenient)?;
+    if let Some(members) = manifest.get("members") {
+        components.members = Some(legacy_members(&ctx, &file, members)?);
+    }
+    let version = string_field(&manifest, "version");
+    let description = string_field(&manifest, "description");
+    if manifest.get("type").and_then(Value::as_str).is_some_and(|t| t != "composite") {
+        ctx.warn(format!("{file}: `type` is not \"composite\"; read as a plugin anyway"));
+    }
+    assemble(ctx, name, Detection::LegacyManifest, 0.95, version, description, Some(manifest), components)
+}
+
+fn heuristic_plugin(ctx: Ctx<'_>, folder_name: &str) -> Result<Option<Plugin>> {
+    let mut probe = Ctx {
+        listing: ctx.listing,
+        read: ctx.read,
+        root: ctx.root.clone(),
+        others: ctx.others,
+        warnings: Vec::new(),
+    };
+    let kinds = [
+        !components::skills(&mut probe, folder_name, &[]).is_empty(),
+        !components::commands(&mut probe, None).is_empty(),
+        !components::agents(&mut probe, None).is_empty(),
+        probe.is_file(&SafeRelPath::new("hooks/hooks.json")?),
+    ]
+    .into_iter()
+    .filter(|k| *k)
+    .count();
+    if kinds < 2 || folder_name.is_empty() {
+        return Ok(None);
+    }
+    let confidence = 0.5 + 0.1 * kinds as f64;
+    let name = folder_name.to_owned();
+    check_folder_name(folder_name, &name)?;
+    assemble(ctx, name, Detection::Heuristic, confidence, None, None, None, Components::default()).map(Some)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    mut ctx: Ctx<'_>,
+    name: String,
+    detection: Detection,
+    confidence: f64,
+    version: Option<String>,
+    description: Option<String>,
+    manifest: Option<Value>,
+    components: Components,
+) -> Result<Plugin> {
+    let span = info_span!("composite.detect", plugin_name = %name, strategy = detection.as_str(), child_count = tracing::field::Empty);
+    let _guard = span.enter();
+    let mut children = Vec::new();
+    match &components.members {
+        Some(members) => {
+            for m in members {
+                children.extend(member_children(&mut ctx, &name, m)?);
+            }
+        }
+        None => {
+            children.extend(components::skills(&mut ctx, &name, &components.skills));
+            children.extend(components::commands(&mut ctx, components.commands.as_deref()));
+            children.extend(components::agents(&mut ctx, components.agents.as_deref()));
+            children.extend(components::hooks(&mut ctx, &name, &components.hooks)?);
+            children.extend(components::mcp_servers(&mut ctx, &components.mcp)?);
+        }
+    }
+    span.record("child_count", children.len());
+    let files = ctx.files_under(&SafeRelPath::root());
+    Ok(Plugin {
+        name,
+        root: ctx.root,
+        detection,
+        confidence,
+        version,
+        description,
+        manifest,
+        children,
+        files,
+        warnings: ctx.warnings,
+    })
+}
+
+fn member_children(ctx: &mut Ctx<'_>, plugin: &str, m: &Member) -> Result<Vec<super::Child>> {
+    use super::{Child, ChildContent};
+    let mut out = match m.kind {
+        ArtifactKind::Skill => components::skills(ctx, plugin, std::slice::from_ref(&m.path))
+            .into_iter()
+            .filter(|c| c.path == m.path)
+            .collect(),
+        ArtifactKind::Command | ArtifactKind::Agent if ctx.is_file(&m.path) => {
+            let spec = [CommandSource::Path(m.path.clone())];
+            if m.kind == ArtifactKind::Command {
+                components::commands(ctx, Some(&spec))
+            } else {
+                components::agents(ctx, Some(std::slice::from_ref(&m.path)))
+            }
+        }
+        ArtifactKind::Hook => components::hooks(ctx, plugin, std::slice::from_ref(&m.path))?
+            .into_iter()
+            .collect(),
+        ArtifactKind::McpServer => components::mcp_servers(
+            ctx,
+            &McpSpec {
+                files: vec![m.path.clone()],
+                inline: Vec::new(),
+            },
+        )?,
+        // A folder-shaped command or agent (the earlier system's layout).
+        ArtifactKind::Command | ArtifactKind::Agent => vec![Child {
+            kind: m.kind,
+            name: m.path.file_name().to_owned(),
+            path: m.path.clone(),
+            relationship: m.relationship,
+            description: None,
+            content: ChildContent::Tree {
+                base: m.path.clone(),
+                files: ctx.files_under(&m.path),
+            },
+        }],
+        ArtifactKind::Composite => Vec::new(),
+    };
+    for c in &mut out {
+        c.relationship = m.relationship;
+    }
+    Ok(out)
+}
+
+fn legacy_members(ctx: &Ctx<'_>, file: &str, members: &Value) -> Result<Vec<Member>> {
+    let items = members.as_array().ok_or_else(|| manifest_err(file, "members", "expected an array"))?;
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let field = |f: &str| format!("members[{i}].{f}");
+        let raw = item
+            .get("path")
+            .and_then(Value::as_str)
+            .ok_or_else(|| manifest_err(file, &field("path"), "required string"))?;
+        let path = SafeRelPath::from_lenient(raw).map_err(|p| path_err(file, &field("path"), raw, p))?;
+        let kind_raw = item
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| manifest_err(file, &field("type"), "required string"))?;
+        let kind: ArtifactKind = kind_raw.parse().map_err(|e: String| manifest_err(file, &field("type"), &e))?;
+        if kind == ArtifactKind::Composite {
+            return Err(manifest_err(file, &field("type"), "a plugin cannot contain a plugin"));
+        }
+        let relationship = match item.get("relationship").and_then(Value::as_str) {
+            Some(r) => r.parse().map_err(|e: String| manifest_err(file, &field("relationship"), &e))?,
+            None => Relationship::Member,
+        };
+        if !ctx.is_file(&path) && !ctx.listing.is_dir(&ctx.abs(&path)) {
+            return Err(manifest_err(file, &field("path"), &format!("{raw:?} not found in the plugin")));
+        }
+        out.push(Member {
+            path,
+            kind,
+            relationship,
+        });
+    }
+    Ok(out)
+}
+
+type PathParser = fn(&str) -> std::result::Result<SafeRelPath, PathProblem>;
+
+/// Component keys of a Claude Code manifest (or marketplace entry).
+fn claude_components(ctx: &Ctx<'_>, file: &str, manifest: &Value, parse: PathParser) -> Result<Components> {
+    let mut c = Components::default();
+    let exists = |field: &str, raw: &str, rel: &SafeRelPath| -> Result<()> {
+        if rel.is_root() || ctx.is_file(rel) || ctx.listing.is_dir(&ctx.abs(rel)) {
+            Ok(())
+        } else {
+            Err(manifest_err(file, field, &format!("path {raw:?} not found in the plugin")))
+        }
+    };
+    if let Some(v) = manifest.get("skills") {
+        for (field, raw) in strings(file, "skills", v)? {
+            let rel = parse(&raw).map_err(|p| path_err(file, &field, &raw, p))?;
+            exists(&field, &raw, &rel)?;
+            c.skills.push(rel);
+        }
+    }
+    if let Some(v) = manifest.get("commands") {
+        let mut sources = Vec::new();
+        if let Value::Object(map) = v {
+            for (name, spec) in map {
+                let field = format!("commands.{name}");
+                match spec.get("source").and_then(Value::as_str) {
+                    Some(raw) => {
+                        let rel = parse(raw).map_err(|p| path_err(file, &field, raw, p))?;
+                        exists(&field, raw, &rel)?;
+                        sources.push(CommandSource::Named { name: name.clone(), path: rel });
+                    }
+                    None if spec.get("content").is_some() => {}
+                    None => return Err(manifest_err(file, &field, "needs `source` or `content`")),
+                }
+            }
+        } else {
+            for (field, raw) in strings(file, "commands", v)? {
+                let rel = parse(&raw).map_err(|p| path_err(file, &field, &raw, p))?;
+                exists(&field, &raw, &rel)?;
+                sources.push(CommandSource::Path(rel));
+            }
+        }
+        c.commands = Some(sources);
+    }
+    if let Some(v) = manifest.get("agents") {
+        let mut files = Vec::new();
+        for (field, raw) in strings(file, "agents", v)? {
+            let rel = parse(&raw).map_err(|p| path_err(file, &field, &raw, p))?;
+            if !ctx.is_file(&rel) || !raw.ends_with(".md") {
+                return Err(manifest_err(file, &field, &format!("{raw:?} must be an existing .md file (folders are not accepted)")));
+            }
+            files.push(rel);
+        }
+        c.agents = Some(files);
+    }
+    if let Some(v) = manifest.get("hooks") {
+        for (i, item) in one_or_many(v).into_iter().enumerate() {
+            let field = if v.is_array() { format!("hooks[{i}]") } else { "hooks".into() };
+            match item {
+                Value::String(raw) => {
+                    let rel = parse(raw).map_err(|p| path_err(file, &field, raw, p))?;
+                    if !ctx.is_file(&rel) {
+                        return Err(manifest_err(file, &field, &format!("{raw:?} not found in the plugin")));
+                    }
+                    c.hooks.push(rel);
+                }
+                Value::Object(_) => {}
+                _ => return Err(manifest_err(file, &field, "expected a path or an inline hooks object")),
+            }
+        }
+    }
+    if let Some(v) = manifest.get("mcpServers") {
+        let manifest_rel = SafeRelPath::new(CLAUDE_MANIFEST)?;
+        for (i, item) in one_or_many(v).into_iter().enumerate() {
+            let field = if v.is_array() { format!("mcpServers[{i}]") } else { "mcpServers".into() };
+            match item {
+                Value::String(raw) if raw.ends_with(".json") => {
+                    let rel = parse(raw).map_err(|p| path_err(file, &field, raw, p))?;
+                    if !ctx.is_file(&rel) {
+                        return Err(manifest_err(file, &field, &format!("{raw:?} not found in the plugin")));
+                    }
+                    c.mcp.files.push(rel);
+                }
+                Value::String(_) => {}
+                Value::Object(_) => c.mcp.inline.push((manifest_rel.clone(), item.clone())),
+                _ => return Err(manifest_err(file, &field, "expected a path or an inline map of servers")),
+            }
+        }
+    }
+    Ok(c)
+}
+
+fn one_or_many(v: &Value) -> Vec<&Value> {
+    match v {
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    }
+}
+
+/// A string or an array of strings, each with its field name for errors.
+fn strings(file: &str, key: &str, v: &Value) -> Result<Vec<(String, String)>> {
+    match v {
+        Value::String(s) => Ok(vec![(key.to_owned(), s.clone())]),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let field = format!("{key}[{i}]");
+                item.as_str()
+                    .map(|s| (field.clone(), s.to_owned()))
+                    .ok_or_else(|| manifest_err(file, &field, "expected a path string"))
+            })
+            .collect(),
+        _ => Err(manifest_err(file, key, "expected a path or an array of paths")),
+    }
+}
+
+fn required_name(file: &str, manifest: &Value) -> Result<String> {
+    if !manifest.is_object() {
+        return Err(manifest_err(file, "-", "the manifest must be a JSON object"));
+    }
+    match manifest.get("name") {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
+        Some(_) => Err(manifest_err(file, "name", "must be a non-empty string")),
+        None => Err(manifest_err(file, "name", "is required")),
+    }
+}
+
+/// Claude Code's rule: no spaces, `@`, `:`, path separators or controls.
+fn check_claude_name(file: &str, name: &str) -> Result<()> {
+    if let Some(c) = name.chars().find(|c| c.is_whitespace() || matches!(c, '@' | ':' | '/' | '\\') || c.is_control()) {
+        return Err(manifest_err(
+            file,
+            "name",
+            &format!("{name:?} contains {c:?}; plugin names cannot contain spaces, '@', ':', path separators or control characters"),
+        ));
+    }
+    check_folder_name(file, name)
+}
+
+/// Any plugin name becomes a folder name: it must be one safe component.
+fn check_folder_name(file: &str, name: &str) -> Result<()> {
+    if name.contains('/') || SafeRelPath::new(name).is_err() || name.starts_with('.') {
+        return Err(manifest_err(file, "name", &format!("{name:?} cannot be used as a folder name")));
+    }
+    Ok(())
+}
+
+fn string_field(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn manifest_err(file: &str, field: &str, reason: &str) -> Error {
+    Error::Manifest {
+        file: file.to_owned(),
+        field: field.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+fn path_err(file: &str, field: &str, raw: &str, problem: PathProblem) -> Error {
+    manifest_err(file, field, &format!("{raw:?}: {problem}"))
+}

@@ -1,0 +1,85 @@
+//! `.claude-plugin/marketplace.json`: many plugins below one root.
+
+use serde_json::Value;
+
+use super::{Discovery, FileReader, Listing, manifest};
+use crate::error::{Error, Result};
+use crate::path::SafeRelPath;
+
+pub(super) fn manifest_path(root: &SafeRelPath) -> SafeRelPath {
+    root.join(&SafeRelPath::new(".claude-plugin/marketplace.json").unwrap_or_default())
+}
+
+/// Each entry with a local `source` becomes a plugin; an entry that cannot be
+/// read is skipped with a warning (one bad entry does not fail the rest).
+pub(super) fn discover(listing: &Listing, read: &dyn FileReader) -> Result<Discovery> {
+    let path = manifest_path(&SafeRelPath::root());
+    let file = path.as_str().to_owned();
+    let bytes = read.read(&path).ok_or_else(|| Error::Json {
+        file: file.clone(),
+        reason: "could not be read".into(),
+    })?;
+    let doc: Value = serde_json::from_slice(&bytes).map_err(|e| Error::Json {
+        file: file.clone(),
+        reason: e.to_string(),
+    })?;
+    let entries = doc.get("plugins").and_then(Value::as_array).ok_or_else(|| Error::Manifest {
+        file: file.clone(),
+        field: "plugins".into(),
+        reason: "is required and must be an array".into(),
+    })?;
+    let plugin_root = doc
+        .pointer("/metadata/pluginRoot")
+        .and_then(Value::as_str)
+        .and_then(|r| SafeRelPath::from_lenient(r).ok());
+
+    let mut discovery = Discovery {
+        marketplace: doc.get("name").and_then(Value::as_str).map(str::to_owned),
+        ..Discovery::default()
+    };
+    let mut located: Vec<(usize, SafeRelPath)> = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let label = entry
+            .get("name")
+            .and_then(Value::as_str)
+            .map_or_else(|| format!("plugins[{i}]"), |n| format!("plugin {n:?}"));
+        match local_source(entry, plugin_root.as_ref()) {
+            Ok(Some(root)) if root.is_root() || listing.is_dir(&root) => located.push((i, root)),
+            Ok(Some(root)) => discovery
+                .warnings
+                .push(format!("{file}: {label}: source ./{root} has no files here; skipped")),
+            Ok(None) => discovery
+                .warnings
+                .push(format!("{file}: {label}: source is not a local path; skipped")),
+            Err(reason) => discovery.warnings.push(format!("{file}: {label}: {reason}; skipped")),
+        }
+    }
+    let roots: Vec<SafeRelPath> = located.iter().map(|(_, r)| r.clone()).collect();
+    for (i, root) in &located {
+        let entry = &entries[*i];
+        let entry_file = format!("{file} (plugins[{i}])");
+        let others: Vec<SafeRelPath> = roots.iter().filter(|o| *o != root).cloned().collect();
+        match manifest::marketplace_plugin(listing, read, root, entry, &entry_file, &others) {
+            Ok(plugin) => discovery.plugins.push(plugin),
+            Err(e) => discovery.warnings.push(format!("{e}; plugin skipped")),
+        }
+    }
+    Ok(discovery)
+}
+
+/// The plugin root an entry points to, `None` for remote sources.
+fn local_source(entry: &Value, plugin_root: Option<&SafeRelPath>) -> std::result::Result<Option<SafeRelPath>, String> {
+    match entry.get("source") {
+        Some(Value::String(s)) => {
+            let bare = !s.starts_with("./") && s != ".";
+            let rel = SafeRelPath::from_lenient(s).map_err(|p| format!("source {s:?}: {p}"))?;
+            Ok(Some(match (bare, plugin_root) {
+                (true, Some(base)) => base.join(&rel),
+                _ => rel,
+            }))
+        }
+        Some(Value::Object(_)) => Ok(None),
+        Some(_) => Err("source must be a path or an object".into()),
+        None => Err("source is required".into()),
+    }
+}

@@ -1,0 +1,230 @@
+//! Plugin discovery over a file listing (DESIGN.md §4).
+//!
+//! The host gives a [`Listing`] of every file below the path the user named
+//! and a [`FileReader`] for the few small files discovery must look into
+//! (manifests, frontmatter, `hooks.json`, `.mcp.json`). Discovery finds the
+//! plugins — a marketplace, a Claude Code manifest, the earlier system's
+//! manifest, or the folder heuristic — and their children, each with the
+//! exact files that make it up, so the host can hash them.
+
+mod components;
+mod listing;
+mod manifest;
+mod marketplace;
+
+use serde_json::Value;
+
+pub use listing::Listing;
+
+use crate::artifact::{ArtifactKind, Relationship};
+use crate::error::Result;
+use crate::hash::{ContentHash, TreeDigest, TreeHasher, hash_bytes};
+use crate::path::SafeRelPath;
+
+/// Reads a small file of the listing; `None` when it cannot be read.
+pub trait FileReader {
+    fn read(&self, path: &SafeRelPath) -> Option<Vec<u8>>;
+}
+
+impl<F: Fn(&str) -> Option<Vec<u8>>> FileReader for F {
+    fn read(&self, path: &SafeRelPath) -> Option<Vec<u8>> {
+        self(path.as_str())
+    }
+}
+
+/// How a plugin was recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Detection {
+    /// `.claude-plugin/plugin.json` or a marketplace entry.
+    Manifest,
+    /// The earlier system's root `plugin.json` / `composite.json`.
+    LegacyManifest,
+    /// Two or more artifact folders, no manifest.
+    Heuristic,
+}
+
+impl Detection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Detection::Manifest => "manifest",
+            Detection::LegacyManifest => "legacy-manifest",
+            Detection::Heuristic => "heuristic",
+        }
+    }
+}
+
+/// What discovery found below one root.
+#[derive(Debug, Clone, Default)]
+pub struct Discovery {
+    pub plugins: Vec<Plugin>,
+    /// Problems that did not stop discovery (a marketplace entry skipped …).
+    pub warnings: Vec<String>,
+    /// Set when the root is a marketplace: its `name`.
+    pub marketplace: Option<String>,
+}
+
+/// One plugin and its children.
+#[derive(Debug, Clone)]
+pub struct Plugin {
+    pub name: String,
+    /// The plugin root, relative to the listing root.
+    pub root: SafeRelPath,
+    pub detection: Detection,
+    pub confidence: f64,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    /// The effective manifest (plugin.json, marketplace entry, or legacy).
+    pub manifest: Option<Value>,
+    pub children: Vec<Child>,
+    /// Every file of the plugin, relative to the plugin root.
+    pub files: Vec<SafeRelPath>,
+    pub warnings: Vec<String>,
+}
+
+/// One child artifact of a plugin.
+#[derive(Debug, Clone)]
+pub struct Child {
+    pub kind: ArtifactKind,
+    pub name: String,
+    /// Where the child is, relative to the plugin root (a file, a folder, or
+    /// the `.json` an MCP server was declared in).
+    pub path: SafeRelPath,
+    pub relationship: Relationship,
+    pub description: Option<String>,
+    pub content: ChildContent,
+}
+
+/// The bytes that make up a child.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChildContent {
+    /// One file: `Child::path`. Hash = SHA-256 of its bytes.
+    File,
+    /// Files relative to the plugin root, hashed as a tree with paths
+    /// relative to `base` (the skill folder; the plugin root for hooks).
+    Tree {
+        base: SafeRelPath,
+        files: Vec<SafeRelPath>,
+    },
+    /// An MCP server entry: its canonical JSON.
+    Inline { json: Vec<u8> },
+}
+
+impl Child {
+    /// Plugin-relative files this child owns (so they are not meta files).
+    pub fn owned_files(&self) -> Vec<&SafeRelPath> {
+        match &self.content {
+            ChildContent::File | ChildContent::Inline { .. } => vec![&self.path],
+            ChildContent::Tree { files, .. } => files.iter().collect(),
+        }
+    }
+
+    /// The canonical hash of this child, from the SHA-256 of each file.
+    /// `digest` takes a path relative to the plugin root.
+    pub fn digest(&self, digest: &dyn Fn(&SafeRelPath) -> Option<ContentHash>) -> Result<TreeDigest> {
+        let missing = |p: &SafeRelPath| crate::Error::Manifest {
+            file: p.as_str().to_owned(),
+            field: "-".into(),
+            reason: "the host gave no hash for this file".into(),
+        };
+        match &self.content {
+            ChildContent::File => Ok(TreeDigest {
+                content_hash: digest(&self.path).ok_or_else(|| missing(&self.path))?,
+                files: 1,
+            }),
+            ChildContent::Inline { json } => Ok(TreeDigest {
+                content_hash: hash_bytes(json),
+                files: 1,
+            }),
+            ChildContent::Tree { base, files } => {
+                let mut t = TreeHasher::new();
+                for f in files {
+                    let d = digest(f).ok_or_else(|| missing(f))?;
+                    let rel = base.relative(f.as_str()).ok_or_else(|| missing(f))?;
+                    t.add_digest(rel, d)?;
+                }
+                t.finish()
+            }
+        }
+    }
+}
+
+impl Plugin {
+    /// Files of the plugin that belong to no child (plugin.json, README,
+    /// LICENSE, scripts and libraries …), relative to the plugin root.
+    pub fn meta_files(&self) -> Vec<&SafeRelPath> {
+        let mut owned: Vec<&SafeRelPath> = self.children.iter().flat_map(Child::owned_files).collect();
+        owned.sort_unstable();
+        self.files
+            .iter()
+            .filter(|f| owned.binary_search(f).is_err())
+            .collect()
+    }
+
+    /// The plugin's own hash: the tree of all its files.
+    pub fn digest(&self, digest: &dyn Fn(&SafeRelPath) -> Option<ContentHash>) -> Result<TreeDigest> {
+        let whole = Child {
+            kind: ArtifactKind::Composite,
+            name: self.name.clone(),
+            path: SafeRelPath::root(),
+            relationship: Relationship::Member,
+            description: None,
+            content: ChildContent::Tree {
+                base: SafeRelPath::root(),
+                files: self.files.clone(),
+            },
+        };
+        whole.digest(digest)
+    }
+
+    pub fn count(&self, kind: ArtifactKind) -> usize {
+        self.children.iter().filter(|c| c.kind == kind).count()
+    }
+}
+
+/// Finds the plugins below the root of `listing`. `root_name` is the name of
+/// the root folder (a plugin without a manifest is named after its folder).
+pub fn discover(listing: &Listing, root_name: &str, read: &dyn FileReader) -> Result<Discovery> {
+    let root = SafeRelPath::root();
+    if listing.contains(&marketplace::manifest_path(&root)) {
+        return marketplace::discover(listing, read);
+    }
+    if let Some(plugin) = manifest::plugin_at(listing, read, &root, root_name, &[])? {
+        return Ok(Discovery {
+            plugins: vec![plugin],
+            ..Discovery::default()
+        });
+    }
+    // A folder of plugins: every `.claude-plugin/plugin.json` below the root
+    // that is not inside another one.
+    let roots = nested_plugin_roots(listing);
+    let mut discovery = Discovery::default();
+    for r in &roots {
+        let others: Vec<SafeRelPath> = roots.iter().filter(|o| *o != r).cloned().collect();
+        let name = r.file_name().to_owned();
+        if let Some(p) = manifest::plugin_at(listing, read, r, &name, &others)? {
+            discovery.plugins.push(p);
+        }
+    }
+    Ok(discovery)
+}
+
+fn nested_plugin_roots(listing: &Listing) -> Vec<SafeRelPath> {
+    let mut roots: Vec<SafeRelPath> = listing
+        .files()
+        .iter()
+        .filter(|f| f.as_str().ends_with("/.claude-plugin/plugin.json"))
+        .map(|f| f.parent().parent())
+        .collect();
+    roots.sort();
+    let mut outer: Vec<SafeRelPath> = Vec::new();
+    for r in roots {
+        if !outer.iter().any(|o| o.relative(r.as_str()).is_some()) {
+            outer.push(r);
+        }
+    }
+    outer
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,323 @@
+//! Discovery: a tree in, the plugins and children found out.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::error::Error;
+
+fn discover_tree(files: &[(&str, &str)], root_name: &str) -> Result<Discovery> {
+    let map: BTreeMap<String, Vec<u8>> = files.iter().map(|(p, c)| ((*p).to_owned(), c.as_bytes().to_vec())).collect();
+    let listing = Listing::new(map.keys())?;
+    let read = |p: &str| map.get(p).cloned();
+    discover(&listing, root_name, &read)
+}
+
+/// One line per plugin, one per child, one per warning.
+fn render(d: &Discovery) -> String {
+    let mut out = String::new();
+    for w in &d.warnings {
+        out.push_str(&format!("! {w}\n"));
+    }
+    for p in &d.plugins {
+        out.push_str(&format!(
+            "{} @{} {} {:.2} v={}\n",
+            p.name,
+            p.root,
+            p.detection.as_str(),
+            p.confidence,
+            p.version.as_deref().unwrap_or("-")
+        ));
+        for c in &p.children {
+            let files = match &c.content {
+                ChildContent::Tree { files, .. } => format!(" {}", files.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",")),
+                _ => String::new(),
+            };
+            out.push_str(&format!("  {} {} {} {}{}\n", c.kind, c.name, c.path, c.relationship, files));
+        }
+        let meta: Vec<&str> = p.meta_files().iter().map(|f| f.as_str()).collect();
+        out.push_str(&format!("  meta: {}\n", meta.join(",")));
+        for w in &p.warnings {
+            out.push_str(&format!("  ! {w}\n"));
+        }
+    }
+    out
+}
+
+fn check(files: &[(&str, &str)], expected: &str) {
+    let got = discover_tree(files, "folder").map(|d| render(&d));
+    assert_eq!(got.as_deref().map_err(|e| e.to_string()), Ok(expected), "\n--- got:\n{}", got.as_ref().map_or_else(|e| e.to_string(), Clone::clone));
+}
+
+fn check_err(files: &[(&str, &str)], expected: &str) {
+    match discover_tree(files, "folder") {
+        Ok(d) => panic!("expected an error, got:\n{}", render(&d)),
+        Err(e) => assert_eq!(e.to_string(), expected),
+    }
+}
+
+const HOOKS: &str = r#"{"description": "guards", "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "python3 ${CLAUDE_PLUGIN_ROOT}/scripts/guard.py"}]}]}}"#;
+
+#[test]
+fn claude_manifest_with_default_folders() {
+    check(
+        &[
+            (".claude-plugin/plugin.json", r#"{"name": "demo", "version": "1.2.0", "description": "d", "future": 1}"#),
+            ("skills/tdd/SKILL.md", "---\nname: tdd\ndescription: Test first\n---\n"),
+            ("skills/tdd/agents/helper.md", "not a subagent"),
+            ("skills/tdd/scripts/run.sh", "#!/bin/sh\n"),
+            ("commands/review.md", "---\ndescription: Review\n---\n"),
+            ("commands/git/commit.md", "commit"),
+            ("commands/README.md", "docs"),
+            ("commands/notes.txt", "not a command"),
+            ("agents/reviewer.md", "---\nname: reviewer\ndescription: Reviews\n---\n"),
+            ("hooks/hooks.json", HOOKS),
+            ("hooks/helper.sh", "x"),
+            ("scripts/guard.py", "import lib"),
+            ("scripts/lib.py", "x = 1"),
+            (".mcp.json", r#"{"github": {"command": "gh"}, "google calendar": {"url": "https://x"}}"#),
+            ("README.md", "# demo"),
+            ("LICENSE", "MIT"),
+            ("node_modules/x/SKILL.md", "excluded"),
+        ],
+        "demo @. manifest 1.00 v=1.2.0
+  skill tdd skills/tdd MEMBER skills/tdd/SKILL.md,skills/tdd/agents/helper.md,skills/tdd/scripts/run.sh
+  command git/commit commands/git/commit.md MEMBER
+  command review commands/review.md MEMBER
+  agent reviewer agents/reviewer.md MEMBER
+  hook demo hooks/hooks.json MEMBER hooks/helper.sh,hooks/hooks.json,scripts/guard.py
+  mcp_server github .mcp.json MEMBER
+  mcp_server google calendar .mcp.json MEMBER
+  meta: .claude-plugin/plugin.json,LICENSE,README.md,commands/README.md,commands/notes.txt,scripts/lib.py
+",
+    );
+}
+
+#[test]
+fn manifest_component_paths() {
+    check(
+        &[
+            (
+                ".claude-plugin/plugin.json",
+                r#"{"name": "p", "skills": "./extra/", "commands": ["./custom/x.md", "./more"], "agents": ["./a1.md"],
+                    "mcpServers": {"mcpServers": {"db": {"command": "db"}}}}"#,
+            ),
+            ("skills/s1/SKILL.md", ""),
+            ("extra/s2/SKILL.md", ""),
+            ("custom/x.md", ""),
+            ("more/y.md", ""),
+            ("commands/ignored.md", ""),
+            ("a1.md", ""),
+            ("README.md", ""),
+            ("agents/ignored.md", ""),
+        ],
+        "p @. manifest 1.00 v=-
+  skill s2 extra/s2 MEMBER extra/s2/SKILL.md
+  skill s1 skills/s1 MEMBER skills/s1/SKILL.md
+  command x custom/x.md MEMBER
+  command y more/y.md MEMBER
+  agent a1 a1.md MEMBER
+  mcp_server db .claude-plugin/plugin.json MEMBER
+  meta: README.md,agents/ignored.md,commands/ignored.md
+  ! .claude-plugin/plugin.json: default commands/ folder is ignored because the manifest sets \"commands\"
+  ! .claude-plugin/plugin.json: default agents/ folder is ignored because the manifest sets \"agents\"
+",
+    );
+}
+
+#[test]
+fn manifest_paths_must_stay_inside() {
+    let m = ".claude-plugin/plugin.json";
+    for (manifest, expected) in [
+        (
+            r#"{"name": "p", "commands": ["../escape.md"]}"#,
+            r#".claude-plugin/plugin.json: field `commands[0]`: "../escape.md": `..` could escape the root and is not allowed"#,
+        ),
+        (
+            r#"{"name": "p", "skills": "skills"}"#,
+            r#".claude-plugin/plugin.json: field `skills`: "skills": plugin manifest paths must start with `./`"#,
+        ),
+        (
+            r#"{"name": "p", "agents": "/etc/passwd"}"#,
+            r#".claude-plugin/plugin.json: field `agents`: "/etc/passwd": absolute paths are not allowed"#,
+        ),
+        (
+            r#"{"name": "p", "hooks": "./a\\b.json"}"#,
+            r#".claude-plugin/plugin.json: field `hooks`: "./a\\b.json": backslashes are not allowed in paths"#,
+        ),
+        (
+            r#"{"name": "p", "commands": "./nope.md"}"#,
+            r#".claude-plugin/plugin.json: field `commands`: path "./nope.md" not found in the plugin"#,
+        ),
+        (
+            r#"{"name": "p", "agents": ["./agents"]}"#,
+            r#".claude-plugin/plugin.json: field `agents[0]`: "./agents" must be an existing .md file (folders are not accepted)"#,
+        ),
+        (r#"{"version": "1"}"#, ".claude-plugin/plugin.json: field `name`: is required"),
+        (
+            r#"{"name": "my plugin"}"#,
+            r#".claude-plugin/plugin.json: field `name`: "my plugin" contains ' '; plugin names cannot contain spaces, '@', ':', path separators or control characters"#,
+        ),
+        ("{not json", ".claude-plugin/plugin.json: not valid JSON: key must be a string at line 1 column 2"),
+    ] {
+        check_err(&[(m, manifest), ("agents/a.md", "")], expected);
+    }
+}
+
+#[test]
+fn legacy_manifest_with_members() {
+    check(
+        &[
+            (
+                "composite.json",
+                r#"{"name": "Canvas Bundle", "type": "composite", "version": "1.0.0", "members": [
+                    {"path": "skills/canvas-design", "type": "skill", "relationship": "REQUIRED"},
+                    {"path": "commands/canvas.md", "type": "command"},
+                    {"path": "agents/canvas-agent", "type": "agent", "relationship": "OPTIONAL"}]}"#,
+            ),
+            ("skills/canvas-design/SKILL.md", ""),
+            ("skills/other/SKILL.md", ""),
+            ("commands/canvas.md", ""),
+            ("agents/canvas-agent/AGENT.json", "{}"),
+        ],
+        "Canvas Bundle @. legacy-manifest 0.95 v=1.0.0
+  skill canvas-design skills/canvas-design REQUIRED skills/canvas-design/SKILL.md
+  command canvas commands/canvas.md MEMBER
+  agent canvas-agent agents/canvas-agent OPTIONAL agents/canvas-agent/AGENT.json
+  meta: composite.json,skills/other/SKILL.md
+",
+    );
+    check_err(
+        &[("plugin.json", r#"{"name": "x", "members": [{"path": "../../x", "type": "skill"}]}"#)],
+        r#"plugin.json: field `members[0].path`: "../../x": `..` could escape the root and is not allowed"#,
+    );
+}
+
+#[test]
+fn heuristic_needs_two_kinds() {
+    check(
+        &[("skills/a/SKILL.md", ""), ("commands/b.md", ""), ("notes.md", "")],
+        "folder @. heuristic 0.70 v=-
+  skill a skills/a MEMBER skills/a/SKILL.md
+  command b commands/b.md MEMBER
+  meta: notes.md
+",
+    );
+    check(&[("skills/a/SKILL.md", ""), ("agents/README.md", "")], "");
+}
+
+#[test]
+fn marketplace_with_local_and_remote_sources() {
+    check(
+        &[
+            (
+                ".claude-plugin/marketplace.json",
+                r#"{"name": "mk", "owner": {"name": "o"}, "plugins": [
+                    {"name": "root", "source": "./", "version": "0.1"},
+                    {"name": "one", "source": "./plugins/one", "description": "entry wins"},
+                    {"name": "two", "source": "./plugins/two", "commands": ["./extra.md"]},
+                    {"name": "remote", "source": {"source": "github", "repo": "a/b"}},
+                    {"name": "evil", "source": "../outside"},
+                    {"name": "gone", "source": "./plugins/gone"}]}"#,
+            ),
+            ("skills/top/SKILL.md", ""),
+            ("plugins/one/.claude-plugin/plugin.json", r#"{"name": "one", "version": "2.0", "description": "own"}"#),
+            ("plugins/one/agents/x.md", ""),
+            ("plugins/two/commands/c.md", ""),
+            ("plugins/two/extra.md", ""),
+        ],
+        "! .claude-plugin/marketplace.json: plugin \"remote\": source is not a local path; skipped
+! .claude-plugin/marketplace.json: plugin \"evil\": source \"../outside\": `..` could escape the root and is not allowed; skipped
+! .claude-plugin/marketplace.json: plugin \"gone\": source ./plugins/gone has no files here; skipped
+root @. manifest 1.00 v=0.1
+  skill top skills/top MEMBER skills/top/SKILL.md
+  meta: .claude-plugin/marketplace.json
+one @plugins/one manifest 1.00 v=2.0
+  agent x agents/x.md MEMBER
+  meta: .claude-plugin/plugin.json
+two @plugins/two manifest 1.00 v=-
+  command extra extra.md MEMBER
+  meta: commands/c.md
+  ! .claude-plugin/marketplace.json (plugins[2]): default commands/ folder is ignored because the manifest sets \"commands\"
+",
+    );
+}
+
+#[test]
+fn mcp_wrapped_shape_and_manifest_override() {
+    check(
+        &[
+            (".claude-plugin/plugin.json", r#"{"name": "m", "mcpServers": "./servers.json"}"#),
+            (".mcp.json", r#"{"mcpServers": {"a": {"command": "a"}, "b": {"command": "old"}}}"#),
+            ("servers.json", r#"{"b": {"command": "new"}}"#),
+        ],
+        "m @. manifest 1.00 v=-
+  mcp_server a .mcp.json MEMBER
+  mcp_server b servers.json MEMBER
+  meta: .claude-plugin/plugin.json
+",
+    );
+}
+
+#[test]
+fn invalid_frontmatter_warns_and_keeps_the_child() {
+    check(
+        &[
+            (".claude-plugin/plugin.json", r#"{"name": "f"}"#),
+            ("commands/lint.md", "---\ndescription: Lint\nargument-hint: [--fix] | [--check]\n---\nbody"),
+        ],
+        "f @. manifest 1.00 v=-
+  command lint commands/lint.md MEMBER
+  meta: .claude-plugin/plugin.json
+  ! commands/lint.md: frontmatter is not valid YAML (line 3: expected a comment or a line break after a flow collection); name and description were read leniently
+",
+    );
+}
+
+#[test]
+fn single_skill_plugin_and_nested_plugins() {
+    check(
+        &[(".claude-plugin/plugin.json", r#"{"name": "solo", "skills": "."}"#), ("SKILL.md", ""), ("ref.md", "")],
+        "solo @. manifest 1.00 v=-
+  skill solo . MEMBER .claude-plugin/plugin.json,SKILL.md,ref.md
+  meta: \n",
+    );
+    check(
+        &[
+            ("a/.claude-plugin/plugin.json", r#"{"name": "a"}"#),
+            ("a/commands/x.md", ""),
+            ("group/b/.claude-plugin/plugin.json", r#"{"name": "b"}"#),
+        ],
+        "a @a manifest 1.00 v=-
+  command x commands/x.md MEMBER
+  meta: .claude-plugin/plugin.json
+b @group/b manifest 1.00 v=-
+  meta: .claude-plugin/plugin.json
+",
+    );
+}
+
+#[test]
+fn child_hashes_follow_the_spec() {
+    let files = [
+        (".claude-plugin/plugin.json", r#"{"name": "h"}"#),
+        ("skills/s/SKILL.md", "# Skill\n"),
+        ("commands/c.md", "hello\n"),
+    ];
+    let d = discover_tree(&files, "x").unwrap_or_default();
+    let digest = |p: &SafeRelPath| files.iter().find(|(f, _)| *f == p.as_str()).map(|(_, c)| hash_bytes(c.as_bytes()));
+    let plugin = &d.plugins[0];
+    let hashes: Vec<String> = plugin
+        .children
+        .iter()
+        .map(|c| c.digest(&digest).map(|d| d.content_hash.to_hex()).unwrap_or_default())
+        .collect();
+    // skill: one record "SKILL.md\0<sha of '# Skill\n'>\n"; command: sha of "hello\n".
+    let mut skill = TreeHasher::new();
+    let _ = skill.add_file("SKILL.md", b"# Skill\n");
+    assert_eq!(hashes[0], skill.finish().map(|d| d.content_hash.to_hex()).unwrap_or_default());
+    assert_eq!(hashes[1], "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+    assert!(matches!(
+        Listing::new(["a/../b"]),
+        Err(Error::InvalidPath { .. })
+    ));
+}

@@ -1,0 +1,29 @@
+//! `skillmeat-core`: the pure logic of skillmeat.
+//!
+//! What it is: the canonical content hash ([`hash`]), the exclusion rules
+//! ([`exclude`]), the safe relative path type every manifest or archive path
+//! goes through ([`path`]), the artifact model ([`artifact`]), canonical JSON
+//! for MCP server entries ([`mcp`]) and plugin discovery over a file listing
+//! ([`discovery`]), plus the transfer types the CLI, the desktop app and the
+//! browser all print ([`report`]).
+//!
+//! What it is not: it never touches the filesystem, the clock, the network, a
+//! database or a process. It takes bytes and values and returns values, so it
+//! builds for `wasm32-unknown-unknown` and the browser runs exactly the same
+//! code as the engine. `clippy.toml` in this crate bans `std::fs` and friends,
+//! and CI builds the crate for wasm32.
+
+pub mod artifact;
+pub mod discovery;
+mod error;
+pub mod exclude;
+pub mod frontmatter;
+pub mod hash;
+pub mod mcp;
+pub mod path;
+pub mod report;
+
+pub use artifact::{ArtifactKind, Relationship};
+pub use error::{Error, Result};
+pub use hash::{ContentHash, FileHasher, TreeDigest, TreeHasher};
+pub use path::SafeRelPath;

@@ -1,0 +1,124 @@
+//! MCP servers: the two `.mcp.json` shapes and canonical JSON.
+//!
+//! An MCP server artifact is one entry of a `.mcp.json`; its content hash is
+//! SHA-256 of the entry's canonical JSON: object keys sorted by code point
+//! (UTF-8 byte order), no insignificant whitespace, strings with serde_json's
+//! minimal escaping (non-ASCII kept as UTF-8).
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+
+/// Canonical JSON bytes of a value.
+pub fn canonical_json(value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+            out.push(b'{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_scalar(&Value::String(key.clone()), out);
+                out.push(b':');
+                write_canonical(&map[key.as_str()], out);
+            }
+            out.push(b'}');
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(b']');
+        }
+        scalar => write_scalar(scalar, out),
+    }
+}
+
+fn write_scalar(value: &Value, out: &mut Vec<u8>) {
+    // Serialising a scalar Value cannot fail.
+    if let Ok(bytes) = serde_json::to_vec(value) {
+        out.extend_from_slice(&bytes);
+    }
+}
+
+/// The servers of a `.mcp.json` (or of a manifest's inline `mcpServers`),
+/// accepting both the wrapped `{"mcpServers": {...}}` and the bare map.
+/// `file` names the source in errors.
+pub fn servers(file: &str, value: &Value) -> Result<Vec<(String, Value)>> {
+    let map = match value {
+        Value::Object(m) => m,
+        _ => {
+            return Err(Error::Manifest {
+                file: file.to_owned(),
+                field: "mcpServers".into(),
+                reason: "expected an object of MCP servers".into(),
+            });
+        }
+    };
+    let inner: &Map<String, Value> = match map.get("mcpServers") {
+        Some(Value::Object(inner)) => inner,
+        Some(_) => {
+            return Err(Error::Manifest {
+                file: file.to_owned(),
+                field: "mcpServers".into(),
+                reason: "expected an object mapping server names to their configuration".into(),
+            });
+        }
+        None => map,
+    };
+    let mut out = Vec::with_capacity(inner.len());
+    for (name, entry) in inner {
+        if !entry.is_object() {
+            return Err(Error::Manifest {
+                file: file.to_owned(),
+                field: format!("mcpServers.{name}"),
+                reason: "a server entry must be an object".into(),
+            });
+        }
+        out.push((name.clone(), entry.clone()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn canonical_form() {
+        for (input, expected) in [
+            (json!({"b": 1, "a": [true, null, "x"]}), r#"{"a":[true,null,"x"],"b":1}"#),
+            (json!({"Z": {"y": 1, "x": 2}, "a": "é"}), r#"{"Z":{"x":2,"y":1},"a":"é"}"#),
+            (json!({"cmd": "a\"b\n"}), r#"{"cmd":"a\"b\n"}"#),
+            (json!([]), "[]"),
+        ] {
+            assert_eq!(String::from_utf8(canonical_json(&input)).ok().as_deref(), Some(expected));
+        }
+    }
+
+    #[test]
+    fn both_shapes() {
+        let wrapped = json!({"mcpServers": {"github": {"command": "gh"}, "google calendar": {"url": "u"}}});
+        let bare = json!({"github": {"command": "gh"}, "google calendar": {"url": "u"}});
+        let a = servers(".mcp.json", &wrapped).ok();
+        let b = servers(".mcp.json", &bare).ok();
+        assert_eq!(a, b);
+        assert_eq!(a.map(|v| v.len()), Some(2));
+        assert!(servers(".mcp.json", &json!({"x": 1})).is_err());
+        assert!(servers(".mcp.json", &json!([1])).is_err());
+    }
+}

@@ -1,0 +1,92 @@
+//! Transfer types: the JSON that `skillmeat inspect --json`, the desktop app
+//! and the browser all show. Built from domain values, never the reverse.
+
+use serde::Serialize;
+use tracing::info_span;
+
+use crate::artifact::{ArtifactKind, Relationship};
+use crate::discovery::{Detection, Discovery};
+use crate::error::Result;
+use crate::hash::ContentHash;
+use crate::path::SafeRelPath;
+
+/// `{"plugins": [...], "warnings": [...]}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct InspectReport {
+    pub plugins: Vec<PluginReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marketplace: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PluginReport {
+    pub name: String,
+    pub root: SafeRelPath,
+    pub detection: Detection,
+    pub confidence: f64,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    pub content_hash: ContentHash,
+    pub files: usize,
+    pub children: Vec<ChildReport>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChildReport {
+    pub kind: ArtifactKind,
+    pub name: String,
+    pub path: SafeRelPath,
+    pub relationship: Relationship,
+    pub content_hash: ContentHash,
+    pub description: Option<String>,
+}
+
+impl InspectReport {
+    /// Hashes every plugin and child from the SHA-256 of each file, which
+    /// `digest` gives for a path relative to the listing root.
+    pub fn build(discovery: &Discovery, digest: &dyn Fn(&SafeRelPath) -> Option<ContentHash>) -> Result<Self> {
+        let mut plugins = Vec::with_capacity(discovery.plugins.len());
+        for plugin in &discovery.plugins {
+            let in_plugin = |p: &SafeRelPath| digest(&plugin.root.join(p));
+            let mut children = Vec::with_capacity(plugin.children.len());
+            for child in &plugin.children {
+                let span = info_span!(
+                    "artifact.hash_compute",
+                    artifact_name = %child.name,
+                    content_hash = tracing::field::Empty
+                );
+                let _guard = span.enter();
+                let d = child.digest(&in_plugin)?;
+                span.record("content_hash", tracing::field::display(d.content_hash));
+                children.push(ChildReport {
+                    kind: child.kind,
+                    name: child.name.clone(),
+                    path: child.path.clone(),
+                    relationship: child.relationship,
+                    content_hash: d.content_hash,
+                    description: child.description.clone(),
+                });
+            }
+            let whole = plugin.digest(&in_plugin)?;
+            plugins.push(PluginReport {
+                name: plugin.name.clone(),
+                root: plugin.root.clone(),
+                detection: plugin.detection,
+                confidence: plugin.confidence,
+                version: plugin.version.clone(),
+                description: plugin.description.clone(),
+                content_hash: whole.content_hash,
+                files: whole.files,
+                children,
+                warnings: plugin.warnings.clone(),
+            });
+        }
+        Ok(Self {
+            plugins,
+            marketplace: discovery.marketplace.clone(),
+            warnings: discovery.warnings.clone(),
+        })
+    }
+}
