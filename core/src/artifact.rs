@@ -94,7 +94,11 @@ impl FromStr for Relationship {
             "MEMBER" | "CONTAINS" => Relationship::Member,
             "REQUIRED" | "REQUIRES" => Relationship::Required,
             "OPTIONAL" => Relationship::Optional,
-            other => return Err(format!("unknown relationship {other:?} (expected MEMBER, REQUIRED or OPTIONAL)")),
+            other => {
+                return Err(format!(
+                    "unknown relationship {other:?} (expected MEMBER, REQUIRED or OPTIONAL)"
+                ));
+            }
         })
     }
 }
@@ -135,10 +139,21 @@ mod tests {
 
     #[test]
     fn kinds_round_trip() {
-        for k in ArtifactKind::CHILDREN.into_iter().chain([ArtifactKind::Composite]) {
+        for k in ArtifactKind::CHILDREN
+            .into_iter()
+            .chain([ArtifactKind::Composite])
+        {
             assert_eq!(k.as_str().parse::<ArtifactKind>(), Ok(k));
-            assert_eq!(serde_json::to_string(&k).ok(), Some(format!("\"{}\"", k.as_str())));
+            assert_eq!(
+                serde_json::to_string(&k).ok(),
+                Some(format!("\"{}\"", k.as_str()))
+            );
         }
-        assert_eq!(serde_json::to_string(&Relationship::Optional).ok().as_deref(), Some("\"OPTIONAL\""));
+        assert_eq!(
+            serde_json::to_string(&Relationship::Optional)
+                .ok()
+                .as_deref(),
+            Some("\"OPTIONAL\"")
+        );
     }
 }

@@ -56,7 +56,9 @@ impl fmt::Display for PathProblem {
             PathProblem::Nul => "NUL bytes are not allowed in paths",
             PathProblem::ParentComponent => "`..` could escape the root and is not allowed",
             PathProblem::DotComponent => "`.` components are not allowed inside a path",
-            PathProblem::EmptyComponent => "empty path components (`//` or a trailing `/`) are not allowed",
+            PathProblem::EmptyComponent => {
+                "empty path components (`//` or a trailing `/`) are not allowed"
+            }
             PathProblem::ControlCharacter => "control characters are not allowed in paths",
             PathProblem::MissingDotSlash => "plugin manifest paths must start with `./`",
         })

@@ -63,7 +63,9 @@ fn read_block(block: &[(usize, &str)]) -> Frontmatter {
         let raw = raw.trim();
         // Continuation lines: everything indented that follows.
         let start = i;
-        while i < block.len() && (block[i].1.starts_with([' ', '\t']) || block[i].1.trim().is_empty()) {
+        while i < block.len()
+            && (block[i].1.starts_with([' ', '\t']) || block[i].1.trim().is_empty())
+        {
             i += 1;
         }
         let continuation: Vec<&str> = block[start..i].iter().map(|(_, l)| *l).collect();
@@ -127,12 +129,20 @@ fn scalar(raw: &str, continuation: &[&str]) -> (Option<String>, Option<String>) 
         Some(raw.to_owned())
     } else {
         if raw.starts_with(['@', '`']) {
-            problem = Some(format!("found character {:?} that cannot start any token", &raw[..1]));
+            problem = Some(format!(
+                "found character {:?} that cannot start any token",
+                &raw[..1]
+            ));
         } else if raw.contains(": ") {
             problem = Some("mapping values are not allowed here".into());
         }
         let mut parts = vec![strip_comment(raw)];
-        parts.extend(continuation.iter().map(|l| l.trim()).filter(|l| !l.is_empty()));
+        parts.extend(
+            continuation
+                .iter()
+                .map(|l| l.trim())
+                .filter(|l| !l.is_empty()),
+        );
         Some(parts.join(" ").trim().to_owned())
     };
     (value, problem)
@@ -206,7 +216,9 @@ fn flow_problem(raw: &str) -> Option<String> {
                 if depth == 0 {
                     let rest = raw[i + 1..].trim();
                     if !rest.is_empty() && !rest.starts_with('#') {
-                        return Some("expected a comment or a line break after a flow collection".into());
+                        return Some(
+                            "expected a comment or a line break after a flow collection".into(),
+                        );
                     }
                     return None;
                 }
@@ -224,13 +236,27 @@ mod tests {
     fn check(input: &str, name: Option<&str>, description: Option<&str>, valid: bool) {
         let fm = parse(input.as_bytes());
         assert_eq!(fm.name.as_deref(), name, "name of {input:?}");
-        assert_eq!(fm.description.as_deref(), description, "description of {input:?}");
-        assert_eq!(fm.problem.is_none(), valid, "validity of {input:?}: {:?}", fm.problem);
+        assert_eq!(
+            fm.description.as_deref(),
+            description,
+            "description of {input:?}"
+        );
+        assert_eq!(
+            fm.problem.is_none(),
+            valid,
+            "validity of {input:?}: {:?}",
+            fm.problem
+        );
     }
 
     #[test]
     fn plain() {
-        check("---\nname: tdd\ndescription: Use when testing\n---\n# Body\n", Some("tdd"), Some("Use when testing"), true);
+        check(
+            "---\nname: tdd\ndescription: Use when testing\n---\n# Body\n",
+            Some("tdd"),
+            Some("Use when testing"),
+            true,
+        );
         check("# No frontmatter\n", None, None, true);
         check("", None, None, true);
         check("\u{feff}---\r\nname: x\r\n---\r\n", Some("x"), None, true);
@@ -238,10 +264,30 @@ mod tests {
 
     #[test]
     fn quoted_and_blocks() {
-        check("---\nname: \"a: b\"\ndescription: 'it''s'\n---\n", Some("a: b"), Some("it's"), true);
-        check("---\ndescription: >\n  folded\n  text\nname: n\n---\n", Some("n"), Some("folded text"), true);
-        check("---\ndescription: |\n  line1\n  line2\n---\n", None, Some("line1\nline2"), true);
-        check("---\ndescription: plain\n  continued\n---\n", None, Some("plain continued"), true);
+        check(
+            "---\nname: \"a: b\"\ndescription: 'it''s'\n---\n",
+            Some("a: b"),
+            Some("it's"),
+            true,
+        );
+        check(
+            "---\ndescription: >\n  folded\n  text\nname: n\n---\n",
+            Some("n"),
+            Some("folded text"),
+            true,
+        );
+        check(
+            "---\ndescription: |\n  line1\n  line2\n---\n",
+            None,
+            Some("line1\nline2"),
+            true,
+        );
+        check(
+            "---\ndescription: plain\n  continued\n---\n",
+            None,
+            Some("plain continued"),
+            true,
+        );
     }
 
     #[test]
@@ -253,10 +299,30 @@ mod tests {
             Some("Run checks"),
             false,
         );
-        check("---\nname: x\ndescription: Use this: always\n---\n", Some("x"), Some("Use this: always"), false);
-        check("---\nname: y\njust some words\n---\n", Some("y"), None, false);
+        check(
+            "---\nname: x\ndescription: Use this: always\n---\n",
+            Some("x"),
+            Some("Use this: always"),
+            false,
+        );
+        check(
+            "---\nname: y\njust some words\n---\n",
+            Some("y"),
+            None,
+            false,
+        );
         check("---\nname: z\n", Some("z"), None, false);
-        check("---\ndescription: \"unclosed\n---\n", None, Some("unclosed"), false);
-        check("---\ntools: [Read, Grep]\nname: ok\n---\n", Some("ok"), None, true);
+        check(
+            "---\ndescription: \"unclosed\n---\n",
+            None,
+            Some("unclosed"),
+            false,
+        );
+        check(
+            "---\ntools: [Read, Grep]\nname: ok\n---\n",
+            Some("ok"),
+            None,
+            true,
+        );
     }
 }

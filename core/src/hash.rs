@@ -68,7 +68,9 @@ impl fmt::Debug for ContentHash {
 
 /// Error parsing a [`ContentHash`] from text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a SHA-256 hash (expected 64 lowercase hex characters, optionally prefixed `sha256:`)")]
+#[error(
+    "{0:?} is not a SHA-256 hash (expected 64 lowercase hex characters, optionally prefixed `sha256:`)"
+)]
 pub struct ParseHashError(pub String);
 
 impl FromStr for ContentHash {
@@ -190,10 +192,9 @@ impl TreeHasher {
 
     /// Feeds the next chunk of the open file.
     pub fn update(&mut self, chunk: &[u8]) -> Result<()> {
-        let open = self
-            .open
-            .as_mut()
-            .ok_or(Error::HasherState("update() called with no open file; call beginFile first"))?;
+        let open = self.open.as_mut().ok_or(Error::HasherState(
+            "update() called with no open file; call beginFile first",
+        ))?;
         if let Some(h) = open.hasher.as_mut() {
             h.update(chunk);
         }
@@ -215,7 +216,8 @@ impl TreeHasher {
     /// The tree hash. Fails if a file is still open or a path came twice.
     pub fn finish(mut self) -> Result<TreeDigest> {
         self.ensure_closed()?;
-        self.records.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        self.records
+            .sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
         if let Some(w) = self.records.windows(2).find(|w| w[0].0 == w[1].0) {
             return Err(Error::DuplicatePath(w[0].0.clone()));
         }
@@ -234,7 +236,9 @@ impl TreeHasher {
 
     fn ensure_closed(&self) -> Result<()> {
         match &self.open {
-            Some(_) => Err(Error::HasherState("a file is still open; call finishFile first")),
+            Some(_) => Err(Error::HasherState(
+                "a file is still open; call finishFile first",
+            )),
             None => Ok(()),
         }
     }
@@ -247,7 +251,9 @@ fn accept(path: &str) -> Result<bool> {
 }
 
 /// Tree hash of `(path, digest)` pairs, in any order.
-pub fn tree_hash<'a>(entries: impl IntoIterator<Item = (&'a str, ContentHash)>) -> Result<TreeDigest> {
+pub fn tree_hash<'a>(
+    entries: impl IntoIterator<Item = (&'a str, ContentHash)>,
+) -> Result<TreeDigest> {
     let mut t = TreeHasher::new();
     for (path, digest) in entries {
         t.add_digest(path, digest)?;

@@ -101,18 +101,28 @@ mod tests {
     #[test]
     fn canonical_form() {
         for (input, expected) in [
-            (json!({"b": 1, "a": [true, null, "x"]}), r#"{"a":[true,null,"x"],"b":1}"#),
-            (json!({"Z": {"y": 1, "x": 2}, "a": "é"}), r#"{"Z":{"x":2,"y":1},"a":"é"}"#),
+            (
+                json!({"b": 1, "a": [true, null, "x"]}),
+                r#"{"a":[true,null,"x"],"b":1}"#,
+            ),
+            (
+                json!({"Z": {"y": 1, "x": 2}, "a": "é"}),
+                r#"{"Z":{"x":2,"y":1},"a":"é"}"#,
+            ),
             (json!({"cmd": "a\"b\n"}), r#"{"cmd":"a\"b\n"}"#),
             (json!([]), "[]"),
         ] {
-            assert_eq!(String::from_utf8(canonical_json(&input)).ok().as_deref(), Some(expected));
+            assert_eq!(
+                String::from_utf8(canonical_json(&input)).ok().as_deref(),
+                Some(expected)
+            );
         }
     }
 
     #[test]
     fn both_shapes() {
-        let wrapped = json!({"mcpServers": {"github": {"command": "gh"}, "google calendar": {"url": "u"}}});
+        let wrapped =
+            json!({"mcpServers": {"github": {"command": "gh"}, "google calendar": {"url": "u"}}});
         let bare = json!({"github": {"command": "gh"}, "google calendar": {"url": "u"}});
         let a = servers(".mcp.json", &wrapped).ok();
         let b = servers(".mcp.json", &bare).ok();

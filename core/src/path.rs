@@ -37,15 +37,13 @@ impl SafeRelPath {
         if path == "." || path == "./" {
             return Ok(Self::root());
         }
-        let rest = path
-            .strip_prefix("./")
-            .ok_or(if path.starts_with('/') {
-                PathProblem::Absolute
-            } else if path.split(['/', '\\']).any(|c| c == "..") {
-                PathProblem::ParentComponent
-            } else {
-                PathProblem::MissingDotSlash
-            })?;
+        let rest = path.strip_prefix("./").ok_or(if path.starts_with('/') {
+            PathProblem::Absolute
+        } else if path.split(['/', '\\']).any(|c| c == "..") {
+            PathProblem::ParentComponent
+        } else {
+            PathProblem::MissingDotSlash
+        })?;
         let rest = rest.strip_suffix('/').unwrap_or(rest);
         check(rest)?;
         Ok(Self(rest.to_owned()))
@@ -161,7 +159,13 @@ mod tests {
 
     #[test]
     fn plain_paths() {
-        let ok = ["a", "a/b.md", "skills/café/SKILL.md", ".claude-plugin/plugin.json", "a..b"];
+        let ok = [
+            "a",
+            "a/b.md",
+            "skills/café/SKILL.md",
+            ".claude-plugin/plugin.json",
+            "a..b",
+        ];
         for p in ok {
             assert_eq!(SafeRelPath::new(p).map(|s| s.0), Ok(p.to_owned()), "{p}");
         }
@@ -181,7 +185,10 @@ mod tests {
         for (p, why) in bad {
             assert_eq!(
                 SafeRelPath::new(p),
-                Err(Error::InvalidPath { path: p.into(), reason: why }),
+                Err(Error::InvalidPath {
+                    path: p.into(),
+                    reason: why
+                }),
                 "{p:?}"
             );
         }
@@ -207,8 +214,14 @@ mod tests {
                 "{p}"
             );
         }
-        assert_eq!(SafeRelPath::from_lenient("skills/x").map(|s| s.0), Ok("skills/x".into()));
-        assert_eq!(SafeRelPath::from_lenient("../x"), Err(PathProblem::ParentComponent));
+        assert_eq!(
+            SafeRelPath::from_lenient("skills/x").map(|s| s.0),
+            Ok("skills/x".into())
+        );
+        assert_eq!(
+            SafeRelPath::from_lenient("../x"),
+            Err(PathProblem::ParentComponent)
+        );
     }
 
     #[test]

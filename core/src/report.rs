@@ -46,7 +46,10 @@ pub struct ChildReport {
 impl InspectReport {
     /// Hashes every plugin and child from the SHA-256 of each file, which
     /// `digest` gives for a path relative to the listing root.
-    pub fn build(discovery: &Discovery, digest: &dyn Fn(&SafeRelPath) -> Option<ContentHash>) -> Result<Self> {
+    pub fn build(
+        discovery: &Discovery,
+        digest: &dyn Fn(&SafeRelPath) -> Option<ContentHash>,
+    ) -> Result<Self> {
         let mut plugins = Vec::with_capacity(discovery.plugins.len());
         for plugin in &discovery.plugins {
             let in_plugin = |p: &SafeRelPath| digest(&plugin.root.join(p));

@@ -1,1 +1,20 @@
-//! placeholder
+//! `skillmeat`: the native engine behind the `skillmeat` CLI (and, behind the
+//! `app` feature in a later step, the desktop app).
+//!
+//! What it is: everything that touches the machine — reading trees from disk
+//! under the strict rules of DESIGN.md §3 ([`tree`]), hashing them on all
+//! cores, running `skillmeat-core` discovery over them ([`inspect`]), and
+//! telemetry setup ([`telemetry`]). The CLI in `src/bin` and `src/cli` is a
+//! thin layer of argument parsing and printing over these functions.
+//!
+//! What it is not: it makes no decisions that `skillmeat-core` can make from
+//! values (hash format, exclusions, discovery rules, paths); those live in
+//! core so the browser runs the same code.
+
+pub mod cli;
+mod error;
+pub mod inspect;
+pub mod telemetry;
+pub mod tree;
+
+pub use error::{Error, Result};

@@ -73,7 +73,10 @@ impl Ctx<'_> {
     /// Name and description from a markdown file's frontmatter; warns when
     /// the frontmatter is not strict YAML.
     fn frontmatter(&mut self, rel: &SafeRelPath) -> frontmatter::Frontmatter {
-        let fm = self.read(rel).map(|b| frontmatter::parse(&b)).unwrap_or_default();
+        let fm = self
+            .read(rel)
+            .map(|b| frontmatter::parse(&b))
+            .unwrap_or_default();
         if let Some(problem) = &fm.problem {
             let file = self.abs(rel);
             self.warn(format!(
@@ -100,7 +103,9 @@ pub(super) fn skills(ctx: &mut Ctx<'_>, plugin_name: &str, extra: &[SafeRelPath]
     let mut dirs: Vec<SafeRelPath> = Vec::new();
     let scan = |ctx: &Ctx<'_>, parent: &SafeRelPath, dirs: &mut Vec<SafeRelPath>| {
         for f in ctx.files_under(parent) {
-            let Some(rest) = parent.relative(f.as_str()) else { continue };
+            let Some(rest) = parent.relative(f.as_str()) else {
+                continue;
+            };
             if let Some((dir, "SKILL.md")) = rest.split_once('/') {
                 dirs.push(parent.join(&p(dir)));
             }
@@ -108,7 +113,9 @@ pub(super) fn skills(ctx: &mut Ctx<'_>, plugin_name: &str, extra: &[SafeRelPath]
     };
     scan(ctx, &p("skills"), &mut dirs);
     for e in extra {
-        if ctx.is_file(&e.join(&p("SKILL.md"))) || (e.is_root() && ctx.listing.contains(&ctx.abs(&p("SKILL.md")))) {
+        if ctx.is_file(&e.join(&p("SKILL.md")))
+            || (e.is_root() && ctx.listing.contains(&ctx.abs(&p("SKILL.md"))))
+        {
             dirs.push(e.clone());
         } else {
             scan(ctx, e, &mut dirs);
@@ -120,7 +127,11 @@ pub(super) fn skills(ctx: &mut Ctx<'_>, plugin_name: &str, extra: &[SafeRelPath]
         .map(|dir| {
             let fm = ctx.frontmatter(&dir.join(&p("SKILL.md")));
             let files = ctx.files_under(&dir);
-            let name = if dir.is_root() { plugin_name } else { dir.file_name() };
+            let name = if dir.is_root() {
+                plugin_name
+            } else {
+                dir.file_name()
+            };
             Child {
                 kind: ArtifactKind::Skill,
                 name: name.to_owned(),
@@ -180,7 +191,8 @@ pub(super) fn agents(ctx: &mut Ctx<'_>, spec: Option<&[SafeRelPath]>) -> Vec<Chi
                 .into_iter()
                 .filter_map(|f| {
                     let rel = dir.relative(f.as_str())?.to_owned();
-                    is_markdown_command(&rel).then(|| (rel.trim_end_matches(".md").to_owned(), f.clone()))
+                    is_markdown_command(&rel)
+                        .then(|| (rel.trim_end_matches(".md").to_owned(), f.clone()))
                 })
                 .collect()
         }
@@ -192,7 +204,11 @@ pub(super) fn agents(ctx: &mut Ctx<'_>, spec: Option<&[SafeRelPath]>) -> Vec<Chi
     markdown_children(ctx, ArtifactKind::Agent, found)
 }
 
-fn markdown_children(ctx: &mut Ctx<'_>, kind: ArtifactKind, mut found: Vec<(String, SafeRelPath)>) -> Vec<Child> {
+fn markdown_children(
+    ctx: &mut Ctx<'_>,
+    kind: ArtifactKind,
+    mut found: Vec<(String, SafeRelPath)>,
+) -> Vec<Child> {
     found.sort_by(|a, b| a.1.cmp(&b.1));
     found.dedup_by(|a, b| a.1 == b.1);
     let mut seen: Vec<String> = Vec::new();
@@ -201,7 +217,9 @@ fn markdown_children(ctx: &mut Ctx<'_>, kind: ArtifactKind, mut found: Vec<(Stri
         let key = crate::artifact::name_key(&name);
         if seen.contains(&key) {
             let file = ctx.abs(&path);
-            ctx.warn(format!("{file}: a {kind} named {name:?} was already found in this plugin; skipped"));
+            ctx.warn(format!(
+                "{file}: a {kind} named {name:?} was already found in this plugin; skipped"
+            ));
             continue;
         }
         seen.push(key);
@@ -221,7 +239,11 @@ fn markdown_children(ctx: &mut Ctx<'_>, kind: ArtifactKind, mut found: Vec<(Stri
 /// The one hook artifact: `hooks/hooks.json` and the manifest's hook files,
 /// every file under `hooks/`, and each file a hook command names through
 /// `${CLAUDE_PLUGIN_ROOT}`.
-pub(super) fn hooks(ctx: &mut Ctx<'_>, plugin_name: &str, extra: &[SafeRelPath]) -> Result<Option<Child>> {
+pub(super) fn hooks(
+    ctx: &mut Ctx<'_>,
+    plugin_name: &str,
+    extra: &[SafeRelPath],
+) -> Result<Option<Child>> {
     let default = p("hooks/hooks.json");
     let mut configs: Vec<SafeRelPath> = Vec::new();
     if ctx.is_file(&default) {
@@ -245,13 +267,18 @@ pub(super) fn hooks(ctx: &mut Ctx<'_>, plugin_name: &str, extra: &[SafeRelPath])
     for config in &configs {
         let json = ctx.read_json(config)?;
         if description.is_none() {
-            description = json.get("description").and_then(Value::as_str).map(str::to_owned);
+            description = json
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
         }
         let mut commands = Vec::new();
         collect_commands(&json, &mut commands);
         for cmd in commands {
             for referenced in plugin_root_references(&cmd) {
-                let Ok(rel) = SafeRelPath::new(&referenced) else { continue };
+                let Ok(rel) = SafeRelPath::new(&referenced) else {
+                    continue;
+                };
                 if ctx.is_file(&rel) {
                     files.push(rel);
                 } else {
@@ -299,7 +326,9 @@ pub(super) fn plugin_root_references(command: &str) -> Vec<String> {
         while let Some(i) = rest.find(marker) {
             rest = &rest[i + marker.len()..];
             let end = rest
-                .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '&' | '|' | ')' | '`' | '$'))
+                .find(|c: char| {
+                    c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '&' | '|' | ')' | '`' | '$')
+                })
                 .unwrap_or(rest.len());
             let path = rest[..end].trim_end_matches('/');
             if !path.is_empty() {
@@ -342,7 +371,10 @@ pub(super) fn mcp_servers(ctx: &mut Ctx<'_>, spec: &McpSpec) -> Result<Vec<Child
                 name,
                 path: source.clone(),
                 relationship: Relationship::Member,
-                description: entry.get("description").and_then(Value::as_str).map(str::to_owned),
+                description: entry
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
                 content: ChildContent::Inline {
                     json: mcp::canonical_json(&entry),
                 },
@@ -359,9 +391,18 @@ mod tests {
     #[test]
     fn references() {
         for (cmd, expected) in [
-            (r#""${CLAUDE_PLUGIN_ROOT}/hooks/run-hook.cmd" session-start"#, vec!["hooks/run-hook.cmd"]),
-            ("python3 $CLAUDE_PLUGIN_ROOT/scripts/check.py --x", vec!["scripts/check.py"]),
-            ("bash ${CLAUDE_PLUGIN_ROOT}/a.sh && ${CLAUDE_PLUGIN_ROOT}/lib/", vec!["a.sh", "lib"]),
+            (
+                r#""${CLAUDE_PLUGIN_ROOT}/hooks/run-hook.cmd" session-start"#,
+                vec!["hooks/run-hook.cmd"],
+            ),
+            (
+                "python3 $CLAUDE_PLUGIN_ROOT/scripts/check.py --x",
+                vec!["scripts/check.py"],
+            ),
+            (
+                "bash ${CLAUDE_PLUGIN_ROOT}/a.sh && ${CLAUDE_PLUGIN_ROOT}/lib/",
+                vec!["a.sh", "lib"],
+            ),
             ("echo hi", vec![]),
         ] {
             assert_eq!(plugin_root_references(cmd), expected, "{cmd}");

@@ -76,7 +76,16 @@ mod tests {
 
     #[test]
     fn under_is_exact_about_prefixes() {
-        let l = Listing::new(["a/b", "a-b/c", "a/c/d", "ab", "a.txt", "node_modules/x", "a/.git/x"]).unwrap_or_default();
+        let l = Listing::new([
+            "a/b",
+            "a-b/c",
+            "a/c/d",
+            "ab",
+            "a.txt",
+            "node_modules/x",
+            "a/.git/x",
+        ])
+        .unwrap_or_default();
         let under_a: Vec<&str> = l.under(&p("a")).map(|f| f.as_str()).collect();
         assert_eq!(under_a, ["a/b", "a/c/d"]);
         assert_eq!(l.len(), 5, "excluded paths dropped");

@@ -91,7 +91,12 @@ pub(super) fn marketplace_plugin(
     }
 }
 
-fn claude_plugin(mut ctx: Ctx<'_>, file: &str, manifest: Value, entry: Option<&Value>) -> Result<Plugin> {
+fn claude_plugin(
+    mut ctx: Ctx<'_>,
+    file: &str,
+    manifest: Value,
+    entry: Option<&Value>,
+) -> Result<Plugin> {
     let name = required_name(file, &manifest)?;
     check_claude_name(file, &name)?;
     let mut components = claude_components(&ctx, file, &manifest, SafeRelPath::from_manifest)?;
@@ -118,10 +123,21 @@ fn claude_plugin(mut ctx: Ctx<'_>, file: &str, manifest: Value, entry: Option<&V
     }
     for (key, folder) in [("commands", "commands"), ("agents", "agents")] {
         if manifest.get(key).is_some() && ctx.listing.is_dir(&ctx.abs(&SafeRelPath::new(folder)?)) {
-            ctx.warn(format!("{file}: default {folder}/ folder is ignored because the manifest sets {key:?}"));
+            ctx.warn(format!(
+                "{file}: default {folder}/ folder is ignored because the manifest sets {key:?}"
+            ));
         }
     }
-    assemble(ctx, name, Detection::Manifest, 1.0, version, description, Some(manifest), components)
+    assemble(
+        ctx,
+        name,
+        Detection::Manifest,
+        1.0,
+        version,
+        description,
+        Some(manifest),
+        components,
+    )
 }
 
 fn legacy_plugin(mut ctx: Ctx<'_>, rel: &SafeRelPath, manifest: Value) -> Result<Plugin> {
@@ -134,10 +150,25 @@ fn legacy_plugin(mut ctx: Ctx<'_>, rel: &SafeRelPath, manifest: Value) -> Result
     }
     let version = string_field(&manifest, "version");
     let description = string_field(&manifest, "description");
-    if manifest.get("type").and_then(Value::as_str).is_some_and(|t| t != "composite") {
-        ctx.warn(format!("{file}: `type` is not \"composite\"; read as a plugin anyway"));
+    if manifest
+        .get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t != "composite")
+    {
+        ctx.warn(format!(
+            "{file}: `type` is not \"composite\"; read as a plugin anyway"
+        ));
     }
-    assemble(ctx, name, Detection::LegacyManifest, 0.95, version, description, Some(manifest), components)
+    assemble(
+        ctx,
+        name,
+        Detection::LegacyManifest,
+        0.95,
+        version,
+        description,
+        Some(manifest),
+        components,
+    )
 }
 
 fn heuristic_plugin(ctx: Ctx<'_>, folder_name: &str) -> Result<Option<Plugin>> {
@@ -163,7 +194,17 @@ fn heuristic_plugin(ctx: Ctx<'_>, folder_name: &str) -> Result<Option<Plugin>> {
     let confidence = 0.5 + 0.1 * kinds as f64;
     let name = folder_name.to_owned();
     check_folder_name(folder_name, &name)?;
-    assemble(ctx, name, Detection::Heuristic, confidence, None, None, None, Components::default()).map(Some)
+    assemble(
+        ctx,
+        name,
+        Detection::Heuristic,
+        confidence,
+        None,
+        None,
+        None,
+        Components::default(),
+    )
+    .map(Some)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -188,7 +229,10 @@ fn assemble(
         }
         None => {
             children.extend(components::skills(&mut ctx, &name, &components.skills));
-            children.extend(components::commands(&mut ctx, components.commands.as_deref()));
+            children.extend(components::commands(
+                &mut ctx,
+                components.commands.as_deref(),
+            ));
             children.extend(components::agents(&mut ctx, components.agents.as_deref()));
             children.extend(components::hooks(&mut ctx, &name, &components.hooks)?);
             children.extend(components::mcp_servers(&mut ctx, &components.mcp)?);
@@ -256,7 +300,9 @@ fn member_children(ctx: &mut Ctx<'_>, plugin: &str, m: &Member) -> Result<Vec<su
 }
 
 fn legacy_members(ctx: &Ctx<'_>, file: &str, members: &Value) -> Result<Vec<Member>> {
-    let items = members.as_array().ok_or_else(|| manifest_err(file, "members", "expected an array"))?;
+    let items = members
+        .as_array()
+        .ok_or_else(|| manifest_err(file, "members", "expected an array"))?;
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let field = |f: &str| format!("members[{i}].{f}");
@@ -264,21 +310,34 @@ fn legacy_members(ctx: &Ctx<'_>, file: &str, members: &Value) -> Result<Vec<Memb
             .get("path")
             .and_then(Value::as_str)
             .ok_or_else(|| manifest_err(file, &field("path"), "required string"))?;
-        let path = SafeRelPath::from_lenient(raw).map_err(|p| path_err(file, &field("path"), raw, p))?;
+        let path =
+            SafeRelPath::from_lenient(raw).map_err(|p| path_err(file, &field("path"), raw, p))?;
         let kind_raw = item
             .get("type")
             .and_then(Value::as_str)
             .ok_or_else(|| manifest_err(file, &field("type"), "required string"))?;
-        let kind: ArtifactKind = kind_raw.parse().map_err(|e: String| manifest_err(file, &field("type"), &e))?;
+        let kind: ArtifactKind = kind_raw
+            .parse()
+            .map_err(|e: String| manifest_err(file, &field("type"), &e))?;
         if kind == ArtifactKind::Composite {
-            return Err(manifest_err(file, &field("type"), "a plugin cannot contain a plugin"));
+            return Err(manifest_err(
+                file,
+                &field("type"),
+                "a plugin cannot contain a plugin",
+            ));
         }
         let relationship = match item.get("relationship").and_then(Value::as_str) {
-            Some(r) => r.parse().map_err(|e: String| manifest_err(file, &field("relationship"), &e))?,
+            Some(r) => r
+                .parse()
+                .map_err(|e: String| manifest_err(file, &field("relationship"), &e))?,
             None => Relationship::Member,
         };
         if !ctx.is_file(&path) && !ctx.listing.is_dir(&ctx.abs(&path)) {
-            return Err(manifest_err(file, &field("path"), &format!("{raw:?} not found in the plugin")));
+            return Err(manifest_err(
+                file,
+                &field("path"),
+                &format!("{raw:?} not found in the plugin"),
+            ));
         }
         out.push(Member {
             path,
@@ -292,13 +351,22 @@ fn legacy_members(ctx: &Ctx<'_>, file: &str, members: &Value) -> Result<Vec<Memb
 type PathParser = fn(&str) -> std::result::Result<SafeRelPath, PathProblem>;
 
 /// Component keys of a Claude Code manifest (or marketplace entry).
-fn claude_components(ctx: &Ctx<'_>, file: &str, manifest: &Value, parse: PathParser) -> Result<Components> {
+fn claude_components(
+    ctx: &Ctx<'_>,
+    file: &str,
+    manifest: &Value,
+    parse: PathParser,
+) -> Result<Components> {
     let mut c = Components::default();
     let exists = |field: &str, raw: &str, rel: &SafeRelPath| -> Result<()> {
         if rel.is_root() || ctx.is_file(rel) || ctx.listing.is_dir(&ctx.abs(rel)) {
             Ok(())
         } else {
-            Err(manifest_err(file, field, &format!("path {raw:?} not found in the plugin")))
+            Err(manifest_err(
+                file,
+                field,
+                &format!("path {raw:?} not found in the plugin"),
+            ))
         }
     };
     if let Some(v) = manifest.get("skills") {
@@ -317,7 +385,10 @@ fn claude_components(ctx: &Ctx<'_>, file: &str, manifest: &Value, parse: PathPar
                     Some(raw) => {
                         let rel = parse(raw).map_err(|p| path_err(file, &field, raw, p))?;
                         exists(&field, raw, &rel)?;
-                        sources.push(CommandSource::Named { name: name.clone(), path: rel });
+                        sources.push(CommandSource::Named {
+                            name: name.clone(),
+                            path: rel,
+                        });
                     }
                     None if spec.get("content").is_some() => {}
                     None => return Err(manifest_err(file, &field, "needs `source` or `content`")),
@@ -337,7 +408,11 @@ fn claude_components(ctx: &Ctx<'_>, file: &str, manifest: &Value, parse: PathPar
         for (field, raw) in strings(file, "agents", v)? {
             let rel = parse(&raw).map_err(|p| path_err(file, &field, &raw, p))?;
             if !ctx.is_file(&rel) || !raw.ends_with(".md") {
-                return Err(manifest_err(file, &field, &format!("{raw:?} must be an existing .md file (folders are not accepted)")));
+                return Err(manifest_err(
+                    file,
+                    &field,
+                    &format!("{raw:?} must be an existing .md file (folders are not accepted)"),
+                ));
             }
             files.push(rel);
         }
@@ -345,35 +420,63 @@ fn claude_components(ctx: &Ctx<'_>, file: &str, manifest: &Value, parse: PathPar
     }
     if let Some(v) = manifest.get("hooks") {
         for (i, item) in one_or_many(v).into_iter().enumerate() {
-            let field = if v.is_array() { format!("hooks[{i}]") } else { "hooks".into() };
+            let field = if v.is_array() {
+                format!("hooks[{i}]")
+            } else {
+                "hooks".into()
+            };
             match item {
                 Value::String(raw) => {
                     let rel = parse(raw).map_err(|p| path_err(file, &field, raw, p))?;
                     if !ctx.is_file(&rel) {
-                        return Err(manifest_err(file, &field, &format!("{raw:?} not found in the plugin")));
+                        return Err(manifest_err(
+                            file,
+                            &field,
+                            &format!("{raw:?} not found in the plugin"),
+                        ));
                     }
                     c.hooks.push(rel);
                 }
                 Value::Object(_) => {}
-                _ => return Err(manifest_err(file, &field, "expected a path or an inline hooks object")),
+                _ => {
+                    return Err(manifest_err(
+                        file,
+                        &field,
+                        "expected a path or an inline hooks object",
+                    ));
+                }
             }
         }
     }
     if let Some(v) = manifest.get("mcpServers") {
         let manifest_rel = SafeRelPath::new(CLAUDE_MANIFEST)?;
         for (i, item) in one_or_many(v).into_iter().enumerate() {
-            let field = if v.is_array() { format!("mcpServers[{i}]") } else { "mcpServers".into() };
+            let field = if v.is_array() {
+                format!("mcpServers[{i}]")
+            } else {
+                "mcpServers".into()
+            };
             match item {
                 Value::String(raw) if raw.ends_with(".json") => {
                     let rel = parse(raw).map_err(|p| path_err(file, &field, raw, p))?;
                     if !ctx.is_file(&rel) {
-                        return Err(manifest_err(file, &field, &format!("{raw:?} not found in the plugin")));
+                        return Err(manifest_err(
+                            file,
+                            &field,
+                            &format!("{raw:?} not found in the plugin"),
+                        ));
                     }
                     c.mcp.files.push(rel);
                 }
                 Value::String(_) => {}
                 Value::Object(_) => c.mcp.inline.push((manifest_rel.clone(), item.clone())),
-                _ => return Err(manifest_err(file, &field, "expected a path or an inline map of servers")),
+                _ => {
+                    return Err(manifest_err(
+                        file,
+                        &field,
+                        "expected a path or an inline map of servers",
+                    ));
+                }
             }
         }
     }
@@ -401,13 +504,21 @@ fn strings(file: &str, key: &str, v: &Value) -> Result<Vec<(String, String)>> {
                     .ok_or_else(|| manifest_err(file, &field, "expected a path string"))
             })
             .collect(),
-        _ => Err(manifest_err(file, key, "expected a path or an array of paths")),
+        _ => Err(manifest_err(
+            file,
+            key,
+            "expected a path or an array of paths",
+        )),
     }
 }
 
 fn required_name(file: &str, manifest: &Value) -> Result<String> {
     if !manifest.is_object() {
-        return Err(manifest_err(file, "-", "the manifest must be a JSON object"));
+        return Err(manifest_err(
+            file,
+            "-",
+            "the manifest must be a JSON object",
+        ));
     }
     match manifest.get("name") {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
@@ -418,11 +529,16 @@ fn required_name(file: &str, manifest: &Value) -> Result<String> {
 
 /// Claude Code's rule: no spaces, `@`, `:`, path separators or controls.
 fn check_claude_name(file: &str, name: &str) -> Result<()> {
-    if let Some(c) = name.chars().find(|c| c.is_whitespace() || matches!(c, '@' | ':' | '/' | '\\') || c.is_control()) {
+    if let Some(c) = name
+        .chars()
+        .find(|c| c.is_whitespace() || matches!(c, '@' | ':' | '/' | '\\') || c.is_control())
+    {
         return Err(manifest_err(
             file,
             "name",
-            &format!("{name:?} contains {c:?}; plugin names cannot contain spaces, '@', ':', path separators or control characters"),
+            &format!(
+                "{name:?} contains {c:?}; plugin names cannot contain spaces, '@', ':', path separators or control characters"
+            ),
         ));
     }
     check_folder_name(file, name)
@@ -431,7 +547,11 @@ fn check_claude_name(file: &str, name: &str) -> Result<()> {
 /// Any plugin name becomes a folder name: it must be one safe component.
 fn check_folder_name(file: &str, name: &str) -> Result<()> {
     if name.contains('/') || SafeRelPath::new(name).is_err() || name.starts_with('.') {
-        return Err(manifest_err(file, "name", &format!("{name:?} cannot be used as a folder name")));
+        return Err(manifest_err(
+            file,
+            "name",
+            &format!("{name:?} cannot be used as a folder name"),
+        ));
     }
     Ok(())
 }

@@ -23,11 +23,14 @@ pub(super) fn discover(listing: &Listing, read: &dyn FileReader) -> Result<Disco
         file: file.clone(),
         reason: e.to_string(),
     })?;
-    let entries = doc.get("plugins").and_then(Value::as_array).ok_or_else(|| Error::Manifest {
-        file: file.clone(),
-        field: "plugins".into(),
-        reason: "is required and must be an array".into(),
-    })?;
+    let entries = doc
+        .get("plugins")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Error::Manifest {
+            file: file.clone(),
+            field: "plugins".into(),
+            reason: "is required and must be an array".into(),
+        })?;
     let plugin_root = doc
         .pointer("/metadata/pluginRoot")
         .and_then(Value::as_str)
@@ -45,13 +48,15 @@ pub(super) fn discover(listing: &Listing, read: &dyn FileReader) -> Result<Disco
             .map_or_else(|| format!("plugins[{i}]"), |n| format!("plugin {n:?}"));
         match local_source(entry, plugin_root.as_ref()) {
             Ok(Some(root)) if root.is_root() || listing.is_dir(&root) => located.push((i, root)),
-            Ok(Some(root)) => discovery
+            Ok(Some(root)) => discovery.warnings.push(format!(
+                "{file}: {label}: source ./{root} has no files here; skipped"
+            )),
+            Ok(None) => discovery.warnings.push(format!(
+                "{file}: {label}: source is not a local path; skipped"
+            )),
+            Err(reason) => discovery
                 .warnings
-                .push(format!("{file}: {label}: source ./{root} has no files here; skipped")),
-            Ok(None) => discovery
-                .warnings
-                .push(format!("{file}: {label}: source is not a local path; skipped")),
-            Err(reason) => discovery.warnings.push(format!("{file}: {label}: {reason}; skipped")),
+                .push(format!("{file}: {label}: {reason}; skipped")),
         }
     }
     let roots: Vec<SafeRelPath> = located.iter().map(|(_, r)| r.clone()).collect();
@@ -68,7 +73,10 @@ pub(super) fn discover(listing: &Listing, read: &dyn FileReader) -> Result<Disco
 }
 
 /// The plugin root an entry points to, `None` for remote sources.
-fn local_source(entry: &Value, plugin_root: Option<&SafeRelPath>) -> std::result::Result<Option<SafeRelPath>, String> {
+fn local_source(
+    entry: &Value,
+    plugin_root: Option<&SafeRelPath>,
+) -> std::result::Result<Option<SafeRelPath>, String> {
     match entry.get("source") {
         Some(Value::String(s)) => {
             let bare = !s.starts_with("./") && s != ".";

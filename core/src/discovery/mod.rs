@@ -121,7 +121,10 @@ impl Child {
 
     /// The canonical hash of this child, from the SHA-256 of each file.
     /// `digest` takes a path relative to the plugin root.
-    pub fn digest(&self, digest: &dyn Fn(&SafeRelPath) -> Option<ContentHash>) -> Result<TreeDigest> {
+    pub fn digest(
+        &self,
+        digest: &dyn Fn(&SafeRelPath) -> Option<ContentHash>,
+    ) -> Result<TreeDigest> {
         let missing = |p: &SafeRelPath| crate::Error::Manifest {
             file: p.as_str().to_owned(),
             field: "-".into(),
@@ -153,7 +156,8 @@ impl Plugin {
     /// Files of the plugin that belong to no child (plugin.json, README,
     /// LICENSE, scripts and libraries …), relative to the plugin root.
     pub fn meta_files(&self) -> Vec<&SafeRelPath> {
-        let mut owned: Vec<&SafeRelPath> = self.children.iter().flat_map(Child::owned_files).collect();
+        let mut owned: Vec<&SafeRelPath> =
+            self.children.iter().flat_map(Child::owned_files).collect();
         owned.sort_unstable();
         self.files
             .iter()
@@ -162,7 +166,10 @@ impl Plugin {
     }
 
     /// The plugin's own hash: the tree of all its files.
-    pub fn digest(&self, digest: &dyn Fn(&SafeRelPath) -> Option<ContentHash>) -> Result<TreeDigest> {
+    pub fn digest(
+        &self,
+        digest: &dyn Fn(&SafeRelPath) -> Option<ContentHash>,
+    ) -> Result<TreeDigest> {
         let whole = Child {
             kind: ArtifactKind::Composite,
             name: self.name.clone(),

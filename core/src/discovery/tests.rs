@@ -6,7 +6,10 @@ use super::*;
 use crate::error::Error;
 
 fn discover_tree(files: &[(&str, &str)], root_name: &str) -> Result<Discovery> {
-    let map: BTreeMap<String, Vec<u8>> = files.iter().map(|(p, c)| ((*p).to_owned(), c.as_bytes().to_vec())).collect();
+    let map: BTreeMap<String, Vec<u8>> = files
+        .iter()
+        .map(|(p, c)| ((*p).to_owned(), c.as_bytes().to_vec()))
+        .collect();
     let listing = Listing::new(map.keys())?;
     let read = |p: &str| map.get(p).cloned();
     discover(&listing, root_name, &read)
@@ -29,10 +32,20 @@ fn render(d: &Discovery) -> String {
         ));
         for c in &p.children {
             let files = match &c.content {
-                ChildContent::Tree { files, .. } => format!(" {}", files.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",")),
+                ChildContent::Tree { files, .. } => format!(
+                    " {}",
+                    files
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
                 _ => String::new(),
             };
-            out.push_str(&format!("  {} {} {} {}{}\n", c.kind, c.name, c.path, c.relationship, files));
+            out.push_str(&format!(
+                "  {} {} {} {}{}\n",
+                c.kind, c.name, c.path, c.relationship, files
+            ));
         }
         let meta: Vec<&str> = p.meta_files().iter().map(|f| f.as_str()).collect();
         out.push_str(&format!("  meta: {}\n", meta.join(",")));
@@ -45,7 +58,12 @@ fn render(d: &Discovery) -> String {
 
 fn check(files: &[(&str, &str)], expected: &str) {
     let got = discover_tree(files, "folder").map(|d| render(&d));
-    assert_eq!(got.as_deref().map_err(|e| e.to_string()), Ok(expected), "\n--- got:\n{}", got.as_ref().map_or_else(|e| e.to_string(), Clone::clone));
+    assert_eq!(
+        got.as_deref().map_err(|e| e.to_string()),
+        Ok(expected),
+        "\n--- got:\n{}",
+        got.as_ref().map_or_else(|e| e.to_string(), Clone::clone)
+    );
 }
 
 fn check_err(files: &[(&str, &str)], expected: &str) {
@@ -152,12 +170,18 @@ fn manifest_paths_must_stay_inside() {
             r#"{"name": "p", "agents": ["./agents"]}"#,
             r#".claude-plugin/plugin.json: field `agents[0]`: "./agents" must be an existing .md file (folders are not accepted)"#,
         ),
-        (r#"{"version": "1"}"#, ".claude-plugin/plugin.json: field `name`: is required"),
+        (
+            r#"{"version": "1"}"#,
+            ".claude-plugin/plugin.json: field `name`: is required",
+        ),
         (
             r#"{"name": "my plugin"}"#,
             r#".claude-plugin/plugin.json: field `name`: "my plugin" contains ' '; plugin names cannot contain spaces, '@', ':', path separators or control characters"#,
         ),
-        ("{not json", ".claude-plugin/plugin.json: not valid JSON: key must be a string at line 1 column 2"),
+        (
+            "{not json",
+            ".claude-plugin/plugin.json: not valid JSON: key must be a string at line 1 column 2",
+        ),
     ] {
         check_err(&[(m, manifest), ("agents/a.md", "")], expected);
     }
@@ -187,7 +211,10 @@ fn legacy_manifest_with_members() {
 ",
     );
     check_err(
-        &[("plugin.json", r#"{"name": "x", "members": [{"path": "../../x", "type": "skill"}]}"#)],
+        &[(
+            "plugin.json",
+            r#"{"name": "x", "members": [{"path": "../../x", "type": "skill"}]}"#,
+        )],
         r#"plugin.json: field `members[0].path`: "../../x": `..` could escape the root and is not allowed"#,
     );
 }
@@ -195,7 +222,11 @@ fn legacy_manifest_with_members() {
 #[test]
 fn heuristic_needs_two_kinds() {
     check(
-        &[("skills/a/SKILL.md", ""), ("commands/b.md", ""), ("notes.md", "")],
+        &[
+            ("skills/a/SKILL.md", ""),
+            ("commands/b.md", ""),
+            ("notes.md", ""),
+        ],
         "folder @. heuristic 0.70 v=-
   skill a skills/a MEMBER skills/a/SKILL.md
   command b commands/b.md MEMBER
@@ -246,8 +277,14 @@ two @plugins/two manifest 1.00 v=-
 fn mcp_wrapped_shape_and_manifest_override() {
     check(
         &[
-            (".claude-plugin/plugin.json", r#"{"name": "m", "mcpServers": "./servers.json"}"#),
-            (".mcp.json", r#"{"mcpServers": {"a": {"command": "a"}, "b": {"command": "old"}}}"#),
+            (
+                ".claude-plugin/plugin.json",
+                r#"{"name": "m", "mcpServers": "./servers.json"}"#,
+            ),
+            (
+                ".mcp.json",
+                r#"{"mcpServers": {"a": {"command": "a"}, "b": {"command": "old"}}}"#,
+            ),
             ("servers.json", r#"{"b": {"command": "new"}}"#),
         ],
         "m @. manifest 1.00 v=-
@@ -276,7 +313,14 @@ fn invalid_frontmatter_warns_and_keeps_the_child() {
 #[test]
 fn single_skill_plugin_and_nested_plugins() {
     check(
-        &[(".claude-plugin/plugin.json", r#"{"name": "solo", "skills": "."}"#), ("SKILL.md", ""), ("ref.md", "")],
+        &[
+            (
+                ".claude-plugin/plugin.json",
+                r#"{"name": "solo", "skills": "."}"#,
+            ),
+            ("SKILL.md", ""),
+            ("ref.md", ""),
+        ],
         "solo @. manifest 1.00 v=-
   skill solo . MEMBER .claude-plugin/plugin.json,SKILL.md,ref.md
   meta: \n",
@@ -304,18 +348,36 @@ fn child_hashes_follow_the_spec() {
         ("commands/c.md", "hello\n"),
     ];
     let d = discover_tree(&files, "x").unwrap_or_default();
-    let digest = |p: &SafeRelPath| files.iter().find(|(f, _)| *f == p.as_str()).map(|(_, c)| hash_bytes(c.as_bytes()));
+    let digest = |p: &SafeRelPath| {
+        files
+            .iter()
+            .find(|(f, _)| *f == p.as_str())
+            .map(|(_, c)| hash_bytes(c.as_bytes()))
+    };
     let plugin = &d.plugins[0];
     let hashes: Vec<String> = plugin
         .children
         .iter()
-        .map(|c| c.digest(&digest).map(|d| d.content_hash.to_hex()).unwrap_or_default())
+        .map(|c| {
+            c.digest(&digest)
+                .map(|d| d.content_hash.to_hex())
+                .unwrap_or_default()
+        })
         .collect();
     // skill: one record "SKILL.md\0<sha of '# Skill\n'>\n"; command: sha of "hello\n".
     let mut skill = TreeHasher::new();
     let _ = skill.add_file("SKILL.md", b"# Skill\n");
-    assert_eq!(hashes[0], skill.finish().map(|d| d.content_hash.to_hex()).unwrap_or_default());
-    assert_eq!(hashes[1], "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+    assert_eq!(
+        hashes[0],
+        skill
+            .finish()
+            .map(|d| d.content_hash.to_hex())
+            .unwrap_or_default()
+    );
+    assert_eq!(
+        hashes[1],
+        "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
+    );
     assert!(matches!(
         Listing::new(["a/../b"]),
         Err(Error::InvalidPath { .. })

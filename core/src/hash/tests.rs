@@ -34,18 +34,39 @@ fn bytes() {
 #[test]
 fn golden_trees() {
     // An empty directory hashes to SHA-256 of nothing.
-    check(&[], "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    check(
+        &[],
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    );
     // One record: "a\0e3b0…b855\n".
-    check(&[("a", "")], "84a0bc84a8906a8501a34e9aedb06be93452d06bc32b71d61f0b334cd5559d9b");
-    check(&[("SKILL.md", "# Skill\n")], "9df4a33b94d07165266d79a3c047887e57046e860ec5af63e434fb912eb72768");
+    check(
+        &[("a", "")],
+        "84a0bc84a8906a8501a34e9aedb06be93452d06bc32b71d61f0b334cd5559d9b",
+    );
+    check(
+        &[("SKILL.md", "# Skill\n")],
+        "9df4a33b94d07165266d79a3c047887e57046e860ec5af63e434fb912eb72768",
+    );
     check(NESTED, NESTED_HASH);
     check(
-        &[("skills/café/SKILL.md", "café\n"), ("docs/日本語.md", "日本\n"), ("emoji/🦀.txt", "crab\n")],
+        &[
+            ("skills/café/SKILL.md", "café\n"),
+            ("docs/日本語.md", "日本\n"),
+            ("emoji/🦀.txt", "crab\n"),
+        ],
         "dea88efbaa4d94036424b9730d5d7ebef956dd32f5810d59ab0d30d7e296a1e9",
     );
     // Byte order: "A" < "a-b" < "a.b" < "a/b" < "a_b" < "z" < "é".
     check(
-        &[("z", "7"), ("a/b", "2"), ("é", "6"), ("a-b", "1"), ("a.b", "3"), ("a_b", "4"), ("A", "5")],
+        &[
+            ("z", "7"),
+            ("a/b", "2"),
+            ("é", "6"),
+            ("a-b", "1"),
+            ("a.b", "3"),
+            ("a_b", "4"),
+            ("A", "5"),
+        ],
         "757e34cc6c0c24481c98ceea82f45a0312198f24990e5ab7b789cdc0bb1da8bb",
     );
     // Whole-path order, not per-component: "foo-bar/baz" < "foo.txt" < "foo/bar".
@@ -97,16 +118,33 @@ fn streaming_equals_whole_files() {
     assert_eq!(t.update(b"ignored"), Ok(()));
     assert_eq!(t.finish_file(), Ok(()));
     let d = t.finish().ok();
-    assert_eq!(d.map(|d| (d.content_hash.to_hex(), d.files)), Some((NESTED_HASH.to_owned(), 3)));
+    assert_eq!(
+        d.map(|d| (d.content_hash.to_hex(), d.files)),
+        Some((NESTED_HASH.to_owned(), 3))
+    );
 }
 
 #[test]
 fn misuse_and_bad_paths_are_errors() {
     let mut t = TreeHasher::new();
-    assert_eq!(t.update(b"x"), Err(Error::HasherState("update() called with no open file; call beginFile first")));
-    assert_eq!(t.finish_file(), Err(Error::HasherState("finishFile() called with no open file")));
-    assert!(matches!(t.add_file("../x", b""), Err(Error::InvalidPath { .. })));
-    assert!(matches!(t.add_file("/abs", b""), Err(Error::InvalidPath { .. })));
+    assert_eq!(
+        t.update(b"x"),
+        Err(Error::HasherState(
+            "update() called with no open file; call beginFile first"
+        ))
+    );
+    assert_eq!(
+        t.finish_file(),
+        Err(Error::HasherState("finishFile() called with no open file"))
+    );
+    assert!(matches!(
+        t.add_file("../x", b""),
+        Err(Error::InvalidPath { .. })
+    ));
+    assert!(matches!(
+        t.add_file("/abs", b""),
+        Err(Error::InvalidPath { .. })
+    ));
     assert_eq!(t.begin_file("a"), Ok(true));
     assert!(matches!(t.add_file("b", b""), Err(Error::HasherState(_))));
     assert_eq!(t.finish_file(), Ok(()));
@@ -132,7 +170,8 @@ fn tree_strategy() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
         .prop_map(|m| m.into_iter().collect())
         // a path cannot be both a file and a directory
         .prop_filter("file/dir clash", |v: &Vec<(String, Vec<u8>)>| {
-            !v.iter().any(|(a, _)| v.iter().any(|(b, _)| b.starts_with(&format!("{a}/"))))
+            !v.iter()
+                .any(|(a, _)| v.iter().any(|(b, _)| b.starts_with(&format!("{a}/"))))
         })
 }
 

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `skillmeat` command line.
+
+fn main() {
+    std::process::exit(skillmeat::cli::run());
+}

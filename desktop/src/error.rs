@@ -1,0 +1,66 @@
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Every way the engine can fail. [`Error::exit_code`] tells the CLI whether
+/// the user can fix it (1) or it is our fault (2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: no such file or directory", .0.display())]
+    NotFound(PathBuf),
+
+    #[error("{}: cannot read: {source}", path.display())]
+    Unreadable { path: PathBuf, source: io::Error },
+
+    #[error("{}: symbolic link points outside {} (to {})", path.display(), root.display(), target.display())]
+    LinkEscapes {
+        path: PathBuf,
+        root: PathBuf,
+        target: PathBuf,
+    },
+
+    #[error("{}: symbolic link is dangling (its target does not exist)", .0.display())]
+    LinkDangling(PathBuf),
+
+    #[error("{}: symbolic link loop (it leads back to one of its own parent folders)", .0.display())]
+    LinkLoop(PathBuf),
+
+    #[error("{}: file name is not valid UTF-8", .0.display())]
+    NonUtf8Name(PathBuf),
+
+    #[error("{}: is a {what}, not a regular file or folder", path.display())]
+    SpecialFile { path: PathBuf, what: &'static str },
+
+    #[error("{}: {reason}", path.display())]
+    BadInput { path: PathBuf, reason: String },
+
+    #[error("{}: no plugin found (looked for .claude-plugin/marketplace.json, .claude-plugin/plugin.json, plugin.json or composite.json, and for two or more of skills/ commands/ agents/ hooks/ with artifacts in them)", .0.display())]
+    NoPlugin(PathBuf),
+
+    #[error("in {}: {source}", root.display())]
+    Core {
+        root: PathBuf,
+        source: skillmeat_core::Error,
+    },
+
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// 1 for a problem with the user's input, 2 for an internal error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Internal(_) => 2,
+            _ => 1,
+        }
+    }
+
+    pub(crate) fn core(root: &Path, source: skillmeat_core::Error) -> Self {
+        Error::Core {
+            root: root.to_owned(),
+            source,
+        }
+    }
+}

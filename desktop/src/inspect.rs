@@ -1,0 +1,85 @@
+//! `skillmeat inspect`: read a folder from disk, hash every file once on all
+//! cores, and run core discovery over the listing.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use skillmeat_core::SafeRelPath;
+use skillmeat_core::discovery::{self, Discovery, Listing};
+use skillmeat_core::hash::ContentHash;
+use skillmeat_core::report::InspectReport;
+
+use crate::error::{Error, Result};
+use crate::tree::{Tree, TreeKind};
+
+/// Largest manifest or markdown file discovery will look into.
+const MAX_SMALL_FILE: u64 = 8 * 1024 * 1024;
+
+/// A folder read from disk and the plugins discovered in it.
+#[derive(Debug)]
+pub struct Source {
+    pub tree: Tree,
+    pub discovery: Discovery,
+    pub digests: HashMap<String, ContentHash>,
+}
+
+impl Source {
+    /// Reads, hashes and discovers `path`. A path with no plugin is an error.
+    pub fn open(path: &Path) -> Result<Source> {
+        let tree = Tree::scan(path)?;
+        if tree.kind == TreeKind::File {
+            return Err(Error::BadInput {
+                path: path.to_owned(),
+                reason: "is a file; expected a plugin or marketplace folder".into(),
+            });
+        }
+        let listing = Listing::new(tree.files.iter().map(|f| f.rel.as_str()))
+            .map_err(|e| Error::core(path, e))?;
+        let by_rel: HashMap<&str, &Path> = tree
+            .files
+            .iter()
+            .map(|f| (f.rel.as_str(), f.path.as_path()))
+            .collect();
+        let read = |rel: &str| -> Option<Vec<u8>> {
+            let p = by_rel.get(rel)?;
+            let len = std::fs::metadata(p).ok()?.len();
+            (len <= MAX_SMALL_FILE)
+                .then(|| std::fs::read(p).ok())
+                .flatten()
+        };
+        let root_name = tree
+            .root
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("plugin")
+            .to_owned();
+        let discovery =
+            discovery::discover(&listing, &root_name, &read).map_err(|e| Error::core(path, e))?;
+        if discovery.plugins.is_empty() {
+            return Err(match discovery.warnings.first() {
+                Some(w) => Error::BadInput {
+                    path: path.to_owned(),
+                    reason: format!("no plugin could be read: {w}"),
+                },
+                None => Error::NoPlugin(path.to_owned()),
+            });
+        }
+        let digests = tree.digests()?;
+        Ok(Source {
+            tree,
+            discovery,
+            digests,
+        })
+    }
+
+    /// The report `inspect` prints.
+    pub fn report(&self, path: &Path) -> Result<InspectReport> {
+        let digest = |p: &SafeRelPath| self.digests.get(p.as_str()).copied();
+        InspectReport::build(&self.discovery, &digest).map_err(|e| Error::core(path, e))
+    }
+}
+
+/// Discovers and hashes the plugins in `path`.
+pub fn inspect(path: &Path) -> Result<InspectReport> {
+    Source::open(path)?.report(path)
+}
