@@ -222,3 +222,32 @@ proptest! {
         prop_assert_ne!(hash_of(&files), hash_of(&changed));
     }
 }
+
+/// Every vector of the Python reference (`tests/reference/vectors.json`,
+/// produced by `compute_artifact_hash.py`) must hash the same here.
+#[test]
+fn reference_vectors() {
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../../../tests/reference/vectors.json"))
+            .unwrap_or_default();
+    let mut checked = 0;
+    for b in doc["bytes"].as_array().into_iter().flatten() {
+        let content = b["content"].as_str().unwrap_or_default();
+        assert_eq!(
+            Some(hash_bytes(content.as_bytes()).to_hex().as_str()),
+            b["expected"].as_str()
+        );
+        checked += 1;
+    }
+    for t in doc["trees"].as_array().into_iter().flatten() {
+        let files: Vec<(&str, &str)> = t["files"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(p, c)| (p.as_str(), c.as_str().unwrap_or_default()))
+            .collect();
+        check(&files, t["expected"].as_str().unwrap_or_default());
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} vectors");
+}
