@@ -21,6 +21,7 @@ pub mod frontmatter;
 pub mod hash;
 pub mod mcp;
 pub mod path;
+pub mod plan;
 pub mod report;
 
 pub use artifact::{ArtifactKind, Relationship};

@@ -1,0 +1,380 @@
+//! Dedup decisions and the import plan (DESIGN.md §5), as pure functions
+//! over an [`ArtifactIndex`]. The engine implements the index over SQLite;
+//! the browser over a snapshot of the collection.
+//!
+//! Identity is `(collection, kind, name_key)`; content is the hash. Equal
+//! bytes under another name or kind never link.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use tracing::{debug, info_span};
+
+use crate::artifact::{ArtifactKind, Relationship, name_key};
+use crate::hash::ContentHash;
+
+/// What the index knows about one artifact identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexedArtifact {
+    pub id: String,
+    pub name: String,
+    pub current_hash: ContentHash,
+    /// Whether one of its versions has the hash asked about.
+    pub has_hash: bool,
+}
+
+/// The collection as the planner sees it.
+pub trait ArtifactIndex {
+    /// The artifact `(kind, name_key)`, telling whether it has a version
+    /// with `hash`.
+    fn find(
+        &self,
+        kind: ArtifactKind,
+        name_key: &str,
+        hash: &ContentHash,
+    ) -> Option<IndexedArtifact>;
+}
+
+/// A snapshot of a collection's index: what the browser gets.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct IndexSnapshot {
+    pub artifacts: Vec<SnapshotArtifact>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SnapshotArtifact {
+    pub id: String,
+    pub kind: ArtifactKind,
+    pub name: String,
+    pub current_hash: ContentHash,
+    /// Every version's hash, current included.
+    pub hashes: Vec<ContentHash>,
+}
+
+impl ArtifactIndex for IndexSnapshot {
+    fn find(&self, kind: ArtifactKind, key: &str, hash: &ContentHash) -> Option<IndexedArtifact> {
+        self.artifacts
+            .iter()
+            .find(|a| a.kind == kind && name_key(&a.name) == key)
+            .map(|a| IndexedArtifact {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                current_hash: a.current_hash,
+                has_hash: a.hashes.contains(hash) || a.current_hash == *hash,
+            })
+    }
+}
+
+/// The three outcomes of dedup for one child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Decision {
+    LinkExisting,
+    CreateNewVersion,
+    CreateNewArtifact,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::LinkExisting => "LINK_EXISTING",
+            Decision::CreateNewVersion => "CREATE_NEW_VERSION",
+            Decision::CreateNewArtifact => "CREATE_NEW_ARTIFACT",
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The preview bucket: independent of the conflict policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bucket {
+    New,
+    Existing,
+    Conflict,
+}
+
+/// What to do when a child's name exists with different content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConflictPolicy {
+    /// Append the incoming content as a new version that becomes current.
+    #[default]
+    NewVersion,
+    /// Keep the current version and pin it.
+    Keep,
+    /// A new artifact named `<name>--<plugin>`.
+    Fork,
+}
+
+impl FromStr for ConflictPolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "new-version" => Ok(ConflictPolicy::NewVersion),
+            "keep" => Ok(ConflictPolicy::Keep),
+            "fork" => Ok(ConflictPolicy::Fork),
+            other => Err(format!(
+                "unknown conflict policy {other:?} (expected new-version, keep or fork)"
+            )),
+        }
+    }
+}
+
+/// One incoming child, as the planner needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incoming {
+    pub kind: ArtifactKind,
+    pub name: String,
+    pub content_hash: ContentHash,
+    #[serde(default)]
+    pub relationship: Relationship,
+}
+
+/// The decision for one child.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChildPlan {
+    pub kind: ArtifactKind,
+    /// The incoming name.
+    pub name: String,
+    pub content_hash: ContentHash,
+    pub relationship: Relationship,
+    pub bucket: Bucket,
+    pub decision: Decision,
+    /// The artifact written or linked: its name (differs on fork).
+    pub target_name: String,
+    /// Set when the target artifact exists.
+    pub artifact_id: Option<String>,
+    /// The existing artifact's current hash (conflicts and links).
+    pub current_hash: Option<ContentHash>,
+    /// The hash the membership pins: the incoming hash, or the current one
+    /// under `keep`.
+    pub pinned_hash: ContentHash,
+}
+
+/// The plan for one plugin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportPlan {
+    pub plugin: String,
+    pub policy: ConflictPolicy,
+    pub children: Vec<ChildPlan>,
+}
+
+impl ImportPlan {
+    pub fn count(&self, bucket: Bucket) -> usize {
+        self.children.iter().filter(|c| c.bucket == bucket).count()
+    }
+}
+
+/// Decides one child.
+pub fn decide(
+    index: &dyn ArtifactIndex,
+    plugin: &str,
+    child: &Incoming,
+    policy: ConflictPolicy,
+) -> ChildPlan {
+    let span = info_span!(
+        "artifact.dedup_resolve",
+        artifact_name = %child.name,
+        content_hash = %child.content_hash,
+        decision = tracing::field::Empty
+    );
+    let _guard = span.enter();
+    let key = name_key(&child.name);
+    let base =
+        |bucket, decision, target_name: String, existing: Option<&IndexedArtifact>, pinned| {
+            ChildPlan {
+                kind: child.kind,
+                name: child.name.clone(),
+                content_hash: child.content_hash,
+                relationship: child.relationship,
+                bucket,
+                decision,
+                target_name,
+                artifact_id: existing.map(|e| e.id.clone()),
+                current_hash: existing.map(|e| e.current_hash),
+                pinned_hash: pinned,
+            }
+        };
+    let plan = match index.find(child.kind, &key, &child.content_hash) {
+        None => base(
+            Bucket::New,
+            Decision::CreateNewArtifact,
+            child.name.clone(),
+            None,
+            child.content_hash,
+        ),
+        Some(found) if found.has_hash => base(
+            Bucket::Existing,
+            Decision::LinkExisting,
+            found.name.clone(),
+            Some(&found),
+            child.content_hash,
+        ),
+        Some(found) => match policy {
+            ConflictPolicy::NewVersion => base(
+                Bucket::Conflict,
+                Decision::CreateNewVersion,
+                found.name.clone(),
+                Some(&found),
+                child.content_hash,
+            ),
+            ConflictPolicy::Keep => base(
+                Bucket::Conflict,
+                Decision::LinkExisting,
+                found.name.clone(),
+                Some(&found),
+                found.current_hash,
+            ),
+            ConflictPolicy::Fork => {
+                let fork = format!("{}--{plugin}", child.name);
+                let mut p = match index.find(child.kind, &name_key(&fork), &child.content_hash) {
+                    None => base(
+                        Bucket::Conflict,
+                        Decision::CreateNewArtifact,
+                        fork,
+                        None,
+                        child.content_hash,
+                    ),
+                    Some(f) if f.has_hash => base(
+                        Bucket::Conflict,
+                        Decision::LinkExisting,
+                        f.name.clone(),
+                        Some(&f),
+                        child.content_hash,
+                    ),
+                    Some(f) => base(
+                        Bucket::Conflict,
+                        Decision::CreateNewVersion,
+                        f.name.clone(),
+                        Some(&f),
+                        child.content_hash,
+                    ),
+                };
+                // The preview compares with the artifact that clashed.
+                p.current_hash = Some(found.current_hash);
+                p
+            }
+        },
+    };
+    span.record("decision", plan.decision.as_str());
+    debug!(
+        event = "dedup_decision",
+        artifact_name = %plan.name,
+        decision = plan.decision.as_str(),
+        content_hash = %plan.content_hash,
+        "dedup_decision"
+    );
+    plan
+}
+
+/// Plans a whole plugin.
+pub fn plan_import(
+    index: &dyn ArtifactIndex,
+    plugin: &str,
+    children: &[Incoming],
+    policy: ConflictPolicy,
+) -> ImportPlan {
+    ImportPlan {
+        plugin: plugin.to_owned(),
+        policy,
+        children: children
+            .iter()
+            .map(|c| decide(index, plugin, c, policy))
+            .collect(),
+    }
+}
+
+/// The preview: `{"name", "buckets": {"new", "existing", "conflict"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Preview {
+    pub name: String,
+    pub buckets: Buckets,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Buckets {
+    pub new: Vec<PreviewChild>,
+    pub existing: Vec<PreviewChild>,
+    pub conflict: Vec<PreviewChild>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PreviewChild {
+    pub kind: ArtifactKind,
+    pub name: String,
+    pub content_hash: ContentHash,
+    pub current_hash: Option<ContentHash>,
+}
+
+impl From<&ImportPlan> for Preview {
+    fn from(plan: &ImportPlan) -> Self {
+        let mut buckets = Buckets::default();
+        for c in &plan.children {
+            let item = PreviewChild {
+                kind: c.kind,
+                name: c.name.clone(),
+                content_hash: c.content_hash,
+                current_hash: c.current_hash,
+            };
+            match c.bucket {
+                Bucket::New => buckets.new.push(item),
+                Bucket::Existing => buckets.existing.push(item),
+                Bucket::Conflict => buckets.conflict.push(item),
+            }
+        }
+        Preview {
+            name: plan.plugin.clone(),
+            buckets,
+        }
+    }
+}
+
+/// An in-memory index for tests and small hosts.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryIndex {
+    artifacts: HashMap<(ArtifactKind, String), (IndexedArtifact, Vec<ContentHash>)>,
+}
+
+impl MemoryIndex {
+    pub fn insert(&mut self, kind: ArtifactKind, name: &str, id: &str, hashes: &[ContentHash]) {
+        let current = hashes
+            .last()
+            .copied()
+            .unwrap_or_else(|| crate::hash::hash_bytes(b""));
+        self.artifacts.insert(
+            (kind, name_key(name)),
+            (
+                IndexedArtifact {
+                    id: id.to_owned(),
+                    name: name.to_owned(),
+                    current_hash: current,
+                    has_hash: false,
+                },
+                hashes.to_vec(),
+            ),
+        );
+    }
+}
+
+impl ArtifactIndex for MemoryIndex {
+    fn find(&self, kind: ArtifactKind, key: &str, hash: &ContentHash) -> Option<IndexedArtifact> {
+        self.artifacts
+            .get(&(kind, key.to_owned()))
+            .map(|(a, hashes)| IndexedArtifact {
+                has_hash: hashes.contains(hash),
+                ..a.clone()
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests;

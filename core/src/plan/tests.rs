@@ -1,0 +1,227 @@
+//! Decisions: an index and a child in, the decision out.
+
+use super::*;
+use crate::hash::hash_bytes;
+
+fn h(s: &str) -> ContentHash {
+    hash_bytes(s.as_bytes())
+}
+
+fn child(kind: ArtifactKind, name: &str, content: &str) -> Incoming {
+    Incoming {
+        kind,
+        name: name.into(),
+        content_hash: h(content),
+        relationship: Relationship::Member,
+    }
+}
+
+fn index() -> MemoryIndex {
+    let mut i = MemoryIndex::default();
+    i.insert(ArtifactKind::Command, "review", "A1", &[h("v1"), h("v2")]);
+    i.insert(ArtifactKind::Skill, "tdd", "A2", &[h("tdd")]);
+    i.insert(ArtifactKind::Command, "review--plug", "A3", &[h("forked")]);
+    i
+}
+
+/// (decision, bucket, target, artifact id, pinned = incoming?)
+fn check(
+    c: Incoming,
+    policy: ConflictPolicy,
+    expected: (Decision, Bucket, &str, Option<&str>, bool),
+) {
+    let p = decide(&index(), "plug", &c, policy);
+    let got = (
+        p.decision,
+        p.bucket,
+        p.target_name.as_str(),
+        p.artifact_id.as_deref(),
+        p.pinned_hash == c.content_hash,
+    );
+    assert_eq!(got, expected, "{c:?} under {policy:?}");
+}
+
+#[test]
+fn the_three_scenarios() {
+    use ArtifactKind::*;
+    use ConflictPolicy::*;
+    // same kind, name, hash (an older version counts): link
+    check(
+        child(Command, "review", "v1"),
+        NewVersion,
+        (
+            Decision::LinkExisting,
+            Bucket::Existing,
+            "review",
+            Some("A1"),
+            true,
+        ),
+    );
+    check(
+        child(Command, "Review.md", "v2"),
+        NewVersion,
+        (
+            Decision::LinkExisting,
+            Bucket::Existing,
+            "review",
+            Some("A1"),
+            true,
+        ),
+    );
+    // same kind and name, other hash: a conflict, a new version by default
+    check(
+        child(Command, "review", "v3"),
+        NewVersion,
+        (
+            Decision::CreateNewVersion,
+            Bucket::Conflict,
+            "review",
+            Some("A1"),
+            true,
+        ),
+    );
+    // nothing by that name: new
+    check(
+        child(Command, "lint", "v1"),
+        NewVersion,
+        (Decision::CreateNewArtifact, Bucket::New, "lint", None, true),
+    );
+}
+
+#[test]
+fn equal_bytes_under_another_name_or_kind_never_link() {
+    use ArtifactKind::*;
+    check(
+        child(Agent, "review", "v1"),
+        ConflictPolicy::NewVersion,
+        (
+            Decision::CreateNewArtifact,
+            Bucket::New,
+            "review",
+            None,
+            true,
+        ),
+    );
+    check(
+        child(Command, "tdd", "tdd"),
+        ConflictPolicy::NewVersion,
+        (Decision::CreateNewArtifact, Bucket::New, "tdd", None, true),
+    );
+}
+
+#[test]
+fn conflict_policies() {
+    use ArtifactKind::*;
+    // keep: link the current version and pin it
+    let p = decide(
+        &index(),
+        "plug",
+        &child(Command, "review", "v3"),
+        ConflictPolicy::Keep,
+    );
+    assert_eq!(
+        (p.decision, p.bucket, p.pinned_hash, p.current_hash),
+        (
+            Decision::LinkExisting,
+            Bucket::Conflict,
+            h("v2"),
+            Some(h("v2"))
+        )
+    );
+    // fork: a new artifact <name>--<plugin>, or a version of an existing fork
+    check(
+        child(Command, "review", "v3"),
+        ConflictPolicy::Fork,
+        (
+            Decision::CreateNewVersion,
+            Bucket::Conflict,
+            "review--plug",
+            Some("A3"),
+            true,
+        ),
+    );
+    // content equal to the existing fork's: a conflict with `review` that links the fork
+    check(
+        child(Command, "review", "forked"),
+        ConflictPolicy::Fork,
+        (
+            Decision::LinkExisting,
+            Bucket::Conflict,
+            "review--plug",
+            Some("A3"),
+            true,
+        ),
+    );
+    check(
+        child(Skill, "tdd", "tdd2"),
+        ConflictPolicy::Fork,
+        (
+            Decision::CreateNewArtifact,
+            Bucket::Conflict,
+            "tdd--plug",
+            None,
+            true,
+        ),
+    );
+}
+
+#[test]
+fn plan_and_preview_buckets() {
+    use ArtifactKind::*;
+    let children = [
+        child(Skill, "tdd", "tdd"),
+        child(Command, "review", "v9"),
+        child(Agent, "new-agent", "x"),
+    ];
+    let plan = plan_import(&index(), "plug", &children, ConflictPolicy::default());
+    assert_eq!(
+        (
+            plan.count(Bucket::New),
+            plan.count(Bucket::Existing),
+            plan.count(Bucket::Conflict)
+        ),
+        (1, 1, 1)
+    );
+    let preview = Preview::from(&plan);
+    let json = serde_json::to_value(&preview).unwrap_or_default();
+    assert_eq!(json["name"], "plug");
+    assert_eq!(json["buckets"]["conflict"][0]["name"], "review");
+    assert_eq!(
+        json["buckets"]["conflict"][0]["current_hash"],
+        h("v2").to_hex()
+    );
+    assert_eq!(
+        json["buckets"]["conflict"][0]["content_hash"],
+        h("v9").to_hex()
+    );
+    assert_eq!(
+        json["buckets"]["new"][0]["current_hash"],
+        serde_json::Value::Null
+    );
+    assert_eq!(json["buckets"]["existing"][0]["kind"], "skill");
+}
+
+#[test]
+fn snapshot_index_matches_memory_index() {
+    let snap = IndexSnapshot {
+        artifacts: vec![SnapshotArtifact {
+            id: "A1".into(),
+            kind: ArtifactKind::Command,
+            name: "Review".into(),
+            current_hash: h("v2"),
+            hashes: vec![h("v1"), h("v2")],
+        }],
+    };
+    let c = child(ArtifactKind::Command, "review", "v1");
+    assert_eq!(
+        decide(&snap, "p", &c, ConflictPolicy::NewVersion).decision,
+        Decision::LinkExisting
+    );
+    let c = child(ArtifactKind::Command, "review", "v3");
+    assert_eq!(
+        decide(&snap, "p", &c, ConflictPolicy::NewVersion).decision,
+        Decision::CreateNewVersion
+    );
+    assert_eq!("keep".parse::<ConflictPolicy>(), Ok(ConflictPolicy::Keep));
+    assert!("merge".parse::<ConflictPolicy>().is_err());
+}
