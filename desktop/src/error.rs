@@ -42,6 +42,21 @@ pub enum Error {
         source: skillmeat_core::Error,
     },
 
+    /// A command used the wrong way (unknown name, bad option value …).
+    #[error("{0}")]
+    Usage(String),
+
+    /// The database said no.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+
+    /// A file operation in the collection failed.
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -52,8 +67,15 @@ impl Error {
     /// 1 for a problem with the user's input, 2 for an internal error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Internal(_) => 2,
+            Error::Internal(_) | Error::Database(_) | Error::Migration(_) | Error::Io { .. } => 2,
             _ => 1,
+        }
+    }
+
+    pub(crate) fn io(path: &Path, source: io::Error) -> Self {
+        Error::Io {
+            path: path.to_owned(),
+            source,
         }
     }
 

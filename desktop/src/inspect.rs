@@ -21,6 +21,7 @@ pub struct Source {
     pub tree: Tree,
     pub discovery: Discovery,
     pub digests: HashMap<String, ContentHash>,
+    by_rel: HashMap<String, usize>,
 }
 
 impl Source {
@@ -65,11 +66,30 @@ impl Source {
             });
         }
         let digests = tree.digests()?;
+        let by_rel = tree
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.rel.clone(), i))
+            .collect();
         Ok(Source {
             tree,
             discovery,
             digests,
+            by_rel,
         })
+    }
+
+    /// Where the file `rel` (relative to the source root) is on disk.
+    pub fn abs(&self, rel: &str) -> Option<&Path> {
+        self.by_rel
+            .get(rel)
+            .map(|i| self.tree.files[*i].path.as_path())
+    }
+
+    /// The SHA-256 of the file `rel`.
+    pub fn digest(&self, rel: &str) -> Option<ContentHash> {
+        self.digests.get(rel).copied()
     }
 
     /// The report `inspect` prints.

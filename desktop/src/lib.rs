@@ -12,9 +12,17 @@
 //! core so the browser runs the same code.
 
 pub mod cli;
+pub mod collection;
 mod error;
+pub mod failpoint;
+pub mod fsx;
+pub mod home;
+pub mod import;
 pub mod inspect;
+pub mod query;
+pub mod store;
 pub mod telemetry;
 pub mod tree;
+pub mod verify;
 
 pub use error::{Error, Result};

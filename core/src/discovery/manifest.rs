@@ -111,12 +111,12 @@ fn claude_plugin(
         if let Some(a) = extra.agents {
             components.agents.get_or_insert_with(Vec::new).extend(a);
         }
-        if let (Some(v), Some(ev)) = (&version, string_field(entry, "version")) {
-            if *v != ev {
-                ctx.warn(format!(
-                    "marketplace entry declares version {ev:?} but {file} says {v:?}; plugin.json wins"
-                ));
-            }
+        if let (Some(v), Some(ev)) = (&version, string_field(entry, "version"))
+            && *v != ev
+        {
+            ctx.warn(format!(
+                "marketplace entry declares version {ev:?} but {file} says {v:?}; plugin.json wins"
+            ));
         }
         version = version.or_else(|| string_field(entry, "version"));
         description = string_field(entry, "description").or(description);

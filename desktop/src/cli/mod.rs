@@ -3,6 +3,7 @@
 //!
 //! Exit codes: 0 success, 1 a problem with the user's input, 2 internal.
 
+mod collection;
 mod hash;
 mod inspect;
 
@@ -11,7 +12,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use skillmeat_core::plan::ConflictPolicy;
+
 use crate::error::Error;
+use crate::home::Home;
 use crate::telemetry::{self, LogFormat};
 
 #[derive(Debug, Parser)]
@@ -24,6 +28,15 @@ struct Cli {
     /// Log format on stderr (`SKILLMEAT_LOG` sets the filter, e.g. `info`).
     #[arg(long, global = true, value_enum, default_value_t = LogArg::Text)]
     log_format: LogArg,
+
+    /// The collection to use (created on first use).
+    #[arg(
+        long,
+        global = true,
+        default_value = "default",
+        env = "SKILLMEAT_COLLECTION"
+    )]
+    collection: String,
 
     /// More logging (-v info, -vv debug, -vvv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -39,6 +52,47 @@ enum LogArg {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PolicyArg {
+    NewVersion,
+    Keep,
+    Fork,
+}
+
+impl From<PolicyArg> for ConflictPolicy {
+    fn from(p: PolicyArg) -> Self {
+        match p {
+            PolicyArg::NewVersion => ConflictPolicy::NewVersion,
+            PolicyArg::Keep => ConflictPolicy::Keep,
+            PolicyArg::Fork => ConflictPolicy::Fork,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum KindArg {
+    Composite,
+    Skill,
+    Command,
+    Agent,
+    Hook,
+    #[value(name = "mcp_server", alias = "mcp")]
+    McpServer,
+}
+
+impl KindArg {
+    fn as_str(self) -> &'static str {
+        match self {
+            KindArg::Composite => "composite",
+            KindArg::Skill => "skill",
+            KindArg::Command => "command",
+            KindArg::Agent => "agent",
+            KindArg::Hook => "hook",
+            KindArg::McpServer => "mcp_server",
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Print the canonical content hash of files or folders, like sha256sum.
@@ -47,6 +101,56 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Print JSON: [{"path", "content_hash", "kind", "files"}].
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a plugin or every local plugin of a marketplace, each in one transaction.
+    Add {
+        /// A plugin folder or a marketplace folder.
+        source: PathBuf,
+        /// What to do when a child's name exists with other content.
+        #[arg(long, value_enum, default_value_t = PolicyArg::NewVersion)]
+        on_conflict: PolicyArg,
+        /// Show what would be imported; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON: {"results": [ImportResult...]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show what an import would do: NEW, EXISTING and CONFLICT children. Writes nothing.
+    Preview {
+        /// A plugin folder or a marketplace folder.
+        source: PathBuf,
+        #[arg(long, value_enum, default_value_t = PolicyArg::NewVersion)]
+        on_conflict: PolicyArg,
+        /// Print JSON: {"plugins": [{"name", "buckets": {"new", "existing", "conflict"}}]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the artifacts of the collection, plugins first.
+    List {
+        /// Only this type.
+        #[arg(long = "type", value_enum)]
+        kind: Option<KindArg>,
+        /// At most this many items.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Details of one artifact: versions, the plugins it is part of, what it contains.
+    Show {
+        /// Name or id.
+        name: String,
+        /// Disambiguate a name shared by several types.
+        #[arg(long = "type", value_enum)]
+        kind: Option<KindArg>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-hash everything stored and check the database, files and lock file agree.
+    Verify {
         #[arg(long)]
         json: bool,
     },
@@ -77,11 +181,53 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Hash { paths, json } => hash::run(&paths, json),
         Command::Inspect { path, json } => inspect::run(&path, json),
+        command => with_home(|home| {
+            let c = cli.collection.as_str();
+            block_on(async move {
+                match command {
+                    Command::Add {
+                        source,
+                        on_conflict,
+                        dry_run,
+                        json,
+                    } => {
+                        collection::add(&home, c, &source, on_conflict.into(), dry_run, json).await
+                    }
+                    Command::Preview {
+                        source,
+                        on_conflict,
+                        json,
+                    } => collection::preview(&home, c, &source, on_conflict.into(), json).await,
+                    Command::List { kind, limit, json } => {
+                        collection::list(&home, c, kind.map(KindArg::as_str), limit, json).await
+                    }
+                    Command::Show { name, kind, json } => {
+                        collection::show(&home, c, &name, kind.map(KindArg::as_str), json).await
+                    }
+                    Command::Verify { json } => collection::verify(&home, c, json).await,
+                    Command::Hash { .. } | Command::Inspect { .. } => Ok(0),
+                }
+            })
+        }),
     };
     match result {
         Ok(code) => code,
         Err(e) => report(&e),
     }
+}
+
+fn with_home(f: impl FnOnce(Home) -> Result<i32, Error>) -> Result<i32, Error> {
+    let home = Home::from_env()?;
+    f(home)
+}
+
+/// Runs a future on a single-threaded runtime (the CLI does one thing at a time).
+fn block_on<F: std::future::Future<Output = Result<i32, Error>>>(f: F) -> Result<i32, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("starting the async runtime: {e}")))?
+        .block_on(f)
 }
 
 /// Prints an error the way every command does and returns its exit code.

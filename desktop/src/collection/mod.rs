@@ -1,0 +1,89 @@
+//! A collection: its row in the database and its folder
+//! `$SKILLMEAT_HOME/collections/<name>/` (current versions, plugin meta
+//! files, the content-addressed store of every version, `manifest.toml`,
+//! `skillmeat.lock`).
+
+pub mod layout;
+mod records;
+pub mod txn;
+
+use std::path::{Path, PathBuf};
+
+use sqlx::SqlitePool;
+
+pub use records::{lock_file, manifest_file};
+
+use crate::error::Result;
+use crate::home::Home;
+use crate::store::{self, rows};
+
+/// An open collection.
+#[derive(Debug, Clone)]
+pub struct Collection {
+    pub name: String,
+    pub id: String,
+    pub dir: PathBuf,
+    pub pool: SqlitePool,
+}
+
+impl Collection {
+    /// Opens collection `name`, creating it on first use, and recovers any
+    /// import a killed process left behind.
+    pub async fn open(home: &Home, name: &str) -> Result<Collection> {
+        let dir = home.collection_dir(name)?;
+        let pool = store::open(&home.database()).await?;
+        let mut conn = pool.acquire().await?;
+        let id = rows::ensure_collection(&mut conn, name).await?;
+        drop(conn);
+        crate::fsx::create_private_dir(&dir)?;
+        let collection = Collection {
+            name: name.to_owned(),
+            id,
+            dir,
+            pool,
+        };
+        collection.recover().await?;
+        Ok(collection)
+    }
+
+    /// Opens collection `name` only if it exists (nothing is created).
+    pub async fn open_existing(home: &Home, name: &str) -> Result<Option<Collection>> {
+        let dir = home.collection_dir(name)?;
+        if !home.database().exists() {
+            return Ok(None);
+        }
+        let pool = store::open(&home.database()).await?;
+        let mut conn = pool.acquire().await?;
+        let Some(id) = rows::collection_id(&mut conn, name).await? else {
+            return Ok(None);
+        };
+        drop(conn);
+        let collection = Collection {
+            name: name.to_owned(),
+            id,
+            dir,
+            pool,
+        };
+        collection.recover().await?;
+        Ok(Some(collection))
+    }
+
+    /// Recovers dead import transactions, if there are any.
+    pub async fn recover(&self) -> Result<usize> {
+        if txn::dead_transactions(&self.dir).is_empty() {
+            return Ok(0);
+        }
+        let mut tx = store::begin_write(&self.pool).await?;
+        let n = txn::recover(&mut tx, &self.dir).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}

@@ -1,0 +1,183 @@
+//! The file half of an import transaction, and its recovery.
+//!
+//! Protocol (the database commit is the single commit point):
+//! 1. `.txn/<id>/` is created and its `lock` file held (`flock`) for the
+//!    life of the transaction; a transaction whose lock is free is dead.
+//! 2. Under SQLite's write lock, rows are written, then every new blob and
+//!    every replaced current-version path is staged in `.txn/<id>/`.
+//! 3. `journal.json` lists the new blobs and the target paths (and whether
+//!    each existed before). Only then do files move: blobs into `objects/`,
+//!    each existing target into `.txn/<id>/old/`, the staged one into place.
+//! 4. The database transaction commits, with a row in `import_transactions`.
+//! 5. `.txn/<id>/` is removed.
+//!
+//! Recovery of a dead transaction (always under SQLite's write lock): if its
+//! row exists the import committed and only the folder is removed; if not,
+//! every target is restored from `old/` (or removed if it is new), every new
+//! blob is deleted, and the folder is removed. Every step is idempotent.
+
+use std::fs::{self, File, TryLockError};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use skillmeat_core::hash::ContentHash;
+use sqlx::SqliteConnection;
+
+use super::layout::{TXN_DIR, blob_path};
+use crate::error::{Error, Result};
+use crate::failpoint;
+use crate::fsx;
+use crate::store::rows;
+
+/// What `journal.json` records before any file moves.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Journal {
+    new_blobs: Vec<ContentHash>,
+    targets: Vec<Target>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Target {
+    /// Relative to the collection folder.
+    path: String,
+    existed: bool,
+}
+
+/// One import's files, from staging to cleanup.
+#[derive(Debug)]
+pub struct FileTxn {
+    collection: PathBuf,
+    dir: PathBuf,
+    _lock: File,
+    journal: Journal,
+}
+
+impl FileTxn {
+    /// Creates `.txn/<id>/` and takes its lock.
+    pub fn begin(collection: &Path, id: &str) -> Result<FileTxn> {
+        let dir = collection.join(TXN_DIR).join(id);
+        fsx::create_private_dir(&dir)?;
+        let lock_path = dir.join("lock");
+        let lock = File::create(&lock_path).map_err(|e| Error::io(&lock_path, e))?;
+        lock.lock().map_err(|e| Error::io(&lock_path, e))?;
+        Ok(FileTxn {
+            collection: collection.to_owned(),
+            dir,
+            _lock: lock,
+            journal: Journal::default(),
+        })
+    }
+
+    /// Where a new blob is staged; records it as new.
+    pub fn stage_blob_path(&mut self, hash: ContentHash) -> PathBuf {
+        self.journal.new_blobs.push(hash);
+        self.dir.join("objects").join(hash.to_hex())
+    }
+
+    /// Where the new content of `target` (relative to the collection) is
+    /// staged; records the target.
+    pub fn stage_target_path(&mut self, target: &str) -> PathBuf {
+        let existed = fsx::exists(&self.collection.join(target));
+        self.journal.targets.push(Target {
+            path: target.to_owned(),
+            existed,
+        });
+        self.dir.join("new").join(target)
+    }
+
+    /// Writes the journal, then moves everything into place.
+    pub fn apply(&self) -> Result<()> {
+        let journal =
+            serde_json::to_vec_pretty(&self.journal).map_err(|e| Error::Internal(e.to_string()))?;
+        fsx::write_atomic(&self.dir.join("journal.json"), &journal)?;
+        failpoint::hit("import.journal_written");
+        for hash in &self.journal.new_blobs {
+            fsx::rename(
+                &self.dir.join("objects").join(hash.to_hex()),
+                &blob_path(&self.collection, hash),
+            )?;
+            failpoint::hit("import.blob_moved");
+        }
+        for t in &self.journal.targets {
+            let live = self.collection.join(&t.path);
+            if t.existed {
+                fsx::rename(&live, &self.dir.join("old").join(&t.path))?;
+                failpoint::hit("import.target_backed_up");
+            }
+            fsx::rename(&self.dir.join("new").join(&t.path), &live)?;
+            failpoint::hit("import.target_moved");
+        }
+        Ok(())
+    }
+
+    /// Puts every file back as it was (the database rolls itself back).
+    pub fn undo(&self) -> Result<()> {
+        undo(&self.collection, &self.dir, &self.journal)
+    }
+
+    /// Removes the transaction folder (still holding its lock).
+    pub fn finish(self) -> Result<()> {
+        fsx::remove_any(&self.dir)
+    }
+}
+
+fn undo(collection: &Path, dir: &Path, journal: &Journal) -> Result<()> {
+    for t in journal.targets.iter().rev() {
+        let live = collection.join(&t.path);
+        let old = dir.join("old").join(&t.path);
+        if fsx::exists(&old) {
+            fsx::remove_any(&live)?;
+            fsx::rename(&old, &live)?;
+        } else if !t.existed {
+            fsx::remove_any(&live)?;
+        }
+    }
+    for hash in &journal.new_blobs {
+        fsx::remove_any(&blob_path(collection, hash))?;
+    }
+    Ok(())
+}
+
+/// Transaction folders whose owner is gone (their lock is free).
+pub fn dead_transactions(collection: &Path) -> Vec<(String, PathBuf)> {
+    let Ok(entries) = fs::read_dir(collection.join(TXN_DIR)) else {
+        return Vec::new();
+    };
+    let mut dead = Vec::new();
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let Some(id) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        match File::open(dir.join("lock")) {
+            Ok(f) => match f.try_lock() {
+                Ok(()) => dead.push((id, dir)),
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Error(_)) => dead.push((id, dir)),
+            },
+            // No lock file: the owner died before creating it.
+            Err(_) => dead.push((id, dir)),
+        }
+    }
+    dead.sort();
+    dead
+}
+
+/// Rolls every dead transaction forward or back. Call with SQLite's write
+/// lock held (inside a `BEGIN IMMEDIATE` transaction). Returns how many.
+pub async fn recover(conn: &mut SqliteConnection, collection: &Path) -> Result<usize> {
+    let dead = dead_transactions(collection);
+    for (id, dir) in &dead {
+        let committed = rows::transaction_committed(conn, id).await?;
+        if !committed {
+            let journal: Journal = fs::read(dir.join("journal.json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .unwrap_or_default();
+            undo(collection, dir, &journal)?;
+        }
+        fsx::remove_any(dir)?;
+        tracing::warn!(transaction_id = %id, committed, "recovered an interrupted import");
+    }
+    Ok(dead.len())
+}

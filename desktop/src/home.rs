@@ -1,0 +1,61 @@
+//! `$SKILLMEAT_HOME` (default `~/.skillmeat`) and where things live in it.
+
+use std::path::{Path, PathBuf};
+
+use skillmeat_core::SafeRelPath;
+
+use crate::error::{Error, Result};
+
+/// The skillmeat home: `skillmeat.db` and `collections/<name>/`.
+#[derive(Debug, Clone)]
+pub struct Home {
+    root: PathBuf,
+}
+
+impl Home {
+    /// `$SKILLMEAT_HOME`, else `~/.skillmeat`.
+    pub fn from_env() -> Result<Home> {
+        if let Some(p) = std::env::var_os("SKILLMEAT_HOME").filter(|p| !p.is_empty()) {
+            return Ok(Home::at(PathBuf::from(p)));
+        }
+        let home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| Error::Internal("neither SKILLMEAT_HOME nor HOME is set".into()))?;
+        Ok(Home::at(PathBuf::from(home).join(".skillmeat")))
+    }
+
+    pub fn at(root: PathBuf) -> Home {
+        Home { root }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.root.join("skillmeat.db")
+    }
+
+    /// The folder of collection `name`, which must be one plain component.
+    pub fn collection_dir(&self, name: &str) -> Result<PathBuf> {
+        check_collection_name(name)?;
+        Ok(self.root.join("collections").join(name))
+    }
+}
+
+/// Collection names become folder names.
+pub fn check_collection_name(name: &str) -> Result<()> {
+    let ok = SafeRelPath::new(name).is_ok()
+        && !name.contains('/')
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "collection name {name:?} is not allowed: use letters, digits, '-', '_' and '.'"
+        )))
+    }
+}

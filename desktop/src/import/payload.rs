@@ -1,0 +1,218 @@
+//! What an import writes: for every child and for the plugin itself, its
+//! hash and its files (where to read each, its blob hash, size and mode).
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use skillmeat_core::discovery::{Child, ChildContent, Plugin};
+use skillmeat_core::hash::{ContentHash, FileHasher, hash_bytes};
+use skillmeat_core::plan::Incoming;
+use skillmeat_core::{ArtifactKind, SafeRelPath};
+
+use crate::collection::layout::{SINGLE_FILE, Shape};
+use crate::error::{Error, Result};
+use crate::fsx;
+use crate::inspect::Source;
+use crate::store::rows::VersionFile;
+
+/// Where a file's bytes come from.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    Disk(PathBuf),
+    Bytes(Vec<u8>),
+}
+
+#[derive(Debug, Clone)]
+pub struct PayloadFile {
+    /// Path inside the version (`""` for a single-file version).
+    pub rel: String,
+    pub blob: ContentHash,
+    pub size: u64,
+    pub executable: bool,
+    pub origin: Origin,
+}
+
+/// One artifact to import.
+#[derive(Debug, Clone)]
+pub struct Payload {
+    pub kind: ArtifactKind,
+    pub name: String,
+    pub description: Option<String>,
+    pub content_hash: ContentHash,
+    pub shape: Shape,
+    pub files: Vec<PayloadFile>,
+    /// Where it sits in the plugin.
+    pub path: String,
+    pub incoming: Incoming,
+}
+
+impl Payload {
+    pub fn version_files(&self) -> Vec<VersionFile> {
+        self.files
+            .iter()
+            .map(|f| VersionFile {
+                path: f.rel.clone(),
+                blob_hash: f.blob.to_hex(),
+                size: f.size as i64,
+                executable: f.executable,
+            })
+            .collect()
+    }
+}
+
+/// The children and the plugin (meta files) of one discovered plugin.
+pub fn build(source: &Source, plugin: &Plugin) -> Result<(Vec<Payload>, Payload)> {
+    let abs = |rel: &SafeRelPath| -> Result<(PathBuf, ContentHash)> {
+        let listing_rel = plugin.root.join(rel);
+        let path = source
+            .abs(listing_rel.as_str())
+            .ok_or_else(|| Error::Internal(format!("{listing_rel} is not in the listing")))?;
+        let digest = source
+            .digest(listing_rel.as_str())
+            .ok_or_else(|| Error::Internal(format!("{listing_rel} has no hash")))?;
+        Ok((path.to_owned(), digest))
+    };
+    let disk_file = |rel: String, path: PathBuf, blob: ContentHash| -> Result<PayloadFile> {
+        let size = std::fs::metadata(&path)
+            .map_err(|e| Error::Unreadable {
+                path: path.clone(),
+                source: e,
+            })?
+            .len();
+        Ok(PayloadFile {
+            rel,
+            blob,
+            size,
+            executable: fsx::is_executable(&path),
+            origin: Origin::Disk(path),
+        })
+    };
+    let mut children = Vec::with_capacity(plugin.children.len());
+    for child in &plugin.children {
+        let (files, shape) = match &child.content {
+            ChildContent::File => {
+                let (path, blob) = abs(&child.path)?;
+                (
+                    vec![disk_file(SINGLE_FILE.to_owned(), path, blob)?],
+                    Shape::File,
+                )
+            }
+            ChildContent::Inline { json } => (
+                vec![PayloadFile {
+                    rel: SINGLE_FILE.to_owned(),
+                    blob: hash_bytes(json),
+                    size: json.len() as u64,
+                    executable: false,
+                    origin: Origin::Bytes(json.clone()),
+                }],
+                Shape::File,
+            ),
+            ChildContent::Tree { base, files } => {
+                let mut out = Vec::with_capacity(files.len());
+                for f in files {
+                    let (path, blob) = abs(f)?;
+                    let rel = base.relative(f.as_str()).unwrap_or(f.as_str()).to_owned();
+                    out.push(disk_file(rel, path, blob)?);
+                }
+                (out, Shape::Folder)
+            }
+        };
+        let content_hash = child_hash(source, plugin, child)?;
+        children.push(Payload {
+            kind: child.kind,
+            name: child.name.clone(),
+            description: child.description.clone(),
+            content_hash,
+            shape,
+            files,
+            path: child.path.to_string(),
+            incoming: Incoming {
+                kind: child.kind,
+                name: child.name.clone(),
+                content_hash,
+                relationship: child.relationship,
+            },
+        });
+    }
+    let mut meta = Vec::new();
+    for f in plugin.meta_files() {
+        let (path, blob) = abs(f)?;
+        meta.push(disk_file(f.as_str().to_owned(), path, blob)?);
+    }
+    let digest = |p: &SafeRelPath| source.digest(plugin.root.join(p).as_str());
+    let whole = plugin
+        .digest(&digest)
+        .map_err(|e| Error::core(&source.tree.root, e))?;
+    let composite = Payload {
+        kind: ArtifactKind::Composite,
+        name: plugin.name.clone(),
+        description: plugin.description.clone(),
+        content_hash: whole.content_hash,
+        shape: Shape::Folder,
+        files: meta,
+        path: plugin.root.to_string(),
+        incoming: Incoming {
+            kind: ArtifactKind::Composite,
+            name: plugin.name.clone(),
+            content_hash: whole.content_hash,
+            relationship: skillmeat_core::Relationship::Member,
+        },
+    };
+    Ok((children, composite))
+}
+
+fn child_hash(source: &Source, plugin: &Plugin, child: &Child) -> Result<ContentHash> {
+    let digest = |p: &SafeRelPath| source.digest(plugin.root.join(p).as_str());
+    Ok(child
+        .digest(&digest)
+        .map_err(|e| Error::core(&source.tree.root, e))?
+        .content_hash)
+}
+
+/// Copies a payload file to `to`, re-hashing the bytes on the way: the
+/// engine stores only what it has hashed itself.
+pub fn copy_verified(file: &PayloadFile, to: &Path) -> Result<()> {
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    let mut out = File::create(to).map_err(|e| Error::io(to, e))?;
+    let got = match &file.origin {
+        Origin::Bytes(bytes) => {
+            out.write_all(bytes).map_err(|e| Error::io(to, e))?;
+            hash_bytes(bytes)
+        }
+        Origin::Disk(path) => {
+            let mut input = File::open(path).map_err(|e| Error::Unreadable {
+                path: path.clone(),
+                source: e,
+            })?;
+            let mut hasher = FileHasher::new();
+            let mut buf = vec![0u8; 128 * 1024];
+            loop {
+                let n = input.read(&mut buf).map_err(|e| Error::Unreadable {
+                    path: path.clone(),
+                    source: e,
+                })?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+                out.write_all(&buf[..n]).map_err(|e| Error::io(to, e))?;
+            }
+            hasher.finish()
+        }
+    };
+    if got != file.blob {
+        let what = match &file.origin {
+            Origin::Disk(p) => p.display().to_string(),
+            Origin::Bytes(_) => "inline content".into(),
+        };
+        return Err(Error::BadInput {
+            path: PathBuf::from(what),
+            reason: "changed while it was being imported (its hash no longer matches); try again"
+                .into(),
+        });
+    }
+    Ok(())
+}

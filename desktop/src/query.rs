@@ -1,0 +1,220 @@
+//! Read-only views of a collection: `list` and `show`.
+
+use serde::Serialize;
+use sqlx::{FromRow, SqliteConnection};
+
+use crate::collection::Collection;
+use crate::error::{Error, Result};
+
+/// `{"items": [...], "total", "count"}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listing {
+    pub items: Vec<ListItem>,
+    pub total: usize,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct ListItem {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub subtype: Option<String>,
+    pub version: Option<String>,
+    pub child_count: i64,
+    pub content_hash: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+const LIST: &str = "SELECT a.id, a.name, a.kind, c.subtype, c.version,
+        (SELECT COUNT(*) FROM composite_memberships m WHERE m.composite_id = a.id) AS child_count,
+        v.content_hash, a.created_at, a.updated_at
+     FROM artifacts a
+     JOIN artifact_versions v ON v.id = a.current_version_id
+     LEFT JOIN composites c ON c.artifact_id = a.id
+     WHERE a.collection_id = ?1 AND (?2 IS NULL OR a.kind = ?2)
+     ORDER BY a.kind <> 'composite', a.kind, a.name_key";
+
+/// Every artifact (composites first), optionally of one kind.
+pub async fn list(
+    collection: &Collection,
+    kind: Option<&str>,
+    limit: Option<usize>,
+) -> Result<Listing> {
+    let mut conn = collection.pool.acquire().await?;
+    let mut items: Vec<ListItem> = sqlx::query_as(LIST)
+        .bind(&collection.id)
+        .bind(kind)
+        .fetch_all(&mut *conn)
+        .await?;
+    let total = items.len();
+    if let Some(limit) = limit {
+        items.truncate(limit);
+    }
+    Ok(Listing {
+        count: items.len(),
+        total,
+        items,
+    })
+}
+
+/// One artifact with its versions and associations.
+#[derive(Debug, Clone, Serialize)]
+pub struct Detail {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub subtype: Option<String>,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    pub source: Option<String>,
+    pub content_hash: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub versions: Vec<VersionItem>,
+    pub parents: Vec<Association>,
+    pub children: Vec<Association>,
+}
+
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct VersionItem {
+    pub content_hash: String,
+    pub file_count: i64,
+    pub created_at: String,
+    pub current: bool,
+}
+
+/// `{"artifact_id", "artifact_name", "artifact_type", "relationship_type",
+/// "pinned_version_hash", "created_at"}` plus the other side's current hash.
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct Association {
+    pub artifact_id: String,
+    pub artifact_name: String,
+    pub artifact_type: String,
+    pub relationship_type: String,
+    pub pinned_version_hash: Option<String>,
+    pub current_hash: String,
+    /// Where the child sits inside the plugin.
+    pub path: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, FromRow)]
+struct Head {
+    id: String,
+    name: String,
+    kind: String,
+    subtype: Option<String>,
+    version: Option<String>,
+    description: Option<String>,
+    source: Option<String>,
+    content_hash: String,
+    created_at: String,
+    updated_at: String,
+}
+
+const HEAD: &str =
+    "SELECT a.id, a.name, a.kind, c.subtype, c.version, a.description, a.source, v.content_hash,
+        a.created_at, a.updated_at
+     FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id
+     LEFT JOIN composites c ON c.artifact_id = a.id
+     WHERE a.collection_id = ?";
+
+/// Finds an artifact by id or name. A name shared by several kinds picks
+/// the plugin if one of them is a plugin, else asks for `--type`.
+pub async fn show(collection: &Collection, name_or_id: &str, kind: Option<&str>) -> Result<Detail> {
+    let mut conn = collection.pool.acquire().await?;
+    let key = skillmeat_core::artifact::name_key(name_or_id);
+    let mut heads: Vec<Head> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{HEAD} AND (a.id = ? OR a.name_key = ?) AND (? IS NULL OR a.kind = ?)"
+    )))
+    .bind(&collection.id)
+    .bind(name_or_id)
+    .bind(&key)
+    .bind(kind)
+    .bind(kind)
+    .fetch_all(&mut *conn)
+    .await?;
+    if heads.len() > 1
+        && let Some(i) = heads
+            .iter()
+            .position(|h| h.id == name_or_id || h.kind == "composite")
+    {
+        heads = vec![heads.swap_remove(i)];
+    }
+    let head = match heads.len() {
+        0 => {
+            return Err(Error::Usage(format!(
+                "no artifact named {name_or_id:?} in collection {:?}",
+                collection.name
+            )));
+        }
+        1 => heads.remove(0),
+        _ => {
+            let kinds: Vec<&str> = heads.iter().map(|h| h.kind.as_str()).collect();
+            return Err(Error::Usage(format!(
+                "{name_or_id:?} names several artifacts ({}); add --type",
+                kinds.join(", ")
+            )));
+        }
+    };
+    let versions = versions(&mut conn, &head.id).await?;
+    let parents = associations(&mut conn, &head.id, Side::Parents).await?;
+    let children = associations(&mut conn, &head.id, Side::Children).await?;
+    Ok(Detail {
+        id: head.id,
+        name: head.name,
+        kind: head.kind,
+        subtype: head.subtype,
+        version: head.version,
+        description: head.description,
+        source: head.source,
+        content_hash: head.content_hash,
+        created_at: head.created_at,
+        updated_at: head.updated_at,
+        versions,
+        parents,
+        children,
+    })
+}
+
+async fn versions(conn: &mut SqliteConnection, artifact: &str) -> Result<Vec<VersionItem>> {
+    Ok(sqlx::query_as(
+        "SELECT v.content_hash, v.file_count, v.created_at, (v.id = a.current_version_id) AS current
+         FROM artifact_versions v JOIN artifacts a ON a.id = v.artifact_id
+         WHERE v.artifact_id = ? ORDER BY v.created_at, v.id",
+    )
+    .bind(artifact)
+    .fetch_all(conn)
+    .await?)
+}
+
+enum Side {
+    Parents,
+    Children,
+}
+
+async fn associations(
+    conn: &mut SqliteConnection,
+    artifact: &str,
+    side: Side,
+) -> Result<Vec<Association>> {
+    let (other, this) = match side {
+        Side::Parents => ("composite_id", "child_id"),
+        Side::Children => ("child_id", "composite_id"),
+    };
+    let sql = format!(
+        "SELECT o.id AS artifact_id, o.name AS artifact_name, o.kind AS artifact_type, m.relationship_type,
+                m.pinned_version_hash, v.content_hash AS current_hash, m.path, m.created_at
+         FROM composite_memberships m
+         JOIN artifacts o ON o.id = m.{other}
+         JOIN artifact_versions v ON v.id = o.current_version_id
+         WHERE m.{this} = ? ORDER BY m.position, o.name_key"
+    );
+    // `other` and `this` are column names chosen above, never user input.
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(artifact)
+        .fetch_all(conn)
+        .await?)
+}

@@ -1,0 +1,352 @@
+//! Row functions: each takes a connection or transaction and does one thing.
+//! Plain `query`/`query_as`; every lookup the importer makes is backed by a
+//! unique index (see the `dedup_lookups_use_indexes` test).
+
+use skillmeat_core::hash::ContentHash;
+use skillmeat_core::plan::IndexedArtifact;
+use skillmeat_core::{ArtifactKind, Relationship};
+use sqlx::{FromRow, SqliteConnection};
+use ulid::Ulid;
+
+use crate::error::{Error, Result};
+use crate::fsx::now_rfc3339;
+
+pub fn new_id() -> String {
+    Ulid::generate().to_string()
+}
+
+/// The collection `name`'s id, creating the row on first use.
+pub async fn ensure_collection(conn: &mut SqliteConnection, name: &str) -> Result<String> {
+    sqlx::query("INSERT INTO collections (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO NOTHING")
+        .bind(new_id())
+        .bind(name)
+        .bind(now_rfc3339())
+        .execute(&mut *conn)
+        .await?;
+    let id: String = sqlx::query_scalar("SELECT id FROM collections WHERE name = ?")
+        .bind(name)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(id)
+}
+
+pub async fn collection_id(conn: &mut SqliteConnection, name: &str) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM collections WHERE name = ?")
+            .bind(name)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// The dedup lookup: the artifact `(kind, name_key)` with its current hash
+/// and whether it has a version with `hash`.
+pub const FIND_IDENTITY: &str = "SELECT a.id, a.name, cv.content_hash AS current_hash,
+        EXISTS (SELECT 1 FROM artifact_versions v WHERE v.artifact_id = a.id AND v.content_hash = ?) AS has_hash
+     FROM artifacts a JOIN artifact_versions cv ON cv.id = a.current_version_id
+     WHERE a.collection_id = ? AND a.kind = ? AND a.name_key = ?";
+
+#[derive(Debug, FromRow)]
+struct IdentityRow {
+    id: String,
+    name: String,
+    current_hash: String,
+    has_hash: bool,
+}
+
+pub async fn find_identity(
+    conn: &mut SqliteConnection,
+    collection: &str,
+    kind: ArtifactKind,
+    name_key: &str,
+    hash: &ContentHash,
+) -> Result<Option<IndexedArtifact>> {
+    let row: Option<IdentityRow> = sqlx::query_as(FIND_IDENTITY)
+        .bind(hash.to_hex())
+        .bind(collection)
+        .bind(kind.as_str())
+        .bind(name_key)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        Ok(IndexedArtifact {
+            id: r.id,
+            name: r.name,
+            current_hash: parse_hash(&r.current_hash)?,
+            has_hash: r.has_hash,
+        })
+    })
+    .transpose()
+}
+
+pub fn parse_hash(s: &str) -> Result<ContentHash> {
+    s.parse()
+        .map_err(|e| Error::Internal(format!("corrupt hash in the database: {e}")))
+}
+
+/// A new artifact row (no current version yet).
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_artifact(
+    conn: &mut SqliteConnection,
+    collection: &str,
+    kind: ArtifactKind,
+    name: &str,
+    description: Option<&str>,
+    source: Option<&str>,
+) -> Result<String> {
+    let id = new_id();
+    let now = now_rfc3339();
+    sqlx::query(
+        "INSERT INTO artifacts (id, collection_id, kind, name, name_key, description, source, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(collection)
+    .bind(kind.as_str())
+    .bind(name)
+    .bind(skillmeat_core::artifact::name_key(name))
+    .bind(description)
+    .bind(source)
+    .bind(&now)
+    .bind(&now)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// One file of a version.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct VersionFile {
+    pub path: String,
+    pub blob_hash: String,
+    pub size: i64,
+    pub executable: bool,
+}
+
+/// A new version with its files; returns its id.
+pub async fn insert_version(
+    conn: &mut SqliteConnection,
+    artifact: &str,
+    hash: &ContentHash,
+    files: &[VersionFile],
+) -> Result<String> {
+    let id = new_id();
+    sqlx::query("INSERT INTO artifact_versions (id, artifact_id, content_hash, file_count, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(&id)
+        .bind(artifact)
+        .bind(hash.to_hex())
+        .bind(files.len() as i64)
+        .bind(now_rfc3339())
+        .execute(&mut *conn)
+        .await?;
+    for f in files {
+        sqlx::query("INSERT INTO version_files (version_id, path, blob_hash, size, executable) VALUES (?, ?, ?, ?, ?)")
+            .bind(&id)
+            .bind(&f.path)
+            .bind(&f.blob_hash)
+            .bind(f.size)
+            .bind(f.executable)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(id)
+}
+
+pub async fn version_id(
+    conn: &mut SqliteConnection,
+    artifact: &str,
+    hash: &ContentHash,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM artifact_versions WHERE artifact_id = ? AND content_hash = ?",
+    )
+    .bind(artifact)
+    .bind(hash.to_hex())
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Makes `version` current and refreshes the artifact's description/source.
+pub async fn set_current(
+    conn: &mut SqliteConnection,
+    artifact: &str,
+    version: &str,
+    description: Option<&str>,
+    source: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE artifacts SET current_version_id = ?, description = COALESCE(?, description),
+         source = COALESCE(?, source), updated_at = ? WHERE id = ?",
+    )
+    .bind(version)
+    .bind(description)
+    .bind(source)
+    .bind(now_rfc3339())
+    .bind(artifact)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn upsert_composite(
+    conn: &mut SqliteConnection,
+    artifact: &str,
+    version: Option<&str>,
+    manifest: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO composites (artifact_id, subtype, version, manifest) VALUES (?, 'plugin', ?, ?)
+         ON CONFLICT(artifact_id) DO UPDATE SET version = excluded.version, manifest = excluded.manifest",
+    )
+    .bind(artifact)
+    .bind(version)
+    .bind(manifest)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One membership to write.
+#[derive(Debug, Clone)]
+pub struct NewMembership {
+    pub child_id: String,
+    pub relationship: Relationship,
+    pub pinned: ContentHash,
+    pub path: String,
+}
+
+/// Reconciles a plugin's memberships to exactly `members` (in order).
+/// Returns how many rows were removed.
+pub async fn reconcile_memberships(
+    conn: &mut SqliteConnection,
+    composite: &str,
+    members: &[NewMembership],
+) -> Result<u64> {
+    let existing: Vec<String> =
+        sqlx::query_scalar("SELECT child_id FROM composite_memberships WHERE composite_id = ?")
+            .bind(composite)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut removed = 0;
+    for child in existing
+        .iter()
+        .filter(|c| !members.iter().any(|m| &m.child_id == *c))
+    {
+        removed += sqlx::query(
+            "DELETE FROM composite_memberships WHERE composite_id = ? AND child_id = ?",
+        )
+        .bind(composite)
+        .bind(child)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    }
+    for (position, m) in members.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO composite_memberships
+               (id, composite_id, child_id, relationship_type, pinned_version_hash, path, position, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT(composite_id, child_id) DO UPDATE SET
+               relationship_type = excluded.relationship_type,
+               pinned_version_hash = excluded.pinned_version_hash,
+               path = excluded.path,
+               position = excluded.position",
+        )
+        .bind(new_id())
+        .bind(composite)
+        .bind(&m.child_id)
+        .bind(m.relationship.as_str())
+        .bind(m.pinned.to_hex())
+        .bind(&m.path)
+        .bind(position as i64)
+        .bind(now_rfc3339())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(removed)
+}
+
+pub async fn record_transaction(
+    conn: &mut SqliteConnection,
+    id: &str,
+    collection: &str,
+    plugin: &str,
+    started_at: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO import_transactions (id, collection_id, plugin_name, started_at, committed_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(collection)
+    .bind(plugin)
+    .bind(started_at)
+    .bind(now_rfc3339())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn transaction_committed(conn: &mut SqliteConnection, id: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM import_transactions WHERE id = ?")
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Every artifact of the collection with its current version (for the lock
+/// file, the manifest and verify).
+#[derive(Debug, Clone, FromRow)]
+pub struct CurrentArtifact {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub source: Option<String>,
+    pub version_id: String,
+    pub content_hash: String,
+    pub plugin_version: Option<String>,
+}
+
+pub async fn current_artifacts(
+    conn: &mut SqliteConnection,
+    collection: &str,
+) -> Result<Vec<CurrentArtifact>> {
+    Ok(sqlx::query_as(
+        "SELECT a.id, a.kind, a.name, a.source, v.id AS version_id, v.content_hash, c.version AS plugin_version
+         FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id
+         LEFT JOIN composites c ON c.artifact_id = a.id
+         WHERE a.collection_id = ? ORDER BY a.kind, a.name_key",
+    )
+    .bind(collection)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn version_files(conn: &mut SqliteConnection, version: &str) -> Result<Vec<VersionFile>> {
+    Ok(sqlx::query_as("SELECT path, blob_hash, size, executable FROM version_files WHERE version_id = ? ORDER BY path")
+        .bind(version)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Memberships of one plugin, for the manifest: (plugin id, child kind,
+/// child name, relationship, pinned hash).
+#[derive(Debug, Clone, FromRow)]
+pub struct MemberRow {
+    pub composite_id: String,
+    pub kind: String,
+    pub name: String,
+    pub relationship_type: String,
+    pub pinned_version_hash: Option<String>,
+}
+
+pub async fn all_members(conn: &mut SqliteConnection, collection: &str) -> Result<Vec<MemberRow>> {
+    Ok(sqlx::query_as(
+        "SELECT m.composite_id, a.kind, a.name, m.relationship_type, m.pinned_version_hash
+         FROM composite_memberships m JOIN artifacts a ON a.id = m.child_id
+         WHERE a.collection_id = ? ORDER BY m.composite_id, m.position",
+    )
+    .bind(collection)
+    .fetch_all(conn)
+    .await?)
+}
