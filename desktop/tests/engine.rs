@@ -1,0 +1,395 @@
+//! The engine on a real SQLite file and real temp folders: import, dedup,
+//! rollback, indexes, spans and metrics.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use skillmeat::collection::Collection;
+use skillmeat::import::{self, ImportResult};
+use skillmeat::inspect::Source;
+use skillmeat::verify;
+use skillmeat_core::plan::ConflictPolicy;
+use support::{Plugin, snapshot};
+
+async fn add(
+    coll: &Collection,
+    dir: &std::path::Path,
+    policy: ConflictPolicy,
+) -> skillmeat::Result<Vec<ImportResult>> {
+    let source = Source::open(dir)?;
+    let mut out = Vec::new();
+    for p in &source.discovery.plugins {
+        let id = skillmeat::store::rows::new_id();
+        out.push(import::import_plugin(coll, &source, p, policy, &id).await?);
+    }
+    Ok(out)
+}
+
+fn counts(r: &ImportResult) -> (bool, usize, usize, usize) {
+    (
+        r.success,
+        r.children_imported,
+        r.children_reused,
+        r.children_new_version,
+    )
+}
+
+#[tokio::test]
+async fn happy_path_then_dedup_on_reimport() {
+    let env = support::Env::new();
+    let plugin = Plugin::three_children(&env, "demo");
+    let coll = env.collection().await;
+
+    let first = add(&coll, &plugin.dir, ConflictPolicy::NewVersion)
+        .await
+        .unwrap_or_default();
+    assert_eq!(
+        first.iter().map(counts).collect::<Vec<_>>(),
+        [(true, 3, 0, 0)]
+    );
+    assert!(coll.dir.join("artifacts/skills/tdd/SKILL.md").is_file());
+    assert!(coll.dir.join("artifacts/commands/review.md").is_file());
+    assert!(coll.dir.join("artifacts/agents/helper.md").is_file());
+    assert!(
+        coll.dir
+            .join("plugins/demo/.claude-plugin/plugin.json")
+            .is_file()
+    );
+    assert!(coll.dir.join("plugins/demo/README.md").is_file());
+    assert!(
+        !coll.dir.join("plugins/demo/commands").exists(),
+        "children are not meta files"
+    );
+
+    let before = support::memberships(&coll).await;
+    assert_eq!(before.len(), 3);
+    // Every pin is the child's hash as imported.
+    let inspected = skillmeat::inspect::inspect(&plugin.dir)
+        .ok()
+        .map(|r| r.plugins[0].children.clone())
+        .unwrap_or_default();
+    for c in &inspected {
+        assert_eq!(
+            before.get(&c.name).map(|m| m.1.clone()),
+            Some(c.content_hash.to_hex()),
+            "{}",
+            c.name
+        );
+    }
+
+    let again = add(&coll, &plugin.dir, ConflictPolicy::NewVersion)
+        .await
+        .unwrap_or_default();
+    assert_eq!(
+        again.iter().map(counts).collect::<Vec<_>>(),
+        [(true, 0, 3, 0)]
+    );
+    assert_eq!(support::memberships(&coll).await, before);
+    assert_eq!(support::count(&coll, "artifacts").await, 4);
+    assert!(
+        verify::verify(&coll)
+            .await
+            .map(|r| r.problems)
+            .unwrap_or_default()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn failure_on_the_second_child_rolls_back_rows_and_files() {
+    let env = support::Env::new();
+    let coll = env.collection().await;
+    // Something already in the collection, which must stay exactly as it is.
+    let other = Plugin::three_children(&env, "other");
+    add(&coll, &other.dir, ConflictPolicy::NewVersion)
+        .await
+        .unwrap_or_default();
+    let rows_before = support::all_rows(&coll).await;
+    let files_before = snapshot(&coll.dir);
+
+    let plugin = Plugin::build(
+        &env,
+        "broken",
+        &[
+            ("commands/a-first.md", "first"),
+            ("commands/b-second.md", "second"),
+            ("commands/c-third.md", "third"),
+        ],
+    );
+    let source = Source::open(&plugin.dir).unwrap_or_else(|e| panic!("{e}"));
+    // The second child changes after it was hashed: the engine re-hashes
+    // what it stores, refuses it, and must undo the first child.
+    std::fs::write(plugin.dir.join("commands/b-second.md"), "tampered").unwrap_or_default();
+    let id = skillmeat::store::rows::new_id();
+    let err = import::import_plugin(
+        &coll,
+        &source,
+        &source.discovery.plugins[0],
+        ConflictPolicy::NewVersion,
+        &id,
+    )
+    .await;
+    let message = err.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("b-second.md") && message.contains("changed while it was being imported"),
+        "{message}"
+    );
+
+    assert_eq!(support::all_rows(&coll).await, rows_before);
+    assert_eq!(snapshot(&coll.dir), files_before);
+    assert!(
+        verify::verify(&coll)
+            .await
+            .map(|r| r.problems)
+            .unwrap_or_default()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn conflict_policies() {
+    let env = support::Env::new();
+    let coll = env.collection().await;
+    let v1 = Plugin::build(
+        &env,
+        "p",
+        &[("commands/review.md", "v1"), ("skills/s/SKILL.md", "s")],
+    );
+    add(&coll, &v1.dir, ConflictPolicy::NewVersion)
+        .await
+        .unwrap_or_default();
+    let v2 = Plugin::build(
+        &env,
+        "p",
+        &[("commands/review.md", "v2"), ("skills/s/SKILL.md", "s")],
+    );
+    let hash = |s: &str| skillmeat_core::hash::hash_bytes(s.as_bytes()).to_hex();
+
+    // keep: current stays v1 and the membership pins v1
+    let r = add(&coll, &v2.dir, ConflictPolicy::Keep)
+        .await
+        .unwrap_or_default();
+    assert_eq!(r.iter().map(counts).collect::<Vec<_>>(), [(true, 0, 2, 0)]);
+    assert_eq!(
+        support::current_hash(&coll, "command", "review").await,
+        Some(hash("v1"))
+    );
+    assert_eq!(
+        support::memberships(&coll)
+            .await
+            .get("review")
+            .map(|m| m.1.clone()),
+        Some(hash("v1"))
+    );
+    assert_eq!(
+        std::fs::read_to_string(coll.dir.join("artifacts/commands/review.md"))
+            .ok()
+            .as_deref(),
+        Some("v1")
+    );
+
+    // fork: a new artifact review--p with v2
+    let r = add(&coll, &v2.dir, ConflictPolicy::Fork)
+        .await
+        .unwrap_or_default();
+    assert_eq!(r.iter().map(counts).collect::<Vec<_>>(), [(true, 1, 1, 0)]);
+    assert_eq!(
+        support::current_hash(&coll, "command", "review--p").await,
+        Some(hash("v2"))
+    );
+    assert_eq!(
+        support::current_hash(&coll, "command", "review").await,
+        Some(hash("v1"))
+    );
+
+    // new-version (default): v2 becomes current of review, v1 kept
+    let r = add(&coll, &v2.dir, ConflictPolicy::NewVersion)
+        .await
+        .unwrap_or_default();
+    assert_eq!(r.iter().map(counts).collect::<Vec<_>>(), [(true, 0, 1, 1)]);
+    assert_eq!(
+        support::current_hash(&coll, "command", "review").await,
+        Some(hash("v2"))
+    );
+    assert_eq!(
+        std::fs::read_to_string(coll.dir.join("artifacts/commands/review.md"))
+            .ok()
+            .as_deref(),
+        Some("v2")
+    );
+    assert_eq!(support::version_count(&coll, "command", "review").await, 2);
+    // re-import reconciles memberships to the plugin's current children
+    let memberships = support::memberships(&coll).await;
+    assert_eq!(
+        memberships.keys().cloned().collect::<Vec<_>>(),
+        ["review", "s"]
+    );
+    assert!(
+        verify::verify(&coll)
+            .await
+            .map(|r| r.problems)
+            .unwrap_or_default()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn names_normalise_and_equal_bytes_under_other_names_stay_separate() {
+    let env = support::Env::new();
+    let coll = env.collection().await;
+    let a = Plugin::build(
+        &env,
+        "a",
+        &[("commands/code-review.md", "same"), ("agents/x.md", "x")],
+    );
+    let b = Plugin::build(
+        &env,
+        "b",
+        &[
+            ("commands/Code_Review.md", "same"),
+            ("commands/other-name.md", "same"),
+            ("agents/y.md", "same"),
+        ],
+    );
+    add(&coll, &a.dir, ConflictPolicy::NewVersion)
+        .await
+        .unwrap_or_default();
+    let r = add(&coll, &b.dir, ConflictPolicy::NewVersion)
+        .await
+        .unwrap_or_default();
+    // Code_Review == code-review (name key); other-name and the agent y are new
+    // although their bytes equal code-review's.
+    assert_eq!(r.iter().map(counts).collect::<Vec<_>>(), [(true, 2, 1, 0)]);
+    assert_eq!(
+        support::count(&coll, "artifacts WHERE kind = 'command'").await,
+        2
+    );
+    assert_eq!(
+        support::count(&coll, "artifacts WHERE kind = 'agent'").await,
+        2
+    );
+    // "same" is stored once in the content-addressed store.
+    let blob = skillmeat::collection::layout::blob_path(
+        &coll.dir,
+        &skillmeat_core::hash::hash_bytes(b"same"),
+    );
+    assert!(blob.is_file());
+    let blobs = walkdir::WalkDir::new(coll.dir.join("objects"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .count();
+    assert_eq!(blobs, 2 + 2, "same, x, and the two plugins' manifests");
+}
+
+#[tokio::test]
+async fn dedup_lookups_use_indexes() {
+    let env = support::Env::new();
+    let coll = env.collection().await;
+    let mut conn = coll.pool.acquire().await.unwrap_or_else(|e| panic!("{e}"));
+    for (name, sql) in [
+        ("identity", format!("EXPLAIN QUERY PLAN {}", skillmeat::store::rows::FIND_IDENTITY)),
+        ("versions by hash", "EXPLAIN QUERY PLAN SELECT id FROM artifact_versions WHERE content_hash = 'x'".into()),
+        ("pins", "EXPLAIN QUERY PLAN SELECT id FROM composite_memberships WHERE pinned_version_hash = 'x'".into()),
+        ("version of artifact", "EXPLAIN QUERY PLAN SELECT id FROM artifact_versions WHERE artifact_id = 'a' AND content_hash = 'x'".into()),
+    ] {
+        let rows: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind("h").bind("c").bind("skill").bind("k").fetch_all(&mut *conn).await.unwrap_or_default();
+        let plan: Vec<&str> = rows.iter().map(|r| r.3.as_str()).collect();
+        assert!(!plan.is_empty(), "{name}: no plan");
+        // Every table access is an index search; nothing scans a table.
+        for step in plan.iter().filter(|s| s.starts_with("SEARCH") || s.starts_with("SCAN")) {
+            assert!(step.starts_with("SEARCH") && step.contains("USING"), "{name}: {plan:?}");
+        }
+        assert!(plan.iter().any(|s| s.starts_with("SEARCH")), "{name}: {plan:?}");
+    }
+}
+
+#[tokio::test]
+async fn spans_events_and_metrics() {
+    let env = support::Env::new();
+    let plugin = Plugin::three_children(&env, "obs");
+    let coll = env.collection().await;
+    let (spans, events) = support::capture_tracing();
+    let recorder = metrics_util::debugging::DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let _guard = metrics::set_default_local_recorder(&recorder);
+    let result = add(&coll, &plugin.dir, ConflictPolicy::NewVersion).await;
+    assert!(result.is_ok());
+
+    let spans = spans.lock().map(|s| s.clone()).unwrap_or_default();
+    let find = |name: &str| {
+        spans
+            .iter()
+            .find(|s| s.0 == name)
+            .map(|s| s.1.clone())
+            .unwrap_or_default()
+    };
+    let import = find("plugin.import_transactional");
+    assert_eq!(import.get("plugin_name").map(String::as_str), Some("obs"));
+    assert_eq!(import.get("child_count").map(String::as_str), Some("3"));
+    assert_eq!(import.get("transaction_id").map(String::len), Some(26));
+    assert!(find("association.write").contains_key("plugin_name"));
+    let dedup = find("artifact.dedup_resolve");
+    for key in ["artifact_name", "content_hash", "decision"] {
+        assert!(
+            dedup.contains_key(key),
+            "artifact.dedup_resolve without {key}: {dedup:?}"
+        );
+    }
+    assert_eq!(
+        find("composite.detect").get("strategy").map(String::as_str),
+        Some("manifest")
+    );
+
+    let events = events.lock().map(|e| e.clone()).unwrap_or_default();
+    let imported = events
+        .iter()
+        .find(|e| e.get("message").map(String::as_str) == Some("plugin_imported"))
+        .cloned()
+        .unwrap_or_default();
+    for key in [
+        "plugin_name",
+        "child_count",
+        "new_count",
+        "existing_count",
+        "conflict_count",
+        "transaction_id",
+        "duration_ms",
+    ] {
+        assert!(
+            imported.contains_key(key),
+            "plugin_imported without {key}: {imported:?}"
+        );
+    }
+    assert_eq!(imported.get("new_count").map(String::as_str), Some("3"));
+    let decisions = events
+        .iter()
+        .filter(|e| e.get("message").map(String::as_str) == Some("dedup_decision"))
+        .count();
+    assert_eq!(decisions, 3);
+
+    let metrics: BTreeMap<String, String> = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .map(|(key, _, _, value)| (key.key().name().to_owned(), format!("{value:?}")))
+        .collect();
+    for name in [
+        "plugin_import_total",
+        "dedup_hit_total",
+        "dedup_miss_total",
+        "composite_conflict_total",
+        "plugin_import_duration_seconds",
+    ] {
+        assert!(
+            metrics.contains_key(name),
+            "metric {name} missing: {metrics:?}"
+        );
+    }
+    assert_eq!(
+        metrics.get("dedup_miss_total").map(String::as_str),
+        Some("Counter(3)")
+    );
+}

@@ -1,0 +1,275 @@
+//! Test helpers: temp homes, plugins written to disk, database and folder
+//! snapshots, a tracing layer that records spans and events.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use skillmeat::collection::Collection;
+use skillmeat::home::Home;
+use tempfile::TempDir;
+
+pub struct Env {
+    pub tmp: TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            tmp: TempDir::new().unwrap_or_else(|e| panic!("tempdir: {e}")),
+        }
+    }
+
+    pub fn home(&self) -> Home {
+        Home::at(self.tmp.path().join("home"))
+    }
+
+    pub async fn collection(&self) -> Collection {
+        Collection::open(&self.home(), "default")
+            .await
+            .unwrap_or_else(|e| panic!("open: {e}"))
+    }
+}
+
+pub struct Plugin {
+    pub dir: PathBuf,
+}
+
+impl Plugin {
+    /// A Claude Code plugin with the given files plus its manifest.
+    pub fn build(env: &Env, name: &str, files: &[(&str, &str)]) -> Plugin {
+        let dir = env
+            .tmp
+            .path()
+            .join("src")
+            .join(format!("{name}-{}", skillmeat::store::rows::new_id()));
+        write(
+            &dir,
+            ".claude-plugin/plugin.json",
+            &format!(r#"{{"name": "{name}", "version": "1.0.0"}}"#),
+        );
+        for (rel, content) in files {
+            write(&dir, rel, content);
+        }
+        Plugin { dir }
+    }
+
+    /// The seed's happy path: a skill, a command and an agent.
+    pub fn three_children(env: &Env, name: &str) -> Plugin {
+        Plugin::build(
+            env,
+            name,
+            &[
+                (
+                    "skills/tdd/SKILL.md",
+                    "---\nname: tdd\ndescription: Test first\n---\n",
+                ),
+                ("skills/tdd/scripts/run.sh", "#!/bin/sh\necho run\n"),
+                (
+                    "commands/review.md",
+                    "---\ndescription: Review\n---\nReview $ARGUMENTS\n",
+                ),
+                (
+                    "agents/helper.md",
+                    "---\nname: helper\ndescription: Helps\n---\n",
+                ),
+                ("README.md", "# demo\n"),
+            ],
+        )
+    }
+}
+
+pub fn write(root: &Path, rel: &str, content: &str) {
+    let p = root.join(rel);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+    }
+    std::fs::write(p, content).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Every file below `dir` (relative path → SHA-256), ignoring the SQLite files.
+pub fn snapshot(dir: &Path) -> BTreeMap<String, String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            let hash = skillmeat::tree::hash_file(e.path())
+                .map(|h| h.to_hex())
+                .unwrap_or_default();
+            (rel, hash)
+        })
+        .collect()
+}
+
+/// child name → (relationship, pinned hash, plugin name)
+pub async fn memberships(coll: &Collection) -> BTreeMap<String, (String, String, String)> {
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT c.name, m.relationship_type, m.pinned_version_hash, p.name FROM composite_memberships m
+         JOIN artifacts c ON c.id = m.child_id JOIN artifacts p ON p.id = m.composite_id",
+    )
+    .fetch_all(&coll.pool)
+    .await
+    .unwrap_or_default();
+    rows.into_iter()
+        .map(|(c, r, h, p)| (c, (r, h, p)))
+        .collect()
+}
+
+pub async fn count(coll: &Collection, from: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {from}")))
+        .fetch_one(&coll.pool)
+        .await
+        .unwrap_or(-1)
+}
+
+pub async fn current_hash(coll: &Collection, kind: &str, name: &str) -> Option<String> {
+    sqlx::query_scalar(
+        "SELECT v.content_hash FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id
+         WHERE a.kind = ? AND a.name = ?",
+    )
+    .bind(kind)
+    .bind(name)
+    .fetch_optional(&coll.pool)
+    .await
+    .ok()
+    .flatten()
+}
+
+pub async fn version_count(coll: &Collection, kind: &str, name: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM artifact_versions v JOIN artifacts a ON a.id = v.artifact_id WHERE a.kind = ? AND a.name = ?",
+    )
+    .bind(kind)
+    .bind(name)
+    .fetch_one(&coll.pool)
+    .await
+    .unwrap_or(-1)
+}
+
+/// Every row of every table, as text, for before/after comparisons.
+pub async fn all_rows(coll: &Collection) -> Vec<String> {
+    let mut out = Vec::new();
+    for table in [
+        "collections",
+        "artifacts",
+        "artifact_versions",
+        "version_files",
+        "composites",
+        "composite_memberships",
+        "import_transactions",
+    ] {
+        let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT '{table}: ' || json_array(*) FROM (SELECT * FROM {table}) ORDER BY 1"
+        )))
+        .fetch_all(&coll.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{table}: {e}"));
+        out.extend(rows.into_iter().map(|r| r.0));
+    }
+    out
+}
+
+pub type Fields = BTreeMap<String, String>;
+pub type Recorded = Arc<Mutex<Vec<(String, Fields)>>>;
+
+/// Installs (for this thread) a subscriber recording spans with their final
+/// fields and events with theirs.
+pub fn capture_tracing() -> (Recorded, Arc<Mutex<Vec<Fields>>>) {
+    use tracing_subscriber::layer::SubscriberExt;
+    let spans: Recorded = Arc::default();
+    let events: Arc<Mutex<Vec<Fields>>> = Arc::default();
+    let layer = Capture {
+        spans: spans.clone(),
+        events: events.clone(),
+    };
+    let subscriber = tracing_subscriber::registry().with(layer);
+    let guard = tracing::subscriber::set_default(subscriber);
+    std::mem::forget(guard);
+    (spans, events)
+}
+
+struct Capture {
+    spans: Recorded,
+    events: Arc<Mutex<Vec<Fields>>>,
+}
+
+struct Visitor<'a>(&'a mut Fields);
+
+impl tracing::field::Visit for Visitor<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(
+            field.name().to_owned(),
+            format!("{value:?}").trim_matches('"').to_owned(),
+        );
+    }
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+}
+
+#[derive(Default)]
+struct SpanFields(Fields);
+
+impl<S> tracing_subscriber::Layer<S> for Capture
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let mut fields = Fields::new();
+        attrs.record(&mut Visitor(&mut fields));
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(SpanFields(fields));
+        }
+    }
+
+    fn on_record(
+        &self,
+        id: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if let Some(span) = ctx.span(id)
+            && let Some(f) = span.extensions_mut().get_mut::<SpanFields>()
+        {
+            values.record(&mut Visitor(&mut f.0));
+        }
+    }
+
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let mut fields = Fields::new();
+        event.record(&mut Visitor(&mut fields));
+        if let Ok(mut e) = self.events.lock() {
+            e.push(fields);
+        }
+    }
+
+    fn on_close(&self, id: tracing::span::Id, ctx: tracing_subscriber::layer::Context<'_, S>) {
+        if let Some(span) = ctx.span(&id) {
+            let fields = span
+                .extensions()
+                .get::<SpanFields>()
+                .map(|f| f.0.clone())
+                .unwrap_or_default();
+            if let Ok(mut s) = self.spans.lock() {
+                s.push((span.name().to_owned(), fields));
+            }
+        }
+    }
+}
