@@ -19,6 +19,7 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+#[allow(dead_code)]
 pub fn expected(name: &str) -> Value {
     let text = fs::read_to_string(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -32,6 +33,7 @@ pub fn write(root: &Path, rel: &str, content: &str) {
     fs::write(p, content).unwrap_or_else(|e| panic!("{e}"));
 }
 
+#[allow(dead_code)]
 pub fn chmod(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap_or_else(|e| panic!("{e}"));
@@ -39,6 +41,7 @@ pub fn chmod(path: &Path, mode: u32) {
 
 /// The binary run as an unprivileged user when we are root (root reads any
 /// file, so permission tests need someone else); otherwise as ourselves.
+#[allow(dead_code)]
 pub fn as_unprivileged(tree: &Path) -> Command {
     let bin = assert_cmd::cargo::cargo_bin("skillmeat");
     let is_root = fs::read_to_string("/proc/self/status")
@@ -80,4 +83,77 @@ pub fn as_unprivileged(tree: &Path) -> Command {
     cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
         .arg(bin);
     cmd
+}
+
+/// A fresh `SKILLMEAT_HOME` in a temp dir, and commands that use it.
+#[allow(dead_code)]
+pub struct Home {
+    tmp: tempfile::TempDir,
+}
+
+#[allow(dead_code)]
+impl Home {
+    pub fn new() -> Home {
+        Home {
+            tmp: tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}")),
+        }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.tmp.path().join("home")
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = skillmeat();
+        c.env("SKILLMEAT_HOME", self.path());
+        c
+    }
+
+    pub fn cmd_std(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("skillmeat"));
+        c.env("SKILLMEAT_HOME", self.path())
+            .env_remove("SKILLMEAT_LOG");
+        c
+    }
+
+    /// Runs `args` + `extra`, expects exit 0, parses stdout as JSON.
+    pub fn json<S: AsRef<std::ffi::OsStr>>(
+        &self,
+        args: &[&str],
+        extra: impl IntoIterator<Item = S>,
+    ) -> Value {
+        self.json_code(args, extra, 0)
+    }
+
+    pub fn json_code<S: AsRef<std::ffi::OsStr>>(
+        &self,
+        args: &[&str],
+        extra: impl IntoIterator<Item = S>,
+        code: i32,
+    ) -> Value {
+        let out = self
+            .cmd()
+            .args(args)
+            .args(extra)
+            .assert()
+            .code(code)
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&out)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out)))
+    }
+}
+
+/// A copy of a fixture tree in a temp dir (symlinks kept as symlinks).
+#[allow(dead_code)]
+pub fn copy_tree(from: &Path) -> tempfile::TempDir {
+    let dir = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", from.display()))
+        .arg(dir.path())
+        .status();
+    assert!(status.is_ok_and(|s| s.success()));
+    dir
 }

@@ -1,0 +1,386 @@
+//! `add`, `preview`, `list`, `show`, `verify` through the real binary, on a
+//! real SQLite file in a temp `SKILLMEAT_HOME`; crash safety and
+//! concurrency with real processes.
+
+mod util;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use predicates::prelude::*;
+use serde_json::Value;
+use util::{Home, fixture};
+
+#[test]
+fn add_json_shape_and_reimport_of_the_marketplace_adds_nothing() {
+    let home = Home::new();
+    let first = home.json(&["add", "--json"], [fixture("wshobson-agents")]);
+    let results = first["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), 60);
+    for r in &results {
+        for key in [
+            "success",
+            "plugin_id",
+            "children_imported",
+            "children_reused",
+            "children_new_version",
+            "errors",
+            "transaction_id",
+        ] {
+            assert!(r.get(key).is_some(), "ImportResult without {key}");
+        }
+        assert_eq!(r["success"], true, "{r}");
+        assert_eq!(r["transaction_id"].as_str().map(str::len), Some(26));
+    }
+    let total = |v: &Value, key: &str| {
+        v["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| r[key].as_u64().unwrap_or(0))
+            .sum::<u64>()
+    };
+    let expected = util::expected("wshobson-agents.expected.json");
+    let children: u64 = expected
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, c)| {
+            ["skill", "command", "agent", "hook", "mcp_server"]
+                .iter()
+                .map(|k| c[k].as_u64().unwrap_or(0))
+                .sum::<u64>()
+        })
+        .sum();
+    assert_eq!(
+        total(&first, "children_imported")
+            + total(&first, "children_reused")
+            + total(&first, "children_new_version"),
+        children
+    );
+
+    let again = home.json(&["add", "--json"], [fixture("wshobson-agents")]);
+    assert_eq!(total(&again, "children_imported"), 0);
+    assert_eq!(total(&again, "children_new_version"), 0);
+    assert_eq!(total(&again, "children_reused"), children);
+    home.cmd()
+        .arg("verify")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("ok: "));
+}
+
+#[test]
+fn preview_buckets_and_dry_run_write_nothing() {
+    let home = Home::new();
+    let plugin = fixture("superpowers");
+    let preview = home.json(&["preview", "--json"], [&plugin]);
+    let p = &preview["plugins"][0];
+    assert_eq!(p["name"], "superpowers");
+    assert_eq!(p["buckets"]["new"].as_array().map(Vec::len), Some(15));
+    assert_eq!(p["buckets"]["existing"].as_array().map(Vec::len), Some(0));
+    let dry = home.json(&["add", "--dry-run", "--json"], [&plugin]);
+    assert_eq!(dry["results"][0]["children_imported"], 15);
+    assert_eq!(dry["results"][0]["dry_run"], true);
+    assert!(!home.path().exists(), "a dry run must not create the home");
+
+    home.cmd().arg("add").arg(&plugin).assert().success();
+    let preview = home.json(&["preview", "--json"], [&plugin]);
+    assert_eq!(
+        preview["plugins"][0]["buckets"]["existing"]
+            .as_array()
+            .map(Vec::len),
+        Some(15)
+    );
+
+    // A changed copy: one conflict, with the current and the incoming hash.
+    let copy = util::copy_tree(&plugin);
+    std::fs::write(copy.path().join("skills/brainstorming/SKILL.md"), "changed")
+        .unwrap_or_default();
+    let preview = home.json(&["preview", "--json"], [copy.path()]);
+    let conflict = &preview["plugins"][0]["buckets"]["conflict"];
+    assert_eq!(conflict.as_array().map(Vec::len), Some(1));
+    assert_eq!(conflict[0]["name"], "brainstorming");
+    assert_ne!(conflict[0]["current_hash"], conflict[0]["content_hash"]);
+    assert_eq!(conflict[0]["current_hash"].as_str().map(str::len), Some(64));
+}
+
+#[test]
+fn list_and_show() {
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("superpowers"))
+        .assert()
+        .success();
+    let list = home.json(&["list", "--json"], &[] as &[&str]);
+    assert_eq!(list["total"], 16);
+    assert_eq!(list["count"], 16);
+    assert_eq!(list["items"][0]["kind"], "composite");
+    assert_eq!(list["items"][0]["child_count"], 15);
+    for key in [
+        "id",
+        "name",
+        "kind",
+        "subtype",
+        "child_count",
+        "content_hash",
+        "created_at",
+        "updated_at",
+    ] {
+        assert!(
+            list["items"][0].get(key).is_some(),
+            "list item without {key}"
+        );
+    }
+    let skills = home.json(&["list", "--type", "skill", "--json"], &[] as &[&str]);
+    assert_eq!(skills["total"], 14);
+
+    home.cmd()
+        .arg("list")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("NAME "))
+        .stdout(predicate::str::contains(
+            "superpowers                     composite  plugin   6.2.0         15",
+        ));
+
+    let plugin = home.json(&["show", "superpowers", "--json"], &[] as &[&str]);
+    assert_eq!(plugin["kind"], "composite");
+    assert_eq!(plugin["children"].as_array().map(Vec::len), Some(15));
+    let child = &plugin["children"][0];
+    for key in [
+        "artifact_id",
+        "artifact_name",
+        "artifact_type",
+        "relationship_type",
+        "pinned_version_hash",
+        "created_at",
+    ] {
+        assert!(child.get(key).is_some(), "association without {key}");
+    }
+    let skill = home.json(&["show", "brainstorming", "--json"], &[] as &[&str]);
+    assert_eq!(skill["parents"][0]["artifact_name"], "superpowers");
+    assert_eq!(skill["parents"][0]["relationship_type"], "MEMBER");
+    assert_eq!(skill["versions"].as_array().map(Vec::len), Some(1));
+    // by id too
+    let id = skill["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(
+        home.json(&["show", &id, "--json"], &[] as &[&str])["name"],
+        "brainstorming"
+    );
+
+    home.cmd()
+        .args(["show", "no-such-thing"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "no artifact named \"no-such-thing\"",
+        ));
+}
+
+#[test]
+fn bad_input_exits_1_and_writes_nothing() {
+    let home = Home::new();
+    let dir = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    util::write(
+        dir.path(),
+        ".claude-plugin/plugin.json",
+        r#"{"name": "x", "agents": "../../etc/passwd"}"#,
+    );
+    home.cmd()
+        .arg("add")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            ".claude-plugin/plugin.json: field `agents`",
+        ));
+    assert!(!home.path().exists());
+    home.cmd()
+        .args(["--collection", "../evil", "list"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "collection name \"../evil\" is not allowed",
+        ));
+}
+
+#[test]
+fn verify_reports_tampering() {
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("superpowers"))
+        .assert()
+        .success();
+    let skill = home
+        .path()
+        .join("collections/default/artifacts/skills/brainstorming/SKILL.md");
+    std::fs::write(&skill, "edited by hand").unwrap_or_default();
+    let report = home.json_code(&["verify", "--json"], &[] as &[&str], 1);
+    assert_eq!(report["ok"], false);
+    let problems = report["problems"].to_string();
+    assert!(
+        problems.contains("artifacts/skills/brainstorming/SKILL.md: content differs"),
+        "{problems}"
+    );
+}
+
+/// Kills the import at every failpoint; after each, the next command finds
+/// either nothing or the complete plugin, and `verify` is clean.
+#[test]
+fn killed_at_every_failpoint_leaves_no_partial_plugin() {
+    let plugin = fixture("superpowers");
+    for point in skillmeat::failpoint::ALL {
+        let home = Home::new();
+        // Something committed before, which must survive untouched.
+        home.cmd()
+            .arg("add")
+            .arg(fixture("wshobson-agents/plugins/code-documentation"))
+            .assert()
+            .success();
+        let status = home
+            .cmd()
+            .env("SKILLMEAT_FAILPOINT", point)
+            .arg("add")
+            .arg(&plugin)
+            .output();
+        let died = status.map(|o| !o.status.success()).unwrap_or(false);
+        assert!(died, "{point}: the process should have died there");
+
+        let report = home.json(&["verify", "--json"], &[] as &[&str]);
+        assert_eq!(report["ok"], true, "{point}: {report}");
+        let list = home.json(&["list", "--type", "composite", "--json"], &[] as &[&str]);
+        let names: Vec<&str> = list["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["name"].as_str())
+            .collect();
+        let committed = ["import.committed", "import.cleaned"].contains(point);
+        let expected = if committed {
+            vec!["code-documentation", "superpowers"]
+        } else {
+            vec!["code-documentation"]
+        };
+        assert_eq!(names, expected, "{point}");
+        if committed {
+            let show = home.json(&["show", "superpowers", "--json"], &[] as &[&str]);
+            assert_eq!(
+                show["children"].as_array().map(Vec::len),
+                Some(15),
+                "{point}"
+            );
+        }
+        // And the import works afterwards.
+        home.cmd().arg("add").arg(&plugin).assert().success();
+        assert_eq!(
+            home.json(&["verify", "--json"], &[] as &[&str])["ok"],
+            true,
+            "{point}"
+        );
+    }
+}
+
+/// `kill -9` at arbitrary moments of a marketplace import.
+#[test]
+fn kill_9_loop_leaves_a_consistent_collection() {
+    let home = Home::new();
+    let market = fixture("wshobson-agents");
+    let mut recovered = 0;
+    for delay_ms in [5u64, 20, 40, 60, 90, 120, 160, 220, 300, 400, 550, 700] {
+        let mut child = home
+            .cmd_std()
+            .arg("add")
+            .arg(&market)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let out = home
+            .cmd()
+            .args(["verify", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        if String::from_utf8_lossy(&out.stderr).contains("recovered an interrupted import") {
+            recovered += 1;
+        }
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        assert_eq!(report["ok"], true, "after kill at {delay_ms} ms: {report}");
+        // Every plugin listed is complete.
+        let list = home.json(&["list", "--type", "composite", "--json"], &[] as &[&str]);
+        let expected = util::expected("wshobson-agents.expected.json");
+        for item in list["items"].as_array().into_iter().flatten() {
+            let name = item["name"].as_str().unwrap_or_default();
+            let want: u64 = ["skill", "command", "agent", "hook", "mcp_server"]
+                .iter()
+                .map(|k| expected[name][k].as_u64().unwrap_or(0))
+                .sum();
+            assert_eq!(
+                item["child_count"].as_u64(),
+                Some(want),
+                "{name} after kill at {delay_ms} ms"
+            );
+        }
+    }
+    assert!(recovered > 0, "no kill landed inside a transaction");
+    home.cmd().arg("add").arg(&market).assert().success();
+    assert_eq!(
+        home.json(&["list", "--type", "composite", "--json"], &[] as &[&str])["total"],
+        60
+    );
+    assert_eq!(home.json(&["verify", "--json"], &[] as &[&str])["ok"], true);
+}
+
+/// Several processes importing at once all succeed, with no duplicates.
+#[test]
+fn concurrent_imports_all_succeed_without_duplicates() {
+    let home = Home::new();
+    let sources = [
+        fixture("wshobson-agents"),
+        fixture("wshobson-agents"),
+        fixture("superpowers"),
+        fixture("wshobson-agents/plugins/agent-teams"),
+        fixture("superpowers"),
+    ];
+    let children: Vec<_> = sources
+        .iter()
+        .map(|s| {
+            home.cmd_std()
+                .args(["add", "--json"])
+                .arg(s)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "an import failed: {stderr}");
+        assert!(!stderr.contains("locked"), "{stderr}");
+    }
+    let list = home.json(&["list", "--json"], &[] as &[&str]);
+    let mut keys: Vec<String> = list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| format!("{}:{}", i["kind"], i["name"]))
+        .collect();
+    let n = keys.len();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), n, "duplicate artifacts");
+    assert_eq!(
+        home.json(&["list", "--type", "composite", "--json"], &[] as &[&str])["total"],
+        61
+    );
+    assert_eq!(home.json(&["verify", "--json"], &[] as &[&str])["ok"], true);
+}
