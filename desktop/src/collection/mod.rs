@@ -4,14 +4,14 @@
 //! `skillmeat.lock`).
 
 pub mod layout;
-mod records;
+pub mod records;
 pub mod txn;
 
 use std::path::{Path, PathBuf};
 
 use sqlx::SqlitePool;
 
-pub use records::{lock_file, manifest_file};
+pub use records::{changed_entries, lock_file, manifest_file};
 
 use crate::error::Result;
 use crate::home::Home;

@@ -115,9 +115,13 @@ impl FileTxn {
         undo(&self.collection, &self.dir, &self.journal)
     }
 
-    /// Removes the transaction folder (still holding its lock).
+    /// Removes the transaction folder (still holding its lock). After the
+    /// commit another process may be removing it too; that is fine.
     pub fn finish(self) -> Result<()> {
-        fsx::remove_any(&self.dir)
+        match fsx::remove_any(&self.dir) {
+            Err(_) if !fsx::exists(&self.dir) => Ok(()),
+            other => other,
+        }
     }
 }
 
@@ -138,7 +142,8 @@ fn undo(collection: &Path, dir: &Path, journal: &Journal) -> Result<()> {
     Ok(())
 }
 
-/// Transaction folders whose owner is gone (their lock is free).
+/// Transaction folders whose owner is gone (their lock is free). Only
+/// meaningful under SQLite's write lock: transactions are created under it.
 pub fn dead_transactions(collection: &Path) -> Vec<(String, PathBuf)> {
     let Ok(entries) = fs::read_dir(collection.join(TXN_DIR)) else {
         return Vec::new();
@@ -177,7 +182,11 @@ pub async fn recover(conn: &mut SqliteConnection, collection: &Path) -> Result<u
             undo(collection, dir, &journal)?;
         }
         fsx::remove_any(dir)?;
-        tracing::warn!(transaction_id = %id, committed, "recovered an interrupted import");
+        if committed {
+            tracing::debug!(transaction_id = %id, "cleaned up after a committed import");
+        } else {
+            tracing::warn!(transaction_id = %id, "rolled back an interrupted import");
+        }
     }
     Ok(dead.len())
 }

@@ -19,7 +19,7 @@ use tracing::{Instrument, error, info, info_span};
 use self::payload::{Payload, copy_verified};
 use crate::collection::layout::{self, LOCK, MANIFEST, Shape};
 use crate::collection::txn::{self, FileTxn};
-use crate::collection::{Collection, lock_file, manifest_file};
+use crate::collection::{Collection, changed_entries, lock_file, manifest_file, records};
 use crate::error::{Error, Result};
 use crate::failpoint;
 use crate::fsx;
@@ -170,10 +170,12 @@ async fn run(
         layout::current_path(c.kind, &c.name, c.shape)?;
     }
     let started_at = fsx::now_rfc3339();
-    let mut files = FileTxn::begin(&collection.dir, transaction_id)?;
+    // The transaction folder is created only under SQLite's write lock, and
+    // recovery runs only under it: no process ever sees a half-made folder.
     let mut tx = store::begin_write(&collection.pool).await?;
-    failpoint::hit("import.locked");
     txn::recover(&mut tx, &collection.dir).await?;
+    let mut files = FileTxn::begin(&collection.dir, transaction_id)?;
+    failpoint::hit("import.locked");
 
     let outcome = write(
         &mut tx,
@@ -216,6 +218,16 @@ async fn run(
     Ok(outcome)
 }
 
+/// The writes of one import, inside its database transaction.
+struct Writer<'a> {
+    tx: &'a mut SqliteConnection,
+    files: &'a mut FileTxn,
+    collection: &'a Collection,
+    staged_blobs: HashSet<ContentHash>,
+    /// Artifacts whose current version this import changes.
+    touched: Vec<String>,
+}
+
 /// Rows, staged files and the journal's contents, inside the transaction.
 #[allow(clippy::too_many_arguments)]
 async fn write(
@@ -235,51 +247,29 @@ async fn write(
         index::Prefetched::load(tx, &collection.id, &plugin.name, &incoming, policy).await?;
     let plan = plan::plan_import(&index, &plugin.name, &incoming, policy);
     let source = origin.join(plugin.root.as_str()).display().to_string();
-    let mut staged_blobs: HashSet<ContentHash> = HashSet::new();
+    let mut w = Writer {
+        tx,
+        files,
+        collection,
+        staged_blobs: HashSet::new(),
+        touched: Vec::new(),
+    };
     let mut members = Vec::with_capacity(children.len());
-
     for (payload, decision) in children.iter().zip(&plan.children) {
         let id = match (decision.decision, &decision.artifact_id) {
             (Decision::LinkExisting, Some(id)) => id.clone(),
             (Decision::CreateNewVersion, Some(id)) => {
-                add_version(
-                    tx,
-                    files,
-                    collection,
-                    &mut staged_blobs,
-                    id,
-                    &decision.target_name,
-                    payload,
-                )
-                .await?;
+                w.add_version(id, &decision.target_name, payload).await?;
                 id.clone()
             }
             (Decision::CreateNewArtifact, _) => {
-                let id = rows::insert_artifact(
-                    tx,
-                    &collection.id,
-                    payload.kind,
-                    &decision.target_name,
-                    payload.description.as_deref(),
-                    Some(&source),
-                )
-                .await?;
-                add_version(
-                    tx,
-                    files,
-                    collection,
-                    &mut staged_blobs,
-                    &id,
-                    &decision.target_name,
-                    payload,
-                )
-                .await?;
-                id
+                w.new_artifact(&decision.target_name, payload, &source)
+                    .await?
             }
             (d, None) => {
+                let name = &payload.name;
                 return Err(Error::Internal(format!(
-                    "{d} without an artifact for {}",
-                    payload.name
+                    "{d} without an artifact for {name}"
                 )));
             }
         };
@@ -290,153 +280,172 @@ async fn write(
             path: payload.path.clone(),
         });
     }
-
-    // The plugin itself: a composite whose versions are the plugin's hashes.
-    let key = skillmeat_core::artifact::name_key(&plugin.name);
-    let existing = rows::find_identity(
-        tx,
-        &collection.id,
-        ArtifactKind::Composite,
-        &key,
-        &composite.content_hash,
-    )
-    .await?;
-    let plugin_id = match existing {
-        Some(found) if found.has_hash => {
-            if found.current_hash != composite.content_hash {
-                // An earlier content of the plugin: make it current again.
-                let vid = rows::version_id(tx, &found.id, &composite.content_hash)
-                    .await?
-                    .ok_or_else(|| Error::Internal("composite version vanished".into()))?;
-                rows::set_current(
-                    tx,
-                    &found.id,
-                    &vid,
-                    composite.description.as_deref(),
-                    Some(&source),
-                )
-                .await?;
-                stage_current(files, collection, &mut staged_blobs, &found.name, composite)?;
-            }
-            found.id
-        }
-        Some(found) => {
-            add_version(
-                tx,
-                files,
-                collection,
-                &mut staged_blobs,
-                &found.id,
-                &found.name,
-                composite,
-            )
-            .await?;
-            found.id
-        }
-        None => {
-            let id = rows::insert_artifact(
-                tx,
-                &collection.id,
-                ArtifactKind::Composite,
-                &plugin.name,
-                composite.description.as_deref(),
-                Some(&source),
-            )
-            .await?;
-            add_version(
-                tx,
-                files,
-                collection,
-                &mut staged_blobs,
-                &id,
-                &plugin.name,
-                composite,
-            )
-            .await?;
-            id
-        }
-    };
+    let plugin_id = w.composite(plugin, composite, &source).await?;
     let manifest = plugin.manifest.as_ref().map(|m| m.to_string());
     rows::upsert_composite(
-        tx,
+        w.tx,
         &plugin_id,
         plugin.version.as_deref(),
         manifest.as_deref(),
     )
     .await?;
-    {
-        let span = info_span!("association.write", plugin_name = %plugin.name, child_count = members.len());
-        let _guard = span.enter();
-        rows::reconcile_memberships(tx, &plugin_id, &members).await?;
-    }
-    rows::record_transaction(tx, transaction_id, &collection.id, &plugin.name, started_at).await?;
+    let span =
+        info_span!("association.write", plugin_name = %plugin.name, child_count = members.len());
+    let members_changed = rows::reconcile_memberships(w.tx, &plugin_id, &members)
+        .instrument(span)
+        .await?;
+    rows::record_transaction(
+        w.tx,
+        transaction_id,
+        &collection.id,
+        &plugin.name,
+        started_at,
+    )
+    .await?;
     failpoint::hit("import.rows_written");
 
-    let lock = lock_file(tx, &collection.id).await?;
-    let manifest = manifest_file(tx, &collection.id, &collection.name).await?;
-    for (name, body) in [(LOCK, lock), (MANIFEST, manifest)] {
-        let unchanged =
-            std::fs::read(collection.path(name)).is_ok_and(|old| old == body.as_bytes());
-        if !unchanged {
-            let staged = files.stage_target_path(name);
-            fsx::write_atomic(&staged, body.as_bytes())?;
-        }
+    if !w.touched.is_empty() || members_changed {
+        stage_records(w.tx, w.files, collection, &w.touched, &plugin_id).await?;
     }
     failpoint::hit("import.staged");
-    Ok((
-        ImportResult::from_plan(&plan, Some(plugin_id), transaction_id.to_owned(), false),
-        plan,
-    ))
+    let result = ImportResult::from_plan(&plan, Some(plugin_id), transaction_id.to_owned(), false);
+    Ok((result, plan))
 }
 
-/// A new version of `artifact` (becoming current): rows, new blobs and the
-/// staged current-version path.
-async fn add_version(
+impl Writer<'_> {
+    async fn new_artifact(
+        &mut self,
+        name: &str,
+        payload: &Payload,
+        source: &str,
+    ) -> Result<String> {
+        let id = rows::insert_artifact(
+            self.tx,
+            &self.collection.id,
+            payload.kind,
+            name,
+            payload.description.as_deref(),
+            Some(source),
+        )
+        .await?;
+        self.add_version(&id, name, payload).await?;
+        Ok(id)
+    }
+
+    /// A new version of `artifact` that becomes current: rows, new blobs
+    /// and the staged current-version path.
+    async fn add_version(&mut self, artifact: &str, name: &str, payload: &Payload) -> Result<()> {
+        let files = payload.version_files();
+        let vid = rows::insert_version(self.tx, artifact, &payload.content_hash, &files).await?;
+        rows::set_current(
+            self.tx,
+            artifact,
+            &vid,
+            payload.description.as_deref(),
+            None,
+        )
+        .await?;
+        self.stage_current(artifact, name, payload)
+    }
+
+    /// The plugin itself: a composite whose versions are the plugin's hashes.
+    async fn composite(
+        &mut self,
+        plugin: &Plugin,
+        composite: &Payload,
+        source: &str,
+    ) -> Result<String> {
+        let key = skillmeat_core::artifact::name_key(&plugin.name);
+        let hash = &composite.content_hash;
+        let existing = rows::find_identity(
+            self.tx,
+            &self.collection.id,
+            ArtifactKind::Composite,
+            &key,
+            hash,
+        )
+        .await?;
+        match existing {
+            Some(found) if found.has_hash && found.current_hash == *hash => Ok(found.id),
+            Some(found) if found.has_hash => {
+                // An earlier content of the plugin: make it current again.
+                let vid = rows::version_id(self.tx, &found.id, hash)
+                    .await?
+                    .ok_or_else(|| Error::Internal("composite version vanished".into()))?;
+                let description = composite.description.as_deref();
+                rows::set_current(self.tx, &found.id, &vid, description, Some(source)).await?;
+                self.stage_current(&found.id, &found.name, composite)?;
+                Ok(found.id)
+            }
+            Some(found) => {
+                self.add_version(&found.id, &found.name, composite).await?;
+                Ok(found.id)
+            }
+            None => self.new_artifact(&plugin.name, composite, source).await,
+        }
+    }
+
+    /// Stages the blobs a payload needs and its current-version path.
+    fn stage_current(&mut self, artifact: &str, name: &str, payload: &Payload) -> Result<()> {
+        self.touched.push(artifact.to_owned());
+        for f in &payload.files {
+            let live = layout::blob_path(&self.collection.dir, &f.blob);
+            if !fsx::exists(&live) && self.staged_blobs.insert(f.blob) {
+                copy_verified(f, &self.files.stage_blob_path(f.blob))?;
+            }
+        }
+        let target = layout::current_path(payload.kind, name, payload.shape)?;
+        let staged = self.files.stage_target_path(target.as_str());
+        for f in &payload.files {
+            let to = match payload.shape {
+                Shape::File => staged.clone(),
+                Shape::Folder => staged.join(&f.rel),
+            };
+            copy_verified(f, &to)?;
+            fsx::set_mode(&to, f.executable)?;
+        }
+        if payload.shape == Shape::Folder && payload.files.is_empty() {
+            fsx::create_private_dir(&staged)?;
+        }
+        Ok(())
+    }
+}
+
+/// Stages the lock file and the manifest with the lines this import changed
+/// spliced in (regenerated from the database when there is no usable file).
+async fn stage_records(
     tx: &mut SqliteConnection,
     files: &mut FileTxn,
     collection: &Collection,
-    staged_blobs: &mut HashSet<ContentHash>,
-    artifact: &str,
-    name: &str,
-    payload: &Payload,
+    touched: &[String],
+    plugin_id: &str,
 ) -> Result<()> {
-    let vid = rows::insert_version(
-        tx,
-        artifact,
-        &payload.content_hash,
-        &payload.version_files(),
-    )
-    .await?;
-    rows::set_current(tx, artifact, &vid, payload.description.as_deref(), None).await?;
-    stage_current(files, collection, staged_blobs, name, payload)
-}
-
-/// Stages the blobs a payload needs and its current-version path.
-fn stage_current(
-    files: &mut FileTxn,
-    collection: &Collection,
-    staged_blobs: &mut HashSet<ContentHash>,
-    name: &str,
-    payload: &Payload,
-) -> Result<()> {
-    for f in &payload.files {
-        let live = layout::blob_path(&collection.dir, &f.blob);
-        if !fsx::exists(&live) && staged_blobs.insert(f.blob) {
-            copy_verified(f, &files.stage_blob_path(f.blob))?;
+    let (lock, artifacts, plugins) =
+        changed_entries(tx, &collection.id, touched, plugin_id).await?;
+    let old_lock = std::fs::read_to_string(collection.path(LOCK)).ok();
+    let new_lock = match old_lock
+        .as_deref()
+        .and_then(|old| records::splice(old, "artifact", lock))
+    {
+        Some(text) => text,
+        None => lock_file(tx, &collection.id).await?,
+    };
+    let old_manifest = std::fs::read_to_string(collection.path(MANIFEST)).ok();
+    let new_manifest = match old_manifest
+        .as_deref()
+        .and_then(|old| records::splice(old, "plugin", plugins))
+        .and_then(|text| records::splice(&text, "artifact", artifacts))
+    {
+        Some(text) => text,
+        None => manifest_file(tx, &collection.id, &collection.name).await?,
+    };
+    for (name, old, new) in [
+        (LOCK, old_lock, new_lock),
+        (MANIFEST, old_manifest, new_manifest),
+    ] {
+        if old.as_deref() != Some(new.as_str()) {
+            fsx::write_atomic(&files.stage_target_path(name), new.as_bytes())?;
         }
-    }
-    let target = layout::current_path(payload.kind, name, payload.shape)?;
-    let staged = files.stage_target_path(target.as_str());
-    for f in &payload.files {
-        let to = match payload.shape {
-            Shape::File => staged.clone(),
-            Shape::Folder => staged.join(&f.rel),
-        };
-        copy_verified(f, &to)?;
-        fsx::set_mode(&to, f.executable)?;
-    }
-    if payload.shape == Shape::Folder && payload.files.is_empty() {
-        fsx::create_private_dir(&staged)?;
     }
     Ok(())
 }

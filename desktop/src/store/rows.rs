@@ -215,33 +215,47 @@ pub struct NewMembership {
     pub path: String,
 }
 
-/// Reconciles a plugin's memberships to exactly `members` (in order).
-/// Returns how many rows were removed.
+/// (child, relationship, pinned hash, path, position)
+type MembershipRow = (String, String, Option<String>, Option<String>, i64);
+
+/// Reconciles a plugin's memberships to exactly `members` (in order),
+/// writing only what differs. Returns whether anything changed.
 pub async fn reconcile_memberships(
     conn: &mut SqliteConnection,
     composite: &str,
     members: &[NewMembership],
-) -> Result<u64> {
-    let existing: Vec<String> =
-        sqlx::query_scalar("SELECT child_id FROM composite_memberships WHERE composite_id = ?")
-            .bind(composite)
-            .fetch_all(&mut *conn)
-            .await?;
-    let mut removed = 0;
-    for child in existing
+) -> Result<bool> {
+    let existing: Vec<MembershipRow> = sqlx::query_as(
+        "SELECT child_id, relationship_type, pinned_version_hash, path, position
+         FROM composite_memberships WHERE composite_id = ?",
+    )
+    .bind(composite)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut changed = false;
+    for (child, ..) in existing
         .iter()
-        .filter(|c| !members.iter().any(|m| &m.child_id == *c))
+        .filter(|e| !members.iter().any(|m| m.child_id == e.0))
     {
-        removed += sqlx::query(
-            "DELETE FROM composite_memberships WHERE composite_id = ? AND child_id = ?",
-        )
-        .bind(composite)
-        .bind(child)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+        sqlx::query("DELETE FROM composite_memberships WHERE composite_id = ? AND child_id = ?")
+            .bind(composite)
+            .bind(child)
+            .execute(&mut *conn)
+            .await?;
+        changed = true;
     }
     for (position, m) in members.iter().enumerate() {
+        let wanted = (
+            m.child_id.clone(),
+            m.relationship.as_str().to_owned(),
+            Some(m.pinned.to_hex()),
+            Some(m.path.clone()),
+            position as i64,
+        );
+        if existing.contains(&wanted) {
+            continue;
+        }
+        changed = true;
         sqlx::query(
             "INSERT INTO composite_memberships
                (id, composite_id, child_id, relationship_type, pinned_version_hash, path, position, created_at)
@@ -263,7 +277,7 @@ pub async fn reconcile_memberships(
         .execute(&mut *conn)
         .await?;
     }
-    Ok(removed)
+    Ok(changed)
 }
 
 pub async fn record_transaction(
@@ -318,6 +332,41 @@ pub async fn current_artifacts(
          WHERE a.collection_id = ? ORDER BY a.kind, a.name_key",
     )
     .bind(collection)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The current state of the given artifacts.
+pub async fn current_artifacts_by_id(
+    conn: &mut SqliteConnection,
+    collection: &str,
+    ids: &[String],
+) -> Result<Vec<CurrentArtifact>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let row: Option<CurrentArtifact> = sqlx::query_as(
+            "SELECT a.id, a.kind, a.name, a.source, v.id AS version_id, v.content_hash, c.version AS plugin_version
+             FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id
+             LEFT JOIN composites c ON c.artifact_id = a.id
+             WHERE a.id = ? AND a.collection_id = ?",
+        )
+        .bind(id)
+        .bind(collection)
+        .fetch_optional(&mut *conn)
+        .await?;
+        out.extend(row);
+    }
+    Ok(out)
+}
+
+/// The members of one plugin, in order.
+pub async fn members_of(conn: &mut SqliteConnection, composite: &str) -> Result<Vec<MemberRow>> {
+    Ok(sqlx::query_as(
+        "SELECT m.composite_id, a.kind, a.name, m.relationship_type, m.pinned_version_hash
+         FROM composite_memberships m JOIN artifacts a ON a.id = m.child_id
+         WHERE m.composite_id = ? ORDER BY m.position",
+    )
+    .bind(composite)
     .fetch_all(conn)
     .await?)
 }

@@ -1,0 +1,175 @@
+//! Import benchmark (a bench binary that prints figures; not a timed test).
+//!
+//! `cargo bench -p skillmeat --bench import`: a generated plugin of 50
+//! children imported into an empty collection and into one holding 100,000
+//! artifacts, then re-imported. Each figure is the median of several runs,
+//! each into a fresh copy of the collection. Targets: ≤ 50 ms import,
+//! ≤ 20 ms re-import, ≤ 1.5× slower at 100k.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use skillmeat::collection::Collection;
+use skillmeat::home::Home;
+use skillmeat::import;
+use skillmeat::inspect::Source;
+use skillmeat_core::plan::ConflictPolicy;
+
+const RUNS: usize = 7;
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let big: usize = std::env::var("SKILLMEAT_BENCH_ARTIFACTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let tmp = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let plugin = generate_plugin(tmp.path(), 50);
+
+    let (empty_import, empty_reimport) = rt.block_on(measure(tmp.path(), &plugin, 0));
+    println!(
+        "empty collection:  import {:.1} ms, re-import {:.1} ms (50 children, median of {RUNS})",
+        ms(empty_import),
+        ms(empty_reimport)
+    );
+    let (big_import, big_reimport) = rt.block_on(measure(tmp.path(), &plugin, big));
+    println!(
+        "{big} artifacts: import {:.1} ms ({:.2}x), re-import {:.1} ms ({:.2}x)",
+        ms(big_import),
+        big_import.as_secs_f64() / empty_import.as_secs_f64(),
+        ms(big_reimport),
+        big_reimport.as_secs_f64() / empty_reimport.as_secs_f64()
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn measure(tmp: &Path, plugin: &Path, preload: usize) -> (Duration, Duration) {
+    let template = tmp.join(format!("template-{preload}"));
+    {
+        let coll = Collection::open(&Home::at(template.clone()), "default")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        if preload > 0 {
+            preload_artifacts(&coll, preload).await;
+        }
+        coll.pool.close().await;
+    }
+    let mut imports = Vec::new();
+    let mut reimports = Vec::new();
+    for run in 0..RUNS {
+        let home = tmp.join(format!("run-{preload}-{run}"));
+        copy_dir(&template, &home);
+        let coll = Collection::open(&Home::at(home), "default")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        imports.push(time_import(&coll, plugin, 50, 0).await);
+        reimports.push(time_import(&coll, plugin, 0, 50).await);
+        coll.pool.close().await;
+    }
+    (median(imports), median(reimports))
+}
+
+async fn time_import(coll: &Collection, plugin: &Path, new: usize, reused: usize) -> Duration {
+    let start = Instant::now();
+    let source = Source::open(plugin).unwrap_or_else(|e| panic!("{e}"));
+    let id = skillmeat::store::rows::new_id();
+    let r = import::import_plugin(
+        coll,
+        &source,
+        &source.discovery.plugins[0],
+        ConflictPolicy::NewVersion,
+        &id,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let elapsed = start.elapsed();
+    assert_eq!((r.children_imported, r.children_reused), (new, reused));
+    elapsed
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// 20 skills of 3 files, 20 commands, 10 agents.
+fn generate_plugin(tmp: &Path, children: usize) -> PathBuf {
+    let dir = tmp.join("bench-plugin");
+    let write = |rel: &str, body: String| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap_or(&dir)).unwrap_or_default();
+        std::fs::write(p, body).unwrap_or_default();
+    };
+    write(
+        ".claude-plugin/plugin.json",
+        r#"{"name": "bench-plugin", "version": "1.0.0"}"#.into(),
+    );
+    write("README.md", "# bench\n".into());
+    for i in 0..children {
+        let body = format!(
+            "---\nname: c{i}\ndescription: child {i}\n---\n{}\n",
+            "lorem ipsum ".repeat(100 + i)
+        );
+        match i % 5 {
+            0 | 1 => {
+                write(&format!("skills/skill-{i}/SKILL.md"), body.clone());
+                write(&format!("skills/skill-{i}/reference.md"), body.repeat(2));
+                write(
+                    &format!("skills/skill-{i}/scripts/run.sh"),
+                    "#!/bin/sh\necho hi\n".into(),
+                );
+            }
+            2 | 3 => write(&format!("commands/command-{i}.md"), body),
+            _ => write(&format!("agents/agent-{i}.md"), body),
+        }
+    }
+    dir
+}
+
+/// Bulk rows: `n` commands with one version each (the database side of a
+/// large collection; their files are not needed for the lookups measured).
+async fn preload_artifacts(coll: &Collection, n: usize) {
+    let mut tx = coll.pool.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    for i in 0..n {
+        let name = format!("preloaded-{i}");
+        let hash = skillmeat_core::hash::hash_bytes(name.as_bytes());
+        let id = skillmeat::store::rows::insert_artifact(
+            &mut tx,
+            &coll.id,
+            skillmeat_core::ArtifactKind::Command,
+            &name,
+            None,
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let files = [skillmeat::store::rows::VersionFile {
+            path: String::new(),
+            blob_hash: hash.to_hex(),
+            size: 10,
+            executable: false,
+        }];
+        let vid = skillmeat::store::rows::insert_version(&mut tx, &id, &hash, &files)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        skillmeat::store::rows::set_current(&mut tx, &id, &vid, None, None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status();
+    assert!(status.is_ok_and(|s| s.success()));
+}
