@@ -162,7 +162,24 @@ async fn preload_artifacts(coll: &Collection, n: usize) {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
     }
+    // A real collection has its lock file and manifest.
+    let lock = skillmeat::collection::lock_file(&mut tx, &coll.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let manifest = skillmeat::collection::manifest_file(&mut tx, &coll.id, &coll.name)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    skillmeat::fsx::write_atomic(
+        &coll.path(skillmeat::collection::layout::LOCK),
+        lock.as_bytes(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    skillmeat::fsx::write_atomic(
+        &coll.path(skillmeat::collection::layout::MANIFEST),
+        manifest.as_bytes(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -20,7 +20,9 @@ pub fn create_private_dir(path: &Path) -> Result<()> {
 }
 
 /// Writes `bytes` to `path` atomically: a temp file in the same directory,
-/// then a rename over the target.
+/// then a rename over the target. A reader (or a process killed at any
+/// instant) sees the old file or the new one, never a mix. (No fsync: the
+/// guarantee is against process death, not power loss.)
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
@@ -31,7 +33,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
-    tmp.as_file().sync_data().map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }

@@ -13,6 +13,7 @@
 
 pub mod cli;
 pub mod collection;
+pub mod deploy;
 mod error;
 pub mod failpoint;
 pub mod fsx;

@@ -75,6 +75,29 @@ pub struct Detail {
     pub versions: Vec<VersionItem>,
     pub parents: Vec<Association>,
     pub children: Vec<Association>,
+    /// Projects it is deployed to.
+    pub deployments: Vec<DeploymentItem>,
+}
+
+/// A project an artifact is deployed to, with the plugin it came with.
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct DeploymentItem {
+    pub project: String,
+    pub parent: Option<String>,
+    pub content_hash: String,
+    pub platform: String,
+    pub deployed_at: String,
+}
+
+async fn deployments(conn: &mut SqliteConnection, artifact: &str) -> Result<Vec<DeploymentItem>> {
+    Ok(sqlx::query_as(
+        "SELECT d.project, p.name AS parent, d.content_hash, d.platform, d.deployed_at
+         FROM deployments d LEFT JOIN artifacts p ON p.id = d.parent_id
+         WHERE d.artifact_id = ? ORDER BY d.project, d.deployed_at",
+    )
+    .bind(artifact)
+    .fetch_all(conn)
+    .await?)
 }
 
 #[derive(Debug, Clone, Serialize, FromRow)]
@@ -121,10 +144,62 @@ const HEAD: &str =
      LEFT JOIN composites c ON c.artifact_id = a.id
      WHERE a.collection_id = ?";
 
+/// An artifact found by name or id.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub id: String,
+    pub name: String,
+    pub kind: skillmeat_core::ArtifactKind,
+}
+
 /// Finds an artifact by id or name. A name shared by several kinds picks
 /// the plugin if one of them is a plugin, else asks for `--type`.
+pub async fn resolve(
+    conn: &mut SqliteConnection,
+    collection: &Collection,
+    name_or_id: &str,
+    kind: Option<&str>,
+) -> Result<Resolved> {
+    let head = find(conn, collection, name_or_id, kind).await?;
+    Ok(Resolved {
+        kind: head.kind.parse().map_err(Error::Internal)?,
+        id: head.id,
+        name: head.name,
+    })
+}
+
+/// One artifact with its versions and associations.
 pub async fn show(collection: &Collection, name_or_id: &str, kind: Option<&str>) -> Result<Detail> {
     let mut conn = collection.pool.acquire().await?;
+    let head = find(&mut conn, collection, name_or_id, kind).await?;
+    let versions = versions(&mut conn, &head.id).await?;
+    let parents = associations(&mut conn, &head.id, Side::Parents).await?;
+    let children = associations(&mut conn, &head.id, Side::Children).await?;
+    let deployments = deployments(&mut conn, &head.id).await?;
+    Ok(Detail {
+        id: head.id,
+        name: head.name,
+        kind: head.kind,
+        subtype: head.subtype,
+        version: head.version,
+        description: head.description,
+        source: head.source,
+        content_hash: head.content_hash,
+        created_at: head.created_at,
+        updated_at: head.updated_at,
+        versions,
+        parents,
+        children,
+        deployments,
+    })
+}
+
+async fn find(
+    conn: &mut SqliteConnection,
+    collection: &Collection,
+    name_or_id: &str,
+    kind: Option<&str>,
+) -> Result<Head> {
     let key = skillmeat_core::artifact::name_key(name_or_id);
     let mut heads: Vec<Head> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{HEAD} AND (a.id = ? OR a.name_key = ?) AND (? IS NULL OR a.kind = ?)"
@@ -159,24 +234,7 @@ pub async fn show(collection: &Collection, name_or_id: &str, kind: Option<&str>)
             )));
         }
     };
-    let versions = versions(&mut conn, &head.id).await?;
-    let parents = associations(&mut conn, &head.id, Side::Parents).await?;
-    let children = associations(&mut conn, &head.id, Side::Children).await?;
-    Ok(Detail {
-        id: head.id,
-        name: head.name,
-        kind: head.kind,
-        subtype: head.subtype,
-        version: head.version,
-        description: head.description,
-        source: head.source,
-        content_hash: head.content_hash,
-        created_at: head.created_at,
-        updated_at: head.updated_at,
-        versions,
-        parents,
-        children,
-    })
+    Ok(head)
 }
 
 async fn versions(conn: &mut SqliteConnection, artifact: &str) -> Result<Vec<VersionItem>> {

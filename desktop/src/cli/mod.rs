@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 a problem with the user's input, 2 internal.
 
 mod collection;
+mod deploy;
 mod hash;
 mod inspect;
 
@@ -154,6 +155,46 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Deploy a plugin (all its children and files) or one artifact into a project's .claude/.
+    Deploy {
+        /// Plugin or artifact name (or id).
+        name: String,
+        /// The project's root folder.
+        #[arg(long)]
+        project: PathBuf,
+        /// Only claude-code is supported in v1.
+        #[arg(long, default_value = "claude-code")]
+        platform: String,
+        /// Deploy each child's current version instead of the version the plugin pins.
+        #[arg(long)]
+        use_current: bool,
+        /// Replace files skillmeat did not write (a backup is kept next to each).
+        #[arg(long)]
+        force: bool,
+        /// Print the planned file operations; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove exactly what a deployment wrote from a project.
+    Undeploy {
+        name: String,
+        #[arg(long)]
+        project: PathBuf,
+        /// Also remove files changed since they were deployed.
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deployed artifacts of a project: ok, modified, missing or outdated.
+    Status {
+        #[arg(long)]
+        project: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the plugins in a folder (plugin, marketplace or repository) with their children and hashes.
     Inspect {
         /// A plugin folder, a marketplace folder, or a folder of plugins.
@@ -205,6 +246,32 @@ pub fn run() -> i32 {
                         collection::show(&home, c, &name, kind.map(KindArg::as_str), json).await
                     }
                     Command::Verify { json } => collection::verify(&home, c, json).await,
+                    Command::Deploy {
+                        name,
+                        project,
+                        platform,
+                        use_current,
+                        force,
+                        dry_run,
+                        json,
+                    } => {
+                        let opts = crate::deploy::Options {
+                            platform,
+                            use_current,
+                            force,
+                            dry_run,
+                        };
+                        deploy::deploy(&home, c, &name, &project, opts, json).await
+                    }
+                    Command::Undeploy {
+                        name,
+                        project,
+                        force,
+                        json,
+                    } => deploy::undeploy(&home, c, &name, &project, force, json).await,
+                    Command::Status { project, json } => {
+                        deploy::status(&home, c, &project, json).await
+                    }
                     Command::Hash { .. } | Command::Inspect { .. } => Ok(0),
                 }
             })

@@ -1,0 +1,144 @@
+//! `deploy`, `undeploy`, `status`: thin handlers over `crate::deploy`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::{emit, to_json};
+use crate::collection::Collection;
+use crate::deploy::{self, Action, Options, State};
+use crate::error::{Error, Result};
+use crate::home::Home;
+
+pub(super) async fn deploy(
+    home: &Home,
+    collection: &str,
+    name: &str,
+    project: &Path,
+    opts: Options,
+    json: bool,
+) -> Result<i32> {
+    let coll = Collection::open_existing(home, collection)
+        .await?
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "no artifact named {name:?}: collection {collection:?} is empty"
+            ))
+        })?;
+    let outcome = deploy::deploy(&coll, name, project, &opts).await?;
+    if json {
+        emit(&to_json(&outcome)?)?;
+        return Ok(0);
+    }
+    let mut out = String::new();
+    for w in &outcome.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    for op in &outcome.operations {
+        let action = match op.action {
+            Action::Write => "write",
+            Action::Replace => "replace",
+            Action::Unchanged => "unchanged",
+            Action::Conflict => "CONFLICT",
+            Action::Backup => "backup+write",
+            Action::MergeHook => "merge hook",
+            Action::MergeMcpServer => "merge MCP",
+            Action::Remove => "remove",
+        };
+        let detail = op
+            .detail
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  {action:<12} {}{detail}", op.path);
+    }
+    let verb = if outcome.dry_run {
+        "would deploy"
+    } else {
+        "deployed"
+    };
+    let _ = writeln!(
+        out,
+        "{verb} {} ({} artifact{}) to {}",
+        outcome.name,
+        outcome.deployed.len(),
+        if outcome.deployed.len() == 1 { "" } else { "s" },
+        outcome.project
+    );
+    emit(&out)?;
+    Ok(0)
+}
+
+pub(super) async fn undeploy(
+    home: &Home,
+    collection: &str,
+    name: &str,
+    project: &Path,
+    force: bool,
+    json: bool,
+) -> Result<i32> {
+    let coll = Collection::open_existing(home, collection).await?;
+    let report = deploy::undeploy(coll.as_ref(), name, project, force).await?;
+    if json {
+        emit(&to_json(&report)?)?;
+        return Ok(0);
+    }
+    let mut out = String::new();
+    for k in &report.kept {
+        let _ = writeln!(
+            out,
+            "kept (changed since deployment; --force removes it): {k}"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "undeployed {}: {} files removed, {} hooks and {} MCP servers taken out",
+        report.name,
+        report.removed.len(),
+        report.hooks_removed,
+        report.mcp_servers_removed
+    );
+    emit(&out)?;
+    Ok(0)
+}
+
+pub(super) async fn status(
+    home: &Home,
+    collection: &str,
+    project: &Path,
+    json: bool,
+) -> Result<i32> {
+    let coll = Collection::open_existing(home, collection).await?;
+    let report = deploy::status(coll.as_ref(), project).await?;
+    if json {
+        emit(&to_json(&report)?)?;
+        return Ok(0);
+    }
+    if report.items.is_empty() {
+        emit(&format!(
+            "nothing deployed in {} by skillmeat\n",
+            report.project
+        ))?;
+        return Ok(0);
+    }
+    let mut out = format!(
+        "{:<10} {:<10} {:<32} {}\n",
+        "STATUS", "TYPE", "NAME", "PLUGIN"
+    );
+    for i in &report.items {
+        let state = match i.status {
+            State::Ok => "ok",
+            State::Modified => "modified",
+            State::Missing => "missing",
+            State::Outdated => "outdated",
+        };
+        let _ = writeln!(
+            out,
+            "{state:<10} {:<10} {:<32} {}",
+            i.kind,
+            i.name,
+            i.parent.as_deref().unwrap_or("-")
+        );
+    }
+    emit(&out)?;
+    Ok(0)
+}

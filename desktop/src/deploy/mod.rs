@@ -1,0 +1,33 @@
+//! Deploying plugins and artifacts into a project's `.claude/` so Claude Code
+//! loads them (DESIGN.md §7), and taking them out again.
+//!
+//! * skills → `.claude/skills/<n>/`, commands → `.claude/commands/<n>.md`,
+//!   agents → `.claude/agents/<n>.md`;
+//! * hooks → merged into `.claude/settings.json` (add-only), their scripts
+//!   and the plugin's other files → `.claude/plugins/<plugin>/`;
+//! * MCP servers → merged into `<project>/.mcp.json`;
+//! * a record of every file written (with its SHA-256) and every entry
+//!   merged, in `.claude/skillmeat/deployments.json`.
+//!
+//! Never overwrites a file we did not write, or one changed since we wrote
+//! it, without `force` (which keeps a backup). Every write is atomic.
+
+mod hooks;
+mod json_file;
+mod plan;
+pub mod record;
+mod status;
+mod undeploy;
+mod units;
+
+pub use plan::{Action, Operation, Options, Outcome, deploy};
+pub use status::{ItemStatus, State, StatusReport, status};
+pub use undeploy::{UndeployReport, undeploy};
+
+/// The one platform v1 deploys to.
+pub const CLAUDE_CODE: &str = "claude-code";
+
+/// `.claude/plugins/<plugin>`: the plugin's support files and `deployment.toml`.
+pub fn plugin_dir(plugin: &str) -> String {
+    format!(".claude/plugins/{plugin}")
+}

@@ -1,0 +1,128 @@
+//! `skillmeat status`: every deployed artifact of a project and its drift.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::json_file::JsonFile;
+use super::plan::{MCP, SETTINGS};
+use super::record::Record;
+use crate::collection::Collection;
+use crate::error::{Error, Result};
+use crate::tree::hash_file;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// As deployed, and the collection has nothing newer.
+    Ok,
+    /// A deployed file or merged entry was changed in the project.
+    Modified,
+    /// A deployed file or merged entry is gone from the project.
+    Missing,
+    /// The collection has a newer current version.
+    Outdated,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemStatus {
+    pub kind: String,
+    pub name: String,
+    /// The plugin it was deployed with.
+    pub parent: Option<String>,
+    pub status: State,
+    pub deployed_hash: String,
+    pub current_hash: Option<String>,
+    pub deployment: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub project: String,
+    pub items: Vec<ItemStatus>,
+}
+
+pub async fn status(collection: Option<&Collection>, project: &Path) -> Result<StatusReport> {
+    let project =
+        std::fs::canonicalize(project).map_err(|_| Error::NotFound(project.to_owned()))?;
+    let record = Record::load(&project)?;
+    let settings = JsonFile::load(&project.join(SETTINGS)).ok();
+    let mcp = JsonFile::load(&project.join(MCP)).ok();
+    let mut items = Vec::new();
+    for dep in &record.deployments {
+        for item in &dep.items {
+            let mut state = State::Ok;
+            for path in &item.files {
+                let recorded = dep.files.iter().find(|f| &f.path == path);
+                match (hash_file(&project.join(path)), recorded) {
+                    (Err(_), _) => state = worst(state, State::Missing),
+                    (Ok(h), Some(r)) if h.to_hex() != r.sha256 => {
+                        state = worst(state, State::Modified)
+                    }
+                    _ => {}
+                }
+            }
+            for h in dep.hooks.iter().filter(|h| h.artifact == item.name) {
+                let present = settings
+                    .as_ref()
+                    .and_then(|s| s.value.get("hooks"))
+                    .and_then(|hooks| hooks.get(&h.event))
+                    .and_then(Value::as_array)
+                    .is_some_and(|list| list.contains(&h.group));
+                if !present {
+                    state = worst(state, State::Missing);
+                }
+            }
+            for s in dep.mcp_servers.iter().filter(|s| s.artifact == item.name) {
+                match mcp
+                    .as_ref()
+                    .and_then(|m| m.value.get("mcpServers"))
+                    .and_then(|m| m.get(&s.name))
+                {
+                    None => state = worst(state, State::Missing),
+                    Some(v) if *v != s.config => state = worst(state, State::Modified),
+                    _ => {}
+                }
+            }
+            let current = match collection {
+                Some(c) => current_hash(c, &item.artifact_id).await?,
+                None => None,
+            };
+            if state == State::Ok && current.as_ref().is_some_and(|h| *h != item.content_hash) {
+                state = State::Outdated;
+            }
+            items.push(ItemStatus {
+                kind: item.kind.clone(),
+                name: item.name.clone(),
+                parent: item.parent.clone(),
+                status: state,
+                deployed_hash: item.content_hash.clone(),
+                current_hash: current,
+                deployment: dep.name.clone(),
+            });
+        }
+    }
+    Ok(StatusReport {
+        project: project.display().to_string(),
+        items,
+    })
+}
+
+fn worst(a: State, b: State) -> State {
+    let rank = |s: State| match s {
+        State::Ok | State::Outdated => 0,
+        State::Modified => 1,
+        State::Missing => 2,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+async fn current_hash(collection: &Collection, artifact: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT v.content_hash FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id WHERE a.id = ?",
+    )
+    .bind(artifact)
+    .fetch_optional(&collection.pool)
+    .await?)
+}
