@@ -81,6 +81,25 @@ enum KindArg {
     McpServer,
 }
 
+impl Command {
+    /// Whether the output is JSON (errors then also go to stdout as
+    /// `{"error": "..."}`).
+    fn wants_json(&self) -> bool {
+        match self {
+            Command::Hash { json, .. }
+            | Command::Inspect { json, .. }
+            | Command::Add { json, .. }
+            | Command::Preview { json, .. }
+            | Command::List { json, .. }
+            | Command::Show { json, .. }
+            | Command::Verify { json }
+            | Command::Deploy { json, .. }
+            | Command::Undeploy { json, .. }
+            | Command::Status { json, .. } => *json,
+        }
+    }
+}
+
 impl KindArg {
     fn as_str(self) -> &'static str {
         match self {
@@ -219,6 +238,7 @@ pub fn run() -> i32 {
         LogArg::Json => LogFormat::Json,
     };
     telemetry::init(format, cli.verbose);
+    let json = cli.command.wants_json();
     let result = match cli.command {
         Command::Hash { paths, json } => hash::run(&paths, json),
         Command::Inspect { path, json } => inspect::run(&path, json),
@@ -279,7 +299,15 @@ pub fn run() -> i32 {
     };
     match result {
         Ok(code) => code,
-        Err(e) => report(&e),
+        Err(e) => {
+            if json {
+                let _ = emit(&format!(
+                    "{}\n",
+                    serde_json::json!({ "error": e.to_string() })
+                ));
+            }
+            report(&e)
+        }
     }
 }
 

@@ -86,6 +86,23 @@ fn replace_root(cmd: &str, root: &str) -> String {
     result
 }
 
+/// An MCP server's strings refer to the plugin's files through
+/// `${CLAUDE_PLUGIN_ROOT}`, unset in a project's `.mcp.json`: point them at
+/// `.claude/plugins/<plugin>` under the project instead.
+pub fn rewrite_mcp(value: &mut Value, plugin: &str) {
+    match value {
+        Value::String(s) if s.contains("CLAUDE_PLUGIN_ROOT") => {
+            *s = replace_root(
+                s,
+                &format!("${{CLAUDE_PROJECT_DIR:-.}}/.claude/plugins/{plugin}"),
+            );
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rewrite_mcp(v, plugin)),
+        Value::Object(map) => map.values_mut().for_each(|v| rewrite_mcp(v, plugin)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -490,7 +490,9 @@ fn merge_servers(
                 .files
                 .first()
                 .and_then(|f| blob(collection, &f.blob_hash).ok())?;
-            serde_json::from_slice(&bytes).ok().map(|v| (u, v))
+            let mut config: Value = serde_json::from_slice(&bytes).ok()?;
+            hooks::rewrite_mcp(&mut config, u.parent.as_deref().unwrap_or(&u.name));
+            Some((u, config))
         })
         .collect();
     let had_previous = previous.is_some_and(|p| !p.mcp_servers.is_empty());

@@ -25,6 +25,27 @@ pub struct UndeployReport {
     pub mcp_servers_removed: usize,
 }
 
+/// Removes a folder we created if all that is left in it is what running the
+/// deployed code leaves behind (`__pycache__`, `.DS_Store` … — the names the
+/// content hash excludes). Anything else keeps it.
+fn remove_dir_if_only_junk(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let entries: Vec<_> = entries.flatten().collect();
+    let junk = |e: &std::fs::DirEntry| {
+        e.file_name()
+            .to_str()
+            .is_some_and(skillmeat_core::exclude::is_excluded_name)
+    };
+    if entries.iter().all(junk) {
+        for e in &entries {
+            let _ = fsx::remove_any(&e.path());
+        }
+        let _ = std::fs::remove_dir(dir);
+    }
+}
+
 pub async fn undeploy(
     collection: Option<&Collection>,
     name: &str,
@@ -110,7 +131,7 @@ pub async fn undeploy(
         .collect();
     for dir in dep.created_dirs.iter().rev() {
         if !still_used.contains(&dir) {
-            let _ = std::fs::remove_dir(project.join(dir));
+            remove_dir_if_only_junk(&project.join(dir));
         }
     }
     if let Some(c) = collection {

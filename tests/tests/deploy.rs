@@ -1,0 +1,494 @@
+//! `deploy`, `undeploy`, `status` through the real binary into real temp
+//! projects, and the deployed hook run the way Claude Code runs it.
+
+mod util;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use predicates::prelude::*;
+use serde_json::Value;
+use util::{Home, fixture};
+
+/// A project that already has its own settings, hooks and MCP server.
+fn project_with_own_config() -> tempfile::TempDir {
+    let dir = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    util::write(
+        dir.path(),
+        ".claude/settings.json",
+        "{\n    \"permissions\": {\"allow\": [\"Bash(ls)\"]},\n    \"hooks\": {\n        \"PreToolUse\": [{\"matcher\": \"Edit\", \"hooks\": [{\"type\": \"command\", \"command\": \"echo mine\"}]}]\n    },\n    \"model\": \"opus\"\n}",
+    );
+    util::write(
+        dir.path(),
+        ".mcp.json",
+        "{\"mcpServers\": {\"mine\": {\"command\": \"my-server\"}}}\n",
+    );
+    util::write(dir.path(), "src/main.rs", "fn main() {}\n");
+    dir
+}
+
+/// Every file below `dir`: relative path → SHA-256 (and `x` if executable).
+fn files(dir: &Path) -> BTreeMap<String, String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            use std::os::unix::fs::PermissionsExt;
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            let bytes = std::fs::read(e.path()).unwrap_or_default();
+            let exec = e
+                .metadata()
+                .map(|m| m.permissions().mode() & 0o111 != 0)
+                .unwrap_or(false);
+            (
+                rel,
+                format!(
+                    "{}{}",
+                    skillmeat_core::hash::hash_bytes(&bytes),
+                    if exec { " x" } else { "" }
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The `.claude/` tree as a listing (executables marked), for snapshots.
+fn claude_tree(project: &Path) -> String {
+    files(project)
+        .into_iter()
+        .filter(|(p, _)| p.starts_with(".claude/"))
+        .map(|(p, h)| {
+            if h.ends_with(" x") {
+                format!("{p} (executable)\n")
+            } else {
+                format!("{p}\n")
+            }
+        })
+        .collect()
+}
+
+fn deploy_guardrails(home: &Home, project: &Path) -> Value {
+    home.cmd()
+        .arg("add")
+        .arg(fixture("guardrails"))
+        .assert()
+        .success();
+    home.json(&["deploy", "guardrails", "--json", "--project"], [project])
+}
+
+#[test]
+fn plugin_deploys_where_claude_code_reads_and_undeploys_byte_for_byte() {
+    let home = Home::new();
+    let project = project_with_own_config();
+    let before = files(project.path());
+    let outcome = deploy_guardrails(&home, project.path());
+    assert_eq!(outcome["deployed"].as_array().map(Vec::len), Some(5));
+    insta::assert_snapshot!("guardrails_claude_tree", claude_tree(project.path()));
+
+    // The user's settings are untouched; our hook is appended, pointing at
+    // the plugin's files and setting CLAUDE_PLUGIN_ROOT.
+    let settings: Value = serde_json::from_slice(
+        &std::fs::read(project.path().join(".claude/settings.json")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    assert_eq!(settings["permissions"]["allow"][0], "Bash(ls)");
+    assert_eq!(settings["model"], "opus");
+    let pre = settings["hooks"]["PreToolUse"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(pre.len(), 2);
+    assert_eq!(pre[0]["hooks"][0]["command"], "echo mine");
+    let command = pre[1]["hooks"][0]["command"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        command.contains("CLAUDE_PLUGIN_ROOT=\"${CLAUDE_PROJECT_DIR}/.claude/plugins/guardrails\""),
+        "{command}"
+    );
+    let text =
+        std::fs::read_to_string(project.path().join(".claude/settings.json")).unwrap_or_default();
+    assert!(
+        text.starts_with("{\n    \"permissions\""),
+        "indentation kept:\n{text}"
+    );
+
+    // Run the deployed hook as Claude Code runs project hooks: from the
+    // project, with CLAUDE_PROJECT_DIR set and no CLAUDE_PLUGIN_ROOT.
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&command)
+        .current_dir(project.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CLAUDE_PROJECT_DIR", project.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "hook failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(
+        printed["plugin_root"],
+        format!("{}/.claude/plugins/guardrails", project.path().display())
+    );
+    assert_eq!(printed["verdict"], "deny: rm -rf /");
+    assert_eq!(
+        printed["argv"],
+        serde_json::json!(["--event", "pre-tool-use"])
+    );
+
+    // MCP: merged next to the user's, pointing at the plugin's files.
+    let mcp: Value = serde_json::from_slice(
+        &std::fs::read(project.path().join(".mcp.json")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    assert_eq!(mcp["mcpServers"]["mine"]["command"], "my-server");
+    assert_eq!(
+        mcp["mcpServers"]["guard-audit"]["args"][0],
+        "${CLAUDE_PROJECT_DIR:-.}/.claude/plugins/guardrails/guardrails_lib/policy.py"
+    );
+    assert_eq!(
+        mcp["mcpServers"]["guard-audit"]["env"]["AUDIT_LEVEL"],
+        "${AUDIT_LEVEL:-info}"
+    );
+
+    // deployment.toml records each member with its pinned hash.
+    let toml = std::fs::read_to_string(
+        project
+            .path()
+            .join(".claude/plugins/guardrails/deployment.toml"),
+    )
+    .unwrap_or_default();
+    let doc: toml::Table = toml.parse().unwrap_or_default();
+    assert_eq!(doc["plugin"].as_str(), Some("guardrails"));
+    assert_eq!(doc["version"].as_str(), Some("0.3.0"));
+    assert_eq!(doc["members"].as_array().map(Vec::len), Some(5));
+
+    // status: all ok, each with its plugin.
+    let status = home.json(&["status", "--json", "--project"], [project.path()]);
+    let items = status["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 5);
+    assert!(
+        items
+            .iter()
+            .all(|i| i["status"] == "ok" && i["parent"] == "guardrails"),
+        "{status}"
+    );
+    // show says where a child is deployed and with which plugin.
+    let show = home.json(&["show", "guard-rules", "--json"], &[] as &[&str]);
+    assert_eq!(show["deployments"][0]["parent"], "guardrails");
+    assert_eq!(
+        show["deployments"][0]["project"],
+        project
+            .path()
+            .canonicalize()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    );
+
+    home.cmd()
+        .args(["undeploy", "guardrails", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    assert_eq!(
+        files(project.path()),
+        before,
+        "undeploy must give the project back byte for byte"
+    );
+    assert_eq!(
+        home.json(&["show", "guard-rules", "--json"], &[] as &[&str])["deployments"],
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn status_reports_modified_missing_and_outdated() {
+    let home = Home::new();
+    let project = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    deploy_guardrails(&home, project.path());
+    std::fs::write(
+        project.path().join(".claude/skills/guard-rules/SKILL.md"),
+        "edited",
+    )
+    .unwrap_or_default();
+    std::fs::remove_file(project.path().join(".claude/agents/guard-reviewer.md"))
+        .unwrap_or_default();
+    // A newer guard-status arrives in the collection with another plugin.
+    let other = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    util::write(
+        other.path(),
+        ".claude-plugin/plugin.json",
+        r#"{"name": "other"}"#,
+    );
+    util::write(
+        other.path(),
+        "commands/guard-status.md",
+        "a newer guard-status",
+    );
+    home.cmd().arg("add").arg(other.path()).assert().success();
+
+    let status = home.json(&["status", "--json", "--project"], [project.path()]);
+    let by_name: BTreeMap<String, String> = status["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| {
+            (
+                i["name"].as_str().unwrap_or_default().to_owned(),
+                i["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_name.get("guard-rules").map(String::as_str),
+        Some("modified")
+    );
+    assert_eq!(
+        by_name.get("guard-reviewer").map(String::as_str),
+        Some("missing")
+    );
+    assert_eq!(
+        by_name.get("guard-status").map(String::as_str),
+        Some("outdated")
+    );
+    assert_eq!(by_name.get("guard-audit").map(String::as_str), Some("ok"));
+
+    // Redeploying warns that guard-status is pinned and deploys the pin;
+    // --use-current deploys the newer one.
+    home.cmd()
+        .args(["deploy", "guardrails", "--force", "--project"])
+        .arg(project.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("deploying the pinned version"));
+    let deployed = std::fs::read_to_string(project.path().join(".claude/commands/guard-status.md"))
+        .unwrap_or_default();
+    assert!(deployed.contains("deny patterns"));
+    home.cmd()
+        .args(["deploy", "guardrails", "--use-current", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    let deployed = std::fs::read_to_string(project.path().join(".claude/commands/guard-status.md"))
+        .unwrap_or_default();
+    assert_eq!(deployed, "a newer guard-status");
+
+    // --force kept the user's edit as a backup.
+    assert_eq!(
+        std::fs::read_to_string(
+            project
+                .path()
+                .join(".claude/skills/guard-rules/SKILL.md.skillmeat-backup")
+        )
+        .ok()
+        .as_deref(),
+        Some("edited")
+    );
+    // Undeploy keeps what the user changed since (without --force).
+    std::fs::write(
+        project.path().join(".claude/commands/guard-status.md"),
+        "changed again",
+    )
+    .unwrap_or_default();
+    let report = home.json(
+        &["undeploy", "guardrails", "--json", "--project"],
+        [project.path()],
+    );
+    assert_eq!(
+        report["kept"],
+        serde_json::json!([".claude/commands/guard-status.md"])
+    );
+    assert!(
+        project
+            .path()
+            .join(".claude/commands/guard-status.md")
+            .is_file()
+    );
+    assert!(
+        !project
+            .path()
+            .join(".claude/skills/guard-rules/SKILL.md")
+            .exists()
+    );
+}
+
+#[test]
+fn never_clobbers_without_force() {
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("guardrails"))
+        .assert()
+        .success();
+    let project = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    util::write(
+        project.path(),
+        ".claude/commands/guard-status.md",
+        "the user's own command",
+    );
+    util::write(
+        project.path(),
+        ".mcp.json",
+        "{\"mcpServers\": {\"guard-audit\": {\"command\": \"theirs\"}}}",
+    );
+    let before = files(project.path());
+    home.cmd()
+        .args(["deploy", "guardrails", "--project"])
+        .arg(project.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(".claude/commands/guard-status.md"))
+        .stderr(predicate::str::contains("MCP server \"guard-audit\""));
+    assert_eq!(files(project.path()), before, "nothing may be written");
+
+    home.cmd()
+        .args(["deploy", "guardrails", "--force", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(
+            project
+                .path()
+                .join(".claude/commands/guard-status.md.skillmeat-backup")
+        )
+        .ok()
+        .as_deref(),
+        Some("the user's own command")
+    );
+    assert!(
+        std::fs::read_to_string(project.path().join(".mcp.json.skillmeat-backup"))
+            .is_ok_and(|t| t.contains("theirs"))
+    );
+}
+
+#[test]
+fn dry_run_platforms_and_single_artifacts() {
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("guardrails"))
+        .assert()
+        .success();
+    let project = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let plan = home.json(
+        &["deploy", "guardrails", "--dry-run", "--json", "--project"],
+        [project.path()],
+    );
+    assert_eq!(plan["dry_run"], true);
+    let paths: Vec<&str> = plan["operations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o["path"].as_str())
+        .collect();
+    assert!(paths.contains(&".claude/skills/guard-rules/SKILL.md"));
+    assert!(paths.contains(&".claude/settings.json"));
+    assert!(files(project.path()).is_empty(), "a dry run writes nothing");
+
+    let err = home.json_code(
+        &[
+            "deploy",
+            "guardrails",
+            "--platform",
+            "cursor",
+            "--json",
+            "--project",
+        ],
+        [project.path()],
+        1,
+    );
+    assert_eq!(
+        err["error"],
+        "plugin deployment to cursor is not supported in v1"
+    );
+    home.cmd()
+        .args(["deploy", "guardrails", "--platform", "codex", "--project"])
+        .arg(project.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "plugin deployment to codex is not supported in v1",
+        ));
+
+    home.cmd()
+        .args(["deploy", "guard-status", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    assert!(
+        project
+            .path()
+            .join(".claude/commands/guard-status.md")
+            .is_file()
+    );
+    assert!(!project.path().join(".claude/skills").exists());
+    let status = home.json(&["status", "--json", "--project"], [project.path()]);
+    assert_eq!(status["items"][0]["parent"], Value::Null);
+}
+
+#[test]
+fn superpowers_session_start_hook_runs_from_the_project() {
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("superpowers"))
+        .assert()
+        .success();
+    let project = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    home.cmd()
+        .args(["deploy", "superpowers", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    let settings: Value = serde_json::from_slice(
+        &std::fs::read(project.path().join(".claude/settings.json")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    let command = settings["hooks"]["SessionStart"][0]["hooks"][0]["command"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&command)
+        .current_dir(project.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CLAUDE_PROJECT_DIR", project.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    // It took the Claude Code branch (CLAUDE_PLUGIN_ROOT set) and read its skill.
+    let context = printed["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(context.contains("You have superpowers"), "{printed}");
+    assert!(
+        project
+            .path()
+            .join(".claude/skills/using-superpowers/SKILL.md")
+            .is_file()
+    );
+    assert!(
+        project
+            .path()
+            .join(".claude/plugins/superpowers/hooks/session-start")
+            .is_file()
+    );
+}
