@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-
 use skillmeat::collection::Collection;
 use skillmeat::import::{self, ImportResult};
 use skillmeat::inspect::Source;
@@ -304,92 +302,4 @@ async fn dedup_lookups_use_indexes() {
         }
         assert!(plan.iter().any(|s| s.starts_with("SEARCH")), "{name}: {plan:?}");
     }
-}
-
-#[tokio::test]
-async fn spans_events_and_metrics() {
-    let env = support::Env::new();
-    let plugin = Plugin::three_children(&env, "obs");
-    let coll = env.collection().await;
-    let (spans, events) = support::capture_tracing();
-    let recorder = metrics_util::debugging::DebuggingRecorder::new();
-    let snapshotter = recorder.snapshotter();
-    let _guard = metrics::set_default_local_recorder(&recorder);
-    let result = add(&coll, &plugin.dir, ConflictPolicy::NewVersion).await;
-    assert!(result.is_ok());
-
-    let spans = spans.lock().map(|s| s.clone()).unwrap_or_default();
-    let find = |name: &str| {
-        spans
-            .iter()
-            .find(|s| s.0 == name)
-            .map(|s| s.1.clone())
-            .unwrap_or_default()
-    };
-    let import = find("plugin.import_transactional");
-    assert_eq!(import.get("plugin_name").map(String::as_str), Some("obs"));
-    assert_eq!(import.get("child_count").map(String::as_str), Some("3"));
-    assert_eq!(import.get("transaction_id").map(String::len), Some(26));
-    assert!(find("association.write").contains_key("plugin_name"));
-    let dedup = find("artifact.dedup_resolve");
-    for key in ["artifact_name", "content_hash", "decision"] {
-        assert!(
-            dedup.contains_key(key),
-            "artifact.dedup_resolve without {key}: {dedup:?}"
-        );
-    }
-    assert_eq!(
-        find("composite.detect").get("strategy").map(String::as_str),
-        Some("manifest")
-    );
-
-    let events = events.lock().map(|e| e.clone()).unwrap_or_default();
-    let imported = events
-        .iter()
-        .find(|e| e.get("message").map(String::as_str) == Some("plugin_imported"))
-        .cloned()
-        .unwrap_or_default();
-    for key in [
-        "plugin_name",
-        "child_count",
-        "new_count",
-        "existing_count",
-        "conflict_count",
-        "transaction_id",
-        "duration_ms",
-    ] {
-        assert!(
-            imported.contains_key(key),
-            "plugin_imported without {key}: {imported:?}"
-        );
-    }
-    assert_eq!(imported.get("new_count").map(String::as_str), Some("3"));
-    let decisions = events
-        .iter()
-        .filter(|e| e.get("message").map(String::as_str) == Some("dedup_decision"))
-        .count();
-    assert_eq!(decisions, 3);
-
-    let metrics: BTreeMap<String, String> = snapshotter
-        .snapshot()
-        .into_vec()
-        .into_iter()
-        .map(|(key, _, _, value)| (key.key().name().to_owned(), format!("{value:?}")))
-        .collect();
-    for name in [
-        "plugin_import_total",
-        "dedup_hit_total",
-        "dedup_miss_total",
-        "composite_conflict_total",
-        "plugin_import_duration_seconds",
-    ] {
-        assert!(
-            metrics.contains_key(name),
-            "metric {name} missing: {metrics:?}"
-        );
-    }
-    assert_eq!(
-        metrics.get("dedup_miss_total").map(String::as_str),
-        Some("Counter(3)")
-    );
 }
