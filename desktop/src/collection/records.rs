@@ -124,29 +124,55 @@ pub fn render_manifest(collection: &str, plugins: Vec<Entry>, artifacts: Vec<Ent
 
 /// Replaces or inserts `changes` in section `name` of `old`, keeping lines
 /// sorted. `None` when `old` does not have the expected shape.
-pub fn splice(old: &str, name: &str, mut changes: Vec<Entry>) -> Option<String> {
-    let open = format!("\n{name} = [\n");
-    let start = old.find(&open)? + open.len();
-    let end = start
-        + old[start..]
-            .find("\n]\n")
-            .map(|i| i + 1)
-            .or_else(|| old[start..].starts_with("]\n").then_some(0))?;
-    changes.sort_unstable_by(|a, b| a.line.as_bytes().cmp(b.line.as_bytes()));
-    changes.dedup_by(|a, b| a.key == b.key);
-    let mut out =
-        String::with_capacity(old.len() + changes.iter().map(|c| c.line.len() + 1).sum::<usize>());
-    out.push_str(&old[..start]);
+pub fn splice(old: &str, name: &str, changes: Vec<Entry>) -> Option<String> {
+    splice_sections(old, vec![(name, changes)])
+}
+
+/// [`splice`] for several sections at once, in one pass over `old`.
+pub fn splice_sections(old: &str, sections: Vec<(&str, Vec<Entry>)>) -> Option<String> {
+    // Where each section's lines are: (start, end, changes), in file order.
+    let mut spans = Vec::with_capacity(sections.len());
+    for (name, mut changes) in sections {
+        let open = format!("\n{name} = [\n");
+        let start = old.find(&open)? + open.len();
+        let body = &old[start..];
+        let len = if body.starts_with("]\n") {
+            0
+        } else {
+            body.find("\n]\n")? + 1
+        };
+        changes.sort_unstable_by(|a, b| a.line.as_bytes().cmp(b.line.as_bytes()));
+        changes.dedup_by(|a, b| a.key == b.key);
+        spans.push((start, start + len, changes));
+    }
+    spans.sort_by_key(|s| s.0);
+    let extra: usize = spans
+        .iter()
+        .flat_map(|s| &s.2)
+        .map(|c| c.line.len() + 1)
+        .sum();
+    let mut out = String::with_capacity(old.len() + extra);
+    let mut copied = 0;
+    for (start, end, changes) in &spans {
+        out.push_str(&old[copied..*start]);
+        merge_lines(&mut out, &old[*start..*end], changes);
+        copied = *end;
+    }
+    out.push_str(&old[copied..]);
+    Some(out)
+}
+
+/// Merges sorted `changes` into sorted `lines` (one entry per line).
+fn merge_lines(out: &mut String, lines: &str, changes: &[Entry]) {
     let mut pending = changes.iter().peekable();
-    for line in old[start..end].lines() {
+    for line in lines.lines() {
         while let Some(c) = pending.peek() {
-            match c.line.as_bytes().cmp(line.as_bytes()) {
-                std::cmp::Ordering::Less if !line.starts_with(c.key.as_str()) => {
-                    out.push_str(&c.line);
-                    out.push('\n');
-                    pending.next();
-                }
-                _ => break,
+            if c.line.as_bytes() < line.as_bytes() && !line.starts_with(c.key.as_str()) {
+                out.push_str(&c.line);
+                out.push('\n');
+                pending.next();
+            } else {
+                break;
             }
         }
         match pending.peek() {
@@ -165,8 +191,6 @@ pub fn splice(old: &str, name: &str, mut changes: Vec<Entry>) -> Option<String> 
         out.push_str(&c.line);
         out.push('\n');
     }
-    out.push_str(&old[end..]);
-    Some(out)
 }
 
 /// The lock file regenerated from the database.
@@ -322,6 +346,31 @@ mod tests {
             ),
             Some(lock(&[("skill", "s", "1")]))
         );
+    }
+
+    #[test]
+    fn both_manifest_sections_in_one_pass() {
+        let plugin =
+            |n: &str, h: &str| plugin_entry(n, None, h, &[("skill", "s", "MEMBER", Some(h))]);
+        let artifact = |n: &str, h: &str| manifest_artifact_entry("skill", n, h);
+        let old = render_manifest(
+            "c",
+            vec![plugin("p", "1")],
+            vec![artifact("a", "1"), artifact("c", "1")],
+        );
+        let got = splice_sections(
+            &old,
+            vec![
+                ("plugin", vec![plugin("p", "2"), plugin("q", "1")]),
+                ("artifact", vec![artifact("b", "1")]),
+            ],
+        );
+        let expected = render_manifest(
+            "c",
+            vec![plugin("p", "2"), plugin("q", "1")],
+            vec![artifact("a", "1"), artifact("b", "1"), artifact("c", "1")],
+        );
+        assert_eq!(got, Some(expected));
     }
 
     #[test]

@@ -431,11 +431,9 @@ async fn stage_records(
         None => lock_file(tx, &collection.id).await?,
     };
     let old_manifest = std::fs::read_to_string(collection.path(MANIFEST)).ok();
-    let new_manifest = match old_manifest
-        .as_deref()
-        .and_then(|old| records::splice(old, "plugin", plugins))
-        .and_then(|text| records::splice(&text, "artifact", artifacts))
-    {
+    let new_manifest = match old_manifest.as_deref().and_then(|old| {
+        records::splice_sections(old, vec![("plugin", plugins), ("artifact", artifacts)])
+    }) {
         Some(text) => text,
         None => manifest_file(tx, &collection.id, &collection.name).await?,
     };
