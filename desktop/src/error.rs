@@ -42,6 +42,14 @@ pub enum Error {
         source: skillmeat_core::Error,
     },
 
+    /// A bundle zip that fails verification; nothing was written.
+    #[error("{}: {reason}", bundle.display())]
+    BadBundle { bundle: PathBuf, reason: String },
+
+    /// An export that cannot be made (files that look like secrets …).
+    #[error("cannot export {name}: {reason}")]
+    Export { name: String, reason: String },
+
     /// A command used the wrong way (unknown name, bad option value …).
     #[error("{0}")]
     Usage(String),

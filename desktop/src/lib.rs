@@ -11,6 +11,7 @@
 //! values (hash format, exclusions, discovery rules, paths); those live in
 //! core so the browser runs the same code.
 
+pub mod bundle;
 pub mod cli;
 pub mod collection;
 pub mod deploy;

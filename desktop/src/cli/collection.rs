@@ -29,7 +29,12 @@ pub(super) async fn add(
     dry_run: bool,
     json: bool,
 ) -> Result<i32> {
-    let source = Source::open(path)?;
+    let opened = if dry_run {
+        super::bundle::open_for_preview(path)?
+    } else {
+        super::bundle::open_for_import(home, path)?
+    };
+    let source = &opened.source;
     let plugins = &source.discovery.plugins;
     let coll = if dry_run {
         Collection::open_existing(home, collection).await?
@@ -43,11 +48,11 @@ pub(super) async fn add(
         progress.set_message(plugin.name.clone());
         let transaction_id = crate::store::rows::new_id();
         let result = match (&coll, dry_run) {
-            (c, true) => import::plan(c.as_ref(), &source, plugin, policy)
+            (c, true) => import::plan(c.as_ref(), source, plugin, policy)
                 .await
                 .map(|plan| ImportResult::planned(&plan)),
             (Some(c), false) => {
-                import::import_plugin(c, &source, plugin, policy, &transaction_id).await
+                import::import_plugin(c, source, plugin, policy, &transaction_id).await
             }
             (None, false) => Err(Error::Internal("collection not open".into())),
         };
@@ -67,7 +72,7 @@ pub(super) async fn add(
     if json {
         emit(&to_json(&AddOutput { results: &results })?)?;
     } else {
-        emit(&summary(&results, &source, dry_run))?;
+        emit(&summary(&results, source, dry_run))?;
     }
     Ok(code)
 }
@@ -136,11 +141,12 @@ pub(super) async fn preview(
     policy: ConflictPolicy,
     json: bool,
 ) -> Result<i32> {
-    let source = Source::open(path)?;
+    let opened = super::bundle::open_for_preview(path)?;
+    let source = &opened.source;
     let coll = Collection::open_existing(home, collection).await?;
     let mut plugins = Vec::new();
     for plugin in &source.discovery.plugins {
-        let plan = import::plan(coll.as_ref(), &source, plugin, policy).await?;
+        let plan = import::plan(coll.as_ref(), source, plugin, policy).await?;
         plugins.push(Preview::from(&plan));
     }
     if json {

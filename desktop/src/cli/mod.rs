@@ -3,6 +3,7 @@
 //!
 //! Exit codes: 0 success, 1 a problem with the user's input, 2 internal.
 
+mod bundle;
 mod collection;
 mod deploy;
 mod hash;
@@ -95,7 +96,8 @@ impl Command {
             | Command::Verify { json }
             | Command::Deploy { json, .. }
             | Command::Undeploy { json, .. }
-            | Command::Status { json, .. } => *json,
+            | Command::Status { json, .. }
+            | Command::Export { json, .. } => *json,
         }
     }
 }
@@ -126,7 +128,7 @@ enum Command {
     },
     /// Import a plugin or every local plugin of a marketplace, each in one transaction.
     Add {
-        /// A plugin folder or a marketplace folder.
+        /// A plugin folder, a marketplace folder, or a bundle zip (`skillmeat export`).
         source: PathBuf,
         /// What to do when a child's name exists with other content.
         #[arg(long, value_enum, default_value_t = PolicyArg::NewVersion)]
@@ -140,7 +142,7 @@ enum Command {
     },
     /// Show what an import would do: NEW, EXISTING and CONFLICT children. Writes nothing.
     Preview {
-        /// A plugin folder or a marketplace folder.
+        /// A plugin folder, a marketplace folder, or a bundle zip (`skillmeat export`).
         source: PathBuf,
         #[arg(long, value_enum, default_value_t = PolicyArg::NewVersion)]
         on_conflict: PolicyArg,
@@ -211,6 +213,20 @@ enum Command {
     Status {
         #[arg(long)]
         project: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export a plugin (or one artifact) as a reproducible bundle zip that is itself a Claude Code plugin.
+    Export {
+        /// Plugin or artifact name (or id).
+        name: String,
+        /// The zip to write, or a folder to write it in (default: ./<name>-<version>.zip).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Export files that look like secrets (.env, *.pem, *.key, id_rsa* …) instead of refusing.
+        #[arg(long)]
+        allow_secrets: bool,
+        /// Print JSON: {"path", "content_hash", "files", "bytes"}.
         #[arg(long)]
         json: bool,
     },
@@ -291,6 +307,15 @@ pub fn run() -> i32 {
                     } => deploy::undeploy(&home, c, &name, &project, force, json).await,
                     Command::Status { project, json } => {
                         deploy::status(&home, c, &project, json).await
+                    }
+                    Command::Export {
+                        name,
+                        output,
+                        allow_secrets,
+                        json,
+                    } => {
+                        bundle::export(&home, c, &name, output.as_deref(), allow_secrets, json)
+                            .await
                     }
                     Command::Hash { .. } | Command::Inspect { .. } => Ok(0),
                 }

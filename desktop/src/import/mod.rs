@@ -246,7 +246,11 @@ async fn write(
     let index =
         index::Prefetched::load(tx, &collection.id, &plugin.name, &incoming, policy).await?;
     let plan = plan::plan_import(&index, &plugin.name, &incoming, policy);
-    let source = origin.join(plugin.root.as_str()).display().to_string();
+    let source = if plugin.root.is_root() {
+        origin.display().to_string()
+    } else {
+        origin.join(plugin.root.as_str()).display().to_string()
+    };
     let mut w = Writer {
         tx,
         files,

@@ -1,0 +1,575 @@
+//! What a bundle holds, read from the collection: the plugin's meta files,
+//! each child at its pinned version in the place it had in the plugin, MCP
+//! servers written back as `{"mcpServers": {...}}` into the file they were
+//! declared in, and a generated `.claude-plugin/plugin.json` when the plugin
+//! had none of its own. A single artifact becomes a one-child plugin named
+//! after it.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::PathBuf;
+
+use serde_json::{Map, Value};
+use skillmeat_core::hash::{ContentHash, hash_bytes};
+use skillmeat_core::{ArtifactKind, Relationship, SafeRelPath};
+use sqlx::SqliteConnection;
+
+use crate::collection::Collection;
+use crate::collection::layout::{self, SINGLE_FILE};
+use crate::error::{Error, Result};
+use crate::query::{self, Detail};
+use crate::store::rows::{self, VersionFile};
+
+const PLUGIN_JSON: &str = ".claude-plugin/plugin.json";
+const MCP_JSON: &str = ".mcp.json";
+
+/// Everything a bundle will hold, before it is checked and written.
+#[derive(Debug)]
+pub(super) struct Contents {
+    /// The plugin's name inside the bundle.
+    pub name: String,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    /// Every file, by plugin-relative path (sorted by UTF-8 bytes).
+    pub files: BTreeMap<String, Entry>,
+    pub members: Vec<Member>,
+    /// Children exported at a pinned version other than their current one.
+    pub drifted: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Member {
+    pub kind: ArtifactKind,
+    /// The artifact's name in the collection.
+    pub name: String,
+    /// Where it sits in the plugin (`""` for the root).
+    pub path: String,
+    pub relationship: Relationship,
+    pub pinned: ContentHash,
+}
+
+#[derive(Debug)]
+pub(super) struct Entry {
+    pub size: u64,
+    pub sha256: ContentHash,
+    pub executable: bool,
+    pub data: Data,
+    /// What put it there, for error messages.
+    owner: String,
+}
+
+impl Entry {
+    /// A file made by the export itself.
+    pub fn generated(bytes: Vec<u8>) -> Entry {
+        Entry {
+            size: bytes.len() as u64,
+            sha256: hash_bytes(&bytes),
+            executable: false,
+            data: Data::Bytes(bytes),
+            owner: "skillmeat".into(),
+        }
+    }
+}
+
+/// Where an entry's bytes are.
+#[derive(Debug)]
+pub(super) enum Data {
+    /// A blob of the collection's store.
+    Blob(PathBuf),
+    /// Generated here (`.mcp.json`, `plugin.json`).
+    Bytes(Vec<u8>),
+}
+
+impl Data {
+    pub fn read(&self) -> io::Result<Vec<u8>> {
+        match self {
+            Data::Blob(path) => std::fs::read(path),
+            Data::Bytes(bytes) => Ok(bytes.clone()),
+        }
+    }
+}
+
+/// Reads what exporting `name_or_id` puts in the bundle.
+pub(super) async fn gather(collection: &Collection, name_or_id: &str) -> Result<Contents> {
+    let detail = query::show(collection, name_or_id, None).await?;
+    let kind: ArtifactKind = detail.kind.parse().map_err(Error::Internal)?;
+    let mut conn = collection.pool.acquire().await?;
+    if kind == ArtifactKind::Composite {
+        plugin(&mut conn, collection, &detail).await
+    } else {
+        single(&mut conn, collection, &detail, kind).await
+    }
+}
+
+/// The files of one version of `artifact`.
+async fn current_files(
+    conn: &mut SqliteConnection,
+    collection: &Collection,
+    artifact: &str,
+) -> Result<Vec<VersionFile>> {
+    let current = rows::current_artifacts_by_id(conn, &collection.id, &[artifact.to_owned()])
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Internal(format!("artifact {artifact} has no current version")))?;
+    rows::version_files(conn, &current.version_id).await
+}
+
+async fn plugin(
+    conn: &mut SqliteConnection,
+    collection: &Collection,
+    detail: &Detail,
+) -> Result<Contents> {
+    let (version, manifest): (Option<String>, Option<String>) =
+        sqlx::query_as("SELECT version, manifest FROM composites WHERE artifact_id = ?")
+            .bind(&detail.id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .unwrap_or_default();
+    let manifest: Option<Value> = manifest.and_then(|m| serde_json::from_str(&m).ok());
+    let mut b = Builder::new(collection, &detail.name);
+    for f in current_files(conn, collection, &detail.id).await? {
+        b.blob(safe(&f.path)?, &f, "the plugin's meta files")?;
+    }
+    let mut members = Vec::with_capacity(detail.children.len());
+    let mut drifted = Vec::new();
+    let mut servers: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    for child in &detail.children {
+        let kind: ArtifactKind = child.artifact_type.parse().map_err(Error::Internal)?;
+        let pinned_hex = child
+            .pinned_version_hash
+            .as_deref()
+            .unwrap_or(&child.current_hash);
+        let pinned = rows::parse_hash(pinned_hex)?;
+        if pinned_hex != child.current_hash {
+            drifted.push(format!(
+                "{kind} {}: exporting its pinned version {} (its current version is {})",
+                child.artifact_name,
+                pinned.short(),
+                child.current_hash.get(..12).unwrap_or(&child.current_hash)
+            ));
+        }
+        let version = rows::version_id(conn, &child.artifact_id, &pinned)
+            .await?
+            .ok_or_else(|| {
+                Error::Internal(format!(
+                    "the pinned version {} of {kind} {} is not in the store",
+                    pinned.short(),
+                    child.artifact_name
+                ))
+            })?;
+        let files = rows::version_files(conn, &version).await?;
+        let at = match child.path.as_deref() {
+            Some(p) => p.to_owned(),
+            None => standard_path(kind, &child.artifact_name),
+        };
+        let key = unforked(&child.artifact_name, &detail.name);
+        b.child(kind, &child.artifact_name, &at, &files, key, &mut servers)?;
+        members.push(Member {
+            kind,
+            name: child.artifact_name.clone(),
+            path: at,
+            relationship: child.relationship_type.parse().map_err(Error::Internal)?,
+            pinned,
+        });
+    }
+    let inline = servers.remove(PLUGIN_JSON);
+    b.mcp_files(servers)?;
+    if !b.files.contains_key(PLUGIN_JSON) {
+        let generated = generated_manifest(
+            manifest.as_ref(),
+            &claude_name(&detail.name),
+            version.as_deref(),
+            detail.description.as_deref(),
+            inline,
+        );
+        b.bytes(
+            PLUGIN_JSON,
+            json_bytes(&generated),
+            "the generated plugin.json",
+        )?;
+    }
+    // A generated plugin.json names the plugin as Claude Code allows.
+    let name = if b.generated_manifest {
+        claude_name(&detail.name)
+    } else {
+        detail.name.clone()
+    };
+    Ok(Contents {
+        name,
+        version,
+        description: detail.description.clone(),
+        files: b.files,
+        members,
+        drifted,
+    })
+}
+
+async fn single(
+    conn: &mut SqliteConnection,
+    collection: &Collection,
+    detail: &Detail,
+    kind: ArtifactKind,
+) -> Result<Contents> {
+    let name = claude_name(&detail.name);
+    let files = current_files(conn, collection, &detail.id).await?;
+    let mut b = Builder::new(collection, &name);
+    let at = standard_path(kind, &detail.name);
+    let mut servers = BTreeMap::new();
+    b.child(kind, &detail.name, &at, &files, &detail.name, &mut servers)?;
+    b.mcp_files(servers)?;
+    let mut manifest = Map::new();
+    manifest.insert("name".into(), Value::String(name.clone()));
+    if let Some(d) = &detail.description {
+        manifest.insert("description".into(), Value::String(d.clone()));
+    }
+    b.bytes(
+        PLUGIN_JSON,
+        json_bytes(&Value::Object(manifest)),
+        "the generated plugin.json",
+    )?;
+    Ok(Contents {
+        name,
+        version: None,
+        description: detail.description.clone(),
+        files: b.files,
+        members: vec![Member {
+            kind,
+            name: detail.name.clone(),
+            path: at,
+            relationship: Relationship::Member,
+            pinned: rows::parse_hash(&detail.content_hash)?,
+        }],
+        drifted: Vec::new(),
+    })
+}
+
+/// Where a child without a recorded path goes (and where a single artifact
+/// goes): the standard Claude Code layout.
+fn standard_path(kind: ArtifactKind, name: &str) -> String {
+    match kind {
+        ArtifactKind::Skill => format!("skills/{name}"),
+        ArtifactKind::Command => format!("commands/{name}.md"),
+        ArtifactKind::Agent => format!("agents/{name}.md"),
+        ArtifactKind::Hook => "hooks/hooks.json".into(),
+        ArtifactKind::McpServer => MCP_JSON.into(),
+        ArtifactKind::Composite => String::new(),
+    }
+}
+
+/// A fork is stored as `<name>--<plugin>`; inside the plugin it has its
+/// original name.
+fn unforked<'a>(name: &'a str, plugin: &str) -> &'a str {
+    name.strip_suffix(&format!("--{plugin}"))
+        .filter(|n| !n.is_empty())
+        .unwrap_or(name)
+}
+
+/// A name Claude Code accepts for a plugin: no spaces, `@`, `:`, path
+/// separators or control characters, not starting with a dot.
+pub(super) fn claude_name(name: &str) -> String {
+    let cleaned: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_whitespace() || c.is_control() || matches!(c, '@' | ':' | '/' | '\\') {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim_start_matches('.');
+    if cleaned.is_empty() {
+        "plugin".into()
+    } else {
+        cleaned.to_owned()
+    }
+}
+
+fn safe(path: &str) -> Result<SafeRelPath> {
+    SafeRelPath::new(path).map_err(|e| Error::Internal(format!("unsafe path in the database: {e}")))
+}
+
+fn json_bytes(value: &Value) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(value).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// Keys of a marketplace entry or of the earlier system's manifest that a
+/// Claude Code `plugin.json` does not have.
+const NOT_PLUGIN_JSON: [&str; 9] = [
+    "source",
+    "strict",
+    "category",
+    "tags",
+    "relevance",
+    "headers",
+    "headersHelper",
+    "members",
+    "type",
+];
+
+/// `.claude-plugin/plugin.json` for a plugin that had none: its effective
+/// manifest (a marketplace entry, the earlier system's manifest) less the
+/// keys plugin.json does not have, component paths written with `./`, and
+/// the inline MCP servers at their pinned versions.
+fn generated_manifest(
+    manifest: Option<&Value>,
+    name: &str,
+    version: Option<&str>,
+    description: Option<&str>,
+    inline: Option<Map<String, Value>>,
+) -> Value {
+    let mut out = Map::new();
+    out.insert("name".into(), Value::String(name.to_owned()));
+    if let Some(v) = version {
+        out.insert("version".into(), Value::String(v.to_owned()));
+    }
+    if let Some(d) = description {
+        out.insert("description".into(), Value::String(d.to_owned()));
+    }
+    if let Some(Value::Object(m)) = manifest {
+        for (key, value) in m {
+            if out.contains_key(key) || NOT_PLUGIN_JSON.contains(&key.as_str()) {
+                continue;
+            }
+            let mut value = value.clone();
+            if matches!(
+                key.as_str(),
+                "skills" | "commands" | "agents" | "hooks" | "mcpServers" | "outputStyles"
+            ) {
+                dot_slash(&mut value);
+            }
+            out.insert(key.clone(), value);
+        }
+    }
+    if let Some(servers) = inline {
+        let merged = match out.get("mcpServers") {
+            Some(Value::Array(items)) => Value::Array(
+                items
+                    .iter()
+                    .filter(|i| !i.is_object())
+                    .cloned()
+                    .chain([Value::Object(servers)])
+                    .collect(),
+            ),
+            _ => Value::Object(servers),
+        };
+        out.insert("mcpServers".into(), merged);
+    }
+    Value::Object(out)
+}
+
+/// Component paths as Claude Code wants them: starting with `./`.
+fn dot_slash(value: &mut Value) {
+    let fix = |s: &mut String| {
+        if !(s.starts_with("./") || s == "." || s.contains("://")) {
+            *s = format!("./{s}");
+        }
+    };
+    match value {
+        Value::String(s) => fix(s),
+        Value::Array(items) => {
+            for item in items {
+                if let Value::String(s) = item {
+                    fix(s);
+                }
+            }
+        }
+        Value::Object(map) => {
+            // The object form of `commands`: {name: {source}}.
+            for spec in map.values_mut() {
+                if let Some(Value::String(s)) = spec.get_mut("source") {
+                    fix(s);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Collects the bundle's files, refusing two different contents at one path.
+struct Builder<'a> {
+    collection: &'a Collection,
+    plugin: String,
+    files: BTreeMap<String, Entry>,
+    generated_manifest: bool,
+}
+
+impl<'a> Builder<'a> {
+    fn new(collection: &'a Collection, plugin: &str) -> Builder<'a> {
+        Builder {
+            collection,
+            plugin: plugin.to_owned(),
+            files: BTreeMap::new(),
+            generated_manifest: false,
+        }
+    }
+
+    /// Places one child's files (MCP servers are collected in `servers`,
+    /// by the file they go to, under the name `key`).
+    fn child(
+        &mut self,
+        kind: ArtifactKind,
+        name: &str,
+        at: &str,
+        files: &[VersionFile],
+        key: &str,
+        servers: &mut BTreeMap<String, Map<String, Value>>,
+    ) -> Result<()> {
+        let owner = format!("the {kind} {name}");
+        let single = files.len() == 1 && files[0].path == SINGLE_FILE;
+        match kind {
+            ArtifactKind::McpServer => {
+                let file = files.first().filter(|_| single).ok_or_else(|| {
+                    Error::Internal(format!("MCP server {name} is not one JSON entry"))
+                })?;
+                let blob = self.blob_path(&file.blob_hash)?;
+                let bytes = std::fs::read(&blob).map_err(|e| Error::io(&blob, e))?;
+                let entry: Value = serde_json::from_slice(&bytes).map_err(|e| {
+                    Error::Internal(format!("stored MCP server {name} is not JSON: {e}"))
+                })?;
+                servers
+                    .entry(at.to_owned())
+                    .or_default()
+                    .insert(key.to_owned(), entry);
+            }
+            // Hook files are recorded relative to the plugin root.
+            ArtifactKind::Hook => {
+                for f in files {
+                    self.blob(safe(&f.path)?, f, &owner)?;
+                }
+            }
+            _ if single => self.blob(safe(at)?, &files[0], &owner)?,
+            _ => {
+                let base = if at.is_empty() {
+                    SafeRelPath::root()
+                } else {
+                    safe(at)?
+                };
+                for f in files {
+                    self.blob(base.join(&safe(&f.path)?), f, &owner)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the collected MCP servers, one `{"mcpServers": {...}}` file
+    /// per file they were declared in.
+    fn mcp_files(&mut self, servers: BTreeMap<String, Map<String, Value>>) -> Result<()> {
+        for (at, map) in servers {
+            let mut doc = Map::new();
+            doc.insert("mcpServers".into(), Value::Object(map));
+            self.bytes(&at, json_bytes(&Value::Object(doc)), "the MCP servers")?;
+        }
+        Ok(())
+    }
+
+    fn blob_path(&self, hex: &str) -> Result<PathBuf> {
+        Ok(layout::blob_path(
+            &self.collection.dir,
+            &rows::parse_hash(hex)?,
+        ))
+    }
+
+    fn blob(&mut self, at: SafeRelPath, f: &VersionFile, owner: &str) -> Result<()> {
+        let sha256 = rows::parse_hash(&f.blob_hash)?;
+        let entry = Entry {
+            size: u64::try_from(f.size).unwrap_or(0),
+            sha256,
+            executable: f.executable,
+            data: Data::Blob(layout::blob_path(&self.collection.dir, &sha256)),
+            owner: owner.to_owned(),
+        };
+        self.put(at, entry)
+    }
+
+    fn bytes(&mut self, at: &str, bytes: Vec<u8>, owner: &str) -> Result<()> {
+        if at == PLUGIN_JSON {
+            self.generated_manifest = true;
+        }
+        let entry = Entry {
+            owner: owner.to_owned(),
+            ..Entry::generated(bytes)
+        };
+        self.put(safe(at)?, entry)
+    }
+
+    fn put(&mut self, at: SafeRelPath, entry: Entry) -> Result<()> {
+        if at.is_root() {
+            return Err(Error::Internal(format!(
+                "{} has a file with an empty path",
+                entry.owner
+            )));
+        }
+        match self.files.get(at.as_str()) {
+            Some(old) if old.sha256 == entry.sha256 => Ok(()),
+            Some(old) => Err(Error::Export {
+                name: self.plugin.clone(),
+                reason: format!(
+                    "{at} would hold both a file of {} and a different one of {}",
+                    old.owner, entry.owner
+                ),
+            }),
+            None => {
+                self.files.insert(at.as_str().to_owned(), entry);
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn names() {
+        for (name, expected) in [
+            ("superpowers", "superpowers"),
+            ("git/commit", "git-commit"),
+            ("google calendar", "google-calendar"),
+            ("a@b:c", "a-b-c"),
+            (".hidden", "hidden"),
+            ("...", "plugin"),
+        ] {
+            assert_eq!(claude_name(name), expected);
+        }
+        assert_eq!(unforked("tdd--superpowers", "superpowers"), "tdd");
+        assert_eq!(unforked("tdd", "superpowers"), "tdd");
+        assert_eq!(unforked("--superpowers", "superpowers"), "--superpowers");
+    }
+
+    #[test]
+    fn generated_plugin_json() {
+        let entry = json!({
+            "name": "x", "source": "./plugins/x", "category": "dev", "strict": true,
+            "version": "1.0.0", "author": {"name": "A"}, "license": "MIT",
+            "commands": ["commands/a.md", "./commands/b.md"], "skills": "extra",
+            "mcpServers": ["./more.json", {"old": {"command": "old"}}]
+        });
+        let mut servers = Map::new();
+        servers.insert("db".into(), json!({"command": "db"}));
+        let got = generated_manifest(Some(&entry), "x", Some("1.0.0"), Some("d"), Some(servers));
+        assert_eq!(
+            got,
+            json!({
+                "name": "x", "version": "1.0.0", "description": "d",
+                "author": {"name": "A"}, "license": "MIT",
+                "commands": ["./commands/a.md", "./commands/b.md"], "skills": "./extra",
+                "mcpServers": ["./more.json", {"db": {"command": "db"}}]
+            })
+        );
+        // The order of keys is fixed: name, version, description, the rest.
+        let text = String::from_utf8(json_bytes(&got)).unwrap_or_default();
+        assert!(text.starts_with("{\n  \"name\": \"x\",\n  \"version\""));
+        assert_eq!(
+            generated_manifest(None, "h", None, None, None),
+            json!({"name": "h"})
+        );
+    }
+}
