@@ -36,6 +36,10 @@ fn main() {
         ms(empty_reimport)
     );
     let (big_import, big_reimport) = rt.block_on(measure(tmp.path(), &plugin, big));
+    let records = rewrite_cost(
+        &tmp.path()
+            .join(format!("template-{big}/collections/default")),
+    );
     println!(
         "{big} artifacts: import {:.1} ms ({:.2}x), re-import {:.1} ms ({:.2}x)",
         ms(big_import),
@@ -43,6 +47,52 @@ fn main() {
         ms(big_reimport),
         big_reimport.as_secs_f64() / empty_reimport.as_secs_f64()
     );
+    println!(
+        "of which rewriting skillmeat.lock and manifest.toml ({:.1} MB) at {big} artifacts: {:.1} ms",
+        records.1 as f64 / 1e6,
+        ms(records.0)
+    );
+}
+
+/// Reading, splicing one line into and atomically rewriting the lock file
+/// and the manifest of a collection (what every import that changes
+/// something pays, in proportion to the collection's size).
+fn rewrite_cost(collection: &Path) -> (Duration, usize) {
+    use skillmeat::collection::layout::{LOCK, MANIFEST};
+    use skillmeat::collection::records;
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        let lock = std::fs::read_to_string(collection.join(LOCK)).unwrap_or_default();
+        let manifest = std::fs::read_to_string(collection.join(MANIFEST)).unwrap_or_default();
+        bytes = lock.len() + manifest.len();
+        let new_lock = records::splice(
+            &lock,
+            "artifact",
+            vec![records::lock_entry("skill", "zz", "00", None)],
+        );
+        let new_manifest = records::splice_sections(
+            &manifest,
+            vec![
+                ("plugin", Vec::new()),
+                (
+                    "artifact",
+                    vec![records::manifest_artifact_entry("skill", "zz")],
+                ),
+            ],
+        );
+        let scratch = collection.join("scratch");
+        skillmeat::fsx::write_atomic(&scratch.join(LOCK), new_lock.unwrap_or_default().as_bytes())
+            .unwrap_or_default();
+        skillmeat::fsx::write_atomic(
+            &scratch.join(MANIFEST),
+            new_manifest.unwrap_or_default().as_bytes(),
+        )
+        .unwrap_or_default();
+        times.push(start.elapsed());
+    }
+    (median(times), bytes)
 }
 
 fn ms(d: Duration) -> f64 {

@@ -56,9 +56,10 @@ pub fn lock_entry(kind: &str, name: &str, hash: &str, source: Option<&str>) -> E
     Entry { key, line }
 }
 
-pub fn manifest_artifact_entry(kind: &str, name: &str, hash: &str) -> Entry {
+/// The manifest registers each artifact (its hash is in the lock file).
+pub fn manifest_artifact_entry(kind: &str, name: &str) -> Entry {
     let key = artifact_key(kind, name);
-    let line = format!("{key}, current = \"sha256:{hash}\" }},");
+    let line = format!("{key} }},");
     Entry { key, line }
 }
 
@@ -178,7 +179,7 @@ fn merge_lines(out: &mut String, lines: &str, changes: &[Entry]) {
         match pending.peek() {
             Some(c)
                 if line.starts_with(c.key.as_str())
-                    && line.as_bytes().get(c.key.len()) == Some(&b',') =>
+                    && matches!(line.as_bytes().get(c.key.len()), Some(b',' | b' ')) =>
             {
                 out.push_str(&c.line);
                 pending.next();
@@ -237,7 +238,7 @@ pub async fn manifest_file(
             .collect(),
         artifacts
             .iter()
-            .map(|a| manifest_artifact_entry(&a.kind, &a.name, &a.content_hash))
+            .map(|a| manifest_artifact_entry(&a.kind, &a.name))
             .collect(),
     ))
 }
@@ -261,7 +262,7 @@ pub async fn changed_entries(
             a.source.as_deref(),
         ));
         if a.kind != "composite" {
-            manifest.push(manifest_artifact_entry(&a.kind, &a.name, &a.content_hash));
+            manifest.push(manifest_artifact_entry(&a.kind, &a.name));
         }
     }
     if let Some(p) = rows::current_artifacts_by_id(conn, collection, &[plugin.to_owned()])
@@ -352,7 +353,7 @@ mod tests {
     fn both_manifest_sections_in_one_pass() {
         let plugin =
             |n: &str, h: &str| plugin_entry(n, None, h, &[("skill", "s", "MEMBER", Some(h))]);
-        let artifact = |n: &str, h: &str| manifest_artifact_entry("skill", n, h);
+        let artifact = |n: &str, _h: &str| manifest_artifact_entry("skill", n);
         let old = render_manifest(
             "c",
             vec![plugin("p", "1")],
@@ -374,6 +375,16 @@ mod tests {
     }
 
     #[test]
+    fn manifest_lines_without_hash_are_replaced_not_duplicated() {
+        let old = render_manifest("c", vec![], vec![manifest_artifact_entry("skill", "a")]);
+        let got = splice_sections(
+            &old,
+            vec![("artifact", vec![manifest_artifact_entry("skill", "a")])],
+        );
+        assert_eq!(got.as_deref(), Some(old.as_str()));
+    }
+
+    #[test]
     fn lines_are_toml() {
         let text = render_manifest(
             "default",
@@ -383,11 +394,7 @@ mod tests {
                 "ab",
                 &[("skill", "s", "MEMBER", Some("cd"))],
             )],
-            vec![manifest_artifact_entry(
-                "mcp_server",
-                "google \"calendar\"",
-                "ef",
-            )],
+            vec![manifest_artifact_entry("mcp_server", "google \"calendar\"")],
         );
         let parsed: Result<toml::Table, _> = text.parse();
         assert!(parsed.is_ok(), "{text}\n{parsed:?}");
