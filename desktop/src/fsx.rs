@@ -27,11 +27,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| Error::Internal(format!("{} has no parent", path.display())))?;
-    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+    let temp = || tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir);
+    let mut tmp = match temp() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            temp()
+        }
+        other => other,
+    }
+    .map_err(|e| Error::io(dir, e))?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
@@ -47,12 +51,30 @@ pub fn remove_any(path: &Path) -> Result<()> {
     }
 }
 
-/// Renames, creating the destination's parent first.
+/// Renames, creating the destination's parent if it is missing.
 pub fn rename(from: &Path, to: &Path) -> Result<()> {
-    if let Some(parent) = to.parent() {
-        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    match fs::rename(from, to) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && exists(from) => {
+            if let Some(parent) = to.parent() {
+                fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
+            fs::rename(from, to).map_err(|e| Error::io(to, e))
+        }
+        other => other.map_err(|e| Error::io(to, e)),
     }
-    fs::rename(from, to).map_err(|e| Error::io(to, e))
+}
+
+/// Creates a new file for writing, creating its parent if it is missing.
+pub fn create(path: &Path) -> Result<fs::File> {
+    match fs::File::create(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
+            fs::File::create(path).map_err(|e| Error::io(path, e))
+        }
+        other => other.map_err(|e| Error::io(path, e)),
+    }
 }
 
 pub fn exists(path: &Path) -> bool {

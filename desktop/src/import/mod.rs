@@ -406,7 +406,9 @@ impl Writer<'_> {
                 Shape::Folder => staged.join(&f.rel),
             };
             copy_verified(f, &to)?;
-            fsx::set_mode(&to, f.executable)?;
+            if f.executable {
+                fsx::set_mode(&to, true)?;
+            }
         }
         if payload.shape == Shape::Folder && payload.files.is_empty() {
             fsx::create_private_dir(&staged)?;

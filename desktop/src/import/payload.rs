@@ -173,10 +173,7 @@ fn child_hash(source: &Source, plugin: &Plugin, child: &Child) -> Result<Content
 /// Copies a payload file to `to`, re-hashing the bytes on the way: the
 /// engine stores only what it has hashed itself.
 pub fn copy_verified(file: &PayloadFile, to: &Path) -> Result<()> {
-    if let Some(parent) = to.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    }
-    let mut out = File::create(to).map_err(|e| Error::io(to, e))?;
+    let mut out = fsx::create(to)?;
     let got = match &file.origin {
         Origin::Bytes(bytes) => {
             out.write_all(bytes).map_err(|e| Error::io(to, e))?;
