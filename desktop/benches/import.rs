@@ -100,7 +100,12 @@ fn ms(d: Duration) -> f64 {
 }
 
 async fn measure(tmp: &Path, plugin: &Path, preload: usize) -> (Duration, Duration) {
-    let template = tmp.join(format!("template-{preload}"));
+    // `SKILLMEAT_BENCH_KEEP=DIR` keeps the prepared homes (DIR/template-N)
+    // for measuring the CLI against them (e.g. with `perf stat`).
+    let base = std::env::var_os("SKILLMEAT_BENCH_KEEP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tmp.to_owned());
+    let template = base.join(format!("template-{preload}"));
     {
         let coll = Collection::open(&Home::at(template.clone()), "default")
             .await
