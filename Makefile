@@ -1,20 +1,31 @@
 # The README's two commands: `make run` (the main job) and `make test` (every check).
-.PHONY: run test setup fmt clippy wasm-core purity test-rust test-ui bench wasm test-wasm bench-wasm
+.PHONY: run test setup fmt clippy wasm-core purity test-rust test-ui bench wasm test-wasm bench-wasm \
+	ui-build app app-release clippy-app test-app e2e cli-demo
 
 CARGO ?= cargo
 
 setup:
 	@.ci/setup
 
-## The main job: for now, the CLI on the bundled example plugins.
+## The main job: build the wasm package, the UI and the desktop app, and open
+## it. A machine without a display ($$DISPLAY / $$WAYLAND_DISPLAY unset) gets
+## the CLI demo on the bundled example plugins instead.
 run: setup
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		$(MAKE) --no-print-directory app-release && ./target/release/skillmeat-desktop; \
+	else \
+		echo "no display: the CLI demo instead of the desktop app"; \
+		$(MAKE) --no-print-directory cli-demo; \
+	fi
+
+cli-demo:
 	$(CARGO) build --release -p skillmeat
 	./target/release/skillmeat inspect tests/fixtures/superpowers
 	./target/release/skillmeat hash tests/fixtures/superpowers tests/fixtures/superpowers/skills/brainstorming
 	./target/release/skillmeat inspect tests/fixtures/wshobson-agents | tail -n 1
 
 ## Every check, as CI runs it.
-test: setup fmt clippy wasm-core purity test-rust test-ui test-wasm
+test: setup fmt clippy wasm-core purity test-rust test-ui clippy-app test-app test-wasm e2e
 
 fmt:
 	$(CARGO) fmt --all --check
@@ -37,8 +48,30 @@ purity:
 test-rust:
 	$(CARGO) test --workspace --locked
 
-test-ui:
-	cd ui && npm run --silent build && npm test --silent
+## The UI imports wasm/pkg, and the app embeds ui/dist (generate_context!).
+ui-build: wasm
+	cd ui && npm run --silent build
+
+test-ui: ui-build
+	cd ui && npm test --silent
+
+## The desktop app (feature `app`): clippy, the tauri::test command tests
+## (which also check that ui/src/generated/types.ts is fresh), the binary.
+clippy-app: ui-build
+	$(CARGO) clippy -p skillmeat --features app-test --all-targets --locked -- -D warnings
+
+test-app: ui-build
+	$(CARGO) test -p skillmeat --features app-test --test app --locked
+
+app: ui-build
+	$(CARGO) build -p skillmeat --features app --bin skillmeat-desktop --locked
+
+app-release: ui-build
+	$(CARGO) build --release -p skillmeat --features app,tauri/custom-protocol --bin skillmeat-desktop --locked
+
+## The real window under Xvfb, driven by tauri-driver + WebKitWebDriver.
+e2e: app
+	xvfb-run -a -s "-screen 0 1280x1024x24" node ui/e2e/app.e2e.mjs
 
 bench:
 	$(CARGO) bench -p skillmeat --bench hash

@@ -1,5 +1,5 @@
-//! `skillmeat`: the native engine behind the `skillmeat` CLI (and, behind the
-//! `app` feature in a later step, the desktop app).
+//! `skillmeat`: the native engine behind the `skillmeat` CLI and, behind the
+//! `app` feature, the Tauri desktop app ([`app`], the only Tauri code).
 //!
 //! What it is: everything that touches the machine — reading trees from disk
 //! under the strict rules of DESIGN.md §3 ([`tree`]), hashing them on all
@@ -11,6 +11,8 @@
 //! values (hash format, exclusions, discovery rules, paths); those live in
 //! core so the browser runs the same code.
 
+#[cfg(feature = "app")]
+pub mod app;
 pub mod bundle;
 pub mod cli;
 pub mod collection;

@@ -1,15 +1,66 @@
-export function App() {
+import { useState } from "react";
+import { type Route, TransportContext } from "./context.tsx";
+import type { Transport } from "./transport.ts";
+import { ArtifactDetail } from "./views/ArtifactDetail.tsx";
+import { Collection } from "./views/Collection.tsx";
+import { Deploy } from "./views/Deploy.tsx";
+import { Export } from "./views/Export.tsx";
+import { ImportWizard } from "./views/ImportWizard.tsx";
+import { Project } from "./views/Project.tsx";
+
+const NAV: Array<{ view: "collection" | "import" | "deploy" | "project" | "export"; label: string }> = [
+  { view: "collection", label: "Collection" },
+  { view: "import", label: "Import" },
+  { view: "deploy", label: "Deploy" },
+  { view: "project", label: "Project" },
+  { view: "export", label: "Export" },
+];
+
+export function App({ transport, initial }: { transport: Transport | null; initial?: Route }) {
+  const [route, setRoute] = useState<Route>(initial ?? { view: "collection" });
   return (
-    <main className="app">
-      <header>
-        <h1>skillmeat</h1>
-        <p className="tagline">Collection manager for Claude Code plugins</p>
-      </header>
-      <section className="empty-state" role="status">
-        No collection loaded yet — import a plugin folder to begin.
-      </section>
-    </main>
+    <TransportContext.Provider value={transport}>
+      <div className="app">
+        <header className="top">
+          <h1>skillmeat</h1>
+          <p className="tagline">Collection manager for Claude Code plugins</p>
+          <nav aria-label="Main">
+            {NAV.map((n) => (
+              <button key={n.view} aria-current={route.view === n.view ? "page" : undefined} onClick={() => setRoute({ view: n.view })}>
+                {n.label}
+              </button>
+            ))}
+          </nav>
+        </header>
+        <main>
+          {!transport ? (
+            <section className="empty-state" role="status">
+              Open skillmeat in its desktop window (make run) — this page has no engine to talk to.
+            </section>
+          ) : (
+            <View route={route} go={setRoute} />
+          )}
+        </main>
+      </div>
+    </TransportContext.Provider>
   );
+}
+
+function View({ route, go }: { route: Route; go: (r: Route) => void }) {
+  switch (route.view) {
+    case "collection":
+      return <Collection go={go} />;
+    case "artifact":
+      return <ArtifactDetail key={route.id} id={route.id} go={go} />;
+    case "import":
+      return <ImportWizard go={go} />;
+    case "deploy":
+      return <Deploy key={route.name ?? ""} name={route.name} go={go} />;
+    case "project":
+      return <Project key={route.project ?? ""} project={route.project} />;
+    case "export":
+      return <Export key={route.name ?? ""} name={route.name} />;
+  }
 }
 
 export default App;

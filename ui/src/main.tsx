@@ -1,6 +1,7 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App.tsx";
+import { inTauri, tauriTransport, type Transport } from "./transport.ts";
 import "./styles.css";
 
 const container = document.getElementById("root");
@@ -8,8 +9,10 @@ if (!container) {
   throw new Error("skillmeat: #root element not found");
 }
 
+const transport: Transport | null = inTauri() ? await tauriTransport() : null;
+
 createRoot(container).render(
   <StrictMode>
-    <App />
+    <App transport={transport} />
   </StrictMode>,
 );

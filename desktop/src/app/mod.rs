@@ -1,0 +1,96 @@
+//! The desktop app (feature `app`): a Tauri v2 shell over the engine.
+//!
+//! Architecture Invariant: this module is the only code that uses Tauri.
+//! Commands ([`commands`]) are thin — parse, call one engine function, map
+//! to a transfer type ([`dto`]) and errors to [`AppError`] — so an HTTP
+//! face can later wrap the same engine functions. [`source`] and
+//! [`snapshot`] are small engine functions the app needs (a folder listing,
+//! a file diff, the collection index as one value); they use no Tauri.
+
+pub mod commands;
+pub mod dto;
+pub mod error;
+pub mod snapshot;
+pub mod source;
+pub mod types;
+
+use std::path::PathBuf;
+
+use tauri::{Builder, Manager, Runtime};
+
+pub use error::{AppError, ErrorCode};
+
+use crate::collection::Collection;
+use crate::home::Home;
+
+/// The event `import_source` emits for each plugin (an [`dto::ImportProgress`]).
+pub const IMPORT_PROGRESS: &str = "import-progress";
+
+/// Which collection the app opens.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub home: PathBuf,
+    pub collection: String,
+}
+
+impl AppConfig {
+    /// `$SKILLMEAT_HOME` (or `~/.skillmeat`) and `--collection NAME`
+    /// (default `default`) from the command line.
+    pub fn from_env_and_args(args: &[String]) -> crate::Result<AppConfig> {
+        let home = Home::from_env()?.root().to_owned();
+        let mut collection = "default".to_owned();
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            if a == "--collection" {
+                collection = it
+                    .next()
+                    .cloned()
+                    .ok_or_else(|| crate::Error::Usage("--collection needs a name".into()))?;
+            } else if let Some(name) = a.strip_prefix("--collection=") {
+                collection = name.to_owned();
+            }
+        }
+        Ok(AppConfig { home, collection })
+    }
+}
+
+/// Managed state: the open collection.
+#[derive(Debug)]
+pub struct AppState {
+    pub home: Home,
+    pub collection: Collection,
+}
+
+/// Registers the commands and opens the collection in `setup()`. Used by
+/// the real app and by the `tauri::test` mock runtime alike.
+pub fn configure<R: Runtime>(builder: Builder<R>, config: AppConfig) -> Builder<R> {
+    builder
+        .setup(move |app| {
+            let home = Home::at(config.home.clone());
+            let collection =
+                tauri::async_runtime::block_on(Collection::open(&home, &config.collection))?;
+            app.manage(AppState { home, collection });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::list_artifacts,
+            commands::show_artifact,
+            commands::list_source,
+            commands::read_source_file,
+            commands::preview_import,
+            commands::import_source,
+            commands::collection_index,
+            commands::file_diff,
+            commands::deploy,
+            commands::undeploy,
+            commands::project_status,
+            commands::export_bundle,
+        ])
+}
+
+/// Runs the desktop app until its window closes.
+pub fn run(config: AppConfig) -> tauri::Result<()> {
+    configure(tauri::Builder::default(), config)
+        .plugin(tauri_plugin_dialog::init())
+        .run(tauri::generate_context!())
+}

@@ -1,0 +1,221 @@
+//! What the import wizard reads from disk: the listing of a chosen folder
+//! (so the page hashes it with the wasm core), one file's bytes, and the
+//! side-by-side diff of a conflicting child. Engine functions, no Tauri.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use skillmeat_core::SafeRelPath;
+use skillmeat_core::discovery::{Child, ChildContent, Plugin};
+
+use super::dto::{DiffChange, DiffFile, FileDiff, Kind, SourceFile, SourceListing};
+use crate::bundle;
+use crate::collection::Collection;
+use crate::collection::layout::{self, SINGLE_FILE};
+use crate::error::{Error, Result};
+use crate::inspect::Source;
+use crate::store::rows;
+use crate::tree::{Tree, TreeKind};
+
+/// Largest file shown as text in a diff.
+const MAX_DIFF_TEXT: usize = 1024 * 1024;
+
+/// Every file of a folder under the engine's strict rules; a bundle zip is
+/// reported as such (the page previews it through the engine).
+pub fn list(path: &Path) -> Result<SourceListing> {
+    if bundle::is_bundle(path) {
+        return Ok(SourceListing {
+            path: absolute(path)?.display().to_string(),
+            root_name: root_name(path),
+            bundle: true,
+            files: Vec::new(),
+        });
+    }
+    let tree = Tree::scan(path)?;
+    if tree.kind == TreeKind::File {
+        return Err(Error::BadInput {
+            path: path.to_owned(),
+            reason: "is a file; expected a plugin or marketplace folder, or a bundle zip".into(),
+        });
+    }
+    let mut files = Vec::with_capacity(tree.files.len());
+    for f in &tree.files {
+        let size = std::fs::metadata(&f.path)
+            .map_err(|source| Error::Unreadable {
+                path: f.path.clone(),
+                source,
+            })?
+            .len();
+        files.push(SourceFile {
+            path: f.rel.clone(),
+            size,
+        });
+    }
+    Ok(SourceListing {
+        path: tree.root.display().to_string(),
+        root_name: root_name(&tree.root),
+        bundle: false,
+        files,
+    })
+}
+
+/// The bytes of `rel` below `root`; `rel` must be a safe relative path and
+/// the file must stay inside `root` (after following symlinks).
+pub fn read(root: &Path, rel: &str) -> Result<Vec<u8>> {
+    let safe = SafeRelPath::new(rel).map_err(|e| Error::BadInput {
+        path: PathBuf::from(rel),
+        reason: e.to_string(),
+    })?;
+    let root = absolute(root)?;
+    let file = root.join(safe.as_str());
+    let real = std::fs::canonicalize(&file).map_err(|_| Error::NotFound(file.clone()))?;
+    if !real.starts_with(&root) || !real.is_file() {
+        return Err(Error::BadInput {
+            path: file,
+            reason: format!("is not a file inside {}", root.display()),
+        });
+    }
+    std::fs::read(&real).map_err(|source| Error::Unreadable { path: real, source })
+}
+
+/// The files of child `kind`/`name` of `plugin` in `path` that differ from
+/// the collection's current version of that artifact.
+pub async fn diff(
+    collection: &Collection,
+    path: &Path,
+    plugin: &str,
+    kind: Kind,
+    name: &str,
+) -> Result<FileDiff> {
+    let incoming = {
+        let path = path.to_owned();
+        let plugin = plugin.to_owned();
+        let name = name.to_owned();
+        tokio::task::spawn_blocking(move || incoming_files(&path, &plugin, kind, &name))
+            .await
+            .map_err(|e| Error::Internal(format!("diff task: {e}")))??
+    };
+    let current = current_files(collection, kind, name).await?;
+    let mut files = Vec::new();
+    let paths: std::collections::BTreeSet<&String> =
+        current.keys().chain(incoming.keys()).collect();
+    for p in paths {
+        let (cur, inc) = (current.get(p), incoming.get(p));
+        let change = match (cur, inc) {
+            (Some(a), Some(b)) if a == b => continue,
+            (Some(_), Some(_)) => DiffChange::Changed,
+            (None, _) => DiffChange::Added,
+            (_, None) => DiffChange::Removed,
+        };
+        files.push(DiffFile {
+            path: p.clone(),
+            current: cur.and_then(|b| text(b)),
+            incoming: inc.and_then(|b| text(b)),
+            change,
+        });
+    }
+    Ok(FileDiff {
+        kind,
+        name: name.to_owned(),
+        files,
+    })
+}
+
+fn text(bytes: &[u8]) -> Option<String> {
+    (bytes.len() <= MAX_DIFF_TEXT)
+        .then(|| String::from_utf8(bytes.to_vec()).ok())
+        .flatten()
+}
+
+/// The incoming child's files, keyed like the stored version's files.
+fn incoming_files(
+    path: &Path,
+    plugin: &str,
+    kind: Kind,
+    name: &str,
+) -> Result<BTreeMap<String, Vec<u8>>> {
+    let source = Source::open(path)?;
+    let found: Option<(&Plugin, &Child)> = source
+        .discovery
+        .plugins
+        .iter()
+        .filter(|p| p.name == plugin)
+        .find_map(|p| {
+            p.children
+                .iter()
+                .find(|c| c.kind == kind.engine() && c.name == name)
+                .map(|c| (p, c))
+        });
+    let (plugin, child) = found.ok_or_else(|| {
+        Error::Usage(format!(
+            "no artifact named {name:?} in plugin {plugin:?} of {}",
+            path.display()
+        ))
+    })?;
+    let read = |rel: &SafeRelPath| -> Result<Vec<u8>> {
+        let full = plugin.root.join(rel);
+        let abs = source
+            .abs(full.as_str())
+            .ok_or_else(|| Error::NotFound(path.join(full.as_str())))?;
+        std::fs::read(abs).map_err(|e| Error::Unreadable {
+            path: abs.to_owned(),
+            source: e,
+        })
+    };
+    let mut out = BTreeMap::new();
+    match &child.content {
+        ChildContent::File => {
+            out.insert(SINGLE_FILE.to_owned(), read(&child.path)?);
+        }
+        ChildContent::Inline { json } => {
+            out.insert(SINGLE_FILE.to_owned(), json.clone());
+        }
+        ChildContent::Tree { base, files } => {
+            for f in files {
+                let key = base.relative(f.as_str()).unwrap_or(f.as_str()).to_owned();
+                out.insert(key, read(f)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The collection's current version of `kind`/`name`, from the object store.
+async fn current_files(
+    collection: &Collection,
+    kind: Kind,
+    name: &str,
+) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut conn = collection.pool.acquire().await?;
+    let key = skillmeat_core::artifact::name_key(name);
+    let version: Option<(String,)> = sqlx::query_as(
+        "SELECT current_version_id FROM artifacts WHERE collection_id = ? AND kind = ? AND name_key = ?",
+    )
+    .bind(&collection.id)
+    .bind(kind.engine().as_str())
+    .bind(&key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((version,)) = version else {
+        return Ok(BTreeMap::new());
+    };
+    let mut out = BTreeMap::new();
+    for f in rows::version_files(&mut conn, &version).await? {
+        let hash = rows::parse_hash(&f.blob_hash)?;
+        let blob = layout::blob_path(collection.dir(), &hash);
+        let bytes = std::fs::read(&blob).map_err(|e| Error::io(&blob, e))?;
+        out.insert(f.path, bytes);
+    }
+    Ok(out)
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    std::fs::canonicalize(path).map_err(|_| Error::NotFound(path.to_owned()))
+}
+
+fn root_name(path: &Path) -> String {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("plugin")
+        .to_owned()
+}

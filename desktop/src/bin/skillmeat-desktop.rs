@@ -1,0 +1,17 @@
+//! `skillmeat-desktop`: the Tauri app over the collection in
+//! `$SKILLMEAT_HOME` (`--collection NAME`, default `default`).
+
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    skillmeat::telemetry::init(skillmeat::telemetry::LogFormat::Text, 0);
+    let result = skillmeat::app::AppConfig::from_env_and_args(&args)
+        .map_err(|e| e.to_string())
+        .and_then(|config| skillmeat::app::run(config).map_err(|e| e.to_string()));
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("skillmeat-desktop: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,217 @@
+// Generated from desktop/src/app/dto.rs by ts-rs (desktop/src/app/types.rs).
+// Do not edit: SKILLMEAT_WRITE_TYPES=1 cargo test -p skillmeat --features app-test --test app
+
+export type ErrorCode = "not_found" | "bad_input" | "conflict" | "internal";
+
+export type AppError = { code: ErrorCode, message: string, };
+
+export type Kind = "composite" | "skill" | "command" | "agent" | "hook" | "mcp_server";
+
+export type Membership = "MEMBER" | "REQUIRED" | "OPTIONAL";
+
+export type ListArgs = { 
+/**
+ * Only this kind.
+ */
+kind?: Kind, 
+/**
+ * Case-insensitive substring of the name.
+ */
+search?: string, };
+
+export type ArtifactSummary = { id: string, name: string, kind: Kind, version: string | null, 
+/**
+ * Children of a plugin (0 for other kinds).
+ */
+child_count: number, content_hash: string, updated_at: string, };
+
+export type ArtifactList = { items: Array<ArtifactSummary>, 
+/**
+ * Artifacts in the collection (before the filter).
+ */
+total: number, };
+
+export type ShowArgs = { name_or_id: string, };
+
+export type ArtifactDetail = { id: string, name: string, kind: Kind, version: string | null, description: string | null, source: string | null, content_hash: string, created_at: string, updated_at: string, versions: Array<VersionInfo>, 
+/**
+ * The plugins this artifact belongs to.
+ */
+part_of: Array<ParentLink>, 
+/**
+ * A plugin's children.
+ */
+contains: Array<ChildLink>, deployments: Array<DeploymentInfo>, };
+
+export type VersionInfo = { content_hash: string, file_count: number, created_at: string, current: boolean, };
+
+export type ParentLink = { id: string, name: string, relationship: Membership, pinned_hash: string | null, };
+
+export type SyncStatus = "pinned" | "drifted";
+
+export type ChildLink = { id: string, name: string, kind: Kind, relationship: Membership, path: string | null, pinned_hash: string | null, current_hash: string, sync: SyncStatus, };
+
+export type DeploymentInfo = { project: string, 
+/**
+ * The plugin it was deployed with.
+ */
+parent: string | null, content_hash: string, platform: string, deployed_at: string, };
+
+export type SourceArgs = { 
+/**
+ * A plugin or marketplace folder, or a bundle zip.
+ */
+path: string, };
+
+export type SourceListing = { 
+/**
+ * The folder, absolute.
+ */
+path: string, 
+/**
+ * Its last component: discovery's root name.
+ */
+root_name: string, 
+/**
+ * A bundle zip: the page cannot list it; use `preview_import`.
+ */
+bundle: boolean, files: Array<SourceFile>, };
+
+export type SourceFile = { 
+/**
+ * Relative to the folder, `/`-separated.
+ */
+path: string, size: number, };
+
+export type ReadFileArgs = { 
+/**
+ * The folder given to `list_source`.
+ */
+root: string, 
+/**
+ * A path from its listing.
+ */
+path: string, };
+
+export type Policy = "new-version" | "keep" | "fork";
+
+export type PreviewArgs = { path: string, policy?: Policy, };
+
+export type ImportPreview = { plugins: Array<PluginPreview>, };
+
+export type PluginPreview = { name: string, new: Array<PreviewChild>, existing: Array<PreviewChild>, conflict: Array<PreviewChild>, };
+
+export type PreviewChild = { kind: Kind, name: string, content_hash: string, current_hash: string | null, };
+
+export type ImportArgs = { path: string, policy: Policy, };
+
+export type ImportSummary = { results: Array<PluginImport>, };
+
+export type PluginImport = { success: boolean, plugin_name: string, plugin_id: string | null, children_imported: number, children_reused: number, children_new_version: number, errors: Array<string>, transaction_id: string, children: Array<StoredChild>, };
+
+export type StoredChild = { kind: Kind, name: string, pinned_hash: string | null, };
+
+export type ImportProgress = { plugin: string, 
+/**
+ * 0-based position of the plugin.
+ */
+index: number, total: number, phase: ImportPhase, };
+
+export type ImportPhase = "started" | "finished" | "failed";
+
+export type IndexSnapshot = { artifacts: Array<SnapshotArtifact>, };
+
+export type SnapshotArtifact = { id: string, kind: Kind, name: string, current_hash: string, 
+/**
+ * Every version's hash, current included.
+ */
+hashes: Array<string>, };
+
+export type DiffArgs = { 
+/**
+ * The folder being imported.
+ */
+path: string, 
+/**
+ * The plugin in it.
+ */
+plugin: string, kind: Kind, name: string, };
+
+export type FileDiff = { kind: Kind, name: string, files: Array<DiffFile>, };
+
+export type DiffFile = { 
+/**
+ * Relative to the artifact (`""` for a one-file artifact).
+ */
+path: string, 
+/**
+ * The text, or null when absent, binary or larger than 1 MiB.
+ */
+current: string | null, incoming: string | null, change: DiffChange, };
+
+export type DiffChange = "added" | "removed" | "changed";
+
+export type DeployArgs = { name: string, project: string, platform: string, dry_run: boolean, use_current: boolean, force: boolean, };
+
+export type DeployAction = "write" | "replace" | "unchanged" | "conflict" | "backup" | "merge-hook" | "merge-mcp-server" | "remove";
+
+export type DeployOperation = { action: DeployAction, 
+/**
+ * Relative to the project.
+ */
+path: string, artifact: string, detail: string | null, };
+
+export type DeployResult = { name: string, kind: Kind, project: string, platform: string, dry_run: boolean, operations: Array<DeployOperation>, warnings: Array<string>, 
+/**
+ * Artifacts deployed (or that would be).
+ */
+deployed: Array<DeployedArtifact>, };
+
+export type DeployedArtifact = { kind: Kind, name: string, parent: string | null, content_hash: string, };
+
+export type UndeployArgs = { name: string, project: string, force: boolean, };
+
+export type UndeployResult = { name: string, project: string, removed: Array<string>, 
+/**
+ * Files changed since deployment, left in place.
+ */
+kept: Array<string>, hooks_removed: number, mcp_servers_removed: number, };
+
+export type ProjectArgs = { project: string, };
+
+export type ProjectStatus = { project: string, items: Array<DeployedStatus>, };
+
+export type Drift = "ok" | "modified" | "missing" | "outdated";
+
+export type DeployedStatus = { kind: Kind, name: string, parent: string | null, status: Drift, deployed_hash: string, current_hash: string | null, };
+
+export type ExportArgs = { name: string, 
+/**
+ * A file or a folder; the default is the home folder.
+ */
+out?: string, };
+
+export type ExportResult = { path: string, 
+/**
+ * SHA-256 of the zip.
+ */
+content_hash: string, files: number, bytes: number, plugin: string, version: string | null, };
+
+/** The event `import_source` emits as each plugin starts and ends. */
+export const IMPORT_PROGRESS = "import-progress";
+
+/** Every command: `invoke(name, { args })` and what it returns. */
+export interface Commands {
+  list_artifacts: { args: ListArgs; result: ArtifactList };
+  show_artifact: { args: ShowArgs; result: ArtifactDetail };
+  list_source: { args: SourceArgs; result: SourceListing };
+  read_source_file: { args: ReadFileArgs; result: ArrayBuffer };
+  preview_import: { args: PreviewArgs; result: ImportPreview };
+  import_source: { args: ImportArgs; result: ImportSummary };
+  collection_index: { args: null; result: IndexSnapshot };
+  file_diff: { args: DiffArgs; result: FileDiff };
+  deploy: { args: DeployArgs; result: DeployResult };
+  undeploy: { args: UndeployArgs; result: UndeployResult };
+  project_status: { args: ProjectArgs; result: ProjectStatus };
+  export_bundle: { args: ExportArgs; result: ExportResult };
+}

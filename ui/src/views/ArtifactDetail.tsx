@@ -1,0 +1,193 @@
+import { useEffect, useState } from "react";
+import type { ArtifactDetail as Detail } from "../generated/types.ts";
+import { type Go, useTransport } from "../context.tsx";
+import { asCommandError, type CommandError } from "../transport.ts";
+import { ErrorBox, Hash, KIND_LABELS, KindIcon } from "../ui.tsx";
+
+type Tab = "info" | "versions" | "contains" | "deployments";
+
+/** Header, Part of, and the tabs Info / Versions / Contains / Deployments. */
+export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
+  const t = useTransport();
+  const [detail, setDetail] = useState<Detail | null>(null);
+  const [error, setError] = useState<CommandError | null>(null);
+  const [tab, setTab] = useState<Tab>("info");
+
+  useEffect(() => {
+    let live = true;
+    setDetail(null);
+    t.call("show_artifact", { name_or_id: id })
+      .then((d) => {
+        if (!live) return;
+        setDetail(d);
+        setError(null);
+        setTab(d.kind === "composite" ? "contains" : "info");
+      })
+      .catch((e) => live && setError(asCommandError(e)));
+    return () => {
+      live = false;
+    };
+  }, [t, id]);
+
+  if (error) return <ErrorBox error={error} />;
+  if (!detail) return <p role="status">Loading…</p>;
+  const tabs: Tab[] = detail.kind === "composite" ? ["info", "versions", "contains", "deployments"] : ["info", "versions", "deployments"];
+
+  return (
+    <section aria-labelledby="detail-title">
+      <header className="detail-header">
+        <h2 id="detail-title">
+          <KindIcon kind={detail.kind} /> {detail.name}
+          {detail.version && <span className="version"> {detail.version}</span>}
+        </h2>
+        <p className="muted">
+          {KIND_LABELS[detail.kind]} · <Hash value={detail.content_hash} />
+        </p>
+        <div className="actions">
+          <button onClick={() => go({ view: "deploy", name: detail.name })}>Deploy…</button>
+          <button onClick={() => go({ view: "export", name: detail.name })}>Export bundle…</button>
+        </div>
+      </header>
+
+      {detail.part_of.length > 0 && (
+        <section className="part-of" aria-labelledby="part-of-title">
+          <h3 id="part-of-title">Part of</h3>
+          <ul>
+            {detail.part_of.map((p) => (
+              <li key={p.id}>
+                <KindIcon kind="composite" /> {p.name}{" "}
+                <span className={`badge badge-${p.relationship.toLowerCase()}`}>{p.relationship}</span>{" "}
+                <button onClick={() => go({ view: "artifact", id: p.id })}>Open</button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      <div role="tablist" aria-label="Details">
+        {tabs.map((name) => (
+          <button
+            key={name}
+            role="tab"
+            id={`tab-${name}`}
+            aria-selected={tab === name}
+            aria-controls={`panel-${name}`}
+            onClick={() => setTab(name)}
+          >
+            {name === "info" ? "Info" : name === "versions" ? "Versions" : name === "contains" ? `Contains (${detail.contains.length})` : "Deployments"}
+          </button>
+        ))}
+      </div>
+
+      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {tab === "info" && (
+          <dl className="info">
+            <dt>Description</dt>
+            <dd>{detail.description ?? "—"}</dd>
+            <dt>Source</dt>
+            <dd>{detail.source ?? "—"}</dd>
+            <dt>Content hash</dt>
+            <dd>
+              <code>{detail.content_hash}</code>
+            </dd>
+            <dt>Added</dt>
+            <dd>{detail.created_at}</dd>
+            <dt>Updated</dt>
+            <dd>{detail.updated_at}</dd>
+          </dl>
+        )}
+        {tab === "versions" && (
+          <table>
+            <thead>
+              <tr>
+                <th>Hash</th>
+                <th>Files</th>
+                <th>Date</th>
+                <th></th>
+              </tr>
+            </thead>
+            <tbody>
+              {detail.versions.map((v) => (
+                <tr key={v.content_hash}>
+                  <td>
+                    <Hash value={v.content_hash} />
+                  </td>
+                  <td className="num">{v.file_count}</td>
+                  <td>{v.created_at}</td>
+                  <td>{v.current ? "current" : ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {tab === "contains" && (
+          <table className="contains">
+            <thead>
+              <tr>
+                <th>Type</th>
+                <th>Name</th>
+                <th>Pinned</th>
+                <th>Sync</th>
+              </tr>
+            </thead>
+            <tbody>
+              {detail.contains.map((c) => (
+                <tr key={c.id}>
+                  <td>
+                    <KindIcon kind={c.kind} />
+                  </td>
+                  <td>
+                    <button className="link" onClick={() => go({ view: "artifact", id: c.id })}>
+                      {c.name}
+                    </button>
+                  </td>
+                  <td>
+                    <Hash value={c.pinned_hash} />
+                  </td>
+                  <td>
+                    {c.sync === "pinned" ? (
+                      <span className="badge badge-ok">pinned = current</span>
+                    ) : (
+                      <span className="badge badge-warn" title={`current ${c.current_hash}`}>
+                        drifted
+                      </span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {tab === "deployments" &&
+          (detail.deployments.length === 0 ? (
+            <p className="empty-state">Not deployed anywhere yet — use Deploy… above.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th>Project</th>
+                  <th>With plugin</th>
+                  <th>Hash</th>
+                  <th></th>
+                </tr>
+              </thead>
+              <tbody>
+                {detail.deployments.map((d) => (
+                  <tr key={`${d.project}-${d.deployed_at}`}>
+                    <td>{d.project}</td>
+                    <td>{d.parent ?? "—"}</td>
+                    <td>
+                      <Hash value={d.content_hash} />
+                    </td>
+                    <td>
+                      <button onClick={() => go({ view: "project", project: d.project })}>Status</button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ))}
+      </div>
+    </section>
+  );
+}

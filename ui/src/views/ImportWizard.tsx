@@ -1,0 +1,309 @@
+import { useEffect, useState } from "react";
+import type { FileDiff, ImportSummary, Policy } from "../generated/types.ts";
+import { type Go, useTransport } from "../context.tsx";
+import { discover, hashBytes, loadCore, planImport, type Preview } from "../core.ts";
+import { asCommandError, type CommandError } from "../transport.ts";
+import { ErrorBox, Hash, KindIcon } from "../ui.tsx";
+import { lineDiff } from "./diff.ts";
+
+type Stage = "choose" | "reading" | "preview" | "importing" | "done";
+type Child = Preview["buckets"]["new"][number];
+const SMALL = 8 * 1024 * 1024;
+const CHOICES: Array<{ policy: Policy; label: string }> = [
+  { policy: "new-version", label: "Overwrite" },
+  { policy: "keep", label: "Keep" },
+  { policy: "fork", label: "Fork" },
+];
+
+const key = (plugin: string, c: Child) => `${plugin}/${c.kind}/${c.name}`;
+
+/** Choose a folder or bundle → hash in the page (wasm) → three-bucket
+ * preview → resolve conflicts → Import All → summary. */
+export function ImportWizard({ go }: { go: Go }) {
+  const t = useTransport();
+  const [path, setPath] = useState("");
+  const [stage, setStage] = useState<Stage>("choose");
+  const [progress, setProgress] = useState({ done: 0, total: 0 });
+  const [previews, setPreviews] = useState<Preview[]>([]);
+  const [engineOnly, setEngineOnly] = useState(false);
+  const [choices, setChoices] = useState<Record<string, Policy>>({});
+  const [diff, setDiff] = useState<{ key: string; diff: FileDiff } | null>(null);
+  const [summary, setSummary] = useState<ImportSummary | null>(null);
+  const [mismatches, setMismatches] = useState<string[]>([]);
+  const [error, setError] = useState<CommandError | null>(null);
+
+  useEffect(() => {
+    let off: (() => void) | undefined;
+    let live = true;
+    t.onDrop((paths) => paths[0] && setPath(paths[0])).then((u) => (live ? (off = u) : u()));
+    return () => {
+      live = false;
+      off?.();
+    };
+  }, [t]);
+
+  async function choose(directory: boolean) {
+    const p = await t.pickPath({ directory, title: directory ? "Plugin or marketplace folder" : "Bundle zip" });
+    if (p) setPath(p);
+  }
+
+  async function readAndPlan() {
+    setError(null);
+    setSummary(null);
+    setDiff(null);
+    setStage("reading");
+    try {
+      const listing = await t.call("list_source", { path });
+      if (listing.bundle) {
+        const ep = await t.call("preview_import", { path });
+        setPreviews(ep.plugins.map((p) => ({ name: p.name, buckets: { new: p.new, existing: p.existing, conflict: p.conflict } })));
+        setEngineOnly(true);
+      } else {
+        await loadCore();
+        const total = listing.files.length;
+        setProgress({ done: 0, total });
+        const digests: Record<string, string> = {};
+        const small = new Map<string, Uint8Array>();
+        let done = 0;
+        for (const f of listing.files) {
+          const buf = await t.call("read_source_file", { root: listing.path, path: f.path });
+          const bytes = new Uint8Array(buf);
+          digests[f.path] = hashBytes(bytes);
+          if (bytes.length <= SMALL) small.set(f.path, bytes);
+          done++;
+          setProgress({ done, total });
+        }
+        const report = discover(
+          listing.files.map((f) => f.path),
+          (p) => small.get(p),
+          digests,
+          listing.root_name,
+        );
+        const index = await t.call("collection_index", null);
+        setPreviews(report.plugins.map((p) => planImport(p, index, "new-version")));
+        setEngineOnly(false);
+      }
+      setChoices({});
+      setStage("preview");
+    } catch (e) {
+      setError(asCommandError(e));
+      setStage("choose");
+    }
+  }
+
+  const conflicts = previews.flatMap((p) => p.buckets.conflict.map((c) => key(p.name, c)));
+  const chosen = new Set(conflicts.map((k) => choices[k] ?? "new-version"));
+  const policy: Policy = chosen.size === 1 ? [...chosen][0]! : "new-version";
+
+  async function importAll() {
+    setError(null);
+    setStage("importing");
+    setProgress({ done: 0, total: previews.length });
+    const off = await t.onImportProgress((p) => {
+      if (p.phase !== "started") setProgress({ done: p.index + 1, total: p.total });
+    });
+    try {
+      const s = await t.call("import_source", { path, policy });
+      setSummary(s);
+      setMismatches(compare(previews, s, policy));
+      setStage("done");
+    } catch (e) {
+      setError(asCommandError(e));
+      setStage("preview");
+    } finally {
+      off();
+    }
+  }
+
+  async function viewDiff(plugin: string, c: Child) {
+    try {
+      const d = await t.call("file_diff", { path, plugin, kind: c.kind, name: c.name });
+      setDiff({ key: key(plugin, c), diff: d });
+    } catch (e) {
+      setError(asCommandError(e));
+    }
+  }
+
+  return (
+    <section aria-labelledby="import-title" className="wizard">
+      <h2 id="import-title">Import</h2>
+      <div className="dropzone" aria-label="Choose what to import">
+        <label>
+          Plugin or marketplace folder, or bundle zip{" "}
+          <input
+            name="source-path"
+            value={path}
+            onChange={(e) => setPath(e.target.value)}
+            placeholder="/path/to/plugin — or drop a folder on the window"
+            size={50}
+          />
+        </label>{" "}
+        <button onClick={() => choose(true)}>Choose folder…</button>{" "}
+        <button onClick={() => choose(false)}>Choose bundle…</button>{" "}
+        <button className="primary" disabled={!path || stage === "reading" || stage === "importing"} onClick={readAndPlan}>
+          Preview
+        </button>
+      </div>
+      <ErrorBox error={error} />
+
+      {(stage === "reading" || stage === "importing") && (
+        <div className="progress">
+          <label>
+            {stage === "reading" ? "Hashing files" : "Importing plugins"} {progress.done}/{progress.total}
+            <progress max={progress.total || 1} value={progress.done} />
+          </label>
+        </div>
+      )}
+
+      {stage !== "choose" && stage !== "reading" && (
+        <div className="previews">
+          {engineOnly && <p className="muted">A bundle: the engine verified and previewed it.</p>}
+          {previews.map((p) => (
+            <article key={p.name} className="plugin-preview" aria-label={`Preview of ${p.name}`}>
+              <h3>
+                <KindIcon kind="composite" /> {p.name}
+              </h3>
+              <p className="buckets">
+                <span className="bucket bucket-new" data-bucket="new">
+                  NEW <strong>{p.buckets.new.length}</strong>
+                </span>
+                <span className="bucket bucket-existing" data-bucket="existing">
+                  EXISTING <strong>{p.buckets.existing.length}</strong>
+                </span>
+                <span className="bucket bucket-conflict" data-bucket="conflict">
+                  CONFLICT <strong>{p.buckets.conflict.length}</strong>
+                </span>
+              </p>
+              <ul className="children">
+                {p.buckets.new.map((c) => (
+                  <li key={`n-${c.kind}-${c.name}`}>
+                    <span className="badge badge-new">NEW</span> <KindIcon kind={c.kind} /> {c.name} <Hash value={c.content_hash} />
+                  </li>
+                ))}
+                {p.buckets.existing.map((c) => (
+                  <li key={`e-${c.kind}-${c.name}`}>
+                    <span className="badge badge-ok">EXISTING</span> <KindIcon kind={c.kind} /> {c.name} <Hash value={c.content_hash} />
+                  </li>
+                ))}
+              </ul>
+              {p.buckets.conflict.map((c) => {
+                const k = key(p.name, c);
+                return (
+                  <div key={k} className="conflict" data-conflict={c.name}>
+                    <div>
+                      <span className="badge badge-warn">CONFLICT</span> <KindIcon kind={c.kind} /> <strong>{c.name}</strong>: current{" "}
+                      <Hash value={c.current_hash} /> → incoming <Hash value={c.content_hash} />
+                    </div>
+                    <fieldset disabled={stage !== "preview"}>
+                      <legend className="sr-only">Resolve {c.name}</legend>
+                      {CHOICES.map((ch) => (
+                        <label key={ch.policy}>
+                          <input
+                            type="radio"
+                            name={k}
+                            value={ch.policy}
+                            checked={(choices[k] ?? "new-version") === ch.policy}
+                            onChange={() => setChoices({ ...choices, [k]: ch.policy })}
+                          />{" "}
+                          {ch.label}
+                        </label>
+                      ))}
+                      {!engineOnly && <button onClick={() => viewDiff(p.name, c)}>View diff</button>}
+                    </fieldset>
+                    {diff?.key === k && <DiffView diff={diff.diff} onClose={() => setDiff(null)} />}
+                  </div>
+                );
+              })}
+            </article>
+          ))}
+          {stage === "preview" && (
+            <div className="actions">
+              {chosen.size > 1 && (
+                <p role="alert" className="error">
+                  The engine applies one choice to every conflict of an import: pick the same for all.
+                </p>
+              )}
+              <button className="primary" disabled={chosen.size > 1 || previews.length === 0} onClick={importAll}>
+                Import All
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+
+      {stage === "done" && summary && (
+        <section className="summary" aria-labelledby="summary-title">
+          <h3 id="summary-title">Imported</h3>
+          {mismatches.length > 0 ? (
+            <p role="alert" className="error">
+              The engine's hashes differ from the preview for: {mismatches.join(", ")}.
+            </p>
+          ) : (
+            <p className="ok">The engine's hashes match the preview.</p>
+          )}
+          <ul>
+            {summary.results.map((r) => (
+              <li key={r.transaction_id} data-plugin={r.plugin_name}>
+                {r.success ? (
+                  <>
+                    <strong>{r.plugin_name}</strong>: <span data-count="imported">{r.children_imported}</span> imported,{" "}
+                    <span data-count="reused">{r.children_reused}</span> reused,{" "}
+                    <span data-count="new-versions">{r.children_new_version}</span> new versions — transaction{" "}
+                    <code>{r.transaction_id}</code>{" "}
+                    {r.plugin_id && <button onClick={() => go({ view: "artifact", id: r.plugin_id! })}>Open {r.plugin_name}</button>}
+                  </>
+                ) : (
+                  <span className="error">
+                    {r.plugin_name} failed: {r.errors.join("; ")}
+                  </span>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </section>
+  );
+}
+
+/** Children whose stored (pinned) hash is not the one the page computed. */
+export function compare(previews: Preview[], s: ImportSummary, policy: Policy): string[] {
+  const out: string[] = [];
+  for (const p of previews) {
+    const r = s.results.find((x) => x.plugin_name === p.name && x.success);
+    if (!r) continue;
+    const expected = [...p.buckets.new, ...p.buckets.existing, ...(policy === "new-version" ? p.buckets.conflict : [])];
+    for (const c of expected) {
+      const stored = r.children.find((x) => x.kind === c.kind && x.name === c.name);
+      if (!stored || stored.pinned_hash !== c.content_hash) out.push(`${p.name}/${c.name}`);
+    }
+  }
+  return out;
+}
+
+function DiffView({ diff, onClose }: { diff: FileDiff; onClose: () => void }) {
+  return (
+    <div className="diff" role="region" aria-label={`Diff of ${diff.name}`}>
+      {diff.files.length === 0 && <p>No file differs.</p>}
+      {diff.files.map((f) => {
+        const { left, right } = lineDiff(f.current ?? "", f.incoming ?? "");
+        return (
+          <div key={f.path} className="diff-file">
+            <h4>
+              {f.path || diff.name} <span className="muted">({f.change})</span>
+            </h4>
+            <div className="side-by-side">
+              <pre aria-label="current">
+                {f.current === null ? <em>(absent or binary)</em> : left.map((l, i) => <div key={i} className={l.same ? "" : "del"}>{l.text || " "}</div>)}
+              </pre>
+              <pre aria-label="incoming">
+                {f.incoming === null ? <em>(absent or binary)</em> : right.map((l, i) => <div key={i} className={l.same ? "" : "add"}>{l.text || " "}</div>)}
+              </pre>
+            </div>
+          </div>
+        );
+      })}
+      <button onClick={onClose}>Close diff</button>
+    </div>
+  );
+}

@@ -1,0 +1,186 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { App } from "../App.tsx";
+import type { ArtifactDetail, ArtifactList, DeployResult } from "../generated/types.ts";
+import { CommandError } from "../transport.ts";
+import { byText, click, fakeTransport, mount, type Mounted, type } from "../test/fake.ts";
+
+const H1 = "1".repeat(64);
+const H2 = "2".repeat(64);
+
+const LIST: ArtifactList = {
+  total: 3,
+  items: [
+    { id: "p", name: "guardrails", kind: "composite", version: "0.3.0", child_count: 2, content_hash: H1, updated_at: "" },
+    { id: "s", name: "guard-rules", kind: "skill", version: null, child_count: 0, content_hash: H1, updated_at: "" },
+    { id: "c", name: "guard-status", kind: "command", version: null, child_count: 0, content_hash: H2, updated_at: "" },
+  ],
+};
+
+function detail(over: Partial<ArtifactDetail>): ArtifactDetail {
+  return {
+    id: "x",
+    name: "x",
+    kind: "skill",
+    version: null,
+    description: null,
+    source: null,
+    content_hash: H1,
+    created_at: "2026-01-01",
+    updated_at: "2026-01-01",
+    versions: [{ content_hash: H1, file_count: 1, created_at: "2026-01-01", current: true }],
+    part_of: [],
+    contains: [],
+    deployments: [],
+    ...over,
+  };
+}
+
+const PLUGIN = detail({
+  id: "p",
+  name: "guardrails",
+  kind: "composite",
+  contains: [
+    { id: "s", name: "guard-rules", kind: "skill", relationship: "MEMBER", path: "skills/guard-rules", pinned_hash: H1, current_hash: H1, sync: "pinned" },
+    { id: "c", name: "guard-status", kind: "command", relationship: "MEMBER", path: null, pinned_hash: H1, current_hash: H2, sync: "drifted" },
+  ],
+});
+const SKILL = detail({ id: "s", name: "guard-rules", part_of: [{ id: "p", name: "guardrails", relationship: "REQUIRED", pinned_hash: H1 }] });
+
+let m: Mounted | undefined;
+afterEach(() => m?.unmount());
+
+describe("Collection", () => {
+  it("lists plugins first with child counts, filters by type and searches", async () => {
+    const t = fakeTransport({
+      list_artifacts: (a) => ({ ...LIST, items: LIST.items.filter((i) => (!a.kind || i.kind === a.kind) && (!a.search || i.name.includes(a.search))) }),
+    });
+    m = await mount(<App transport={t} />);
+    const rows = [...m.container.querySelectorAll("tbody tr")].map((r) => r.textContent);
+    expect(rows[0]).toContain("guardrails");
+    expect(m.container.querySelector("tbody tr td.num")?.textContent).toBe("2");
+    await type(m.container.querySelector("select"), "command");
+    expect(t.calls.at(-1)).toEqual({ cmd: "list_artifacts", args: { kind: "command", search: undefined } });
+    expect(m.container.querySelectorAll("tbody tr").length).toBe(1);
+    await type(m.container.querySelector("input[type=search]"), "nothing");
+    expect(m.container.querySelector(".empty-state")?.textContent).toContain("Nothing matches");
+  });
+
+  it("says what to do when the collection is empty, and shows errors in place", async () => {
+    let fail = false;
+    const t = fakeTransport({
+      list_artifacts: () => {
+        if (fail) throw new CommandError("internal", "disk on fire");
+        return { total: 0, items: [] };
+      },
+    });
+    m = await mount(<App transport={t} />);
+    expect(m.container.querySelector(".empty-state")?.textContent).toContain("import a plugin");
+    fail = true;
+    await type(m.container.querySelector("input[type=search]"), "x");
+    expect(m.container.querySelector("[role=alert]")?.textContent).toContain("disk on fire");
+  });
+});
+
+describe("Artifact detail", () => {
+  it("shows Contains with type, pinned hash and sync status; a row opens the child", async () => {
+    const t = fakeTransport({ show_artifact: (a) => (a.name_or_id === "p" ? PLUGIN : SKILL) });
+    m = await mount(<App transport={t} initial={{ view: "artifact", id: "p" }} />);
+    expect(byText(m.container, "[role=tab]", "Contains")?.getAttribute("aria-selected")).toBe("true");
+    const rows = [...m.container.querySelectorAll(".contains tbody tr")];
+    expect(rows.map((r) => r.textContent)).toEqual([
+      expect.stringContaining("pinned = current"),
+      expect.stringContaining("drifted"),
+    ]);
+    expect(rows[0]?.querySelector("[role=img]")?.getAttribute("aria-label")).toBe("Skill");
+    await click(byText(m.container, ".contains button", "guard-rules"));
+    expect(t.calls.at(-1)).toEqual({ cmd: "show_artifact", args: { name_or_id: "s" } });
+    const partOf = m.container.querySelector(".part-of");
+    expect(partOf?.textContent).toContain("guardrails");
+    expect(partOf?.querySelector(".badge")?.textContent).toBe("REQUIRED");
+    await click(byText(partOf!, "button", "Open"));
+    expect(t.calls.at(-1)).toEqual({ cmd: "show_artifact", args: { name_or_id: "p" } });
+  });
+
+  it("shows not_found in place", async () => {
+    const t = fakeTransport({
+      show_artifact: () => {
+        throw new CommandError("not_found", 'no artifact named "zz"');
+      },
+    });
+    m = await mount(<App transport={t} initial={{ view: "artifact", id: "zz" }} />);
+    expect(m.container.querySelector(".error-not_found")?.textContent).toContain("zz");
+  });
+});
+
+describe("Deploy, Project, Export", () => {
+  const plan = (conflict: boolean, dry_run = true): DeployResult => ({
+    name: "guardrails",
+    kind: "composite",
+    project: "/p",
+    platform: "claude-code",
+    dry_run,
+    warnings: [],
+    deployed: [{ kind: "skill", name: "guard-rules", parent: "guardrails", content_hash: H1 }],
+    operations: [
+      { action: "write", path: ".claude/skills/guard-rules/SKILL.md", artifact: "guard-rules", detail: null },
+      ...(conflict ? [{ action: "conflict" as const, path: ".claude/agents/a.md", artifact: "a", detail: null }] : []),
+    ],
+  });
+
+  it("offers only Claude Code, shows the dry-run plan, and deploys on confirm", async () => {
+    let conflict = true;
+    const t = fakeTransport({ deploy: (a) => plan(conflict && !a.force, a.dry_run) });
+    m = await mount(<App transport={t} initial={{ view: "deploy", name: "guardrails" }} />);
+    const options = [...m.container.querySelectorAll<HTMLOptionElement>("select[name=deploy-platform] option")];
+    expect(options.filter((o) => !o.disabled).map((o) => o.value)).toEqual(["claude-code"]);
+    expect(options.find((o) => o.value === "cursor")?.textContent).toContain("unsupported in v1");
+    await type(m.container.querySelector("input[name=deploy-project]"), "/p");
+    await click(byText(m.container, "button", "Plan (dry run)"));
+    expect(m.container.querySelector(".row-conflict")?.textContent).toContain(".claude/agents/a.md");
+    expect(byText(m.container, "button", "Confirm deploy")?.hasAttribute("disabled")).toBe(true);
+    conflict = false;
+    await click(byText(m.container, "button", "Plan (dry run)"));
+    await click(byText(m.container, "button", "Confirm deploy"));
+    expect(t.calls.at(-1)?.args).toMatchObject({ name: "guardrails", project: "/p", dry_run: false, platform: "claude-code" });
+    expect(m.container.textContent).toContain("Deployed guardrails (1 artifacts) to /p");
+  });
+
+  it("shows drift and undeploys from the Project view", async () => {
+    let deployed = true;
+    const t = fakeTransport({
+      project_status: () => ({
+        project: "/p",
+        items: deployed
+          ? [{ kind: "skill", name: "guard-rules", parent: "guardrails", status: "modified", deployed_hash: H1, current_hash: H1 }]
+          : [],
+      }),
+      undeploy: (a) => {
+        deployed = false;
+        return { name: a.name, project: a.project, removed: ["x", "y"], kept: [], hooks_removed: 0, mcp_servers_removed: 0 };
+      },
+    });
+    m = await mount(<App transport={t} initial={{ view: "project", project: "/p" }} />);
+    expect(m.container.querySelector(".badge-warn")?.textContent).toBe("modified");
+    await click(byText(m.container, "button", "Undeploy guardrails"));
+    expect(t.calls.find((c) => c.cmd === "undeploy")?.args).toEqual({ name: "guardrails", project: "/p", force: false });
+    expect(m.container.textContent).toContain("2 files removed");
+    expect(m.container.querySelector(".empty-state")).not.toBeNull();
+  });
+
+  it("exports and shows the bundle's path and hash", async () => {
+    const t = fakeTransport(
+      { export_bundle: (a) => ({ path: `${a.out}/guardrails-0.3.0.zip`, content_hash: H2, files: 12, bytes: 999, plugin: "guardrails", version: "0.3.0" }) },
+      ["/out"],
+    );
+    m = await mount(<App transport={t} initial={{ view: "export", name: "guardrails" }} />);
+    await click(byText(m.container, "button", "Choose…"));
+    await click(byText(m.container, "button", "Export bundle"));
+    expect(m.container.querySelector("[data-field=path]")?.textContent).toBe("/out/guardrails-0.3.0.zip");
+    expect(m.container.querySelector("[data-field=hash]")?.textContent).toBe(H2);
+  });
+
+  it("without a host, says how to open the app instead of a blank page", async () => {
+    m = await mount(<App transport={null} />);
+    expect(m.container.querySelector(".empty-state")?.textContent).toContain("make run");
+  });
+});

@@ -1,0 +1,187 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { App } from "../App.tsx";
+import type { IndexSnapshot, ImportSummary, SourceListing } from "../generated/types.ts";
+import { CommandError } from "../transport.ts";
+import { byText, click, fakeTransport, loadWasm, mount, type Mounted, repo, settle, type } from "../test/fake.ts";
+
+const FIXTURE = repo("tests/fixtures/guardrails");
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? walk(p) : [relative(FIXTURE, p).split("\\").join("/")];
+  });
+}
+
+const FILES = walk(FIXTURE).sort();
+
+function listing(): SourceListing {
+  return {
+    path: FIXTURE,
+    root_name: "guardrails",
+    bundle: false,
+    files: FILES.map((path) => ({ path, size: statSync(join(FIXTURE, path)).size })),
+  };
+}
+
+function read({ path }: { path: string }): ArrayBuffer {
+  const b = readFileSync(join(FIXTURE, path));
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+}
+
+function counts(m: Mounted): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const b of m.container.querySelectorAll<HTMLElement>("[data-bucket]")) {
+    out[b.dataset.bucket!] = Number(b.querySelector("strong")?.textContent);
+  }
+  return out;
+}
+
+async function preview(index: IndexSnapshot, extra: Parameters<typeof fakeTransport>[0] = {}) {
+  const t = fakeTransport({
+    list_source: () => listing(),
+    read_source_file: read,
+    collection_index: () => index,
+    ...extra,
+  });
+  const m = await mount(<App transport={t} initial={{ view: "import" }} />);
+  await type(m.container.querySelector("input[name=source-path]"), FIXTURE);
+  await click(byText(m.container, "button", "Preview"));
+  await settle();
+  return { t, m };
+}
+
+/** The children and hashes the page computed for an empty collection. */
+async function firstPreview() {
+  const { m, t } = await preview({ artifacts: [] });
+  const items = [...m.container.querySelectorAll<HTMLElement>(".children li")].map((li) => ({
+    name: li.textContent!.replace(/^NEW\s*\S+\s*/u, "").split(" ")[0]!,
+    hash: li.querySelector("code")!.getAttribute("title")!,
+  }));
+  m.unmount();
+  return { items, t };
+}
+
+describe("Import wizard", () => {
+  let m: Mounted | undefined;
+  beforeAll(loadWasm);
+  afterEach(() => m?.unmount());
+
+  it("hashes every file with the wasm core and shows all children NEW for an empty collection", async () => {
+    const r = await preview({ artifacts: [] });
+    m = r.m;
+    expect(counts(m)).toEqual({ new: 5, existing: 0, conflict: 0 });
+    const reads = r.t.calls.filter((c) => c.cmd === "read_source_file");
+    expect(reads.length).toBe(FILES.length);
+    const bar = m.container.querySelector("progress");
+    expect(bar).toBeNull(); // the bar is gone once the preview is shown
+    expect(m.container.textContent).toContain("guardrails");
+  });
+
+  it("puts a child with other content in CONFLICT, imports with Keep, and compares the engine's hashes", async () => {
+    const { items } = await firstPreview();
+    expect(items.length).toBe(5);
+    const kinds: Record<string, IndexSnapshot["artifacts"][number]["kind"]> = {
+      "guard-rules": "skill",
+      "guard-status": "command",
+      "guard-reviewer": "agent",
+      guardrails: "hook",
+      "guard-audit": "mcp_server",
+    };
+    const old = "a".repeat(64);
+    const index: IndexSnapshot = {
+      artifacts: items.map((c, i) => {
+        const h = c.name === "guard-rules" ? old : c.hash;
+        return { id: `id${i}`, kind: kinds[c.name]!, name: c.name, current_hash: h, hashes: [h] };
+      }),
+    };
+    const summary = (pins: Record<string, string>): ImportSummary => ({
+      results: [
+        {
+          success: true,
+          plugin_name: "guardrails",
+          plugin_id: "plugin-1",
+          children_imported: 0,
+          children_reused: 4,
+          children_new_version: 0,
+          errors: [],
+          transaction_id: "txn-42",
+          children: items.map((c) => ({ kind: kinds[c.name]!, name: c.name, pinned_hash: pins[c.name] ?? c.hash })),
+        },
+      ],
+    });
+    let policy = "";
+    const r = await preview(index, {
+      import_source: (a) => {
+        policy = a.policy;
+        return summary({ "guard-rules": old });
+      },
+      file_diff: (a) => ({
+        kind: a.kind,
+        name: a.name,
+        files: [{ path: "SKILL.md", current: "one\ntwo", incoming: "one\nthree", change: "changed" }],
+      }),
+    });
+    m = r.m;
+    expect(counts(m)).toEqual({ new: 0, existing: 4, conflict: 1 });
+    const conflict = m.container.querySelector<HTMLElement>("[data-conflict=guard-rules]")!;
+    expect(conflict.textContent).toContain(old.slice(0, 12));
+
+    await click(byText(conflict, "button", "View diff"));
+    const del = [...conflict.querySelectorAll("pre[aria-label=current] .del")].map((e) => e.textContent);
+    const add = [...conflict.querySelectorAll("pre[aria-label=incoming] .add")].map((e) => e.textContent);
+    expect(del).toEqual(["two"]);
+    expect(add).toEqual(["three"]);
+
+    await click(conflict.querySelector("input[value=keep]"));
+    await click(byText(m.container, "button", "Import All"));
+    expect(policy).toBe("keep");
+    expect(m.container.querySelector("[data-count=reused]")?.textContent).toBe("4");
+    expect(m.container.textContent).toContain("txn-42");
+    expect(m.container.textContent).toContain("hashes match the preview");
+  });
+
+  it("says so when the engine stored other hashes than the preview", async () => {
+    const r = await preview(
+      { artifacts: [] },
+      {
+        import_source: () => ({
+          results: [
+            {
+              success: true,
+              plugin_name: "guardrails",
+              plugin_id: "p",
+              children_imported: 5,
+              children_reused: 0,
+              children_new_version: 0,
+              errors: [],
+              transaction_id: "t",
+              children: [{ kind: "skill", name: "guard-rules", pinned_hash: "b".repeat(64) }],
+            },
+          ],
+        }),
+      },
+    );
+    m = r.m;
+    await click(byText(m.container, "button", "Import All"));
+    const alert = m.container.querySelector("[role=alert]");
+    expect(alert?.textContent).toContain("differ from the preview");
+    expect(alert?.textContent).toContain("guardrails/guard-rules");
+  });
+
+  it("shows a failing listing in place", async () => {
+    const t = fakeTransport({
+      list_source: () => {
+        throw new CommandError("not_found", "/nope: no such file or directory");
+      },
+    });
+    m = await mount(<App transport={t} initial={{ view: "import" }} />);
+    await type(m.container.querySelector("input[name=source-path]"), "/nope");
+    await click(byText(m.container, "button", "Preview"));
+    const alert = m.container.querySelector(".error-not_found");
+    expect(alert?.textContent).toContain("/nope: no such file or directory");
+    expect(m.container.querySelector("input[name=source-path]")).not.toBeNull();
+  });
+});
