@@ -5,8 +5,7 @@ use std::path::Path;
 
 use super::{emit, to_json};
 use crate::bundle::{self, Opened, Secrets};
-use crate::collection::Collection;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::home::Home;
 
 pub(super) async fn export(
@@ -17,13 +16,7 @@ pub(super) async fn export(
     allow_secrets: bool,
     json: bool,
 ) -> Result<i32> {
-    let coll = Collection::open_existing(home, collection)
-        .await?
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "no artifact named {name:?}: collection {collection:?} is empty"
-            ))
-        })?;
+    let coll = super::existing_collection(home, collection, name).await?;
     let secrets = if allow_secrets {
         Secrets::Allow
     } else {

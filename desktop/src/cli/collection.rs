@@ -264,13 +264,7 @@ pub(super) async fn show(
     kind: Option<&str>,
     json: bool,
 ) -> Result<i32> {
-    let coll = Collection::open_existing(home, collection)
-        .await?
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "no artifact named {name:?}: collection {collection:?} is empty"
-            ))
-        })?;
+    let coll = super::existing_collection(home, collection, name).await?;
     let d = query::show(&coll, name, kind).await?;
     if json {
         emit(&to_json(&d)?)?;

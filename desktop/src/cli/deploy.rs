@@ -6,7 +6,7 @@ use std::path::Path;
 use super::{emit, to_json};
 use crate::collection::Collection;
 use crate::deploy::{self, Action, Options, State};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::home::Home;
 
 pub(super) async fn deploy(
@@ -17,13 +17,7 @@ pub(super) async fn deploy(
     opts: Options,
     json: bool,
 ) -> Result<i32> {
-    let coll = Collection::open_existing(home, collection)
-        .await?
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "no artifact named {name:?}: collection {collection:?} is empty"
-            ))
-        })?;
+    let coll = super::existing_collection(home, collection, name).await?;
     let outcome = deploy::deploy(&coll, name, project, &opts).await?;
     if json {
         emit(&to_json(&outcome)?)?;

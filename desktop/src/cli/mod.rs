@@ -341,6 +341,22 @@ fn with_home(f: impl FnOnce(Home) -> Result<i32, Error>) -> Result<i32, Error> {
     f(home)
 }
 
+/// The collection a command about artifact `name` reads; a collection that
+/// does not exist yet has no artifact of that name.
+async fn existing_collection(
+    home: &Home,
+    collection: &str,
+    name: &str,
+) -> Result<crate::collection::Collection, Error> {
+    crate::collection::Collection::open_existing(home, collection)
+        .await?
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "no artifact named {name:?}: collection {collection:?} is empty"
+            ))
+        })
+}
+
 /// Runs a future on a single-threaded runtime (the CLI does one thing at a time).
 fn block_on<F: std::future::Future<Output = Result<i32, Error>>>(f: F) -> Result<i32, Error> {
     tokio::runtime::Builder::new_current_thread()
