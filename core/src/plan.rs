@@ -129,6 +129,73 @@ impl FromStr for ConflictPolicy {
     }
 }
 
+/// The conflict policy of every child of an import: a default, and
+/// overrides for single children keyed by `(plugin, kind, name_key)` (the
+/// child's identity, so `Review.md` and `review` are one key).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConflictChoices {
+    pub default: ConflictPolicy,
+    overrides: HashMap<(String, ArtifactKind, String), ConflictPolicy>,
+}
+
+impl ConflictChoices {
+    /// `default` for every child.
+    pub fn new(default: ConflictPolicy) -> ConflictChoices {
+        ConflictChoices {
+            default,
+            overrides: HashMap::new(),
+        }
+    }
+
+    /// `policy` for child `kind`/`name` of `plugin` (a later call for the
+    /// same child wins).
+    pub fn set(&mut self, plugin: &str, kind: ArtifactKind, name: &str, policy: ConflictPolicy) {
+        self.overrides
+            .insert((plugin.to_owned(), kind, name_key(name)), policy);
+    }
+
+    /// The policy for child `kind`/`name` of `plugin`.
+    pub fn policy(&self, plugin: &str, kind: ArtifactKind, name: &str) -> ConflictPolicy {
+        self.overrides
+            .get(&(plugin.to_owned(), kind, name_key(name)))
+            .copied()
+            .unwrap_or(self.default)
+    }
+}
+
+impl From<ConflictPolicy> for ConflictChoices {
+    fn from(default: ConflictPolicy) -> ConflictChoices {
+        ConflictChoices::new(default)
+    }
+}
+
+/// The name a forked child gets: `<name>--<plugin>`.
+pub fn fork_name(name: &str, plugin: &str) -> String {
+    format!("{name}--{plugin}")
+}
+
+/// Every `(kind, name_key, hash)` question [`plan_import_with`] asks the
+/// index for these children, so a host can fetch exactly those answers:
+/// each child's own identity, and its fork's when its policy is `fork`.
+pub fn lookups(
+    plugin: &str,
+    children: &[Incoming],
+    choices: &ConflictChoices,
+) -> Vec<(ArtifactKind, String, ContentHash)> {
+    let mut out = Vec::with_capacity(children.len());
+    for c in children {
+        out.push((c.kind, name_key(&c.name), c.content_hash));
+        if choices.policy(plugin, c.kind, &c.name) == ConflictPolicy::Fork {
+            out.push((
+                c.kind,
+                name_key(&fork_name(&c.name, plugin)),
+                c.content_hash,
+            ));
+        }
+    }
+    out
+}
+
 /// One incoming child, as the planner needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Incoming {
@@ -164,6 +231,7 @@ pub struct ChildPlan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportPlan {
     pub plugin: String,
+    /// The default policy (single children may have their own).
     pub policy: ConflictPolicy,
     pub children: Vec<ChildPlan>,
 }
@@ -235,7 +303,7 @@ pub fn decide(
                 found.current_hash,
             ),
             ConflictPolicy::Fork => {
-                let fork = format!("{}--{plugin}", child.name);
+                let fork = fork_name(&child.name, plugin);
                 let mut p = match index.find(child.kind, &name_key(&fork), &child.content_hash) {
                     None => base(
                         Bucket::Conflict,
@@ -276,19 +344,29 @@ pub fn decide(
     plan
 }
 
-/// Plans a whole plugin.
+/// Plans a whole plugin under one policy for every conflict.
 pub fn plan_import(
     index: &dyn ArtifactIndex,
     plugin: &str,
     children: &[Incoming],
     policy: ConflictPolicy,
 ) -> ImportPlan {
+    plan_import_with(index, plugin, children, &policy.into())
+}
+
+/// Plans a whole plugin, each child under its own policy.
+pub fn plan_import_with(
+    index: &dyn ArtifactIndex,
+    plugin: &str,
+    children: &[Incoming],
+    choices: &ConflictChoices,
+) -> ImportPlan {
     ImportPlan {
         plugin: plugin.to_owned(),
-        policy,
+        policy: choices.default,
         children: children
             .iter()
-            .map(|c| decide(index, plugin, c, policy))
+            .map(|c| decide(index, plugin, c, choices.policy(plugin, c.kind, &c.name)))
             .collect(),
     }
 }

@@ -7,7 +7,8 @@ use skillmeat::collection::Collection;
 use skillmeat::import::{self, ImportResult};
 use skillmeat::inspect::Source;
 use skillmeat::verify;
-use skillmeat_core::plan::ConflictPolicy;
+use skillmeat_core::ArtifactKind;
+use skillmeat_core::plan::{ConflictChoices, ConflictPolicy};
 use support::{Plugin, snapshot};
 
 async fn add(
@@ -222,6 +223,79 @@ async fn conflict_policies() {
     assert_eq!(
         memberships.keys().cloned().collect::<Vec<_>>(),
         ["review", "s"]
+    );
+    assert!(
+        verify::verify(&coll)
+            .await
+            .map(|r| r.problems)
+            .unwrap_or_default()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn per_child_choices_keep_one_conflict_and_fork_another_in_one_import() {
+    let env = support::Env::new();
+    let coll = env.collection().await;
+    let files = |review: &str, agent: &str, lint: &str| {
+        [
+            ("commands/review.md", review.to_owned()),
+            ("agents/helper.md", agent.to_owned()),
+            ("commands/lint.md", lint.to_owned()),
+        ]
+    };
+    let build = |fs: [(&'static str, String); 3]| {
+        let refs: Vec<(&str, &str)> = fs.iter().map(|(p, c)| (*p, c.as_str())).collect();
+        Plugin::build(&env, "p", &refs)
+    };
+    let v1 = build(files("r1", "h1", "l1"));
+    add(&coll, &v1.dir, ConflictPolicy::NewVersion)
+        .await
+        .unwrap_or_default();
+    let v2 = build(files("r2", "h2", "l2"));
+    let source = Source::open(&v2.dir).unwrap_or_else(|e| panic!("{e}"));
+    let plugin = &source.discovery.plugins[0];
+    // review: keep; the agent helper: fork; lint follows the default (new-version).
+    let mut choices = ConflictChoices::new(ConflictPolicy::NewVersion);
+    choices.set("p", ArtifactKind::Command, "review", ConflictPolicy::Keep);
+    choices.set("p", ArtifactKind::Agent, "helper", ConflictPolicy::Fork);
+    let id = skillmeat::store::rows::new_id();
+    let r = import::import_plugin(&coll, &source, plugin, choices, &id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // helper--p is new, review is reused (kept), lint gets a new version.
+    assert_eq!(counts(&r), (true, 1, 1, 1));
+
+    let hash = |s: &str| Some(skillmeat_core::hash::hash_bytes(s.as_bytes()).to_hex());
+    assert_eq!(
+        support::current_hash(&coll, "command", "review").await,
+        hash("r1")
+    );
+    assert_eq!(
+        support::current_hash(&coll, "agent", "helper").await,
+        hash("h1")
+    );
+    assert_eq!(
+        support::current_hash(&coll, "agent", "helper--p").await,
+        hash("h2")
+    );
+    assert_eq!(
+        support::current_hash(&coll, "command", "lint").await,
+        hash("l2")
+    );
+    let pins: Vec<(String, Option<String>)> = support::memberships(&coll)
+        .await
+        .into_iter()
+        .map(|(name, (_, pin, _))| (name, Some(pin)))
+        .collect();
+    assert_eq!(
+        pins,
+        [
+            ("helper--p".to_owned(), hash("h2")),
+            ("lint".to_owned(), hash("l2")),
+            ("review".to_owned(), hash("r1")),
+        ],
+        "the plugin pins the kept version and the fork"
     );
     assert!(
         verify::verify(&coll)

@@ -225,3 +225,76 @@ fn snapshot_index_matches_memory_index() {
     assert_eq!("keep".parse::<ConflictPolicy>(), Ok(ConflictPolicy::Keep));
     assert!("merge".parse::<ConflictPolicy>().is_err());
 }
+
+#[test]
+fn per_child_choices_override_the_default() {
+    use ArtifactKind::*;
+    // Three conflicts in one plugin: review (fork), tdd (keep), and lint,
+    // which follows the default (new-version). Another plugin's child of
+    // the same name keeps the default.
+    let mut index = index();
+    index.insert(Command, "lint", "A4", &[h("lint1")]);
+    let mut choices = ConflictChoices::new(ConflictPolicy::NewVersion);
+    choices.set("plug", Command, "Review.md", ConflictPolicy::Fork);
+    choices.set("plug", Skill, "tdd", ConflictPolicy::Keep);
+    assert_eq!(
+        choices.policy("plug", Command, "review"),
+        ConflictPolicy::Fork
+    );
+    assert_eq!(
+        choices.policy("other", Command, "review"),
+        ConflictPolicy::NewVersion
+    );
+    assert_eq!(
+        choices.policy("plug", Agent, "review"),
+        ConflictPolicy::NewVersion,
+        "the kind is part of the key"
+    );
+
+    let children = [
+        child(Command, "review", "v3"),
+        child(Skill, "tdd", "tdd2"),
+        child(Command, "lint", "lint2"),
+    ];
+    let plan = plan_import_with(&index, "plug", &children, &choices);
+    let got: Vec<_> = plan
+        .children
+        .iter()
+        .map(|p| (p.decision, p.target_name.as_str(), p.pinned_hash))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Decision::CreateNewVersion, "review--plug", h("v3")),
+            (Decision::LinkExisting, "tdd", h("tdd")),
+            (Decision::CreateNewVersion, "lint", h("lint2")),
+        ]
+    );
+    assert!(plan.children.iter().all(|p| p.bucket == Bucket::Conflict));
+    assert_eq!(plan.policy, ConflictPolicy::NewVersion);
+
+    // One policy for all is the same as choices without overrides.
+    let uniform = plan_import(&index, "plug", &children, ConflictPolicy::Keep);
+    let same = plan_import_with(&index, "plug", &children, &ConflictPolicy::Keep.into());
+    assert_eq!(uniform, same);
+}
+
+#[test]
+fn lookups_ask_for_forks_only_where_the_policy_is_fork() {
+    use ArtifactKind::*;
+    let children = [child(Command, "Review", "v3"), child(Skill, "tdd", "x")];
+    let mut choices = ConflictChoices::new(ConflictPolicy::Keep);
+    choices.set("plug", Command, "review", ConflictPolicy::Fork);
+    assert_eq!(
+        lookups("plug", &children, &choices),
+        [
+            (Command, "review".to_owned(), h("v3")),
+            (Command, "review--plug".to_owned(), h("v3")),
+            (Skill, "tdd".to_owned(), h("x")),
+        ]
+    );
+    assert_eq!(
+        lookups("plug", &children, &ConflictPolicy::NewVersion.into()).len(),
+        2
+    );
+}

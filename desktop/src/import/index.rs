@@ -4,9 +4,8 @@
 use std::collections::HashMap;
 
 use skillmeat_core::ArtifactKind;
-use skillmeat_core::artifact::name_key;
 use skillmeat_core::hash::ContentHash;
-use skillmeat_core::plan::{ArtifactIndex, ConflictPolicy, Incoming, IndexedArtifact};
+use skillmeat_core::plan::{self, ArtifactIndex, ConflictChoices, Incoming, IndexedArtifact};
 use sqlx::SqliteConnection;
 
 use crate::error::Result;
@@ -24,19 +23,13 @@ impl Prefetched {
         collection: &str,
         plugin: &str,
         children: &[Incoming],
-        policy: ConflictPolicy,
+        choices: &ConflictChoices,
     ) -> Result<Prefetched> {
-        let mut answers = HashMap::with_capacity(children.len() * 2);
-        for c in children {
-            let mut keys = vec![name_key(&c.name)];
-            if policy == ConflictPolicy::Fork {
-                keys.push(name_key(&format!("{}--{plugin}", c.name)));
-            }
-            for key in keys {
-                let found =
-                    rows::find_identity(conn, collection, c.kind, &key, &c.content_hash).await?;
-                answers.insert((c.kind, key, c.content_hash), found);
-            }
+        let questions = plan::lookups(plugin, children, choices);
+        let mut answers = HashMap::with_capacity(questions.len());
+        for (kind, key, hash) in questions {
+            let found = rows::find_identity(conn, collection, kind, &key, &hash).await?;
+            answers.insert((kind, key, hash), found);
         }
         Ok(Prefetched { answers })
     }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use skillmeat_core::ArtifactKind;
 use skillmeat_core::discovery::Plugin;
 use skillmeat_core::hash::ContentHash;
-use skillmeat_core::plan::{self, Bucket, ConflictPolicy, Decision, ImportPlan};
+use skillmeat_core::plan::{self, Bucket, ConflictChoices, Decision, ImportPlan};
 use sqlx::SqliteConnection;
 use tracing::{Instrument, error, info, info_span};
 
@@ -86,32 +86,41 @@ impl ImportResult {
 }
 
 /// The plan for one plugin against the collection (nothing is written).
+/// `choices` is one policy for every conflict, or a [`ConflictChoices`].
 pub async fn plan(
     collection: Option<&Collection>,
     source: &Source,
     plugin: &Plugin,
-    policy: ConflictPolicy,
+    choices: impl Into<ConflictChoices>,
 ) -> Result<ImportPlan> {
+    let choices = choices.into();
     let (children, _) = payload::build(source, plugin)?;
     let incoming: Vec<_> = children.iter().map(|c| c.incoming.clone()).collect();
     let index = match collection {
         Some(c) => {
             let mut conn = c.pool.acquire().await?;
-            index::Prefetched::load(&mut conn, &c.id, &plugin.name, &incoming, policy).await?
+            index::Prefetched::load(&mut conn, &c.id, &plugin.name, &incoming, &choices).await?
         }
         None => index::Prefetched::default(),
     };
-    Ok(plan::plan_import(&index, &plugin.name, &incoming, policy))
+    Ok(plan::plan_import_with(
+        &index,
+        &plugin.name,
+        &incoming,
+        &choices,
+    ))
 }
 
-/// Imports one plugin in one transaction.
+/// Imports one plugin in one transaction. `choices` is one policy for every
+/// conflict, or a [`ConflictChoices`] (a default plus a policy per child).
 pub async fn import_plugin(
     collection: &Collection,
     source: &Source,
     plugin: &Plugin,
-    policy: ConflictPolicy,
+    choices: impl Into<ConflictChoices>,
     transaction_id: &str,
 ) -> Result<ImportResult> {
+    let choices = choices.into();
     let span = info_span!(
         "plugin.import_transactional",
         plugin_name = %plugin.name,
@@ -119,7 +128,7 @@ pub async fn import_plugin(
         transaction_id = %transaction_id
     );
     let started = Instant::now();
-    let result = run(collection, source, plugin, policy, transaction_id)
+    let result = run(collection, source, plugin, &choices, transaction_id)
         .instrument(span)
         .await;
     let elapsed = started.elapsed();
@@ -161,7 +170,7 @@ async fn run(
     collection: &Collection,
     source: &Source,
     plugin: &Plugin,
-    policy: ConflictPolicy,
+    choices: &ConflictChoices,
     transaction_id: &str,
 ) -> Result<(ImportResult, ImportPlan)> {
     let (children, composite) = payload::build(source, plugin)?;
@@ -185,7 +194,7 @@ async fn run(
         &source.tree.root,
         &children,
         &composite,
-        policy,
+        choices,
         transaction_id,
         &started_at,
     )
@@ -238,14 +247,14 @@ async fn write(
     origin: &std::path::Path,
     children: &[Payload],
     composite: &Payload,
-    policy: ConflictPolicy,
+    choices: &ConflictChoices,
     transaction_id: &str,
     started_at: &str,
 ) -> Result<(ImportResult, ImportPlan)> {
     let incoming: Vec<_> = children.iter().map(|c| c.incoming.clone()).collect();
     let index =
-        index::Prefetched::load(tx, &collection.id, &plugin.name, &incoming, policy).await?;
-    let plan = plan::plan_import(&index, &plugin.name, &incoming, policy);
+        index::Prefetched::load(tx, &collection.id, &plugin.name, &incoming, choices).await?;
+    let plan = plan::plan_import_with(&index, &plugin.name, &incoming, choices);
     let source = if plugin.root.is_root() {
         origin.display().to_string()
     } else {
