@@ -50,7 +50,12 @@ pub enum Error {
     #[error("cannot export {name}: {reason}")]
     Export { name: String, reason: String },
 
-    /// A command used the wrong way (unknown name, bad option value …).
+    /// No artifact by this name (or id) where it was looked for; `within`
+    /// says where (`collection "default"`, `plugin "x" of /path` …).
+    #[error("no artifact named {name:?} in {within}")]
+    UnknownArtifact { name: String, within: String },
+
+    /// A command used the wrong way (ambiguous name, bad option value …).
     #[error("{0}")]
     Usage(String),
 

@@ -220,10 +220,10 @@ async fn find(
     }
     let head = match heads.len() {
         0 => {
-            return Err(Error::Usage(format!(
-                "no artifact named {name_or_id:?} in collection {:?}",
-                collection.name
-            )));
+            return Err(Error::UnknownArtifact {
+                name: name_or_id.to_owned(),
+                within: format!("collection {:?}", collection.name),
+            });
         }
         1 => heads.remove(0),
         _ => {

@@ -174,9 +174,19 @@ fn list_and_show() {
         .args(["show", "no-such-thing"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains(
-            "no artifact named \"no-such-thing\"",
-        ));
+        .stdout("")
+        .stderr(
+            "skillmeat: error: no artifact named \"no-such-thing\" in collection \"default\"\n",
+        );
+    // A collection that does not exist yet has no artifact of that name.
+    Home::new()
+        .cmd()
+        .args(["show", "brainstorming"])
+        .assert()
+        .code(1)
+        .stderr(
+            "skillmeat: error: no artifact named \"brainstorming\" in collection \"default\" (it is empty)\n",
+        );
 }
 
 #[test]

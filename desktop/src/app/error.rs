@@ -47,11 +47,8 @@ impl AppError {
 impl From<Error> for AppError {
     fn from(e: Error) -> AppError {
         match &e {
-            Error::NotFound(_) => AppError::new(ErrorCode::NotFound, e.to_string()),
-            // `query::resolve` reports an unknown name as a usage error; the
-            // app tests pin this message so a change is noticed.
-            Error::Usage(m) if m.starts_with("no artifact named") => {
-                AppError::new(ErrorCode::NotFound, m.clone())
+            Error::NotFound(_) | Error::UnknownArtifact { .. } => {
+                AppError::new(ErrorCode::NotFound, e.to_string())
             }
             Error::Internal(_) | Error::Database(_) | Error::Migration(_) | Error::Io { .. } => {
                 tracing::error!(error = %e, "command failed");

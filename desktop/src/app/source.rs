@@ -146,11 +146,9 @@ fn incoming_files(
                 .find(|c| c.kind == kind.engine() && c.name == name)
                 .map(|c| (p, c))
         });
-    let (plugin, child) = found.ok_or_else(|| {
-        Error::Usage(format!(
-            "no artifact named {name:?} in plugin {plugin:?} of {}",
-            path.display()
-        ))
+    let (plugin, child) = found.ok_or_else(|| Error::UnknownArtifact {
+        name: name.to_owned(),
+        within: format!("plugin {plugin:?} of {}", path.display()),
     })?;
     let read = |rel: &SafeRelPath| -> Result<Vec<u8>> {
         let full = plugin.root.join(rel);

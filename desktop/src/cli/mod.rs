@@ -350,10 +350,9 @@ async fn existing_collection(
 ) -> Result<crate::collection::Collection, Error> {
     crate::collection::Collection::open_existing(home, collection)
         .await?
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "no artifact named {name:?}: collection {collection:?} is empty"
-            ))
+        .ok_or_else(|| Error::UnknownArtifact {
+            name: name.to_owned(),
+            within: format!("collection {collection:?} (it is empty)"),
         })
 }
 
