@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { type KeyboardEvent, useEffect, useRef, useState } from "react";
 import type { ArtifactDetail as Detail } from "../generated/types.ts";
 import { type Go, useTransport } from "../context.tsx";
 import { asCommandError, type CommandError } from "../transport.ts";
@@ -12,6 +12,7 @@ export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
   const [detail, setDetail] = useState<Detail | null>(null);
   const [error, setError] = useState<CommandError | null>(null);
   const [tab, setTab] = useState<Tab>("info");
+  const tabRefs = useRef<Partial<Record<Tab, HTMLButtonElement | null>>>({});
 
   useEffect(() => {
     let live = true;
@@ -32,6 +33,17 @@ export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
   if (error) return <ErrorBox error={error} />;
   if (!detail) return <p role="status">Loading…</p>;
   const tabs: Tab[] = detail.kind === "composite" ? ["info", "versions", "contains", "deployments"] : ["info", "versions", "deployments"];
+
+  /** WAI-ARIA tabs: Left/Right (wrapping), Home/End move focus and select. */
+  function onTabKey(e: KeyboardEvent, i: number) {
+    const n = tabs.length;
+    const next = { ArrowRight: (i + 1) % n, ArrowLeft: (i - 1 + n) % n, Home: 0, End: n - 1 }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    const name = tabs[next]!;
+    setTab(name);
+    tabRefs.current[name]?.focus();
+  }
 
   return (
     <section aria-labelledby="detail-title">
@@ -65,21 +77,26 @@ export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
       )}
 
       <div role="tablist" aria-label="Details">
-        {tabs.map((name) => (
+        {tabs.map((name, i) => (
           <button
             key={name}
+            ref={(el) => {
+              tabRefs.current[name] = el;
+            }}
             role="tab"
             id={`tab-${name}`}
             aria-selected={tab === name}
             aria-controls={`panel-${name}`}
+            tabIndex={tab === name ? 0 : -1}
             onClick={() => setTab(name)}
+            onKeyDown={(e) => onTabKey(e, i)}
           >
             {name === "info" ? "Info" : name === "versions" ? "Versions" : name === "contains" ? `Contains (${detail.contains.length})` : "Deployments"}
           </button>
         ))}
       </div>
 
-      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} tabIndex={0}>
         {tab === "info" && (
           <dl className="info">
             <dt>Description</dt>

@@ -1,3 +1,4 @@
+import { act } from "react";
 import { afterEach, describe, expect, it } from "vitest";
 import { App } from "../App.tsx";
 import type { ArtifactDetail, ArtifactList, DeployResult } from "../generated/types.ts";
@@ -99,6 +100,45 @@ describe("Artifact detail", () => {
     expect(partOf?.querySelector(".badge")?.textContent).toBe("REQUIRED");
     await click(byText(partOf!, "button", "Open"));
     expect(t.calls.at(-1)).toEqual({ cmd: "show_artifact", args: { name_or_id: "p" } });
+  });
+
+  it("moves between tabs with the arrow keys, Home and End (roving tabindex)", async () => {
+    const t = fakeTransport({ show_artifact: () => PLUGIN });
+    m = await mount(<App transport={t} initial={{ view: "artifact", id: "p" }} />);
+    const tabs = () => [...m!.container.querySelectorAll<HTMLElement>("[role=tab]")];
+    const state = () => ({
+      selected: tabs().find((b) => b.getAttribute("aria-selected") === "true")?.id,
+      focused: document.activeElement?.id,
+      tabbable: tabs().filter((b) => b.tabIndex === 0).map((b) => b.id),
+      panel: m!.container.querySelector("[role=tabpanel]")?.getAttribute("aria-labelledby"),
+    });
+    const press = async (key: string) => {
+      const ev = new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true });
+      await act(async () => {
+        document.activeElement!.dispatchEvent(ev);
+      });
+      return ev.defaultPrevented;
+    };
+    const at = (id: string) => ({ selected: id, focused: id, tabbable: [id], panel: id });
+
+    expect(tabs().map((b) => b.id)).toEqual(["tab-info", "tab-versions", "tab-contains", "tab-deployments"]);
+    expect(tabs().map((b) => b.tabIndex)).toEqual([-1, -1, 0, -1]);
+    tabs()[2]!.focus();
+    expect(await press("ArrowRight")).toBe(true);
+    expect(state()).toEqual(at("tab-deployments"));
+    await press("ArrowRight"); // wraps
+    expect(state()).toEqual(at("tab-info"));
+    await press("ArrowLeft"); // wraps back
+    expect(state()).toEqual(at("tab-deployments"));
+    await press("Home");
+    expect(state()).toEqual(at("tab-info"));
+    await press("End");
+    expect(state()).toEqual(at("tab-deployments"));
+    await press("ArrowLeft");
+    expect(state()).toEqual(at("tab-contains"));
+    expect(m.container.querySelector(".contains")).not.toBeNull();
+    expect(await press("a")).toBe(false); // other keys pass through
+    expect(state()).toEqual(at("tab-contains"));
   });
 
   it("shows not_found in place", async () => {
