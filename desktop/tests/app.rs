@@ -324,6 +324,85 @@ fn conflict_diff_and_keep() {
 }
 
 #[test]
+fn per_child_choices_keep_one_conflict_and_fork_another() {
+    let app = App::new();
+    app.import(&guardrails(), "new-version");
+    let changed = tempfile::tempdir().expect("tmp");
+    let copy = changed.path().join("guardrails");
+    copy_tree(&guardrails(), &copy);
+    for rel in ["skills/guard-rules/SKILL.md", "commands/guard-status.md"] {
+        let file = copy.join(rel);
+        let text = std::fs::read_to_string(&file).expect("read");
+        std::fs::write(&file, format!("{text}\nChanged.\n")).expect("write");
+    }
+    let preview: ImportPreview = app.ok("preview_import", json!({ "path": copy }));
+    let conflict = &preview.plugins[0].conflict;
+    let incoming = |name: &str| {
+        conflict
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| {
+                (
+                    c.content_hash.clone(),
+                    c.current_hash.clone().expect("current"),
+                )
+            })
+            .unwrap_or_else(|| panic!("{name} in CONFLICT"))
+    };
+    let (rules_new, rules_old) = incoming("guard-rules");
+    let (status_new, status_old) = incoming("guard-status");
+    assert_eq!(conflict.len(), 2);
+
+    let summary: ImportSummary = app.ok(
+        "import_source",
+        json!({ "path": copy, "policy": "new-version", "choices": [
+            { "plugin": "guardrails", "kind": "skill", "name": "guard-rules", "policy": "keep" },
+            { "plugin": "guardrails", "kind": "command", "name": "guard-status", "policy": "fork" },
+        ]}),
+    );
+    let r = &summary.results[0];
+    assert!(r.success, "{:?}", r.errors);
+    assert_eq!(
+        (r.children_imported, r.children_new_version),
+        (1, 0),
+        "the fork is new; nothing got a new version"
+    );
+    let pins: std::collections::BTreeMap<&str, Option<&str>> = r
+        .children
+        .iter()
+        .map(|c| (c.name.as_str(), c.pinned_hash.as_deref()))
+        .collect();
+    assert_eq!(pins.get("guard-rules"), Some(&Some(rules_old.as_str())));
+    assert_eq!(
+        pins.get("guard-status--guardrails"),
+        Some(&Some(status_new.as_str()))
+    );
+    assert!(
+        !pins.contains_key("guard-status"),
+        "the fork replaced it in the plugin"
+    );
+
+    let rules: ArtifactDetail = app.ok("show_artifact", json!({ "name_or_id": "guard-rules" }));
+    assert_eq!(
+        rules.content_hash, rules_old,
+        "keep leaves the current version"
+    );
+    assert_eq!(rules.versions.len(), 1);
+    assert_ne!(rules.content_hash, rules_new);
+    let status: ArtifactDetail = app.ok("show_artifact", json!({ "name_or_id": "guard-status" }));
+    assert_eq!(
+        status.content_hash, status_old,
+        "fork leaves the original alone"
+    );
+    let fork: ArtifactDetail = app.ok(
+        "show_artifact",
+        json!({ "name_or_id": "guard-status--guardrails" }),
+    );
+    assert_eq!(fork.content_hash, status_new);
+    assert_eq!(fork.part_of[0].name, "guardrails");
+}
+
+#[test]
 fn deploy_plan_status_conflict_undeploy() {
     let app = App::new();
     app.import(&guardrails(), "new-version");
@@ -426,12 +505,143 @@ fn export_writes_the_bundle_it_reports() {
     );
 }
 
+/// Extraction folders of staged or imported bundles in the home.
+fn staged(home: &Path) -> usize {
+    std::fs::read_dir(home)
+        .expect("home")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".bundle-"))
+        .count()
+}
+
+fn read_raw(app: &App, root: &str, path: &str) -> Result<Vec<u8>, AppError> {
+    match app.raw(
+        "read_source_file",
+        Some(json!({ "root": root, "path": path })),
+    ) {
+        Ok(InvokeResponseBody::Raw(b)) => Ok(b),
+        Ok(InvokeResponseBody::Json(j)) => panic!("expected raw bytes, got {j}"),
+        Err(v) => Err(serde_json::from_value(v).expect("AppError")),
+    }
+}
+
+#[test]
+fn a_bundle_is_listed_and_read_from_its_verified_copy() {
+    let app = App::new();
+    app.import(&guardrails(), "new-version");
+    let out = tempfile::tempdir().expect("out");
+    let exported: ExportResult = app.ok(
+        "export_bundle",
+        json!({ "name": "guardrails", "out": out.path() }),
+    );
+    let zip = PathBuf::from(&exported.path);
+    // What the zip holds, read with the zip crate: every file but the bundle manifest.
+    let mut archive =
+        skillmeat::bundle::zip::ZipArchive::new(std::fs::File::open(&zip).expect("open zip"))
+            .expect("zip");
+    let mut in_zip = std::collections::BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).expect("entry");
+        let name = entry.name().expect("utf-8 name").into_owned();
+        if entry.is_dir() || name == skillmeat::bundle::MANIFEST_NAME {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).expect("read entry");
+        in_zip.insert(name, bytes);
+    }
+    assert!(in_zip.contains_key("skills/guard-rules/SKILL.md"));
+
+    let listing: SourceListing = app.ok("list_source", json!({ "path": zip }));
+    assert!(listing.bundle);
+    assert_eq!(listing.root_name, "guardrails");
+    assert_eq!(
+        PathBuf::from(&listing.path),
+        zip.canonicalize().expect("canon")
+    );
+    let listed: Vec<(&str, u64)> = listing
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.size))
+        .collect();
+    let want: Vec<(&str, u64)> = in_zip
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.len() as u64))
+        .collect();
+    assert_eq!(listed, want);
+    for (path, bytes) in &in_zip {
+        assert_eq!(
+            &read_raw(&app, &listing.path, path).expect(path),
+            bytes,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        staged(app.home.path()),
+        1,
+        "one verified copy while the page reads"
+    );
+    let diff: FileDiff = app.ok(
+        "file_diff",
+        json!({ "path": zip, "plugin": "guardrails", "kind": "skill", "name": "guard-rules" }),
+    );
+    assert!(diff.files.is_empty(), "the bundle holds the stored version");
+    let e = read_raw(&app, &listing.path, "../guardrails.zip").expect_err("outside");
+    assert_eq!(e.code, ErrorCode::BadInput, "{}", e.message);
+
+    // Listing a folder drops the copy; the bundle must be listed again.
+    let _: SourceListing = app.ok("list_source", json!({ "path": guardrails() }));
+    assert_eq!(staged(app.home.path()), 0);
+    let e = read_raw(&app, &listing.path, "skills/guard-rules/SKILL.md").expect_err("released");
+    assert_eq!(e.code, ErrorCode::BadInput, "{}", e.message);
+    assert!(e.message.contains("list it first"), "{}", e.message);
+
+    // Import All imports the zip (verified again) and leaves no copy behind.
+    let _: SourceListing = app.ok("list_source", json!({ "path": zip }));
+    assert_eq!(staged(app.home.path()), 1);
+    let summary = app.import(&zip, "new-version");
+    assert!(
+        summary.results[0].success,
+        "{:?}",
+        summary.results[0].errors
+    );
+    assert_eq!(
+        summary.results[0].children_reused as usize,
+        expected_children(&guardrails()).len()
+    );
+    assert_eq!(staged(app.home.path()), 0);
+
+    // A damaged zip is refused and nothing is staged.
+    let bad = out.path().join("bad.zip");
+    let mut bytes = std::fs::read(&zip).expect("zip bytes");
+    let mid = bytes.len() / 2;
+    bytes.truncate(mid);
+    std::fs::write(&bad, bytes).expect("write");
+    let e = app.err("list_source", json!({ "path": bad }));
+    assert_eq!(e.code, ErrorCode::BadInput, "{}", e.message);
+    assert_eq!(staged(app.home.path()), 0);
+}
+
 #[test]
 fn errors_carry_a_code_the_ui_switches_on() {
     let app = App::new();
     let e = app.err("show_artifact", json!({ "name_or_id": "nope" }));
     assert_eq!(e.code, ErrorCode::NotFound, "{}", e.message);
-    assert!(e.message.contains("nope"));
+    assert_eq!(
+        e.message,
+        r#"no artifact named "nope" in collection "default""#
+    );
+    let e = app.err(
+        "file_diff",
+        json!({ "path": guardrails(), "plugin": "guardrails", "kind": "skill", "name": "nope" }),
+    );
+    assert_eq!(e.code, ErrorCode::NotFound, "{}", e.message);
+    assert!(
+        e.message
+            .starts_with(r#"no artifact named "nope" in plugin "guardrails" of "#),
+        "{}",
+        e.message
+    );
 
     let missing = app.home.path().join("no-such-folder");
     let e = app.err("list_source", json!({ "path": missing }));
@@ -458,4 +668,34 @@ fn errors_carry_a_code_the_ui_switches_on() {
 
     // Arguments of the wrong shape are refused by Tauri before the command.
     assert!(app.raw("deploy", Some(json!({ "name": 3 }))).is_err());
+}
+
+#[test]
+fn without_a_display_the_app_says_so_in_one_line_and_exits_1() {
+    let home = tempfile::tempdir().expect("home");
+    let run = |display: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_skillmeat-desktop"));
+        cmd.env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env("SKILLMEAT_HOME", home.path());
+        if let Some(d) = display {
+            cmd.env("DISPLAY", d);
+        }
+        cmd.output().expect("run skillmeat-desktop")
+    };
+    // Unset, and set but empty: no display either way.
+    for display in [None, Some("")] {
+        let out = run(display);
+        assert_eq!(out.status.code(), Some(1), "{display:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "skillmeat-desktop: no display (DISPLAY/WAYLAND_DISPLAY unset); use the skillmeat CLI, or run under xvfb-run\n"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    assert_eq!(
+        std::fs::read_dir(home.path()).expect("home").count(),
+        0,
+        "no collection was opened"
+    );
 }

@@ -5,8 +5,8 @@
 // Import the guardrails fixture through the wizard (bucket counts), Contains
 // lists its children, a child shows Part of; import again → all EXISTING; a
 // changed copy → CONFLICT → Keep; deploy to a temp project → files present;
-// export → the bundle exists with the reported SHA-256. Screenshots go to
-// docs/screenshots/.
+// export → the bundle exists with the reported SHA-256, and previews (hashed
+// in the page) as all EXISTING. Screenshots go to docs/screenshots/.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -190,6 +190,15 @@ try {
   assert.ok(zip.startsWith(out) && existsSync(zip), `bundle ${zip} exists`);
   assert.equal(createHash("sha256").update(readFileSync(zip)).digest("hex"), hash);
   console.log("ok - exported bundle exists with the shown SHA-256");
+
+  // 7. the bundle back through the wizard: verified by the engine, hashed in the page
+  b = await previewOf(zip);
+  assert.deepEqual(b, { new: 0, existing: 5, conflict: 0 });
+  assert.match(await text(await css(".previews")), /A bundle zip: the engine verified it/);
+  await click(await button("Import All"));
+  await css(".summary");
+  assert.match(await text(await css(".summary")), /hashes match the preview/);
+  console.log("ok - bundle zip: hashed in the page, 5 EXISTING, imported");
 
   await nav("Collection");
   await css("table.artifacts");

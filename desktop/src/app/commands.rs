@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use skillmeat_core::plan::{ConflictPolicy, Preview};
+use skillmeat_core::plan::{ConflictChoices, Preview};
 use tauri::ipc::Response;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -142,26 +142,25 @@ pub async fn show_artifact(
     })
 }
 
+/// A folder's files; a bundle zip is verified and extracted (staged) so the
+/// page reads its files like a folder's.
 #[tauri::command]
-pub async fn list_source(args: SourceArgs) -> AppResult<SourceListing> {
+pub async fn list_source(state: State<'_, AppState>, args: SourceArgs) -> AppResult<SourceListing> {
     let path = path_arg(&args.path)?;
-    blocking(move || source::list(&path)).await
+    let staging = state.staging.clone();
+    let scratch = state.home.root().to_owned();
+    blocking(move || staging.list(&path, &scratch)).await
 }
 
 /// The raw bytes (an `ArrayBuffer` in the page).
 #[tauri::command]
-pub async fn read_source_file(args: ReadFileArgs) -> AppResult<Response> {
-    let root = path_arg(&args.root)?;
-    let bytes = blocking(move || source::read(&root, &args.path)).await?;
+pub async fn read_source_file(
+    state: State<'_, AppState>,
+    args: ReadFileArgs,
+) -> AppResult<Response> {
+    let root = state.staging.root(&path_arg(&args.root)?)?;
+    let bytes = blocking(move || source::read(&root.path, &args.path)).await?;
     Ok(Response::new(bytes))
-}
-
-fn policy(p: Option<Policy>) -> ConflictPolicy {
-    match p.unwrap_or_default() {
-        Policy::NewVersion => ConflictPolicy::NewVersion,
-        Policy::Keep => ConflictPolicy::Keep,
-        Policy::Fork => ConflictPolicy::Fork,
-    }
 }
 
 fn preview_child(c: &skillmeat_core::plan::PreviewChild) -> PreviewChild {
@@ -180,7 +179,7 @@ pub async fn preview_import(
 ) -> AppResult<ImportPreview> {
     let path = path_arg(&args.path)?;
     let opened = blocking(move || bundle::open(&path, &std::env::temp_dir())).await?;
-    let policy = policy(args.policy);
+    let policy = args.policy.unwrap_or_default().engine();
     let mut plugins = Vec::new();
     for plugin in &opened.source.discovery.plugins {
         let plan = import::plan(Some(&state.collection), &opened.source, plugin, policy).await?;
@@ -195,7 +194,8 @@ pub async fn preview_import(
     Ok(ImportPreview { plugins })
 }
 
-/// Imports every plugin of a folder or bundle, each in its own transaction,
+/// Imports every plugin of a folder or bundle, each in its own transaction
+/// (each conflict under its entry in `choices`, or else under `policy`),
 /// emitting `import-progress` as each starts and ends.
 #[tauri::command]
 pub async fn import_source<R: Runtime>(
@@ -204,11 +204,17 @@ pub async fn import_source<R: Runtime>(
     args: ImportArgs,
 ) -> AppResult<ImportSummary> {
     let path = path_arg(&args.path)?;
+    // The page is done reading a staged bundle; the import verifies and
+    // extracts it again.
+    state.staging.release(&path);
     let scratch = state.home.root().to_owned();
     let opened = blocking(move || bundle::open(&path, &scratch)).await?;
     let plugins = &opened.source.discovery.plugins;
     let total = count(plugins.len());
-    let policy = policy(Some(args.policy));
+    let mut choices = ConflictChoices::new(args.policy.engine());
+    for c in &args.choices {
+        choices.set(&c.plugin, c.kind.engine(), &c.name, c.policy.engine());
+    }
     let mut results = Vec::with_capacity(plugins.len());
     for (i, plugin) in plugins.iter().enumerate() {
         let progress = |phase| ImportProgress {
@@ -219,9 +225,15 @@ pub async fn import_source<R: Runtime>(
         };
         emit(&app, progress(ImportPhase::Started));
         let txn = crate::store::rows::new_id();
-        let result = import::import_plugin(&state.collection, &opened.source, plugin, policy, &txn)
-            .await
-            .unwrap_or_else(|e| ImportResult::failed(&plugin.name, txn, &e));
+        let result = import::import_plugin(
+            &state.collection,
+            &opened.source,
+            plugin,
+            choices.clone(),
+            &txn,
+        )
+        .await
+        .unwrap_or_else(|e| ImportResult::failed(&plugin.name, txn, &e));
         let children = match &result.plugin_id {
             Some(id) if result.success => query::show(&state.collection, id, None)
                 .await?
@@ -273,10 +285,10 @@ pub async fn collection_index(state: State<'_, AppState>) -> AppResult<IndexSnap
 
 #[tauri::command]
 pub async fn file_diff(state: State<'_, AppState>, args: DiffArgs) -> AppResult<FileDiff> {
-    let path = path_arg(&args.path)?;
+    let root = state.staging.root(&path_arg(&args.path)?)?;
     Ok(source::diff(
         &state.collection,
-        &path,
+        &root.path,
         &args.plugin,
         args.kind,
         &args.name,

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use skillmeat_core::ArtifactKind;
 use skillmeat_core::artifact::Relationship;
+use skillmeat_core::plan::ConflictPolicy;
 use ts_rs::TS;
 
 use crate::error::Error;
@@ -185,14 +186,17 @@ pub struct SourceArgs {
 }
 
 /// The files of a folder chosen for import, as the engine lists them
-/// (excluded names left out, strict symlink rules applied).
+/// (excluded names left out, strict symlink rules applied); for a bundle
+/// zip, the files of the bundle, which the engine verified and extracted.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct SourceListing {
-    /// The folder, absolute.
+    /// The folder or the zip, absolute: the `root` for `read_source_file`.
     pub path: String,
-    /// Its last component: discovery's root name.
+    /// Discovery's root name: the folder's last component (for a bundle,
+    /// that of the folder the engine extracted it into).
     pub root_name: String,
-    /// A bundle zip: the page cannot list it; use `preview_import`.
+    /// A bundle zip: its files are read from the engine's verified copy
+    /// until another source is listed or it is imported.
     pub bundle: bool,
     pub files: Vec<SourceFile>,
 }
@@ -207,7 +211,7 @@ pub struct SourceFile {
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct ReadFileArgs {
-    /// The folder given to `list_source`.
+    /// The `path` of the `list_source` listing (a folder or a bundle zip).
     pub root: String,
     /// A path from its listing.
     pub path: String,
@@ -222,6 +226,16 @@ pub enum Policy {
     NewVersion,
     Keep,
     Fork,
+}
+
+impl Policy {
+    pub fn engine(self) -> ConflictPolicy {
+        match self {
+            Policy::NewVersion => ConflictPolicy::NewVersion,
+            Policy::Keep => ConflictPolicy::Keep,
+            Policy::Fork => ConflictPolicy::Fork,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -256,6 +270,20 @@ pub struct PreviewChild {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct ImportArgs {
     pub path: String,
+    /// For every conflict without its own choice.
+    pub policy: Policy,
+    /// A choice per conflicting child, overriding `policy`.
+    #[serde(default)]
+    pub choices: Vec<ChildChoice>,
+}
+
+/// What to do with one conflicting child (the wizard's Overwrite / Keep /
+/// Fork), by plugin, kind and name as the preview shows them.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct ChildChoice {
+    pub plugin: String,
+    pub kind: Kind,
+    pub name: String,
     pub policy: Policy,
 }
 

@@ -3,18 +3,21 @@
 //! Architecture Invariant: this module is the only code that uses Tauri.
 //! Commands ([`commands`]) are thin — parse, call one engine function, map
 //! to a transfer type ([`dto`]) and errors to [`AppError`] — so an HTTP
-//! face can later wrap the same engine functions. [`source`] and
-//! [`snapshot`] are small engine functions the app needs (a folder listing,
-//! a file diff, the collection index as one value); they use no Tauri.
+//! face can later wrap the same engine functions. [`source`], [`staging`]
+//! and [`snapshot`] are small engine functions the app needs (a folder or
+//! bundle listing, a file diff, the collection index as one value); they
+//! use no Tauri.
 
 pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod snapshot;
 pub mod source;
+pub mod staging;
 pub mod types;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use tauri::{Builder, Manager, Runtime};
 
@@ -22,6 +25,7 @@ pub use error::{AppError, ErrorCode};
 
 use crate::collection::Collection;
 use crate::home::Home;
+use staging::Staging;
 
 /// The event `import_source` emits for each plugin (an [`dto::ImportProgress`]).
 pub const IMPORT_PROGRESS: &str = "import-progress";
@@ -54,11 +58,12 @@ impl AppConfig {
     }
 }
 
-/// Managed state: the open collection.
+/// Managed state: the open collection and the bundle the wizard reads.
 #[derive(Debug)]
 pub struct AppState {
     pub home: Home,
     pub collection: Collection,
+    pub staging: Arc<Staging>,
 }
 
 /// Registers the commands and opens the collection in `setup()`. Used by
@@ -69,7 +74,11 @@ pub fn configure<R: Runtime>(builder: Builder<R>, config: AppConfig) -> Builder<
             let home = Home::at(config.home.clone());
             let collection =
                 tauri::async_runtime::block_on(Collection::open(&home, &config.collection))?;
-            app.manage(AppState { home, collection });
+            app.manage(AppState {
+                home,
+                collection,
+                staging: Arc::default(),
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -86,6 +95,21 @@ pub fn configure<R: Runtime>(builder: Builder<R>, config: AppConfig) -> Builder<
             commands::project_status,
             commands::export_bundle,
         ])
+}
+
+/// On Linux and the BSDs the window needs an X11 or Wayland display:
+/// without `DISPLAY` or `WAYLAND_DISPLAY` (unset or empty) GTK would panic,
+/// so say so instead. `var` reads the environment.
+pub fn check_display(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> crate::Result<()> {
+    let needs_one = cfg!(all(unix, not(target_os = "macos")));
+    let set = |name: &str| var(name).is_some_and(|v| !v.is_empty());
+    if needs_one && !set("DISPLAY") && !set("WAYLAND_DISPLAY") {
+        return Err(crate::Error::Usage(
+            "no display (DISPLAY/WAYLAND_DISPLAY unset); use the skillmeat CLI, or run under xvfb-run"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Runs the desktop app until its window closes.

@@ -1,6 +1,7 @@
 //! What the import wizard reads from disk: the listing of a chosen folder
 //! (so the page hashes it with the wasm core), one file's bytes, and the
-//! side-by-side diff of a conflicting child. Engine functions, no Tauri.
+//! side-by-side diff of a conflicting child. A bundle zip is read from its
+//! extracted copy ([`super::staging`]). Engine functions, no Tauri.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,7 +10,6 @@ use skillmeat_core::SafeRelPath;
 use skillmeat_core::discovery::{Child, ChildContent, Plugin};
 
 use super::dto::{DiffChange, DiffFile, FileDiff, Kind, SourceFile, SourceListing};
-use crate::bundle;
 use crate::collection::Collection;
 use crate::collection::layout::{self, SINGLE_FILE};
 use crate::error::{Error, Result};
@@ -20,17 +20,9 @@ use crate::tree::{Tree, TreeKind};
 /// Largest file shown as text in a diff.
 const MAX_DIFF_TEXT: usize = 1024 * 1024;
 
-/// Every file of a folder under the engine's strict rules; a bundle zip is
-/// reported as such (the page previews it through the engine).
+/// Every file of a folder under the engine's strict rules (a bundle zip
+/// is listed by [`super::staging`]).
 pub fn list(path: &Path) -> Result<SourceListing> {
-    if bundle::is_bundle(path) {
-        return Ok(SourceListing {
-            path: absolute(path)?.display().to_string(),
-            root_name: root_name(path),
-            bundle: true,
-            files: Vec::new(),
-        });
-    }
     let tree = Tree::scan(path)?;
     if tree.kind == TreeKind::File {
         return Err(Error::BadInput {
@@ -211,7 +203,7 @@ fn absolute(path: &Path) -> Result<PathBuf> {
     std::fs::canonicalize(path).map_err(|_| Error::NotFound(path.to_owned()))
 }
 
-fn root_name(path: &Path) -> String {
+pub(super) fn root_name(path: &Path) -> String {
     path.file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("plugin")

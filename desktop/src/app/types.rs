@@ -50,6 +50,7 @@ fn declarations() -> Vec<String> {
         PluginPreview::decl(),
         PreviewChild::decl(),
         ImportArgs::decl(),
+        ChildChoice::decl(),
         ImportSummary::decl(),
         PluginImport::decl(),
         StoredChild::decl(),

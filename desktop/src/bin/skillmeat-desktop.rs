@@ -4,7 +4,8 @@
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     skillmeat::telemetry::init(skillmeat::telemetry::LogFormat::Text, 0);
-    let result = skillmeat::app::AppConfig::from_env_and_args(&args)
+    let result = skillmeat::app::check_display(|name| std::env::var_os(name))
+        .and_then(|()| skillmeat::app::AppConfig::from_env_and_args(&args))
         .map_err(|e| e.to_string())
         .and_then(|config| skillmeat::app::run(config).map_err(|e| e.to_string()));
     match result {

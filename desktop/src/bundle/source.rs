@@ -6,7 +6,7 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use skillmeat_core::SafeRelPath;
 use tempfile::TempDir;
@@ -24,9 +24,18 @@ pub struct Opened {
     pub source: Source,
     /// The bundle's manifest, when the source is a bundle.
     pub bundle: Option<BundleManifest>,
-    /// The extracted bundle, removed on drop.
-    /// The extraction folder and the lock that marks it in use.
+    /// The folder the bundle was extracted into (the plugin's root).
+    extracted: Option<PathBuf>,
+    /// The extraction folder and the lock that marks it in use; removed on drop.
     _scratch: Option<(TempDir, File)>,
+}
+
+impl Opened {
+    /// Where a bundle's files were extracted (`source.tree.root` names the
+    /// zip); `None` for a folder. It lives as long as `self`.
+    pub fn extracted(&self) -> Option<&Path> {
+        self.extracted.as_deref()
+    }
 }
 
 /// Whether `path` is a zip file (by its `.zip` name or its first bytes).
@@ -56,6 +65,7 @@ pub fn open(path: &Path, scratch: &Path) -> Result<Opened> {
         return Ok(Opened {
             source: Source::open(path)?,
             bundle: None,
+            extracted: None,
             _scratch: None,
         });
     }
@@ -87,6 +97,7 @@ pub fn open(path: &Path, scratch: &Path) -> Result<Opened> {
     Ok(Opened {
         source,
         bundle: Some(verified.manifest),
+        extracted: Some(folder),
         _scratch: Some((dir, lock)),
     })
 }

@@ -65,15 +65,17 @@ path: string, };
 
 export type SourceListing = { 
 /**
- * The folder, absolute.
+ * The folder or the zip, absolute: the `root` for `read_source_file`.
  */
 path: string, 
 /**
- * Its last component: discovery's root name.
+ * Discovery's root name: the folder's last component (for a bundle,
+ * that of the folder the engine extracted it into).
  */
 root_name: string, 
 /**
- * A bundle zip: the page cannot list it; use `preview_import`.
+ * A bundle zip: its files are read from the engine's verified copy
+ * until another source is listed or it is imported.
  */
 bundle: boolean, files: Array<SourceFile>, };
 
@@ -85,7 +87,7 @@ path: string, size: number, };
 
 export type ReadFileArgs = { 
 /**
- * The folder given to `list_source`.
+ * The `path` of the `list_source` listing (a folder or a bundle zip).
  */
 root: string, 
 /**
@@ -103,7 +105,17 @@ export type PluginPreview = { name: string, new: Array<PreviewChild>, existing: 
 
 export type PreviewChild = { kind: Kind, name: string, content_hash: string, current_hash: string | null, };
 
-export type ImportArgs = { path: string, policy: Policy, };
+export type ImportArgs = { path: string, 
+/**
+ * For every conflict without its own choice.
+ */
+policy: Policy, 
+/**
+ * A choice per conflicting child, overriding `policy`.
+ */
+choices: Array<ChildChoice>, };
+
+export type ChildChoice = { plugin: string, kind: Kind, name: string, policy: Policy, };
 
 export type ImportSummary = { results: Array<PluginImport>, };
 

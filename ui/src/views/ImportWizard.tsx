@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { FileDiff, ImportSummary, Policy } from "../generated/types.ts";
+import type { ChildChoice, FileDiff, ImportSummary, Policy } from "../generated/types.ts";
 import { type Go, useTransport } from "../context.tsx";
 import { discover, hashBytes, loadCore, planImport, type Preview } from "../core.ts";
 import { asCommandError, type CommandError } from "../transport.ts";
@@ -17,6 +17,13 @@ const CHOICES: Array<{ policy: Policy; label: string }> = [
 
 const key = (plugin: string, c: Child) => `${plugin}/${c.kind}/${c.name}`;
 
+/** Each conflict's choice (Overwrite when none was made). */
+export function childChoices(previews: Preview[], choices: Record<string, Policy>): ChildChoice[] {
+  return previews.flatMap((p) =>
+    p.buckets.conflict.map((c) => ({ plugin: p.name, kind: c.kind, name: c.name, policy: choices[key(p.name, c)] ?? "new-version" })),
+  );
+}
+
 /** Choose a folder or bundle → hash in the page (wasm) → three-bucket
  * preview → resolve conflicts → Import All → summary. */
 export function ImportWizard({ go }: { go: Go }) {
@@ -25,7 +32,7 @@ export function ImportWizard({ go }: { go: Go }) {
   const [stage, setStage] = useState<Stage>("choose");
   const [progress, setProgress] = useState({ done: 0, total: 0 });
   const [previews, setPreviews] = useState<Preview[]>([]);
-  const [engineOnly, setEngineOnly] = useState(false);
+  const [bundle, setBundle] = useState(false);
   const [choices, setChoices] = useState<Record<string, Policy>>({});
   const [diff, setDiff] = useState<{ key: string; diff: FileDiff } | null>(null);
   const [summary, setSummary] = useState<ImportSummary | null>(null);
@@ -53,36 +60,32 @@ export function ImportWizard({ go }: { go: Go }) {
     setDiff(null);
     setStage("reading");
     try {
+      // A bundle zip is verified and extracted by the engine; its files are
+      // then read and hashed here exactly like a folder's.
       const listing = await t.call("list_source", { path });
-      if (listing.bundle) {
-        const ep = await t.call("preview_import", { path });
-        setPreviews(ep.plugins.map((p) => ({ name: p.name, buckets: { new: p.new, existing: p.existing, conflict: p.conflict } })));
-        setEngineOnly(true);
-      } else {
-        await loadCore();
-        const total = listing.files.length;
-        setProgress({ done: 0, total });
-        const digests: Record<string, string> = {};
-        const small = new Map<string, Uint8Array>();
-        let done = 0;
-        for (const f of listing.files) {
-          const buf = await t.call("read_source_file", { root: listing.path, path: f.path });
-          const bytes = new Uint8Array(buf);
-          digests[f.path] = hashBytes(bytes);
-          if (bytes.length <= SMALL) small.set(f.path, bytes);
-          done++;
-          setProgress({ done, total });
-        }
-        const report = discover(
-          listing.files.map((f) => f.path),
-          (p) => small.get(p),
-          digests,
-          listing.root_name,
-        );
-        const index = await t.call("collection_index", null);
-        setPreviews(report.plugins.map((p) => planImport(p, index, "new-version")));
-        setEngineOnly(false);
+      await loadCore();
+      const total = listing.files.length;
+      setProgress({ done: 0, total });
+      const digests: Record<string, string> = {};
+      const small = new Map<string, Uint8Array>();
+      let done = 0;
+      for (const f of listing.files) {
+        const buf = await t.call("read_source_file", { root: listing.path, path: f.path });
+        const bytes = new Uint8Array(buf);
+        digests[f.path] = hashBytes(bytes);
+        if (bytes.length <= SMALL) small.set(f.path, bytes);
+        done++;
+        setProgress({ done, total });
       }
+      const report = discover(
+        listing.files.map((f) => f.path),
+        (p) => small.get(p),
+        digests,
+        listing.root_name,
+      );
+      const index = await t.call("collection_index", null);
+      setPreviews(report.plugins.map((p) => planImport(p, index, "new-version")));
+      setBundle(listing.bundle);
       setChoices({});
       setStage("preview");
     } catch (e) {
@@ -90,10 +93,6 @@ export function ImportWizard({ go }: { go: Go }) {
       setStage("choose");
     }
   }
-
-  const conflicts = previews.flatMap((p) => p.buckets.conflict.map((c) => key(p.name, c)));
-  const chosen = new Set(conflicts.map((k) => choices[k] ?? "new-version"));
-  const policy: Policy = chosen.size === 1 ? [...chosen][0]! : "new-version";
 
   async function importAll() {
     setError(null);
@@ -103,9 +102,9 @@ export function ImportWizard({ go }: { go: Go }) {
       if (p.phase !== "started") setProgress({ done: p.index + 1, total: p.total });
     });
     try {
-      const s = await t.call("import_source", { path, policy });
+      const s = await t.call("import_source", { path, policy: "new-version", choices: childChoices(previews, choices) });
       setSummary(s);
-      setMismatches(compare(previews, s, policy));
+      setMismatches(compare(previews, s, choices));
       setStage("done");
     } catch (e) {
       setError(asCommandError(e));
@@ -157,7 +156,7 @@ export function ImportWizard({ go }: { go: Go }) {
 
       {stage !== "choose" && stage !== "reading" && (
         <div className="previews">
-          {engineOnly && <p className="muted">A bundle: the engine verified and previewed it.</p>}
+          {bundle && <p className="muted">A bundle zip: the engine verified it; its files were hashed here.</p>}
           {previews.map((p) => (
             <article key={p.name} className="plugin-preview" aria-label={`Preview of ${p.name}`}>
               <h3>
@@ -208,7 +207,7 @@ export function ImportWizard({ go }: { go: Go }) {
                           {ch.label}
                         </label>
                       ))}
-                      {!engineOnly && <button onClick={() => viewDiff(p.name, c)}>View diff</button>}
+                      <button onClick={() => viewDiff(p.name, c)}>View diff</button>
                     </fieldset>
                     {diff?.key === k && <DiffView diff={diff.diff} onClose={() => setDiff(null)} />}
                   </div>
@@ -218,12 +217,7 @@ export function ImportWizard({ go }: { go: Go }) {
           ))}
           {stage === "preview" && (
             <div className="actions">
-              {chosen.size > 1 && (
-                <p role="alert" className="error">
-                  The engine applies one choice to every conflict of an import: pick the same for all.
-                </p>
-              )}
-              <button className="primary" disabled={chosen.size > 1 || previews.length === 0} onClick={importAll}>
+              <button className="primary" disabled={previews.length === 0} onClick={importAll}>
                 Import All
               </button>
             </div>
@@ -266,16 +260,24 @@ export function ImportWizard({ go }: { go: Go }) {
   );
 }
 
-/** Children whose stored (pinned) hash is not the one the page computed. */
-export function compare(previews: Preview[], s: ImportSummary, policy: Policy): string[] {
+/** Children whose stored (pinned) hash is not the one the page expects:
+ * the computed hash, except for a conflict kept (the current hash) or
+ * forked (the computed hash, under `<name>--<plugin>`). */
+export function compare(previews: Preview[], s: ImportSummary, choices: Record<string, Policy>): string[] {
   const out: string[] = [];
   for (const p of previews) {
     const r = s.results.find((x) => x.plugin_name === p.name && x.success);
     if (!r) continue;
-    const expected = [...p.buckets.new, ...p.buckets.existing, ...(policy === "new-version" ? p.buckets.conflict : [])];
-    for (const c of expected) {
-      const stored = r.children.find((x) => x.kind === c.kind && x.name === c.name);
-      if (!stored || stored.pinned_hash !== c.content_hash) out.push(`${p.name}/${c.name}`);
+    const expect = (c: Child, name: string, hash: string | null) => {
+      const stored = r.children.find((x) => x.kind === c.kind && x.name === name);
+      if (!stored || stored.pinned_hash !== hash) out.push(`${p.name}/${c.name}`);
+    };
+    for (const c of [...p.buckets.new, ...p.buckets.existing]) expect(c, c.name, c.content_hash);
+    for (const c of p.buckets.conflict) {
+      const choice = choices[key(p.name, c)] ?? "new-version";
+      if (choice === "keep") expect(c, c.name, c.current_hash);
+      else if (choice === "fork") expect(c, `${c.name}--${p.name}`, c.content_hash);
+      else expect(c, c.name, c.content_hash);
     }
   }
   return out;

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { App } from "../App.tsx";
-import type { IndexSnapshot, ImportSummary, SourceListing } from "../generated/types.ts";
+import type { ImportArgs, IndexSnapshot, ImportSummary, SourceListing } from "../generated/types.ts";
 import { CommandError } from "../transport.ts";
 import { byText, click, fakeTransport, loadWasm, mount, type Mounted, repo, settle, type } from "../test/fake.ts";
 
@@ -39,7 +39,7 @@ function counts(m: Mounted): Record<string, number> {
   return out;
 }
 
-async function preview(index: IndexSnapshot, extra: Parameters<typeof fakeTransport>[0] = {}) {
+async function preview(index: IndexSnapshot, extra: Parameters<typeof fakeTransport>[0] = {}, at = FIXTURE) {
   const t = fakeTransport({
     list_source: () => listing(),
     read_source_file: read,
@@ -47,7 +47,7 @@ async function preview(index: IndexSnapshot, extra: Parameters<typeof fakeTransp
     ...extra,
   });
   const m = await mount(<App transport={t} initial={{ view: "import" }} />);
-  await type(m.container.querySelector("input[name=source-path]"), FIXTURE);
+  await type(m.container.querySelector("input[name=source-path]"), at);
   await click(byText(m.container, "button", "Preview"));
   await settle();
   return { t, m };
@@ -112,10 +112,10 @@ describe("Import wizard", () => {
         },
       ],
     });
-    let policy = "";
+    let sent: ImportArgs | undefined;
     const r = await preview(index, {
       import_source: (a) => {
-        policy = a.policy;
+        sent = a;
         return summary({ "guard-rules": old });
       },
       file_diff: (a) => ({
@@ -137,10 +137,107 @@ describe("Import wizard", () => {
 
     await click(conflict.querySelector("input[value=keep]"));
     await click(byText(m.container, "button", "Import All"));
-    expect(policy).toBe("keep");
+    expect(sent?.choices).toEqual([{ plugin: "guardrails", kind: "skill", name: "guard-rules", policy: "keep" }]);
     expect(m.container.querySelector("[data-count=reused]")?.textContent).toBe("4");
     expect(m.container.textContent).toContain("txn-42");
     expect(m.container.textContent).toContain("hashes match the preview");
+  });
+
+  it("sends a choice per conflict (Keep one, Fork another) and checks each against the engine", async () => {
+    const { items } = await firstPreview();
+    const hash = (name: string) => items.find((c) => c.name === name)!.hash;
+    const [oldRules, oldStatus] = ["a".repeat(64), "b".repeat(64)];
+    const index: IndexSnapshot = {
+      artifacts: [
+        { id: "s", kind: "skill", name: "guard-rules", current_hash: oldRules, hashes: [oldRules] },
+        { id: "c", kind: "command", name: "guard-status", current_hash: oldStatus, hashes: [oldStatus] },
+      ],
+    };
+    const stored = (keptPin: string) => ({
+      results: [
+        {
+          success: true,
+          plugin_name: "guardrails",
+          plugin_id: "plugin-1",
+          children_imported: 4,
+          children_reused: 1,
+          children_new_version: 0,
+          errors: [],
+          transaction_id: "txn-7",
+          children: [
+            { kind: "skill" as const, name: "guard-rules", pinned_hash: keptPin },
+            { kind: "command" as const, name: "guard-status--guardrails", pinned_hash: hash("guard-status") },
+            ...["guard-reviewer", "guardrails", "guard-audit"].map((name) => ({
+              kind: ({ "guard-reviewer": "agent", guardrails: "hook", "guard-audit": "mcp_server" } as const)[name]!,
+              name,
+              pinned_hash: hash(name),
+            })),
+          ],
+        },
+      ],
+    });
+    let sent: ImportArgs | undefined;
+    let keptPin = oldRules;
+    const r = await preview(index, {
+      import_source: (a) => {
+        sent = a;
+        return stored(keptPin);
+      },
+    });
+    m = r.m;
+    expect(counts(m)).toEqual({ new: 3, existing: 0, conflict: 2 });
+    const rules = m.container.querySelector<HTMLElement>("[data-conflict=guard-rules]")!;
+    const status = m.container.querySelector<HTMLElement>("[data-conflict=guard-status]")!;
+    await click(rules.querySelector("input[value=keep]"));
+    await click(status.querySelector("input[value=fork]"));
+    expect(m.container.querySelector("[role=alert]")).toBeNull();
+    await click(byText(m.container, "button", "Import All"));
+    expect(sent?.path).toBe(FIXTURE);
+    expect(sent?.choices).toEqual([
+      { plugin: "guardrails", kind: "skill", name: "guard-rules", policy: "keep" },
+      { plugin: "guardrails", kind: "command", name: "guard-status", policy: "fork" },
+    ]);
+    expect(m.container.textContent).toContain("hashes match the preview");
+
+    // Had the engine overwritten the kept child, the page would say so.
+    m.unmount();
+    keptPin = hash("guard-rules");
+    const again = await preview(index, { import_source: () => stored(keptPin) });
+    m = again.m;
+    await click(m.container.querySelector("[data-conflict=guard-rules] input[value=keep]"));
+    await click(m.container.querySelector("[data-conflict=guard-status] input[value=fork]"));
+    await click(byText(m.container, "button", "Import All"));
+    expect(m.container.querySelector("[role=alert]")?.textContent).toContain("guardrails/guard-rules");
+    expect(m.container.querySelector("[role=alert]")?.textContent).not.toContain("guard-status");
+  });
+
+  it("hashes a bundle's files in the page like a folder's and imports the zip", async () => {
+    const zip = "/downloads/guardrails.zip";
+    const roots = new Set<string>();
+    let imported = "";
+    const r = await preview(
+      { artifacts: [] },
+      {
+        list_source: () => ({ ...listing(), path: zip, bundle: true }),
+        read_source_file: (a) => {
+          roots.add(a.root);
+          return read(a);
+        },
+        import_source: (a) => {
+          imported = a.path;
+          return { results: [] };
+        },
+      },
+      zip,
+    );
+    m = r.m;
+    expect(counts(m)).toEqual({ new: 5, existing: 0, conflict: 0 });
+    expect(r.t.calls.filter((c) => c.cmd === "read_source_file").length).toBe(FILES.length);
+    expect([...roots]).toEqual([zip]);
+    expect(r.t.calls.some((c) => c.cmd === "preview_import")).toBe(false);
+    expect(m.container.textContent).toContain("A bundle zip: the engine verified it");
+    await click(byText(m.container, "button", "Import All"));
+    expect(imported).toBe(zip);
   });
 
   it("says so when the engine stored other hashes than the preview", async () => {
