@@ -54,8 +54,8 @@ fn main() {
     );
 }
 
-/// Reading, splicing one line into and atomically rewriting the lock file
-/// and the manifest of a collection (what every import that changes
+/// Splicing one line into the lock file and the manifest of a collection
+/// and writing the new files (what every import that changes
 /// something pays, in proportion to the collection's size).
 fn rewrite_cost(collection: &Path) -> (Duration, usize) {
     use skillmeat::collection::layout::{LOCK, MANIFEST};
@@ -64,32 +64,29 @@ fn rewrite_cost(collection: &Path) -> (Duration, usize) {
     let mut bytes = 0;
     for _ in 0..RUNS {
         let start = Instant::now();
-        let lock = std::fs::read_to_string(collection.join(LOCK)).unwrap_or_default();
-        let manifest = std::fs::read_to_string(collection.join(MANIFEST)).unwrap_or_default();
-        bytes = lock.len() + manifest.len();
-        let new_lock = records::splice(
-            &lock,
-            "artifact",
-            vec![records::lock_entry("skill", "zz", "00", None)],
-        );
-        let new_manifest = records::splice_sections(
-            &manifest,
-            vec![
-                ("plugin", Vec::new()),
-                (
-                    "artifact",
-                    vec![records::manifest_artifact_entry("skill", "zz")],
-                ),
-            ],
-        );
         let scratch = collection.join("scratch");
-        skillmeat::fsx::write_atomic(&scratch.join(LOCK), new_lock.unwrap_or_default().as_bytes())
-            .unwrap_or_default();
-        skillmeat::fsx::write_atomic(
-            &scratch.join(MANIFEST),
-            new_manifest.unwrap_or_default().as_bytes(),
-        )
-        .unwrap_or_default();
+        std::fs::create_dir_all(&scratch).unwrap_or_default();
+        bytes = 0;
+        for name in [LOCK, MANIFEST] {
+            let path = collection.join(name);
+            let spliced = records::splice_file(&path, |f| {
+                if name == LOCK {
+                    records::splice_lock(f, vec![records::lock_entry("skill", "zz", "00", None)])
+                } else {
+                    let zz = records::manifest_artifact_entry("skill", "zz");
+                    records::splice_manifest(f, "default", Vec::new(), vec![zz])
+                }
+            });
+            let Ok(Some((old, splice))) = spliced else {
+                panic!("{} cannot be spliced", path.display());
+            };
+            bytes += old.metadata().map_or(0, |m| m.len() as usize);
+            let mut out =
+                std::fs::File::create(scratch.join(name)).unwrap_or_else(|e| panic!("{e}"));
+            splice
+                .write(&old, &mut out)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
         times.push(start.elapsed());
     }
     (median(times), bytes)

@@ -6,12 +6,17 @@
 //!   `artifact = [ { kind, name, current } … ]` and `[collection] name`.
 //!
 //! One line per entry lets an import splice the few lines it changed into a
-//! file of 100,000 entries without parsing or regenerating it; `verify`
-//! regenerates both files from the database and compares them byte for byte.
+//! file of 100,000 entries without reading, parsing or regenerating it
+//! ([`splice`]); `verify` regenerates both files from the database and
+//! compares them byte for byte.
+
+mod splice;
 
 use std::collections::HashMap;
 
 use sqlx::SqliteConnection;
+
+pub use splice::{ReadAt, Splice, splice_lock, splice_manifest};
 
 use crate::error::Result;
 use crate::store::rows;
@@ -123,75 +128,19 @@ pub fn render_manifest(collection: &str, plugins: Vec<Entry>, artifacts: Vec<Ent
     out
 }
 
-/// Replaces or inserts `changes` in section `name` of `old`, keeping lines
-/// sorted. `None` when `old` does not have the expected shape.
-pub fn splice(old: &str, name: &str, changes: Vec<Entry>) -> Option<String> {
-    splice_sections(old, vec![(name, changes)])
-}
-
-/// [`splice`] for several sections at once, in one pass over `old`.
-pub fn splice_sections(old: &str, sections: Vec<(&str, Vec<Entry>)>) -> Option<String> {
-    // Where each section's lines are: (start, end, changes), in file order.
-    let mut spans = Vec::with_capacity(sections.len());
-    for (name, mut changes) in sections {
-        let open = format!("\n{name} = [\n");
-        let start = old.find(&open)? + open.len();
-        let body = &old[start..];
-        let len = if body.starts_with("]\n") {
-            0
-        } else {
-            body.find("\n]\n")? + 1
-        };
-        changes.sort_unstable_by(|a, b| a.line.as_bytes().cmp(b.line.as_bytes()));
-        changes.dedup_by(|a, b| a.key == b.key);
-        spans.push((start, start + len, changes));
-    }
-    spans.sort_by_key(|s| s.0);
-    let extra: usize = spans
-        .iter()
-        .flat_map(|s| &s.2)
-        .map(|c| c.line.len() + 1)
-        .sum();
-    let mut out = String::with_capacity(old.len() + extra);
-    let mut copied = 0;
-    for (start, end, changes) in &spans {
-        out.push_str(&old[copied..*start]);
-        merge_lines(&mut out, &old[*start..*end], changes);
-        copied = *end;
-    }
-    out.push_str(&old[copied..]);
-    Some(out)
-}
-
-/// Merges sorted `changes` into sorted `lines` (one entry per line).
-fn merge_lines(out: &mut String, lines: &str, changes: &[Entry]) {
-    let mut pending = changes.iter().peekable();
-    for line in lines.lines() {
-        while let Some(c) = pending.peek() {
-            if c.line.as_bytes() < line.as_bytes() && !line.starts_with(c.key.as_str()) {
-                out.push_str(&c.line);
-                out.push('\n');
-                pending.next();
-            } else {
-                break;
-            }
-        }
-        match pending.peek() {
-            Some(c)
-                if line.starts_with(c.key.as_str())
-                    && matches!(line.as_bytes().get(c.key.len()), Some(b',' | b' ')) =>
-            {
-                out.push_str(&c.line);
-                pending.next();
-            }
-            _ => out.push_str(line),
-        }
-        out.push('\n');
-    }
-    for c in pending {
-        out.push_str(&c.line);
-        out.push('\n');
-    }
+/// Opens the records file at `path` and plans a splice into it: `None`
+/// when the file is missing or not of the expected shape.
+pub fn splice_file(
+    path: &std::path::Path,
+    plan: impl FnOnce(&std::fs::File) -> std::io::Result<Option<Splice>>,
+) -> Result<Option<(std::fs::File, Splice)>> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(crate::Error::io(path, e)),
+    };
+    let splice = plan(&file).map_err(|e| crate::Error::io(path, e))?;
+    Ok(splice.map(|s| (file, s)))
 }
 
 /// The lock file regenerated from the database.
@@ -304,48 +253,74 @@ mod tests {
         )
     }
 
+    fn spliced_lock(old: &str, changes: Vec<Entry>) -> Option<String> {
+        let s = splice_lock(old.as_bytes(), changes).ok()??;
+        let text = String::from_utf8(s.apply(old.as_bytes())).ok()?;
+        assert_eq!(s.changed, text != old, "changed flag for {text}");
+        Some(text)
+    }
+
     #[test]
     fn splice_equals_regeneration() {
-        let old = lock(&[
+        let base = [
             ("command", "ab", "1"),
             ("command", "b", "2"),
             ("skill", "x", "3"),
-        ]);
+        ];
+        let old = lock(&base);
         for changes in [
             vec![("command", "b", "9")],
+            vec![("command", "b", "2")],
             vec![("command", "a", "0")],
             vec![("command", "ab-c", "5"), ("command", "ab", "7")],
             vec![("skill", "z", "4"), ("agent", "q", "8")],
             vec![("command", "ab c", "6"), ("command", "a\"b", "6")],
+            vec![],
         ] {
-            let spliced = splice(
+            let spliced = spliced_lock(
                 &old,
-                "artifact",
                 changes
                     .iter()
                     .map(|(k, n, h)| lock_entry(k, n, h, None))
                     .collect(),
             );
-            let mut all: Vec<(&str, &str, &str)> = vec![
-                ("command", "ab", "1"),
-                ("command", "b", "2"),
-                ("skill", "x", "3"),
-            ];
+            let mut all = base.to_vec();
             for c in &changes {
                 all.retain(|e| (e.0, e.1) != (c.0, c.1));
                 all.push(*c);
             }
             assert_eq!(spliced, Some(lock(&all)), "{changes:?}");
         }
-        assert_eq!(splice("garbage", "artifact", vec![]), None);
         let empty = lock(&[]);
         assert_eq!(
-            splice(
-                &empty,
-                "artifact",
-                vec![lock_entry("skill", "s", "1", None)]
-            ),
+            spliced_lock(&empty, vec![lock_entry("skill", "s", "1", None)]),
             Some(lock(&[("skill", "s", "1")]))
+        );
+    }
+
+    #[test]
+    fn files_of_another_shape_are_not_spliced() {
+        let good = lock(&[("skill", "x", "3")]);
+        for bad in [
+            String::new(),
+            "garbage".to_owned(),
+            good.replace("version = 1", "version = 2"),
+            good.trim_end_matches("]\n").to_owned(),
+            good.replace("artifact = [", "artifacts = ["),
+        ] {
+            assert_eq!(spliced_lock(&bad, vec![]), None, "{bad}");
+        }
+        let manifest = render_manifest("c", vec![], vec![]);
+        let splice = |text: &str, name: &str| {
+            splice_manifest(text.as_bytes(), name, vec![], vec![])
+                .ok()
+                .flatten()
+        };
+        assert!(splice(&manifest, "c").is_some());
+        assert_eq!(splice(&manifest, "other"), None);
+        assert_eq!(
+            splice(&manifest.replace("\n]\n\nartifact", "\nartifact"), "c"),
+            None
         );
     }
 
@@ -353,35 +328,99 @@ mod tests {
     fn both_manifest_sections_in_one_pass() {
         let plugin =
             |n: &str, h: &str| plugin_entry(n, None, h, &[("skill", "s", "MEMBER", Some(h))]);
-        let artifact = |n: &str, _h: &str| manifest_artifact_entry("skill", n);
+        let artifact = |n: &str| manifest_artifact_entry("skill", n);
         let old = render_manifest(
             "c",
             vec![plugin("p", "1")],
-            vec![artifact("a", "1"), artifact("c", "1")],
+            vec![artifact("a"), artifact("c")],
         );
-        let got = splice_sections(
-            &old,
-            vec![
-                ("plugin", vec![plugin("p", "2"), plugin("q", "1")]),
-                ("artifact", vec![artifact("b", "1")]),
-            ],
-        );
+        let got = splice_manifest(
+            old.as_bytes(),
+            "c",
+            vec![plugin("p", "2"), plugin("q", "1")],
+            vec![artifact("b")],
+        )
+        .ok()
+        .flatten()
+        .map(|s| s.apply(old.as_bytes()));
         let expected = render_manifest(
             "c",
             vec![plugin("p", "2"), plugin("q", "1")],
-            vec![artifact("a", "1"), artifact("b", "1"), artifact("c", "1")],
+            vec![artifact("a"), artifact("b"), artifact("c")],
         );
-        assert_eq!(got, Some(expected));
+        assert_eq!(got, Some(expected.into_bytes()));
     }
 
     #[test]
     fn manifest_lines_without_hash_are_replaced_not_duplicated() {
         let old = render_manifest("c", vec![], vec![manifest_artifact_entry("skill", "a")]);
-        let got = splice_sections(
-            &old,
-            vec![("artifact", vec![manifest_artifact_entry("skill", "a")])],
-        );
-        assert_eq!(got.as_deref(), Some(old.as_str()));
+        let got = splice_manifest(
+            old.as_bytes(),
+            "c",
+            vec![],
+            vec![manifest_artifact_entry("skill", "a")],
+        )
+        .ok()
+        .flatten();
+        assert_eq!(got.as_ref().map(|s| s.changed), Some(false));
+        assert_eq!(got.map(|s| s.apply(old.as_bytes())), Some(old.into_bytes()));
+    }
+
+    proptest::proptest! {
+        /// Any existing entries, any changes (new names, new hashes, long
+        /// lines crossing probe windows): splicing equals regenerating.
+        #[test]
+        fn splice_matches_regeneration_for_any_input(
+            existing in proptest::collection::btree_map("[a-c]{1,3}( x)?|[A-Z]{2}", (0u8..4, 0usize..3), 0..60),
+            changes in proptest::collection::btree_map("[a-c]{1,3}( x)?|[A-Z]{2}", (0u8..4, 0usize..3), 0..12),
+        ) {
+            let source = |n: usize| (n > 0).then(|| "s".repeat(n * 3000));
+            let entry = |name: &str, (h, n): (u8, usize)| {
+                lock_entry("skill", name, &h.to_string(), source(n).as_deref())
+            };
+            let old = render_lock(existing.iter().map(|(k, v)| entry(k, *v)).collect());
+            let mut all = existing.clone();
+            all.extend(changes.clone());
+            let expected = render_lock(all.iter().map(|(k, v)| entry(k, *v)).collect());
+            let got = spliced_lock(&old, changes.iter().map(|(k, v)| entry(k, *v)).collect());
+            proptest::prop_assert_eq!(got, Some(expected));
+        }
+
+        /// The same for the manifest's two sections at once.
+        #[test]
+        fn manifest_splice_matches_regeneration_for_any_input(
+            plugins in proptest::collection::btree_map("[a-c]{1,3}", 0usize..80, 0..20),
+            plugin_changes in proptest::collection::btree_map("[a-c]{1,3}", 0usize..80, 0..6),
+            artifacts in proptest::collection::btree_set("[a-c]{1,3}( x)?", 0..40),
+            artifact_changes in proptest::collection::btree_set("[a-c]{1,3}( x)?", 0..6),
+        ) {
+            let plugin = |name: &str, members: usize| {
+                let m: Vec<Member<'_>> =
+                    (0..members).map(|_| ("skill", "member", "MEMBER", Some("ab"))).collect();
+                plugin_entry(name, None, &members.to_string(), &m)
+            };
+            let artifact = |name: &String| manifest_artifact_entry("skill", name);
+            let old = render_manifest(
+                "c",
+                plugins.iter().map(|(k, v)| plugin(k, *v)).collect(),
+                artifacts.iter().map(artifact).collect(),
+            );
+            let mut all_plugins = plugins.clone();
+            all_plugins.extend(plugin_changes.clone());
+            let expected = render_manifest(
+                "c",
+                all_plugins.iter().map(|(k, v)| plugin(k, *v)).collect(),
+                artifacts.union(&artifact_changes).map(artifact).collect(),
+            );
+            let splice = splice_manifest(
+                old.as_bytes(),
+                "c",
+                plugin_changes.iter().map(|(k, v)| plugin(k, *v)).collect(),
+                artifact_changes.iter().map(artifact).collect(),
+            );
+            let got = splice.ok().flatten().map(|s| (s.changed, s.apply(old.as_bytes())));
+            proptest::prop_assert_eq!(got, Some((expected != old, expected.into_bytes())));
+        }
     }
 
     #[test]

@@ -427,7 +427,8 @@ impl Writer<'_> {
 }
 
 /// Stages the lock file and the manifest with the lines this import changed
-/// spliced in (regenerated from the database when there is no usable file).
+/// spliced in (regenerated from the database when there is no usable file);
+/// an unchanged file is not staged.
 async fn stage_records(
     tx: &mut SqliteConnection,
     files: &mut FileTxn,
@@ -437,28 +438,38 @@ async fn stage_records(
 ) -> Result<()> {
     let (lock, artifacts, plugins) =
         changed_entries(tx, &collection.id, touched, plugin_id).await?;
-    let old_lock = std::fs::read_to_string(collection.path(LOCK)).ok();
-    let new_lock = match old_lock
-        .as_deref()
-        .and_then(|old| records::splice(old, "artifact", lock))
-    {
-        Some(text) => text,
-        None => lock_file(tx, &collection.id).await?,
-    };
-    let old_manifest = std::fs::read_to_string(collection.path(MANIFEST)).ok();
-    let new_manifest = match old_manifest.as_deref().and_then(|old| {
-        records::splice_sections(old, vec![("plugin", plugins), ("artifact", artifacts)])
-    }) {
-        Some(text) => text,
-        None => manifest_file(tx, &collection.id, &collection.name).await?,
-    };
-    for (name, old, new) in [
-        (LOCK, old_lock, new_lock),
-        (MANIFEST, old_manifest, new_manifest),
-    ] {
-        if old.as_deref() != Some(new.as_str()) {
-            fsx::write_atomic(&files.stage_target_path(name), new.as_bytes())?;
+    match records::splice_file(&collection.path(LOCK), |f| records::splice_lock(f, lock))? {
+        Some((old, splice)) => stage_splice(files, LOCK, &old, &splice)?,
+        None => {
+            let text = lock_file(tx, &collection.id).await?;
+            fsx::write_atomic(&files.stage_target_path(LOCK), text.as_bytes())?;
+        }
+    }
+    match records::splice_file(&collection.path(MANIFEST), |f| {
+        records::splice_manifest(f, &collection.name, plugins, artifacts)
+    })? {
+        Some((old, splice)) => stage_splice(files, MANIFEST, &old, &splice)?,
+        None => {
+            let text = manifest_file(tx, &collection.id, &collection.name).await?;
+            fsx::write_atomic(&files.stage_target_path(MANIFEST), text.as_bytes())?;
         }
     }
     Ok(())
+}
+
+/// Stages a records file built from `old` and a splice, if it changed.
+fn stage_splice(
+    files: &mut FileTxn,
+    name: &str,
+    old: &std::fs::File,
+    splice: &records::Splice,
+) -> Result<()> {
+    if !splice.changed {
+        return Ok(());
+    }
+    let staged = files.stage_target_path(name);
+    let mut out = fsx::create(&staged)?;
+    splice
+        .write(old, &mut out)
+        .map_err(|e| Error::io(&staged, e))
 }
