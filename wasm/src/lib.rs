@@ -16,14 +16,14 @@ use std::collections::HashMap;
 use std::fmt::Display;
 
 use js_sys::{Array, Function, JsString, Map, Object, Uint8Array};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use skillmeat_core::discovery::{self, Listing};
 use skillmeat_core::hash::{self, ContentHash};
-use skillmeat_core::plan::{self, ConflictPolicy, Incoming, IndexSnapshot, Preview};
+use skillmeat_core::plan::{self, ConflictPolicy, Preview};
 use skillmeat_core::report::InspectReport;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
+
+mod args;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -404,20 +404,23 @@ fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(&text)
 }
 
-/// A JS value read through `JSON.stringify` into a core type.
-fn from_js<T: DeserializeOwned>(what: &str, value: &JsValue) -> Result<T, JsError> {
+/// A `planImport` argument read through `JSON.stringify` (see `args`).
+fn from_js<T>(
+    what: &str,
+    value: &JsValue,
+    read: impl FnOnce(&serde_json::Value) -> Result<T, args::ArgError>,
+) -> Result<T, JsError> {
+    let not_object = || JsError::new(&format!("planImport: {what} must be a JSON object"));
     let text = js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())
-        .ok_or_else(|| JsError::new(&format!("planImport: {what} must be a JSON object")))?;
-    serde_json::from_str(&text).map_err(|e| JsError::new(&format!("planImport: {what}: {e}")))
-}
-
-/// What `planImport` reads of a plugin (one element of `discover().plugins`).
-#[derive(Debug, Deserialize)]
-struct PlanPlugin {
-    name: String,
-    children: Vec<Incoming>,
+        .ok_or_else(not_object)?;
+    let parsed: serde_json::Value = serde_json::from_slice(text.as_bytes())
+        .map_err(|e| JsError::new(&format!("planImport: {what}: {e}")))?;
+    if !parsed.is_object() {
+        return Err(not_object());
+    }
+    read(&parsed).map_err(|e| JsError::new(&format!("planImport: {what}: {e}")))
 }
 
 /// The import preview of one plugin against a snapshot of the collection
@@ -434,8 +437,8 @@ pub fn plan_import(
     index: JsValue,
     policy: Option<String>,
 ) -> Result<JsValue, JsValue> {
-    let plugin: PlanPlugin = from_js("plugin", &plugin)?;
-    let index: IndexSnapshot = from_js("index", &index)?;
+    let plugin = from_js("plugin", &plugin, args::plan_plugin)?;
+    let index = from_js("index", &index, args::index_snapshot)?;
     let policy: ConflictPolicy = match policy {
         Some(p) => p
             .parse()

@@ -791,3 +791,79 @@ fn plan_import_refuses_bad_input() {
     let m = thrown(plan_import(bad_child, empty, None));
     assert!(m.contains("not a SHA-256 hash"), "{m}");
 }
+
+/// The arguments are read with the rules of core's `Deserialize` derives:
+/// a missing `relationship` is `MEMBER`, unknown fields are ignored, kinds
+/// and relationships are spelled exactly; a message names the field.
+#[wasm_bindgen_test]
+fn plan_import_reads_its_arguments_like_cores_serde() {
+    let h = core_hash::hash_bytes(b"x").to_hex();
+    let plugin_json = format!(
+        r#"{{"name": "p", "extra": 1, "children": [
+            {{"kind": "skill", "name": "s", "content_hash": "{h}", "note": null}},
+            {{"kind": "command", "name": "c", "content_hash": "sha256:{h}", "relationship": "OPTIONAL"}}]}}"#
+    );
+    let index_json = format!(
+        r#"{{"artifacts": [{{"id": "a", "kind": "skill", "name": "S", "current_hash": "{h}", "hashes": ["{h}"], "x": []}}]}}"#
+    );
+    let children: Vec<Incoming> = serde_json::from_str::<serde_json::Value>(&plugin_json)
+        .ok()
+        .and_then(|v| serde_json::from_value(v["children"].clone()).ok())
+        .expect("children");
+    let snapshot: IndexSnapshot = serde_json::from_str(&index_json).expect("snapshot");
+    let want = core_plan::Preview::from(&core_plan::plan_import(
+        &snapshot,
+        "p",
+        &children,
+        ConflictPolicy::NewVersion,
+    ));
+    let got = ok(plan_import(
+        ok(js_sys::JSON::parse(&plugin_json)),
+        ok(js_sys::JSON::parse(&index_json)),
+        None,
+    ));
+    assert_eq!(
+        stringify(&got),
+        as_js_json(&serde_json::to_string(&want).expect("json"))
+    );
+
+    let empty = ok(js_sys::JSON::parse(r#"{"artifacts": []}"#));
+    for (plugin, what) in [
+        (r#"[]"#, "planImport: plugin must be a JSON object"),
+        (
+            r#"{"name": 5, "children": []}"#,
+            "planImport: plugin: name: expected a string, found a number",
+        ),
+        (
+            r#"{"name": "p", "children": {}}"#,
+            "planImport: plugin: children: expected an array, found an object",
+        ),
+        (
+            r#"{"name": "p", "children": [{"kind": "Skill", "name": "s", "content_hash": "00"}]}"#,
+            "planImport: plugin: children[0].kind: unknown variant `Skill`, expected one of `skill`, `command`, `agent`, `hook`, `mcp_server`, `composite`",
+        ),
+        (
+            r#"{"name": "p", "children": [{"kind": "skill", "content_hash": "00"}]}"#,
+            "planImport: plugin: children[0]: missing field `name`",
+        ),
+        (
+            r#"{"name": "p", "children": [{"kind": "skill", "name": "s", "content_hash": null}]}"#,
+            "planImport: plugin: children[0].content_hash: expected a string, found null",
+        ),
+    ] {
+        let m = thrown(plan_import(
+            ok(js_sys::JSON::parse(plugin)),
+            empty.clone(),
+            None,
+        ));
+        assert_eq!(m, what);
+    }
+    let bad_rel = format!(
+        r#"{{"name": "p", "children": [{{"kind": "skill", "name": "s", "content_hash": "{h}", "relationship": "member"}}]}}"#
+    );
+    let m = thrown(plan_import(ok(js_sys::JSON::parse(&bad_rel)), empty, None));
+    assert!(
+        m.starts_with("planImport: plugin: children[0].relationship: unknown variant `member`"),
+        "{m}"
+    );
+}
