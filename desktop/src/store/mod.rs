@@ -4,9 +4,10 @@
 
 pub mod rows;
 
+use std::fs::{File, TryLockError};
 use std::path::Path;
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
@@ -31,37 +32,46 @@ pub async fn open(path: &Path) -> Result<SqlitePool> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(BUSY_TIMEOUT);
+    // sqlx's migrator takes no lock of its own on SQLite, and creating the
+    // file and switching it to WAL race too: processes opening the database
+    // at the same moment take turns through a lock file beside it.
+    let _turn = open_lock(path).await?;
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         .acquire_timeout(BUSY_TIMEOUT)
         .connect_with(options)
         .await?;
-    migrate(&pool).await?;
+    sqlx::migrate!("./migrations").run(&pool).await?;
     Ok(pool)
 }
 
-/// Runs the embedded migrations; concurrent first runs wait for each other.
-async fn migrate(pool: &SqlitePool) -> Result<()> {
-    // The migrator takes no lock of its own on SQLite: serialise first runs
-    // by holding the write lock while checking.
-    let mut attempts = 0;
+/// Holds `<database>.lock` (`flock`) until dropped; waits up to
+/// [`BUSY_TIMEOUT`] for another process that is opening the database.
+async fn open_lock(database: &Path) -> Result<File> {
+    let path = database.with_extension("db.lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    let started = Instant::now();
     loop {
-        match sqlx::migrate!("./migrations").run(pool).await {
-            Ok(()) => return Ok(()),
-            Err(e) if attempts < 20 && is_busy(&e) => {
-                attempts += 1;
-                tokio::time::sleep(Duration::from_millis(50)).await;
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(TryLockError::WouldBlock) if started.elapsed() < BUSY_TIMEOUT => {
+                tokio::time::sleep(Duration::from_millis(5)).await;
             }
-            Err(e) => return Err(e.into()),
+            Err(TryLockError::WouldBlock) => {
+                return Err(Error::Internal(format!(
+                    "{} is held by another process for more than {} s",
+                    path.display(),
+                    BUSY_TIMEOUT.as_secs()
+                )));
+            }
+            Err(TryLockError::Error(e)) => return Err(Error::io(&path, e)),
         }
     }
-}
-
-fn is_busy(e: &sqlx::migrate::MigrateError) -> bool {
-    let text = e.to_string();
-    text.contains("database is locked")
-        || text.contains("UNIQUE constraint failed: _sqlx_migrations")
-        || text.contains("already exists")
 }
 
 /// A write transaction that takes SQLite's write lock up front
