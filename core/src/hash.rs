@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::exclude::is_excluded_path;
+use crate::order::sort_by_str;
 use crate::path::SafeRelPath;
 
 /// A SHA-256 digest, shown as 64 lowercase hex characters.
@@ -216,8 +217,7 @@ impl TreeHasher {
     /// The tree hash. Fails if a file is still open or a path came twice.
     pub fn finish(mut self) -> Result<TreeDigest> {
         self.ensure_closed()?;
-        self.records
-            .sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        sort_by_str(&mut self.records, |r| r.0.as_str());
         if let Some(w) = self.records.windows(2).find(|w| w[0].0 == w[1].0) {
             return Err(Error::DuplicatePath(w[0].0.clone()));
         }

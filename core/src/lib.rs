@@ -20,6 +20,7 @@ pub mod exclude;
 pub mod frontmatter;
 pub mod hash;
 pub mod mcp;
+mod order;
 pub mod path;
 pub mod plan;
 pub mod report;

@@ -8,6 +8,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::order::sort_by_str;
 
 /// Canonical JSON bytes of a value.
 pub fn canonical_json(value: &Value) -> Vec<u8> {
@@ -20,7 +21,7 @@ fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+            sort_by_str(&mut keys, |k| k.as_str());
             out.push(b'{');
             for (i, key) in keys.into_iter().enumerate() {
                 if i > 0 {

@@ -10,6 +10,7 @@ use crate::artifact::{ArtifactKind, Relationship};
 use crate::error::{Error, Result};
 use crate::frontmatter;
 use crate::mcp;
+use crate::order::sort_by_str;
 use crate::path::SafeRelPath;
 
 /// One plugin root being read.
@@ -121,7 +122,7 @@ pub(super) fn skills(ctx: &mut Ctx<'_>, plugin_name: &str, extra: &[SafeRelPath]
             scan(ctx, e, &mut dirs);
         }
     }
-    dirs.sort();
+    sort_by_str(&mut dirs, SafeRelPath::as_str);
     dirs.dedup();
     dirs.into_iter()
         .map(|dir| {
@@ -209,7 +210,7 @@ fn markdown_children(
     kind: ArtifactKind,
     mut found: Vec<(String, SafeRelPath)>,
 ) -> Vec<Child> {
-    found.sort_by(|a, b| a.1.cmp(&b.1));
+    sort_by_str(&mut found, |f| f.1.as_str());
     found.dedup_by(|a, b| a.1 == b.1);
     let mut seen: Vec<String> = Vec::new();
     let mut out = Vec::new();
@@ -288,7 +289,7 @@ pub(super) fn hooks(
         }
         files.push(config.clone());
     }
-    files.sort();
+    sort_by_str(&mut files, SafeRelPath::as_str);
     files.dedup();
     Ok(Some(Child {
         kind: ArtifactKind::Hook,

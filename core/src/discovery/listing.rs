@@ -2,6 +2,7 @@
 
 use crate::error::Result;
 use crate::exclude::is_excluded_path;
+use crate::order::sort_by_str;
 use crate::path::SafeRelPath;
 
 /// Every file below a root, as sorted safe relative paths, excluded paths
@@ -22,7 +23,7 @@ impl Listing {
                 files.push(safe);
             }
         }
-        files.sort_unstable_by(|a, b| a.as_str().as_bytes().cmp(b.as_str().as_bytes()));
+        sort_by_str(&mut files, SafeRelPath::as_str);
         files.dedup();
         Ok(Self { files })
     }

@@ -19,6 +19,7 @@ pub use listing::Listing;
 use crate::artifact::{ArtifactKind, Relationship};
 use crate::error::Result;
 use crate::hash::{ContentHash, TreeDigest, TreeHasher, hash_bytes};
+use crate::order::sort_by_str;
 use crate::path::SafeRelPath;
 
 /// Reads a small file of the listing; `None` when it cannot be read.
@@ -158,7 +159,7 @@ impl Plugin {
     pub fn meta_files(&self) -> Vec<&SafeRelPath> {
         let mut owned: Vec<&SafeRelPath> =
             self.children.iter().flat_map(Child::owned_files).collect();
-        owned.sort_unstable();
+        sort_by_str(&mut owned, |p| p.as_str());
         self.files
             .iter()
             .filter(|f| owned.binary_search(f).is_err())
@@ -223,7 +224,7 @@ fn nested_plugin_roots(listing: &Listing) -> Vec<SafeRelPath> {
         .filter(|f| f.as_str().ends_with("/.claude-plugin/plugin.json"))
         .map(|f| f.parent().parent())
         .collect();
-    roots.sort();
+    sort_by_str(&mut roots, SafeRelPath::as_str);
     let mut outer: Vec<SafeRelPath> = Vec::new();
     for r in roots {
         if !outer.iter().any(|o| o.relative(r.as_str()).is_some()) {
