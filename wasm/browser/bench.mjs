@@ -27,13 +27,21 @@ async function main() {
     const r = await opened.page.evaluate((o) => window.bench(o), opts);
     for (const e of opened.errors) throw e;
 
+    const median = (xs) => {
+      const s = [...xs].sort((x, y) => x - y);
+      return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    };
     const mbps = (bytes, m) => bytes / 1e6 / m.best;
+    const medians = [];
     const row = (label, bytes, wasm, web, extra = '') => {
       const a = mbps(bytes, wasm);
       const b = mbps(bytes, web);
       console.log(
         `  ${label.padEnd(42)} ${a.toFixed(0).padStart(7)} MB/s ${b.toFixed(0).padStart(9)} MB/s ${(a / b).toFixed(2).padStart(7)}×${extra}`,
       );
+      const ma = bytes / 1e6 / median(wasm.times);
+      const mb = bytes / 1e6 / median(web.times);
+      medians.push(`  ${label.padEnd(42)} ${ma.toFixed(0).padStart(7)} MB/s ${mb.toFixed(0).padStart(9)} MB/s ${(ma / mb).toFixed(2).padStart(7)}×`);
       return a / b;
     };
     const files = (m) => `  (${Math.round(r.smallFiles / m.best).toLocaleString('en-US')} vs `;
@@ -53,6 +61,8 @@ async function main() {
       `${files(S.wasmStream)}${Math.round(r.smallFiles / S.webCryptoFile.best).toLocaleString('en-US')} files/s)`,
     );
     row(`${sm}, bytes in memory`, r.smallBytes, S.wasmMemory, S.webCryptoMemory);
+    console.log(`  median of the ${r.runs} rounds:`);
+    for (const line of medians) console.log(line);
     console.log(
       `  goal TreeHasher >= 0.5× WebCrypto on the large file (File API): ${ratio >= 0.5 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}×)`,
     );
