@@ -6,7 +6,7 @@
 //! of `skillmeat-core` (every field required except a child's
 //! `relationship`; kinds and relationships spelled exactly as serialized;
 //! unknown fields ignored). Deserializing them through serde_json's typed
-//! deserializer instead would add about 50 KB to the wasm package: a
+//! deserializer instead would add about 40 KB to the wasm package: a
 //! monomorphised parser per type, and float formatting for its messages.
 
 use serde_json::{Map, Value};
