@@ -24,6 +24,7 @@ pub mod home;
 pub mod import;
 pub mod inspect;
 pub mod query;
+pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod tree;

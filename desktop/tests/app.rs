@@ -623,6 +623,23 @@ fn a_bundle_is_listed_and_read_from_its_verified_copy() {
 }
 
 #[test]
+fn first_paint_is_recorded_once() {
+    let app = App::new();
+    let first: u64 = app
+        .raw("first_paint", None)
+        .map(|b| b.deserialize().expect("a number"))
+        .expect("first_paint");
+    // This test process has been alive for less than a day, and the first
+    // call is the one kept.
+    assert!(first < 86_400_000, "{first}");
+    let again: u64 = app
+        .raw("first_paint", None)
+        .map(|b| b.deserialize().expect("a number"))
+        .expect("first_paint");
+    assert_eq!(again, first);
+}
+
+#[test]
 fn errors_carry_a_code_the_ui_switches_on() {
     let app = App::new();
     let e = app.err("show_artifact", json!({ "name_or_id": "nope" }));

@@ -16,3 +16,10 @@ createRoot(container).render(
     <App transport={transport} />
   </StrictMode>,
 );
+
+// Once the first frame is on screen, the app logs cold start to first paint.
+requestAnimationFrame(() =>
+  setTimeout(() => {
+    transport?.call("first_paint", null).catch(() => {});
+  }),
+);

@@ -37,6 +37,13 @@ async fn blocking<T: Send + 'static>(
         .map_err(AppError::from)
 }
 
+/// The page calls this once its first frame is painted: cold start to first
+/// paint in milliseconds (the first call is the one recorded).
+#[tauri::command]
+pub fn first_paint() -> u64 {
+    crate::startup::first_paint_ms()
+}
+
 #[tauri::command]
 pub async fn list_artifacts(state: State<'_, AppState>, args: ListArgs) -> AppResult<ArtifactList> {
     let kind = args.kind.map(|k| k.engine().as_str());

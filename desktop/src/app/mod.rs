@@ -82,6 +82,7 @@ pub fn configure<R: Runtime>(builder: Builder<R>, config: AppConfig) -> Builder<
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
+            commands::first_paint,
             commands::list_artifacts,
             commands::show_artifact,
             commands::list_source,

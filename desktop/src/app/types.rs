@@ -17,6 +17,7 @@ pub const COMMANDS: &[(&str, Option<&str>, &str)] = &[
     ("preview_import", Some("PreviewArgs"), "ImportPreview"),
     ("import_source", Some("ImportArgs"), "ImportSummary"),
     ("collection_index", None, "IndexSnapshot"),
+    ("first_paint", None, "number"),
     ("file_diff", Some("DiffArgs"), "FileDiff"),
     ("deploy", Some("DeployArgs"), "DeployResult"),
     ("undeploy", Some("UndeployArgs"), "UndeployResult"),

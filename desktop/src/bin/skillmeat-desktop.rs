@@ -2,6 +2,7 @@
 //! `$SKILLMEAT_HOME` (`--collection NAME`, default `default`).
 
 fn main() -> std::process::ExitCode {
+    skillmeat::startup::mark_start();
     let args: Vec<String> = std::env::args().skip(1).collect();
     skillmeat::telemetry::init(skillmeat::telemetry::LogFormat::Text, 0);
     let result = skillmeat::app::check_display(|name| std::env::var_os(name))

@@ -221,6 +221,7 @@ export interface Commands {
   preview_import: { args: PreviewArgs; result: ImportPreview };
   import_source: { args: ImportArgs; result: ImportSummary };
   collection_index: { args: null; result: IndexSnapshot };
+  first_paint: { args: null; result: number };
   file_diff: { args: DiffArgs; result: FileDiff };
   deploy: { args: DeployArgs; result: DeployResult };
   undeploy: { args: UndeployArgs; result: UndeployResult };
