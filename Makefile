@@ -1,6 +1,6 @@
 # The README's two commands: `make run` (the main job) and `make test` (every check).
 .PHONY: run test setup fmt clippy wasm-core purity test-rust test-ui bench wasm test-wasm bench-wasm \
-	ui-build app app-release clippy-app test-app e2e cli-demo
+	ui-build app app-release deb clippy-app test-app e2e cli-demo
 
 CARGO ?= cargo
 
@@ -68,6 +68,14 @@ app: ui-build
 
 app-release: ui-build
 	$(CARGO) build --release -p skillmeat --features app,tauri/custom-protocol --bin skillmeat-desktop --locked
+
+## The Debian package: the app and the `skillmeat` CLI in /usr/bin
+## (target/release/bundle/deb/). Tauri packages `default-run`, the app.
+deb: ui-build
+	$(CARGO) build --release -p skillmeat --bin skillmeat --locked
+	cd desktop && ../ui/node_modules/.bin/tauri build --ci --bundles deb --features app \
+		--config tauri.deb.conf.json -- --locked
+	@ls -l target/release/bundle/deb/*.deb
 
 ## The real window under Xvfb, driven by tauri-driver + WebKitWebDriver.
 e2e: app
