@@ -6,6 +6,7 @@ mod index;
 pub mod payload;
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -16,7 +17,7 @@ use skillmeat_core::plan::{self, Bucket, ConflictChoices, Decision, ImportPlan};
 use sqlx::SqliteConnection;
 use tracing::{Instrument, error, info, info_span};
 
-use self::payload::{Payload, copy_verified};
+use self::payload::{Payload, StagedCopy, copy_verified};
 use crate::collection::layout::{self, LOCK, MANIFEST, Shape};
 use crate::collection::txn::{self, FileTxn};
 use crate::collection::{Collection, changed_entries, lock_file, manifest_file, records};
@@ -227,7 +228,8 @@ async fn run(
     Ok(outcome)
 }
 
-/// The writes of one import, inside its database transaction.
+/// The writes of one import, inside its database transaction: rows as it
+/// goes, files collected to be staged once every row is written.
 struct Writer<'a> {
     tx: &'a mut SqliteConnection,
     files: &'a mut FileTxn,
@@ -235,18 +237,22 @@ struct Writer<'a> {
     staged_blobs: HashSet<ContentHash>,
     /// Artifacts whose current version this import changes.
     touched: Vec<String>,
+    /// Every payload file to stage (new blobs, new current versions).
+    copies: Vec<StagedCopy<'a>>,
+    /// Current versions that are empty folders.
+    empty_dirs: Vec<PathBuf>,
 }
 
 /// Rows, staged files and the journal's contents, inside the transaction.
 #[allow(clippy::too_many_arguments)]
-async fn write(
-    tx: &mut SqliteConnection,
-    files: &mut FileTxn,
-    collection: &Collection,
+async fn write<'a>(
+    tx: &'a mut SqliteConnection,
+    files: &'a mut FileTxn,
+    collection: &'a Collection,
     plugin: &Plugin,
     origin: &std::path::Path,
-    children: &[Payload],
-    composite: &Payload,
+    children: &'a [Payload],
+    composite: &'a Payload,
     choices: &ConflictChoices,
     transaction_id: &str,
     started_at: &str,
@@ -266,6 +272,8 @@ async fn write(
         collection,
         staged_blobs: HashSet::new(),
         touched: Vec::new(),
+        copies: Vec::new(),
+        empty_dirs: Vec::new(),
     };
     let mut members = Vec::with_capacity(children.len());
     for (payload, decision) in children.iter().zip(&plan.children) {
@@ -317,19 +325,22 @@ async fn write(
     .await?;
     failpoint::hit("import.rows_written");
 
-    if !w.touched.is_empty() || members_changed {
-        stage_records(w.tx, w.files, collection, &w.touched, &plugin_id).await?;
-    }
+    let records = if !w.touched.is_empty() || members_changed {
+        plan_records(w.tx, w.files, collection, &w.touched, &plugin_id).await?
+    } else {
+        Vec::new()
+    };
+    stage(&w.copies, &w.empty_dirs, &records)?;
     failpoint::hit("import.staged");
     let result = ImportResult::from_plan(&plan, Some(plugin_id), transaction_id.to_owned(), false);
     Ok((result, plan))
 }
 
-impl Writer<'_> {
+impl<'a> Writer<'a> {
     async fn new_artifact(
         &mut self,
         name: &str,
-        payload: &Payload,
+        payload: &'a Payload,
         source: &str,
     ) -> Result<String> {
         let id = rows::insert_artifact(
@@ -347,7 +358,12 @@ impl Writer<'_> {
 
     /// A new version of `artifact` that becomes current: rows, new blobs
     /// and the staged current-version path.
-    async fn add_version(&mut self, artifact: &str, name: &str, payload: &Payload) -> Result<()> {
+    async fn add_version(
+        &mut self,
+        artifact: &str,
+        name: &str,
+        payload: &'a Payload,
+    ) -> Result<()> {
         let files = payload.version_files();
         let vid = rows::insert_version(self.tx, artifact, &payload.content_hash, &files).await?;
         rows::set_current(
@@ -365,7 +381,7 @@ impl Writer<'_> {
     async fn composite(
         &mut self,
         plugin: &Plugin,
-        composite: &Payload,
+        composite: &'a Payload,
         source: &str,
     ) -> Result<String> {
         let key = skillmeat_core::artifact::name_key(&plugin.name);
@@ -398,78 +414,124 @@ impl Writer<'_> {
         }
     }
 
-    /// Stages the blobs a payload needs and its current-version path.
-    fn stage_current(&mut self, artifact: &str, name: &str, payload: &Payload) -> Result<()> {
+    /// Records where the blobs a payload needs and its current version are
+    /// staged (in the journal), and the copies that will put them there.
+    fn stage_current(&mut self, artifact: &str, name: &str, payload: &'a Payload) -> Result<()> {
         self.touched.push(artifact.to_owned());
-        for f in &payload.files {
-            let live = layout::blob_path(&self.collection.dir, &f.blob);
-            if !fsx::exists(&live) && self.staged_blobs.insert(f.blob) {
-                copy_verified(f, &self.files.stage_blob_path(f.blob))?;
-            }
-        }
         let target = layout::current_path(payload.kind, name, payload.shape)?;
         let staged = self.files.stage_target_path(target.as_str());
         for f in &payload.files {
-            let to = match payload.shape {
+            let mut to = Vec::with_capacity(2);
+            let live = layout::blob_path(&self.collection.dir, &f.blob);
+            if !fsx::exists(&live) && self.staged_blobs.insert(f.blob) {
+                to.push(self.files.stage_blob_path(f.blob));
+            }
+            to.push(match payload.shape {
                 Shape::File => staged.clone(),
                 Shape::Folder => staged.join(&f.rel),
-            };
-            copy_verified(f, &to)?;
-            if f.executable {
-                fsx::set_mode(&to, true)?;
-            }
+            });
+            let executable_at = f.executable.then_some(to.len() - 1);
+            self.copies.push(StagedCopy {
+                file: f,
+                to,
+                executable_at,
+            });
         }
         if payload.shape == Shape::Folder && payload.files.is_empty() {
-            fsx::create_private_dir(&staged)?;
+            self.empty_dirs.push(staged);
         }
         Ok(())
     }
 }
 
-/// Stages the lock file and the manifest with the lines this import changed
-/// spliced in (regenerated from the database when there is no usable file);
-/// an unchanged file is not staged.
-async fn stage_records(
+/// Writes every staged file: the payload copies in parallel (each re-hashed
+/// on the way), and at the same time the records files, whose rewrite is
+/// the one part of an import that grows with the collection.
+fn stage(
+    copies: &[StagedCopy<'_>],
+    empty_dirs: &[PathBuf],
+    records: &[RecordsWrite],
+) -> Result<()> {
+    use rayon::prelude::*;
+    for dir in empty_dirs {
+        fsx::create_private_dir(dir)?;
+    }
+    let (copied, written) = rayon::join(
+        || copies.par_iter().try_for_each(copy_verified),
+        || records.par_iter().try_for_each(RecordsWrite::run),
+    );
+    copied.and(written)
+}
+
+/// A records file (the lock file or the manifest) to write into staging.
+#[derive(Debug)]
+enum RecordsWrite {
+    /// The old file with this import's lines spliced in.
+    Splice {
+        old: std::fs::File,
+        splice: records::Splice,
+        to: PathBuf,
+    },
+    /// Regenerated from the database (no usable old file).
+    Whole { text: String, to: PathBuf },
+}
+
+impl RecordsWrite {
+    fn run(&self) -> Result<()> {
+        match self {
+            RecordsWrite::Splice { old, splice, to } => {
+                let mut out = fsx::create(to)?;
+                splice.write(old, &mut out).map_err(|e| Error::io(to, e))
+            }
+            RecordsWrite::Whole { text, to } => fsx::write_atomic(to, text.as_bytes()),
+        }
+    }
+}
+
+/// Plans the lock file and the manifest with the lines this import changed
+/// spliced in (regenerated from the database when there is no usable file)
+/// and records their staged paths; an unchanged file is not staged.
+async fn plan_records(
     tx: &mut SqliteConnection,
     files: &mut FileTxn,
     collection: &Collection,
     touched: &[String],
     plugin_id: &str,
-) -> Result<()> {
+) -> Result<Vec<RecordsWrite>> {
     let (lock, artifacts, plugins) =
         changed_entries(tx, &collection.id, touched, plugin_id).await?;
+    let mut out = Vec::with_capacity(2);
     match records::splice_file(&collection.path(LOCK), |f| records::splice_lock(f, lock))? {
-        Some((old, splice)) => stage_splice(files, LOCK, &old, &splice)?,
+        Some((old, splice)) => out.extend(staged_splice(files, LOCK, old, splice)),
         None => {
             let text = lock_file(tx, &collection.id).await?;
-            fsx::write_atomic(&files.stage_target_path(LOCK), text.as_bytes())?;
+            let to = files.stage_target_path(LOCK);
+            out.push(RecordsWrite::Whole { text, to });
         }
     }
     match records::splice_file(&collection.path(MANIFEST), |f| {
         records::splice_manifest(f, &collection.name, plugins, artifacts)
     })? {
-        Some((old, splice)) => stage_splice(files, MANIFEST, &old, &splice)?,
+        Some((old, splice)) => out.extend(staged_splice(files, MANIFEST, old, splice)),
         None => {
             let text = manifest_file(tx, &collection.id, &collection.name).await?;
-            fsx::write_atomic(&files.stage_target_path(MANIFEST), text.as_bytes())?;
+            let to = files.stage_target_path(MANIFEST);
+            out.push(RecordsWrite::Whole { text, to });
         }
     }
-    Ok(())
+    Ok(out)
 }
 
-/// Stages a records file built from `old` and a splice, if it changed.
-fn stage_splice(
+/// A splice to stage, if it changes the file.
+fn staged_splice(
     files: &mut FileTxn,
     name: &str,
-    old: &std::fs::File,
-    splice: &records::Splice,
-) -> Result<()> {
-    if !splice.changed {
-        return Ok(());
-    }
-    let staged = files.stage_target_path(name);
-    let mut out = fsx::create(&staged)?;
-    splice
-        .write(old, &mut out)
-        .map_err(|e| Error::io(&staged, e))
+    old: std::fs::File,
+    splice: records::Splice,
+) -> Option<RecordsWrite> {
+    splice.changed.then(|| RecordsWrite::Splice {
+        old,
+        splice,
+        to: files.stage_target_path(name),
+    })
 }

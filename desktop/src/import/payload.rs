@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use skillmeat_core::discovery::{Child, ChildContent, Plugin};
 use skillmeat_core::hash::{ContentHash, FileHasher, hash_bytes};
@@ -170,34 +170,61 @@ fn child_hash(source: &Source, plugin: &Plugin, child: &Child) -> Result<Content
         .content_hash)
 }
 
-/// Copies a payload file to `to`, re-hashing the bytes on the way: the
-/// engine stores only what it has hashed itself.
-pub fn copy_verified(file: &PayloadFile, to: &Path) -> Result<()> {
-    let mut out = fsx::create(to)?;
+/// Where one payload file is staged: read once from its origin, re-hashed
+/// on the way (the engine stores only what it has hashed itself), written to
+/// every path in `to` (its new blob and/or its place in a current version).
+#[derive(Debug)]
+pub struct StagedCopy<'a> {
+    pub file: &'a PayloadFile,
+    pub to: Vec<PathBuf>,
+    /// Whether the copy in a current version gets the executable bit
+    /// (blobs keep the default mode).
+    pub executable_at: Option<usize>,
+}
+
+thread_local! {
+    /// The read buffer of `copy_verified`, reused by every file a thread
+    /// copies (a fresh 128 KiB buffer per file is an mmap and page faults).
+    static BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 128 * 1024]);
+}
+
+/// Performs one [`StagedCopy`].
+pub fn copy_verified(copy: &StagedCopy<'_>) -> Result<()> {
+    let file = copy.file;
+    let mut outs = Vec::with_capacity(copy.to.len());
+    for to in &copy.to {
+        outs.push(fsx::create(to)?);
+    }
+    let mut write = |chunk: &[u8]| -> Result<()> {
+        for (out, to) in outs.iter_mut().zip(&copy.to) {
+            out.write_all(chunk).map_err(|e| Error::io(to, e))?;
+        }
+        Ok(())
+    };
     let got = match &file.origin {
         Origin::Bytes(bytes) => {
-            out.write_all(bytes).map_err(|e| Error::io(to, e))?;
+            write(bytes)?;
             hash_bytes(bytes)
         }
         Origin::Disk(path) => {
-            let mut input = File::open(path).map_err(|e| Error::Unreadable {
+            let unreadable = |e| Error::Unreadable {
                 path: path.clone(),
                 source: e,
-            })?;
-            let mut hasher = FileHasher::new();
-            let mut buf = vec![0u8; 128 * 1024];
-            loop {
-                let n = input.read(&mut buf).map_err(|e| Error::Unreadable {
-                    path: path.clone(),
-                    source: e,
-                })?;
-                if n == 0 {
-                    break;
+            };
+            let mut input = File::open(path).map_err(unreadable)?;
+            BUFFER.with(|buf| -> Result<ContentHash> {
+                let mut buf = buf.borrow_mut();
+                let mut hasher = FileHasher::new();
+                loop {
+                    let n = input.read(&mut buf).map_err(unreadable)?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buf[..n]);
+                    write(&buf[..n])?;
                 }
-                hasher.update(&buf[..n]);
-                out.write_all(&buf[..n]).map_err(|e| Error::io(to, e))?;
-            }
-            hasher.finish()
+                Ok(hasher.finish())
+            })?
         }
     };
     if got != file.blob {
@@ -210,6 +237,9 @@ pub fn copy_verified(file: &PayloadFile, to: &Path) -> Result<()> {
             reason: "changed while it was being imported (its hash no longer matches); try again"
                 .into(),
         });
+    }
+    if let Some(i) = copy.executable_at {
+        fsx::set_mode(&copy.to[i], true)?;
     }
     Ok(())
 }
