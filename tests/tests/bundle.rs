@@ -247,9 +247,23 @@ fn export_is_byte_identical_and_unzips_to_the_same_plugin() {
 #[test]
 fn round_trips_keep_children_hashes_and_pins() {
     let out = tmp();
+    // A plugin that is one skill: a root SKILL.md, no skills/ folder.
+    let solo = tmp();
+    util::write(
+        solo.path(),
+        ".claude-plugin/plugin.json",
+        r#"{"name": "solo"}"#,
+    );
+    util::write(
+        solo.path(),
+        "SKILL.md",
+        "---\nname: solo\ndescription: One\n---\nDo it.\n",
+    );
+    util::write(solo.path(), "scripts/run.sh", "echo solo\n");
     for (plugin, name) in [
         (fixture("superpowers"), "superpowers"),
         (fixture("guardrails"), "guardrails"),
+        (solo.path().to_owned(), "solo"),
     ] {
         let (home, zip) = exported(&plugin, name, out.path());
         let before = home.json(&["show", name, "--json"], &[] as &[&str]);

@@ -22,6 +22,10 @@ pub(super) struct Components {
     mcp: McpSpec,
     /// The earlier system's explicit `members`.
     members: Option<Vec<Member>>,
+    /// Declared parts that stay in the manifest but are not children
+    /// (inline command `content`, inline hooks, bundled or remote MCP
+    /// servers): reported as warnings, never dropped silently.
+    notes: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -111,6 +115,7 @@ fn claude_plugin(
         if let Some(a) = extra.agents {
             components.agents.get_or_insert_with(Vec::new).extend(a);
         }
+        components.notes.extend(extra.notes);
         if let (Some(v), Some(ev)) = (&version, string_field(entry, "version"))
             && *v != ev
         {
@@ -221,6 +226,9 @@ fn assemble(
     let span = info_span!("composite.detect", plugin_name = %name, strategy = detection.as_str(), child_count = tracing::field::Empty);
     let _guard = span.enter();
     let mut children = Vec::new();
+    for note in &components.notes {
+        ctx.warn(note.clone());
+    }
     match &components.members {
         Some(members) => {
             for m in members {
@@ -228,7 +236,17 @@ fn assemble(
             }
         }
         None => {
-            children.extend(components::skills(&mut ctx, &name, &components.skills));
+            // Claude Code loads a plugin with a root SKILL.md, no skills/
+            // folder and no `skills` key as that one skill.
+            let root_skill = components.skills.is_empty()
+                && ctx.files_under(&SafeRelPath::new("skills")?).is_empty()
+                && ctx.is_file(&SafeRelPath::new("SKILL.md")?);
+            let skills = if root_skill {
+                vec![SafeRelPath::root()]
+            } else {
+                components.skills.clone()
+            };
+            children.extend(components::skills(&mut ctx, &name, &skills));
             children.extend(components::commands(
                 &mut ctx,
                 components.commands.as_deref(),
@@ -390,7 +408,9 @@ fn claude_components(
                             path: rel,
                         });
                     }
-                    None if spec.get("content").is_some() => {}
+                    None if spec.get("content").is_some() => c.notes.push(format!(
+                        "{file}: {field} has inline `content`: it stays in the manifest and is not imported as a command artifact"
+                    )),
                     None => return Err(manifest_err(file, &field, "needs `source` or `content`")),
                 }
             }
@@ -437,7 +457,9 @@ fn claude_components(
                     }
                     c.hooks.push(rel);
                 }
-                Value::Object(_) => {}
+                Value::Object(_) => c.notes.push(format!(
+                    "{file}: {field} is an inline hooks object: it stays in the manifest and is not part of the hook artifact (not merged on deploy)"
+                )),
                 _ => {
                     return Err(manifest_err(
                         file,
@@ -468,7 +490,9 @@ fn claude_components(
                     }
                     c.mcp.files.push(rel);
                 }
-                Value::String(_) => {}
+                Value::String(raw) => c.notes.push(format!(
+                    "{file}: {field} {raw:?} is a bundle or a URL: it stays in the manifest and is not imported as an MCP server"
+                )),
                 Value::Object(_) => c.mcp.inline.push((manifest_rel.clone(), item.clone())),
                 _ => {
                     return Err(manifest_err(

@@ -341,6 +341,56 @@ b @group/b manifest 1.00 v=-
 }
 
 #[test]
+fn a_root_skill_md_without_skills_is_one_skill() {
+    // Claude Code loads such a plugin as that one skill.
+    check(
+        &[
+            (".claude-plugin/plugin.json", r#"{"name": "solo"}"#),
+            ("SKILL.md", "---\nname: solo\n---\n"),
+            ("scripts/run.sh", ""),
+        ],
+        "solo @. manifest 1.00 v=-
+  skill solo . MEMBER .claude-plugin/plugin.json,SKILL.md,scripts/run.sh
+  meta: \n",
+    );
+    // With a skills/ folder, the root SKILL.md is just a file of the plugin.
+    check(
+        &[
+            (".claude-plugin/plugin.json", r#"{"name": "many"}"#),
+            ("SKILL.md", ""),
+            ("skills/a/SKILL.md", ""),
+        ],
+        "many @. manifest 1.00 v=-
+  skill a skills/a MEMBER skills/a/SKILL.md
+  meta: .claude-plugin/plugin.json,SKILL.md
+",
+    );
+}
+
+#[test]
+fn manifest_parts_that_are_not_children_are_reported() {
+    check(
+        &[
+            (
+                ".claude-plugin/plugin.json",
+                r#"{"name": "inline",
+                    "commands": {"hello": {"content": "Say hello"}, "ship": {"source": "./ship.md"}},
+                    "hooks": {"hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": "echo hi"}]}]}},
+                    "mcpServers": ["./servers.mcpb", {"gh": {"command": "gh"}}]}"#,
+            ),
+            ("ship.md", "---\ndescription: Ship\n---\n"),
+        ],
+        "inline @. manifest 1.00 v=-
+  command ship ship.md MEMBER
+  mcp_server gh .claude-plugin/plugin.json MEMBER
+  meta: \n  ! .claude-plugin/plugin.json: commands.hello has inline `content`: it stays in the manifest and is not imported as a command artifact
+  ! .claude-plugin/plugin.json: hooks is an inline hooks object: it stays in the manifest and is not part of the hook artifact (not merged on deploy)
+  ! .claude-plugin/plugin.json: mcpServers[0] \"./servers.mcpb\" is a bundle or a URL: it stays in the manifest and is not imported as an MCP server
+",
+    );
+}
+
+#[test]
 fn child_hashes_follow_the_spec() {
     let files = [
         (".claude-plugin/plugin.json", r#"{"name": "h"}"#),

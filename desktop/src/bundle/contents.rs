@@ -159,6 +159,8 @@ async fn plugin(
             })?;
         let files = rows::version_files(conn, &version).await?;
         let at = match child.path.as_deref() {
+            // The plugin root itself (a plugin that is one skill).
+            Some(".") => String::new(),
             Some(p) => p.to_owned(),
             None => standard_path(kind, &child.artifact_name),
         };

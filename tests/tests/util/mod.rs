@@ -7,6 +7,9 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 /// The real `skillmeat` binary, with `SKILLMEAT_HOME` in a fresh temp dir.
+/// It is `target/debug/skillmeat` as `cargo test --workspace` (`make test`)
+/// builds it; `cargo test -p skillmeat-tests` alone does not rebuild it, so
+/// run `cargo build -p skillmeat` first.
 pub fn skillmeat() -> Command {
     let mut cmd = Command::cargo_bin("skillmeat").unwrap_or_else(|e| panic!("{e}"));
     cmd.env_remove("SKILLMEAT_LOG");
