@@ -9,7 +9,10 @@
 //!    each existed before). Only then do files move: blobs into `objects/`,
 //!    each existing target into `.txn/<id>/old/`, the staged one into place.
 //! 4. The database transaction commits, with a row in `import_transactions`.
-//! 5. `.txn/<id>/` is removed.
+//! 5. `.txn/<id>/` is removed: after a commit, once the write lock is
+//!    released (a recovering process may see it vanish and finds the row);
+//!    after a failure, before the write lock is released (so no other
+//!    process ever sees a rolled-back folder half removed).
 //!
 //! Recovery of a dead transaction (always under SQLite's write lock): if its
 //! row exists the import committed and only the folder is removed; if not,
@@ -181,7 +184,12 @@ pub async fn recover(conn: &mut SqliteConnection, collection: &Path) -> Result<u
                 .unwrap_or_default();
             undo(collection, dir, &journal)?;
         }
-        fsx::remove_any(dir)?;
+        match fsx::remove_any(dir) {
+            // A committed transaction's owner removes its folder after the
+            // commit, outside the write lock: it may be doing so right now.
+            Err(_) if committed && !fsx::exists(dir) => {}
+            other => other?,
+        }
         if committed {
             tracing::debug!(transaction_id = %id, "cleaned up after a committed import");
         } else {

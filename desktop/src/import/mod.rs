@@ -204,16 +204,19 @@ async fn run(
         Ok(v) => v,
         Err(e) => {
             // Nothing has moved yet; the staged files go with the folder.
-            drop(tx);
+            // It is removed before the write lock is released, so that a
+            // folder another process sees vanishing is a committed one.
             let _ = files.finish();
+            drop(tx);
             return Err(e);
         }
     };
     if let Err(e) = files.apply() {
-        let undo = files.undo();
-        drop(tx);
-        undo?;
+        // Put everything back and remove the folder under the write lock;
+        // if the undo itself fails, the folder stays for recovery.
+        files.undo()?;
         let _ = files.finish();
+        drop(tx);
         return Err(e);
     }
     failpoint::hit("import.files_moved");
