@@ -18,11 +18,24 @@ run: setup
 		$(MAKE) --no-print-directory cli-demo; \
 	fi
 
+## The CLI on the bundled example plugins, in a throwaway home and project
+## (nothing is written to ~/.skillmeat).
+DEMO := target/cli-demo
+SM := SKILLMEAT_HOME=$(DEMO)/home ./target/release/skillmeat
 cli-demo:
-	$(CARGO) build --release -p skillmeat
-	./target/release/skillmeat inspect tests/fixtures/superpowers
+	$(CARGO) build --release -p skillmeat --bin skillmeat --locked
+	rm -rf $(DEMO) && mkdir -p $(DEMO)/project
+	./target/release/skillmeat inspect tests/fixtures/guardrails
 	./target/release/skillmeat hash tests/fixtures/superpowers tests/fixtures/superpowers/skills/brainstorming
-	./target/release/skillmeat inspect tests/fixtures/wshobson-agents | tail -n 1
+	$(SM) add tests/fixtures/superpowers
+	$(SM) add tests/fixtures/guardrails
+	$(SM) preview tests/fixtures/guardrails
+	$(SM) list
+	$(SM) show guardrails
+	$(SM) deploy guardrails --project $(DEMO)/project
+	$(SM) status --project $(DEMO)/project
+	$(SM) export guardrails -o $(DEMO)/guardrails.zip
+	$(SM) verify
 
 ## Every check, as CI runs it.
 test: setup fmt clippy wasm-core purity test-rust test-ui clippy-app test-app test-wasm e2e
