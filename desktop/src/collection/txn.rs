@@ -121,10 +121,16 @@ impl FileTxn {
     /// Removes the transaction folder (still holding its lock). After the
     /// commit another process may be removing it too; that is fine.
     pub fn finish(self) -> Result<()> {
-        match fsx::remove_any(&self.dir) {
-            Err(_) if !fsx::exists(&self.dir) => Ok(()),
-            other => other,
-        }
+        remove_folder(&self.dir)
+    }
+}
+
+/// Removes a transaction folder; another process removing it at the same
+/// time is fine.
+fn remove_folder(dir: &Path) -> Result<()> {
+    match fsx::remove_any(dir) {
+        Err(_) if !fsx::exists(dir) => Ok(()),
+        other => other,
     }
 }
 
@@ -184,12 +190,9 @@ pub async fn recover(conn: &mut SqliteConnection, collection: &Path) -> Result<u
                 .unwrap_or_default();
             undo(collection, dir, &journal)?;
         }
-        match fsx::remove_any(dir) {
-            // A committed transaction's owner removes its folder after the
-            // commit, outside the write lock: it may be doing so right now.
-            Err(_) if committed && !fsx::exists(dir) => {}
-            other => other?,
-        }
+        // A committed transaction's owner removes its folder after the
+        // commit, outside the write lock: it may be doing so right now.
+        remove_folder(dir)?;
         if committed {
             tracing::debug!(transaction_id = %id, "cleaned up after a committed import");
         } else {

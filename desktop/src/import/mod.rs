@@ -433,12 +433,7 @@ impl<'a> Writer<'a> {
                 Shape::File => staged.clone(),
                 Shape::Folder => staged.join(&f.rel),
             });
-            let executable_at = f.executable.then_some(to.len() - 1);
-            self.copies.push(StagedCopy {
-                file: f,
-                to,
-                executable_at,
-            });
+            self.copies.push(StagedCopy { file: f, to });
         }
         if payload.shape == Shape::Folder && payload.files.is_empty() {
             self.empty_dirs.push(staged);

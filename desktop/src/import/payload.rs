@@ -1,12 +1,11 @@
 //! What an import writes: for every child and for the plugin itself, its
 //! hash and its files (where to read each, its blob hash, size and mode).
 
-use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use skillmeat_core::discovery::{Child, ChildContent, Plugin};
-use skillmeat_core::hash::{ContentHash, FileHasher, hash_bytes};
+use skillmeat_core::hash::{ContentHash, hash_bytes};
 use skillmeat_core::plan::Incoming;
 use skillmeat_core::{ArtifactKind, SafeRelPath};
 
@@ -172,23 +171,16 @@ fn child_hash(source: &Source, plugin: &Plugin, child: &Child) -> Result<Content
 
 /// Where one payload file is staged: read once from its origin, re-hashed
 /// on the way (the engine stores only what it has hashed itself), written to
-/// every path in `to` (its new blob and/or its place in a current version).
+/// every path in `to`: its new blob if it brings one, then its place in a
+/// current version.
 #[derive(Debug)]
 pub struct StagedCopy<'a> {
     pub file: &'a PayloadFile,
     pub to: Vec<PathBuf>,
-    /// Whether the copy in a current version gets the executable bit
-    /// (blobs keep the default mode).
-    pub executable_at: Option<usize>,
 }
 
-thread_local! {
-    /// The read buffer of `copy_verified`, reused by every file a thread
-    /// copies (a fresh 128 KiB buffer per file is an mmap and page faults).
-    static BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 128 * 1024]);
-}
-
-/// Performs one [`StagedCopy`].
+/// Performs one [`StagedCopy`]; the last path (the current version) gets
+/// the file's executable bit, blobs keep the default mode.
 pub fn copy_verified(copy: &StagedCopy<'_>) -> Result<()> {
     let file = copy.file;
     let mut outs = Vec::with_capacity(copy.to.len());
@@ -206,26 +198,7 @@ pub fn copy_verified(copy: &StagedCopy<'_>) -> Result<()> {
             write(bytes)?;
             hash_bytes(bytes)
         }
-        Origin::Disk(path) => {
-            let unreadable = |e| Error::Unreadable {
-                path: path.clone(),
-                source: e,
-            };
-            let mut input = File::open(path).map_err(unreadable)?;
-            BUFFER.with(|buf| -> Result<ContentHash> {
-                let mut buf = buf.borrow_mut();
-                let mut hasher = FileHasher::new();
-                loop {
-                    let n = input.read(&mut buf).map_err(unreadable)?;
-                    if n == 0 {
-                        break;
-                    }
-                    hasher.update(&buf[..n]);
-                    write(&buf[..n])?;
-                }
-                Ok(hasher.finish())
-            })?
-        }
+        Origin::Disk(path) => crate::tree::hash_file_with(path, write)?,
     };
     if got != file.blob {
         let what = match &file.origin {
@@ -238,8 +211,8 @@ pub fn copy_verified(copy: &StagedCopy<'_>) -> Result<()> {
                 .into(),
         });
     }
-    if let Some(i) = copy.executable_at {
-        fsx::set_mode(&copy.to[i], true)?;
+    if let Some(current) = copy.to.last().filter(|_| file.executable) {
+        fsx::set_mode(current, true)?;
     }
     Ok(())
 }

@@ -160,6 +160,15 @@ thread_local! {
 
 /// SHA-256 of one file, read in fixed-size chunks.
 pub fn hash_file(path: &Path) -> Result<ContentHash> {
+    hash_file_with(path, |_| Ok(()))
+}
+
+/// SHA-256 of one file, read in fixed-size chunks through this thread's
+/// buffer, handing each chunk to `each` as well (to copy it, say).
+pub fn hash_file_with(
+    path: &Path,
+    mut each: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<ContentHash> {
     let unreadable = |source| Error::Unreadable {
         path: path.to_owned(),
         source,
@@ -171,7 +180,10 @@ pub fn hash_file(path: &Path) -> Result<ContentHash> {
         loop {
             match file.read(&mut buf) {
                 Ok(0) => return Ok(hasher.finish()),
-                Ok(n) => hasher.update(&buf[..n]),
+                Ok(n) => {
+                    hasher.update(&buf[..n]);
+                    each(&buf[..n])?;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(unreadable(e)),
             }
