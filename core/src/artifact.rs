@@ -110,10 +110,13 @@ impl fmt::Display for Relationship {
 }
 
 /// The one place names are normalised for identity (DESIGN.md §5): lower
-/// case, trimmed, `_` and spaces to `-`, a trailing `.md` stripped.
+/// case (each character's Unicode lower case, as [`char::to_lowercase`]),
+/// trimmed, `_` and spaces to `-`, a trailing `.md` stripped.
 pub fn name_key(name: &str) -> String {
-    let trimmed = name.trim();
-    let lower = trimmed.to_lowercase();
+    let mut lower = String::with_capacity(name.len());
+    for c in name.trim().chars() {
+        crate::lowercase::push_lower(&mut lower, c);
+    }
     let stem = lower.strip_suffix(".md").unwrap_or(&lower);
     stem.trim().replace(['_', ' '], "-")
 }
@@ -132,6 +135,10 @@ mod tests {
             ("Commit.MD", "commit"),
             ("git/commit.md", "git/commit"),
             ("Agent Development", "agent-development"),
+            ("Über_Werkzeug.MD", "über-werkzeug"),
+            // Each character on its own: no final-sigma rule.
+            ("ΟΔΟΣ", "οδοσ"),
+            ("İSTANBUL", "i\u{307}stanbul"),
         ] {
             assert_eq!(name_key(name), key, "{name}");
         }
