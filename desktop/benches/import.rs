@@ -3,7 +3,8 @@
 //! `cargo bench -p skillmeat --bench import`: a generated plugin of 50
 //! children imported into an empty collection and into one holding 100,000
 //! artifacts, then re-imported. Each figure is the median and the best of
-//! several runs, each into a fresh copy of the collection. Targets: ≤ 50 ms
+//! several runs, each into a fresh copy of the collection; the runs into the
+//! two collections alternate, so a slow spell of the machine hits both. Targets: ≤ 50 ms
 //! import, ≤ 20 ms re-import, ≤ 1.5× slower at 100k. The collections live in
 //! the temp dir (`TMPDIR`; `TMPDIR=/dev/shm` keeps the disk out of it).
 
@@ -45,12 +46,11 @@ fn main() {
         tmp.path().display()
     );
 
-    let empty = rt.block_on(measure(tmp.path(), &plugin, 0));
+    let [empty, large] = rt.block_on(measure(tmp.path(), &plugin, [0, big]));
     println!(
         "empty collection:  import {}, re-import {}",
         empty.import, empty.reimport
     );
-    let large = rt.block_on(measure(tmp.path(), &plugin, big));
     println!(
         "{big} artifacts: import {} ({}), re-import {} ({})",
         large.import,
@@ -147,42 +147,60 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-async fn measure(tmp: &Path, plugin: &Path, preload: usize) -> Imports {
+/// The figures for each preloaded size, runs alternating between them.
+async fn measure(tmp: &Path, plugin: &Path, sizes: [usize; 2]) -> [Imports; 2] {
+    let mut templates = Vec::new();
+    for preload in sizes {
+        templates.push(prepare(tmp, preload).await);
+    }
+    let mut figures = [(); 2].map(|()| Imports {
+        import: Figure(Vec::new()),
+        reimport: Figure(Vec::new()),
+    });
+    for run in 0..runs() {
+        for ((template, preload), figure) in templates.iter().zip(sizes).zip(&mut figures) {
+            let home = tmp.join(format!("run-{preload}-{run}"));
+            copy_dir(template, &home);
+            // Flush the copy's dirty pages first: otherwise the import's
+            // metadata writes wait behind the copy's writeback (ext4's
+            // ordered journal), and the figure measures the copy.
+            flush_page_cache();
+            let coll = Collection::open(&Home::at(home.clone()), "default")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            figure
+                .import
+                .0
+                .push(time_import(&coll, plugin, 50, 0).await);
+            figure
+                .reimport
+                .0
+                .push(time_import(&coll, plugin, 0, 50).await);
+            coll.pool.close().await;
+            // Its pages go back to the kernel for the next run (a fresh VM
+            // page costs the host a fault; a recycled one does not).
+            std::fs::remove_dir_all(&home).unwrap_or_default();
+        }
+    }
+    figures
+}
+
+/// A collection home with `preload` artifacts, to copy for each run.
+async fn prepare(tmp: &Path, preload: usize) -> PathBuf {
     // `SKILLMEAT_BENCH_KEEP=DIR` keeps the prepared homes (DIR/template-N)
     // for measuring the CLI against them (e.g. with `perf stat`).
     let base = std::env::var_os("SKILLMEAT_BENCH_KEEP")
         .map(PathBuf::from)
         .unwrap_or_else(|| tmp.to_owned());
     let template = base.join(format!("template-{preload}"));
-    {
-        let coll = Collection::open(&Home::at(template.clone()), "default")
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        if preload > 0 {
-            preload_artifacts(&coll, preload).await;
-        }
-        coll.pool.close().await;
+    let coll = Collection::open(&Home::at(template.clone()), "default")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    if preload > 0 {
+        preload_artifacts(&coll, preload).await;
     }
-    let mut imports = Vec::new();
-    let mut reimports = Vec::new();
-    for run in 0..runs() {
-        let home = tmp.join(format!("run-{preload}-{run}"));
-        copy_dir(&template, &home);
-        // Flush the copy's dirty pages first: otherwise the import's
-        // metadata writes wait behind the copy's writeback (ext4's ordered
-        // journal), and the figure measures the copy, not the import.
-        flush_page_cache();
-        let coll = Collection::open(&Home::at(home), "default")
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        imports.push(time_import(&coll, plugin, 50, 0).await);
-        reimports.push(time_import(&coll, plugin, 0, 50).await);
-        coll.pool.close().await;
-    }
-    Imports {
-        import: Figure(imports),
-        reimport: Figure(reimports),
-    }
+    coll.pool.close().await;
+    template
 }
 
 async fn time_import(coll: &Collection, plugin: &Path, new: usize, reused: usize) -> Duration {

@@ -77,6 +77,19 @@ pub fn create(path: &Path) -> Result<fs::File> {
     }
 }
 
+/// Closes `files` on another thread. Closing the last handle of a deleted
+/// file frees its pages, which takes milliseconds for a file of megabytes;
+/// nobody needs to wait for that.
+pub fn close_in_background(files: Vec<fs::File>) {
+    if files.is_empty() {
+        return;
+    }
+    // If no thread can be started, they are closed here.
+    let _ = std::thread::Builder::new()
+        .name("close".into())
+        .spawn(move || drop(files));
+}
+
 pub fn exists(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
 }

@@ -377,3 +377,95 @@ async fn dedup_lookups_use_indexes() {
         assert!(plan.iter().any(|s| s.starts_with("SEARCH")), "{name}: {plan:?}");
     }
 }
+
+/// The records files written ahead of the rows (`import/ahead.rs`) are the
+/// ones used whenever an import adds or changes artifacts, whatever the
+/// decisions, and the collection verifies clean after every import (the
+/// lock file and the manifest equal their regeneration from the database).
+#[tokio::test]
+async fn records_written_ahead_are_used_and_equal_the_database() {
+    let env = support::Env::new();
+    let coll = env.collection().await;
+    let recorder = metrics_util::debugging::DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let _guard = metrics::set_default_local_recorder(&recorder);
+    // Counts since the last call (a snapshot drains the counters).
+    let outcomes = || -> Vec<(String, u64)> {
+        let mut out: Vec<(String, u64)> = snapshotter
+            .snapshot()
+            .into_vec()
+            .into_iter()
+            .filter(|(key, ..)| key.key().name() == "import_records_ahead_total")
+            .filter_map(|(key, _, _, value)| {
+                let outcome = key.key().labels().next()?.value().to_owned();
+                match value {
+                    metrics_util::debugging::DebugValue::Counter(n) if n > 0 => Some((outcome, n)),
+                    _ => None,
+                }
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let clean = || async {
+        let problems = verify::verify(&coll).await.map(|r| r.problems);
+        assert!(matches!(&problems, Ok(p) if p.is_empty()), "{problems:?}");
+    };
+    let step = |name: &str, files: &[(&str, &str)]| Plugin::build(&env, name, files);
+
+    // The first import creates the records files: none to write ahead.
+    let p_v1 = step(
+        "p",
+        &[("commands/review.md", "v1"), ("skills/s/SKILL.md", "s")],
+    );
+    add(&coll, &p_v1.dir, ConflictPolicy::NewVersion)
+        .await
+        .unwrap_or_default();
+    clean().await;
+    assert_eq!(outcomes(), [("no_file".to_owned(), 1)]);
+    // Another new plugin.
+    let q = step("q", &[("agents/helper.md", "h"), ("commands/lint.md", "l")]);
+    add(&coll, &q.dir, ConflictPolicy::NewVersion)
+        .await
+        .unwrap_or_default();
+    clean().await;
+    // Unchanged: nothing to write, nothing written ahead.
+    add(&coll, &p_v1.dir, ConflictPolicy::NewVersion)
+        .await
+        .unwrap_or_default();
+    clean().await;
+    // A new version (the artifact keeps its source), then a fork.
+    let p_v2 = step(
+        "p",
+        &[("commands/review.md", "v2"), ("skills/s/SKILL.md", "s")],
+    );
+    add(&coll, &p_v2.dir, ConflictPolicy::NewVersion)
+        .await
+        .unwrap_or_default();
+    clean().await;
+    let p_v3 = step(
+        "p",
+        &[("commands/review.md", "v3"), ("skills/s/SKILL.md", "s")],
+    );
+    add(&coll, &p_v3.dir, ConflictPolicy::Fork)
+        .await
+        .unwrap_or_default();
+    clean().await;
+    // An earlier content of the plugin becomes current again.
+    add(&coll, &p_v1.dir, ConflictPolicy::NewVersion)
+        .await
+        .unwrap_or_default();
+    clean().await;
+    // Another plugin whose child is an existing artifact under another
+    // spelling of its name, with other content.
+    let r = step("r", &[("commands/Review.md", "v4")]);
+    add(&coll, &r.dir, ConflictPolicy::NewVersion)
+        .await
+        .unwrap_or_default();
+    clean().await;
+    assert_eq!(
+        support::current_hash(&coll, "command", "review").await,
+        Some(skillmeat_core::hash::hash_bytes(b"v4").to_hex())
+    );
+    assert_eq!(outcomes(), [("used".to_owned(), 5)]);
+}

@@ -2,8 +2,10 @@
 //! change together or not at all. See `collection::txn` for the file
 //! protocol and its recovery.
 
+mod ahead;
 mod index;
 pub mod payload;
+mod records;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -18,9 +20,10 @@ use sqlx::SqliteConnection;
 use tracing::{Instrument, error, info, info_span};
 
 use self::payload::{Payload, StagedCopy, copy_verified};
-use crate::collection::layout::{self, LOCK, MANIFEST, Shape};
+use self::records::{RecordsWrite, plan_records};
+use crate::collection::layout::{self, Shape};
 use crate::collection::txn::{self, FileTxn};
-use crate::collection::{Collection, changed_entries, lock_file, manifest_file, records};
+use crate::collection::{Collection, changed_entries};
 use crate::error::{Error, Result};
 use crate::failpoint;
 use crate::fsx;
@@ -200,7 +203,11 @@ async fn run(
         &started_at,
     )
     .await;
-    let outcome = match outcome {
+    let Outcome {
+        result,
+        plan,
+        old_records,
+    } = match outcome {
         Ok(v) => v,
         Err(e) => {
             // Nothing has moved yet; the staged files go with the folder.
@@ -228,7 +235,18 @@ async fn run(
     failpoint::hit("import.committed");
     files.finish()?;
     failpoint::hit("import.cleaned");
-    Ok(outcome)
+    fsx::close_in_background(old_records);
+    Ok((result, plan))
+}
+
+/// What the writes of one import produced.
+struct Outcome {
+    result: ImportResult,
+    plan: ImportPlan,
+    /// The replaced records files, still open: once the transaction folder
+    /// holding them is removed, closing them frees megabytes of pages, which
+    /// happens on another thread ([`fsx::close_in_background`]).
+    old_records: Vec<std::fs::File>,
 }
 
 /// The writes of one import, inside its database transaction: rows as it
@@ -259,7 +277,7 @@ async fn write<'a>(
     choices: &ConflictChoices,
     transaction_id: &str,
     started_at: &str,
-) -> Result<(ImportResult, ImportPlan)> {
+) -> Result<Outcome> {
     let incoming: Vec<_> = children.iter().map(|c| c.incoming.clone()).collect();
     let index =
         index::Prefetched::load(tx, &collection.id, &plugin.name, &incoming, choices).await?;
@@ -269,6 +287,8 @@ async fn write<'a>(
     } else {
         origin.join(plugin.root.as_str()).display().to_string()
     };
+    let staged = |target: &str| files.staged_path(target);
+    let ahead = ahead::start(tx, collection, plugin, &plan, composite, &source, staged).await?;
     let mut w = Writer {
         tx,
         files,
@@ -278,46 +298,8 @@ async fn write<'a>(
         copies: Vec::new(),
         empty_dirs: Vec::new(),
     };
-    let mut members = Vec::with_capacity(children.len());
-    for (payload, decision) in children.iter().zip(&plan.children) {
-        let id = match (decision.decision, &decision.artifact_id) {
-            (Decision::LinkExisting, Some(id)) => id.clone(),
-            (Decision::CreateNewVersion, Some(id)) => {
-                w.add_version(id, &decision.target_name, payload).await?;
-                id.clone()
-            }
-            (Decision::CreateNewArtifact, _) => {
-                w.new_artifact(&decision.target_name, payload, &source)
-                    .await?
-            }
-            (d, None) => {
-                let name = &payload.name;
-                return Err(Error::Internal(format!(
-                    "{d} without an artifact for {name}"
-                )));
-            }
-        };
-        members.push(rows::NewMembership {
-            child_id: id,
-            relationship: decision.relationship,
-            pinned: decision.pinned_hash,
-            path: payload.path.clone(),
-        });
-    }
-    let plugin_id = w.composite(plugin, composite, &source).await?;
-    let manifest = plugin.manifest.as_ref().map(|m| m.to_string());
-    rows::upsert_composite(
-        w.tx,
-        &plugin_id,
-        plugin.version.as_deref(),
-        manifest.as_deref(),
-    )
-    .await?;
-    let span =
-        info_span!("association.write", plugin_name = %plugin.name, child_count = members.len());
-    let members_changed = rows::reconcile_memberships(w.tx, &plugin_id, &members)
-        .instrument(span)
-        .await?;
+    // From here on, leaving early drops `ahead`, which waits for its thread.
+    let (plugin_id, members_changed) = w.rows(plugin, children, composite, &plan, &source).await?;
     rows::record_transaction(
         w.tx,
         transaction_id,
@@ -329,17 +311,82 @@ async fn write<'a>(
     failpoint::hit("import.rows_written");
 
     let records = if !w.touched.is_empty() || members_changed {
-        plan_records(w.tx, w.files, collection, &w.touched, &plugin_id).await?
+        let changes = changed_entries(w.tx, &collection.id, &w.touched, &plugin_id).await?;
+        plan_records(w.tx, w.files, collection, changes, ahead).await?
     } else {
         Vec::new()
     };
     stage(&w.copies, &w.empty_dirs, &records)?;
     failpoint::hit("import.staged");
     let result = ImportResult::from_plan(&plan, Some(plugin_id), transaction_id.to_owned(), false);
-    Ok((result, plan))
+    Ok(Outcome {
+        result,
+        plan,
+        old_records: records
+            .into_iter()
+            .filter_map(RecordsWrite::into_old)
+            .collect(),
+    })
 }
 
 impl<'a> Writer<'a> {
+    /// Every row of the import but its transaction record: the children's
+    /// artifacts and versions, the plugin and its memberships. Returns the
+    /// plugin's id and whether its memberships changed.
+    async fn rows(
+        &mut self,
+        plugin: &Plugin,
+        children: &'a [Payload],
+        composite: &'a Payload,
+        plan: &ImportPlan,
+        source: &str,
+    ) -> Result<(String, bool)> {
+        let mut members = Vec::with_capacity(children.len());
+        for (payload, decision) in children.iter().zip(&plan.children) {
+            let id = match (decision.decision, &decision.artifact_id) {
+                (Decision::LinkExisting, Some(id)) => id.clone(),
+                (Decision::CreateNewVersion, Some(id)) => {
+                    self.add_version(id, &decision.target_name, payload).await?;
+                    id.clone()
+                }
+                (Decision::CreateNewArtifact, _) => {
+                    self.new_artifact(&decision.target_name, payload, source)
+                        .await?
+                }
+                (d, None) => {
+                    let name = &payload.name;
+                    return Err(Error::Internal(format!(
+                        "{d} without an artifact for {name}"
+                    )));
+                }
+            };
+            members.push(rows::NewMembership {
+                child_id: id,
+                relationship: decision.relationship,
+                pinned: decision.pinned_hash,
+                path: payload.path.clone(),
+            });
+        }
+        let plugin_id = self.composite(plugin, composite, source).await?;
+        let manifest = plugin.manifest.as_ref().map(|m| m.to_string());
+        rows::upsert_composite(
+            self.tx,
+            &plugin_id,
+            plugin.version.as_deref(),
+            manifest.as_deref(),
+        )
+        .await?;
+        let span = info_span!(
+            "association.write",
+            plugin_name = %plugin.name,
+            child_count = members.len()
+        );
+        let members_changed = rows::reconcile_memberships(self.tx, &plugin_id, &members)
+            .instrument(span)
+            .await?;
+        Ok((plugin_id, members_changed))
+    }
+
     async fn new_artifact(
         &mut self,
         name: &str,
@@ -459,77 +506,4 @@ fn stage(
         || records.par_iter().try_for_each(RecordsWrite::run),
     );
     copied.and(written)
-}
-
-/// A records file (the lock file or the manifest) to write into staging.
-#[derive(Debug)]
-enum RecordsWrite {
-    /// The old file with this import's lines spliced in.
-    Splice {
-        old: std::fs::File,
-        splice: records::Splice,
-        to: PathBuf,
-    },
-    /// Regenerated from the database (no usable old file).
-    Whole { text: String, to: PathBuf },
-}
-
-impl RecordsWrite {
-    fn run(&self) -> Result<()> {
-        match self {
-            RecordsWrite::Splice { old, splice, to } => {
-                let mut out = fsx::create(to)?;
-                splice.write(old, &mut out).map_err(|e| Error::io(to, e))
-            }
-            RecordsWrite::Whole { text, to } => fsx::write_atomic(to, text.as_bytes()),
-        }
-    }
-}
-
-/// Plans the lock file and the manifest with the lines this import changed
-/// spliced in (regenerated from the database when there is no usable file)
-/// and records their staged paths; an unchanged file is not staged.
-async fn plan_records(
-    tx: &mut SqliteConnection,
-    files: &mut FileTxn,
-    collection: &Collection,
-    touched: &[String],
-    plugin_id: &str,
-) -> Result<Vec<RecordsWrite>> {
-    let (lock, artifacts, plugins) =
-        changed_entries(tx, &collection.id, touched, plugin_id).await?;
-    let mut out = Vec::with_capacity(2);
-    match records::splice_file(&collection.path(LOCK), |f| records::splice_lock(f, lock))? {
-        Some((old, splice)) => out.extend(staged_splice(files, LOCK, old, splice)),
-        None => {
-            let text = lock_file(tx, &collection.id).await?;
-            let to = files.stage_target_path(LOCK);
-            out.push(RecordsWrite::Whole { text, to });
-        }
-    }
-    match records::splice_file(&collection.path(MANIFEST), |f| {
-        records::splice_manifest(f, &collection.name, plugins, artifacts)
-    })? {
-        Some((old, splice)) => out.extend(staged_splice(files, MANIFEST, old, splice)),
-        None => {
-            let text = manifest_file(tx, &collection.id, &collection.name).await?;
-            let to = files.stage_target_path(MANIFEST);
-            out.push(RecordsWrite::Whole { text, to });
-        }
-    }
-    Ok(out)
-}
-
-/// A splice to stage, if it changes the file.
-fn staged_splice(
-    files: &mut FileTxn,
-    name: &str,
-    old: std::fs::File,
-    splice: records::Splice,
-) -> Option<RecordsWrite> {
-    splice.changed.then(|| RecordsWrite::Splice {
-        old,
-        splice,
-        to: files.stage_target_path(name),
-    })
 }
