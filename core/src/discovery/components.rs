@@ -154,6 +154,12 @@ pub(super) enum CommandSource {
     Named { name: String, path: SafeRelPath },
 }
 
+/// A command's or agent's name from its path: one `.md` extension dropped
+/// (`notes.md.md` is the command `notes.md`).
+fn md_stem(path: &str) -> &str {
+    path.strip_suffix(".md").unwrap_or(path)
+}
+
 /// Commands: `commands/**/*.md` (not README), or exactly the manifest's.
 pub(super) fn commands(ctx: &mut Ctx<'_>, spec: Option<&[CommandSource]>) -> Vec<Child> {
     let mut found: Vec<(String, SafeRelPath)> = Vec::new();
@@ -161,7 +167,7 @@ pub(super) fn commands(ctx: &mut Ctx<'_>, spec: Option<&[CommandSource]>) -> Vec
         for f in ctx.files_under(dir) {
             let rel = dir.relative(f.as_str()).unwrap_or_default();
             if is_markdown_command(rel) {
-                found.push((rel.trim_end_matches(".md").to_owned(), f.clone()));
+                found.push((md_stem(rel).to_owned(), f.clone()));
             }
         }
     };
@@ -171,7 +177,7 @@ pub(super) fn commands(ctx: &mut Ctx<'_>, spec: Option<&[CommandSource]>) -> Vec
             for s in sources {
                 match s {
                     CommandSource::Path(path) if ctx.is_file(path) => {
-                        let stem = path.file_name().trim_end_matches(".md").to_owned();
+                        let stem = md_stem(path.file_name()).to_owned();
                         found.push((stem, path.clone()));
                     }
                     CommandSource::Path(path) => from_dir(ctx, path, &mut found),
@@ -192,14 +198,13 @@ pub(super) fn agents(ctx: &mut Ctx<'_>, spec: Option<&[SafeRelPath]>) -> Vec<Chi
                 .into_iter()
                 .filter_map(|f| {
                     let rel = dir.relative(f.as_str())?.to_owned();
-                    is_markdown_command(&rel)
-                        .then(|| (rel.trim_end_matches(".md").to_owned(), f.clone()))
+                    is_markdown_command(&rel).then(|| (md_stem(&rel).to_owned(), f.clone()))
                 })
                 .collect()
         }
         Some(files) => files
             .iter()
-            .map(|f| (f.file_name().trim_end_matches(".md").to_owned(), f.clone()))
+            .map(|f| (md_stem(f.file_name()).to_owned(), f.clone()))
             .collect(),
     };
     markdown_children(ctx, ArtifactKind::Agent, found)

@@ -111,6 +111,25 @@ fn claude_manifest_with_default_folders() {
 }
 
 #[test]
+fn only_one_md_extension_is_dropped_from_a_name() {
+    check(
+        &[
+            (
+                ".claude-plugin/plugin.json",
+                r#"{"name": "md", "agents": ["./x/helper.md.md"]}"#,
+            ),
+            ("commands/notes.md.md", ""),
+            ("x/helper.md.md", ""),
+        ],
+        "md @. manifest 1.00 v=-
+  command notes.md commands/notes.md.md MEMBER
+  agent helper.md x/helper.md.md MEMBER
+  meta: .claude-plugin/plugin.json
+",
+    );
+}
+
+#[test]
 fn manifest_component_paths() {
     check(
         &[
