@@ -378,6 +378,17 @@ async fn dedup_lookups_use_indexes() {
     }
 }
 
+/// Imports and checks that `verify` finds nothing wrong.
+async fn add_and_verify(coll: &Collection, dir: &std::path::Path, policy: ConflictPolicy) {
+    let added = add(coll, dir, policy).await;
+    assert!(
+        matches!(&added, Ok(r) if r.iter().all(|r| r.success)),
+        "{added:?}"
+    );
+    let problems = verify::verify(coll).await.map(|r| r.problems);
+    assert!(matches!(&problems, Ok(p) if p.is_empty()), "{problems:?}");
+}
+
 /// The records files written ahead of the rows (`import/ahead.rs`) are the
 /// ones used whenever an import adds or changes artifacts, whatever the
 /// decisions, and the collection verifies clean after every import (the
@@ -407,10 +418,6 @@ async fn records_written_ahead_are_used_and_equal_the_database() {
         out.sort();
         out
     };
-    let clean = || async {
-        let problems = verify::verify(&coll).await.map(|r| r.problems);
-        assert!(matches!(&problems, Ok(p) if p.is_empty()), "{problems:?}");
-    };
     let step = |name: &str, files: &[(&str, &str)]| Plugin::build(&env, name, files);
 
     // The first import creates the records files: none to write ahead.
@@ -418,51 +425,30 @@ async fn records_written_ahead_are_used_and_equal_the_database() {
         "p",
         &[("commands/review.md", "v1"), ("skills/s/SKILL.md", "s")],
     );
-    add(&coll, &p_v1.dir, ConflictPolicy::NewVersion)
-        .await
-        .unwrap_or_default();
-    clean().await;
+    add_and_verify(&coll, &p_v1.dir, ConflictPolicy::NewVersion).await;
     assert_eq!(outcomes(), [("no_file".to_owned(), 1)]);
     // Another new plugin.
     let q = step("q", &[("agents/helper.md", "h"), ("commands/lint.md", "l")]);
-    add(&coll, &q.dir, ConflictPolicy::NewVersion)
-        .await
-        .unwrap_or_default();
-    clean().await;
+    add_and_verify(&coll, &q.dir, ConflictPolicy::NewVersion).await;
     // Unchanged: nothing to write, nothing written ahead.
-    add(&coll, &p_v1.dir, ConflictPolicy::NewVersion)
-        .await
-        .unwrap_or_default();
-    clean().await;
+    add_and_verify(&coll, &p_v1.dir, ConflictPolicy::NewVersion).await;
     // A new version (the artifact keeps its source), then a fork.
     let p_v2 = step(
         "p",
         &[("commands/review.md", "v2"), ("skills/s/SKILL.md", "s")],
     );
-    add(&coll, &p_v2.dir, ConflictPolicy::NewVersion)
-        .await
-        .unwrap_or_default();
-    clean().await;
+    add_and_verify(&coll, &p_v2.dir, ConflictPolicy::NewVersion).await;
     let p_v3 = step(
         "p",
         &[("commands/review.md", "v3"), ("skills/s/SKILL.md", "s")],
     );
-    add(&coll, &p_v3.dir, ConflictPolicy::Fork)
-        .await
-        .unwrap_or_default();
-    clean().await;
+    add_and_verify(&coll, &p_v3.dir, ConflictPolicy::Fork).await;
     // An earlier content of the plugin becomes current again.
-    add(&coll, &p_v1.dir, ConflictPolicy::NewVersion)
-        .await
-        .unwrap_or_default();
-    clean().await;
+    add_and_verify(&coll, &p_v1.dir, ConflictPolicy::NewVersion).await;
     // Another plugin whose child is an existing artifact under another
     // spelling of its name, with other content.
     let r = step("r", &[("commands/Review.md", "v4")]);
-    add(&coll, &r.dir, ConflictPolicy::NewVersion)
-        .await
-        .unwrap_or_default();
-    clean().await;
+    add_and_verify(&coll, &r.dir, ConflictPolicy::NewVersion).await;
     assert_eq!(
         support::current_hash(&coll, "command", "review").await,
         Some(skillmeat_core::hash::hash_bytes(b"v4").to_hex())

@@ -43,22 +43,13 @@ pub(super) struct Written {
     pub files: Vec<(&'static str, File, bool)>,
 }
 
-/// Predicts the entries an import changes and starts writing the records
-/// files with them into `staged` (target name → staged path). `None` when
-/// the import adds or changes no artifact (then the records are written, if
-/// at all, from the database afterwards).
-pub(super) async fn start(
-    conn: &mut SqliteConnection,
+/// Starts writing the records files with the `predicted` changes (from
+/// [`predict`]) into `staged` (target name → staged path).
+pub(super) fn start(
     collection: &Collection,
-    plugin: &Plugin,
-    plan: &ImportPlan,
-    composite: &Payload,
-    source: &str,
+    predicted: Changes,
     staged: impl Fn(&str) -> PathBuf,
-) -> Result<Option<Ahead>> {
-    let Some(predicted) = predict(conn, collection, plugin, plan, composite, source).await? else {
-        return Ok(None);
-    };
+) -> Ahead {
     let lock = collection.path(LOCK);
     let manifest = collection.path(MANIFEST);
     let (lock_to, manifest_to) = (staged(LOCK), staged(MANIFEST));
@@ -94,7 +85,7 @@ pub(super) async fn start(
         .name("records-ahead".into())
         .spawn(write)
         .ok();
-    Ok(Some(Ahead { predicted, thread }))
+    Ahead { predicted, thread }
 }
 
 impl Ahead {
@@ -136,8 +127,10 @@ fn normalised((mut lock, mut artifacts, mut plugins): Changes) -> Changes {
 /// The lock and manifest lines an import will change, from its plan and a
 /// few reads: what `records::changed_entries` will return once the rows are
 /// written (it mirrors `Writer`: new artifacts take `source`, new versions
-/// keep their artifact's source, the plugin line lists every child).
-async fn predict(
+/// keep their artifact's source, the plugin line lists every child). `None`
+/// when the import adds or changes no artifact: then the records are
+/// written, if at all, from the database afterwards.
+pub(super) async fn predict(
     conn: &mut SqliteConnection,
     collection: &Collection,
     plugin: &Plugin,

@@ -287,8 +287,8 @@ async fn write<'a>(
     } else {
         origin.join(plugin.root.as_str()).display().to_string()
     };
-    let staged = |target: &str| files.staged_path(target);
-    let ahead = ahead::start(tx, collection, plugin, &plan, composite, &source, staged).await?;
+    let predicted = ahead::predict(tx, collection, plugin, &plan, composite, &source).await?;
+    let ahead = predicted.map(|p| ahead::start(collection, p, |t| files.staged_path(t)));
     let mut w = Writer {
         tx,
         files,
