@@ -219,3 +219,56 @@ async fn current(
     let mut found = rows::current_artifacts_by_id(conn, &collection.id, &[id.to_owned()]).await?;
     Ok(found.pop())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::home::Home;
+
+    fn lock_line(name: &str, hash: &str) -> Entry {
+        records::lock_entry("command", name, hash, None)
+    }
+
+    /// Written ahead for `predicted` (lock lines) into a collection holding
+    /// the command `a`, then finished with `actual`: the staged lock file,
+    /// if it was used.
+    async fn run(predicted: Vec<Entry>, actual: Vec<Entry>) -> Option<String> {
+        let tmp = tempfile::TempDir::new().ok()?;
+        let coll = Collection::open(&Home::at(tmp.path().join("home")), "default")
+            .await
+            .ok()?;
+        let old_lock = records::render_lock(vec![lock_line("a", "01")]);
+        let old_manifest = records::render_manifest(
+            "default",
+            Vec::new(),
+            vec![records::manifest_artifact_entry("command", "a")],
+        );
+        std::fs::write(coll.path(LOCK), &old_lock).ok()?;
+        std::fs::write(coll.path(MANIFEST), &old_manifest).ok()?;
+        let staged = tmp.path().join("staged");
+        let changes = |lock: Vec<Entry>| {
+            let artifacts = vec![records::manifest_artifact_entry("command", "b")];
+            (lock, artifacts, Vec::new())
+        };
+        let ahead = start(&coll, changes(predicted), |t| staged.join(t));
+        let written = ahead.finish(&changes(actual))?;
+        assert_eq!(
+            written.files.iter().map(|f| (f.0, f.2)).collect::<Vec<_>>(),
+            [(LOCK, true), (MANIFEST, true)]
+        );
+        std::fs::read_to_string(staged.join(LOCK)).ok()
+    }
+
+    #[tokio::test]
+    async fn used_only_when_the_database_gives_the_predicted_lines() {
+        let b = || vec![lock_line("b", "02")];
+        let expected = records::render_lock(vec![lock_line("a", "01"), lock_line("b", "02")]);
+        assert_eq!(run(b(), b()).await, Some(expected));
+        // Another hash for b: the database decides, nothing written ahead is used.
+        assert_eq!(run(b(), vec![lock_line("b", "03")]).await, None);
+        // The same lines in another order are the same changes.
+        let two = vec![lock_line("c", "04"), lock_line("b", "02")];
+        let reversed: Vec<Entry> = two.iter().rev().cloned().collect();
+        assert!(run(two, reversed).await.is_some());
+    }
+}
