@@ -192,9 +192,26 @@ pub async fn manifest_file(
     ))
 }
 
-/// The lines an import changes: the lock lines and the manifest's artifact
-/// lines of the artifacts it touched, and its plugin's manifest line.
-pub type Changes = (Vec<Entry>, Vec<Entry>, Vec<Entry>);
+/// The lines an import changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// The lock lines of the artifacts it touched.
+    pub lock: Vec<Entry>,
+    /// Their manifest lines (plugins have their own, below).
+    pub artifacts: Vec<Entry>,
+    /// The manifest line of its plugin.
+    pub plugins: Vec<Entry>,
+}
+
+impl Changes {
+    /// The same changes, each list in one order.
+    pub fn sorted(mut self) -> Changes {
+        self.lock.sort();
+        self.artifacts.sort();
+        self.plugins.sort();
+        self
+    }
+}
 
 /// The entries an import changed: lock and manifest lines of `artifacts`
 /// (ids), and the plugin line of `plugin`.
@@ -241,7 +258,11 @@ pub async fn changed_entries(
             &m,
         ));
     }
-    Ok((lock, manifest, plugins))
+    Ok(Changes {
+        lock,
+        artifacts: manifest,
+        plugins,
+    })
 }
 
 #[cfg(test)]

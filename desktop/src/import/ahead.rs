@@ -56,7 +56,11 @@ pub(super) fn start(
     let name = collection.name.clone();
     let changes = predicted.clone();
     let write = move || {
-        let (lock_entries, artifacts, plugins) = changes;
+        let Changes {
+            lock: lock_entries,
+            artifacts,
+            plugins,
+        } = changes;
         let Some((old_lock, lock_splice)) =
             records::splice_file(&lock, |f| records::splice_lock(f, lock_entries))?
         else {
@@ -93,7 +97,7 @@ impl Ahead {
     pub(super) fn finish(mut self, actual: &Changes) -> Option<Written> {
         let (outcome, written) = match self.thread.take().map(JoinHandle::join) {
             Some(Ok(Ok(Some(written)))) => {
-                if normalised(std::mem::take(&mut self.predicted)) == normalised(actual.clone()) {
+                if std::mem::take(&mut self.predicted).sorted() == actual.clone().sorted() {
                     ("used", Some(written))
                 } else {
                     ("differed", None)
@@ -114,14 +118,6 @@ impl Drop for Ahead {
             let _ = thread.join();
         }
     }
-}
-
-/// The same changes, in one order.
-fn normalised((mut lock, mut artifacts, mut plugins): Changes) -> Changes {
-    lock.sort();
-    artifacts.sort();
-    plugins.sort();
-    (lock, artifacts, plugins)
 }
 
 /// The lock and manifest lines an import will change, from its plan and a
@@ -208,7 +204,11 @@ pub(super) async fn predict(
         &hash.to_hex(),
         &members,
     )];
-    Ok(Some((lock, artifacts, plugins)))
+    Ok(Some(Changes {
+        lock,
+        artifacts,
+        plugins,
+    }))
 }
 
 async fn current(
@@ -248,7 +248,11 @@ mod tests {
         let staged = tmp.path().join("staged");
         let changes = |lock: Vec<Entry>| {
             let artifacts = vec![records::manifest_artifact_entry("command", "b")];
-            (lock, artifacts, Vec::new())
+            Changes {
+                lock,
+                artifacts,
+                plugins: Vec::new(),
+            }
         };
         let ahead = start(&coll, changes(predicted), |t| staged.join(t));
         let written = ahead.finish(&changes(actual))?;

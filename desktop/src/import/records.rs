@@ -77,7 +77,11 @@ pub(super) async fn plan_records(
         }
         return Ok(out);
     }
-    let (lock, artifacts, plugins) = changes;
+    let Changes {
+        lock,
+        artifacts,
+        plugins,
+    } = changes;
     match records::splice_file(&collection.path(LOCK), |f| records::splice_lock(f, lock))? {
         Some((old, splice)) => out.extend(staged_splice(files, LOCK, old, splice)),
         None => {
