@@ -19,6 +19,7 @@ use skillmeat_core::discovery::Plugin;
 use skillmeat_core::plan::{Decision, ImportPlan};
 use sqlx::SqliteConnection;
 
+use super::PluginStep;
 use super::payload::Payload;
 use crate::collection::Collection;
 use crate::collection::layout::{LOCK, MANIFEST};
@@ -131,7 +132,7 @@ pub(super) async fn predict(
     collection: &Collection,
     plugin: &Plugin,
     plan: &ImportPlan,
-    composite: &Payload,
+    (composite, step): (&Payload, &PluginStep),
     source: &str,
 ) -> Result<Option<Changes>> {
     let mut lock: Vec<Entry> = Vec::new();
@@ -156,24 +157,22 @@ pub(super) async fn predict(
         }
     }
     // The plugin itself, as `Writer::composite` will write it.
-    let key = skillmeat_core::artifact::name_key(&plugin.name);
     let hash = &composite.content_hash;
-    let kind = ArtifactKind::Composite;
-    let found = rows::find_identity(conn, &collection.id, kind, &key, hash).await?;
-    let plugin_name = match &found {
-        Some(f) if f.has_hash && f.current_hash == *hash => f.name.clone(),
-        Some(f) if f.has_hash => {
-            touch(kind.as_str(), &f.name, hash.to_hex(), Some(source));
+    let kind = ArtifactKind::Composite.as_str();
+    let plugin_name = match step {
+        PluginStep::Unchanged(f) => f.name.clone(),
+        PluginStep::MakeCurrent(f) => {
+            touch(kind, &f.name, hash.to_hex(), Some(source));
             f.name.clone()
         }
-        Some(f) => {
+        PluginStep::NewVersion(f) => {
             let current = current(conn, collection, &f.id).await?;
             let kept = current.as_ref().and_then(|a| a.source.as_deref());
-            touch(kind.as_str(), &f.name, hash.to_hex(), kept);
+            touch(kind, &f.name, hash.to_hex(), kept);
             f.name.clone()
         }
-        None => {
-            touch(kind.as_str(), &plugin.name, hash.to_hex(), Some(source));
+        PluginStep::New => {
+            touch(kind, &plugin.name, hash.to_hex(), Some(source));
             plugin.name.clone()
         }
     };

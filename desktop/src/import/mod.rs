@@ -15,7 +15,7 @@ use serde::Serialize;
 use skillmeat_core::ArtifactKind;
 use skillmeat_core::discovery::Plugin;
 use skillmeat_core::hash::ContentHash;
-use skillmeat_core::plan::{self, Bucket, ConflictChoices, Decision, ImportPlan};
+use skillmeat_core::plan::{self, Bucket, ConflictChoices, Decision, ImportPlan, IndexedArtifact};
 use sqlx::SqliteConnection;
 use tracing::{Instrument, error, info, info_span};
 
@@ -249,6 +249,42 @@ struct Outcome {
     old_records: Vec<std::fs::File>,
 }
 
+/// What an import does to the plugin's own artifact (a composite whose
+/// versions are the plugin's hashes), decided once before any row is
+/// written: by the writer, and by the prediction of the records lines.
+#[derive(Debug)]
+enum PluginStep {
+    /// Its current content is this one.
+    Unchanged(IndexedArtifact),
+    /// An earlier content of the plugin: that version becomes current again
+    /// (and the plugin's source is refreshed).
+    MakeCurrent(IndexedArtifact),
+    /// New content: a new version that becomes current (source kept).
+    NewVersion(IndexedArtifact),
+    /// A plugin the collection does not have.
+    New,
+}
+
+impl PluginStep {
+    async fn look_up(
+        conn: &mut SqliteConnection,
+        collection: &Collection,
+        plugin: &Plugin,
+        composite: &Payload,
+    ) -> Result<PluginStep> {
+        let key = skillmeat_core::artifact::name_key(&plugin.name);
+        let hash = &composite.content_hash;
+        let kind = ArtifactKind::Composite;
+        let found = rows::find_identity(conn, &collection.id, kind, &key, hash).await?;
+        Ok(match found {
+            Some(f) if f.has_hash && f.current_hash == *hash => PluginStep::Unchanged(f),
+            Some(f) if f.has_hash => PluginStep::MakeCurrent(f),
+            Some(f) => PluginStep::NewVersion(f),
+            None => PluginStep::New,
+        })
+    }
+}
+
 /// The writes of one import, inside its database transaction: rows as it
 /// goes, files collected to be staged once every row is written.
 struct Writer<'a> {
@@ -287,7 +323,9 @@ async fn write<'a>(
     } else {
         origin.join(plugin.root.as_str()).display().to_string()
     };
-    let predicted = ahead::predict(tx, collection, plugin, &plan, composite, &source).await?;
+    let step = PluginStep::look_up(tx, collection, plugin, composite).await?;
+    let predicted =
+        ahead::predict(tx, collection, plugin, &plan, (composite, &step), &source).await?;
     let ahead = predicted.map(|p| ahead::start(collection, p, |t| files.staged_path(t)));
     let mut w = Writer {
         tx,
@@ -299,7 +337,9 @@ async fn write<'a>(
         empty_dirs: Vec::new(),
     };
     // From here on, leaving early drops `ahead`, which waits for its thread.
-    let (plugin_id, members_changed) = w.rows(plugin, children, composite, &plan, &source).await?;
+    let (plugin_id, members_changed) = w
+        .rows(plugin, children, (composite, step), &plan, &source)
+        .await?;
     rows::record_transaction(
         w.tx,
         transaction_id,
@@ -337,7 +377,7 @@ impl<'a> Writer<'a> {
         &mut self,
         plugin: &Plugin,
         children: &'a [Payload],
-        composite: &'a Payload,
+        (composite, step): (&'a Payload, PluginStep),
         plan: &ImportPlan,
         source: &str,
     ) -> Result<(String, bool)> {
@@ -367,7 +407,7 @@ impl<'a> Writer<'a> {
                 path: payload.path.clone(),
             });
         }
-        let plugin_id = self.composite(plugin, composite, source).await?;
+        let plugin_id = self.composite(plugin, composite, step, source).await?;
         let manifest = plugin.manifest.as_ref().map(|m| m.to_string());
         rows::upsert_composite(
             self.tx,
@@ -432,22 +472,13 @@ impl<'a> Writer<'a> {
         &mut self,
         plugin: &Plugin,
         composite: &'a Payload,
+        step: PluginStep,
         source: &str,
     ) -> Result<String> {
-        let key = skillmeat_core::artifact::name_key(&plugin.name);
         let hash = &composite.content_hash;
-        let existing = rows::find_identity(
-            self.tx,
-            &self.collection.id,
-            ArtifactKind::Composite,
-            &key,
-            hash,
-        )
-        .await?;
-        match existing {
-            Some(found) if found.has_hash && found.current_hash == *hash => Ok(found.id),
-            Some(found) if found.has_hash => {
-                // An earlier content of the plugin: make it current again.
+        match step {
+            PluginStep::Unchanged(found) => Ok(found.id),
+            PluginStep::MakeCurrent(found) => {
                 let vid = rows::version_id(self.tx, &found.id, hash)
                     .await?
                     .ok_or_else(|| Error::Internal("composite version vanished".into()))?;
@@ -456,11 +487,11 @@ impl<'a> Writer<'a> {
                 self.stage_current(&found.id, &found.name, composite)?;
                 Ok(found.id)
             }
-            Some(found) => {
+            PluginStep::NewVersion(found) => {
                 self.add_version(&found.id, &found.name, composite).await?;
                 Ok(found.id)
             }
-            None => self.new_artifact(&plugin.name, composite, source).await,
+            PluginStep::New => self.new_artifact(&plugin.name, composite, source).await,
         }
     }
 
