@@ -19,6 +19,7 @@ mod error;
 pub mod exclude;
 pub mod frontmatter;
 pub mod hash;
+pub mod json;
 mod lowercase;
 pub mod mcp;
 mod order;

@@ -421,7 +421,7 @@ fn from_js<T>(
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(not_object)?;
-    let parsed: serde_json::Value = serde_json::from_slice(text.as_bytes())
+    let parsed = skillmeat_core::json::parse(text.as_bytes())
         .map_err(|e| JsError::new(&format!("planImport: {what}: {e}")))?;
     if !parsed.is_object() {
         return Err(not_object());

@@ -61,7 +61,7 @@ impl Ctx<'_> {
             file: file.clone(),
             reason: "could not be read".into(),
         })?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::Json {
+        crate::json::parse(&bytes).map_err(|e| Error::Json {
             file,
             reason: e.to_string(),
         })

@@ -19,7 +19,7 @@ pub(super) fn discover(listing: &Listing, read: &dyn FileReader) -> Result<Disco
         file: file.clone(),
         reason: "could not be read".into(),
     })?;
-    let doc: Value = serde_json::from_slice(&bytes).map_err(|e| Error::Json {
+    let doc: Value = crate::json::parse(&bytes).map_err(|e| Error::Json {
         file: file.clone(),
         reason: e.to_string(),
     })?;
