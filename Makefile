@@ -47,10 +47,12 @@ clippy:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) clippy -p skillmeat-core -p skillmeat-wasm --target wasm32-unknown-unknown --locked -- -D warnings
 	$(CARGO) clippy -p skillmeat-wasm --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+	$(CARGO) clippy -p skillmeat-wasm --target wasm32-unknown-unknown --no-default-features --locked -- -D warnings
 
-## core (and its wasm bindings) must build for the browser.
+## core (and its wasm bindings) must build for the browser, and without std.
 wasm-core:
 	$(CARGO) build -p skillmeat-core -p skillmeat-wasm --target wasm32-unknown-unknown --locked
+	$(CARGO) build -p skillmeat-wasm --target wasm32-unknown-unknown --no-default-features --locked
 
 ## core never depends on I/O, async, database or app crates.
 purity:
@@ -109,12 +111,16 @@ bench:
 WASM_OUT := target/wasm32-unknown-unknown/wasm-release/skillmeat_wasm.wasm
 WASM_PKG := wasm/pkg
 ## simd128: as in .cargo/config.toml (sha2's wasm SIMD backend).
+## --no-default-features: the package links no std (see wasm/Cargo.toml).
+## --low-memory-unused: Rust puts the stack first (the low 1 MB, growing
+## down), so the low 1 KB is only reached by a stack about to overflow.
 WASM_RUSTFLAGS ?= -C target-feature=+simd128,-reference-types
 WASM_OPT_FEATURES := --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
-	--enable-sign-ext --enable-mutable-globals
+	--enable-sign-ext --enable-mutable-globals --low-memory-unused
 wasm: setup
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$(WASM_RUSTFLAGS)" \
-		$(CARGO) build --profile wasm-release --target wasm32-unknown-unknown -p skillmeat-wasm --locked
+		$(CARGO) build --profile wasm-release --target wasm32-unknown-unknown -p skillmeat-wasm \
+		--no-default-features --locked
 	wasm-bindgen --target web --out-dir $(WASM_PKG) $(WASM_OUT)
 	@if command -v wasm-opt >/dev/null; then \
 		echo "wasm-opt -Oz $(WASM_OPT_FEATURES)  ($$(wc -c < $(WASM_PKG)/skillmeat_wasm_bg.wasm) bytes before)"; \

@@ -1,7 +1,8 @@
 //! The artifact model: kinds, relationship types and the name key.
 
-use std::fmt;
-use std::str::FromStr;
+use crate::prelude::*;
+use core::fmt;
+use core::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 

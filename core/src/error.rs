@@ -1,4 +1,5 @@
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 /// Every way the pure core can refuse its input.
 ///
@@ -31,7 +32,7 @@ pub enum Error {
     Json { file: String, reason: String },
 }
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 /// Why a path is not a safe relative path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

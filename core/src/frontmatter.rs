@@ -5,6 +5,8 @@
 //! never fail, and report what a strict YAML parser would have refused so the
 //! caller can warn. The original bytes are always kept by the caller.
 
+use crate::prelude::*;
+
 /// What we read from a frontmatter block.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Frontmatter {

@@ -8,8 +8,9 @@
 //!
 //! The hasher is fed paths and bytes by its host; it never reads files.
 
-use std::fmt;
-use std::str::FromStr;
+use crate::prelude::*;
+use core::fmt;
+use core::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
@@ -77,7 +78,7 @@ pub struct ParseHashError(pub String);
 impl FromStr for ContentHash {
     type Err = ParseHashError;
 
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+    fn from_str(s: &str) -> core::result::Result<Self, Self::Err> {
         let hex = s.strip_prefix("sha256:").unwrap_or(s);
         let bad = || ParseHashError(s.to_owned());
         if hex.len() != 64 {
@@ -97,13 +98,13 @@ impl FromStr for ContentHash {
 }
 
 impl Serialize for ContentHash {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_hex())
     }
 }
 
 impl<'de> Deserialize<'de> for ContentHash {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         s.parse().map_err(serde::de::Error::custom)
     }

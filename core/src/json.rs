@@ -10,6 +10,7 @@
 //! largest part of the browser package; `tests` compares the two on generated
 //! documents.
 
+use crate::prelude::*;
 use serde_json::{Map, Number, Value};
 
 /// Why a document is not JSON, and where (1-based line; column in bytes).

@@ -12,6 +12,14 @@
 //! builds for `wasm32-unknown-unknown` and the browser runs exactly the same
 //! code as the engine. `clippy.toml` in this crate bans `std::fs` and friends,
 //! and CI builds the crate for wasm32.
+//!
+//! It is `no_std` (with `alloc`) outside its own tests, so the browser
+//! package links no std at all; [`prelude`] brings back the names std's
+//! prelude would give.
+
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
 
 pub mod artifact;
 pub mod discovery;
@@ -25,6 +33,7 @@ pub mod mcp;
 mod order;
 pub mod path;
 pub mod plan;
+mod prelude;
 pub mod report;
 
 pub use artifact::{ArtifactKind, Relationship};

@@ -10,6 +10,8 @@
 //! in a new toolchain). Name keys are identity, stored in the database: a
 //! change of this table changes which names are equal, so it is deliberate.
 
+use crate::prelude::*;
+
 /// Appends the lower case of `c` to `out` (one character, or two for U+0130).
 pub(crate) fn push_lower(out: &mut String, c: char) {
     if c.is_ascii() {

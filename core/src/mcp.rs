@@ -5,6 +5,7 @@
 //! (UTF-8 byte order), no insignificant whitespace, strings with serde_json's
 //! minimal escaping (non-ASCII kept as UTF-8).
 
+use crate::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};

@@ -7,13 +7,15 @@
 //! gives (ties keep their input order), which is also a valid result of
 //! `sort_unstable_by` and `sort` wherever those were used before.
 
+use crate::prelude::*;
+
 /// Sorts `items` by `key` (byte order of the string), stably.
 pub(crate) fn sort_by_str<T>(items: &mut Vec<T>, key: impl Fn(&T) -> &str) {
     if items.len() < 2 {
         return;
     }
     let order = sorted_indices(items.iter().map(key).collect());
-    let mut slots: Vec<Option<T>> = std::mem::take(items).into_iter().map(Some).collect();
+    let mut slots: Vec<Option<T>> = core::mem::take(items).into_iter().map(Some).collect();
     // `order` is a permutation, so every slot is taken exactly once.
     items.extend(order.into_iter().filter_map(|i| slots[i].take()));
 }

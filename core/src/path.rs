@@ -1,7 +1,8 @@
 //! [`SafeRelPath`]: the one type every path from a manifest, a listing or an
 //! archive goes through before the rest of the system sees it.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use serde::{Serialize, Serializer};
 
@@ -33,7 +34,7 @@ impl SafeRelPath {
 
     /// Checks a path written in a Claude Code plugin manifest: it must start
     /// with `./`; `.` and `./` mean the root; one trailing `/` is allowed.
-    pub fn from_manifest(path: &str) -> std::result::Result<Self, PathProblem> {
+    pub fn from_manifest(path: &str) -> core::result::Result<Self, PathProblem> {
         if path == "." || path == "./" {
             return Ok(Self::root());
         }
@@ -51,7 +52,7 @@ impl SafeRelPath {
 
     /// Like [`SafeRelPath::from_manifest`] but `./` is optional (the earlier
     /// system's `plugin.json` / `composite.json` and marketplace sources).
-    pub fn from_lenient(path: &str) -> std::result::Result<Self, PathProblem> {
+    pub fn from_lenient(path: &str) -> core::result::Result<Self, PathProblem> {
         if path.starts_with("./") || path == "." {
             return Self::from_manifest(path);
         }
@@ -116,12 +117,12 @@ impl fmt::Display for SafeRelPath {
 }
 
 impl Serialize for SafeRelPath {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
         s.serialize_str(self.display())
     }
 }
 
-fn check(path: &str) -> std::result::Result<(), PathProblem> {
+fn check(path: &str) -> core::result::Result<(), PathProblem> {
     if path.is_empty() {
         return Err(PathProblem::Empty);
     }

@@ -5,9 +5,10 @@
 //! Identity is `(collection, kind, name_key)`; content is the hash. Equal
 //! bytes under another name or kind never link.
 
-use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
+use crate::prelude::*;
+use alloc::collections::BTreeMap;
+use core::fmt;
+use core::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use tracing::{debug, info_span};
@@ -135,7 +136,7 @@ impl FromStr for ConflictPolicy {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConflictChoices {
     pub default: ConflictPolicy,
-    overrides: HashMap<(String, ArtifactKind, String), ConflictPolicy>,
+    overrides: BTreeMap<(String, ArtifactKind, String), ConflictPolicy>,
 }
 
 impl ConflictChoices {
@@ -143,7 +144,7 @@ impl ConflictChoices {
     pub fn new(default: ConflictPolicy) -> ConflictChoices {
         ConflictChoices {
             default,
-            overrides: HashMap::new(),
+            overrides: BTreeMap::new(),
         }
     }
 
@@ -419,7 +420,7 @@ impl From<&ImportPlan> for Preview {
 /// An in-memory index for tests and small hosts.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryIndex {
-    artifacts: HashMap<(ArtifactKind, String), (IndexedArtifact, Vec<ContentHash>)>,
+    artifacts: BTreeMap<(ArtifactKind, String), (IndexedArtifact, Vec<ContentHash>)>,
 }
 
 impl MemoryIndex {

@@ -1,6 +1,7 @@
 //! Transfer types: the JSON that `skillmeat inspect --json`, the desktop app
 //! and the browser all show. Built from domain values, never the reverse.
 
+use crate::prelude::*;
 use serde::Serialize;
 use tracing::info_span;
 

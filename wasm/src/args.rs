@@ -9,6 +9,11 @@
 //! deserializer instead would add about 40 KB to the wasm package: a
 //! monomorphised parser per type, and float formatting for its messages.
 
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
 use serde_json::{Map, Value};
 use skillmeat_core::artifact::{ArtifactKind, Relationship};
 use skillmeat_core::hash::ContentHash;
@@ -29,8 +34,8 @@ pub struct ArgError {
     pub what: String,
 }
 
-impl std::fmt::Display for ArgError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for ArgError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         if self.at.is_empty() {
             f.write_str(&self.what)
         } else {
@@ -39,7 +44,7 @@ impl std::fmt::Display for ArgError {
     }
 }
 
-type Result<T> = std::result::Result<T, ArgError>;
+type Result<T> = core::result::Result<T, ArgError>;
 
 fn fail<T>(at: &str, what: String) -> Result<T> {
     Err(ArgError {

@@ -9,11 +9,21 @@
 //! exact JSON the CLI prints (`serde_json`, then `JSON.parse`), so the page
 //! and `--json` never disagree on shape (`null`s included).
 //!
-//! Build with `make wasm` (see README, "WebAssembly").
+//! Build with `make wasm` (see README, "WebAssembly"): that package is
+//! built without the default `std` feature, so it links no std at all (the
+//! crate is `no_std` + alloc, as `skillmeat-core` is) and a panic traps.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::fmt::Display;
+#![no_std]
+
+extern crate alloc;
+
+use alloc::borrow::ToOwned;
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::cell::RefCell;
+use core::fmt::Display;
 
 use js_sys::{Array, Function, JsString, Map, Object, Uint8Array};
 use skillmeat_core::discovery::{self, Listing};
@@ -30,6 +40,15 @@ mod args;
 #[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+// Without std (`make wasm`), a panic traps at once: wasm32-unknown-unknown
+// has nowhere to print a message, and formatting one would cost the package
+// every panic message and location. With std (tests), std handles panics.
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -303,7 +322,7 @@ impl TreeHasher {
 }
 
 /// The SHA-256 of every file, by path relative to the listing root.
-fn digest_map(digests: &JsValue) -> Result<HashMap<String, ContentHash>, JsError> {
+fn digest_map(digests: &JsValue) -> Result<BTreeMap<String, ContentHash>, JsError> {
     let entries: Array = if let Some(map) = digests.dyn_ref::<Map>() {
         Array::from(&map.entries())
     } else if digests.is_object() {
@@ -313,7 +332,7 @@ fn digest_map(digests: &JsValue) -> Result<HashMap<String, ContentHash>, JsError
             "discover: digests must be an object (or Map) of path -> SHA-256 hex",
         ));
     };
-    let mut out = HashMap::with_capacity(entries.length() as usize);
+    let mut out = BTreeMap::new();
     for entry in entries.iter() {
         let pair: Array = entry.unchecked_into();
         let key = pair.get(0);

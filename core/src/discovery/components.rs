@@ -3,6 +3,7 @@
 //! Paths here are relative to the plugin root unless named `abs_*`
 //! (relative to the listing root).
 
+use crate::prelude::*;
 use serde_json::Value;
 
 use super::{Child, ChildContent, FileReader, Listing};

@@ -4,6 +4,7 @@ use crate::error::Result;
 use crate::exclude::is_excluded_path;
 use crate::order::sort_by_str;
 use crate::path::SafeRelPath;
+use crate::prelude::*;
 
 /// Every file below a root, as sorted safe relative paths, excluded paths
 /// already dropped. Directories are implied by the files below them.

@@ -1,5 +1,6 @@
 //! Reading a plugin root: which manifest applies and what it says.
 
+use crate::prelude::*;
 use serde_json::Value;
 use tracing::info_span;
 
@@ -275,7 +276,7 @@ fn assemble(
 fn member_children(ctx: &mut Ctx<'_>, plugin: &str, m: &Member) -> Result<Vec<super::Child>> {
     use super::{Child, ChildContent};
     let mut out = match m.kind {
-        ArtifactKind::Skill => components::skills(ctx, plugin, std::slice::from_ref(&m.path))
+        ArtifactKind::Skill => components::skills(ctx, plugin, core::slice::from_ref(&m.path))
             .into_iter()
             .filter(|c| c.path == m.path)
             .collect(),
@@ -284,10 +285,10 @@ fn member_children(ctx: &mut Ctx<'_>, plugin: &str, m: &Member) -> Result<Vec<su
             if m.kind == ArtifactKind::Command {
                 components::commands(ctx, Some(&spec))
             } else {
-                components::agents(ctx, Some(std::slice::from_ref(&m.path)))
+                components::agents(ctx, Some(core::slice::from_ref(&m.path)))
             }
         }
-        ArtifactKind::Hook => components::hooks(ctx, plugin, std::slice::from_ref(&m.path))?
+        ArtifactKind::Hook => components::hooks(ctx, plugin, core::slice::from_ref(&m.path))?
             .into_iter()
             .collect(),
         ArtifactKind::McpServer => components::mcp_servers(
@@ -366,7 +367,7 @@ fn legacy_members(ctx: &Ctx<'_>, file: &str, members: &Value) -> Result<Vec<Memb
     Ok(out)
 }
 
-type PathParser = fn(&str) -> std::result::Result<SafeRelPath, PathProblem>;
+type PathParser = fn(&str) -> core::result::Result<SafeRelPath, PathProblem>;
 
 /// Component keys of a Claude Code manifest (or marketplace entry).
 fn claude_components(

@@ -1,5 +1,6 @@
 //! `.claude-plugin/marketplace.json`: many plugins below one root.
 
+use crate::prelude::*;
 use serde_json::Value;
 
 use super::{Discovery, FileReader, Listing, manifest};
@@ -76,7 +77,7 @@ pub(super) fn discover(listing: &Listing, read: &dyn FileReader) -> Result<Disco
 fn local_source(
     entry: &Value,
     plugin_root: Option<&SafeRelPath>,
-) -> std::result::Result<Option<SafeRelPath>, String> {
+) -> core::result::Result<Option<SafeRelPath>, String> {
     match entry.get("source") {
         Some(Value::String(s)) => {
             let bare = !s.starts_with("./") && s != ".";

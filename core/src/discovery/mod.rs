@@ -7,6 +7,8 @@
 //! manifest, or the folder heuristic — and their children, each with the
 //! exact files that make it up, so the host can hash them.
 
+use crate::prelude::*;
+
 mod components;
 mod listing;
 mod manifest;
