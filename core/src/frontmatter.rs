@@ -117,8 +117,8 @@ fn scalar(raw: &str, continuation: &[&str]) -> (Option<String>, Option<String>) 
             }
         }
     } else if let Some(rest) = raw.strip_prefix('\'') {
-        match rest.replace("''", "\u{0}").find('\'') {
-            Some(end) => Some(rest.replace("''", "\u{0}")[..end].replace('\u{0}', "'")),
+        match single_quoted(rest) {
+            Some(value) => Some(value),
             None => {
                 problem = Some("unclosed single-quoted scalar".into());
                 Some(rest.to_owned())
@@ -135,7 +135,7 @@ fn scalar(raw: &str, continuation: &[&str]) -> (Option<String>, Option<String>) 
                 "found character {:?} that cannot start any token",
                 &raw[..1]
             ));
-        } else if raw.contains(": ") {
+        } else if find(raw, ": ").is_some() {
             problem = Some("mapping values are not allowed here".into());
         }
         let mut parts = vec![strip_comment(raw)];
@@ -166,10 +166,36 @@ fn fold(lines: &[&str]) -> String {
 }
 
 fn strip_comment(raw: &str) -> &str {
-    match raw.find(" #") {
+    match find(raw, " #") {
         Some(i) => raw[..i].trim_end(),
         None => raw,
     }
+}
+
+/// The byte index of `needle` in `haystack`: `str::find` with a string
+/// pattern would bring std's two-way searcher (about 1 KB of the browser
+/// package) for needles of two bytes.
+pub(crate) fn find(haystack: &str, needle: &str) -> Option<usize> {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|w| w == needle.as_bytes())
+}
+
+/// A single-quoted scalar's value (`''` is one quote), if it is closed.
+fn single_quoted(rest: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\'' {
+            out.push(c);
+        } else if chars.next_if_eq(&'\'').is_some() {
+            out.push('\'');
+        } else {
+            return Some(out);
+        }
+    }
+    None
 }
 
 fn find_closing_double(s: &str) -> Option<usize> {

@@ -21,8 +21,7 @@ pub fn canonical_json(value: &Value) -> Vec<u8> {
 fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            sort_by_str(&mut keys, |k| k.as_str());
+            let keys = sorted_keys(map);
             out.push(b'{');
             for (i, key) in keys.into_iter().enumerate() {
                 if i > 0 {
@@ -48,6 +47,13 @@ fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     }
 }
 
+/// The keys of an object in UTF-8 byte order.
+pub(crate) fn sorted_keys(map: &Map<String, Value>) -> Vec<&String> {
+    let mut keys: Vec<&String> = map.keys().collect();
+    sort_by_str(&mut keys, |k| k.as_str());
+    keys
+}
+
 fn write_scalar(value: &Value, out: &mut Vec<u8>) {
     // Serialising a scalar Value cannot fail.
     if let Ok(bytes) = serde_json::to_vec(value) {
@@ -56,7 +62,8 @@ fn write_scalar(value: &Value, out: &mut Vec<u8>) {
 }
 
 /// The servers of a `.mcp.json` (or of a manifest's inline `mcpServers`),
-/// accepting both the wrapped `{"mcpServers": {...}}` and the bare map.
+/// accepting both the wrapped `{"mcpServers": {...}}` and the bare map,
+/// ordered by name.
 /// `file` names the source in errors.
 pub fn servers(file: &str, value: &Value) -> Result<Vec<(String, Value)>> {
     let map = match value {
@@ -80,8 +87,12 @@ pub fn servers(file: &str, value: &Value) -> Result<Vec<(String, Value)>> {
         }
         None => map,
     };
+    // By name, not as written: the order must not depend on whether
+    // serde_json keeps key order (the engine's build does, the browser
+    // package's does not).
     let mut out = Vec::with_capacity(inner.len());
-    for (name, entry) in inner {
+    for name in sorted_keys(inner) {
+        let entry = &inner[name.as_str()];
         if !entry.is_object() {
             return Err(Error::Manifest {
                 file: file.to_owned(),

@@ -330,7 +330,7 @@ pub(super) fn plugin_root_references(command: &str) -> Vec<String> {
     let mut out = Vec::new();
     for marker in ["${CLAUDE_PLUGIN_ROOT}/", "$CLAUDE_PLUGIN_ROOT/"] {
         let mut rest = command;
-        while let Some(i) = rest.find(marker) {
+        while let Some(i) = frontmatter::find(rest, marker) {
             rest = &rest[i + marker.len()..];
             let end = rest
                 .find(|c: char| {

@@ -398,7 +398,10 @@ fn claude_components(
     if let Some(v) = manifest.get("commands") {
         let mut sources = Vec::new();
         if let Value::Object(map) = v {
-            for (name, spec) in map {
+            // By name, so errors and notes come in one order whether or not
+            // serde_json keeps key order (see `mcp::servers`).
+            for name in crate::mcp::sorted_keys(map) {
+                let spec = &map[name.as_str()];
                 let field = format!("commands.{name}");
                 match spec.get("source").and_then(Value::as_str) {
                     Some(raw) => {

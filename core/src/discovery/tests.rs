@@ -386,6 +386,35 @@ fn a_root_skill_md_without_skills_is_one_skill() {
     );
 }
 
+/// The engine's serde_json keeps key order and the browser package's does
+/// not: servers and command entries come out by name either way.
+#[test]
+fn keys_written_out_of_order_give_children_and_notes_by_name() {
+    check(
+        &[
+            (
+                ".claude-plugin/plugin.json",
+                r#"{"name": "order",
+                    "commands": {"zz": {"content": "z"}, "yy": {"source": "./y.md"}, "aa": {"content": "a"}}}"#,
+            ),
+            ("y.md", "y"),
+            (
+                ".mcp.json",
+                r#"{"mcpServers": {"zeta": {"command": "z"}, "alpha": {"command": "a"}, "mid": {"command": "m"}}}"#,
+            ),
+        ],
+        "order @. manifest 1.00 v=-
+  command yy y.md MEMBER
+  mcp_server alpha .mcp.json MEMBER
+  mcp_server mid .mcp.json MEMBER
+  mcp_server zeta .mcp.json MEMBER
+  meta: .claude-plugin/plugin.json
+  ! .claude-plugin/plugin.json: commands.aa has inline `content`: it stays in the manifest and is not imported as a command artifact
+  ! .claude-plugin/plugin.json: commands.zz has inline `content`: it stays in the manifest and is not imported as a command artifact
+",
+    );
+}
+
 #[test]
 fn manifest_parts_that_are_not_children_are_reported() {
     check(
