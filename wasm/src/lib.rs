@@ -425,7 +425,10 @@ pub fn discover(
 
 /// A value as the CLI prints it, parsed by the page's own `JSON.parse`.
 fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value).map_err(js_error)?;
+    // Writing these reports cannot fail (string keys only); serde_json's
+    // own error messages would cost the package their text for nothing.
+    let text = serde_json::to_string(value)
+        .map_err(|_| JsError::new("internal error: the result could not be written as JSON"))?;
     js_sys::JSON::parse(&text)
 }
 
