@@ -1,6 +1,5 @@
-//! Spans, events and metrics of an import. Alone in its own test binary:
-//! `tracing` caches per-callsite interest process-wide, so a test that
-//! installs a thread-local subscriber must not race other tests' threads.
+//! Spans, events and metrics of an import. Alone in its own test binary: it
+//! installs the process's global subscriber (see `support::capture_tracing`).
 
 mod support;
 
@@ -13,10 +12,10 @@ use support::Plugin;
 
 #[tokio::test]
 async fn spans_events_and_metrics() {
+    let (spans, events) = support::capture_tracing();
     let env = support::Env::new();
     let plugin = Plugin::three_children(&env, "obs");
     let coll = env.collection().await;
-    let (spans, events) = support::capture_tracing();
     let recorder = metrics_util::debugging::DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     let _guard = metrics::set_default_local_recorder(&recorder);

@@ -191,8 +191,14 @@ pub fn capture_tracing() -> (Recorded, Arc<Mutex<Vec<Fields>>>) {
         events: events.clone(),
     };
     let subscriber = tracing_subscriber::registry().with(layer);
-    let guard = tracing::subscriber::set_default(subscriber);
-    std::mem::forget(guard);
+    // Global, not `set_default`: tracing caches each callsite's interest
+    // process-wide, and a callsite first reached while another thread (sqlx's
+    // worker) was registering one could be cached as "never" for a
+    // thread-local subscriber; about 1 run in 30 then lost the import's span.
+    // One capture per test binary.
+    if tracing::subscriber::set_global_default(subscriber).is_err() {
+        panic!("capture_tracing: a global subscriber is already set in this test binary");
+    }
     (spans, events)
 }
 
