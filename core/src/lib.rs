@@ -30,7 +30,7 @@ pub mod hash;
 pub mod json;
 mod lowercase;
 pub mod mcp;
-mod order;
+pub mod order;
 pub mod path;
 pub mod plan;
 mod prelude;

@@ -1,4 +1,5 @@
-//! The one sort of the crate: by a string key, in UTF-8 byte order, stable.
+//! The one sort of the crate (and of the wasm bindings): by a string key, in
+//! UTF-8 byte order, stable.
 //!
 //! Every sort in core orders paths or JSON keys by their bytes. Sorting them
 //! all through one `(&str, index)` sort keeps a single instance of std's sort
@@ -10,7 +11,7 @@
 use crate::prelude::*;
 
 /// Sorts `items` by `key` (byte order of the string), stably.
-pub(crate) fn sort_by_str<T>(items: &mut Vec<T>, key: impl Fn(&T) -> &str) {
+pub fn sort_by_str<T>(items: &mut Vec<T>, key: impl Fn(&T) -> &str) {
     if items.len() < 2 {
         return;
     }

@@ -136,31 +136,40 @@ impl FromStr for ConflictPolicy {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConflictChoices {
     pub default: ConflictPolicy,
-    overrides: BTreeMap<(String, ArtifactKind, String), ConflictPolicy>,
+    /// Sorted by key, one entry per key (a map; a sorted `Vec` keeps
+    /// another `BTreeMap` instance out of the browser package).
+    overrides: Vec<(ChildKey, ConflictPolicy)>,
 }
+
+/// `(plugin, kind, name_key)`.
+type ChildKey = (String, ArtifactKind, String);
 
 impl ConflictChoices {
     /// `default` for every child.
     pub fn new(default: ConflictPolicy) -> ConflictChoices {
         ConflictChoices {
             default,
-            overrides: BTreeMap::new(),
+            overrides: Vec::new(),
         }
     }
 
     /// `policy` for child `kind`/`name` of `plugin` (a later call for the
     /// same child wins).
     pub fn set(&mut self, plugin: &str, kind: ArtifactKind, name: &str, policy: ConflictPolicy) {
-        self.overrides
-            .insert((plugin.to_owned(), kind, name_key(name)), policy);
+        let key = (plugin.to_owned(), kind, name_key(name));
+        match self.overrides.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(i) => self.overrides[i].1 = policy,
+            Err(i) => self.overrides.insert(i, (key, policy)),
+        }
     }
 
     /// The policy for child `kind`/`name` of `plugin`.
     pub fn policy(&self, plugin: &str, kind: ArtifactKind, name: &str) -> ConflictPolicy {
-        self.overrides
-            .get(&(plugin.to_owned(), kind, name_key(name)))
-            .copied()
-            .unwrap_or(self.default)
+        let key = (plugin.to_owned(), kind, name_key(name));
+        match self.overrides.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(i) => self.overrides[i].1,
+            Err(_) => self.default,
+        }
     }
 }
 

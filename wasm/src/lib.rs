@@ -18,7 +18,6 @@
 extern crate alloc;
 
 use alloc::borrow::ToOwned;
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -322,7 +321,8 @@ impl TreeHasher {
 }
 
 /// The SHA-256 of every file, by path relative to the listing root.
-fn digest_map(digests: &JsValue) -> Result<BTreeMap<String, ContentHash>, JsError> {
+/// Sorted by path (JS keys are unique), for `binary_search`.
+fn digest_map(digests: &JsValue) -> Result<Vec<(String, ContentHash)>, JsError> {
     let entries: Array = if let Some(map) = digests.dyn_ref::<Map>() {
         Array::from(&map.entries())
     } else if digests.is_object() {
@@ -332,7 +332,7 @@ fn digest_map(digests: &JsValue) -> Result<BTreeMap<String, ContentHash>, JsErro
             "discover: digests must be an object (or Map) of path -> SHA-256 hex",
         ));
     };
-    let mut out = BTreeMap::new();
+    let mut out = Vec::with_capacity(entries.length() as usize);
     for entry in entries.iter() {
         let pair: Array = entry.unchecked_into();
         let key = pair.get(0);
@@ -348,8 +348,9 @@ fn digest_map(digests: &JsValue) -> Result<BTreeMap<String, ContentHash>, JsErro
         let digest: ContentHash = hex
             .parse()
             .map_err(|e| JsError::new(&format!("discover: digests[{path:?}]: {e}")))?;
-        out.insert(path, digest);
+        out.push((path, digest));
     }
+    skillmeat_core::order::sort_by_str(&mut out, |(path, _)| path.as_str());
     Ok(out)
 }
 
@@ -418,7 +419,12 @@ pub fn discover(
         return Err(thrown);
     }
     let found = found.map_err(js_error)?;
-    let digest = |p: &skillmeat_core::SafeRelPath| digests.get(p.as_str()).copied();
+    let digest = |p: &skillmeat_core::SafeRelPath| {
+        let i = digests
+            .binary_search_by(|(path, _)| path.as_str().cmp(p.as_str()))
+            .ok()?;
+        Some(digests[i].1)
+    };
     let report = InspectReport::build(&found, &digest).map_err(js_error)?;
     to_js(&report)
 }
