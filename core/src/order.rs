@@ -2,7 +2,7 @@
 //! UTF-8 byte order, stable.
 //!
 //! Every sort in core orders paths or JSON keys by their bytes. Sorting them
-//! all through one `(&str, index)` sort keeps a single instance of std's sort
+//! all through one `(&str, index)` sort, applied as swaps, keeps a single instance of std's sort
 //! in the wasm package instead of one per element type and comparator (about
 //! 10 KB less after wasm-opt). The order is the one `sort_by` on the key
 //! gives (ties keep their input order), which is also a valid result of
@@ -15,18 +15,35 @@ pub fn sort_by_str<T>(items: &mut Vec<T>, key: impl Fn(&T) -> &str) {
     if items.len() < 2 {
         return;
     }
-    let order = sorted_indices(items.iter().map(key).collect());
-    let mut slots: Vec<Option<T>> = core::mem::take(items).into_iter().map(Some).collect();
-    // `order` is a permutation, so every slot is taken exactly once.
-    items.extend(order.into_iter().filter_map(|i| slots[i].take()));
+    let keys: Vec<&str> = items.iter().map(key).collect();
+    // The generic part is only this loop: each instance costs the browser
+    // package a few dozen bytes, not a copy of the sort.
+    for (a, b) in sorting_swaps(keys) {
+        items.swap(a, b);
+    }
 }
 
-/// The indices of `keys` in sorted order; equal keys by index. Not generic,
-/// so it is compiled once.
-fn sorted_indices(keys: Vec<&str>) -> Vec<usize> {
+/// The swaps that put items with these `keys` in sorted order (equal keys by
+/// index). Not generic, so it is compiled once.
+fn sorting_swaps(keys: Vec<&str>) -> Vec<(usize, usize)> {
     let mut pairs: Vec<(&str, usize)> = keys.into_iter().zip(0..).collect();
     pairs.sort_unstable();
-    pairs.into_iter().map(|(_, i)| i).collect()
+    // Position `i` must receive the item that started at `pairs[i].1`.
+    let n = pairs.len();
+    let mut item_at: Vec<usize> = (0..n).collect();
+    let mut position_of: Vec<usize> = (0..n).collect();
+    let mut swaps = Vec::new();
+    for (i, &(_, wanted)) in pairs.iter().enumerate() {
+        let from = position_of[wanted];
+        if from != i {
+            swaps.push((i, from));
+            let displaced = item_at[i];
+            item_at.swap(i, from);
+            position_of[wanted] = i;
+            position_of[displaced] = from;
+        }
+    }
+    swaps
 }
 
 #[cfg(test)]
