@@ -33,7 +33,8 @@ pub(super) fn discover(listing: &Listing, read: &dyn FileReader) -> Result<Disco
             reason: "is required and must be an array".into(),
         })?;
     let plugin_root = doc
-        .pointer("/metadata/pluginRoot")
+        .get("metadata")
+        .and_then(|m| m.get("pluginRoot"))
         .and_then(Value::as_str)
         .and_then(|r| SafeRelPath::from_lenient(r).ok());
 
