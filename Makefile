@@ -48,6 +48,7 @@ clippy:
 	$(CARGO) clippy -p skillmeat-core -p skillmeat-wasm --target wasm32-unknown-unknown --locked -- -D warnings
 	$(CARGO) clippy -p skillmeat-wasm --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 	$(CARGO) clippy -p skillmeat-wasm --target wasm32-unknown-unknown --no-default-features --locked -- -D warnings
+	$(CARGO) clippy -p skillmeat-core --no-default-features --all-targets --locked -- -D warnings
 
 ## core (and its wasm bindings) must build for the browser, and without std.
 wasm-core:

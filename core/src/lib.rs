@@ -35,6 +35,7 @@ pub mod path;
 pub mod plan;
 mod prelude;
 pub mod report;
+mod spans;
 
 pub use artifact::{ArtifactKind, Relationship};
 pub use error::{Error, Result};

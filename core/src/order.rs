@@ -11,7 +11,7 @@
 use crate::prelude::*;
 
 /// Sorts `items` by `key` (byte order of the string), stably.
-pub fn sort_by_str<T>(items: &mut Vec<T>, key: impl Fn(&T) -> &str) {
+pub fn sort_by_str<T>(items: &mut [T], key: impl Fn(&T) -> &str) {
     if items.len() < 2 {
         return;
     }

@@ -10,8 +10,8 @@ use alloc::collections::BTreeMap;
 use core::fmt;
 use core::str::FromStr;
 
+use crate::spans::{debug, info_span};
 use serde::{Deserialize, Serialize};
-use tracing::{debug, info_span};
 
 use crate::artifact::{ArtifactKind, Relationship, name_key};
 use crate::hash::ContentHash;

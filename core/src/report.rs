@@ -2,8 +2,8 @@
 //! and the browser all show. Built from domain values, never the reverse.
 
 use crate::prelude::*;
+use crate::spans::{display, info_span};
 use serde::Serialize;
-use tracing::info_span;
 
 use crate::artifact::{ArtifactKind, Relationship};
 use crate::discovery::{Detection, Discovery};
@@ -63,7 +63,7 @@ impl InspectReport {
                 );
                 let _guard = span.enter();
                 let d = child.digest(&in_plugin)?;
-                span.record("content_hash", tracing::field::display(d.content_hash));
+                span.record("content_hash", display(d.content_hash));
                 children.push(ChildReport {
                     kind: child.kind,
                     name: child.name.clone(),

@@ -2,13 +2,13 @@
 
 use crate::prelude::*;
 use serde_json::Value;
-use tracing::info_span;
 
 use super::components::{self, CommandSource, Ctx, McpSpec};
 use super::{Detection, FileReader, Listing, Plugin};
 use crate::artifact::{ArtifactKind, Relationship};
 use crate::error::{Error, PathProblem, Result};
 use crate::path::SafeRelPath;
+use crate::spans::info_span;
 
 const CLAUDE_MANIFEST: &str = ".claude-plugin/plugin.json";
 const LEGACY_MANIFESTS: [&str; 2] = ["plugin.json", "composite.json"];
