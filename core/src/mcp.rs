@@ -27,7 +27,7 @@ fn write_canonical(value: &Value, out: &mut Vec<u8>) {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_scalar(&Value::String(key.clone()), out);
+                write_string_or_number(key.as_str(), out);
                 out.push(b':');
                 write_canonical(&map[key.as_str()], out);
             }
@@ -54,8 +54,22 @@ pub(crate) fn sorted_keys(map: &Map<String, Value>) -> Vec<&String> {
     keys
 }
 
+/// A scalar as serde_json writes it. (Strings and numbers go through
+/// serde_json's own writers; serialising the whole `Value` would bring its
+/// object and array code into the browser package a second time.)
 fn write_scalar(value: &Value, out: &mut Vec<u8>) {
-    // Serialising a scalar Value cannot fail.
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => write_string_or_number(n, out),
+        Value::String(s) => write_string_or_number(s, out),
+        Value::Array(_) | Value::Object(_) => {}
+    }
+}
+
+fn write_string_or_number(value: &(impl serde::Serialize + ?Sized), out: &mut Vec<u8>) {
+    // Writing a string or a number cannot fail.
     if let Ok(bytes) = serde_json::to_vec(value) {
         out.extend_from_slice(&bytes);
     }
@@ -130,6 +144,37 @@ mod tests {
                 Some(expected)
             );
         }
+    }
+
+    /// Scalars are written exactly as serde_json writes them.
+    #[test]
+    fn scalars_as_serde_json_writes_them() {
+        let scalars = json!([
+            0,
+            -1,
+            1.5,
+            -0.0,
+            1e300,
+            5e-324,
+            0.1,
+            18446744073709551615u64,
+            -9223372036854775808i64,
+            true,
+            false,
+            null,
+            "",
+            "é\u{1}\u{7f}\"\\/\t"
+        ]);
+        let expected = serde_json::to_string(&scalars).unwrap_or_default();
+        assert_eq!(
+            String::from_utf8(canonical_json(&scalars)).ok(),
+            Some(expected)
+        );
+        let key = json!({"k\"\u{2028}é": 1});
+        assert_eq!(
+            String::from_utf8(canonical_json(&key)).ok(),
+            serde_json::to_string(&key).ok()
+        );
     }
 
     #[test]
