@@ -79,7 +79,7 @@ fn write_string_or_number(value: &(impl serde::Serialize + ?Sized), out: &mut Ve
 /// accepting both the wrapped `{"mcpServers": {...}}` and the bare map,
 /// ordered by name.
 /// `file` names the source in errors.
-pub fn servers(file: &str, value: &Value) -> Result<Vec<(String, Value)>> {
+pub fn servers<'v>(file: &str, value: &'v Value) -> Result<Vec<(&'v String, &'v Value)>> {
     let map = match value {
         Value::Object(m) => m,
         _ => {
@@ -114,7 +114,7 @@ pub fn servers(file: &str, value: &Value) -> Result<Vec<(String, Value)>> {
                 reason: "a server entry must be an object".into(),
             });
         }
-        out.push((name.clone(), entry.clone()));
+        out.push((name, entry));
     }
     Ok(out)
 }

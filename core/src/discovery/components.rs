@@ -350,32 +350,47 @@ pub(super) fn plugin_root_references(command: &str) -> Vec<String> {
 #[derive(Debug, Clone, Default)]
 pub(super) struct McpSpec {
     pub files: Vec<SafeRelPath>,
-    /// Inline maps, with the file they were written in (plugin-relative).
-    pub inline: Vec<(SafeRelPath, Value)>,
+    /// Whether the manifest's own `mcpServers` holds inline maps (read from
+    /// the manifest itself, so they are not copied out of it).
+    pub inline: bool,
 }
 
 /// One MCP server per entry of `.mcp.json` and of the manifest's
 /// `mcpServers`; a later declaration of a name replaces an earlier one.
-pub(super) fn mcp_servers(ctx: &mut Ctx<'_>, spec: &McpSpec) -> Result<Vec<Child>> {
-    let mut declared: Vec<(SafeRelPath, Value)> = Vec::new();
+pub(super) fn mcp_servers(
+    ctx: &mut Ctx<'_>,
+    spec: &McpSpec,
+    manifest: Option<&Value>,
+) -> Result<Vec<Child>> {
+    let mut files: Vec<(SafeRelPath, Value)> = Vec::new();
     let default = p(".mcp.json");
     if ctx.is_file(&default) {
-        declared.push((default.clone(), ctx.read_json(&default)?));
+        files.push((default.clone(), ctx.read_json(&default)?));
     }
     for f in &spec.files {
         if *f != default {
-            declared.push((f.clone(), ctx.read_json(f)?));
+            files.push((f.clone(), ctx.read_json(f)?));
         }
     }
-    declared.extend(spec.inline.iter().cloned());
+    let manifest_file = p(".claude-plugin/plugin.json");
+    let inline: Vec<&Value> = match manifest.and_then(|m| m.get("mcpServers")) {
+        _ if !spec.inline => Vec::new(),
+        Some(Value::Array(items)) => items.iter().filter(|v| v.is_object()).collect(),
+        Some(map @ Value::Object(_)) => vec![map],
+        _ => Vec::new(),
+    };
+    let declared = files
+        .iter()
+        .map(|(source, value)| (source, value))
+        .chain(inline.into_iter().map(|value| (&manifest_file, value)));
     let mut out: Vec<Child> = Vec::new();
     for (source, value) in declared {
-        let file = ctx.abs(&source).as_str().to_owned();
-        for (name, entry) in mcp::servers(&file, &value)? {
-            out.retain(|c| c.name != name);
+        let file = ctx.abs(source).as_str().to_owned();
+        for (name, entry) in mcp::servers(&file, value)? {
+            out.retain(|c| c.name != *name);
             out.push(Child {
                 kind: ArtifactKind::McpServer,
-                name,
+                name: name.clone(),
                 path: source.clone(),
                 relationship: Relationship::Member,
                 description: entry
@@ -383,7 +398,7 @@ pub(super) fn mcp_servers(ctx: &mut Ctx<'_>, spec: &McpSpec) -> Result<Vec<Child
                     .and_then(Value::as_str)
                     .map(str::to_owned),
                 content: ChildContent::Inline {
-                    json: mcp::canonical_json(&entry),
+                    json: mcp::canonical_json(entry),
                 },
             });
         }

@@ -75,7 +75,7 @@ pub(super) fn marketplace_plugin(
     listing: &Listing,
     read: &dyn FileReader,
     root: &SafeRelPath,
-    entry: &Value,
+    entry: Value,
     entry_file: &str,
     others: &[SafeRelPath],
 ) -> Result<Plugin> {
@@ -90,9 +90,9 @@ pub(super) fn marketplace_plugin(
     if ctx.is_file(&claude) {
         let manifest = ctx.read_json(&claude)?;
         let file = ctx.abs(&claude).as_str().to_owned();
-        claude_plugin(ctx, &file, manifest, Some(entry))
+        claude_plugin(ctx, &file, manifest, Some(&entry))
     } else {
-        claude_plugin(ctx, entry_file, entry.clone(), None)
+        claude_plugin(ctx, entry_file, entry, None)
     }
 }
 
@@ -254,7 +254,11 @@ fn assemble(
             ));
             children.extend(components::agents(&mut ctx, components.agents.as_deref()));
             children.extend(components::hooks(&mut ctx, &name, &components.hooks)?);
-            children.extend(components::mcp_servers(&mut ctx, &components.mcp)?);
+            children.extend(components::mcp_servers(
+                &mut ctx,
+                &components.mcp,
+                manifest.as_ref(),
+            )?);
         }
     }
     span.record("child_count", children.len());
@@ -295,8 +299,9 @@ fn member_children(ctx: &mut Ctx<'_>, plugin: &str, m: &Member) -> Result<Vec<su
             ctx,
             &McpSpec {
                 files: vec![m.path.clone()],
-                inline: Vec::new(),
+                inline: false,
             },
+            None,
         )?,
         // A folder-shaped command or agent (the earlier system's layout).
         ArtifactKind::Command | ArtifactKind::Agent => vec![Child {
@@ -475,7 +480,6 @@ fn claude_components(
         }
     }
     if let Some(v) = manifest.get("mcpServers") {
-        let manifest_rel = SafeRelPath::new(CLAUDE_MANIFEST)?;
         for (i, item) in one_or_many(v).into_iter().enumerate() {
             let field = if v.is_array() {
                 format!("mcpServers[{i}]")
@@ -497,7 +501,7 @@ fn claude_components(
                 Value::String(raw) => c.notes.push(format!(
                     "{file}: {field} {raw:?} is a bundle or a URL: it stays in the manifest and is not imported as an MCP server"
                 )),
-                Value::Object(_) => c.mcp.inline.push((manifest_rel.clone(), item.clone())),
+                Value::Object(_) => c.mcp.inline = true,
                 _ => {
                     return Err(manifest_err(
                         file,

@@ -20,28 +20,28 @@ pub(super) fn discover(listing: &Listing, read: &dyn FileReader) -> Result<Disco
         file: file.clone(),
         reason: "could not be read".into(),
     })?;
-    let doc: Value = crate::json::parse(&bytes).map_err(|e| Error::Json {
+    let mut doc: Value = crate::json::parse(&bytes).map_err(|e| Error::Json {
         file: file.clone(),
         reason: e.to_string(),
     })?;
-    let entries = doc
-        .get("plugins")
-        .and_then(Value::as_array)
-        .ok_or_else(|| Error::Manifest {
-            file: file.clone(),
-            field: "plugins".into(),
-            reason: "is required and must be an array".into(),
-        })?;
     let plugin_root = doc
         .get("metadata")
         .and_then(|m| m.get("pluginRoot"))
         .and_then(Value::as_str)
         .and_then(|r| SafeRelPath::from_lenient(r).ok());
-
     let mut discovery = Discovery {
         marketplace: doc.get("name").and_then(Value::as_str).map(str::to_owned),
         ..Discovery::default()
     };
+    // Owned, so each entry moves into its plugin as the manifest.
+    let entries = doc
+        .get_mut("plugins")
+        .and_then(Value::as_array_mut)
+        .ok_or_else(|| Error::Manifest {
+            file: file.clone(),
+            field: "plugins".into(),
+            reason: "is required and must be an array".into(),
+        })?;
     let mut located: Vec<(usize, SafeRelPath)> = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
         let label = entry
@@ -63,7 +63,7 @@ pub(super) fn discover(listing: &Listing, read: &dyn FileReader) -> Result<Disco
     }
     let roots: Vec<SafeRelPath> = located.iter().map(|(_, r)| r.clone()).collect();
     for (i, root) in &located {
-        let entry = &entries[*i];
+        let entry = core::mem::take(&mut entries[*i]);
         let entry_file = format!("{file} (plugins[{i}])");
         let others: Vec<SafeRelPath> = roots.iter().filter(|o| *o != root).cloned().collect();
         match manifest::marketplace_plugin(listing, read, root, entry, &entry_file, &others) {
