@@ -24,7 +24,6 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 use core::fmt::Display;
 
-use js_sys::{Array, Function, JsString, Map, Object, Uint8Array};
 use skillmeat_core::discovery::{self, Listing};
 use skillmeat_core::hash::{self, ContentHash};
 use skillmeat_core::plan::{self, ConflictPolicy, Preview};
@@ -33,6 +32,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 mod args;
+mod js;
+
+use js::{Array, Map, Uint8Array};
+pub use js::{Function, JsString};
 
 // Talc instead of std's dlmalloc: about 7 KB smaller in the package, and
 // made for single-threaded wasm (the package is built without atomics).
@@ -161,13 +164,12 @@ fn js_error(e: impl Display) -> JsError {
 /// has no UTF-8 form (no file system name can be such a string), so it is an
 /// error rather than being silently replaced with U+FFFD.
 fn path_arg(what: &str, path: &JsString) -> Result<String, JsError> {
-    if !path.is_valid_utf16() {
-        return Err(JsError::new(&format!(
-            "{what}: {:?} is not valid Unicode (it holds a lone UTF-16 surrogate), so it cannot be a UTF-8 path",
-            String::from(path)
-        )));
-    }
-    Ok(String::from(path))
+    js::utf8(path).ok_or_else(|| {
+        let lossy = AsRef::<JsValue>::as_ref(path).as_string().unwrap_or_default();
+        JsError::new(&format!(
+            "{what}: {lossy:?} is not valid Unicode (it holds a lone UTF-16 surrogate), so it cannot be a UTF-8 path"
+        ))
+    })
 }
 
 /// SHA-256 of a file's bytes, as 64 lowercase hex characters.
@@ -324,17 +326,17 @@ impl TreeHasher {
 /// Sorted by path (JS keys are unique), for `binary_search`.
 fn digest_map(digests: &JsValue) -> Result<Vec<(String, ContentHash)>, JsError> {
     let entries: Array = if let Some(map) = digests.dyn_ref::<Map>() {
-        Array::from(&map.entries())
+        Array::map_entries(map)
     } else if digests.is_object() {
-        Object::entries(digests.unchecked_ref())
+        js::object_entries(digests)
     } else {
         return Err(JsError::new(
             "discover: digests must be an object (or Map) of path -> SHA-256 hex",
         ));
     };
     let mut out = Vec::with_capacity(entries.length() as usize);
-    for entry in entries.iter() {
-        let pair: Array = entry.unchecked_into();
+    for i in 0..entries.length() {
+        let pair: Array = entries.get(i).unchecked_into();
         let key = pair.get(0);
         let path = key
             .dyn_ref::<JsString>()
@@ -435,7 +437,7 @@ fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
     // own error messages would cost the package their text for nothing.
     let text = serde_json::to_string(value)
         .map_err(|_| JsError::new("internal error: the result could not be written as JSON"))?;
-    js_sys::JSON::parse(&text)
+    js::json_parse(&text)
 }
 
 /// A `planImport` argument read through `JSON.stringify` (see `args`).
@@ -445,7 +447,7 @@ fn from_js<T>(
     read: impl FnOnce(&serde_json::Value) -> Result<T, args::ArgError>,
 ) -> Result<T, JsError> {
     let not_object = || JsError::new(&format!("planImport: {what} must be a JSON object"));
-    let text = js_sys::JSON::stringify(value)
+    let text = js::json_stringify(value)
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(not_object)?;

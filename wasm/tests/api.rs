@@ -14,6 +14,7 @@ use skillmeat_core::hash as core_hash;
 use skillmeat_core::plan::{self as core_plan, ConflictPolicy, Incoming, IndexSnapshot};
 use skillmeat_core::report::InspectReport;
 use skillmeat_wasm::{FileHasher, TreeHasher, discover, hash_file, plan_import};
+use skillmeat_wasm::{Function as ReadSmall, JsString as PathString};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -44,8 +45,9 @@ fn ok<T, E: Into<JsValue>>(r: Result<T, E>) -> T {
     }
 }
 
-fn js(s: &str) -> JsString {
-    JsString::from(s)
+/// A path argument (the bindings declare their own string type).
+fn js(s: &str) -> PathString {
+    JsValue::from_str(s).unchecked_into()
 }
 
 fn stringify(v: &JsValue) -> String {
@@ -99,7 +101,7 @@ fn tree_by_definition(files: &[(&str, Vec<u8>)]) -> String {
 }
 
 /// A JS function `(path) => Uint8Array | undefined` over an in-memory tree.
-fn reader(files: &BTreeMap<String, Vec<u8>>) -> Function {
+fn reader(files: &BTreeMap<String, Vec<u8>>) -> ReadSmall {
     let files = files.clone();
     let f = Closure::<dyn Fn(String) -> JsValue>::new(move |p: String| {
         files.get(&p).map_or(JsValue::UNDEFINED, |b| {
@@ -350,8 +352,9 @@ fn tree_hasher_rejects_unsafe_paths_with_cores_message() {
 
 #[wasm_bindgen_test]
 fn tree_hasher_rejects_a_path_that_is_not_unicode() {
-    let lone = js("dir/").concat(&JsString::from_char_code1(0xd800));
+    let lone = JsString::from("dir/").concat(&JsString::from_char_code1(0xd800));
     assert!(!lone.is_valid_utf16());
+    let lone: PathString = JsValue::from(lone).unchecked_into();
     let mut t = TreeHasher::new();
     let m = thrown(t.add_file(lone.clone(), b"x"));
     assert!(m.contains("lone UTF-16 surrogate"), "{m}");
@@ -560,7 +563,11 @@ fn discover_refuses_bad_paths() {
     );
 
     let mut p = paths(&files);
-    p.push(js("x/").concat(&JsString::from_char_code1(0xdc00)).into());
+    p.push(
+        JsString::from("x/")
+            .concat(&JsString::from_char_code1(0xdc00))
+            .into(),
+    );
     let m = thrown(discover(p, reader(&files), digests.into(), None));
     assert!(m.contains("lone UTF-16 surrogate"), "{m}");
 }
@@ -575,13 +582,14 @@ fn discover_rethrows_what_read_small_throws() {
             move |_p: String| Err(s.clone()),
         )
         .into_js_value()
-        .unchecked_into::<Function>();
+        .unchecked_into::<ReadSmall>();
     match discover(paths(&files), throwing, digests_object(&files).into(), None) {
         Ok(v) => panic!("expected the reader's exception, got {}", stringify(&v)),
         Err(e) => assert_eq!(e, sentinel, "the very object thrown by readSmall"),
     }
 
-    let wrong = Function::new_with_args("path", "return 'text of ' + path");
+    let wrong: ReadSmall =
+        Function::new_with_args("path", "return 'text of ' + path").unchecked_into();
     let m = thrown(discover(
         paths(&files),
         wrong,

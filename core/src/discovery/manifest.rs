@@ -526,16 +526,17 @@ fn one_or_many(v: &Value) -> Vec<&Value> {
 fn strings(file: &str, key: &str, v: &Value) -> Result<Vec<(String, String)>> {
     match v {
         Value::String(s) => Ok(vec![(key.to_owned(), s.clone())]),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
                 let field = format!("{key}[{i}]");
-                item.as_str()
-                    .map(|s| (field.clone(), s.to_owned()))
-                    .ok_or_else(|| manifest_err(file, &field, "expected a path string"))
-            })
-            .collect(),
+                match item.as_str() {
+                    Some(s) => out.push((field, s.to_owned())),
+                    None => return Err(manifest_err(file, &field, "expected a path string")),
+                }
+            }
+            Ok(out)
+        }
         _ => Err(manifest_err(
             file,
             key,
