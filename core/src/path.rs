@@ -85,12 +85,12 @@ impl SafeRelPath {
 
     /// The last component, or `""` for the root.
     pub fn file_name(&self) -> &str {
-        self.0.rsplit('/').next().unwrap_or("")
+        last_component(&self.0)
     }
 
     /// The parent path (the root's parent is the root).
     pub fn parent(&self) -> SafeRelPath {
-        match self.0.rfind('/') {
+        match last_slash(&self.0) {
             Some(i) => SafeRelPath(self.0[..i].to_owned()),
             None => SafeRelPath::root(),
         }
@@ -120,6 +120,17 @@ impl Serialize for SafeRelPath {
     fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
         s.serialize_str(self.display())
     }
+}
+
+/// The byte index of the last `/` in `path`. (A byte search: `rfind` with a
+/// char pattern brings std's reverse char searcher into the browser package.)
+fn last_slash(path: &str) -> Option<usize> {
+    path.bytes().rposition(|b| b == b'/')
+}
+
+/// What follows the last `/` of `path` (all of it when there is none).
+pub(crate) fn last_component(path: &str) -> &str {
+    last_slash(path).map_or(path, |i| &path[i + 1..])
 }
 
 fn check(path: &str) -> core::result::Result<(), PathProblem> {

@@ -182,14 +182,16 @@ fn variant<T: Copy>(v: &Value, at: &str, all: &[T], name: impl Fn(T) -> &'static
     if let Some(found) = all.iter().copied().find(|&x| name(x) == s) {
         return Ok(found);
     }
-    let expected: Vec<String> = all.iter().map(|&x| format!("`{}`", name(x))).collect();
-    fail(
-        at,
-        format!(
-            "unknown variant `{s}`, expected one of {}",
-            expected.join(", ")
-        ),
-    )
+    let mut message = format!("unknown variant `{s}`, expected one of ");
+    for (i, &x) in all.iter().enumerate() {
+        if i > 0 {
+            message.push_str(", ");
+        }
+        message.push('`');
+        message.push_str(name(x));
+        message.push('`');
+    }
+    fail(at, message)
 }
 
 fn kind(v: &Value, at: &str) -> Result<ArtifactKind> {

@@ -95,7 +95,7 @@ fn p(s: &str) -> SafeRelPath {
 }
 
 fn is_markdown_command(rel: &str) -> bool {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let name = crate::path::last_component(rel);
     name.ends_with(".md") && !name.eq_ignore_ascii_case("README.md")
 }
 
@@ -337,7 +337,7 @@ pub(super) fn plugin_root_references(command: &str) -> Vec<String> {
                     c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '&' | '|' | ')' | '`' | '$')
                 })
                 .unwrap_or(rest.len());
-            let path = rest[..end].trim_end_matches('/');
+            let path = rest[..end].trim_end_matches(|c| c == '/');
             if !path.is_empty() {
                 out.push(path.to_owned());
             }
