@@ -337,7 +337,7 @@ pub(super) fn plugin_root_references(command: &str) -> Vec<String> {
                     c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '&' | '|' | ')' | '`' | '$')
                 })
                 .unwrap_or(rest.len());
-            let path = rest[..end].trim_end_matches(|c| c == '/');
+            let path = rest[..end].trim_end_matches('/');
             if !path.is_empty() {
                 out.push(path.to_owned());
             }
