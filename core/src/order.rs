@@ -2,11 +2,12 @@
 //! UTF-8 byte order, stable.
 //!
 //! Every sort in core orders paths or JSON keys by their bytes. Sorting them
-//! all through one `(&str, index)` sort, applied as swaps, keeps a single instance of std's sort
+//! all through one `(&str, index)` sort keeps a single instance of std's sort
 //! in the wasm package instead of one per element type and comparator (about
-//! 10 KB less after wasm-opt). The order is the one `sort_by` on the key
-//! gives (ties keep their input order), which is also a valid result of
-//! `sort_unstable_by` and `sort` wherever those were used before.
+//! 10 KB less after wasm-opt), and applying its result as swaps keeps the
+//! part compiled per element type to a loop. The order is the one `sort_by`
+//! on the key gives (ties keep their input order), which is also a valid
+//! result of `sort_unstable_by` and `sort` wherever those were used before.
 
 use crate::prelude::*;
 
