@@ -144,6 +144,8 @@ test-wasm: wasm
 	$(CARGO) build -p skillmeat --locked
 	node wasm/browser/parity.mjs
 
-## TreeHasher vs WebCrypto SHA-256 in headless Chromium.
+## TreeHasher vs WebCrypto SHA-256 in headless Chromium, and planImport
+## against a 100,000-artifact snapshot in Node.js.
 bench-wasm: wasm
 	node wasm/browser/bench.mjs
+	node wasm/browser/plan-bench.mjs

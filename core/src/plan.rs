@@ -54,12 +54,34 @@ pub struct SnapshotArtifact {
     pub hashes: Vec<ContentHash>,
 }
 
-impl ArtifactIndex for IndexSnapshot {
+impl IndexSnapshot {
+    /// The snapshot ready for lookups: each artifact's `name_key` computed
+    /// once, not again for every child a plan asks about (at 100,000
+    /// artifacts that was 11 ms per child in the browser).
+    pub fn index(&self) -> SnapshotIndex<'_> {
+        SnapshotIndex {
+            artifacts: &self.artifacts,
+            keys: self.artifacts.iter().map(|a| name_key(&a.name)).collect(),
+        }
+    }
+}
+
+/// An [`IndexSnapshot`] with its keys computed ([`IndexSnapshot::index`]).
+#[derive(Debug)]
+pub struct SnapshotIndex<'a> {
+    artifacts: &'a [SnapshotArtifact],
+    /// `name_key` of each artifact, in snapshot order.
+    keys: Vec<String>,
+}
+
+impl ArtifactIndex for SnapshotIndex<'_> {
+    /// The first artifact of the snapshot with this kind and key.
     fn find(&self, kind: ArtifactKind, key: &str, hash: &ContentHash) -> Option<IndexedArtifact> {
         self.artifacts
             .iter()
-            .find(|a| a.kind == kind && name_key(&a.name) == key)
-            .map(|a| IndexedArtifact {
+            .zip(&self.keys)
+            .find(|(a, k)| a.kind == kind && *k == key)
+            .map(|(a, _)| IndexedArtifact {
                 id: a.id.clone(),
                 name: a.name.clone(),
                 current_hash: a.current_hash,

@@ -481,6 +481,6 @@ pub fn plan_import(
             .map_err(|e: String| JsError::new(&format!("planImport: {e}")))?,
         None => ConflictPolicy::default(),
     };
-    let planned = plan::plan_import(&index, &plugin.name, &plugin.children, policy);
+    let planned = plan::plan_import(&index.index(), &plugin.name, &plugin.children, policy);
     to_js(&Preview::from(&planned))
 }

@@ -707,8 +707,12 @@ fn plan_import_gives_the_preview_of_core_for_every_policy() {
             index.clone(),
             arg.map(str::to_owned),
         ));
-        let want =
-            core_plan::Preview::from(&core_plan::plan_import(&snapshot, &name, &children, policy));
+        let want = core_plan::Preview::from(&core_plan::plan_import(
+            &snapshot.index(),
+            &name,
+            &children,
+            policy,
+        ));
         assert_eq!(
             stringify(&got),
             as_js_json(&serde_json::to_string(&want).expect("json"))
@@ -820,7 +824,7 @@ fn plan_import_reads_its_arguments_like_cores_serde() {
         .expect("children");
     let snapshot: IndexSnapshot = serde_json::from_str(&index_json).expect("snapshot");
     let want = core_plan::Preview::from(&core_plan::plan_import(
-        &snapshot,
+        &snapshot.index(),
         "p",
         &children,
         ConflictPolicy::NewVersion,

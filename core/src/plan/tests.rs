@@ -212,18 +212,78 @@ fn snapshot_index_matches_memory_index() {
             hashes: vec![h("v1"), h("v2")],
         }],
     };
+    let index = snap.index();
     let c = child(ArtifactKind::Command, "review", "v1");
     assert_eq!(
-        decide(&snap, "p", &c, ConflictPolicy::NewVersion).decision,
+        decide(&index, "p", &c, ConflictPolicy::NewVersion).decision,
         Decision::LinkExisting
     );
     let c = child(ArtifactKind::Command, "review", "v3");
     assert_eq!(
-        decide(&snap, "p", &c, ConflictPolicy::NewVersion).decision,
+        decide(&index, "p", &c, ConflictPolicy::NewVersion).decision,
         Decision::CreateNewVersion
     );
     assert_eq!("keep".parse::<ConflictPolicy>(), Ok(ConflictPolicy::Keep));
     assert!("merge".parse::<ConflictPolicy>().is_err());
+}
+
+/// The index finds what a walk through the snapshot in order finds:
+/// the first artifact with the kind and the key (names that differ only in
+/// case, `_`, spaces or `.md` share a key; kinds do not).
+#[test]
+fn snapshot_index_finds_the_first_artifact_of_a_kind_and_key() {
+    use ArtifactKind::*;
+    // Out of key order, and each key under several names.
+    let names = [
+        "zz",
+        "review.md",
+        "Lint",
+        "Review",
+        "a b",
+        "lint",
+        "a_b",
+        "é",
+    ];
+    let kinds = [Command, Skill, Agent];
+    let mut artifacts = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        for (j, &kind) in kinds.iter().enumerate() {
+            // Some kinds missing for some names.
+            if (i + j) % 5 != 0 {
+                artifacts.push(SnapshotArtifact {
+                    id: format!("A{i}{j}"),
+                    kind,
+                    name: (*name).into(),
+                    current_hash: h(name),
+                    hashes: vec![h(name)],
+                });
+            }
+        }
+    }
+    // Many artifacts of one kind and key: the first in the snapshot wins.
+    for i in 0..60 {
+        artifacts.push(SnapshotArtifact {
+            id: format!("M{i}"),
+            kind: if i % 3 == 0 { Skill } else { Agent },
+            name: ["Many", "many.md", "MANY"][i % 3].into(),
+            current_hash: h("m"),
+            hashes: vec![],
+        });
+    }
+    artifacts.rotate_left(7);
+    let snap = IndexSnapshot { artifacts };
+    let index = snap.index();
+    for key in ["review", "lint", "a-b", "zz", "é", "many", "missing", ""] {
+        for kind in kinds {
+            let walked = snap
+                .artifacts
+                .iter()
+                .find(|a| a.kind == kind && name_key(&a.name) == key)
+                .map(|a| a.id.clone());
+            let found = index.find(kind, key, &h("x")).map(|a| a.id);
+            assert_eq!(found, walked, "{kind} {key:?}");
+        }
+    }
 }
 
 #[test]
