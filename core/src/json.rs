@@ -324,7 +324,7 @@ impl Parser<'_> {
 
     /// A number; a leading `-` was consumed (`positive` is false).
     fn number(&mut self, positive: bool) -> Result<Value> {
-        let significand = match self.next() {
+        let mut significand = match self.next() {
             None => return Err(self.error(EOF_VALUE)),
             Some(b'0') if self.peek().is_some_and(|b| b.is_ascii_digit()) => {
                 return Err(self.peek_error(INVALID_NUMBER));
@@ -332,7 +332,6 @@ impl Parser<'_> {
             Some(b @ b'0'..=b'9') => u64::from(b - b'0'),
             Some(_) => return Err(self.error(INVALID_NUMBER)),
         };
-        let mut significand = significand;
         // Whole digits that did not fit in a u64 (they only scale the value).
         let mut dropped = 0i32;
         while let Some(d) = self.peek().filter(u8::is_ascii_digit) {

@@ -43,7 +43,14 @@ fn write_canonical(value: &Value, out: &mut Vec<u8>) {
             }
             out.push(b']');
         }
-        scalar => write_scalar(scalar, out),
+        // Scalars as serde_json writes them, through its string and number
+        // writers (serialising the whole `Value` would bring its object and
+        // array code into the browser package a second time).
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => write_string_or_number(n, out),
+        Value::String(s) => write_string_or_number(s, out),
     }
 }
 
@@ -52,20 +59,6 @@ pub(crate) fn sorted_keys(map: &Map<String, Value>) -> Vec<&String> {
     let mut keys: Vec<&String> = map.keys().collect();
     sort_by_str(&mut keys, |k| k.as_str());
     keys
-}
-
-/// A scalar as serde_json writes it. (Strings and numbers go through
-/// serde_json's own writers; serialising the whole `Value` would bring its
-/// object and array code into the browser package a second time.)
-fn write_scalar(value: &Value, out: &mut Vec<u8>) {
-    match value {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(true) => out.extend_from_slice(b"true"),
-        Value::Bool(false) => out.extend_from_slice(b"false"),
-        Value::Number(n) => write_string_or_number(n, out),
-        Value::String(s) => write_string_or_number(s, out),
-        Value::Array(_) | Value::Object(_) => {}
-    }
 }
 
 fn write_string_or_number(value: &(impl serde::Serialize + ?Sized), out: &mut Vec<u8>) {
