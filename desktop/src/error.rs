@@ -59,6 +59,28 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// A file operation in the user's project failed (permissions, a full
+    /// disk …); a deploy or undeploy was rolled back.
+    #[error("{}: {source}", path.display())]
+    Project { path: PathBuf, source: io::Error },
+
+    /// A stored copy no longer has the content its hash names.
+    #[error("{}: the stored copy of {artifact} no longer matches its SHA-256 (run `skillmeat verify`); nothing was deployed", blob.display())]
+    StoredContentChanged { artifact: String, blob: PathBuf },
+
+    /// A deploy would replace files or entries skillmeat did not write.
+    #[error("not deploying {name}: these exist and were not written by skillmeat (or were changed since, or are read-only); use --force to replace them (a backup is kept; read-only files are never replaced):\n  {}", conflicts.join("\n  "))]
+    DeployConflict {
+        name: String,
+        conflicts: Vec<String>,
+        /// The whole plan, conflicts marked (for a preview).
+        plan: Box<crate::deploy::Outcome>,
+    },
+
+    /// Another skillmeat holds the project's deploy lock.
+    #[error("{}: another skillmeat is deploying or undeploying here (waited {waited} s for .claude/skillmeat/lock); try again when it has finished", project.display())]
+    Locked { project: PathBuf, waited: u64 },
+
     /// The database said no.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

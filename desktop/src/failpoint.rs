@@ -1,17 +1,43 @@
 //! Crash points for the crash-safety tests. With the `failpoints` feature,
 //! `SKILLMEAT_FAILPOINT=<name>` makes the process abort (like `kill -9`: no
-//! destructors, no cleanup) when it reaches [`hit`]`(name)`. Without the
-//! feature, [`hit`] compiles to nothing.
+//! destructors, no cleanup) when it reaches [`hit`]`(name)`, and
+//! `<name>#<n>` when it reaches it for the n-th time (a point passed once
+//! per file or rename). Without the feature, [`hit`] compiles to nothing.
 
-/// Aborts the process here if `SKILLMEAT_FAILPOINT` names this point.
+/// Aborts the process here if `SKILLMEAT_FAILPOINT` names this point (and
+/// this is the named hit).
 #[inline]
 pub fn hit(name: &str) {
     #[cfg(feature = "failpoints")]
-    if std::env::var("SKILLMEAT_FAILPOINT").is_ok_and(|v| v == name) {
-        std::process::abort();
-    }
+    armed::hit(name);
     let _ = name;
 }
+
+#[cfg(feature = "failpoints")]
+mod armed {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static HITS: AtomicUsize = AtomicUsize::new(0);
+
+    pub fn hit(name: &str) {
+        let Ok(spec) = std::env::var("SKILLMEAT_FAILPOINT") else {
+            return;
+        };
+        let (point, nth) = match spec.split_once('#') {
+            Some((p, n)) => (p, n.parse().unwrap_or(1)),
+            None => (spec.as_str(), 1),
+        };
+        // Only the armed point is counted, so one counter is enough.
+        if point == name && HITS.fetch_add(1, Ordering::SeqCst) + 1 == nth {
+            std::process::abort();
+        }
+    }
+}
+
+/// Every failpoint of a deploy or undeploy (`<op>.<point>`), in the order
+/// they are reached; `staged` and `step` are reached once per file and
+/// per rename or folder.
+pub const DEPLOY: &[&str] = &["staged", "journal", "step", "committed", "cleaned"];
 
 /// Every failpoint, in the order an import reaches them.
 pub const ALL: &[&str] = &[

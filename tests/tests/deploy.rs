@@ -8,24 +8,7 @@ use std::path::Path;
 
 use predicates::prelude::*;
 use serde_json::Value;
-use util::{Home, fixture};
-
-/// A project that already has its own settings, hooks and MCP server.
-fn project_with_own_config() -> tempfile::TempDir {
-    let dir = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
-    util::write(
-        dir.path(),
-        ".claude/settings.json",
-        "{\n    \"permissions\": {\"allow\": [\"Bash(ls)\"]},\n    \"hooks\": {\n        \"PreToolUse\": [{\"matcher\": \"Edit\", \"hooks\": [{\"type\": \"command\", \"command\": \"echo mine\"}]}]\n    },\n    \"model\": \"opus\"\n}",
-    );
-    util::write(
-        dir.path(),
-        ".mcp.json",
-        "{\"mcpServers\": {\"mine\": {\"command\": \"my-server\"}}}\n",
-    );
-    util::write(dir.path(), "src/main.rs", "fn main() {}\n");
-    dir
-}
+use util::{Home, fixture, project_with_own_config};
 
 /// Every file below `dir`: relative path → SHA-256 (and `x` if executable).
 fn files(dir: &Path) -> BTreeMap<String, String> {
@@ -109,7 +92,9 @@ fn plugin_deploys_where_claude_code_reads_and_undeploys_byte_for_byte() {
         .unwrap_or_default()
         .to_owned();
     assert!(
-        command.contains("CLAUDE_PLUGIN_ROOT=\"${CLAUDE_PROJECT_DIR}/.claude/plugins/guardrails\""),
+        command.starts_with(
+            "export CLAUDE_PLUGIN_ROOT=\"${CLAUDE_PROJECT_DIR:-.}\"/.claude/plugins/guardrails; "
+        ),
         "{command}"
     );
     let text =
@@ -294,12 +279,13 @@ fn status_reports_modified_missing_and_outdated() {
         .as_deref(),
         Some("edited")
     );
-    // Undeploy keeps what the user changed since (without --force).
+    // Undeploy keeps what the user changed since (without --force), and
+    // gives back the file --force replaced: the user's edit.
     std::fs::write(
         project.path().join(".claude/commands/guard-status.md"),
         "changed again",
     )
-    .unwrap_or_default();
+    .expect("write");
     let report = home.json(
         &["undeploy", "guardrails", "--json", "--project"],
         [project.path()],
@@ -308,16 +294,22 @@ fn status_reports_modified_missing_and_outdated() {
         report["kept"],
         serde_json::json!([".claude/commands/guard-status.md"])
     );
-    assert!(
-        project
-            .path()
-            .join(".claude/commands/guard-status.md")
-            .is_file()
+    assert_eq!(
+        report["restored"],
+        serde_json::json!([".claude/skills/guard-rules/SKILL.md"])
+    );
+    assert_eq!(
+        std::fs::read_to_string(project.path().join(".claude/commands/guard-status.md")).ok(),
+        Some("changed again".to_owned())
+    );
+    assert_eq!(
+        std::fs::read_to_string(project.path().join(".claude/skills/guard-rules/SKILL.md")).ok(),
+        Some("edited".to_owned())
     );
     assert!(
         !project
             .path()
-            .join(".claude/skills/guard-rules/SKILL.md")
+            .join(".claude/skills/guard-rules/SKILL.md.skillmeat-backup")
             .exists()
     );
 }
@@ -366,10 +358,25 @@ fn never_clobbers_without_force() {
         .as_deref(),
         Some("the user's own command")
     );
+    let mcp = std::fs::read_to_string(project.path().join(".mcp.json")).expect("read");
     assert!(
-        std::fs::read_to_string(project.path().join(".mcp.json.skillmeat-backup"))
-            .is_ok_and(|t| t.contains("theirs"))
+        mcp.contains("guard_lib") || mcp.contains("policy.py"),
+        "{mcp}"
     );
+    // Undeploy gives back the user's command and MCP server, byte for byte.
+    let report = home.json(
+        &["undeploy", "guardrails", "--json", "--project"],
+        [project.path()],
+    );
+    assert_eq!(
+        report["restored"],
+        serde_json::json!([".claude/commands/guard-status.md"])
+    );
+    assert_eq!(
+        report["mcp_servers_restored"],
+        serde_json::json!(["guard-audit"])
+    );
+    assert_eq!(files(project.path()), before);
 }
 
 #[test]

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use super::{emit, to_json};
 use crate::collection::Collection;
-use crate::deploy::{self, Action, Options, State};
-use crate::error::Result;
+use crate::deploy::{self, Action, Options, Outcome, State};
+use crate::error::{Error, Result};
 use crate::home::Home;
 
 pub(super) async fn deploy(
@@ -18,11 +18,43 @@ pub(super) async fn deploy(
     json: bool,
 ) -> Result<i32> {
     let coll = super::existing_collection(home, collection, name).await?;
-    let outcome = deploy::deploy(&coll, name, project, &opts).await?;
+    let outcome = match deploy::deploy(&coll, name, project, &opts).await {
+        Ok(outcome) => outcome,
+        // With --json, one document: the plan (conflicts marked) and the error.
+        Err(e @ Error::DeployConflict { .. }) if json => {
+            let Error::DeployConflict { plan, .. } = &e else {
+                return Err(e);
+            };
+            let mut doc = serde_json::to_value(plan.as_ref())
+                .map_err(|e| Error::Internal(format!("serialising JSON: {e}")))?;
+            doc["error"] = e.to_string().into();
+            emit(&to_json(&doc)?)?;
+            return Ok(1);
+        }
+        Err(Error::DeployConflict {
+            plan,
+            conflicts,
+            name,
+        }) if opts.dry_run => {
+            emit(&plan_text(&plan))?;
+            return Err(Error::DeployConflict {
+                name,
+                conflicts,
+                plan,
+            });
+        }
+        Err(e) => return Err(e),
+    };
     if json {
         emit(&to_json(&outcome)?)?;
         return Ok(0);
     }
+    emit(&plan_text(&outcome))?;
+    Ok(0)
+}
+
+/// A deployment's operations, one line each, and what it comes to.
+fn plan_text(outcome: &Outcome) -> String {
     let mut out = String::new();
     for w in &outcome.warnings {
         let _ = writeln!(out, "warning: {w}");
@@ -58,8 +90,7 @@ pub(super) async fn deploy(
         if outcome.deployed.len() == 1 { "" } else { "s" },
         outcome.project
     );
-    emit(&out)?;
-    Ok(0)
+    out
 }
 
 pub(super) async fn undeploy(
@@ -80,14 +111,24 @@ pub(super) async fn undeploy(
     for k in &report.kept {
         let _ = writeln!(
             out,
-            "kept (changed since deployment; --force removes it): {k}"
+            "kept (changed since deployment; --force backs it up and removes it): {k}"
         );
+    }
+    for r in &report.restored {
+        let _ = writeln!(out, "restored your file: {r}");
+    }
+    for b in &report.backed_up {
+        let _ = writeln!(out, "backed up (changed since deployment): {b}");
+    }
+    for s in &report.mcp_servers_restored {
+        let _ = writeln!(out, "restored your MCP server: {s}");
     }
     let _ = writeln!(
         out,
-        "undeployed {}: {} files removed, {} hooks and {} MCP servers taken out",
+        "undeployed {}: {} files removed, {} restored, {} hooks and {} MCP servers taken out",
         report.name,
         report.removed.len(),
+        report.restored.len(),
         report.hooks_removed,
         report.mcp_servers_removed
     );

@@ -4,8 +4,9 @@
 //! {Event: [groups]}}`) and its commands use `${CLAUDE_PLUGIN_ROOT}`, which
 //! Claude Code does not set for project hooks. Deployed, each command first
 //! exports `CLAUDE_PLUGIN_ROOT` pointing at the plugin's support files under
-//! `$CLAUDE_PROJECT_DIR/.claude/plugins/<plugin>` and refers to them there,
-//! so it runs exactly as inside an installed plugin.
+//! `$CLAUDE_PROJECT_DIR/.claude/plugins/<plugin>`, so it runs exactly as
+//! inside an installed plugin. The plugin's name is shell-quoted; nothing
+//! else is put into a command.
 
 use serde_json::{Map, Value};
 
@@ -52,18 +53,51 @@ fn rewrite(value: &mut Value, plugin: &str) {
     }
 }
 
-/// One command: set `CLAUDE_PLUGIN_ROOT` and point its references there.
+/// One command: set `CLAUDE_PLUGIN_ROOT` for it. The command itself is left
+/// as the plugin wrote it: its `${CLAUDE_PLUGIN_ROOT}` is expanded by the
+/// shell from the exported variable. The plugin's name is the one value
+/// put into the command, and it is shell-quoted.
 pub fn command(cmd: &str, plugin: &str, powershell: bool) -> String {
     if powershell {
-        let root = format!("$env:CLAUDE_PROJECT_DIR/.claude/plugins/{plugin}");
-        let body = replace_root(cmd, &root);
-        return format!("$env:CLAUDE_PLUGIN_ROOT=\"{root}\"; {body}");
+        let body = cmd
+            .replace("${CLAUDE_PLUGIN_ROOT}", "$env:CLAUDE_PLUGIN_ROOT")
+            .replace("$CLAUDE_PLUGIN_ROOT", "$env:CLAUDE_PLUGIN_ROOT");
+        return format!(
+            "$env:CLAUDE_PLUGIN_ROOT = \"$env:CLAUDE_PROJECT_DIR/.claude/plugins/\" + {}; {body}",
+            powershell_quote(plugin)
+        );
     }
-    let root = format!("${{CLAUDE_PROJECT_DIR}}/.claude/plugins/{plugin}");
-    let body = replace_root(cmd, &root);
-    format!("export CLAUDE_PLUGIN_ROOT=\"{root}\"; {body}")
+    format!(
+        "export CLAUDE_PLUGIN_ROOT=\"${{CLAUDE_PROJECT_DIR:-.}}\"/.claude/plugins/{}; {cmd}",
+        shell_quote(plugin)
+    )
 }
 
+/// A POSIX shell word that stands for exactly `s` (names never hold NUL:
+/// a name with one is refused at import; here it would be dropped).
+fn shell_quote(s: &str) -> String {
+    let s = s.replace('\0', "");
+    shlex::try_quote(&s)
+        .map(|q| q.into_owned())
+        .unwrap_or_default()
+}
+
+/// A PowerShell single-quoted string: quote characters are doubled
+/// (PowerShell also takes the typographic single quotes as quotes).
+fn powershell_quote(s: &str) -> String {
+    let mut out = String::from("'");
+    for c in s.chars() {
+        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+/// `cmd` with `${CLAUDE_PLUGIN_ROOT}` and `$CLAUDE_PLUGIN_ROOT` (not the
+/// start of a longer name) replaced by `root`.
 fn replace_root(cmd: &str, root: &str) -> String {
     let mut out = cmd.replace("${CLAUDE_PLUGIN_ROOT}", root);
     let marker = "$CLAUDE_PLUGIN_ROOT";
@@ -75,11 +109,7 @@ fn replace_root(cmd: &str, root: &str) -> String {
             .next()
             .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
         result.push_str(&out[..i]);
-        if continues {
-            result.push_str(marker);
-        } else {
-            result.push_str(root);
-        }
+        result.push_str(if continues { marker } else { root });
         out = after.to_owned();
     }
     result.push_str(&out);
@@ -109,20 +139,60 @@ mod tests {
 
     use super::*;
 
+    /// Runs a deployed command the way Claude Code runs a project hook
+    /// (`bash -c`, from the project, with CLAUDE_PROJECT_DIR), in `dir`.
+    fn run(command: &str, dir: &std::path::Path) -> String {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(command)
+            .current_dir(dir)
+            .env("CLAUDE_PROJECT_DIR", dir)
+            .env_remove("CLAUDE_PLUGIN_ROOT")
+            .output()
+            .expect("bash runs");
+        assert!(out.status.success(), "{command}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     #[test]
-    fn commands() {
-        for (cmd, expected) in [
-            (
-                r#""${CLAUDE_PLUGIN_ROOT}/hooks/run-hook.cmd" session-start"#,
-                r#"export CLAUDE_PLUGIN_ROOT="${CLAUDE_PROJECT_DIR}/.claude/plugins/p"; "${CLAUDE_PROJECT_DIR}/.claude/plugins/p/hooks/run-hook.cmd" session-start"#,
-            ),
-            (
-                "python3 $CLAUDE_PLUGIN_ROOT/x.py $CLAUDE_PLUGIN_ROOTS",
-                r#"export CLAUDE_PLUGIN_ROOT="${CLAUDE_PROJECT_DIR}/.claude/plugins/p"; python3 ${CLAUDE_PROJECT_DIR}/.claude/plugins/p/x.py $CLAUDE_PLUGIN_ROOTS"#,
-            ),
+    fn plugin_names_are_quoted_not_run() {
+        let dir = tempfile::TempDir::new().expect("temp dir");
+        for name in [
+            "guardrails",
+            "x$(touch${IFS}PWNED)",
+            "x`touch PWNED`",
+            "a\"b",
+            "it's",
+            "a;touch PWNED",
+            "two\nlines",
+            "$HOME",
+            "sp ace",
         ] {
-            assert_eq!(command(cmd, "p", false), expected);
+            let cmd = command(r#"printf '%s' "${CLAUDE_PLUGIN_ROOT}""#, name, false);
+            let printed = run(&cmd, dir.path());
+            assert_eq!(
+                printed,
+                format!("{}/.claude/plugins/{name}", dir.path().display()),
+                "{cmd}"
+            );
+            assert!(!dir.path().join("PWNED").exists(), "{cmd} ran the name");
         }
+    }
+
+    #[test]
+    fn commands_keep_their_body() {
+        assert_eq!(
+            command(
+                r#""${CLAUDE_PLUGIN_ROOT}/hooks/run-hook.cmd" session-start"#,
+                "p",
+                false
+            ),
+            r#"export CLAUDE_PLUGIN_ROOT="${CLAUDE_PROJECT_DIR:-.}"/.claude/plugins/p; "${CLAUDE_PLUGIN_ROOT}/hooks/run-hook.cmd" session-start"#
+        );
+        assert_eq!(
+            command("& \"${CLAUDE_PLUGIN_ROOT}/x.ps1\"", "it's", true),
+            "$env:CLAUDE_PLUGIN_ROOT = \"$env:CLAUDE_PROJECT_DIR/.claude/plugins/\" + 'it''s'; & \"$env:CLAUDE_PLUGIN_ROOT/x.ps1\""
+        );
     }
 
     #[test]
@@ -135,7 +205,7 @@ mod tests {
         assert_eq!(a[0].0, "PreToolUse");
         assert_eq!(
             a[0].1["hooks"][0]["command"],
-            r#"export CLAUDE_PLUGIN_ROOT="${CLAUDE_PROJECT_DIR}/.claude/plugins/p"; a"#
+            r#"export CLAUDE_PLUGIN_ROOT="${CLAUDE_PROJECT_DIR:-.}"/.claude/plugins/p; a"#
         );
         assert_eq!(a[0].1["hooks"][1], json!({"type": "prompt", "prompt": "p"}));
     }

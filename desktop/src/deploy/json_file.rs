@@ -2,62 +2,57 @@
 //! disturbing the rest: key order kept, indentation kept, and when our
 //! entries are taken out again the original bytes come back.
 
-use std::path::{Path, PathBuf};
-
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::project::Project;
+use super::record::Place;
 use crate::error::{Error, Result};
-use crate::fsx;
+
+/// Settings files are small; a larger one is not something to rewrite.
+const MAX_SIZE: u64 = 16 << 20;
 
 /// A parsed JSON object file and how it was written.
 #[derive(Debug, Clone)]
 pub struct JsonFile {
-    pub path: PathBuf,
+    pub place: Place,
     /// The bytes on disk (`None`: the file does not exist).
     pub text: Option<String>,
+    /// Its permission bits (`None`: the file does not exist).
+    pub mode: Option<u32>,
     pub value: Map<String, Value>,
+    /// The value as read.
+    pub loaded: Map<String, Value>,
     indent: String,
 }
 
 impl JsonFile {
-    pub fn load(path: &Path) -> Result<JsonFile> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => Some(t),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => {
-                return Err(Error::Unreadable {
-                    path: path.to_owned(),
-                    source: e,
-                });
+    pub fn load(project: &Project, place: &Place) -> Result<JsonFile> {
+        let path = project.path(place.rel());
+        let (text, mode) = match project.read(place.rel(), MAX_SIZE)? {
+            None => (None, None),
+            Some((bytes, mode)) => {
+                let text = String::from_utf8(bytes).map_err(|_| Error::BadInput {
+                    path: path.clone(),
+                    reason: "is not UTF-8 text; left untouched".into(),
+                })?;
+                (Some(text), Some(mode))
             }
         };
         let value = match text.as_deref() {
             None => Map::new(),
             Some(t) if t.trim().is_empty() => Map::new(),
-            Some(t) => match serde_json::from_str::<Value>(t) {
-                Ok(Value::Object(m)) => m,
-                Ok(_) => {
-                    return Err(Error::BadInput {
-                        path: path.to_owned(),
-                        reason: "must contain a JSON object; left untouched".into(),
-                    });
-                }
-                Err(e) => {
-                    return Err(Error::BadInput {
-                        path: path.to_owned(),
-                        reason: format!("is not valid JSON ({e}); left untouched"),
-                    });
-                }
-            },
+            Some(t) => parse(t).map_err(|reason| Error::BadInput { path, reason })?,
         };
         let indent = text
             .as_deref()
             .map(detect_indent)
             .unwrap_or_else(|| "  ".to_owned());
         Ok(JsonFile {
-            path: path.to_owned(),
+            place: place.clone(),
             text,
+            mode,
+            loaded: value.clone(),
             value,
             indent,
         })
@@ -70,9 +65,23 @@ impl JsonFile {
             .entry(key.to_owned())
             .or_insert_with(|| Value::Object(Map::new()));
         entry.as_object_mut().ok_or_else(|| Error::BadInput {
-            path: self.path.clone(),
+            path: self.place.as_str().into(),
             reason: format!("`{key}` must be an object; left untouched"),
         })
+    }
+
+    /// Drops `key` if we emptied it (an empty object that was not empty,
+    /// or not there, when the file was read).
+    pub fn prune_emptied(&mut self, key: &str) {
+        let empty = |v: Option<&Value>| matches!(v, Some(Value::Object(m)) if m.is_empty());
+        if empty(self.value.get(key)) && !empty(self.loaded.get(key)) {
+            self.value.shift_remove(key);
+        }
+    }
+
+    /// Whether the value differs from the file as read.
+    pub fn changed(&self) -> bool {
+        self.value != self.loaded
     }
 
     /// The file as it would be written now.
@@ -88,23 +97,28 @@ impl JsonFile {
         Ok(text)
     }
 
-    /// Writes the file atomically; with `original` given (the bytes before
-    /// any deployment) and a value equal to it, writes those exact bytes,
-    /// or removes the file if it did not exist.
-    pub fn save(&self, original: Option<&Option<String>>) -> Result<()> {
+    /// What the file should hold now: `None` to remove it. With `original`
+    /// (its text before any deployment, `None` if it did not exist) and a
+    /// value equal to it, those exact bytes (or no file) come back.
+    pub fn desired(&self, original: Option<&Option<String>>) -> Result<Option<String>> {
         if let Some(original) = original {
-            let original_value = original
-                .as_deref()
-                .and_then(|t| serde_json::from_str::<Value>(t).ok())
-                .unwrap_or(Value::Object(Map::new()));
-            if original_value == Value::Object(self.value.clone()) {
-                return match original {
-                    Some(text) => fsx::write_atomic(&self.path, text.as_bytes()),
-                    None => fsx::remove_any(&self.path),
-                };
+            let original_value = match original.as_deref() {
+                Some(t) if !t.trim().is_empty() => parse(t).ok(),
+                _ => Some(Map::new()),
+            };
+            if original_value.as_ref() == Some(&self.value) {
+                return Ok(original.clone());
             }
         }
-        fsx::write_atomic(&self.path, self.render()?.as_bytes())
+        self.render().map(Some)
+    }
+}
+
+fn parse(text: &str) -> Result<Map<String, Value>, String> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err("must contain a JSON object; left untouched".into()),
+        Err(e) => Err(format!("is not valid JSON ({e}); left untouched")),
     }
 }
 
@@ -125,31 +139,30 @@ mod tests {
 
     #[test]
     fn keeps_order_and_indent_and_gives_back_original_bytes() {
-        let dir = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
-        let path = dir.path().join("settings.json");
+        let dir = tempfile::TempDir::new().expect("temp dir");
+        let project = Project::open(dir.path()).expect("project");
+        let place = Place::new(".claude/settings.json").expect("a place");
         let original = "{\n    \"z\": 1,\n    \"a\": {\"x\": [1, 2]}\n}";
-        std::fs::write(&path, original).unwrap_or_default();
-        let mut f = JsonFile::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir(dir.path().join(".claude")).expect("mkdir");
+        std::fs::write(project.path(place.rel()), original).expect("write");
+        let mut f = JsonFile::load(&project, &place).expect("loads");
         f.object_mut("hooks")
-            .unwrap_or_else(|e| panic!("{e}"))
+            .expect("an object")
             .insert("Stop".into(), Value::Array(vec![]));
+        let expected = "{\n    \"z\": 1,\n    \"a\": {\n        \"x\": [\n            1,\n            2\n        ]\n    },\n    \"hooks\": {\n        \"Stop\": []\n    }\n}\n";
+        let original = Some(original.to_owned());
         assert_eq!(
-            f.render().unwrap_or_default(),
-            "{\n    \"z\": 1,\n    \"a\": {\n        \"x\": [\n            1,\n            2\n        ]\n    },\n    \"hooks\": {\n        \"Stop\": []\n    }\n}\n"
+            f.desired(Some(&original)).ok().flatten().as_deref(),
+            Some(expected)
         );
-        f.value.remove("hooks");
-        f.save(Some(&Some(original.to_owned())))
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            std::fs::read_to_string(&path).ok().as_deref(),
-            Some(original)
-        );
-        // A file that did not exist is removed again.
-        let new = dir.path().join(".mcp.json");
-        let f = JsonFile::load(&new).unwrap_or_else(|e| panic!("{e}"));
-        f.save(Some(&None)).unwrap_or_else(|e| panic!("{e}"));
-        assert!(!new.exists());
-        std::fs::write(&new, "[1]").unwrap_or_default();
-        assert!(JsonFile::load(&new).is_err());
+        f.value.shift_remove("hooks");
+        assert_eq!(f.desired(Some(&original)).ok(), Some(original.clone()));
+        // A file that did not exist comes back as no file.
+        let mcp = Place::new(".mcp.json").expect("a place");
+        let f = JsonFile::load(&project, &mcp).expect("loads");
+        assert_eq!(f.mode, None);
+        assert_eq!(f.desired(Some(&None)).ok(), Some(None));
+        std::fs::write(project.path(mcp.rel()), "[1]").expect("write");
+        assert!(JsonFile::load(&project, &mcp).is_err());
     }
 }

@@ -10,17 +10,31 @@
 //!   merged, in `.claude/skillmeat/deployments.json`.
 //!
 //! Never overwrites a file we did not write, or one changed since we wrote
-//! it, without `force` (which keeps a backup). Every write is atomic.
+//! it, without `force` (which keeps a backup that undeploy puts back), nor a
+//! read-only one. A deploy or undeploy is one transaction under a project
+//! lock (`txn`, `lock`); the record is untrusted input (`record`); nothing
+//! is read or written through a link (`project`); every byte copied is
+//! re-hashed against the stored hash.
+//!
+//! Modules: `units` (what to deploy, from the collection) → `plan` and
+//! `merge` (what changes, read-only) → `apply` (the transaction) →
+//! `record`; `undeploy` and `status` read the same record.
 
+mod apply;
 mod hooks;
 mod json_file;
+mod lock;
+mod merge;
 mod plan;
+mod project;
 pub mod record;
 mod status;
+mod txn;
 mod undeploy;
 mod units;
 
-pub use plan::{Action, Operation, Options, Outcome, deploy};
+pub use apply::deploy;
+pub use plan::{Action, Operation, Options, Outcome};
 pub use status::{ItemStatus, State, StatusReport, status};
 pub use undeploy::{UndeployReport, undeploy};
 

@@ -1,26 +1,22 @@
-//! Planning and applying a deployment.
+//! Planning a deployment: every file it puts in the project and what each
+//! replaces, the hooks and MCP servers it merges, and the record it leaves.
+//! Planning reads and never writes; [`super::apply`] carries a plan out as
+//! one transaction.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use serde_json::Value;
-use skillmeat_core::ArtifactKind;
-use skillmeat_core::hash::hash_bytes;
+use skillmeat_core::{ArtifactKind, ContentHash};
 
 use super::json_file::JsonFile;
-use super::record::{Deployment, Item, OwnedFile, OwnedHook, OwnedServer, Record};
-use super::units::{self, Target, Unit};
-use super::{CLAUDE_CODE, hooks, plugin_dir};
+use super::merge::{self, Merged};
+use super::project::{Entry, Project};
+use super::record::{Backup, Deployment, Item, OwnedFile, Place, Record, place};
+use super::units::Target;
+use super::{CLAUDE_CODE, plugin_dir};
 use crate::collection::Collection;
-use crate::collection::layout::{SINGLE_FILE, blob_path};
+use crate::collection::layout::SINGLE_FILE;
 use crate::error::{Error, Result};
-use crate::fsx;
-use crate::store::rows;
-use crate::tree::hash_file;
-
-pub const SETTINGS: &str = ".claude/settings.json";
-pub const MCP: &str = ".mcp.json";
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -39,10 +35,11 @@ pub enum Action {
     Replace,
     /// Already exactly this content.
     Unchanged,
-    /// Someone else's file (or one changed since we wrote it): refused
-    /// without `--force`.
+    /// Someone else's file (or one changed since we wrote it, or a
+    /// read-only one): refused without `--force` (read-only: always).
     Conflict,
-    /// `--force`: the existing file is kept as `<path>.skillmeat-backup`.
+    /// `--force`: the existing file is kept as a backup (`detail` names it),
+    /// put back by undeploy.
     Backup,
     MergeHook,
     MergeMcpServer,
@@ -71,6 +68,20 @@ pub struct Outcome {
     pub deployed: Vec<DeployedItem>,
 }
 
+impl Outcome {
+    /// The paths (and MCP servers) the deployment would replace without `--force`.
+    pub fn conflicts(&self) -> Vec<String> {
+        self.operations
+            .iter()
+            .filter(|o| o.action == Action::Conflict)
+            .map(|o| match &o.detail {
+                Some(d) => format!("{} ({d})", o.path),
+                None => o.path.clone(),
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DeployedItem {
     pub kind: ArtifactKind,
@@ -79,280 +90,422 @@ pub struct DeployedItem {
     pub content_hash: String,
 }
 
-/// A file to put in the project.
+/// One change to the project.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A file put at `path`, replacing what is there.
+    Put {
+        path: Place,
+        source: Source,
+        mode: u32,
+        artifact: String,
+        replaces: Replaces,
+    },
+    /// A file goes (or is kept under another name, `keep`).
+    Remove { path: Place, keep: Option<Place> },
+    /// A backup goes back to its place, replacing what is there.
+    Restore {
+        backup: Place,
+        path: Place,
+        replaces: Replaces,
+    },
+}
+
+/// Where a file's bytes come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A stored blob, re-hashed as it is copied.
+    Blob(ContentHash),
+    /// Bytes we made (a merged settings file, `deployment.toml`).
+    Bytes(Vec<u8>),
+}
+
+/// What a change does with the file it finds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replaces {
+    Nothing,
+    /// Ours (or a merged file): moved aside, gone at the commit.
+    Ours,
+    /// Someone else's, replaced with `--force`: kept at this backup.
+    Theirs(Place),
+}
+
+/// A deployment planned: the changes, and the record once they are made.
+#[derive(Debug)]
+pub struct Planned {
+    pub outcome: Outcome,
+    pub changes: Vec<Change>,
+    pub after: Record,
+}
+
+/// A file the deployment puts in the project.
+#[derive(Debug)]
 struct Desired {
-    path: String,
-    bytes: Vec<u8>,
+    path: Place,
+    source: Source,
+    hash: ContentHash,
     executable: bool,
     artifact: String,
 }
 
-pub async fn deploy(
+/// Plans deploying `target` into `project`, whose record is `record`.
+/// `made_claude`: the deploy created `.claude` (for the lock).
+pub fn plan(
     collection: &Collection,
-    name: &str,
-    project: &Path,
+    project: &Project,
+    target: &Target,
+    record: &Record,
     opts: &Options,
-) -> Result<Outcome> {
-    let target = units::load(collection, name, opts.use_current).await?;
-    if opts.platform != CLAUDE_CODE {
-        let what = if target.artifact.kind == ArtifactKind::Composite {
-            "plugin deployment"
-        } else {
-            "deployment"
-        };
-        return Err(Error::Usage(format!(
-            "{what} to {} is not supported in v1",
-            opts.platform
-        )));
-    }
-    let project = canonical_project(project)?;
-    let mut record = Record::load(&project)?;
-    let previous = record.find(&target.artifact.name).cloned();
-    let plugin_name = target.artifact.name.clone();
-    let desired = desired_files(collection, &target, &plugin_name)?;
-
-    let mut ops = Vec::new();
-    let mut conflicts = Vec::new();
-    let mut writes: Vec<(&Desired, bool)> = Vec::new(); // (file, needs backup)
+    made_claude: bool,
+) -> Result<Planned> {
+    let previous = record.find(&target.artifact.name);
+    let desired = desired_files(target)?;
+    let mut files = Files::new(project, previous, opts.force);
     for d in &desired {
-        let live = project.join(&d.path);
-        let action = match hash_file(&live) {
-            Err(_) if !fsx::exists(&live) => Action::Write,
-            Err(_) => Action::Conflict,
-            Ok(h) if h == hash_bytes(&d.bytes) => Action::Unchanged,
-            Ok(h) => {
-                let ours = previous
-                    .as_ref()
-                    .and_then(|p| p.files.iter().find(|f| f.path == d.path))
-                    .is_some_and(|f| f.sha256 == h.to_hex());
-                if ours {
-                    Action::Replace
-                } else {
-                    Action::Conflict
-                }
-            }
-        };
-        let action = match (action, opts.force) {
-            (Action::Conflict, true) => Action::Backup,
-            (a, _) => a,
-        };
-        if action == Action::Conflict {
-            conflicts.push(d.path.clone());
-        }
-        if matches!(action, Action::Write | Action::Replace | Action::Backup) {
-            writes.push((d, action == Action::Backup));
-        }
-        ops.push(Operation {
-            action,
-            path: d.path.clone(),
-            artifact: d.artifact.clone(),
-            detail: None,
-        });
+        files.add(d)?;
     }
-    // Files of the previous deployment that are no longer part of it.
-    let wanted: BTreeSet<&str> = desired.iter().map(|d| d.path.as_str()).collect();
-    let stale: Vec<OwnedFile> = previous
-        .iter()
-        .flat_map(|p| p.files.iter())
-        .filter(|f| !wanted.contains(f.path.as_str()))
-        .cloned()
-        .collect();
-    for f in &stale {
-        ops.push(Operation {
-            action: Action::Remove,
-            path: f.path.clone(),
-            artifact: target.artifact.name.clone(),
-            detail: None,
-        });
-    }
+    files.stale(&desired, record)?;
 
-    // Hooks into .claude/settings.json, MCP servers into .mcp.json.
-    let mut settings = JsonFile::load(&project.join(SETTINGS))?;
-    let hook_groups = hook_groups(collection, &target, &plugin_name);
-    let owned_hooks = merge_hooks(&mut settings, previous.as_ref(), &hook_groups, &mut ops)?;
-    let mut mcp = JsonFile::load(&project.join(MCP))?;
-    let (owned_servers, mcp_conflicts) = merge_servers(
-        collection,
-        &mut mcp,
-        previous.as_ref(),
-        &target,
-        opts.force,
-        &mut ops,
-    )?;
-    conflicts.extend(mcp_conflicts);
+    let mut after = record.clone();
+    after.transaction = None;
+    let mut merged = merge::deploy(collection, project, target, previous, opts.force)?;
+    files.shared(&merged.settings, &mut after)?;
+    files.shared(&merged.mcp, &mut after)?;
+    files.ops.append(&mut merged.ops);
 
-    if !conflicts.is_empty() {
-        return Err(Error::Usage(format!(
-            "not deploying {}: these exist and were not written by skillmeat (or were changed since); use --force to replace them (a backup is kept):\n  {}",
-            target.artifact.name,
-            conflicts.join("\n  ")
-        )));
-    }
-    let deployed = target
-        .units
-        .iter()
-        .map(|u| DeployedItem {
-            kind: u.kind,
-            name: u.name.clone(),
-            parent: u.parent.clone(),
-            content_hash: u.content_hash.clone(),
-        })
-        .collect();
-    let mut outcome = Outcome {
+    let deployment = files.deployment(target, opts, &desired, merged, made_claude);
+    after.deployments.retain(|d| d.name != target.artifact.name);
+    after.deployments.push(deployment);
+    let outcome = Outcome {
         name: target.artifact.name.clone(),
         kind: target.artifact.kind,
-        project: project.display().to_string(),
+        project: project.root().display().to_string(),
         platform: opts.platform.clone(),
         dry_run: opts.dry_run,
-        operations: ops,
+        operations: files.ops,
         warnings: target.warnings.clone(),
-        deployed,
-    };
-    if opts.dry_run {
-        return Ok(outcome);
-    }
-
-    // Apply.
-    let mut created_dirs = previous
-        .as_ref()
-        .map(|p| p.created_dirs.clone())
-        .unwrap_or_default();
-    for (d, backup) in &writes {
-        let live = project.join(&d.path);
-        note_new_dirs(&project, &live, &mut created_dirs);
-        if *backup {
-            let backup_path = PathBuf::from(format!("{}.skillmeat-backup", live.display()));
-            std::fs::copy(&live, &backup_path).map_err(|e| Error::io(&backup_path, e))?;
-        }
-        fsx::write_atomic(&live, &d.bytes)?;
-        fsx::set_mode(&live, d.executable)?;
-    }
-    for f in &stale {
-        let live = project.join(&f.path);
-        if hash_file(&live).is_ok_and(|h| h.to_hex() == f.sha256) {
-            fsx::remove_any(&live)?;
-        }
-    }
-    if settings.text.is_some()
-        || !owned_hooks.is_empty()
-        || previous.as_ref().is_some_and(|p| !p.hooks.is_empty())
-    {
-        record.remember_original(SETTINGS, settings.text.clone());
-        note_new_dirs(&project, &settings.path, &mut created_dirs);
-        prune_empty_hooks(&mut settings);
-        settings.save(record.original(SETTINGS).map(|o| &o.text))?;
-    }
-    if !owned_servers.is_empty() || previous.as_ref().is_some_and(|p| !p.mcp_servers.is_empty()) {
-        let mcp_backup = outcome
-            .operations
+        deployed: target
+            .units
             .iter()
-            .any(|o| o.action == Action::Backup && o.path.starts_with(MCP));
-        if let (true, Some(text)) = (mcp_backup, &mcp.text) {
-            fsx::write_atomic(
-                &project.join(format!("{MCP}.skillmeat-backup")),
-                text.as_bytes(),
-            )?;
+            .map(|u| DeployedItem {
+                kind: u.kind,
+                name: u.name.clone(),
+                parent: u.parent.clone(),
+                content_hash: u.content_hash.clone(),
+            })
+            .collect(),
+    };
+    Ok(Planned {
+        outcome,
+        changes: files.changes,
+        after,
+    })
+}
+
+/// The file side of a plan, built up one desired file at a time.
+struct Files<'a> {
+    project: &'a Project,
+    previous: Option<&'a Deployment>,
+    force: bool,
+    ops: Vec<Operation>,
+    changes: Vec<Change>,
+    owned: Vec<OwnedFile>,
+    backups: Vec<Backup>,
+    /// Backup names taken by this plan.
+    taken: BTreeSet<Place>,
+    /// The directories this deployment's files go into that do not exist.
+    new_dirs: Vec<Place>,
+}
+
+impl<'a> Files<'a> {
+    fn new(project: &'a Project, previous: Option<&'a Deployment>, force: bool) -> Files<'a> {
+        Files {
+            project,
+            previous,
+            force,
+            ops: Vec::new(),
+            changes: Vec::new(),
+            owned: Vec::new(),
+            backups: previous.map(|p| p.backups.clone()).unwrap_or_default(),
+            taken: BTreeSet::new(),
+            new_dirs: Vec::new(),
         }
-        record.remember_original(MCP, mcp.text.clone());
-        prune_empty(&mut mcp, "mcpServers");
-        mcp.save(record.original(MCP).map(|o| &o.text))?;
     }
 
-    let mut files: Vec<OwnedFile> = desired
-        .iter()
-        .filter(|d| {
-            // Files that were already there with our content but not ours stay theirs.
-            let op = outcome.operations.iter().find(|o| o.path == d.path);
-            let was_ours = previous
-                .as_ref()
-                .is_some_and(|p| p.files.iter().any(|f| f.path == d.path));
-            !matches!(op.map(|o| o.action), Some(Action::Unchanged)) || was_ours
-        })
-        .map(|d| OwnedFile {
+    fn recorded(&self, path: &Place) -> Option<&ContentHash> {
+        self.previous
+            .and_then(|p| p.files.iter().find(|f| f.path == *path))
+            .map(|f| &f.sha256)
+    }
+
+    fn op(&mut self, action: Action, path: &Place, artifact: &str, detail: Option<String>) {
+        self.ops.push(Operation {
+            action,
+            path: path.to_string(),
+            artifact: artifact.to_owned(),
+            detail,
+        });
+    }
+
+    fn add(&mut self, d: &Desired) -> Result<()> {
+        let entry = self.project.entry(d.path.rel())?;
+        let ours = self
+            .recorded(&d.path)
+            .is_some_and(|h| Some(h) == entry.hash());
+        let replaces = match entry {
+            Entry::Other(what) => return Err(in_the_way(self.project, &d.path, what)),
+            Entry::Missing => Replaces::Nothing,
+            Entry::File { hash, .. } if hash == d.hash => {
+                self.op(Action::Unchanged, &d.path, &d.artifact, None);
+                if self.recorded(&d.path).is_some() {
+                    self.own(d);
+                }
+                return Ok(());
+            }
+            _ if entry.read_only() => {
+                let detail = Some("read-only; never replaced".to_owned());
+                self.op(Action::Conflict, &d.path, &d.artifact, detail);
+                return Ok(());
+            }
+            _ if ours => Replaces::Ours,
+            _ if !self.force => {
+                self.op(Action::Conflict, &d.path, &d.artifact, None);
+                return Ok(());
+            }
+            Entry::File { hash, .. } => {
+                let backup = self.free_backup(&d.path)?;
+                self.backups.push(Backup {
+                    path: d.path.clone(),
+                    backup: backup.clone(),
+                    sha256: hash,
+                });
+                Replaces::Theirs(backup)
+            }
+        };
+        let action = match &replaces {
+            Replaces::Nothing => Action::Write,
+            Replaces::Ours => Action::Replace,
+            Replaces::Theirs(_) => Action::Backup,
+        };
+        let detail = match &replaces {
+            Replaces::Theirs(b) => Some(format!("the existing file is kept as {b}")),
+            _ => None,
+        };
+        self.op(action, &d.path, &d.artifact, detail);
+        for dir in self.project.missing_parents(d.path.rel())? {
+            let dir = place(dir.as_str().to_owned())?;
+            if !self.new_dirs.contains(&dir) {
+                self.new_dirs.push(dir);
+            }
+        }
+        self.changes.push(Change::Put {
             path: d.path.clone(),
-            sha256: hash_bytes(&d.bytes).to_hex(),
-        })
-        .collect();
-    let deployed_at = fsx::now_rfc3339();
-    if target.artifact.kind == ArtifactKind::Composite {
-        let toml_path = format!("{}/deployment.toml", plugin_dir(&plugin_name));
-        let body = deployment_toml(&target, &deployed_at);
-        let live = project.join(&toml_path);
-        note_new_dirs(&project, &live, &mut created_dirs);
-        fsx::write_atomic(&live, body.as_bytes())?;
-        files.push(OwnedFile {
-            path: toml_path.clone(),
-            sha256: hash_bytes(body.as_bytes()).to_hex(),
+            source: d.source.clone(),
+            mode: if d.executable { 0o755 } else { 0o644 },
+            artifact: d.artifact.clone(),
+            replaces,
         });
-        outcome.operations.push(Operation {
-            action: Action::Write,
-            path: toml_path,
-            artifact: plugin_name.clone(),
-            detail: None,
+        self.own(d);
+        Ok(())
+    }
+
+    fn own(&mut self, d: &Desired) {
+        self.owned.push(OwnedFile {
+            path: d.path.clone(),
+            sha256: d.hash,
         });
     }
-    let items = target
-        .units
-        .iter()
-        .map(|u| Item {
-            kind: u.kind.as_str().to_owned(),
-            name: u.name.clone(),
-            artifact_id: u.artifact_id.clone(),
-            content_hash: u.content_hash.clone(),
-            parent: u.parent.clone(),
-            relationship: u.relationship.clone(),
-            files: desired
+
+    fn free_backup(&mut self, path: &Place) -> Result<Place> {
+        free_backup(self.project, path, &mut self.taken)
+    }
+
+    /// Files of the previous deployment that are no longer part of it: ours
+    /// and unchanged, they go (or the user's file they replaced comes back).
+    fn stale(&mut self, desired: &[Desired], record: &Record) -> Result<()> {
+        let Some(previous) = self.previous else {
+            return Ok(());
+        };
+        let wanted: BTreeSet<&Place> = desired.iter().map(|d| &d.path).collect();
+        for f in previous.files.iter().filter(|f| !wanted.contains(&f.path)) {
+            if record.owner_of(&f.path, &previous.name).is_some() {
+                continue;
+            }
+            let entry = self.project.entry(f.path.rel())?;
+            let backup = self.backups.iter().position(|b| b.path == f.path);
+            match (entry.hash() == Some(&f.sha256), backup) {
+                (true, Some(i)) => {
+                    let b = self.backups.remove(i);
+                    self.changes.push(Change::Restore {
+                        backup: b.backup,
+                        path: f.path.clone(),
+                        replaces: Replaces::Ours,
+                    });
+                }
+                (true, None) => self.changes.push(Change::Remove {
+                    path: f.path.clone(),
+                    keep: None,
+                }),
+                // Changed since: it is the user's now (with any backup).
+                (false, _) => continue,
+            }
+            let name = previous.name.clone();
+            self.op(Action::Remove, &f.path, &name, None);
+        }
+        Ok(())
+    }
+
+    /// A merged settings file: the change that gives it its new text.
+    fn shared(&mut self, file: &JsonFile, after: &mut Record) -> Result<()> {
+        match shared_change(file, after) {
+            Ok(change) => self.changes.extend(change),
+            Err(SharedReadOnly::ReadOnly) => {
+                let detail = Some("read-only; never changed".to_owned());
+                self.op(Action::Conflict, &file.place, "", detail);
+            }
+            Err(SharedReadOnly::Error(e)) => return Err(e),
+        }
+        Ok(())
+    }
+
+    fn deployment(
+        &self,
+        target: &Target,
+        opts: &Options,
+        desired: &[Desired],
+        merged: Merged,
+        made_claude: bool,
+    ) -> Deployment {
+        let mut created_dirs = self
+            .previous
+            .map(|p| p.created_dirs.clone())
+            .unwrap_or_default();
+        let claude = place(".claude".to_owned()).ok();
+        let new = claude.filter(|_| made_claude).into_iter();
+        for dir in new.chain(self.new_dirs.iter().cloned()) {
+            if !created_dirs.contains(&dir) {
+                created_dirs.push(dir);
+            }
+        }
+        let mut by_artifact: BTreeMap<&str, Vec<Place>> = BTreeMap::new();
+        for d in desired {
+            by_artifact
+                .entry(&d.artifact)
+                .or_default()
+                .push(d.path.clone());
+        }
+        Deployment {
+            name: target.artifact.name.clone(),
+            kind: target.artifact.kind.as_str().to_owned(),
+            collection: String::new(),
+            artifact_id: target.artifact.id.clone(),
+            content_hash: target.content_hash.clone(),
+            version: target.version.clone(),
+            platform: opts.platform.clone(),
+            deployed_at: target.deployed_at.clone(),
+            items: target
+                .units
                 .iter()
-                .filter(|d| d.artifact == u.name)
-                .map(|d| d.path.clone())
+                .map(|u| Item {
+                    kind: u.kind.as_str().to_owned(),
+                    name: u.name.clone(),
+                    artifact_id: u.artifact_id.clone(),
+                    content_hash: u.content_hash.clone(),
+                    parent: u.parent.clone(),
+                    relationship: u.relationship.clone(),
+                    files: by_artifact
+                        .get(u.name.as_str())
+                        .cloned()
+                        .unwrap_or_default(),
+                })
                 .collect(),
-        })
-        .collect();
-    record
-        .deployments
-        .retain(|d| d.name != target.artifact.name);
-    record.deployments.push(Deployment {
-        name: target.artifact.name.clone(),
-        kind: target.artifact.kind.as_str().to_owned(),
-        collection: collection.name.clone(),
-        artifact_id: target.artifact.id.clone(),
-        content_hash: target.content_hash.clone(),
-        version: target.version.clone(),
-        platform: opts.platform.clone(),
-        deployed_at: deployed_at.clone(),
-        items,
-        files,
-        hooks: owned_hooks,
-        mcp_servers: owned_servers,
-        created_dirs,
-    });
-    record.save(&project)?;
-    register(collection, &target, &project, &opts.platform, &deployed_at).await?;
-    Ok(outcome)
-}
-
-fn canonical_project(project: &Path) -> Result<PathBuf> {
-    let canonical =
-        std::fs::canonicalize(project).map_err(|_| Error::NotFound(project.to_owned()))?;
-    if !canonical.is_dir() {
-        return Err(Error::BadInput {
-            path: project.to_owned(),
-            reason: "is not a folder; --project needs the project's root folder".into(),
-        });
+            files: self.owned.clone(),
+            hooks: merged.hooks,
+            mcp_servers: merged.servers,
+            created_dirs,
+            backups: self.backups.clone(),
+            replaced_servers: merged.replaced,
+        }
     }
-    Ok(canonical)
 }
 
-/// A stored blob's bytes.
-fn blob(collection: &Collection, hex: &str) -> Result<Vec<u8>> {
-    let hash = hex.parse().map_err(|e| Error::Internal(format!("{e}")))?;
-    let path = blob_path(&collection.dir, &hash);
-    std::fs::read(&path).map_err(|e| Error::io(&path, e))
+/// `<path>.skillmeat-backup`, else `.1`, `.2` …: never an existing file
+/// nor one already `taken` by this plan.
+pub(super) fn free_backup(
+    project: &Project,
+    path: &Place,
+    taken: &mut BTreeSet<Place>,
+) -> Result<Place> {
+    let mut n = 0;
+    loop {
+        let name = match n {
+            0 => format!("{path}.skillmeat-backup"),
+            n => format!("{path}.skillmeat-backup.{n}"),
+        };
+        let candidate = place(name)?;
+        if project.entry(candidate.rel())? == Entry::Missing && taken.insert(candidate.clone()) {
+            return Ok(candidate);
+        }
+        n += 1;
+    }
+}
+
+/// A merged settings file's new text as a change; `Err(())`: it is
+/// read-only, and is never changed.
+pub(super) fn shared_change(
+    file: &JsonFile,
+    after: &mut Record,
+) -> Result<Option<Change>, SharedReadOnly> {
+    if !file.changed() {
+        return Ok(None);
+    }
+    after.remember_original(&file.place, file.text.clone());
+    let original = after.original(file.place.as_str()).map(|o| &o.text);
+    let want = file.desired(original).map_err(SharedReadOnly::Error)?;
+    if want == file.text {
+        return Ok(None);
+    }
+    if file.mode.is_some_and(|m| m & 0o200 == 0) {
+        return Err(SharedReadOnly::ReadOnly);
+    }
+    let replaces = match file.text {
+        Some(_) => Replaces::Ours,
+        None => Replaces::Nothing,
+    };
+    Ok(Some(match want {
+        None => Change::Remove {
+            path: file.place.clone(),
+            keep: None,
+        },
+        Some(text) => Change::Put {
+            path: file.place.clone(),
+            source: Source::Bytes(text.into_bytes()),
+            mode: file.mode.unwrap_or(0o644),
+            artifact: String::new(),
+            replaces,
+        },
+    }))
+}
+
+/// Why a merged file cannot be changed.
+#[derive(Debug)]
+pub(super) enum SharedReadOnly {
+    ReadOnly,
+    Error(Error),
+}
+
+fn in_the_way(project: &Project, path: &Place, what: &str) -> Error {
+    Error::BadInput {
+        path: project.path(path.rel()),
+        reason: format!(
+            "is a {what} where skillmeat would write a file; nothing was deployed (deploy never writes through a link or over a folder)"
+        ),
+    }
 }
 
 /// Every file the deployment puts in the project.
-fn desired_files(collection: &Collection, target: &Target, plugin: &str) -> Result<Vec<Desired>> {
-    let read = |hex: &str| blob(collection, hex);
+fn desired_files(target: &Target) -> Result<Vec<Desired>> {
+    let plugin = &target.artifact.name;
     let mut out = Vec::new();
     for u in &target.units {
         let support = plugin_dir(u.parent.as_deref().unwrap_or(plugin));
@@ -374,20 +527,21 @@ fn desired_files(collection: &Collection, target: &Target, plugin: &str) -> Resu
                 ArtifactKind::Hook => format!("{support}/{}", f.path),
                 ArtifactKind::McpServer | ArtifactKind::Composite => continue,
             };
-            out.push(Desired {
-                path,
-                bytes: read(&f.blob_hash)?,
-                executable: f.executable,
-                artifact: u.name.clone(),
-            });
+            out.push(blob_file(path, &f.blob_hash, f.executable, &u.name)?);
         }
     }
     for f in &target.meta {
+        let path = format!("{}/{}", plugin_dir(plugin), f.path);
+        out.push(blob_file(path, &f.blob_hash, f.executable, plugin)?);
+    }
+    if target.artifact.kind == ArtifactKind::Composite {
+        let body = super::units::deployment_toml(target).into_bytes();
         out.push(Desired {
-            path: format!("{}/{}", plugin_dir(plugin), f.path),
-            bytes: read(&f.blob_hash)?,
-            executable: f.executable,
-            artifact: plugin.to_owned(),
+            path: place(format!("{}/deployment.toml", plugin_dir(plugin)))?,
+            hash: skillmeat_core::hash::hash_bytes(&body),
+            source: Source::Bytes(body),
+            executable: false,
+            artifact: plugin.clone(),
         });
     }
     // Never the same path twice (two children cannot share a target).
@@ -396,284 +550,30 @@ fn desired_files(collection: &Collection, target: &Target, plugin: &str) -> Resu
     Ok(out)
 }
 
-/// `(artifact, event, group)` for every hook unit.
-fn hook_groups(
-    collection: &Collection,
-    target: &Target,
-    plugin: &str,
-) -> Vec<(String, String, Value)> {
-    let mut out = Vec::new();
-    for u in target.units.iter().filter(|u| u.kind == ArtifactKind::Hook) {
-        let support_plugin = u.parent.as_deref().unwrap_or(plugin);
-        let config = u
-            .plugin_path
-            .clone()
-            .filter(|p| p.ends_with(".json"))
-            .unwrap_or_else(|| "hooks/hooks.json".into());
-        let Some(file) = u.files.iter().find(|f| f.path == config) else {
-            continue;
-        };
-        let Some(value) = blob(collection, &file.blob_hash)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-        else {
-            continue;
-        };
-        for (event, group) in hooks::project_groups(&value, support_plugin) {
-            out.push((u.name.clone(), event, group));
-        }
-    }
-    out
+fn blob_file(path: String, blob: &str, executable: bool, artifact: &str) -> Result<Desired> {
+    let hash: ContentHash = blob
+        .parse()
+        .map_err(|e| Error::Internal(format!("stored blob hash {blob:?}: {e}")))?;
+    Ok(Desired {
+        path: place(path)?,
+        source: Source::Blob(hash),
+        hash,
+        executable,
+        artifact: artifact.to_owned(),
+    })
 }
 
-fn merge_hooks(
-    settings: &mut JsonFile,
-    previous: Option<&Deployment>,
-    groups: &[(String, String, Value)],
-    ops: &mut Vec<Operation>,
-) -> Result<Vec<OwnedHook>> {
-    let path = settings.path.display().to_string();
-    let hooks = settings.object_mut("hooks")?;
-    // Take out what the previous deployment added, then add the new set.
-    for old in previous.into_iter().flat_map(|p| &p.hooks) {
-        if let Some(Value::Array(list)) = hooks.get_mut(&old.event)
-            && let Some(i) = list.iter().position(|g| *g == old.group)
-        {
-            list.remove(i);
-        }
+/// Refuses a platform v1 does not deploy to.
+pub fn check_platform(target: &Target, platform: &str) -> Result<()> {
+    if platform == CLAUDE_CODE {
+        return Ok(());
     }
-    let mut owned = Vec::new();
-    for (artifact, event, group) in groups {
-        let list = hooks
-            .entry(event.clone())
-            .or_insert_with(|| Value::Array(Vec::new()));
-        let Value::Array(list) = list else {
-            return Err(Error::BadInput {
-                path: path.clone().into(),
-                reason: format!("`hooks.{event}` must be an array; left untouched"),
-            });
-        };
-        if list.contains(group) {
-            // The user has exactly this group already: it stays theirs.
-            continue;
-        }
-        list.push(group.clone());
-        owned.push(OwnedHook {
-            event: event.clone(),
-            group: group.clone(),
-            artifact: artifact.clone(),
-        });
-        ops.push(Operation {
-            action: Action::MergeHook,
-            path: SETTINGS.to_owned(),
-            artifact: artifact.clone(),
-            detail: Some(event.clone()),
-        });
-    }
-    Ok(owned)
-}
-
-fn merge_servers(
-    collection: &Collection,
-    mcp: &mut JsonFile,
-    previous: Option<&Deployment>,
-    target: &Target,
-    force: bool,
-    ops: &mut Vec<Operation>,
-) -> Result<(Vec<OwnedServer>, Vec<String>)> {
-    let servers: Vec<(&Unit, Value)> = target
-        .units
-        .iter()
-        .filter(|u| u.kind == ArtifactKind::McpServer)
-        .filter_map(|u| {
-            let bytes = u
-                .files
-                .first()
-                .and_then(|f| blob(collection, &f.blob_hash).ok())?;
-            let mut config: Value = serde_json::from_slice(&bytes).ok()?;
-            hooks::rewrite_mcp(&mut config, u.parent.as_deref().unwrap_or(&u.name));
-            Some((u, config))
-        })
-        .collect();
-    let had_previous = previous.is_some_and(|p| !p.mcp_servers.is_empty());
-    if servers.is_empty() && !had_previous {
-        return Ok((Vec::new(), Vec::new()));
-    }
-    let map = mcp.object_mut("mcpServers")?;
-    for old in previous.into_iter().flat_map(|p| &p.mcp_servers) {
-        if map.get(&old.name) == Some(&old.config) {
-            map.remove(&old.name);
-        }
-    }
-    let mut owned = Vec::new();
-    let mut conflicts = Vec::new();
-    for (u, config) in servers {
-        match map.get(&u.name) {
-            Some(existing) if *existing == config => continue,
-            Some(_) if !force => {
-                conflicts.push(format!(
-                    "{MCP}: MCP server {:?} (a different configuration)",
-                    u.name
-                ));
-                ops.push(Operation {
-                    action: Action::Conflict,
-                    path: MCP.to_owned(),
-                    artifact: u.name.clone(),
-                    detail: Some(
-                        "a server of this name with a different configuration exists".into(),
-                    ),
-                });
-                continue;
-            }
-            Some(_) => {
-                ops.push(Operation {
-                    action: Action::Backup,
-                    path: format!("{MCP}.skillmeat-backup"),
-                    artifact: u.name.clone(),
-                    detail: Some(
-                        "replacing a server of this name with a different configuration".into(),
-                    ),
-                });
-            }
-            None => {}
-        }
-        map.insert(u.name.clone(), config.clone());
-        owned.push(OwnedServer {
-            name: u.name.clone(),
-            config,
-            artifact: u.name.clone(),
-        });
-        ops.push(Operation {
-            action: Action::MergeMcpServer,
-            path: MCP.to_owned(),
-            artifact: u.name.clone(),
-            detail: None,
-        });
-    }
-    Ok((owned, conflicts))
-}
-
-/// Drops `hooks` events we emptied, and `hooks` itself if empty.
-pub(super) fn prune_empty_hooks(settings: &mut JsonFile) {
-    if let Some(Value::Object(h)) = settings.value.get_mut("hooks") {
-        h.retain(|_, v| !matches!(v, Value::Array(a) if a.is_empty()));
-    }
-    prune_empty(settings, "hooks");
-}
-
-pub(super) fn prune_empty(file: &mut JsonFile, key: &str) {
-    if matches!(file.value.get(key), Some(Value::Object(m)) if m.is_empty()) {
-        file.value.shift_remove(key);
-    }
-}
-
-/// Remembers the folders on the way to `path` that do not exist yet.
-fn note_new_dirs(project: &Path, path: &Path, created: &mut Vec<String>) {
-    let mut missing = Vec::new();
-    let mut dir = path.parent();
-    while let Some(d) = dir {
-        if d == project || fsx::exists(d) {
-            break;
-        }
-        if let Ok(rel) = d.strip_prefix(project) {
-            missing.push(rel.display().to_string());
-        }
-        dir = d.parent();
-    }
-    for m in missing.into_iter().rev() {
-        if !created.contains(&m) {
-            created.push(m);
-        }
-    }
-}
-
-fn deployment_toml(target: &Target, deployed_at: &str) -> String {
-    #[derive(Serialize)]
-    struct Doc<'a> {
-        plugin: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        version: Option<&'a str>,
-        content_hash: String,
-        deployed_at: &'a str,
-        members: Vec<Member<'a>>,
-    }
-    #[derive(Serialize)]
-    struct Member<'a> {
-        kind: &'a str,
-        name: &'a str,
-        relationship: &'a str,
-        pinned: String,
-        deployed: String,
-    }
-    let doc = Doc {
-        plugin: &target.artifact.name,
-        version: target.version.as_deref(),
-        content_hash: format!("sha256:{}", target.content_hash),
-        deployed_at,
-        members: target
-            .units
-            .iter()
-            .map(|u| Member {
-                kind: u.kind.as_str(),
-                name: &u.name,
-                relationship: u.relationship.as_deref().unwrap_or("MEMBER"),
-                pinned: format!(
-                    "sha256:{}",
-                    u.pinned_hash.as_deref().unwrap_or(&u.content_hash)
-                ),
-                deployed: format!("sha256:{}", u.content_hash),
-            })
-            .collect(),
+    let what = if target.artifact.kind == ArtifactKind::Composite {
+        "plugin deployment"
+    } else {
+        "deployment"
     };
-    let body = toml::to_string(&doc).unwrap_or_default();
-    format!(
-        "# Deployed by skillmeat. Claude Code does not read this folder; the plugin's hooks use it.\n{body}"
-    )
-}
-
-/// Records the deployment in the collection database (for `show`).
-async fn register(
-    collection: &Collection,
-    target: &Target,
-    project: &Path,
-    platform: &str,
-    at: &str,
-) -> Result<()> {
-    let mut tx = crate::store::begin_write(&collection.pool).await?;
-    let project = project.display().to_string();
-    let parent =
-        (target.artifact.kind == ArtifactKind::Composite).then(|| target.artifact.id.clone());
-    sqlx::query("DELETE FROM deployments WHERE project = ?1 AND (parent_id = ?2 OR (artifact_id = ?2 AND parent_id IS NULL))")
-        .bind(&project)
-        .bind(&target.artifact.id)
-        .execute(&mut *tx)
-        .await?;
-    let mut rows_to_add: Vec<(&str, &str)> = target
-        .units
-        .iter()
-        .map(|u| (u.artifact_id.as_str(), u.content_hash.as_str()))
-        .collect();
-    if parent.is_some() {
-        rows_to_add.push((&target.artifact.id, &target.content_hash));
-    }
-    for (artifact, hash) in rows_to_add {
-        sqlx::query(
-            "INSERT INTO deployments (id, collection_id, artifact_id, project, parent_id, content_hash, platform, deployed_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT(artifact_id, project, parent_id) DO UPDATE SET content_hash = excluded.content_hash,
-               platform = excluded.platform, deployed_at = excluded.deployed_at",
-        )
-        .bind(rows::new_id())
-        .bind(&collection.id)
-        .bind(artifact)
-        .bind(&project)
-        .bind(if artifact == target.artifact.id { None } else { parent.as_deref() })
-        .bind(hash)
-        .bind(platform)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(())
+    Err(Error::Usage(format!(
+        "{what} to {platform} is not supported in v1"
+    )))
 }

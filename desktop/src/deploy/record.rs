@@ -1,17 +1,36 @@
 //! The per-project deployment record: `<project>/.claude/skillmeat/deployments.json`.
 //! It lists, for every deployment, each file we wrote with its SHA-256, the
-//! hook groups and MCP servers we merged, and the folders we created — the
-//! basis of `undeploy` (remove exactly that) and `status` (drift).
+//! hook groups and MCP servers we merged, what `--force` replaced (and where
+//! the user's original went), and the folders we created — the basis of
+//! `undeploy` (remove exactly that, give back the rest) and `status` (drift).
+//! While a deploy or undeploy runs it also holds that transaction's journal.
+//!
+//! The record arrives with the project (a cloned repository can carry one),
+//! so it is untrusted input: every path in it is a [`Place`], a relative
+//! path inside the project in one of the places skillmeat writes to, checked
+//! as the file is read; the file itself is size-limited and read without
+//! following links. A bad record is an error naming it, and nothing is touched.
 
-use std::path::{Path, PathBuf};
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use skillmeat_core::{ContentHash, SafeRelPath};
 
+use super::project::Project;
+use super::txn::Journal;
 use crate::error::{Error, Result};
-use crate::fsx;
 
 pub const RECORD: &str = ".claude/skillmeat/deployments.json";
+/// The folder of the record, the lock and transactions.
+pub const STATE_DIR: &str = ".claude/skillmeat";
+/// The format this version writes; it reads 1 (no journal, no backups) too.
+const FORMAT: u32 = 2;
+/// A record is a list of paths and hashes: 64 MiB is far beyond any real one.
+const MAX_RECORD: u64 = 64 << 20;
+
+pub const SETTINGS: &str = ".claude/settings.json";
+pub const MCP: &str = ".mcp.json";
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Record {
@@ -22,10 +41,13 @@ pub struct Record {
     /// last undeploy gives back the exact bytes.
     #[serde(default)]
     pub originals: Vec<Original>,
+    /// A deploy or undeploy under way (or killed): see `txn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction: Option<Journal>,
 }
 
 /// One `skillmeat deploy` of a plugin or an artifact.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Deployment {
     /// The plugin or artifact deployed (what `undeploy NAME` names).
     pub name: String,
@@ -42,13 +64,20 @@ pub struct Deployment {
     pub hooks: Vec<OwnedHook>,
     #[serde(default)]
     pub mcp_servers: Vec<OwnedServer>,
-    /// Folders that did not exist before, deepest last.
+    /// Folders that did not exist before, outermost first.
     #[serde(default)]
-    pub created_dirs: Vec<String>,
+    pub created_dirs: Vec<Place>,
+    /// Files `--force` replaced, kept under another name until undeploy
+    /// puts them back (oldest first).
+    #[serde(default)]
+    pub backups: Vec<Backup>,
+    /// The user's MCP servers `--force` replaced, put back by undeploy.
+    #[serde(default)]
+    pub replaced_servers: Vec<ReplacedServer>,
 }
 
 /// One deployed artifact, with the plugin it came from.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Item {
     pub kind: String,
     pub name: String,
@@ -57,14 +86,14 @@ pub struct Item {
     pub content_hash: String,
     pub parent: Option<String>,
     pub relationship: Option<String>,
-    /// Paths (project-relative) of this item's files.
-    pub files: Vec<String>,
+    /// This item's files.
+    pub files: Vec<Place>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnedFile {
-    pub path: String,
-    pub sha256: String,
+    pub path: Place,
+    pub sha256: ContentHash,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,70 +110,255 @@ pub struct OwnedServer {
     pub artifact: String,
 }
 
+/// A file that was at `path` before `--force` replaced it, now at `backup`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backup {
+    pub path: Place,
+    pub backup: Place,
+    pub sha256: ContentHash,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplacedServer {
+    pub name: String,
+    pub config: Value,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Original {
-    pub path: String,
+    pub path: Place,
     pub text: Option<String>,
 }
 
-impl Record {
-    pub fn load(project: &Path) -> Result<Record> {
-        let path = project.join(RECORD);
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::BadInput {
-                path,
-                reason: format!("not a valid skillmeat deployment record: {e}"),
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Record {
-                format_version: 1,
-                ..Record::default()
-            }),
-            Err(e) => Err(Error::Unreadable { path, source: e }),
+/// A project-relative path in a place skillmeat deploys to:
+/// `.claude/{skills,commands,agents,plugins}/…`, `.claude/settings.json`,
+/// `.mcp.json`, backups beside them, `.claude` itself, and the transaction
+/// folders under `.claude/skillmeat/txn/`. Nothing else can be named in a
+/// record, so nothing else can be read, written or removed through one.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Place(SafeRelPath);
+
+const AREAS: [&str; 5] = [
+    ".claude/skills/",
+    ".claude/commands/",
+    ".claude/agents/",
+    ".claude/plugins/",
+    ".claude/skillmeat/txn/",
+];
+
+impl Place {
+    pub fn new(path: &str) -> Result<Place, String> {
+        let safe = SafeRelPath::new(path).map_err(|e| e.to_string())?;
+        let p = safe.as_str();
+        let shared = [SETTINGS, MCP].iter().any(|s| {
+            p == *s
+                || p.strip_prefix(s)
+                    .and_then(|rest| rest.strip_prefix(".skillmeat-backup"))
+                    .is_some_and(|n| n.is_empty() || is_backup_number(n))
+        });
+        let area = AREAS
+            .iter()
+            .any(|a| p.starts_with(a) || p == a.trim_end_matches('/'));
+        if shared || area || p == ".claude" {
+            Ok(Place(safe))
+        } else {
+            Err(format!(
+                "{path:?} is not a place skillmeat deploys to (.claude/skills, commands, agents, plugins, settings.json, .mcp.json)"
+            ))
         }
     }
 
-    /// Writes the record, or removes it (and its folder) when empty.
-    pub fn save(&self, project: &Path) -> Result<()> {
-        let path = project.join(RECORD);
-        if self.deployments.is_empty() {
-            fsx::remove_any(&path)?;
-            if let Some(dir) = path.parent() {
-                let _ = std::fs::remove_dir(dir);
-            }
-            return Ok(());
+    /// A file in a transaction's staging folder (`id` is a ULID).
+    pub fn staging(id: &str, n: usize) -> Place {
+        Place(state_path(&format!("{}/{id}/{n}", super::txn::TXN_DIR)))
+    }
+
+    pub fn rel(&self) -> &SafeRelPath {
+        &self.0
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+fn is_backup_number(suffix: &str) -> bool {
+    suffix
+        .strip_prefix('.')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+impl TryFrom<String> for Place {
+    type Error = String;
+    fn try_from(s: String) -> Result<Place, String> {
+        Place::new(&s)
+    }
+}
+
+impl From<Place> for String {
+    fn from(p: Place) -> String {
+        p.0.as_str().to_owned()
+    }
+}
+
+impl fmt::Debug for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for Place {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+/// A path under `.claude/skillmeat/` (the record, the lock, transactions).
+pub fn state_path(path: &str) -> SafeRelPath {
+    SafeRelPath::new(path).unwrap_or_default()
+}
+
+/// A place built from values we made (a name, a plugin file path): a bad
+/// one (a name such as `..` stored by an older version) is bad input.
+pub fn place(path: String) -> Result<Place> {
+    Place::new(&path).map_err(|reason| Error::BadInput {
+        path: path.into(),
+        reason,
+    })
+}
+
+impl Record {
+    pub fn empty() -> Record {
+        Record {
+            format_version: FORMAT,
+            ..Record::default()
         }
-        let text =
-            serde_json::to_string_pretty(self).map_err(|e| Error::Internal(e.to_string()))? + "\n";
-        fsx::write_atomic(&path, text.as_bytes())
+    }
+
+    /// Reads and checks the record (an empty one if there is none).
+    pub fn load(project: &Project) -> Result<Record> {
+        let path = state_path(RECORD);
+        let Some((bytes, _)) = project.read(&path, MAX_RECORD)? else {
+            return Ok(Record::empty());
+        };
+        let bad = |reason: String| Error::BadInput {
+            path: project.path(&path),
+            reason: format!("not a valid skillmeat deployment record: {reason}"),
+        };
+        let record: Record = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+        if record.format_version > FORMAT {
+            return Err(bad(format!(
+                "format {} was written by a newer skillmeat",
+                record.format_version
+            )));
+        }
+        if let Some(j) = &record.transaction {
+            j.check().map_err(bad)?;
+        }
+        Ok(record)
+    }
+
+    /// The record's text as it is written.
+    pub fn to_text(&self) -> Result<String> {
+        let mut r = self.clone();
+        r.format_version = FORMAT;
+        Ok(serde_json::to_string_pretty(&r).map_err(|e| Error::Internal(e.to_string()))? + "\n")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.deployments.is_empty() && self.transaction.is_none()
     }
 
     pub fn find(&self, name: &str) -> Option<&Deployment> {
         self.deployments.iter().find(|d| d.name == name)
     }
 
-    /// The recorded SHA-256 of a file some deployment owns.
-    pub fn owner_of(&self, path: &str) -> Option<(&Deployment, &OwnedFile)> {
+    /// The deployment (other than `except`) that owns a file.
+    pub fn owner_of(&self, path: &Place, except: &str) -> Option<&Deployment> {
         self.deployments
             .iter()
-            .find_map(|d| d.files.iter().find(|f| f.path == path).map(|f| (d, f)))
+            .filter(|d| d.name != except)
+            .find(|d| d.files.iter().any(|f| &f.path == path))
     }
 
     /// The text a shared file had before any deployment touched it.
     pub fn original(&self, path: &str) -> Option<&Original> {
-        self.originals.iter().find(|o| o.path == path)
+        self.originals.iter().find(|o| o.path == *path)
     }
 
     /// Remembers a shared file's text before the first merge into it.
-    pub fn remember_original(&mut self, path: &str, text: Option<String>) {
-        if self.original(path).is_none() {
+    pub fn remember_original(&mut self, path: &Place, text: Option<String>) {
+        if self.original(path.as_str()).is_none() {
             self.originals.push(Original {
-                path: path.to_owned(),
+                path: path.clone(),
                 text,
             });
         }
     }
 }
 
-pub fn project_path(project: &Path, rel: &str) -> PathBuf {
-    project.join(rel)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn places() {
+        for ok in [
+            ".claude",
+            ".claude/skills",
+            ".claude/skills/x/SKILL.md",
+            ".claude/commands/a/b.md",
+            ".claude/plugins/p/hooks/run.sh",
+            ".claude/settings.json",
+            ".mcp.json",
+            ".mcp.json.skillmeat-backup",
+            ".claude/commands/x.md.skillmeat-backup.12",
+            ".claude/settings.json.skillmeat-backup.3",
+            ".claude/skillmeat/txn/01J/3",
+        ] {
+            assert!(Place::new(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "/srv/victim",
+            "../victim",
+            ".claude/../../victim",
+            "src/main.rs",
+            ".claude/skillmeat/deployments.json",
+            ".claude/settings.local.json",
+            ".mcp.json.skillmeat-backup.x",
+            ".mcp.jsonx",
+            "/dev/zero",
+            "",
+            ".claude/skills/../../x",
+            ".claudex/skills/a",
+        ] {
+            assert!(Place::new(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_record_naming_paths_outside_is_refused() {
+        let dir = tempfile::TempDir::new().expect("temp dir");
+        let project = Project::open(dir.path()).expect("project");
+        let text = r#"{"format_version": 1, "deployments": [{"name": "x", "kind": "skill",
+            "collection": "default", "artifact_id": "a", "content_hash": "h", "version": null,
+            "platform": "claude-code", "deployed_at": "t", "items": [], "files": [],
+            "created_dirs": ["/srv/victim", "../victim"]}]}"#;
+        std::fs::create_dir_all(dir.path().join(STATE_DIR)).expect("mkdir");
+        std::fs::write(dir.path().join(RECORD), text).expect("write");
+        let err = Record::load(&project).expect_err("refused").to_string();
+        assert!(err.contains("deployments.json"), "{err}");
+        assert!(err.contains("/srv/victim"), "{err}");
+        let ok = text.replace(r#""/srv/victim", "../victim""#, r#"".claude/skills""#);
+        std::fs::write(dir.path().join(RECORD), ok).expect("write");
+        let record = Record::load(&project).expect("a good record");
+        assert_eq!(record.deployments[0].created_dirs[0], *".claude/skills");
+    }
 }

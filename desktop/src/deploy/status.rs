@@ -6,11 +6,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::json_file::JsonFile;
-use super::plan::{MCP, SETTINGS};
-use super::record::Record;
+use super::lock::ProjectLock;
+use super::project::{Entry, Project};
+use super::record::{MCP, Record, SETTINGS, STATE_DIR, place};
+use super::txn;
 use crate::collection::Collection;
-use crate::error::{Error, Result};
-use crate::tree::hash_file;
+use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -44,23 +45,29 @@ pub struct StatusReport {
 }
 
 pub async fn status(collection: Option<&Collection>, project: &Path) -> Result<StatusReport> {
-    let project =
-        std::fs::canonicalize(project).map_err(|_| Error::NotFound(project.to_owned()))?;
-    let record = Record::load(&project)?;
-    let settings = JsonFile::load(&project.join(SETTINGS)).ok();
-    let mcp = JsonFile::load(&project.join(MCP)).ok();
+    let project = Project::open(project)?;
+    let mut record = Record::load(&project)?;
+    let residue = record.deployments.is_empty() && project.root().join(STATE_DIR).exists();
+    if record.transaction.is_some() || residue {
+        // A deploy is running, or was killed: wait for it, or finish it.
+        let _lock = ProjectLock::acquire(&project).await?;
+        record = Record::load(&project)?;
+        txn::recover(&project, &mut record)?;
+    }
+    let settings = JsonFile::load(&project, &place(SETTINGS.to_owned())?).ok();
+    let mcp = JsonFile::load(&project, &place(MCP.to_owned())?).ok();
     let mut items = Vec::new();
     for dep in &record.deployments {
         for item in &dep.items {
             let mut state = State::Ok;
             for path in &item.files {
                 let recorded = dep.files.iter().find(|f| &f.path == path);
-                match (hash_file(&project.join(path)), recorded) {
-                    (Err(_), _) => state = worst(state, State::Missing),
-                    (Ok(h), Some(r)) if h.to_hex() != r.sha256 => {
-                        state = worst(state, State::Modified)
-                    }
-                    _ => {}
+                match (project.entry(path.rel()), recorded) {
+                    (Ok(Entry::Missing), _) => state = worst(state, State::Missing),
+                    (Ok(Entry::File { hash, .. }), Some(r)) if hash == r.sha256 => {}
+                    (Ok(Entry::File { .. }), None) => {}
+                    // Changed, or something else (a link, a folder) is there.
+                    _ => state = worst(state, State::Modified),
                 }
             }
             for h in dep.hooks.iter().filter(|h| h.artifact == item.name) {
@@ -104,7 +111,7 @@ pub async fn status(collection: Option<&Collection>, project: &Path) -> Result<S
         }
     }
     Ok(StatusReport {
-        project: project.display().to_string(),
+        project: project.root().display().to_string(),
         items,
     })
 }

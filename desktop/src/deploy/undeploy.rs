@@ -1,49 +1,40 @@
 //! `skillmeat undeploy`: remove exactly what a deployment wrote, un-merge its
-//! hooks and MCP servers, and give back the original bytes of shared files.
+//! hooks and MCP servers, put back what `--force` replaced, and give back
+//! the original bytes of shared files — as one transaction.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde::Serialize;
-use serde_json::Value;
 
+use super::apply::{self, Work};
 use super::json_file::JsonFile;
-use super::plan::{MCP, SETTINGS, prune_empty, prune_empty_hooks};
-use super::record::Record;
+use super::lock::ProjectLock;
+use super::merge;
+use super::plan::{Change, Replaces, SharedReadOnly, free_backup, shared_change};
+use super::project::{Entry, Project};
+use super::record::{Backup, Deployment, MCP, OwnedFile, Place, Record, SETTINGS, place};
+use super::txn;
 use crate::collection::Collection;
 use crate::error::{Error, Result};
-use crate::fsx;
-use crate::tree::hash_file;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct UndeployReport {
     pub name: String,
     pub project: String,
     pub removed: Vec<String>,
-    /// Files the user changed since deployment, left in place (without --force).
+    /// Files the user changed since deployment, left in place (without
+    /// `--force`), and backups left where they are.
     pub kept: Vec<String>,
+    /// The user's own files put back from the backups `--force` made.
+    pub restored: Vec<String>,
+    /// `--force`: files the user changed since deployment, kept under a
+    /// backup name (`path -> backup`) instead of deleted.
+    pub backed_up: Vec<String>,
     pub hooks_removed: usize,
     pub mcp_servers_removed: usize,
-}
-
-/// Removes a folder we created if all that is left in it is what running the
-/// deployed code leaves behind (`__pycache__`, `.DS_Store` … — the names the
-/// content hash excludes). Anything else keeps it.
-fn remove_dir_if_only_junk(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let entries: Vec<_> = entries.flatten().collect();
-    let junk = |e: &std::fs::DirEntry| {
-        e.file_name()
-            .to_str()
-            .is_some_and(skillmeat_core::exclude::is_excluded_name)
-    };
-    if entries.iter().all(junk) {
-        for e in &entries {
-            let _ = fsx::remove_any(&e.path());
-        }
-        let _ = std::fs::remove_dir(dir);
-    }
+    /// The user's MCP servers that `--force` had replaced, put back.
+    pub mcp_servers_restored: Vec<String>,
 }
 
 pub async fn undeploy(
@@ -52,94 +43,185 @@ pub async fn undeploy(
     project: &Path,
     force: bool,
 ) -> Result<UndeployReport> {
-    let project =
-        std::fs::canonicalize(project).map_err(|_| Error::NotFound(project.to_owned()))?;
+    let project = Project::open(project)?;
+    let mut lock = ProjectLock::acquire(&project).await?;
     let mut record = Record::load(&project)?;
-    let Some(index) = record.deployments.iter().position(|d| d.name == name) else {
-        let names: Vec<&str> = record.deployments.iter().map(|d| d.name.as_str()).collect();
-        return Err(Error::Usage(format!(
-            "{name:?} is not deployed in {} (deployed: {})",
-            project.display(),
-            if names.is_empty() {
-                "nothing".to_owned()
-            } else {
-                names.join(", ")
-            }
-        )));
+    txn::recover(&project, &mut record)?;
+    let Some(dep) = record.find(name).cloned() else {
+        return Err(not_deployed(&project, &record, name));
     };
-    let dep = record.deployments.remove(index);
-    let mut report = UndeployReport {
-        name: name.to_owned(),
-        project: project.display().to_string(),
-        removed: Vec::new(),
-        kept: Vec::new(),
-        hooks_removed: 0,
-        mcp_servers_removed: 0,
+    let planned = plan(&project, &record, &dep, force)?;
+    let last = planned.after.deployments.is_empty();
+    let work = Work {
+        op: "undeploy",
+        what: name,
+        blobs: None,
+        changes: &planned.changes,
+        rmdirs: planned.rmdirs,
     };
-    for f in &dep.files {
-        // Another deployment may share an identical file: it stays.
-        if record.owner_of(&f.path).is_some() {
-            continue;
-        }
-        let live = project.join(&f.path);
-        match hash_file(&live) {
-            Ok(h) if h.to_hex() == f.sha256 || force => {
-                fsx::remove_any(&live)?;
-                report.removed.push(f.path.clone());
-            }
-            Ok(_) => report.kept.push(f.path.clone()),
-            Err(_) => {}
-        }
+    apply::transaction(&project, work, &record, planned.after)?;
+    if last && dep.created_dirs.iter().any(|d| *d == *".claude") {
+        lock.remove_claude_when_empty();
     }
-    if !dep.hooks.is_empty() {
-        let mut settings = JsonFile::load(&project.join(SETTINGS))?;
-        if let Some(Value::Object(hooks)) = settings.value.get_mut("hooks") {
-            for h in &dep.hooks {
-                if let Some(Value::Array(list)) = hooks.get_mut(&h.event)
-                    && let Some(i) = list.iter().position(|g| *g == h.group)
-                {
-                    list.remove(i);
-                    report.hooks_removed += 1;
-                }
-            }
-        }
-        prune_empty_hooks(&mut settings);
-        settings.save(record.original(SETTINGS).map(|o| &o.text))?;
-    }
-    if !dep.mcp_servers.is_empty() {
-        let mut mcp = JsonFile::load(&project.join(MCP))?;
-        if let Some(Value::Object(map)) = mcp.value.get_mut("mcpServers") {
-            for s in &dep.mcp_servers {
-                if map.get(&s.name) == Some(&s.config) || (force && map.contains_key(&s.name)) {
-                    map.shift_remove(&s.name);
-                    report.mcp_servers_removed += 1;
-                }
-            }
-        }
-        prune_empty(&mut mcp, "mcpServers");
-        mcp.save(record.original(MCP).map(|o| &o.text))?;
-    }
-    if record.deployments.is_empty() {
-        record.originals.clear();
-    }
-    record.save(&project)?;
-    // Folders we created, deepest first, if nothing else is in them.
-    let still_used: Vec<&String> = record
-        .deployments
-        .iter()
-        .flat_map(|d| &d.created_dirs)
-        .collect();
-    for dir in dep.created_dirs.iter().rev() {
-        if !still_used.contains(&dir) {
-            remove_dir_if_only_junk(&project.join(dir));
-        }
-    }
+    drop(lock);
     if let Some(c) = collection {
         sqlx::query("DELETE FROM deployments WHERE project = ?1 AND (parent_id = ?2 OR (artifact_id = ?2 AND parent_id IS NULL))")
-            .bind(project.display().to_string())
+            .bind(project.root().display().to_string())
             .bind(&dep.artifact_id)
             .execute(&c.pool)
             .await?;
     }
-    Ok(report)
+    Ok(planned.report)
+}
+
+fn not_deployed(project: &Project, record: &Record, name: &str) -> Error {
+    let names: Vec<&str> = record.deployments.iter().map(|d| d.name.as_str()).collect();
+    Error::Usage(format!(
+        "{name:?} is not deployed in {} (deployed: {})",
+        project.root().display(),
+        if names.is_empty() {
+            "nothing".to_owned()
+        } else {
+            names.join(", ")
+        }
+    ))
+}
+
+struct Planned {
+    changes: Vec<Change>,
+    /// Folders it created that no other deployment uses, innermost first.
+    rmdirs: Vec<Place>,
+    after: Record,
+    report: UndeployReport,
+}
+
+fn plan(project: &Project, record: &Record, dep: &Deployment, force: bool) -> Result<Planned> {
+    let mut files = Files {
+        project,
+        force,
+        changes: Vec::new(),
+        report: UndeployReport {
+            name: dep.name.clone(),
+            project: project.root().display().to_string(),
+            ..UndeployReport::default()
+        },
+        backups: dep.backups.clone(),
+        taken: BTreeSet::new(),
+    };
+    for f in &dep.files {
+        if record.owner_of(&f.path, &dep.name).is_none() {
+            files.file(f)?;
+        }
+    }
+    // Backups whose file stays (changed since) stay too.
+    for b in &files.backups {
+        let note = format!("{} (the file {} replaced, left as it is)", b.backup, b.path);
+        files.report.kept.push(note);
+    }
+
+    let mut after = record.clone();
+    after.transaction = None;
+    after.deployments.retain(|d| d.name != dep.name);
+    let mut settings = JsonFile::load(project, &place(SETTINGS.to_owned())?)?;
+    let mut mcp = JsonFile::load(project, &place(MCP.to_owned())?)?;
+    let (hooks, servers, restored) = merge::take_out(&mut settings, &mut mcp, dep, force);
+    files.report.hooks_removed = hooks;
+    files.report.mcp_servers_removed = servers;
+    files.report.mcp_servers_restored = restored;
+    for file in [&settings, &mcp] {
+        match shared_change(file, &mut after) {
+            Ok(change) => files.changes.extend(change),
+            Err(SharedReadOnly::Error(e)) => return Err(e),
+            Err(SharedReadOnly::ReadOnly) => return Err(read_only(project, file, dep)),
+        }
+    }
+    if after.deployments.is_empty() {
+        after.originals.clear();
+    }
+    let in_use: BTreeSet<&Place> = after
+        .deployments
+        .iter()
+        .flat_map(|d| &d.created_dirs)
+        .collect();
+    let mut rmdirs: Vec<Place> = dep
+        .created_dirs
+        .iter()
+        .filter(|d| !in_use.contains(d))
+        .cloned()
+        .collect();
+    rmdirs.sort_by_key(|d| std::cmp::Reverse(d.as_str().matches('/').count()));
+    Ok(Planned {
+        changes: files.changes,
+        rmdirs,
+        after,
+        report: files.report,
+    })
+}
+
+fn read_only(project: &Project, file: &JsonFile, dep: &Deployment) -> Error {
+    Error::BadInput {
+        path: project.path(file.place.rel()),
+        reason: format!(
+            "is read-only, so the entries of {} cannot be taken out; nothing was undeployed (make it writable and run undeploy again)",
+            dep.name
+        ),
+    }
+}
+
+struct Files<'a> {
+    project: &'a Project,
+    force: bool,
+    changes: Vec<Change>,
+    report: UndeployReport,
+    /// Backups not yet given back (oldest first).
+    backups: Vec<Backup>,
+    taken: BTreeSet<Place>,
+}
+
+impl Files<'_> {
+    /// One file the deployment wrote.
+    fn file(&mut self, f: &OwnedFile) -> Result<()> {
+        let path = f.path.clone();
+        let entry = self.project.entry(path.rel())?;
+        let ours = entry.hash() == Some(&f.sha256);
+        let changed = matches!(entry, Entry::File { .. }) && !ours;
+        if matches!(entry, Entry::Other(_)) || (changed && !self.force) {
+            self.report.kept.push(path.to_string());
+            return Ok(());
+        }
+        let backup = self
+            .backups
+            .iter()
+            .position(|b| b.path == path)
+            .map(|i| self.backups.remove(i));
+        let replaces = match entry {
+            Entry::Missing => Replaces::Nothing,
+            _ if ours => Replaces::Ours,
+            _ => {
+                let keep = free_backup(self.project, &path, &mut self.taken)?;
+                self.report.backed_up.push(format!("{path} -> {keep}"));
+                Replaces::Theirs(keep)
+            }
+        };
+        if replaces == Replaces::Ours {
+            self.report.removed.push(path.to_string());
+        }
+        self.changes.push(match (backup, replaces) {
+            (Some(b), replaces) => {
+                self.report.restored.push(path.to_string());
+                Change::Restore {
+                    backup: b.backup,
+                    path,
+                    replaces,
+                }
+            }
+            (None, Replaces::Nothing) => return Ok(()),
+            (None, Replaces::Ours) => Change::Remove { path, keep: None },
+            (None, Replaces::Theirs(keep)) => Change::Remove {
+                path,
+                keep: Some(keep),
+            },
+        });
+        Ok(())
+    }
 }

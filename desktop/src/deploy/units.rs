@@ -1,6 +1,7 @@
 //! What a deployment consists of, read from the collection: each artifact
 //! at the version to deploy (pinned by default), with its files.
 
+use serde::Serialize;
 use skillmeat_core::ArtifactKind;
 use sqlx::SqliteConnection;
 
@@ -35,6 +36,8 @@ pub struct Target {
     /// The plugin's meta files (empty for a single artifact).
     pub meta: Vec<VersionFile>,
     pub warnings: Vec<String>,
+    /// When this deployment is made (RFC 3339).
+    pub deployed_at: String,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -74,6 +77,7 @@ pub async fn load(collection: &Collection, name: &str, use_current: bool) -> Res
             units: vec![unit],
             meta: Vec::new(),
             warnings,
+            deployed_at: crate::fsx::now_rfc3339(),
         });
     }
     let version: Option<String> =
@@ -136,6 +140,7 @@ pub async fn load(collection: &Collection, name: &str, use_current: bool) -> Res
         units,
         meta,
         warnings,
+        deployed_at: crate::fsx::now_rfc3339(),
     })
 }
 
@@ -146,4 +151,50 @@ async fn current(conn: &mut SqliteConnection, artifact: &str) -> Result<(String,
     .bind(artifact)
     .fetch_one(conn)
     .await?)
+}
+
+/// `.claude/plugins/<plugin>/deployment.toml`: the plugin, its version and
+/// each member with its pinned and deployed hash.
+pub fn deployment_toml(target: &Target) -> String {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        plugin: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        version: Option<&'a str>,
+        content_hash: String,
+        deployed_at: &'a str,
+        members: Vec<Member<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Member<'a> {
+        kind: &'a str,
+        name: &'a str,
+        relationship: &'a str,
+        pinned: String,
+        deployed: String,
+    }
+    let doc = Doc {
+        plugin: &target.artifact.name,
+        version: target.version.as_deref(),
+        content_hash: format!("sha256:{}", target.content_hash),
+        deployed_at: &target.deployed_at,
+        members: target
+            .units
+            .iter()
+            .map(|u| Member {
+                kind: u.kind.as_str(),
+                name: &u.name,
+                relationship: u.relationship.as_deref().unwrap_or("MEMBER"),
+                pinned: format!(
+                    "sha256:{}",
+                    u.pinned_hash.as_deref().unwrap_or(&u.content_hash)
+                ),
+                deployed: format!("sha256:{}", u.content_hash),
+            })
+            .collect(),
+    };
+    let body = toml::to_string(&doc).unwrap_or_default();
+    format!(
+        "# Deployed by skillmeat. Claude Code does not read this folder; the plugin's hooks use it.\n{body}"
+    )
 }

@@ -168,3 +168,56 @@ pub fn copy_tree(from: &Path) -> tempfile::TempDir {
     assert!(status.is_ok_and(|s| s.success()));
     dir
 }
+
+/// Everything below `dir`, exactly: each file with its SHA-256 and mode,
+/// each folder with its mode, each link with its target. Two snapshots are
+/// equal when the trees are byte-for-byte and mode-for-mode the same.
+#[allow(dead_code)]
+pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    use std::os::unix::fs::PermissionsExt;
+    walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .into_iter()
+        .map(|e| e.expect("a readable tree"))
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .expect("below the root")
+                .display()
+                .to_string();
+            let meta = e.path().symlink_metadata().expect("metadata");
+            let mode = meta.permissions().mode() & 0o7777;
+            let what = if meta.file_type().is_symlink() {
+                let target = fs::read_link(e.path()).expect("a link");
+                format!("link -> {}", target.display())
+            } else if meta.is_dir() {
+                format!("dir {mode:o}")
+            } else {
+                let bytes = fs::read(e.path()).expect("a readable file");
+                let hash = skillmeat_core::hash::hash_bytes(&bytes);
+                format!("file {mode:o} {hash}")
+            };
+            (rel, what)
+        })
+        .collect()
+}
+
+/// A project that already has its own settings (with a hook), MCP server
+/// and code.
+#[allow(dead_code)]
+pub fn project_with_own_config() -> tempfile::TempDir {
+    let dir = tempfile::TempDir::new().expect("a temp dir");
+    write(
+        dir.path(),
+        ".claude/settings.json",
+        "{\n    \"permissions\": {\"allow\": [\"Bash(ls)\"]},\n    \"hooks\": {\n        \"PreToolUse\": [{\"matcher\": \"Edit\", \"hooks\": [{\"type\": \"command\", \"command\": \"echo mine\"}]}]\n    },\n    \"model\": \"opus\"\n}",
+    );
+    write(
+        dir.path(),
+        ".mcp.json",
+        "{\"mcpServers\": {\"mine\": {\"command\": \"my-server\"}}}\n",
+    );
+    write(dir.path(), "src/main.rs", "fn main() {}\n");
+    dir
+}

@@ -1,0 +1,197 @@
+//! `skillmeat deploy`: under the project lock, finish whatever an earlier
+//! command left, plan, refuse conflicts, then carry the plan out as one
+//! transaction (see `txn`) and note the deployment in the collection.
+
+use std::path::Path;
+
+use super::lock::ProjectLock;
+use super::plan::{self, Change, Options, Outcome, Replaces, Source};
+use super::project::Project;
+use super::record::{Place, Record, place};
+use super::txn::{self, Txn};
+use super::units::{self, Target};
+use crate::collection::Collection;
+use crate::collection::layout::blob_path;
+use crate::error::{Error, Result};
+use crate::store::rows;
+
+pub async fn deploy(
+    collection: &Collection,
+    name: &str,
+    project: &Path,
+    opts: &Options,
+) -> Result<Outcome> {
+    let target = units::load(collection, name, opts.use_current).await?;
+    plan::check_platform(&target, &opts.platform)?;
+    let project = Project::open(project)?;
+    let lock = ProjectLock::acquire(&project).await?;
+    let mut record = Record::load(&project)?;
+    txn::recover(&project, &mut record)?;
+    let made_claude = lock.made_claude();
+    let mut planned = plan::plan(collection, &project, &target, &record, opts, made_claude)?;
+    if let Some(d) = planned.after.deployments.last_mut() {
+        d.collection = collection.name.clone();
+    }
+    let conflicts = planned.outcome.conflicts();
+    if !conflicts.is_empty() {
+        return Err(Error::DeployConflict {
+            name: target.artifact.name.clone(),
+            conflicts,
+            plan: Box::new(planned.outcome),
+        });
+    }
+    if opts.dry_run {
+        return Ok(planned.outcome);
+    }
+    let work = Work {
+        op: "deploy",
+        what: &target.artifact.name,
+        blobs: Some(collection.dir.as_path()),
+        changes: &planned.changes,
+        rmdirs: Vec::new(),
+    };
+    transaction(&project, work, &record, planned.after)?;
+    drop(lock);
+    register(collection, &target, &project, &opts.platform).await?;
+    Ok(planned.outcome)
+}
+
+/// What a transaction does.
+#[derive(Debug)]
+pub(super) struct Work<'a> {
+    /// `deploy` or `undeploy`.
+    pub op: &'static str,
+    /// The plugin or artifact.
+    pub what: &'a str,
+    /// The collection folder stored files are copied from.
+    pub blobs: Option<&'a Path>,
+    pub changes: &'a [Change],
+    /// Folders to remove after the commit if nothing but junk is left in them.
+    pub rmdirs: Vec<Place>,
+}
+
+/// Stages the changes and runs them as one transaction: `before` is the
+/// record as read, `after` the record they leave.
+pub(super) fn transaction(
+    project: &Project,
+    work: Work,
+    before: &Record,
+    after: Record,
+) -> Result<()> {
+    let mut txn = Txn::begin(project, work.op, work.what)?;
+    for change in work.changes {
+        if let Err(e) = add(project, &mut txn, work.blobs, change) {
+            txn.abandon();
+            return Err(e);
+        }
+    }
+    for dir in work.rmdirs {
+        txn.rmdir_after(dir);
+    }
+    txn.run(before, after)
+}
+
+/// One change as staged files and renames.
+fn add(project: &Project, txn: &mut Txn, blobs: Option<&Path>, change: &Change) -> Result<()> {
+    match change {
+        Change::Put {
+            path,
+            source,
+            mode,
+            artifact,
+            replaces,
+        } => {
+            let staged = match (source, blobs) {
+                (Source::Blob(hash), Some(dir)) => {
+                    txn.stage_blob(&blob_path(dir, hash), hash, *mode, artifact)?
+                }
+                (Source::Bytes(bytes), _) => txn.stage_bytes(bytes, *mode)?,
+                (Source::Blob(_), None) => {
+                    return Err(Error::Internal("a stored file without a collection".into()));
+                }
+            };
+            make_parents(project, txn, path)?;
+            aside(txn, path, replaces);
+            txn.rename(staged, path.clone());
+        }
+        Change::Remove { path, keep } => {
+            let to = keep.clone().unwrap_or_else(|| txn.scratch());
+            txn.rename(path.clone(), to);
+        }
+        Change::Restore {
+            backup,
+            path,
+            replaces,
+        } => {
+            make_parents(project, txn, path)?;
+            aside(txn, path, replaces);
+            txn.rename(backup.clone(), path.clone());
+        }
+    }
+    Ok(())
+}
+
+fn make_parents(project: &Project, txn: &mut Txn, path: &Place) -> Result<()> {
+    for dir in project.missing_parents(path.rel())? {
+        txn.mkdir(place(dir.as_str().to_owned())?);
+    }
+    Ok(())
+}
+
+/// What is at `path` makes way: into the staging folder, or to its backup.
+fn aside(txn: &mut Txn, path: &Place, replaces: &Replaces) {
+    match replaces {
+        Replaces::Nothing => {}
+        Replaces::Ours => {
+            let to = txn.scratch();
+            txn.rename(path.clone(), to);
+        }
+        Replaces::Theirs(backup) => txn.rename(path.clone(), backup.clone()),
+    }
+}
+
+/// Records the deployment in the collection database (for `show`).
+async fn register(
+    collection: &Collection,
+    target: &Target,
+    project: &Project,
+    platform: &str,
+) -> Result<()> {
+    let mut tx = crate::store::begin_write(&collection.pool).await?;
+    let project = project.root().display().to_string();
+    let plugin = target.artifact.kind == skillmeat_core::ArtifactKind::Composite;
+    let parent = plugin.then(|| target.artifact.id.clone());
+    sqlx::query("DELETE FROM deployments WHERE project = ?1 AND (parent_id = ?2 OR (artifact_id = ?2 AND parent_id IS NULL))")
+        .bind(&project)
+        .bind(&target.artifact.id)
+        .execute(&mut *tx)
+        .await?;
+    let mut rows_to_add: Vec<(&str, &str)> = target
+        .units
+        .iter()
+        .map(|u| (u.artifact_id.as_str(), u.content_hash.as_str()))
+        .collect();
+    if plugin {
+        rows_to_add.push((&target.artifact.id, &target.content_hash));
+    }
+    for (artifact, hash) in rows_to_add {
+        sqlx::query(
+            "INSERT INTO deployments (id, collection_id, artifact_id, project, parent_id, content_hash, platform, deployed_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT(artifact_id, project, parent_id) DO UPDATE SET content_hash = excluded.content_hash,
+               platform = excluded.platform, deployed_at = excluded.deployed_at",
+        )
+        .bind(rows::new_id())
+        .bind(&collection.id)
+        .bind(artifact)
+        .bind(&project)
+        .bind(if artifact == target.artifact.id { None } else { parent.as_deref() })
+        .bind(hash)
+        .bind(platform)
+        .bind(&target.deployed_at)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

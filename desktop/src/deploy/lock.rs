@@ -1,0 +1,122 @@
+//! One deploy or undeploy at a time per project: an exclusive `flock` on
+//! `.claude/skillmeat/lock`. A second caller waits (up to
+//! `SKILLMEAT_LOCK_TIMEOUT` seconds, 30 by default), then fails with a
+//! clear message.
+//!
+//! The lock file exists only while it is held: the holder removes it (while
+//! still holding it), and when no record is left, the folders it had to
+//! create for it, so a refused deploy leaves the project as it was. A waiter
+//! that then gets the lock of a removed file notices (the path no longer
+//! names the file it holds) and starts over.
+
+use std::fs::{self, File, TryLockError};
+use std::os::unix::fs::MetadataExt;
+use std::time::{Duration, Instant};
+
+use skillmeat_core::SafeRelPath;
+
+use super::project::Project;
+use super::record::{RECORD, STATE_DIR, state_path};
+use crate::error::{Error, Result};
+
+const LOCK: &str = ".claude/skillmeat/lock";
+const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+
+/// Held until dropped.
+#[derive(Debug)]
+pub struct ProjectLock {
+    project: Project,
+    file: Option<File>,
+    /// `.claude` did not exist before: remove it when nothing is left in it.
+    made_claude: bool,
+}
+
+impl ProjectLock {
+    pub async fn acquire(project: &Project) -> Result<ProjectLock> {
+        let wait = std::env::var("SKILLMEAT_LOCK_TIMEOUT")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map_or(DEFAULT_WAIT, Duration::from_secs_f64);
+        let started = Instant::now();
+        loop {
+            let lock = state_path(LOCK);
+            let made = project.missing_parents(&lock)?;
+            for dir in &made {
+                match fs::create_dir(project.path(dir)) {
+                    Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                        return Err(project.io(dir, e));
+                    }
+                    _ => {}
+                }
+            }
+            let made_claude = made.first().is_some_and(|d| d.as_str() == ".claude");
+            let file = open(project, &lock)?;
+            match file.try_lock() {
+                Ok(()) if same_file(project, &lock, &file) => {
+                    return Ok(ProjectLock {
+                        project: project.clone(),
+                        file: Some(file),
+                        made_claude,
+                    });
+                }
+                // The holder removed the file as we opened it: start over.
+                Ok(()) => continue,
+                Err(TryLockError::WouldBlock) if started.elapsed() < wait => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(TryLockError::WouldBlock) => {
+                    return Err(Error::Locked {
+                        project: project.root().to_owned(),
+                        waited: started.elapsed().as_secs(),
+                    });
+                }
+                Err(TryLockError::Error(e)) => return Err(project.io(&lock, e)),
+            }
+        }
+    }
+
+    /// Whether taking the lock created `.claude`.
+    pub fn made_claude(&self) -> bool {
+        self.made_claude
+    }
+
+    /// `.claude` goes too when nothing is left in it (the last undeploy of
+    /// a deployment that created it).
+    pub fn remove_claude_when_empty(&mut self) {
+        self.made_claude = true;
+    }
+}
+
+fn open(project: &Project, lock: &SafeRelPath) -> Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(project.path(lock))
+        .map_err(|e| project.io(lock, e))
+}
+
+fn same_file(project: &Project, lock: &SafeRelPath, file: &File) -> bool {
+    let held = file.metadata().ok().map(|m| (m.dev(), m.ino()));
+    held.is_some() && held == project.identity(lock)
+}
+
+impl Drop for ProjectLock {
+    fn drop(&mut self) {
+        // Removed while still held: a waiter that opened it starts over.
+        let _ = fs::remove_file(self.project.path(&state_path(LOCK)));
+        let record = self.project.path(&state_path(RECORD));
+        if !record.exists() {
+            let _ = fs::remove_dir(self.project.path(&state_path(super::txn::TXN_DIR)));
+            let _ = fs::remove_dir(self.project.path(&state_path(STATE_DIR)));
+            if self.made_claude {
+                let _ = fs::remove_dir(self.project.root().join(".claude"));
+            }
+        }
+        // Closing the file releases the lock, after the removals.
+        drop(self.file.take());
+    }
+}

@@ -1,0 +1,414 @@
+//! The deploy transaction: a project changes all-or-nothing.
+//!
+//! Every file a deploy or undeploy puts in place is first staged (copied and
+//! re-hashed) under `.claude/skillmeat/txn/<id>/`. The whole change is then
+//! a list of renames, written into the record as a pending [`Journal`]
+//! before the first of them runs: new files move in from the staging folder,
+//! files they replace (or that go away) move aside into it, or to a kept
+//! backup. Renames keep each file whole, with its mode. The record with the
+//! new deployments and the journal marked committed is the commit point;
+//! cleaning up (the staging folder, emptied folders) follows, and the
+//! journal goes last.
+//!
+//! Whoever finds a journal (deploy, undeploy and status, under the project
+//! lock) finishes it: a pending one is rolled back by undoing its renames in
+//! reverse — a rename `from → to` has happened exactly when `to` exists and
+//! `from` does not, so this is right after a kill at any instant and can
+//! itself be interrupted and run again — and a committed one is cleaned up.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use skillmeat_core::{ContentHash, SafeRelPath};
+
+use super::project::Project;
+use super::record::{Place, RECORD, Record, STATE_DIR, state_path};
+use crate::error::{Error, Result};
+use crate::failpoint;
+
+pub const TXN_DIR: &str = ".claude/skillmeat/txn";
+const RECORD_TEMP: &str = ".claude/skillmeat/deployments.json.tmp";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TxnState {
+    /// Renames may have started: roll back.
+    Pending,
+    /// The record holds the new deployments: clean up.
+    Committed,
+}
+
+/// A deploy or undeploy, as written into the record before it touches the
+/// project.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Journal {
+    pub id: String,
+    /// What runs (`deploy guardrails`), for messages.
+    pub operation: String,
+    pub state: TxnState,
+    /// Folders created before the renames (outermost first).
+    pub mkdirs: Vec<Place>,
+    /// The renames, in order.
+    pub moves: Vec<Move>,
+    /// Folders removed after the commit if nothing but junk is left in them
+    /// (innermost first).
+    pub rmdirs: Vec<Place>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Move {
+    pub from: Place,
+    pub to: Place,
+}
+
+impl Journal {
+    fn dir(&self) -> SafeRelPath {
+        state_path(&format!("{TXN_DIR}/{}", self.id))
+    }
+
+    /// A journal from a record is untrusted: its id must be a plain name,
+    /// and its staging paths must lie in its own folder.
+    pub fn check(&self) -> Result<(), String> {
+        if self.id.is_empty() || !self.id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(format!("transaction id {:?} is not a plain name", self.id));
+        }
+        let txn_area = format!("{TXN_DIR}/");
+        let own = format!("{}/", self.dir().as_str());
+        let places = self
+            .moves
+            .iter()
+            .flat_map(|m| [&m.from, &m.to])
+            .chain(&self.mkdirs)
+            .chain(&self.rmdirs);
+        for p in places {
+            if p.as_str().starts_with(&txn_area) && !p.as_str().starts_with(&own) {
+                return Err(format!(
+                    "{p:?} is outside transaction {}'s own folder",
+                    self.id
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A transaction being built: files staged, renames listed.
+#[derive(Debug)]
+pub struct Txn<'p> {
+    project: &'p Project,
+    /// `deploy` or `undeploy`: the prefix of its failpoints.
+    op: &'static str,
+    journal: Journal,
+    next: usize,
+}
+
+impl<'p> Txn<'p> {
+    /// Starts a transaction: its staging folder exists from here on.
+    pub fn begin(project: &'p Project, op: &'static str, what: &str) -> Result<Txn<'p>> {
+        let journal = Journal {
+            id: crate::store::rows::new_id(),
+            operation: format!("{op} {what}"),
+            state: TxnState::Pending,
+            mkdirs: Vec::new(),
+            moves: Vec::new(),
+            rmdirs: Vec::new(),
+        };
+        let dir = journal.dir();
+        make_dirs(project, &dir)?;
+        Ok(Txn {
+            project,
+            op,
+            journal,
+            next: 0,
+        })
+    }
+
+    /// A fresh path in the staging folder.
+    pub fn scratch(&mut self) -> Place {
+        self.next += 1;
+        Place::staging(&self.journal.id, self.next)
+    }
+
+    /// Copies a stored file into the staging folder, hashing every byte on
+    /// the way: it must be `expect`, else nothing is deployed.
+    pub fn stage_blob(
+        &mut self,
+        blob: &Path,
+        expect: &ContentHash,
+        mode: u32,
+        artifact: &str,
+    ) -> Result<Place> {
+        let staged = self.scratch();
+        let path = self.project.path(staged.rel());
+        let mut out = create_new(&path, mode).map_err(|e| self.project.io(staged.rel(), e))?;
+        let got = crate::tree::hash_file_with(blob, |chunk| {
+            out.write_all(chunk)
+                .map_err(|e| self.project.io(staged.rel(), e))
+        })?;
+        if got != *expect {
+            return Err(Error::StoredContentChanged {
+                artifact: artifact.to_owned(),
+                blob: blob.to_owned(),
+            });
+        }
+        failpoint::hit(&format!("{}.staged", self.op));
+        Ok(staged)
+    }
+
+    /// Stages bytes we made (a merged settings file, `deployment.toml`).
+    pub fn stage_bytes(&mut self, bytes: &[u8], mode: u32) -> Result<Place> {
+        let staged = self.scratch();
+        let path = self.project.path(staged.rel());
+        let mut out = create_new(&path, mode).map_err(|e| self.project.io(staged.rel(), e))?;
+        out.write_all(bytes)
+            .map_err(|e| self.project.io(staged.rel(), e))?;
+        failpoint::hit(&format!("{}.staged", self.op));
+        Ok(staged)
+    }
+
+    pub fn mkdir(&mut self, dir: Place) {
+        if !self.journal.mkdirs.contains(&dir) {
+            self.journal.mkdirs.push(dir);
+        }
+    }
+
+    pub fn rename(&mut self, from: Place, to: Place) {
+        self.journal.moves.push(Move { from, to });
+    }
+
+    pub fn rmdir_after(&mut self, dir: Place) {
+        self.journal.rmdirs.push(dir);
+    }
+
+    /// Gives up before anything in the project changed.
+    pub fn abandon(self) {
+        let _ = remove_tree(self.project, &self.journal.dir());
+    }
+
+    /// Runs the transaction: `before` (the record as read) is written with
+    /// the journal, the renames follow, and `after` is the record committed.
+    pub fn run(self, before: &Record, after: Record) -> Result<()> {
+        let Txn {
+            project,
+            op,
+            mut journal,
+            ..
+        } = self;
+        let mut pending = before.clone();
+        pending.transaction = Some(journal.clone());
+        if let Err(e) = write_record(project, &pending) {
+            let _ = remove_tree(project, &journal.dir());
+            return Err(e);
+        }
+        failpoint::hit(&format!("{op}.journal"));
+        if let Err(e) = apply(project, op, &journal) {
+            return Err(undo(project, &journal, before, e));
+        }
+        journal.state = TxnState::Committed;
+        let mut committed = after;
+        committed.transaction = Some(journal.clone());
+        if let Err(e) = write_record(project, &committed) {
+            return Err(undo(project, &journal, before, e));
+        }
+        failpoint::hit(&format!("{op}.committed"));
+        clean_up(project, &journal)?;
+        failpoint::hit(&format!("{op}.cleaned"));
+        committed.transaction = None;
+        write_record(project, &committed)
+    }
+}
+
+/// Rolls back after `cause` stopped the renames; `cause` is what the user
+/// sees (with a note if the rollback itself failed: the next command in the
+/// project finishes it).
+fn undo(project: &Project, journal: &Journal, before: &Record, cause: Error) -> Error {
+    let rolled = roll_back(project, journal).and_then(|()| write_record(project, before));
+    match rolled {
+        Ok(()) => cause,
+        Err(e) => Error::Usage(format!(
+            "{cause}\n(rolling back {} also failed: {e}; the next skillmeat command in {} finishes the rollback)",
+            journal.operation,
+            project.root().display()
+        )),
+    }
+}
+
+fn apply(project: &Project, op: &str, journal: &Journal) -> Result<()> {
+    let step = format!("{op}.step");
+    for dir in &journal.mkdirs {
+        check_parents(project, dir.rel())?;
+        match fs::create_dir(project.path(dir.rel())) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(project.io(dir.rel(), e)),
+        }
+        failpoint::hit(&step);
+    }
+    for m in &journal.moves {
+        rename(project, &m.from, &m.to)?;
+        failpoint::hit(&step);
+    }
+    Ok(())
+}
+
+/// Undoes what happened of a pending journal's renames and folders.
+fn roll_back(project: &Project, journal: &Journal) -> Result<()> {
+    for m in journal.moves.iter().rev() {
+        if exists(project, &m.to)? && !exists(project, &m.from)? {
+            rename(project, &m.to, &m.from)?;
+        }
+    }
+    for dir in journal.mkdirs.iter().rev() {
+        if exists(project, dir)? {
+            // Still holding something we did not put there: it stays.
+            let _ = fs::remove_dir(project.path(dir.rel()));
+        }
+    }
+    remove_tree(project, &journal.dir())
+}
+
+/// After the commit: the staging folder (with the files moved aside) and
+/// the folders emptied by an undeploy go.
+fn clean_up(project: &Project, journal: &Journal) -> Result<()> {
+    remove_tree(project, &journal.dir())?;
+    for dir in &journal.rmdirs {
+        if exists(project, dir)? {
+            remove_dir_if_only_junk(&project.path(dir.rel()));
+        }
+    }
+    Ok(())
+}
+
+/// Finishes a transaction a killed or failed command left in the record
+/// (under the project lock), and removes staging folders no journal names.
+pub fn recover(project: &Project, record: &mut Record) -> Result<()> {
+    if let Some(journal) = record.transaction.take() {
+        match journal.state {
+            TxnState::Pending => roll_back(project, &journal)?,
+            TxnState::Committed => clean_up(project, &journal)?,
+        }
+        tracing::info!(operation = %journal.operation, state = ?journal.state, "finished an interrupted deploy transaction");
+        write_record(project, record)?;
+    }
+    let txn = state_path(TXN_DIR);
+    if let Ok(entries) = fs::read_dir(project.path(&txn)) {
+        for e in entries.flatten() {
+            if let Some(name) = e.file_name().to_str() {
+                remove_tree(project, &state_path(&format!("{TXN_DIR}/{name}")))?;
+            }
+        }
+        let _ = fs::remove_dir(project.path(&txn));
+    }
+    let temp = state_path(RECORD_TEMP);
+    match fs::remove_file(project.path(&temp)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(project.io(&temp, e)),
+        _ => Ok(()),
+    }
+}
+
+/// Writes the record atomically (a fixed temp name: the lock is held), or
+/// removes it when it holds nothing.
+pub fn write_record(project: &Project, record: &Record) -> Result<()> {
+    let path = state_path(RECORD);
+    if record.is_empty() {
+        return match fs::remove_file(project.path(&path)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(project.io(&path, e)),
+            _ => Ok(()),
+        };
+    }
+    let temp = state_path(RECORD_TEMP);
+    make_dirs(project, &state_path(STATE_DIR))?;
+    let text = record.to_text()?;
+    let write = || -> io::Result<()> {
+        let mut f = fs::File::create(project.path(&temp))?;
+        f.write_all(text.as_bytes())?;
+        fs::rename(project.path(&temp), project.path(&path))
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(project.path(&temp));
+        project.io(&path, e)
+    })
+}
+
+fn rename(project: &Project, from: &Place, to: &Place) -> Result<()> {
+    check_parents(project, from.rel())?;
+    check_parents(project, to.rel())?;
+    fs::rename(project.path(from.rel()), project.path(to.rel())).map_err(|e| {
+        let what = format!("cannot move {from} to {to}: {e}");
+        project.io(to.rel(), io::Error::new(e.kind(), what))
+    })
+}
+
+/// No link and no missing folder on the way to `rel`.
+fn check_parents(project: &Project, rel: &SafeRelPath) -> Result<()> {
+    match project.missing_parents(rel)?.first() {
+        None => Ok(()),
+        Some(missing) => Err(project.io(
+            missing,
+            io::Error::new(io::ErrorKind::NotFound, "folder is missing"),
+        )),
+    }
+}
+
+fn exists(project: &Project, place: &Place) -> Result<bool> {
+    if !project.missing_parents(place.rel())?.is_empty() {
+        return Ok(false);
+    }
+    Ok(fs::symlink_metadata(project.path(place.rel())).is_ok())
+}
+
+/// Creates the folders on the way to and including `dir` (none may be a link).
+fn make_dirs(project: &Project, dir: &SafeRelPath) -> Result<()> {
+    let file_below = state_path(&format!("{}/x", dir.as_str()));
+    for d in project.missing_parents(&file_below)? {
+        match fs::create_dir(project.path(&d)) {
+            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(project.io(&d, e)),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn remove_tree(project: &Project, dir: &SafeRelPath) -> Result<()> {
+    project.missing_parents(dir)?;
+    match fs::remove_dir_all(project.path(dir)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(project.io(dir, e)),
+        _ => Ok(()),
+    }
+}
+
+/// Creates a new file with `mode` (never an existing one).
+fn create_new(path: &Path, mode: u32) -> io::Result<fs::File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)?;
+    // The umask may have taken bits away: the file gets exactly `mode`.
+    file.set_permissions(fs::Permissions::from_mode(mode))?;
+    Ok(file)
+}
+
+/// Removes a folder if all that is left in it is what running the deployed
+/// code leaves behind (`__pycache__`, `.DS_Store` … — the names the content
+/// hash excludes). Anything else keeps it.
+fn remove_dir_if_only_junk(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let entries: Vec<_> = entries.flatten().collect();
+    let junk = |e: &fs::DirEntry| {
+        e.file_name()
+            .to_str()
+            .is_some_and(skillmeat_core::exclude::is_excluded_name)
+    };
+    if entries.iter().all(junk) {
+        for e in &entries {
+            let _ = crate::fsx::remove_any(&e.path());
+        }
+        let _ = fs::remove_dir(dir);
+    }
+}
