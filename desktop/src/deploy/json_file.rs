@@ -106,12 +106,27 @@ impl JsonFile {
                 Some(t) if !t.trim().is_empty() => parse(t).ok(),
                 _ => Some(Map::new()),
             };
-            if original_value.as_ref() == Some(&self.value) {
+            if original_value.map(normalized) == Some(normalized(self.value.clone())) {
                 return Ok(original.clone());
             }
         }
         self.render().map(Some)
     }
+}
+
+/// A settings value without the empty containers merging leaves or takes
+/// away (`"mcpServers": {}`, `"hooks": {"Stop": []}`), so that a file whose
+/// entries all came and went compares equal to how it was.
+fn normalized(mut value: Map<String, Value>) -> Map<String, Value> {
+    if let Some(Value::Object(hooks)) = value.get_mut("hooks") {
+        hooks.retain(|_, v| !matches!(v, Value::Array(a) if a.is_empty()));
+    }
+    for key in ["hooks", "mcpServers"] {
+        if matches!(value.get(key), Some(Value::Object(m)) if m.is_empty()) {
+            value.shift_remove(key);
+        }
+    }
+    value
 }
 
 fn parse(text: &str) -> Result<Map<String, Value>, String> {

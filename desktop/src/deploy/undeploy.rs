@@ -138,24 +138,34 @@ fn plan(project: &Project, record: &Record, dep: &Deployment, force: bool) -> Re
     if after.deployments.is_empty() {
         after.originals.clear();
     }
-    let in_use: BTreeSet<&Place> = after
-        .deployments
-        .iter()
-        .flat_map(|d| &d.created_dirs)
-        .collect();
-    let mut rmdirs: Vec<Place> = dep
-        .created_dirs
-        .iter()
-        .filter(|d| !in_use.contains(d))
-        .cloned()
-        .collect();
-    rmdirs.sort_by_key(|d| std::cmp::Reverse(d.as_str().matches('/').count()));
+    let rmdirs = hand_over_dirs(&mut after, dep);
     Ok(Planned {
         changes: files.changes,
         rmdirs,
         after,
         report: files.report,
     })
+}
+
+/// The folders a deployment created: those another deployment still has
+/// files in become that deployment's to remove; the rest go after the
+/// commit (innermost first) if nothing but junk is left in them.
+fn hand_over_dirs(after: &mut Record, dep: &Deployment) -> Vec<Place> {
+    let mut rmdirs = Vec::new();
+    for dir in &dep.created_dirs {
+        let prefix = format!("{dir}/");
+        let user = after.deployments.iter_mut().find(|d| {
+            d.created_dirs.contains(dir)
+                || d.files.iter().any(|f| f.path.as_str().starts_with(&prefix))
+        });
+        match user {
+            Some(d) if !d.created_dirs.contains(dir) => d.created_dirs.push(dir.clone()),
+            Some(_) => {}
+            None => rmdirs.push(dir.clone()),
+        }
+    }
+    rmdirs.sort_by_key(|d| std::cmp::Reverse(d.as_str().matches('/').count()));
+    rmdirs
 }
 
 fn read_only(project: &Project, file: &JsonFile, dep: &Deployment) -> Error {

@@ -120,6 +120,14 @@ impl Home {
         c
     }
 
+    /// The CLI built with crash points, as a plain `std` command.
+    pub fn cmd_failpoints_std(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_skillmeat-failpoints"));
+        c.env("SKILLMEAT_HOME", self.path())
+            .env_remove("SKILLMEAT_LOG");
+        c
+    }
+
     pub fn cmd_std(&self) -> std::process::Command {
         let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("skillmeat"));
         c.env("SKILLMEAT_HOME", self.path())

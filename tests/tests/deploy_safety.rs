@@ -1,0 +1,774 @@
+//! Deploy and undeploy tried as a hostile or unlucky user would: killed at
+//! every step and at random instants, run twice at once, into read-only
+//! folders and full disks, over records that lie, links that lead out of
+//! the project, changed stored files and names made to break shell
+//! commands. Each time the project ends up with nothing or everything, and
+//! an undeploy gives it back byte for byte, modes included.
+
+mod util;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use serde_json::Value;
+use util::{Home, fixture, project_with_own_config, snapshot, write};
+
+/// A home with guardrails (5 children: skill, command, agent, hook, MCP server) in it.
+fn home_with_guardrails() -> Home {
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("guardrails"))
+        .assert()
+        .success();
+    home
+}
+
+/// Each deployed item's name → status, as `status --json` tells it.
+fn status(home: &Home, project: &Path) -> BTreeMap<String, String> {
+    let report = home.json(&["status", "--json", "--project"], [project]);
+    report["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            let name = i["name"].as_str().expect("a name").to_owned();
+            (name, i["status"].as_str().expect("a status").to_owned())
+        })
+        .collect()
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("the binary runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs the crash-point build of the CLI; whether it was killed there.
+fn killed(home: &Home, args: &[&str], project: &Path, point: &str) -> bool {
+    let out = run(home
+        .cmd_failpoints_std()
+        .args(args)
+        .arg("--project")
+        .arg(project)
+        .env("SKILLMEAT_FAILPOINT", point));
+    match out.status.code() {
+        None => true,
+        Some(0) => false,
+        Some(code) => panic!("{args:?} at {point}: exit {code}: {}", stderr(&out)),
+    }
+}
+
+/// After a kill: the project holds guardrails whole (every item ok) or not
+/// at all, and undeploying (if needed) gives back exactly `before`.
+fn assert_whole_or_nothing(
+    home: &Home,
+    project: &Path,
+    before: &BTreeMap<String, String>,
+    at: &str,
+) {
+    let items = status(home, project);
+    match items.len() {
+        0 => {
+            assert_eq!(
+                &snapshot(project),
+                before,
+                "nothing deployed after a kill at {at}"
+            );
+            // A second deploy records everything it wrote.
+            home.cmd()
+                .args(["deploy", "guardrails", "--project"])
+                .arg(project)
+                .assert()
+                .success();
+            assert_eq!(status(home, project).len(), 5, "redeployed after {at}");
+        }
+        5 => {}
+        _ => panic!("a partial deployment after a kill at {at}: {items:?}"),
+    }
+    assert!(
+        status(home, project).values().all(|s| s == "ok"),
+        "after {at}: {:?}",
+        status(home, project)
+    );
+    home.cmd()
+        .args(["undeploy", "guardrails", "--project"])
+        .arg(project)
+        .assert()
+        .success();
+    assert_eq!(
+        &snapshot(project),
+        before,
+        "undeployed after a kill at {at}"
+    );
+}
+
+#[test]
+fn a_deploy_killed_at_any_step_leaves_nothing_or_everything() {
+    let home = home_with_guardrails();
+    let mut kills = 0;
+    for point in skillmeat::failpoint::DEPLOY {
+        for n in 1.. {
+            let project = project_with_own_config();
+            let before = snapshot(project.path());
+            let at = format!("deploy.{point}#{n}");
+            let was_killed = killed(&home, &["deploy", "guardrails"], project.path(), &at);
+            assert_whole_or_nothing(&home, project.path(), &before, &at);
+            if !was_killed {
+                assert!(n > 1, "deploy never reached {at}");
+                break;
+            }
+            kills += 1;
+        }
+    }
+    // Every file staged, every rename and folder: dozens of instants.
+    assert!(kills > 20, "only {kills} kills");
+}
+
+#[test]
+fn an_undeploy_killed_at_any_step_leaves_everything_or_nothing() {
+    let home = home_with_guardrails();
+    for point in skillmeat::failpoint::DEPLOY {
+        for n in 1.. {
+            let project = project_with_own_config();
+            let before = snapshot(project.path());
+            home.cmd()
+                .args(["deploy", "guardrails", "--project"])
+                .arg(project.path())
+                .assert()
+                .success();
+            let at = format!("undeploy.{point}#{n}");
+            let was_killed = killed(&home, &["undeploy", "guardrails"], project.path(), &at);
+            let items = status(&home, project.path());
+            match items.len() {
+                0 => assert_eq!(snapshot(project.path()), before, "undeployed at {at}"),
+                5 => assert_whole_or_nothing(&home, project.path(), &before, &at),
+                _ => panic!("a partial undeploy after {at}: {items:?}"),
+            }
+            if !was_killed {
+                assert!(n > 1 || *point == "staged", "undeploy never reached {at}");
+                break;
+            }
+        }
+    }
+}
+
+/// A small generator, seeded from the clock (the seed is printed).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+#[test]
+fn deploys_and_undeploys_killed_at_random_instants() {
+    let home = home_with_guardrails();
+    let project = project_with_own_config();
+    let before = snapshot(project.path());
+    let started = std::time::Instant::now();
+    home.cmd()
+        .args(["deploy", "guardrails", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    let took = started.elapsed().as_micros() as u64;
+    home.cmd()
+        .args(["undeploy", "guardrails", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock")
+        .as_nanos() as u64;
+    println!("seed {seed}, a deploy takes {took} µs");
+    let mut rng = Lcg(seed);
+    for round in 0..30 {
+        let verb = if round % 2 == 0 { "deploy" } else { "undeploy" };
+        if verb == "undeploy" {
+            // Undeploy something that is there.
+            let _ = run(home
+                .cmd_std()
+                .args(["deploy", "guardrails", "--project"])
+                .arg(project.path()));
+        }
+        let mut child = home
+            .cmd_std()
+            .args([verb, "guardrails", "--project"])
+            .arg(project.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawns");
+        std::thread::sleep(Duration::from_micros(rng.below(took * 3 / 2)));
+        let _ = child.kill();
+        let _ = child.wait();
+        let at = format!("{verb} killed at random (round {round}, seed {seed})");
+        let items = status(&home, project.path());
+        match items.len() {
+            0 => assert_eq!(snapshot(project.path()), before, "{at}"),
+            5 => assert_whole_or_nothing(&home, project.path(), &before, &at),
+            _ => panic!("partial after {at}: {items:?}"),
+        }
+    }
+}
+
+/// The binary as an unprivileged user, owning `paths` (root writes into a
+/// read-only folder anyway, so permission tests need someone else).
+fn as_nobody(paths: &[&Path]) -> Command {
+    let bin = assert_cmd::cargo::cargo_bin("skillmeat");
+    let root = std::fs::read_to_string("/proc/self/status")
+        .expect("proc")
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"));
+    if !root {
+        return Command::new(bin);
+    }
+    for p in paths {
+        let ok = Command::new("chown")
+            .args(["-R", "65534:65534"])
+            .arg(p)
+            .status()
+            .expect("chown runs");
+        assert!(ok.success());
+        // Its temp parent is private to root: let nobody through.
+        let parent = p.parent().expect("a parent");
+        util::chmod(parent, 0o755);
+    }
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(bin);
+    cmd
+}
+
+#[test]
+fn a_read_only_folder_part_way_rolls_back() {
+    let home = home_with_guardrails();
+    let project = project_with_own_config();
+    std::fs::create_dir_all(project.path().join(".claude/commands")).expect("mkdir");
+    util::chmod(&project.path().join(".claude/commands"), 0o555);
+    let before = snapshot(project.path());
+    let out = run(as_nobody(&[&home.path(), project.path()])
+        .env("SKILLMEAT_HOME", home.path())
+        .args(["deploy", "guardrails", "--project"])
+        .arg(project.path()));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(".claude/commands"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("ermission denied"),
+        "{}",
+        stderr(&out)
+    );
+    let after = snapshot(project.path());
+    let owners_only = |s: &BTreeMap<String, String>| s.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(owners_only(&after), owners_only(&before));
+    assert_eq!(after, before, "nothing deployed, nothing left behind");
+}
+
+/// A small tmpfs, unmounted when dropped.
+struct Tmpfs(tempfile::TempDir);
+
+impl Tmpfs {
+    fn mount(size: &str) -> Result<Tmpfs, String> {
+        let dir = tempfile::TempDir::new().map_err(|e| e.to_string())?;
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(stderr(&out));
+        }
+        Ok(Tmpfs(dir))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+/// Fills the file system of `filler` up, then frees `pages` 4 KiB pages.
+fn fill_leaving(filler: &Path, pages: u64) {
+    use std::io::Write;
+    let mut f = std::fs::File::create(filler).expect("filler");
+    let chunk = vec![0u8; 4096];
+    while f.write_all(&chunk).is_ok() {}
+    let len = f.metadata().expect("metadata").len();
+    f.set_len(len.saturating_sub(pages * 4096)).expect("shrink");
+}
+
+#[test]
+fn a_full_disk_part_way_rolls_back() {
+    let fs = match Tmpfs::mount("2m") {
+        Ok(fs) => fs,
+        Err(e) => {
+            // Mounting needs root (or CAP_SYS_ADMIN); CI runs as root.
+            eprintln!("cannot mount a tmpfs here ({e}): the full-disk case is not run");
+            return;
+        }
+    };
+    let home = home_with_guardrails();
+    let mut outcomes = Vec::new();
+    for pages in 0..40 {
+        let project = fs.0.path().join(format!("p{pages}"));
+        std::fs::create_dir(&project).expect("mkdir");
+        write(&project, ".claude/settings.json", "{\"model\": \"opus\"}\n");
+        write(&project, ".mcp.json", "{\"mcpServers\": {}}\n");
+        let before = snapshot(&project);
+        let filler = fs.0.path().join("filler");
+        fill_leaving(&filler, pages);
+        let out = run(home
+            .cmd_std()
+            .args(["deploy", "guardrails", "--project"])
+            .arg(&project));
+        std::fs::remove_file(&filler).expect("free the disk");
+        match out.status.code() {
+            Some(1) => {
+                assert!(stderr(&out).contains("No space left"), "{}", stderr(&out));
+                assert_eq!(snapshot(&project), before, "{pages} pages free");
+                assert!(status(&home, &project).is_empty());
+            }
+            Some(0) => assert_whole_or_nothing(&home, &project, &before, "a full disk"),
+            other => panic!("{pages} pages free: exit {other:?}: {}", stderr(&out)),
+        }
+        outcomes.push(out.status.code() == Some(0));
+        std::fs::remove_dir_all(&project).expect("clean up");
+        if outcomes.ends_with(&[true, true]) {
+            break;
+        }
+    }
+    println!("deployed with 0.. pages free: {outcomes:?}");
+    assert_eq!(outcomes.first(), Some(&false), "no room: refused");
+    assert_eq!(outcomes.last(), Some(&true), "room enough: deployed");
+    assert!(
+        outcomes.iter().filter(|ok| !**ok).count() > 3,
+        "{outcomes:?}"
+    );
+}
+
+/// A second plugin with its own hook and MCP server.
+fn second_plugin(dir: &Path, name: &str) {
+    write(
+        dir,
+        ".claude-plugin/plugin.json",
+        &format!("{{\"name\": {}}}", Value::from(name)),
+    );
+    write(
+        dir,
+        "hooks/hooks.json",
+        r#"{"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "echo hello"}]}]}}"#,
+    );
+    write(
+        dir,
+        ".mcp.json",
+        r#"{"mcpServers": {"second-server": {"command": "second"}}}"#,
+    );
+    write(dir, "commands/second-cmd.md", "# second\n");
+}
+
+#[test]
+fn two_deploys_at_once_keep_both() {
+    let home = home_with_guardrails();
+    let second = tempfile::TempDir::new().expect("temp dir");
+    second_plugin(second.path(), "second");
+    home.cmd().arg("add").arg(second.path()).assert().success();
+    for round in 0..4 {
+        let project = project_with_own_config();
+        let before = snapshot(project.path());
+        let spawn = |verb: &str, name: &str| {
+            home.cmd_std()
+                .args([verb, name, "--project"])
+                .arg(project.path())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("spawns")
+        };
+        let both = [spawn("deploy", "guardrails"), spawn("deploy", "second")];
+        for child in both {
+            let out = child.wait_with_output().expect("waits");
+            assert!(out.status.success(), "round {round}: {}", stderr(&out));
+        }
+        let settings: Value = serde_json::from_slice(
+            &std::fs::read(project.path().join(".claude/settings.json")).expect("read"),
+        )
+        .expect("JSON");
+        let pre = settings["hooks"]["PreToolUse"].as_array().expect("hooks");
+        assert_eq!(pre.len(), 3, "the user's hook and both plugins': {pre:?}");
+        let mcp = std::fs::read_to_string(project.path().join(".mcp.json")).expect("read");
+        assert!(
+            mcp.contains("second-server") && mcp.contains("guard-audit"),
+            "{mcp}"
+        );
+        let items = status(&home, project.path());
+        assert_eq!(items.len(), 5 + 3, "{items:?}");
+        let both = [spawn("undeploy", "guardrails"), spawn("undeploy", "second")];
+        for child in both {
+            assert!(child.wait_with_output().expect("waits").status.success());
+        }
+        assert_eq!(snapshot(project.path()), before, "round {round}");
+    }
+}
+
+#[test]
+fn a_held_lock_makes_the_second_caller_wait_then_fail() {
+    let home = home_with_guardrails();
+    let project = project_with_own_config();
+    std::fs::create_dir_all(project.path().join(".claude/skillmeat")).expect("mkdir");
+    let lock = std::fs::File::create(project.path().join(".claude/skillmeat/lock")).expect("lock");
+    lock.lock().expect("locked");
+    let before = snapshot(project.path());
+    let started = std::time::Instant::now();
+    home.cmd()
+        .args(["deploy", "guardrails", "--project"])
+        .arg(project.path())
+        .env("SKILLMEAT_LOCK_TIMEOUT", "1")
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "another skillmeat is deploying or undeploying here",
+        ));
+    assert!(started.elapsed() >= Duration::from_secs(1), "it waited");
+    assert_eq!(snapshot(project.path()), before);
+    // Released, the next caller goes ahead.
+    drop(lock);
+    home.cmd()
+        .args(["deploy", "guardrails", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+}
+
+/// A record that arrived with a cloned repository.
+fn plant_record(project: &Path, deployment: Value) {
+    let record = serde_json::json!({"format_version": 2, "deployments": [deployment]});
+    write(
+        project,
+        ".claude/skillmeat/deployments.json",
+        &record.to_string(),
+    );
+}
+
+fn lying_deployment(files: Value, created_dirs: Value) -> Value {
+    serde_json::json!({
+        "name": "x", "kind": "command", "collection": "default", "artifact_id": "a",
+        "content_hash": "0", "version": null, "platform": "claude-code", "deployed_at": "t",
+        "items": [], "files": files, "created_dirs": created_dirs
+    })
+}
+
+#[test]
+fn a_record_naming_places_outside_the_project_touches_nothing() {
+    let home = Home::new();
+    let parent = tempfile::TempDir::new().expect("temp dir");
+    let project = parent.path().join("project");
+    let victim = parent.path().join("victim");
+    write(&victim, "file", "precious");
+    write(&project, "src/main.rs", "fn main() {}\n");
+    let hash = skillmeat_core::hash::hash_bytes(b"precious").to_hex();
+    let victim_abs = victim.display().to_string();
+    let lies = [
+        (
+            serde_json::json!([]),
+            serde_json::json!([victim_abs, "../victim"]),
+        ),
+        (
+            serde_json::json!([{"path": "../victim/file", "sha256": hash}]),
+            serde_json::json!([]),
+        ),
+        (
+            serde_json::json!([{"path": format!("{victim_abs}/file"), "sha256": hash}]),
+            serde_json::json!([]),
+        ),
+        (
+            serde_json::json!([{"path": "/dev/zero", "sha256": hash}]),
+            serde_json::json!([]),
+        ),
+        (
+            serde_json::json!([{"path": "src/main.rs", "sha256": hash}]),
+            serde_json::json!([]),
+        ),
+    ];
+    for (files, dirs) in lies {
+        plant_record(&project, lying_deployment(files.clone(), dirs.clone()));
+        let before = snapshot(parent.path());
+        for args in [
+            &["undeploy", "x"][..],
+            &["undeploy", "x", "--force"],
+            &["status"],
+            &["deploy", "x"],
+        ] {
+            let out = home
+                .cmd()
+                .args(args)
+                .arg("--project")
+                .arg(&project)
+                .timeout(Duration::from_secs(30))
+                .assert()
+                .code(1)
+                .get_output()
+                .clone();
+            let err = stderr(&out);
+            if args[0] != "deploy" {
+                assert!(
+                    err.contains("deployments.json: not a valid skillmeat deployment record"),
+                    "{args:?} {files} {dirs}: {err}"
+                );
+            }
+            assert_eq!(snapshot(parent.path()), before, "{args:?} {files} {dirs}");
+        }
+    }
+}
+
+#[test]
+fn a_fifo_where_a_deployed_file_was_is_never_opened() {
+    let home = home_with_guardrails();
+    let project = project_with_own_config();
+    home.cmd()
+        .args(["deploy", "guardrails", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    let command = project.path().join(".claude/commands/guard-status.md");
+    std::fs::remove_file(&command).expect("rm");
+    let made = Command::new("mkfifo")
+        .arg(&command)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let items = status(&home, project.path());
+    assert_eq!(
+        items.get("guard-status").map(String::as_str),
+        Some("modified")
+    );
+    let report = home.json(
+        &["undeploy", "guardrails", "--json", "--project"],
+        [project.path()],
+    );
+    assert_eq!(
+        report["kept"],
+        serde_json::json!([".claude/commands/guard-status.md"])
+    );
+    assert!(command.exists(), "someone else's FIFO stays");
+}
+
+#[test]
+fn a_changed_stored_file_is_never_deployed() {
+    let home = home_with_guardrails();
+    let skill = std::fs::read(fixture("guardrails/skills/guard-rules/SKILL.md")).expect("read");
+    let hex = skillmeat_core::hash::hash_bytes(&skill).to_hex();
+    let blob = home
+        .path()
+        .join("collections/default/objects")
+        .join(&hex[..2])
+        .join(&hex[2..]);
+    util::chmod(&blob, 0o644);
+    std::fs::write(&blob, "tampered").expect("tamper");
+    let project = project_with_own_config();
+    let before = snapshot(project.path());
+    home.cmd()
+        .args(["deploy", "guardrails", "--project"])
+        .arg(project.path())
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("guard-rules"))
+        .stderr(predicates::str::contains(blob.display().to_string()))
+        .stderr(predicates::str::contains("no longer matches its SHA-256"));
+    assert_eq!(snapshot(project.path()), before);
+    assert!(status(&home, project.path()).is_empty());
+}
+
+#[test]
+fn backups_are_never_overwritten_and_come_back() {
+    let home = home_with_guardrails();
+    let project = project_with_own_config();
+    write(project.path(), ".claude/commands/guard-status.md", "mine");
+    let before = snapshot(project.path());
+    let deploy = |force: bool| {
+        let mut cmd = home.cmd();
+        cmd.args(["deploy", "guardrails", "--project"])
+            .arg(project.path());
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.assert().success();
+    };
+    let read = |rel: &str| std::fs::read_to_string(project.path().join(rel)).ok();
+    let path = ".claude/commands/guard-status.md";
+    deploy(true);
+    assert_eq!(
+        read(&format!("{path}.skillmeat-backup")).as_deref(),
+        Some("mine")
+    );
+    write(project.path(), path, "edited");
+    deploy(true);
+    assert_eq!(
+        read(&format!("{path}.skillmeat-backup")).as_deref(),
+        Some("mine")
+    );
+    assert_eq!(
+        read(&format!("{path}.skillmeat-backup.1")).as_deref(),
+        Some("edited")
+    );
+    let report = home.json(
+        &["undeploy", "guardrails", "--json", "--project"],
+        [project.path()],
+    );
+    assert_eq!(report["restored"], serde_json::json!([path]));
+    assert_eq!(read(path).as_deref(), Some("mine"));
+    // The user's edit of our file stays as its backup, and is said so.
+    assert_eq!(
+        read(&format!("{path}.skillmeat-backup.1")).as_deref(),
+        Some("edited")
+    );
+    let kept = report["kept"].to_string();
+    assert!(kept.contains(".skillmeat-backup.1"), "{kept}");
+    std::fs::remove_file(project.path().join(format!("{path}.skillmeat-backup.1"))).expect("rm");
+    assert_eq!(snapshot(project.path()), before);
+}
+
+#[test]
+fn plugin_names_in_hook_commands_are_quoted() {
+    for name in [
+        "x$(touch${IFS}PWNED)",
+        "x`touch${IFS}PWNED`",
+        "a\"b",
+        "it's",
+        "a;touch${IFS}PWNED",
+        "$HOME",
+    ] {
+        let home = Home::new();
+        let plugin = tempfile::TempDir::new().expect("temp dir");
+        second_plugin(plugin.path(), name);
+        home.cmd().arg("add").arg(plugin.path()).assert().success();
+        let project = tempfile::TempDir::new().expect("temp dir");
+        home.cmd()
+            .args(["deploy", name, "--project"])
+            .arg(project.path())
+            .assert()
+            .success();
+        let settings: Value = serde_json::from_slice(
+            &std::fs::read(project.path().join(".claude/settings.json")).expect("read"),
+        )
+        .expect("JSON");
+        let command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+            .as_str()
+            .expect("a command")
+            .to_owned();
+        let out = run(Command::new("bash")
+            .arg("-c")
+            .arg(format!("{command}; printf '%s' \"$CLAUDE_PLUGIN_ROOT\""))
+            .current_dir(project.path())
+            .env("CLAUDE_PROJECT_DIR", project.path()));
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let expected = format!("hello\n{}/.claude/plugins/{name}", project.path().display());
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{command}");
+        assert!(
+            !project.path().join("PWNED").exists(),
+            "{name}: the name ran"
+        );
+    }
+}
+
+#[test]
+fn links_out_of_the_project_are_refused() {
+    let home = home_with_guardrails();
+    // `.claude` linked to the user's global folder.
+    let global = tempfile::TempDir::new().expect("temp dir");
+    write(global.path(), "settings.json", "{}");
+    let outside = snapshot(global.path());
+    let project = tempfile::TempDir::new().expect("temp dir");
+    std::os::unix::fs::symlink(global.path(), project.path().join(".claude")).expect("symlink");
+    home.cmd()
+        .args(["deploy", "guardrails", "--force", "--project"])
+        .arg(project.path())
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("/.claude: is a symbolic link"));
+    assert_eq!(snapshot(global.path()), outside);
+
+    // A linked settings.json stays a link, and is not written through.
+    let project = project_with_own_config();
+    let real = project.path().join("my-settings.json");
+    std::fs::rename(project.path().join(".claude/settings.json"), &real).expect("mv");
+    std::os::unix::fs::symlink(&real, project.path().join(".claude/settings.json"))
+        .expect("symlink");
+    let before = snapshot(project.path());
+    home.cmd()
+        .args(["deploy", "guardrails", "--force", "--project"])
+        .arg(project.path())
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "settings.json: is a symbolic link",
+        ));
+    assert_eq!(snapshot(project.path()), before);
+}
+
+#[test]
+fn modes_are_kept_and_read_only_files_never_replaced() {
+    let home = home_with_guardrails();
+    let project = project_with_own_config();
+    util::chmod(&project.path().join(".claude/settings.json"), 0o644);
+    util::chmod(&project.path().join(".mcp.json"), 0o640);
+    let before = snapshot(project.path());
+    home.cmd()
+        .args(["deploy", "guardrails", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    let after = snapshot(project.path());
+    assert!(
+        after[".claude/settings.json"].starts_with("file 644 "),
+        "{after:?}"
+    );
+    assert!(after[".mcp.json"].starts_with("file 640 "), "{after:?}");
+    home.cmd()
+        .args(["undeploy", "guardrails", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    assert_eq!(snapshot(project.path()), before);
+
+    // Read-only: refused even with --force.
+    util::chmod(&project.path().join(".mcp.json"), 0o444);
+    write(project.path(), ".claude/commands/guard-status.md", "mine");
+    util::chmod(
+        &project.path().join(".claude/commands/guard-status.md"),
+        0o444,
+    );
+    let before = snapshot(project.path());
+    let out = home
+        .cmd()
+        .args(["deploy", "guardrails", "--force", "--project"])
+        .arg(project.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let err = stderr(&out);
+    assert!(
+        err.contains(".mcp.json (read-only; never changed)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(".claude/commands/guard-status.md (read-only; never replaced)"),
+        "{err}"
+    );
+    assert_eq!(snapshot(project.path()), before);
+}
