@@ -9,7 +9,7 @@ use tauri::ipc::Response;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
 use super::dto::*;
-use super::error::{AppError, AppResult, ErrorCode};
+use super::error::{AppError, AppResult};
 use super::{AppState, IMPORT_PROGRESS, source};
 use crate::deploy::{self, Action, Options};
 use crate::error::Error;
@@ -316,47 +316,22 @@ fn action(a: Action) -> DeployAction {
     }
 }
 
-/// Deploys (or plans, with `dry_run`). The plan is the engine's dry run
-/// with `force` (which labels every file skillmeat did not write `backup`
-/// instead of refusing), shown as `conflict` when `force` is off; a real
-/// deploy with conflicts and without `force` fails with code `conflict`.
+/// Deploys (or plans, with `dry_run`). A plan with conflicts is returned
+/// as it is (conflicts marked); a deploy with conflicts fails with code
+/// `conflict`.
 #[tauri::command]
 pub async fn deploy(state: State<'_, AppState>, args: DeployArgs) -> AppResult<DeployResult> {
     let project = path_arg(&args.project)?;
-    let mut opts = Options {
+    let opts = Options {
         platform: args.platform.clone(),
         use_current: args.use_current,
-        force: true,
-        dry_run: true,
+        force: args.force,
+        dry_run: args.dry_run,
     };
-    let mut plan = deploy::deploy(&state.collection, &args.name, &project, &opts).await?;
-    if !args.force {
-        for op in &mut plan.operations {
-            if op.action == Action::Backup {
-                op.action = Action::Conflict;
-            }
-        }
-    }
-    let conflicts: Vec<&str> = plan
-        .operations
-        .iter()
-        .filter(|o| o.action == Action::Conflict)
-        .map(|o| o.path.as_str())
-        .collect();
-    let outcome = if args.dry_run {
-        plan
-    } else if !conflicts.is_empty() {
-        return Err(AppError::new(
-            ErrorCode::Conflict,
-            format!(
-                "not deployed: these were not written by skillmeat or changed since (deploy with force to back them up and replace them): {}",
-                conflicts.join(", ")
-            ),
-        ));
-    } else {
-        opts.force = args.force;
-        opts.dry_run = false;
-        deploy::deploy(&state.collection, &args.name, &project, &opts).await?
+    let outcome = match deploy::deploy(&state.collection, &args.name, &project, &opts).await {
+        Ok(outcome) => outcome,
+        Err(Error::DeployConflict { plan, .. }) if args.dry_run => *plan,
+        Err(e) => return Err(e.into()),
     };
     Ok(DeployResult {
         name: outcome.name,
@@ -397,8 +372,11 @@ pub async fn undeploy(state: State<'_, AppState>, args: UndeployArgs) -> AppResu
         project: r.project,
         removed: r.removed,
         kept: r.kept,
+        restored: r.restored,
+        backed_up: r.backed_up,
         hooks_removed: count(r.hooks_removed),
         mcp_servers_removed: count(r.mcp_servers_removed),
+        mcp_servers_restored: r.mcp_servers_restored,
     })
 }
 

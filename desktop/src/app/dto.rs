@@ -452,10 +452,17 @@ pub struct UndeployResult {
     pub name: String,
     pub project: String,
     pub removed: Vec<String>,
-    /// Files changed since deployment, left in place.
+    /// Files changed since deployment, left in place, and backups left.
     pub kept: Vec<String>,
+    /// The user's own files, put back from the backups `force` made.
+    pub restored: Vec<String>,
+    /// With `force`: files changed since deployment, kept as backups
+    /// (`path -> backup`).
+    pub backed_up: Vec<String>,
     pub hooks_removed: u32,
     pub mcp_servers_removed: u32,
+    /// The user's MCP servers that `force` had replaced, put back.
+    pub mcp_servers_restored: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]

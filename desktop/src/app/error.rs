@@ -50,6 +50,9 @@ impl From<Error> for AppError {
             Error::NotFound(_) | Error::UnknownArtifact { .. } => {
                 AppError::new(ErrorCode::NotFound, e.to_string())
             }
+            Error::DeployConflict { .. } | Error::Locked { .. } => {
+                AppError::new(ErrorCode::Conflict, e.to_string())
+            }
             Error::Internal(_) | Error::Database(_) | Error::Migration(_) | Error::Io { .. } => {
                 tracing::error!(error = %e, "command failed");
                 AppError::new(

@@ -163,13 +163,16 @@ mod tests {
         let mut f = JsonFile::load(&project, &place).expect("loads");
         f.object_mut("hooks")
             .expect("an object")
-            .insert("Stop".into(), Value::Array(vec![]));
-        let expected = "{\n    \"z\": 1,\n    \"a\": {\n        \"x\": [\n            1,\n            2\n        ]\n    },\n    \"hooks\": {\n        \"Stop\": []\n    }\n}\n";
+            .insert("Stop".into(), Value::Array(vec![Value::from(3)]));
+        let expected = "{\n    \"z\": 1,\n    \"a\": {\n        \"x\": [\n            1,\n            2\n        ]\n    },\n    \"hooks\": {\n        \"Stop\": [\n            3\n        ]\n    }\n}\n";
         let original = Some(original.to_owned());
         assert_eq!(
             f.desired(Some(&original)).ok().flatten().as_deref(),
             Some(expected)
         );
+        // Taken out again (even leaving an empty container): the original bytes.
+        f.object_mut("hooks").expect("an object").clear();
+        assert_eq!(f.desired(Some(&original)).ok(), Some(original.clone()));
         f.value.shift_remove("hooks");
         assert_eq!(f.desired(Some(&original)).ok(), Some(original.clone()));
         // A file that did not exist comes back as no file.

@@ -206,6 +206,8 @@ pub fn plan(
 struct Files<'a> {
     project: &'a Project,
     previous: Option<&'a Deployment>,
+    /// The previous deployment's files and their recorded hashes.
+    recorded: BTreeMap<&'a Place, &'a ContentHash>,
     force: bool,
     ops: Vec<Operation>,
     changes: Vec<Change>,
@@ -215,6 +217,7 @@ struct Files<'a> {
     taken: BTreeSet<Place>,
     /// The directories this deployment's files go into that do not exist.
     new_dirs: Vec<Place>,
+    new_dir_set: BTreeSet<Place>,
 }
 
 impl<'a> Files<'a> {
@@ -222,6 +225,7 @@ impl<'a> Files<'a> {
         Files {
             project,
             previous,
+            recorded: previous.map(Deployment::file_hashes).unwrap_or_default(),
             force,
             ops: Vec::new(),
             changes: Vec::new(),
@@ -229,13 +233,12 @@ impl<'a> Files<'a> {
             backups: previous.map(|p| p.backups.clone()).unwrap_or_default(),
             taken: BTreeSet::new(),
             new_dirs: Vec::new(),
+            new_dir_set: BTreeSet::new(),
         }
     }
 
     fn recorded(&self, path: &Place) -> Option<&ContentHash> {
-        self.previous
-            .and_then(|p| p.files.iter().find(|f| f.path == *path))
-            .map(|f| &f.sha256)
+        self.recorded.get(path).copied()
     }
 
     fn op(&mut self, action: Action, path: &Place, artifact: &str, detail: Option<String>) {
@@ -294,7 +297,7 @@ impl<'a> Files<'a> {
         self.op(action, &d.path, &d.artifact, detail);
         for dir in self.project.missing_parents(d.path.rel())? {
             let dir = place(dir.as_str().to_owned())?;
-            if !self.new_dirs.contains(&dir) {
+            if self.new_dir_set.insert(dir.clone()) {
                 self.new_dirs.push(dir);
             }
         }
@@ -327,8 +330,9 @@ impl<'a> Files<'a> {
             return Ok(());
         };
         let wanted: BTreeSet<&Place> = desired.iter().map(|d| &d.path).collect();
+        let others = record.files_of_others(&previous.name);
         for f in previous.files.iter().filter(|f| !wanted.contains(&f.path)) {
-            if record.owner_of(&f.path, &previous.name).is_some() {
+            if others.contains(&f.path) {
                 continue;
             }
             let entry = self.project.entry(f.path.rel())?;
@@ -382,8 +386,9 @@ impl<'a> Files<'a> {
             .unwrap_or_default();
         let claude = place(".claude".to_owned()).ok();
         let new = claude.filter(|_| made_claude).into_iter();
+        let mut known: BTreeSet<Place> = created_dirs.iter().cloned().collect();
         for dir in new.chain(self.new_dirs.iter().cloned()) {
-            if !created_dirs.contains(&dir) {
+            if known.insert(dir.clone()) {
                 created_dirs.push(dir);
             }
         }

@@ -11,6 +11,7 @@
 //! as the file is read; the file itself is size-limited and read without
 //! following links. A bad record is an error naming it, and nothing is touched.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -74,6 +75,13 @@ pub struct Deployment {
     /// The user's MCP servers `--force` replaced, put back by undeploy.
     #[serde(default)]
     pub replaced_servers: Vec<ReplacedServer>,
+}
+
+impl Deployment {
+    /// Each file it owns, with its recorded hash.
+    pub fn file_hashes(&self) -> BTreeMap<&Place, &ContentHash> {
+        self.files.iter().map(|f| (&f.path, &f.sha256)).collect()
+    }
 }
 
 /// One deployed artifact, with the plugin it came from.
@@ -280,12 +288,13 @@ impl Record {
         self.deployments.iter().find(|d| d.name == name)
     }
 
-    /// The deployment (other than `except`) that owns a file.
-    pub fn owner_of(&self, path: &Place, except: &str) -> Option<&Deployment> {
+    /// Every file the deployments other than `except` own.
+    pub fn files_of_others(&self, except: &str) -> BTreeSet<&Place> {
         self.deployments
             .iter()
             .filter(|d| d.name != except)
-            .find(|d| d.files.iter().any(|f| &f.path == path))
+            .flat_map(|d| d.files.iter().map(|f| &f.path))
+            .collect()
     }
 
     /// The text a shared file had before any deployment touched it.

@@ -58,13 +58,13 @@ pub async fn status(collection: Option<&Collection>, project: &Path) -> Result<S
     let mcp = JsonFile::load(&project, &place(MCP.to_owned())?).ok();
     let mut items = Vec::new();
     for dep in &record.deployments {
+        let recorded = dep.file_hashes();
         for item in &dep.items {
             let mut state = State::Ok;
             for path in &item.files {
-                let recorded = dep.files.iter().find(|f| &f.path == path);
-                match (project.entry(path.rel()), recorded) {
+                match (project.entry(path.rel()), recorded.get(path)) {
                     (Ok(Entry::Missing), _) => state = worst(state, State::Missing),
-                    (Ok(Entry::File { hash, .. }), Some(r)) if hash == r.sha256 => {}
+                    (Ok(Entry::File { hash, .. }), Some(r)) if hash == **r => {}
                     (Ok(Entry::File { .. }), None) => {}
                     // Changed, or something else (a link, a folder) is there.
                     _ => state = worst(state, State::Modified),

@@ -16,6 +16,7 @@
 //! `from` does not, so this is right after a kill at any instant and can
 //! itself be interrupted and run again — and a committed one is cleaned up.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
@@ -102,6 +103,8 @@ pub struct Txn<'p> {
     op: &'static str,
     journal: Journal,
     next: usize,
+    /// The folders in `journal.mkdirs`.
+    made: BTreeSet<Place>,
 }
 
 impl<'p> Txn<'p> {
@@ -122,6 +125,7 @@ impl<'p> Txn<'p> {
             op,
             journal,
             next: 0,
+            made: BTreeSet::new(),
         })
     }
 
@@ -169,7 +173,7 @@ impl<'p> Txn<'p> {
     }
 
     pub fn mkdir(&mut self, dir: Place) {
-        if !self.journal.mkdirs.contains(&dir) {
+        if self.made.insert(dir.clone()) {
             self.journal.mkdirs.push(dir);
         }
     }
@@ -224,7 +228,9 @@ impl<'p> Txn<'p> {
 /// sees (with a note if the rollback itself failed: the next command in the
 /// project finishes it).
 fn undo(project: &Project, journal: &Journal, before: &Record, cause: Error) -> Error {
-    let rolled = roll_back(project, journal).and_then(|()| write_record(project, before));
+    let rolled = roll_back(project, journal)
+        .and_then(|()| write_record(project, before))
+        .and_then(|()| remove_tree(project, &journal.dir()));
     match rolled {
         Ok(()) => cause,
         Err(e) => Error::Usage(format!(
@@ -253,7 +259,9 @@ fn apply(project: &Project, op: &str, journal: &Journal) -> Result<()> {
     Ok(())
 }
 
-/// Undoes what happened of a pending journal's renames and folders.
+/// Undoes what happened of a pending journal's renames and folders. The
+/// staging folder stays until the record no longer holds the journal: with
+/// its files in place, running this again (after a kill) changes nothing.
 fn roll_back(project: &Project, journal: &Journal) -> Result<()> {
     for m in journal.moves.iter().rev() {
         if exists(project, &m.to)? && !exists(project, &m.from)? {
@@ -266,7 +274,7 @@ fn roll_back(project: &Project, journal: &Journal) -> Result<()> {
             let _ = fs::remove_dir(project.path(dir.rel()));
         }
     }
-    remove_tree(project, &journal.dir())
+    Ok(())
 }
 
 /// After the commit: the staging folder (with the files moved aside) and
@@ -410,5 +418,121 @@ fn remove_dir_if_only_junk(dir: &Path) {
             let _ = crate::fsx::remove_any(&e.path());
         }
         let _ = fs::remove_dir(dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn place(p: &str) -> Place {
+        Place::new(p).expect("a place")
+    }
+
+    /// Every file and folder below `dir` with its content.
+    fn tree(dir: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
+        walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .into_iter()
+            .map(|e| e.expect("walk"))
+            .map(|e| {
+                let rel = e
+                    .path()
+                    .strip_prefix(dir)
+                    .expect("below")
+                    .display()
+                    .to_string();
+                let content = e
+                    .file_type()
+                    .is_file()
+                    .then(|| fs::read(e.path()).expect("read"));
+                (rel, content)
+            })
+            .collect()
+    }
+
+    /// A deploy's journal: a new file into a new folder, a file of ours
+    /// replaced, a user's file replaced (kept as a backup), one removed.
+    fn journal_and_project() -> (tempfile::TempDir, Journal) {
+        let dir = tempfile::TempDir::new().expect("temp dir");
+        let root = dir.path();
+        for (rel, text) in [
+            (".claude/commands/ours.md", "old ours"),
+            (".claude/commands/theirs.md", "theirs"),
+            (".claude/agents/gone.md", "gone"),
+            (".claude/skillmeat/txn/T/1", "new skill"),
+            (".claude/skillmeat/txn/T/2", "new ours"),
+            (".claude/skillmeat/txn/T/3", "new theirs"),
+        ] {
+            fs::create_dir_all(root.join(rel).parent().expect("parent")).expect("mkdir");
+            fs::write(root.join(rel), text).expect("write");
+        }
+        let mv = |from: &str, to: &str| Move {
+            from: place(from),
+            to: place(to),
+        };
+        let journal = Journal {
+            id: "T".into(),
+            operation: "deploy test".into(),
+            state: TxnState::Pending,
+            mkdirs: vec![place(".claude/skills"), place(".claude/skills/s")],
+            moves: vec![
+                mv(".claude/skillmeat/txn/T/1", ".claude/skills/s/SKILL.md"),
+                mv(".claude/commands/ours.md", ".claude/skillmeat/txn/T/4"),
+                mv(".claude/skillmeat/txn/T/2", ".claude/commands/ours.md"),
+                mv(
+                    ".claude/commands/theirs.md",
+                    ".claude/commands/theirs.md.skillmeat-backup",
+                ),
+                mv(".claude/skillmeat/txn/T/3", ".claude/commands/theirs.md"),
+                mv(".claude/agents/gone.md", ".claude/skillmeat/txn/T/5"),
+            ],
+            rmdirs: Vec::new(),
+        };
+        (dir, journal)
+    }
+
+    #[test]
+    fn a_rollback_after_any_number_of_steps_gives_back_the_project() {
+        let steps = {
+            let (_, j) = journal_and_project();
+            j.mkdirs.len() + j.moves.len()
+        };
+        for done in 0..=steps {
+            let (dir, journal) = journal_and_project();
+            let project = Project::open(dir.path()).expect("project");
+            let mut before = tree(dir.path());
+            before.retain(|p, _| !p.starts_with(".claude/skillmeat"));
+            // The first `done` steps, as a kill would leave them.
+            for d in journal.mkdirs.iter().take(done) {
+                fs::create_dir(project.path(d.rel())).expect("mkdir");
+            }
+            let moved = done.saturating_sub(journal.mkdirs.len());
+            for m in journal.moves.iter().take(moved) {
+                fs::rename(project.path(m.from.rel()), project.path(m.to.rel())).expect("mv");
+            }
+            roll_back(&project, &journal).expect("rolls back");
+            let mut after = tree(dir.path());
+            after.retain(|p, _| !p.starts_with(".claude/skillmeat"));
+            assert_eq!(after, before, "after {done} steps");
+            // Killed while rolling back, it runs again to the same end.
+            roll_back(&project, &journal).expect("rolls back again");
+            let mut again = tree(dir.path());
+            again.retain(|p, _| !p.starts_with(".claude/skillmeat"));
+            assert_eq!(again, before, "after {done} steps, twice");
+        }
+    }
+
+    #[test]
+    fn a_journal_names_only_its_own_staging_folder() {
+        let (_, mut journal) = journal_and_project();
+        assert_eq!(journal.check(), Ok(()));
+        journal.moves[0].from = place(".claude/skillmeat/txn/OTHER/1");
+        assert!(journal.check().is_err());
+        journal.moves[0].from = place(".claude/skillmeat/txn/T/1");
+        journal.id = "..".into();
+        assert!(journal.check().is_err());
     }
 }

@@ -108,10 +108,9 @@ fn plan(project: &Project, record: &Record, dep: &Deployment, force: bool) -> Re
         backups: dep.backups.clone(),
         taken: BTreeSet::new(),
     };
-    for f in &dep.files {
-        if record.owner_of(&f.path, &dep.name).is_none() {
-            files.file(f)?;
-        }
+    let others = record.files_of_others(&dep.name);
+    for f in dep.files.iter().filter(|f| !others.contains(&f.path)) {
+        files.file(f)?;
     }
     // Backups whose file stays (changed since) stay too.
     for b in &files.backups {
@@ -210,6 +209,7 @@ impl Files<'_> {
             _ => {
                 let keep = free_backup(self.project, &path, &mut self.taken)?;
                 self.report.backed_up.push(format!("{path} -> {keep}"));
+                self.report.removed.push(path.to_string());
                 Replaces::Theirs(keep)
             }
         };

@@ -185,9 +185,22 @@ export type UndeployArgs = { name: string, project: string, force: boolean, };
 
 export type UndeployResult = { name: string, project: string, removed: Array<string>, 
 /**
- * Files changed since deployment, left in place.
+ * Files changed since deployment, left in place, and backups left.
  */
-kept: Array<string>, hooks_removed: number, mcp_servers_removed: number, };
+kept: Array<string>, 
+/**
+ * The user's own files, put back from the backups `force` made.
+ */
+restored: Array<string>, 
+/**
+ * With `force`: files changed since deployment, kept as backups
+ * (`path -> backup`).
+ */
+backed_up: Array<string>, hooks_removed: number, mcp_servers_removed: number, 
+/**
+ * The user's MCP servers that `force` had replaced, put back.
+ */
+mcp_servers_restored: Array<string>, };
 
 export type ProjectArgs = { project: string, };
 

@@ -32,7 +32,13 @@ export function Project({ project: initial }: { project?: string }) {
     setError(null);
     try {
       const r = await t.call("undeploy", { name, project, force: false });
-      setNote(`Undeployed ${r.name}: ${r.removed.length} files removed${r.kept.length ? `, ${r.kept.length} changed files kept` : ""}.`);
+      setNote(
+        `Undeployed ${r.name}: ${r.removed.length} files removed` +
+          (r.restored.length ? `, ${r.restored.length} of your files restored` : "") +
+          (r.mcp_servers_restored.length ? `, ${r.mcp_servers_restored.length} of your MCP servers restored` : "") +
+          (r.kept.length ? `, ${r.kept.length} changed files kept` : "") +
+          ".",
+      );
       await load(project);
     } catch (e) {
       setError(asCommandError(e));

@@ -196,7 +196,17 @@ describe("Deploy, Project, Export", () => {
       }),
       undeploy: (a) => {
         deployed = false;
-        return { name: a.name, project: a.project, removed: ["x", "y"], kept: [], hooks_removed: 0, mcp_servers_removed: 0 };
+        return {
+          name: a.name,
+          project: a.project,
+          removed: ["x", "y"],
+          kept: [],
+          restored: ["z"],
+          backed_up: [],
+          hooks_removed: 0,
+          mcp_servers_removed: 0,
+          mcp_servers_restored: [],
+        };
       },
     });
     m = await mount(<App transport={t} initial={{ view: "project", project: "/p" }} />);
@@ -204,6 +214,7 @@ describe("Deploy, Project, Export", () => {
     await click(byText(m.container, "button", "Undeploy guardrails"));
     expect(t.calls.find((c) => c.cmd === "undeploy")?.args).toEqual({ name: "guardrails", project: "/p", force: false });
     expect(m.container.textContent).toContain("2 files removed");
+    expect(m.container.textContent).toContain("1 of your files restored");
     expect(m.container.querySelector(".empty-state")).not.toBeNull();
   });
 
