@@ -6,7 +6,7 @@ mod support;
 use skillmeat::collection::Collection;
 use skillmeat::import::{self, ImportResult};
 use skillmeat::inspect::Source;
-use skillmeat::verify;
+use skillmeat::{query, verify};
 use skillmeat_core::ArtifactKind;
 use skillmeat_core::plan::{ConflictChoices, ConflictPolicy};
 use support::{Plugin, snapshot};
@@ -432,4 +432,65 @@ async fn records_files_equal_the_database_after_every_kind_of_import() {
         support::current_hash(&coll, "command", "review").await,
         Some(skillmeat_core::hash::hash_bytes(b"v4").to_hex())
     );
+}
+
+/// A `kind` the schema does not allow (written past its CHECK) is a decode
+/// error where the rows are read (list, show, a plugin's children, verify,
+/// the records files), never taken for another kind: not even `plugin`,
+/// which `--type` accepts for a composite.
+#[tokio::test]
+async fn a_stored_kind_that_is_not_a_kind_name_is_a_database_error() {
+    let env = support::Env::new();
+    let coll = env.collection().await;
+    let p = Plugin::build(
+        &env,
+        "p",
+        &[("commands/review.md", "r"), ("agents/helper.md", "h")],
+    );
+    add_and_verify(&coll, &p.dir, ConflictPolicy::NewVersion).await;
+    fn decode_error<T>(r: skillmeat::Result<T>) -> bool {
+        matches!(
+            r,
+            Err(skillmeat::Error::Database(sqlx::Error::ColumnDecode { .. }))
+        )
+    }
+    for bad in ["plugin", "Command", "bogus"] {
+        let mut conn = coll.pool.acquire().await.expect("a connection");
+        sqlx::query("PRAGMA ignore_check_constraints = ON")
+            .execute(&mut *conn)
+            .await
+            .expect("the CHECK constraints off on this connection");
+        sqlx::query("UPDATE artifacts SET kind = ? WHERE name = 'review'")
+            .bind(bad)
+            .execute(&mut *conn)
+            .await
+            .expect("the kind overwritten");
+        let reads = [
+            ("list", decode_error(query::list(&coll, None, None).await)),
+            (
+                "show",
+                decode_error(query::show(&coll, "review", None).await),
+            ),
+            (
+                "children",
+                decode_error(query::show(&coll, "p", None).await),
+            ),
+            ("verify", decode_error(verify::verify(&coll).await)),
+            (
+                "lock",
+                decode_error(skillmeat::collection::lock_file(&mut conn, &coll.id).await),
+            ),
+        ];
+        assert_eq!(
+            reads,
+            [
+                ("list", true),
+                ("show", true),
+                ("children", true),
+                ("verify", true),
+                ("lock", true)
+            ],
+            "{bad}"
+        );
+    }
 }

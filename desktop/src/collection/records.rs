@@ -14,6 +14,7 @@ mod splice;
 
 use std::collections::HashMap;
 
+use skillmeat_core::ArtifactKind;
 use sqlx::SqliteConnection;
 
 pub use splice::{ReadAt, Splice, splice_lock, splice_manifest};
@@ -149,7 +150,14 @@ pub async fn lock_file(conn: &mut SqliteConnection, collection: &str) -> Result<
     Ok(render_lock(
         current
             .iter()
-            .map(|a| lock_entry(&a.kind, &a.name, &a.content_hash, a.source.as_deref()))
+            .map(|a| {
+                lock_entry(
+                    a.kind.as_str(),
+                    &a.name,
+                    &a.content_hash,
+                    a.source.as_deref(),
+                )
+            })
             .collect(),
     ))
 }
@@ -165,14 +173,15 @@ pub async fn manifest_file(
     let mut by_plugin: HashMap<&str, Vec<Member<'_>>> = HashMap::new();
     for m in &members {
         by_plugin.entry(m.composite_id.as_str()).or_default().push((
-            &m.kind,
+            m.kind.as_str(),
             &m.name,
             &m.relationship_type,
             m.pinned_version_hash.as_deref(),
         ));
     }
-    let (plugins, artifacts): (Vec<_>, Vec<_>) =
-        current.iter().partition(|a| a.kind == "composite");
+    let (plugins, artifacts): (Vec<_>, Vec<_>) = current
+        .iter()
+        .partition(|a| a.kind == ArtifactKind::Composite);
     Ok(render_manifest(
         collection_name,
         plugins
@@ -187,7 +196,7 @@ pub async fn manifest_file(
             .collect(),
         artifacts
             .iter()
-            .map(|a| manifest_artifact_entry(&a.kind, &a.name))
+            .map(|a| manifest_artifact_entry(a.kind.as_str(), &a.name))
             .collect(),
     ))
 }
@@ -216,13 +225,13 @@ pub async fn changed_entries(
     let mut plugins = Vec::new();
     for a in rows::current_artifacts_by_id(conn, collection, artifacts).await? {
         lock.push(lock_entry(
-            &a.kind,
+            a.kind.as_str(),
             &a.name,
             &a.content_hash,
             a.source.as_deref(),
         ));
-        if a.kind != "composite" {
-            manifest.push(manifest_artifact_entry(&a.kind, &a.name));
+        if a.kind != ArtifactKind::Composite {
+            manifest.push(manifest_artifact_entry(a.kind.as_str(), &a.name));
         }
     }
     if let Some(p) = rows::current_artifacts_by_id(conn, collection, &[plugin.to_owned()])
