@@ -1,10 +1,12 @@
 //! Read-only views of a collection: `list` and `show`.
 
 use serde::Serialize;
+use skillmeat_core::ArtifactKind;
 use sqlx::{FromRow, SqliteConnection};
 
 use crate::collection::Collection;
 use crate::error::{Error, Result};
+use crate::store::KindColumn;
 
 /// `{"items": [...], "total", "count"}`.
 #[derive(Debug, Clone, Serialize)]
@@ -18,7 +20,8 @@ pub struct Listing {
 pub struct ListItem {
     pub id: String,
     pub name: String,
-    pub kind: String,
+    #[sqlx(try_from = "KindColumn")]
+    pub kind: ArtifactKind,
     pub subtype: Option<String>,
     pub version: Option<String>,
     pub child_count: i64,
@@ -64,7 +67,7 @@ pub async fn list(
 pub struct Detail {
     pub id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: ArtifactKind,
     pub subtype: Option<String>,
     pub version: Option<String>,
     pub description: Option<String>,
@@ -114,7 +117,8 @@ pub struct VersionItem {
 pub struct Association {
     pub artifact_id: String,
     pub artifact_name: String,
-    pub artifact_type: String,
+    #[sqlx(try_from = "KindColumn")]
+    pub artifact_type: ArtifactKind,
     pub relationship_type: String,
     pub pinned_version_hash: Option<String>,
     pub current_hash: String,
@@ -127,7 +131,8 @@ pub struct Association {
 struct Head {
     id: String,
     name: String,
-    kind: String,
+    #[sqlx(try_from = "KindColumn")]
+    kind: ArtifactKind,
     subtype: Option<String>,
     version: Option<String>,
     description: Option<String>,
@@ -149,7 +154,7 @@ const HEAD: &str =
 pub struct Resolved {
     pub id: String,
     pub name: String,
-    pub kind: skillmeat_core::ArtifactKind,
+    pub kind: ArtifactKind,
 }
 
 /// Finds an artifact by id or name. A name shared by several kinds picks
@@ -162,7 +167,7 @@ pub async fn resolve(
 ) -> Result<Resolved> {
     let head = find(conn, collection, name_or_id, kind).await?;
     Ok(Resolved {
-        kind: head.kind.parse().map_err(Error::Internal)?,
+        kind: head.kind,
         id: head.id,
         name: head.name,
     })
@@ -214,7 +219,7 @@ async fn find(
     if heads.len() > 1
         && let Some(i) = heads
             .iter()
-            .position(|h| h.id == name_or_id || h.kind == "composite")
+            .position(|h| h.id == name_or_id || h.kind == ArtifactKind::Composite)
     {
         heads = vec![heads.swap_remove(i)];
     }

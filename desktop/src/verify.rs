@@ -5,13 +5,14 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
+use skillmeat_core::ArtifactKind;
 use skillmeat_core::hash::{ContentHash, tree_hash};
 use walkdir::WalkDir;
 
 use crate::collection::layout::{self, CURRENT_ROOTS, LOCK, MANIFEST, SINGLE_FILE, Shape, TXN_DIR};
 use crate::collection::{Collection, lock_file, manifest_file};
 use crate::error::Result;
-use crate::store::rows;
+use crate::store::{KindColumn, rows};
 use crate::tree::hash_file;
 
 /// `{"ok": bool, "problems": [...]}`.
@@ -22,6 +23,16 @@ pub struct Report {
     pub versions: usize,
     pub blobs: usize,
     pub problems: Vec<String>,
+}
+
+/// One stored version, with its artifact's kind and name.
+#[derive(Debug, sqlx::FromRow)]
+struct VersionRow {
+    id: String,
+    content_hash: String,
+    #[sqlx(try_from = "KindColumn")]
+    kind: ArtifactKind,
+    name: String,
 }
 
 pub async fn verify(collection: &Collection) -> Result<Report> {
@@ -45,8 +56,8 @@ pub async fn verify(collection: &Collection) -> Result<Report> {
     }
 
     // Every version of every artifact of this collection.
-    let versions: Vec<(String, String, String, String, String)> = sqlx::query_as(
-        "SELECT v.id, v.content_hash, a.kind, a.name, a.id FROM artifact_versions v JOIN artifacts a ON a.id = v.artifact_id
+    let versions: Vec<VersionRow> = sqlx::query_as(
+        "SELECT v.id, v.content_hash, a.kind, a.name FROM artifact_versions v JOIN artifacts a ON a.id = v.artifact_id
          WHERE a.collection_id = ?",
     )
     .bind(&collection.id)
@@ -54,7 +65,13 @@ pub async fn verify(collection: &Collection) -> Result<Report> {
     .await?;
     let mut blob_ok: HashMap<String, bool> = HashMap::new();
     let mut files_of: HashMap<String, Vec<rows::VersionFile>> = HashMap::new();
-    for (vid, hash, kind, name, _) in &versions {
+    for VersionRow {
+        id: vid,
+        content_hash: hash,
+        kind,
+        name,
+    } in &versions
+    {
         let files = rows::version_files(&mut conn, vid).await?;
         for f in &files {
             let ok = *blob_ok
@@ -67,7 +84,7 @@ pub async fn verify(collection: &Collection) -> Result<Report> {
                 ));
             }
         }
-        if kind != "composite" {
+        if *kind != ArtifactKind::Composite {
             if let Some(recomputed) = version_hash(&files) {
                 if recomputed.to_hex() != *hash {
                     problems.push(format!(
@@ -94,11 +111,7 @@ pub async fn verify(collection: &Collection) -> Result<Report> {
         } else {
             Shape::Folder
         };
-        let kind = a
-            .kind
-            .parse()
-            .unwrap_or(skillmeat_core::ArtifactKind::Composite);
-        let Ok(target) = layout::current_path(kind, &a.name, shape) else {
+        let Ok(target) = layout::current_path(a.kind, &a.name, shape) else {
             problems.push(format!("{} {}: name cannot be stored", a.kind, a.name));
             continue;
         };

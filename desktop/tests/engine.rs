@@ -6,7 +6,7 @@ mod support;
 use skillmeat::collection::Collection;
 use skillmeat::import::{self, ImportResult};
 use skillmeat::inspect::Source;
-use skillmeat::verify;
+use skillmeat::{query, verify};
 use skillmeat_core::ArtifactKind;
 use skillmeat_core::plan::{ConflictChoices, ConflictPolicy};
 use support::{Plugin, snapshot};
@@ -389,48 +389,27 @@ async fn add_and_verify(coll: &Collection, dir: &std::path::Path, policy: Confli
     assert!(matches!(&problems, Ok(p) if p.is_empty()), "{problems:?}");
 }
 
-/// The records files written ahead of the rows (`import/ahead.rs`) are the
-/// ones used whenever an import adds or changes artifacts, whatever the
-/// decisions, and the collection verifies clean after every import (the
-/// lock file and the manifest equal their regeneration from the database).
+/// Whatever an import decides (new artifacts, new versions, an unchanged
+/// re-import, a fork, an earlier content made current again, an existing
+/// artifact under another spelling of its name), the lock file and the
+/// manifest it splices equal their regeneration from the database: the
+/// collection verifies clean after every import.
 #[tokio::test]
-async fn records_written_ahead_are_used_and_equal_the_database() {
+async fn records_files_equal_the_database_after_every_kind_of_import() {
     let env = support::Env::new();
     let coll = env.collection().await;
-    let recorder = metrics_util::debugging::DebuggingRecorder::new();
-    let snapshotter = recorder.snapshotter();
-    let _guard = metrics::set_default_local_recorder(&recorder);
-    // Counts since the last call (a snapshot drains the counters).
-    let outcomes = || -> Vec<(String, u64)> {
-        let mut out: Vec<(String, u64)> = snapshotter
-            .snapshot()
-            .into_vec()
-            .into_iter()
-            .filter(|(key, ..)| key.key().name() == "import_records_ahead_total")
-            .filter_map(|(key, _, _, value)| {
-                let outcome = key.key().labels().next()?.value().to_owned();
-                match value {
-                    metrics_util::debugging::DebugValue::Counter(n) if n > 0 => Some((outcome, n)),
-                    _ => None,
-                }
-            })
-            .collect();
-        out.sort();
-        out
-    };
     let step = |name: &str, files: &[(&str, &str)]| Plugin::build(&env, name, files);
 
-    // The first import creates the records files: none to write ahead.
+    // The first import creates the records files whole.
     let p_v1 = step(
         "p",
         &[("commands/review.md", "v1"), ("skills/s/SKILL.md", "s")],
     );
     add_and_verify(&coll, &p_v1.dir, ConflictPolicy::NewVersion).await;
-    assert_eq!(outcomes(), [("no_file".to_owned(), 1)]);
     // Another new plugin.
     let q = step("q", &[("agents/helper.md", "h"), ("commands/lint.md", "l")]);
     add_and_verify(&coll, &q.dir, ConflictPolicy::NewVersion).await;
-    // Unchanged: nothing to write, nothing written ahead.
+    // Unchanged: nothing to write.
     add_and_verify(&coll, &p_v1.dir, ConflictPolicy::NewVersion).await;
     // A new version (the artifact keeps its source), then a fork.
     let p_v2 = step(
@@ -453,5 +432,65 @@ async fn records_written_ahead_are_used_and_equal_the_database() {
         support::current_hash(&coll, "command", "review").await,
         Some(skillmeat_core::hash::hash_bytes(b"v4").to_hex())
     );
-    assert_eq!(outcomes(), [("used".to_owned(), 5)]);
+}
+
+/// A `kind` the schema does not allow (written past its CHECK) is a decode
+/// error where the rows are read (list, show, a plugin's children, verify,
+/// the records files), never taken for another kind: not even `plugin`,
+/// which `--type` accepts for a composite.
+#[tokio::test]
+async fn a_stored_kind_that_is_not_a_kind_name_is_a_database_error() {
+    let env = support::Env::new();
+    let coll = env.collection().await;
+    let p = Plugin::build(
+        &env,
+        "p",
+        &[("commands/review.md", "r"), ("agents/helper.md", "h")],
+    );
+    add_and_verify(&coll, &p.dir, ConflictPolicy::NewVersion).await;
+    fn decode_error<T>(r: skillmeat::Result<T>) -> bool {
+        matches!(
+            r,
+            Err(skillmeat::Error::Database(sqlx::Error::ColumnDecode { .. }))
+        )
+    }
+    for bad in ["plugin", "Command", "bogus"] {
+        let mut conn = coll.pool.acquire().await.expect("a connection");
+        sqlx::query("PRAGMA ignore_check_constraints = ON")
+            .execute(&mut *conn)
+            .await
+            .expect("the CHECK constraints off on this connection");
+        sqlx::query("UPDATE artifacts SET kind = ? WHERE name = 'review'")
+            .bind(bad)
+            .execute(&mut *conn)
+            .await
+            .expect("the kind overwritten");
+        let reads = [
+            ("list", decode_error(query::list(&coll, None, None).await)),
+            (
+                "show",
+                decode_error(query::show(&coll, "review", None).await),
+            ),
+            (
+                "children",
+                decode_error(query::show(&coll, "p", None).await),
+            ),
+            ("verify", decode_error(verify::verify(&coll).await)),
+            (
+                "lock",
+                decode_error(skillmeat::collection::lock_file(&mut conn, &coll.id).await),
+            ),
+        ];
+        assert_eq!(
+            reads,
+            [
+                ("list", true),
+                ("show", true),
+                ("children", true),
+                ("verify", true),
+                ("lock", true)
+            ],
+            "{bad}"
+        );
+    }
 }

@@ -46,12 +46,11 @@ pub fn first_paint() -> u64 {
 
 #[tauri::command]
 pub async fn list_artifacts(state: State<'_, AppState>, args: ListArgs) -> AppResult<ArtifactList> {
-    let kind = args.kind.map(|k| k.engine().as_str());
+    let kind = args.kind.map(Kind::engine);
     let listing = query::list(&state.collection, None, None).await?;
     let needle = args.search.as_deref().map(str::to_lowercase);
     let mut items = Vec::new();
     for i in &listing.items {
-        let k = Kind::parse(&i.kind)?;
         if kind.is_some_and(|want| want != i.kind)
             || needle
                 .as_deref()
@@ -62,7 +61,7 @@ pub async fn list_artifacts(state: State<'_, AppState>, args: ListArgs) -> AppRe
         items.push(ArtifactSummary {
             id: i.id.clone(),
             name: i.name.clone(),
-            kind: k,
+            kind: Kind::from(i.kind),
             version: i.version.clone(),
             child_count: u32::try_from(i.child_count).unwrap_or(0),
             content_hash: i.content_hash.clone(),
@@ -104,7 +103,7 @@ pub async fn show_artifact(
             Ok(ChildLink {
                 id: c.artifact_id.clone(),
                 name: c.artifact_name.clone(),
-                kind: Kind::parse(&c.artifact_type)?,
+                kind: Kind::from(c.artifact_type),
                 relationship: Membership::parse(&c.relationship_type)?,
                 path: c.path.clone(),
                 pinned_hash: c.pinned_version_hash.clone(),
@@ -114,7 +113,7 @@ pub async fn show_artifact(
         })
         .collect::<crate::Result<Vec<_>>>()?;
     Ok(ArtifactDetail {
-        kind: Kind::parse(&d.kind)?,
+        kind: Kind::from(d.kind),
         id: d.id,
         name: d.name,
         version: d.version,
@@ -248,7 +247,7 @@ pub async fn import_source<R: Runtime>(
                 .into_iter()
                 .map(|c| {
                     Ok(StoredChild {
-                        kind: Kind::parse(&c.artifact_type)?,
+                        kind: Kind::from(c.artifact_type),
                         name: c.artifact_name,
                         pinned_hash: c.pinned_version_hash,
                     })

@@ -47,7 +47,7 @@ impl Kind {
         }
     }
 
-    /// A kind as the database stores it.
+    /// A kind as a project's deployment record names it.
     pub fn parse(s: &str) -> Result<Kind, Error> {
         s.parse::<ArtifactKind>()
             .map(Kind::from)

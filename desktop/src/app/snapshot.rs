@@ -2,14 +2,27 @@
 
 use std::collections::HashMap;
 
+use skillmeat_core::ArtifactKind;
+
 use super::dto::{IndexSnapshot, Kind, SnapshotArtifact};
 use crate::collection::Collection;
 use crate::error::Result;
+use crate::store::KindColumn;
+
+/// An artifact with its current hash.
+#[derive(Debug, sqlx::FromRow)]
+struct Head {
+    id: String,
+    #[sqlx(try_from = "KindColumn")]
+    kind: ArtifactKind,
+    name: String,
+    content_hash: String,
+}
 
 /// Every artifact with its current hash and the hashes of all its versions.
 pub async fn index(collection: &Collection) -> Result<IndexSnapshot> {
     let mut conn = collection.pool.acquire().await?;
-    let heads: Vec<(String, String, String, String)> = sqlx::query_as(
+    let heads: Vec<Head> = sqlx::query_as(
         "SELECT a.id, a.kind, a.name, v.content_hash
          FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id
          WHERE a.collection_id = ? ORDER BY a.kind, a.name_key",
@@ -30,13 +43,13 @@ pub async fn index(collection: &Collection) -> Result<IndexSnapshot> {
         hashes.entry(id).or_default().push(hash);
     }
     let mut artifacts = Vec::with_capacity(heads.len());
-    for (id, kind, name, current_hash) in heads {
+    for h in heads {
         artifacts.push(SnapshotArtifact {
-            hashes: hashes.remove(&id).unwrap_or_default(),
-            kind: Kind::parse(&kind)?,
-            id,
-            name,
-            current_hash,
+            hashes: hashes.remove(&h.id).unwrap_or_default(),
+            kind: Kind::from(h.kind),
+            id: h.id,
+            name: h.name,
+            current_hash: h.content_hash,
         });
     }
     Ok(IndexSnapshot { artifacts })

@@ -92,7 +92,7 @@ impl Data {
 /// Reads what exporting `name_or_id` puts in the bundle.
 pub(super) async fn gather(collection: &Collection, name_or_id: &str) -> Result<Contents> {
     let detail = query::show(collection, name_or_id, None).await?;
-    let kind: ArtifactKind = detail.kind.parse().map_err(Error::Internal)?;
+    let kind = detail.kind;
     let mut conn = collection.pool.acquire().await?;
     if kind == ArtifactKind::Composite {
         plugin(&mut conn, collection, &detail).await
@@ -134,7 +134,7 @@ async fn plugin(
     let mut drifted = Vec::new();
     let mut servers: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     for child in &detail.children {
-        let kind: ArtifactKind = child.artifact_type.parse().map_err(Error::Internal)?;
+        let kind = child.artifact_type;
         let pinned_hex = child
             .pinned_version_hash
             .as_deref()

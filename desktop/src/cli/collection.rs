@@ -6,6 +6,7 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
+use skillmeat_core::ArtifactKind;
 use skillmeat_core::plan::{ConflictPolicy, Preview};
 
 use super::{emit, to_json};
@@ -221,12 +222,12 @@ pub(super) async fn list(
         .map(|i| {
             [
                 i.name.clone(),
-                i.kind.clone(),
+                i.kind.to_string(),
                 i.subtype.clone().unwrap_or_else(|| "-".into()),
                 i.version
                     .clone()
                     .unwrap_or_else(|| i.content_hash[..12].to_owned()),
-                if i.kind == "composite" {
+                if i.kind == ArtifactKind::Composite {
                     i.child_count.to_string()
                 } else {
                     "-".into()

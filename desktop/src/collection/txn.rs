@@ -85,12 +85,6 @@ impl FileTxn {
             path: target.to_owned(),
             existed,
         });
-        self.staged_path(target)
-    }
-
-    /// Where the new content of `target` is staged, without recording it:
-    /// a file written there but never recorded is removed with the folder.
-    pub fn staged_path(&self, target: &str) -> PathBuf {
         self.dir.join("new").join(target)
     }
 

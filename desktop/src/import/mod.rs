@@ -2,7 +2,6 @@
 //! change together or not at all. See `collection::txn` for the file
 //! protocol and its recovery.
 
-mod ahead;
 mod index;
 pub mod payload;
 mod records;
@@ -250,8 +249,7 @@ struct Outcome {
 }
 
 /// What an import does to the plugin's own artifact (a composite whose
-/// versions are the plugin's hashes), decided once before any row is
-/// written: by the writer, and by the prediction of the records lines.
+/// versions are the plugin's hashes), decided before any row is written.
 #[derive(Debug)]
 enum PluginStep {
     /// Its current content is this one.
@@ -324,9 +322,6 @@ async fn write<'a>(
         origin.join(plugin.root.as_str()).display().to_string()
     };
     let step = PluginStep::look_up(tx, collection, plugin, composite).await?;
-    let predicted =
-        ahead::predict(tx, collection, plugin, &plan, (composite, &step), &source).await?;
-    let ahead = predicted.map(|p| ahead::start(collection, p, |t| files.staged_path(t)));
     let mut w = Writer {
         tx,
         files,
@@ -336,7 +331,6 @@ async fn write<'a>(
         copies: Vec::new(),
         empty_dirs: Vec::new(),
     };
-    // From here on, leaving early drops `ahead`, which waits for its thread.
     let (plugin_id, members_changed) = w
         .rows(plugin, children, (composite, step), &plan, &source)
         .await?;
@@ -352,7 +346,7 @@ async fn write<'a>(
 
     let records = if !w.touched.is_empty() || members_changed {
         let changes = changed_entries(w.tx, &collection.id, &w.touched, &plugin_id).await?;
-        plan_records(w.tx, w.files, collection, changes, ahead).await?
+        plan_records(w.tx, w.files, collection, changes).await?
     } else {
         Vec::new()
     };

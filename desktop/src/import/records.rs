@@ -1,13 +1,12 @@
 //! The records files of an import: `skillmeat.lock` and `manifest.toml`
-//! with the lines it changed spliced in, staged in the transaction folder
-//! (written ahead of the rows when [`super::ahead`] predicted them right).
+//! with the lines the database gives for it spliced in, staged in the
+//! transaction folder.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use sqlx::SqliteConnection;
 
-use super::ahead::Ahead;
 use crate::collection::layout::{LOCK, MANIFEST};
 use crate::collection::records::{self, Changes};
 use crate::collection::txn::FileTxn;
@@ -26,57 +25,39 @@ pub(super) enum RecordsWrite {
     },
     /// Regenerated from the database (no usable old file).
     Whole { text: String, to: PathBuf },
-    /// Already staged, written ahead ([`super::ahead`]); `old` is the file it replaces.
-    Staged { old: File },
 }
 
 impl RecordsWrite {
     pub(super) fn run(&self) -> Result<()> {
         match self {
-            RecordsWrite::Splice { old, splice, to } => write_splice(old, splice, to),
+            RecordsWrite::Splice { old, splice, to } => {
+                let mut out = fsx::create(to)?;
+                splice.write(old, &mut out).map_err(|e| Error::io(to, e))
+            }
             RecordsWrite::Whole { text, to } => fsx::write_atomic(to, text.as_bytes()),
-            RecordsWrite::Staged { .. } => Ok(()),
         }
     }
 
     /// The file this one replaces, if it is open.
     pub(super) fn into_old(self) -> Option<File> {
         match self {
-            RecordsWrite::Splice { old, .. } | RecordsWrite::Staged { old } => Some(old),
+            RecordsWrite::Splice { old, .. } => Some(old),
             RecordsWrite::Whole { .. } => None,
         }
     }
 }
 
-/// Writes the old records file with a splice applied to `to`.
-pub(super) fn write_splice(old: &File, splice: &records::Splice, to: &Path) -> Result<()> {
-    let mut out = fsx::create(to)?;
-    splice.write(old, &mut out).map_err(|e| Error::io(to, e))
-}
-
 /// Plans the lock file and the manifest with the lines this import changed
-/// spliced in (regenerated from the database when there is no usable file)
-/// and records their staged paths; an unchanged file is not staged. Files
-/// written ahead for exactly these changes are taken as they are.
+/// (`changes`, read from the database once its rows are written) spliced
+/// in, regenerated from the database when there is no usable file, and
+/// records their staged paths; an unchanged file is not staged.
 pub(super) async fn plan_records(
     tx: &mut SqliteConnection,
     files: &mut FileTxn,
     collection: &Collection,
     changes: Changes,
-    ahead: Option<Ahead>,
 ) -> Result<Vec<RecordsWrite>> {
     let mut out = Vec::with_capacity(2);
-    if let Some(a) = ahead
-        && let Some(written) = a.finish(&changes)
-    {
-        for (target, old, changed) in written.files {
-            if changed {
-                files.stage_target_path(target);
-                out.push(RecordsWrite::Staged { old });
-            }
-        }
-        return Ok(out);
-    }
     let Changes {
         lock,
         artifacts,

@@ -2,7 +2,10 @@
 //! on, a generous busy timeout so concurrent processes wait instead of
 //! failing, migrations embedded in the binary.
 
+mod kind;
 pub mod rows;
+
+pub use kind::KindColumn;
 
 use std::fs::{File, TryLockError};
 use std::path::Path;

@@ -8,6 +8,7 @@ use skillmeat_core::{ArtifactKind, Relationship};
 use sqlx::{FromRow, SqliteConnection};
 use ulid::Ulid;
 
+use super::KindColumn;
 use crate::error::{Error, Result};
 use crate::fsx::now_rfc3339;
 
@@ -313,7 +314,8 @@ pub async fn transaction_committed(conn: &mut SqliteConnection, id: &str) -> Res
 #[derive(Debug, Clone, FromRow)]
 pub struct CurrentArtifact {
     pub id: String,
-    pub kind: String,
+    #[sqlx(try_from = "KindColumn")]
+    pub kind: ArtifactKind,
     pub name: String,
     pub source: Option<String>,
     pub version_id: String,
@@ -383,7 +385,8 @@ pub async fn version_files(conn: &mut SqliteConnection, version: &str) -> Result
 #[derive(Debug, Clone, FromRow)]
 pub struct MemberRow {
     pub composite_id: String,
-    pub kind: String,
+    #[sqlx(try_from = "KindColumn")]
+    pub kind: ArtifactKind,
     pub name: String,
     pub relationship_type: String,
     pub pinned_version_hash: Option<String>,
