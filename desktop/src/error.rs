@@ -69,7 +69,7 @@ pub enum Error {
     StoredContentChanged { artifact: String, blob: PathBuf },
 
     /// A deploy would replace files or entries skillmeat did not write.
-    #[error("not deploying {name}: these exist and were not written by skillmeat (or were changed since, or are read-only); use --force to replace them (a backup is kept; read-only files are never replaced):\n  {}", conflicts.join("\n  "))]
+    #[error("not deploying {name}: it would replace what it may not (--force replaces files and MCP servers that skillmeat did not write or that were changed since, keeping a backup; read-only files and other deployments' files are never replaced):\n  {}", conflicts.join("\n  "))]
     DeployConflict {
         name: String,
         conflicts: Vec<String>,

@@ -772,3 +772,436 @@ fn modes_are_kept_and_read_only_files_never_replaced() {
     );
     assert_eq!(snapshot(project.path()), before);
 }
+
+/// A pending or committed journal with `transaction` planted in a record.
+fn plant_journal(project: &Path, journal: Value) {
+    let record = serde_json::json!({
+        "format_version": 2,
+        "deployments": [lying_deployment(serde_json::json!([]), serde_json::json!([]))],
+        "transaction": journal,
+    });
+    write(
+        project,
+        ".claude/skillmeat/deployments.json",
+        &record.to_string(),
+    );
+}
+
+#[test]
+fn planted_links_and_journals_reach_nothing_outside_the_project() {
+    let home = Home::new();
+    let parent = tempfile::TempDir::new().expect("temp dir");
+    let project = parent.path().join("project");
+    let outside = parent.path().join("outside");
+    write(&outside, "victim", "precious");
+    write(&outside, "other/.git/HEAD", "ref");
+    write(&outside, "other/build/x", "built");
+    write(&project, ".claude/skills/mine/SKILL.md", "my skill");
+    write(&project, ".claude/commands/user.md", "my command");
+    let no_moves = serde_json::json!({"id": "J", "operation": "deploy x", "state": "pending",
+        "mkdirs": [], "moves": [], "rmdirs": []});
+
+    // The temp record is a link out of the project.
+    plant_journal(&project, no_moves.clone());
+    std::os::unix::fs::symlink(
+        outside.join("victim"),
+        project.join(".claude/skillmeat/deployments.json.tmp"),
+    )
+    .expect("symlink");
+    let before = snapshot(parent.path());
+    home.cmd()
+        .args(["status", "--project"])
+        .arg(&project)
+        .assert()
+        .success();
+    let after = snapshot(parent.path());
+    assert_eq!(after.get("outside/victim"), before.get("outside/victim"));
+    assert!(
+        !project
+            .join(".claude/skillmeat/deployments.json.tmp")
+            .exists()
+    );
+
+    // A folder to sweep that is a link out of the project.
+    std::os::unix::fs::symlink(outside.join("other"), project.join(".claude/plugins-x"))
+        .expect("symlink");
+    std::fs::create_dir_all(project.join(".claude/plugins")).expect("mkdir");
+    std::os::unix::fs::symlink(outside.join("other"), project.join(".claude/plugins/x"))
+        .expect("symlink");
+    let mut sweep = no_moves.clone();
+    sweep["state"] = "committed".into();
+    sweep["rmdirs"] = serde_json::json!([".claude/plugins/x"]);
+    plant_journal(&project, sweep);
+    home.cmd()
+        .args(["status", "--project"])
+        .arg(&project)
+        .assert()
+        .success();
+    assert!(outside.join("other/.git/HEAD").is_file() && outside.join("other/build/x").is_file());
+
+    // Journals moving whole folders, or the user's files into staging.
+    let before = snapshot(parent.path());
+    let hash_of_something_else = skillmeat_core::hash::hash_bytes(b"ours").to_hex();
+    for moves in [
+        serde_json::json!([{"from": ".claude/skillmeat/txn", "to": ".claude/skills"}]),
+        serde_json::json!([{"from": ".claude/skillmeat/txn/J/1", "to": ".claude/skills"}]),
+        serde_json::json!([{"from": ".claude/skillmeat/txn/J/1", "to": ".claude/commands/user.md"}]),
+        serde_json::json!([{"from": ".claude/skillmeat/txn/J/1", "to": ".claude/commands/user.md",
+            "sha256": hash_of_something_else}]),
+    ] {
+        let mut journal = no_moves.clone();
+        journal["moves"] = moves.clone();
+        plant_journal(&project, journal);
+        let _ = run(home.cmd_std().args(["status", "--project"]).arg(&project));
+        let _ = run(home
+            .cmd_std()
+            .args(["undeploy", "x", "--project"])
+            .arg(&project));
+        let now = snapshot(parent.path());
+        for kept in [".claude/skills/mine/SKILL.md", ".claude/commands/user.md"] {
+            let key = format!("project/{kept}");
+            assert_eq!(now.get(&key), before.get(&key), "{moves}");
+        }
+    }
+}
+
+#[test]
+fn undeploy_leaves_the_users_folders_whatever_their_names() {
+    let home = home_with_guardrails();
+    let project = tempfile::TempDir::new().expect("temp dir");
+    home.cmd()
+        .args(["deploy", "guardrails", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    for rel in [
+        ".claude/skills/build/SKILL.md",
+        ".claude/commands/dist/release.md",
+        ".claude/plugins/guardrails/.git/HEAD",
+        ".claude/plugins/guardrails/venv/x",
+    ] {
+        write(project.path(), rel, "the user's");
+    }
+    // What running the hook leaves behind may go.
+    write(
+        project.path(),
+        ".claude/plugins/guardrails/guardrails_lib/__pycache__/policy.pyc",
+        "",
+    );
+    home.cmd()
+        .args(["undeploy", "guardrails", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    let left: Vec<String> = snapshot(project.path())
+        .into_iter()
+        .filter(|(_, what)| what.starts_with("file"))
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(
+        left,
+        [
+            ".claude/commands/dist/release.md",
+            ".claude/plugins/guardrails/.git/HEAD",
+            ".claude/plugins/guardrails/venv/x",
+            ".claude/skills/build/SKILL.md",
+        ]
+    );
+}
+
+#[test]
+fn a_backup_the_user_deleted_does_not_block_undeploy() {
+    let home = home_with_guardrails();
+    let project = project_with_own_config();
+    let path = ".claude/commands/guard-status.md";
+    write(project.path(), path, "mine");
+    home.cmd()
+        .args(["deploy", "guardrails", "--force", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    std::fs::remove_file(project.path().join(format!("{path}.skillmeat-backup"))).expect("rm");
+    let report = home.json(
+        &["undeploy", "guardrails", "--json", "--project"],
+        [project.path()],
+    );
+    assert!(
+        report["kept"].to_string().contains("cannot be put back"),
+        "{report}"
+    );
+    assert!(!project.path().join(path).exists(), "ours is removed");
+    assert!(status(&home, project.path()).is_empty());
+}
+
+/// A plugin `name` with one command, one hook and one MCP server, whose
+/// contents are `flavour`.
+fn sharing_plugin(name: &str, flavour: &str) -> tempfile::TempDir {
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    write(
+        dir.path(),
+        ".claude-plugin/plugin.json",
+        &format!("{{\"name\": \"{name}\"}}"),
+    );
+    write(
+        dir.path(),
+        "commands/shared.md",
+        &format!("# shared, {flavour}\n"),
+    );
+    write(
+        dir.path(),
+        ".mcp.json",
+        &format!(r#"{{"mcpServers": {{"shared-server": {{"command": "{flavour}"}}}}}}"#),
+    );
+    write(
+        dir.path(),
+        "hooks/hooks.json",
+        r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "echo stop"}]}]}}"#,
+    );
+    dir
+}
+
+#[test]
+fn another_deployments_files_and_servers_are_shared_or_refused_never_taken() {
+    let home = Home::new();
+    let project = project_with_own_config();
+    let before = snapshot(project.path());
+    let (a, b, c) = (
+        sharing_plugin("alpha", "same"),
+        sharing_plugin("beta", "same"),
+        sharing_plugin("gamma", "different"),
+    );
+    for p in [&a, &b, &c] {
+        home.cmd().arg("add").arg(p.path()).assert().success();
+    }
+    let deploy = |name: &str, force: bool| {
+        let mut cmd = home.cmd();
+        cmd.args(["deploy", name, "--project"]).arg(project.path());
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.assert()
+    };
+    deploy("alpha", false).success();
+    // The same content: shared.
+    deploy("beta", false).success();
+    // Other content under the same names: refused, even with --force.
+    deploy("gamma", true)
+        .code(1)
+        .stderr(predicates::str::contains(
+            ".claude/commands/shared.md (deployed by beta; undeploy it first)",
+        ))
+        .stderr(predicates::str::contains(
+            "MCP server \"shared-server\" is deployed by beta",
+        ));
+    home.cmd()
+        .args(["undeploy", "alpha", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    let items = status(&home, project.path());
+    // Intact (gamma's import made its versions current: "outdated").
+    let intact = |s: &String| s == "ok" || s == "outdated";
+    assert!(
+        !items.is_empty() && items.values().all(intact),
+        "beta intact: {items:?}"
+    );
+    home.cmd()
+        .args(["undeploy", "beta", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    assert_eq!(snapshot(project.path()), before);
+}
+
+#[test]
+fn a_changed_mcp_server_is_kept_or_backed_up_never_lost() {
+    let home = home_with_guardrails();
+    let project = project_with_own_config();
+    let before = snapshot(project.path());
+    let deploy = |force: bool| {
+        let mut cmd = home.cmd();
+        cmd.args(["deploy", "guardrails", "--project"])
+            .arg(project.path());
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.assert().success();
+    };
+    let edit_server = || {
+        let path = project.path().join(".mcp.json");
+        let mut mcp: Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("JSON");
+        mcp["mcpServers"]["guard-audit"]["env"]["AUDIT_LEVEL"] = "debug".into();
+        std::fs::write(&path, mcp.to_string()).expect("write");
+    };
+    let backup = || std::fs::read_to_string(project.path().join(".mcp.json.skillmeat-backup")).ok();
+    // Redeployed with --force over the user's edit: the edit is backed up.
+    deploy(false);
+    edit_server();
+    deploy(true);
+    assert!(
+        backup().is_some_and(|b| b.contains("debug")),
+        "{:?}",
+        backup()
+    );
+    std::fs::remove_file(project.path().join(".mcp.json.skillmeat-backup")).expect("rm");
+    // Undeployed without --force: kept, and said.
+    edit_server();
+    let report = home.json(
+        &["undeploy", "guardrails", "--json", "--project"],
+        [project.path()],
+    );
+    assert!(
+        report["kept"].to_string().contains("guard-audit"),
+        "{report}"
+    );
+    assert!(
+        std::fs::read_to_string(project.path().join(".mcp.json"))
+            .expect("read")
+            .contains("debug")
+    );
+    // Undeployed with --force: removed, and backed up.
+    let project = project_with_own_config();
+    home.cmd()
+        .args(["deploy", "guardrails", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    let path = project.path().join(".mcp.json");
+    let mut mcp: Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("JSON");
+    mcp["mcpServers"]["guard-audit"]["command"] = "edited".into();
+    std::fs::write(&path, mcp.to_string()).expect("write");
+    let report = home.json(
+        &["undeploy", "guardrails", "--force", "--json", "--project"],
+        [project.path()],
+    );
+    assert!(
+        report["backed_up"].to_string().contains("guard-audit"),
+        "{report}"
+    );
+    let kept = std::fs::read_to_string(project.path().join(".mcp.json.skillmeat-backup"))
+        .expect("a backup");
+    assert!(kept.contains("edited"), "{kept}");
+    assert!(
+        !std::fs::read_to_string(&path)
+            .expect("read")
+            .contains("guard-audit")
+    );
+    let _ = before;
+}
+
+#[test]
+fn a_file_we_may_not_write_is_never_replaced_and_owners_are_kept() {
+    use std::os::unix::fs::MetadataExt;
+    let home = home_with_guardrails();
+    let project = project_with_own_config();
+    // Someone else's settings, in a project we (nobody) own.
+    let settings = project.path().join(".claude/settings.json");
+    let mut cmd = as_nobody(&[&home.path(), project.path()]);
+    let root = std::fs::metadata(home.path()).expect("meta").uid() == 65534;
+    if root {
+        let chown = Command::new("chown")
+            .args(["0:0"])
+            .arg(&settings)
+            .status()
+            .expect("chown");
+        assert!(chown.success());
+        util::chmod(&settings, 0o644);
+    } else {
+        util::chmod(&settings, 0o444);
+    }
+    let before = snapshot(project.path());
+    let out = run(cmd
+        .env("SKILLMEAT_HOME", home.path())
+        .args(["deploy", "guardrails", "--force", "--project"])
+        .arg(project.path()));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("settings.json (read-only; never changed)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(project.path()), before);
+    if !root {
+        return;
+    }
+    // Deployed by root into nobody's project: nobody's files stay nobody's.
+    let chown = Command::new("chown")
+        .args(["65534:65534"])
+        .arg(&settings)
+        .status()
+        .expect("chown");
+    assert!(chown.success());
+    home.cmd()
+        .args(["deploy", "guardrails", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    for shared in [".claude/settings.json", ".mcp.json"] {
+        let meta = std::fs::metadata(project.path().join(shared)).expect("meta");
+        assert_eq!((meta.uid(), meta.gid()), (65534, 65534), "{shared}");
+    }
+}
+
+#[test]
+fn a_killed_first_deploy_leaves_no_claude_folder() {
+    let home = home_with_guardrails();
+    for at in [
+        "deploy.staged#1",
+        "deploy.journal",
+        "deploy.step#1",
+        "deploy.step#5",
+    ] {
+        let project = tempfile::TempDir::new().expect("temp dir");
+        write(project.path(), "src/main.rs", "fn main() {}\n");
+        let before = snapshot(project.path());
+        assert!(killed(&home, &["deploy", "guardrails"], project.path(), at));
+        assert!(status(&home, project.path()).is_empty(), "{at}");
+        assert_eq!(snapshot(project.path()), before, "{at}");
+    }
+}
+
+#[test]
+fn a_bad_lock_timeout_is_a_clear_error() {
+    let home = home_with_guardrails();
+    let project = tempfile::TempDir::new().expect("temp dir");
+    for bad in ["-1", "abc", "nan", "inf", "1e30"] {
+        home.cmd()
+            .args(["deploy", "guardrails", "--project"])
+            .arg(project.path())
+            .env("SKILLMEAT_LOCK_TIMEOUT", bad)
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains("SKILLMEAT_LOCK_TIMEOUT"));
+    }
+}
+
+#[test]
+fn waiting_callers_never_fail_when_the_holder_tidies_up() {
+    let home = home_with_guardrails();
+    for round in 0..6 {
+        let project = tempfile::TempDir::new().expect("temp dir");
+        let spawn = |args: &[&str]| {
+            home.cmd_std()
+                .args(args)
+                .arg("--project")
+                .arg(project.path())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("spawns")
+        };
+        let children = [
+            spawn(&["deploy", "guardrails", "--dry-run"]),
+            spawn(&["status"]),
+            spawn(&["deploy", "guardrails", "--dry-run"]),
+            spawn(&["status"]),
+            spawn(&["deploy", "guardrails", "--dry-run"]),
+        ];
+        for child in children {
+            let out = child.wait_with_output().expect("waits");
+            assert!(out.status.success(), "round {round}: {}", stderr(&out));
+        }
+        assert!(snapshot(project.path()).is_empty(), "round {round}");
+    }
+}

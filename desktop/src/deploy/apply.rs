@@ -8,7 +8,7 @@ use super::lock::ProjectLock;
 use super::plan::{self, Change, Options, Outcome, Replaces, Source};
 use super::project::Project;
 use super::record::{Place, Record, place};
-use super::txn::{self, Txn};
+use super::txn::{self, Perms, Txn};
 use super::units::{self, Target};
 use crate::collection::Collection;
 use crate::collection::layout::blob_path;
@@ -24,8 +24,9 @@ pub async fn deploy(
     let target = units::load(collection, name, opts.use_current).await?;
     plan::check_platform(&target, &opts.platform)?;
     let project = Project::open(project)?;
-    let lock = ProjectLock::acquire(&project).await?;
+    let mut lock = ProjectLock::acquire(&project).await?;
     let mut record = Record::load(&project)?;
+    lock.note_record(&record);
     txn::recover(&project, &mut record)?;
     let made_claude = lock.made_claude();
     let mut planned = plan::plan(collection, &project, &target, &record, opts, made_claude)?;
@@ -51,8 +52,9 @@ pub async fn deploy(
         rmdirs: Vec::new(),
     };
     transaction(&project, work, &record, planned.after)?;
-    drop(lock);
+    // Still under the lock: an undeploy that follows deletes these rows.
     register(collection, &target, &project, &opts.platform).await?;
+    drop(lock);
     Ok(planned.outcome)
 }
 
@@ -101,18 +103,25 @@ fn add(project: &Project, txn: &mut Txn, blobs: Option<&Path>, change: &Change) 
             artifact,
             replaces,
         } => {
+            let perms = Perms {
+                mode: *mode,
+                owner: match replaces {
+                    Replaces::Nothing => None,
+                    _ => project.owner(path.rel()),
+                },
+            };
             let staged = match (source, blobs) {
                 (Source::Blob(hash), Some(dir)) => {
-                    txn.stage_blob(&blob_path(dir, hash), hash, *mode, artifact)?
+                    txn.stage_blob(&blob_path(dir, hash), hash, perms, artifact)?
                 }
-                (Source::Bytes(bytes), _) => txn.stage_bytes(bytes, *mode)?,
+                (Source::Bytes(bytes), _) => txn.stage_bytes(bytes, perms)?,
                 (Source::Blob(_), None) => {
                     return Err(Error::Internal("a stored file without a collection".into()));
                 }
             };
             make_parents(project, txn, path)?;
             aside(txn, path, replaces);
-            txn.rename(staged, path.clone());
+            txn.put(staged, path.clone());
         }
         Change::Remove { path, keep } => {
             let to = keep.clone().unwrap_or_else(|| txn.scratch());

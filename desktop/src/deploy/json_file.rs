@@ -20,6 +20,8 @@ pub struct JsonFile {
     pub text: Option<String>,
     /// Its permission bits (`None`: the file does not exist).
     pub mode: Option<u32>,
+    /// It exists and we may not write it, or its owner may not.
+    pub read_only: bool,
     pub value: Map<String, Value>,
     /// The value as read.
     pub loaded: Map<String, Value>,
@@ -51,6 +53,8 @@ impl JsonFile {
         Ok(JsonFile {
             place: place.clone(),
             text,
+            read_only: mode.is_some_and(|m| m & 0o200 == 0)
+                || (mode.is_some() && !project.writable(place.rel())),
             mode,
             loaded: value.clone(),
             value,

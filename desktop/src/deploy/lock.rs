@@ -10,13 +10,14 @@
 //! names the file it holds) and starts over.
 
 use std::fs::{self, File, TryLockError};
+use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::time::{Duration, Instant};
 
 use skillmeat_core::SafeRelPath;
 
 use super::project::Project;
-use super::record::{RECORD, STATE_DIR, state_path};
+use super::record::{RECORD, Record, STATE_DIR, state_path};
 use crate::error::{Error, Result};
 
 const LOCK: &str = ".claude/skillmeat/lock";
@@ -27,36 +28,46 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(30);
 pub struct ProjectLock {
     project: Project,
     file: Option<File>,
-    /// `.claude` did not exist before: remove it when nothing is left in it.
+    /// Taking the lock created `.claude`.
     made_claude: bool,
+    /// `.claude/skillmeat` was there before we took the lock.
+    state_existed: bool,
+    /// Remove `.claude` when nothing is left in it and no record remains.
+    tidy_claude: bool,
 }
 
 impl ProjectLock {
     pub async fn acquire(project: &Project) -> Result<ProjectLock> {
-        let wait = std::env::var("SKILLMEAT_LOCK_TIMEOUT")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .map_or(DEFAULT_WAIT, Duration::from_secs_f64);
+        let wait = timeout()?;
         let started = Instant::now();
+        let lock = state_path(LOCK);
+        let state_existed = project.identity(&state_path(STATE_DIR)).is_some();
         loop {
-            let lock = state_path(LOCK);
             let made = project.missing_parents(&lock)?;
+            let mut gone = false;
             for dir in &made {
                 match fs::create_dir(project.path(dir)) {
-                    Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => gone = true,
+                    Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
                         return Err(project.io(dir, e));
                     }
                     _ => {}
                 }
             }
             let made_claude = made.first().is_some_and(|d| d.as_str() == ".claude");
-            let file = open(project, &lock)?;
+            // A holder leaving an empty project removes the folders as we
+            // make them: start over.
+            let Some(file) = (!gone).then(|| open(project, &lock)).transpose()?.flatten() else {
+                continue;
+            };
             match file.try_lock() {
                 Ok(()) if same_file(project, &lock, &file) => {
                     return Ok(ProjectLock {
                         project: project.clone(),
                         file: Some(file),
                         made_claude,
+                        state_existed,
+                        tidy_claude: made_claude,
                     });
                 }
                 // The holder removed the file as we opened it: start over.
@@ -83,20 +94,55 @@ impl ProjectLock {
     /// `.claude` goes too when nothing is left in it (the last undeploy of
     /// a deployment that created it).
     pub fn remove_claude_when_empty(&mut self) {
-        self.made_claude = true;
+        self.tidy_claude = true;
+    }
+
+    /// Called with the record as read: a `.claude/skillmeat` that holds no
+    /// deployment is what a killed first deploy (or last undeploy) left, in
+    /// a `.claude` it may have created; `.claude` goes when it is empty.
+    pub fn note_record(&mut self, record: &Record) {
+        if self.state_existed && record.deployments.is_empty() {
+            self.tidy_claude = true;
+        }
     }
 }
 
-fn open(project: &Project, lock: &SafeRelPath) -> Result<File> {
+/// Opens (creating) the lock file; `None`: its folder was just removed.
+fn open(project: &Project, lock: &SafeRelPath) -> Result<Option<File>> {
     use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new()
+    let opened = fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .custom_flags(libc::O_NOFOLLOW)
-        .open(project.path(lock))
-        .map_err(|e| project.io(lock, e))
+        .open(project.path(lock));
+    match opened {
+        Ok(file) => Ok(Some(file)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => Err(Error::BadInput {
+            path: project.path(lock),
+            reason: "is a symbolic link; skillmeat never follows one in .claude/skillmeat".into(),
+        }),
+        Err(e) => Err(project.io(lock, e)),
+    }
+}
+
+/// `SKILLMEAT_LOCK_TIMEOUT`: seconds to wait for the lock.
+fn timeout() -> Result<Duration> {
+    let Ok(text) = std::env::var("SKILLMEAT_LOCK_TIMEOUT") else {
+        return Ok(DEFAULT_WAIT);
+    };
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .filter(|d| *d <= Duration::from_secs(86_400))
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "SKILLMEAT_LOCK_TIMEOUT={text:?}: give a number of seconds between 0 and 86400"
+            ))
+        })
 }
 
 fn same_file(project: &Project, lock: &SafeRelPath, file: &File) -> bool {
@@ -112,7 +158,7 @@ impl Drop for ProjectLock {
         if !record.exists() {
             let _ = fs::remove_dir(self.project.path(&state_path(super::txn::TXN_DIR)));
             let _ = fs::remove_dir(self.project.path(&state_path(STATE_DIR)));
-            if self.made_claude {
+            if self.tidy_claude {
                 let _ = fs::remove_dir(self.project.root().join(".claude"));
             }
         }

@@ -2,6 +2,8 @@
 //! `.mcp.json`: add-only, never taking the user's entries. A previous
 //! deployment's entries are taken out first, so a redeploy replaces them.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 use skillmeat_core::{ArtifactKind, ContentHash};
 
@@ -9,7 +11,9 @@ use super::hooks;
 use super::json_file::JsonFile;
 use super::plan::{Action, Operation};
 use super::project::Project;
-use super::record::{Deployment, MCP, OwnedHook, OwnedServer, ReplacedServer, SETTINGS, place};
+use super::record::{
+    Deployment, MCP, OwnedHook, OwnedServer, Record, ReplacedServer, SETTINGS, place,
+};
 use super::units::{Target, Unit};
 use crate::collection::Collection;
 use crate::collection::layout::blob_path;
@@ -23,7 +27,38 @@ pub struct Merged {
     pub hooks: Vec<OwnedHook>,
     pub servers: Vec<OwnedServer>,
     pub replaced: Vec<ReplacedServer>,
+    /// The user's changes to our servers that `--force` replaces: kept in
+    /// backup files beside `.mcp.json`.
+    pub displaced: Vec<(String, Value)>,
     pub ops: Vec<Operation>,
+}
+
+/// What the other deployments of the project own in the shared files.
+#[derive(Debug, Default)]
+pub struct Others<'r> {
+    hooks: Vec<(&'r str, &'r Value, &'r str)>,
+    servers: BTreeMap<&'r str, (&'r Value, &'r str)>,
+}
+
+impl<'r> Others<'r> {
+    pub fn of(record: &'r Record, except: &str) -> Others<'r> {
+        let mut others = Others::default();
+        for d in record.deployments.iter().filter(|d| d.name != except) {
+            for h in &d.hooks {
+                others.hooks.push((&h.event, &h.group, &d.name));
+            }
+            for s in &d.mcp_servers {
+                others.servers.insert(&s.name, (&s.config, &d.name));
+            }
+        }
+        others
+    }
+
+    fn hook(&self, event: &str, group: &Value) -> bool {
+        self.hooks
+            .iter()
+            .any(|(e, g, _)| *e == event && *g == group)
+    }
 }
 
 pub fn deploy(
@@ -31,21 +66,28 @@ pub fn deploy(
     project: &Project,
     target: &Target,
     previous: Option<&Deployment>,
+    others: &Others,
     force: bool,
 ) -> Result<Merged> {
     let mut ops = Vec::new();
     let mut settings = JsonFile::load(project, &place(SETTINGS.to_owned())?)?;
     let groups = hook_groups(collection, target)?;
-    let hooks = merge_hooks(&mut settings, previous, &groups, &mut ops)?;
+    let hooks = merge_hooks(&mut settings, previous, others, &groups, &mut ops)?;
     let mut mcp = JsonFile::load(project, &place(MCP.to_owned())?)?;
     let servers = servers(collection, target)?;
-    let (servers, replaced) = merge_servers(&mut mcp, previous, servers, force, &mut ops)?;
+    let ctx = ServerMerge {
+        previous,
+        others,
+        force,
+    };
+    let merged = ctx.merge(&mut mcp, servers, &mut ops)?;
     Ok(Merged {
         settings,
         mcp,
         hooks,
-        servers,
-        replaced,
+        servers: merged.owned,
+        replaced: merged.replaced,
+        displaced: merged.displaced,
         ops,
     })
 }
@@ -96,6 +138,7 @@ fn hook_groups(collection: &Collection, target: &Target) -> Result<Vec<(String, 
 fn merge_hooks(
     settings: &mut JsonFile,
     previous: Option<&Deployment>,
+    others: &Others,
     groups: &[(String, String, Value)],
     ops: &mut Vec<Operation>,
 ) -> Result<Vec<OwnedHook>> {
@@ -105,8 +148,9 @@ fn merge_hooks(
     }
     let place = settings.place.clone();
     let hooks = settings.object_mut("hooks")?;
-    // Take out what the previous deployment added, then add the new set.
-    for h in old {
+    // Take out what the previous deployment added (and no other one
+    // shares), then add the new set.
+    for h in old.iter().filter(|h| !others.hook(&h.event, &h.group)) {
         if let Some(Value::Array(list)) = hooks.get_mut(&h.event)
             && let Some(i) = list.iter().position(|g| *g == h.group)
         {
@@ -125,7 +169,14 @@ fn merge_hooks(
             });
         };
         if list.contains(group) {
-            // The user has exactly this group already: it stays theirs.
+            // Another deployment's: shared. The user's own: it stays theirs.
+            if others.hook(event, group) {
+                owned.push(OwnedHook {
+                    event: event.clone(),
+                    group: group.clone(),
+                    artifact: artifact.clone(),
+                });
+            }
             continue;
         }
         list.push(group.clone());
@@ -166,120 +217,207 @@ fn servers<'t>(collection: &Collection, target: &'t Target) -> Result<Vec<(&'t U
     Ok(out)
 }
 
-type Servers = (Vec<OwnedServer>, Vec<ReplacedServer>);
-
-fn merge_servers(
-    mcp: &mut JsonFile,
-    previous: Option<&Deployment>,
-    servers: Vec<(&Unit, Value)>,
+/// How a deployment's MCP servers merge into `.mcp.json`.
+struct ServerMerge<'a, 'r> {
+    previous: Option<&'a Deployment>,
+    others: &'a Others<'r>,
     force: bool,
-    ops: &mut Vec<Operation>,
-) -> Result<Servers> {
-    let old = previous.map_or(&[][..], |p| &p.mcp_servers[..]);
-    let mut replaced = previous.map_or_else(Vec::new, |p| p.replaced_servers.clone());
-    if servers.is_empty() && old.is_empty() {
-        return Ok((Vec::new(), replaced));
-    }
-    let map = mcp.object_mut("mcpServers")?;
-    for s in old {
-        if map.get(&s.name) == Some(&s.config) {
-            map.shift_remove(&s.name);
+}
+
+#[derive(Default)]
+struct MergedServers {
+    owned: Vec<OwnedServer>,
+    replaced: Vec<ReplacedServer>,
+    displaced: Vec<(String, Value)>,
+}
+
+impl ServerMerge<'_, '_> {
+    fn merge(
+        &self,
+        mcp: &mut JsonFile,
+        servers: Vec<(&Unit, Value)>,
+        ops: &mut Vec<Operation>,
+    ) -> Result<MergedServers> {
+        let old = self.previous.map_or(&[][..], |p| &p.mcp_servers[..]);
+        let mut out = MergedServers {
+            replaced: self
+                .previous
+                .map_or_else(Vec::new, |p| p.replaced_servers.clone()),
+            ..MergedServers::default()
+        };
+        if servers.is_empty() && old.is_empty() {
+            return Ok(out);
         }
-    }
-    // A server of the user's that the previous deployment replaced comes
-    // back if this one no longer has a server of that name.
-    replaced.retain(|r| {
-        let still_ours = servers.iter().any(|(u, _)| u.name == r.name);
-        if !still_ours && !map.contains_key(&r.name) {
-            map.insert(r.name.clone(), r.config.clone());
+        let map = mcp.object_mut("mcpServers")?;
+        for s in old {
+            let shared = self
+                .others
+                .servers
+                .get(s.name.as_str())
+                .is_some_and(|(c, _)| **c == s.config);
+            if map.get(&s.name) == Some(&s.config) && !shared {
+                map.shift_remove(&s.name);
+            }
         }
-        still_ours
-    });
-    let mut owned = Vec::new();
-    for (u, config) in servers {
-        let op = |action, detail: Option<&str>| Operation {
+        // A server of the user's that the previous deployment replaced comes
+        // back if this one no longer has a server of that name.
+        out.replaced.retain(|r| {
+            let still_ours = servers.iter().any(|(u, _)| u.name == r.name);
+            if !still_ours && !map.contains_key(&r.name) {
+                map.insert(r.name.clone(), r.config.clone());
+            }
+            still_ours
+        });
+        for (u, config) in servers {
+            self.one(map, u, config, &mut out, ops);
+        }
+        mcp.prune_emptied("mcpServers");
+        Ok(out)
+    }
+
+    /// One server: added, shared, refused, or (with `--force`) replacing
+    /// what is there, which is kept.
+    fn one(
+        &self,
+        map: &mut serde_json::Map<String, Value>,
+        u: &Unit,
+        config: Value,
+        out: &mut MergedServers,
+        ops: &mut Vec<Operation>,
+    ) {
+        let op = |action, detail: Option<String>| Operation {
             action,
             path: MCP.to_owned(),
             artifact: u.name.clone(),
-            detail: detail.map(str::to_owned),
+            detail,
         };
-        match map.get(&u.name) {
-            Some(existing) if *existing == config => continue,
-            Some(_) if !force => {
+        let owner = self.others.servers.get(u.name.as_str());
+        let ours_before = self
+            .previous
+            .is_some_and(|p| p.mcp_servers.iter().any(|s| s.name == u.name));
+        match (map.get(&u.name), owner) {
+            (Some(existing), _) if *existing == config => {}
+            (Some(_), Some((_, by))) => {
+                let detail = format!(
+                    "MCP server {:?} is deployed by {by}; undeploy it first",
+                    u.name
+                );
+                ops.push(op(Action::Conflict, Some(detail)));
+                return;
+            }
+            (Some(_), None) if !self.force => {
                 let detail = format!("MCP server {:?} has a different configuration here", u.name);
-                ops.push(op(Action::Conflict, Some(&detail)));
-                continue;
+                ops.push(op(Action::Conflict, Some(detail)));
+                return;
             }
-            Some(theirs) => {
-                if !replaced.iter().any(|r| r.name == u.name) {
-                    replaced.push(ReplacedServer {
-                        name: u.name.clone(),
-                        config: theirs.clone(),
-                    });
-                }
+            (Some(theirs), None) if ours_before => {
+                // The user changed the server we deployed: their version is
+                // kept in a backup file.
+                out.displaced.push((u.name.clone(), theirs.clone()));
+            }
+            (Some(theirs), None) => {
+                out.replaced.push(ReplacedServer {
+                    name: u.name.clone(),
+                    config: theirs.clone(),
+                });
                 let detail = "the existing server of this name is kept in the deployment record and put back by undeploy";
-                ops.push(op(Action::Backup, Some(detail)));
+                ops.push(op(Action::Backup, Some(detail.to_owned())));
             }
-            None => {}
+            (None, _) => {}
         }
-        map.insert(u.name.clone(), config.clone());
-        owned.push(OwnedServer {
+        if map.get(&u.name) != Some(&config) {
+            map.insert(u.name.clone(), config.clone());
+            ops.push(op(Action::MergeMcpServer, None));
+        }
+        out.owned.push(OwnedServer {
             name: u.name.clone(),
             config,
             artifact: u.name.clone(),
         });
-        ops.push(op(Action::MergeMcpServer, None));
     }
-    mcp.prune_emptied("mcpServers");
-    Ok((owned, replaced))
 }
 
-/// Takes a deployment's entries out again (undeploy): hooks, and MCP
-/// servers (changed ones only with `force`), putting back the user's
-/// servers it replaced. Returns (hooks removed, servers removed, restored).
+/// What taking a deployment's entries out did.
+#[derive(Debug, Default)]
+pub struct TakenOut {
+    pub hooks_removed: usize,
+    pub servers_removed: usize,
+    /// The user's servers `--force` had replaced, put back.
+    pub restored: Vec<String>,
+    /// Entries left because they were changed since (or another deployment
+    /// shares them), said for the report.
+    pub kept: Vec<String>,
+    /// With `force`: servers the user changed, taken out; their
+    /// configuration goes to a backup file.
+    pub displaced: Vec<(String, Value)>,
+}
+
+/// Takes a deployment's entries out again (undeploy): its hooks, and its
+/// MCP servers (changed ones only with `force`), putting back the user's
+/// servers it replaced. Entries another deployment shares stay.
 pub fn take_out(
     settings: &mut JsonFile,
     mcp: &mut JsonFile,
     dep: &Deployment,
+    others: &Others,
     force: bool,
-) -> (usize, usize, Vec<String>) {
-    let mut hooks_removed = 0;
-    if let Some(Value::Object(hooks)) = settings.value.get_mut("hooks") {
-        for h in &dep.hooks {
-            if let Some(Value::Array(list)) = hooks.get_mut(&h.event)
-                && let Some(i) = list.iter().position(|g| *g == h.group)
-            {
-                list.remove(i);
-                hooks_removed += 1;
+) -> TakenOut {
+    let mut out = TakenOut::default();
+    let mine = dep
+        .hooks
+        .iter()
+        .filter(|h| !others.hook(&h.event, &h.group));
+    for h in mine {
+        let list = match settings.value.get_mut("hooks") {
+            Some(Value::Object(hooks)) => hooks.get_mut(&h.event),
+            _ => None,
+        };
+        match list {
+            Some(Value::Array(list)) if list.contains(&h.group) => {
+                list.retain(|g| *g != h.group);
+                out.hooks_removed += 1;
             }
+            _ => out.kept.push(format!(
+                "a {} hook of {} in {SETTINGS} (changed or removed since deployment)",
+                h.event, h.artifact
+            )),
         }
     }
     prune_empty_hooks(settings);
-    let mut servers_removed = 0;
-    let mut restored = Vec::new();
-    if let Some(Value::Object(map)) = mcp.value.get_mut("mcpServers") {
-        for s in &dep.mcp_servers {
-            if map.get(&s.name) == Some(&s.config) || (force && map.contains_key(&s.name)) {
+    let Ok(map) = mcp.object_mut("mcpServers") else {
+        return out;
+    };
+    for s in &dep.mcp_servers {
+        let shared = others
+            .servers
+            .get(s.name.as_str())
+            .is_some_and(|(c, _)| **c == s.config);
+        match map.get(&s.name) {
+            None => {}
+            Some(_) if shared => {}
+            Some(c) if *c == s.config => {
                 map.shift_remove(&s.name);
-                servers_removed += 1;
+                out.servers_removed += 1;
             }
-        }
-        for r in &dep.replaced_servers {
-            if !map.contains_key(&r.name) {
-                map.insert(r.name.clone(), r.config.clone());
-                restored.push(r.name.clone());
+            Some(c) if force => {
+                out.displaced.push((s.name.clone(), c.clone()));
+                map.shift_remove(&s.name);
+                out.servers_removed += 1;
             }
+            Some(_) => out.kept.push(format!(
+                "MCP server {:?} in {MCP} (changed since deployment; --force backs it up and removes it)",
+                s.name
+            )),
         }
-    } else if !dep.replaced_servers.is_empty()
-        && let Ok(map) = mcp.object_mut("mcpServers")
-    {
-        for r in &dep.replaced_servers {
+    }
+    for r in &dep.replaced_servers {
+        if !map.contains_key(&r.name) {
             map.insert(r.name.clone(), r.config.clone());
-            restored.push(r.name.clone());
+            out.restored.push(r.name.clone());
         }
     }
     mcp.prune_emptied("mcpServers");
-    (hooks_removed, servers_removed, restored)
+    out
 }
 
 /// Drops the `hooks` events we emptied, and `hooks` itself if we emptied it.

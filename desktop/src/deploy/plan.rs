@@ -158,20 +158,29 @@ pub fn plan(
     opts: &Options,
     made_claude: bool,
 ) -> Result<Planned> {
-    let previous = record.find(&target.artifact.name);
+    let name = &target.artifact.name;
+    let previous = record.find(name);
     let desired = desired_files(target)?;
-    let mut files = Files::new(project, previous, opts.force);
+    let mut files = Files::new(project, previous, record.files_of_others(name), opts.force);
+    files.keep_live_backups()?;
     for d in &desired {
         files.add(d)?;
     }
-    files.stale(&desired, record)?;
+    files.stale(&desired)?;
 
     let mut after = record.clone();
     after.transaction = None;
-    let mut merged = merge::deploy(collection, project, target, previous, opts.force)?;
+    let others = merge::Others::of(record, name);
+    let mut merged = merge::deploy(collection, project, target, previous, &others, opts.force)?;
     files.shared(&merged.settings, &mut after)?;
     files.shared(&merged.mcp, &mut after)?;
     files.ops.append(&mut merged.ops);
+    for (server, config) in std::mem::take(&mut merged.displaced) {
+        let backup = server_backup(project, &server, &config, &mut files.taken)?;
+        let detail = format!("your changed configuration is kept in {}", backup.path());
+        files.op(Action::Backup, &merged.mcp.place, &server, Some(detail));
+        files.changes.push(backup);
+    }
 
     let deployment = files.deployment(target, opts, &desired, merged, made_claude);
     after.deployments.retain(|d| d.name != target.artifact.name);
@@ -208,6 +217,8 @@ struct Files<'a> {
     previous: Option<&'a Deployment>,
     /// The previous deployment's files and their recorded hashes.
     recorded: BTreeMap<&'a Place, &'a ContentHash>,
+    /// Files the project's other deployments own.
+    others: BTreeMap<&'a Place, &'a str>,
     force: bool,
     ops: Vec<Operation>,
     changes: Vec<Change>,
@@ -221,11 +232,17 @@ struct Files<'a> {
 }
 
 impl<'a> Files<'a> {
-    fn new(project: &'a Project, previous: Option<&'a Deployment>, force: bool) -> Files<'a> {
+    fn new(
+        project: &'a Project,
+        previous: Option<&'a Deployment>,
+        others: BTreeMap<&'a Place, &'a str>,
+        force: bool,
+    ) -> Files<'a> {
         Files {
             project,
             previous,
             recorded: previous.map(Deployment::file_hashes).unwrap_or_default(),
+            others,
             force,
             ops: Vec::new(),
             changes: Vec::new(),
@@ -260,9 +277,16 @@ impl<'a> Files<'a> {
             Entry::Missing => Replaces::Nothing,
             Entry::File { hash, .. } if hash == d.hash => {
                 self.op(Action::Unchanged, &d.path, &d.artifact, None);
-                if self.recorded(&d.path).is_some() {
+                // Ours before, or another deployment's (then shared).
+                if self.recorded(&d.path).is_some() || self.others.contains_key(&d.path) {
                     self.own(d);
                 }
+                return Ok(());
+            }
+            _ if self.others.contains_key(&d.path) && !ours => {
+                let by = self.others[&d.path];
+                let detail = Some(format!("deployed by {by}; undeploy it first"));
+                self.op(Action::Conflict, &d.path, &d.artifact, detail);
                 return Ok(());
             }
             _ if entry.read_only() => {
@@ -319,20 +343,38 @@ impl<'a> Files<'a> {
         });
     }
 
+    /// The previous deployment's backups that are still there (a backup the
+    /// user deleted cannot be put back: it is dropped, with a warning).
+    fn keep_live_backups(&mut self) -> Result<()> {
+        let mut live = Vec::new();
+        for b in std::mem::take(&mut self.backups) {
+            if matches!(self.project.entry(b.backup.rel())?, Entry::File { .. }) {
+                live.push(b);
+            } else {
+                let detail = Some(format!(
+                    "{} is gone; {} cannot be put back",
+                    b.backup, b.path
+                ));
+                self.op(Action::Remove, &b.backup, "", detail);
+            }
+        }
+        self.backups = live;
+        Ok(())
+    }
+
     fn free_backup(&mut self, path: &Place) -> Result<Place> {
         free_backup(self.project, path, &mut self.taken)
     }
 
     /// Files of the previous deployment that are no longer part of it: ours
     /// and unchanged, they go (or the user's file they replaced comes back).
-    fn stale(&mut self, desired: &[Desired], record: &Record) -> Result<()> {
+    fn stale(&mut self, desired: &[Desired]) -> Result<()> {
         let Some(previous) = self.previous else {
             return Ok(());
         };
         let wanted: BTreeSet<&Place> = desired.iter().map(|d| &d.path).collect();
-        let others = record.files_of_others(&previous.name);
         for f in previous.files.iter().filter(|f| !wanted.contains(&f.path)) {
-            if others.contains(&f.path) {
+            if self.others.contains_key(&f.path) {
                 continue;
             }
             let entry = self.project.entry(f.path.rel())?;
@@ -455,6 +497,37 @@ pub(super) fn free_backup(
     }
 }
 
+/// A backup file beside `.mcp.json` holding one server's configuration:
+/// `{"mcpServers": {name: config}}`. It is the user's, not the deployment's.
+pub(super) fn server_backup(
+    project: &Project,
+    name: &str,
+    config: &serde_json::Value,
+    taken: &mut BTreeSet<Place>,
+) -> Result<Change> {
+    let path = free_backup(project, &place(super::record::MCP.to_owned())?, taken)?;
+    let doc = serde_json::json!({ "mcpServers": { name: config } });
+    let text = serde_json::to_string_pretty(&doc).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(Change::Put {
+        path,
+        source: Source::Bytes((text + "\n").into_bytes()),
+        mode: 0o644,
+        artifact: name.to_owned(),
+        replaces: Replaces::Nothing,
+    })
+}
+
+impl Change {
+    /// The project path the change writes or removes.
+    pub fn path(&self) -> &Place {
+        match self {
+            Change::Put { path, .. }
+            | Change::Remove { path, .. }
+            | Change::Restore { path, .. } => path,
+        }
+    }
+}
+
 /// A merged settings file's new text as a change; `Err(())`: it is
 /// read-only, and is never changed.
 pub(super) fn shared_change(
@@ -470,7 +543,7 @@ pub(super) fn shared_change(
     if want == file.text {
         return Ok(None);
     }
-    if file.mode.is_some_and(|m| m & 0o200 == 0) {
+    if file.read_only {
         return Err(SharedReadOnly::ReadOnly);
     }
     let replaces = match file.text {

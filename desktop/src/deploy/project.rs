@@ -23,19 +23,21 @@ pub struct Project {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entry {
     Missing,
-    /// A regular file: its SHA-256 and permission bits.
+    /// A regular file: its SHA-256, its permission bits, and whether we
+    /// may write it.
     File {
         hash: ContentHash,
         mode: u32,
+        writable: bool,
     },
     /// A folder, a link, a FIFO …: never read, never replaced.
     Other(&'static str),
 }
 
 impl Entry {
-    /// Read-only to its owner: skillmeat never replaces it.
+    /// Read-only (to its owner, or to us): skillmeat never replaces it.
     pub fn read_only(&self) -> bool {
-        matches!(self, Entry::File { mode, .. } if mode & 0o200 == 0)
+        matches!(self, Entry::File { mode, writable, .. } if mode & 0o200 == 0 || !writable)
     }
 
     pub fn hash(&self) -> Option<&ContentHash> {
@@ -108,9 +110,15 @@ impl Project {
                 Some((file, mode)) => Ok(Entry::File {
                     hash: hash_reader(file).map_err(|e| self.io(rel, e))?,
                     mode,
+                    writable: self.writable(rel),
                 }),
             },
         }
+    }
+
+    /// Whether we may write the file at `rel` (for root: always).
+    pub fn writable(&self, rel: &SafeRelPath) -> bool {
+        rustix::fs::access(self.path(rel), rustix::fs::Access::WRITE_OK).is_ok()
     }
 
     /// A regular file's bytes, at most `limit` of them (`None`: missing).
@@ -159,6 +167,13 @@ impl Project {
             return Err(self.refuse(rel, kind_of(&meta.file_type()), "a regular file"));
         }
         Ok(Some((file, meta.permissions().mode() & 0o7777)))
+    }
+
+    /// The owner (user, group) of what is at `rel`, not following links.
+    pub fn owner(&self, rel: &SafeRelPath) -> Option<(u32, u32)> {
+        fs::symlink_metadata(self.path(rel))
+            .ok()
+            .map(|m| (m.uid(), m.gid()))
     }
 
     /// The identity (device, inode) of what is at `rel`, not following links.

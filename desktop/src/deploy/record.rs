@@ -11,7 +11,7 @@
 //! as the file is read; the file itself is size-limited and read without
 //! following links. A bad record is an error naming it, and nothing is touched.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -147,13 +147,14 @@ pub struct Original {
 #[serde(try_from = "String", into = "String")]
 pub struct Place(SafeRelPath);
 
-const AREAS: [&str; 5] = [
+/// The folders deployed files go below.
+const DEPLOY_AREAS: [&str; 4] = [
     ".claude/skills/",
     ".claude/commands/",
     ".claude/agents/",
     ".claude/plugins/",
-    ".claude/skillmeat/txn/",
 ];
+const TXN_AREA: &str = ".claude/skillmeat/txn/";
 
 impl Place {
     pub fn new(path: &str) -> Result<Place, String> {
@@ -165,8 +166,9 @@ impl Place {
                     .and_then(|rest| rest.strip_prefix(".skillmeat-backup"))
                     .is_some_and(|n| n.is_empty() || is_backup_number(n))
         });
-        let area = AREAS
+        let area = DEPLOY_AREAS
             .iter()
+            .chain([&TXN_AREA])
             .any(|a| p.starts_with(a) || p == a.trim_end_matches('/'));
         if shared || area || p == ".claude" {
             Ok(Place(safe))
@@ -184,6 +186,45 @@ impl Place {
 
     pub fn rel(&self) -> &SafeRelPath {
         &self.0
+    }
+
+    /// A file a deployment can write: below a deploy area (not the area
+    /// itself), or `settings.json` / `.mcp.json`.
+    pub fn is_file_place(&self) -> bool {
+        let p = self.as_str();
+        p == SETTINGS
+            || p == MCP
+            || DEPLOY_AREAS
+                .iter()
+                .any(|a| p.strip_prefix(a).is_some_and(|rest| !rest.is_empty()))
+    }
+
+    /// A folder a deployment can create: `.claude`, a deploy area, or a
+    /// folder below one.
+    pub fn is_dir_place(&self) -> bool {
+        self.as_str() == ".claude"
+            || DEPLOY_AREAS
+                .iter()
+                .any(|a| self.as_str().starts_with(a) || self.as_str() == a.trim_end_matches('/'))
+    }
+
+    /// `<file>.skillmeat-backup` or `<file>.skillmeat-backup.<n>` of a file place.
+    pub fn is_backup_of(&self, file: &Place) -> bool {
+        file.is_file_place()
+            && self
+                .as_str()
+                .strip_prefix(file.as_str())
+                .and_then(|rest| rest.strip_prefix(".skillmeat-backup"))
+                .is_some_and(|n| n.is_empty() || is_backup_number(n))
+    }
+
+    /// A file of transaction `id`'s staging folder.
+    pub fn is_staging_of(&self, id: &str) -> bool {
+        self.as_str()
+            .strip_prefix(TXN_AREA)
+            .and_then(|rest| rest.strip_prefix(id))
+            .and_then(|rest| rest.strip_prefix('/'))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -267,10 +308,42 @@ impl Record {
                 record.format_version
             )));
         }
-        if let Some(j) = &record.transaction {
-            j.check().map_err(bad)?;
-        }
+        record.check().map_err(bad)?;
         Ok(record)
+    }
+
+    /// Each path in its role: files where deployments write files, backups
+    /// beside the file they back up, folders where deployments make them,
+    /// and a journal's renames only between those and its staging folder.
+    fn check(&self) -> Result<(), String> {
+        let wrong = |what: &str, p: &Place| Err(format!("{what} {p:?} is not a place for that"));
+        for d in &self.deployments {
+            let files = d.files.iter().map(|f| &f.path);
+            for p in files.chain(d.items.iter().flat_map(|i| &i.files)) {
+                if !p.is_file_place() {
+                    return wrong("file", p);
+                }
+            }
+            for b in &d.backups {
+                if !b.backup.is_backup_of(&b.path) {
+                    return wrong("backup", &b.backup);
+                }
+            }
+            if let Some(p) = d.created_dirs.iter().find(|p| !p.is_dir_place()) {
+                return wrong("created folder", p);
+            }
+        }
+        if let Some(o) = self
+            .originals
+            .iter()
+            .find(|o| o.path != *SETTINGS && o.path != *MCP)
+        {
+            return wrong("original", &o.path);
+        }
+        match &self.transaction {
+            Some(j) => j.check(),
+            None => Ok(()),
+        }
     }
 
     /// The record's text as it is written.
@@ -288,12 +361,12 @@ impl Record {
         self.deployments.iter().find(|d| d.name == name)
     }
 
-    /// Every file the deployments other than `except` own.
-    pub fn files_of_others(&self, except: &str) -> BTreeSet<&Place> {
+    /// Every file the deployments other than `except` own, with its owner.
+    pub fn files_of_others(&self, except: &str) -> BTreeMap<&Place, &str> {
         self.deployments
             .iter()
             .filter(|d| d.name != except)
-            .flat_map(|d| d.files.iter().map(|f| &f.path))
+            .flat_map(|d| d.files.iter().map(|f| (&f.path, d.name.as_str())))
             .collect()
     }
 

@@ -50,8 +50,9 @@ pub async fn status(collection: Option<&Collection>, project: &Path) -> Result<S
     let residue = record.deployments.is_empty() && project.root().join(STATE_DIR).exists();
     if record.transaction.is_some() || residue {
         // A deploy is running, or was killed: wait for it, or finish it.
-        let _lock = ProjectLock::acquire(&project).await?;
+        let mut lock = ProjectLock::acquire(&project).await?;
         record = Record::load(&project)?;
+        lock.note_record(&record);
         txn::recover(&project, &mut record)?;
     }
     let settings = JsonFile::load(&project, &place(SETTINGS.to_owned())?).ok();

@@ -24,7 +24,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use skillmeat_core::{ContentHash, SafeRelPath};
 
-use super::project::Project;
+use super::project::{Entry, Project};
 use super::record::{Place, RECORD, Record, STATE_DIR, state_path};
 use crate::error::{Error, Result};
 use crate::failpoint;
@@ -62,6 +62,38 @@ pub struct Journal {
 pub struct Move {
     pub from: Place,
     pub to: Place,
+    /// A staged file's hash: a rollback takes back only that content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<ContentHash>,
+}
+
+/// A file in the staging folder and its hash.
+#[derive(Debug)]
+pub struct Staged {
+    place: Place,
+    hash: ContentHash,
+}
+
+/// The mode of a staged file, and the owner it takes over from the file it
+/// replaces (when we may give it).
+#[derive(Debug, Clone, Copy)]
+pub struct Perms {
+    pub mode: u32,
+    pub owner: Option<(u32, u32)>,
+}
+
+impl Perms {
+    fn create(self, path: &Path) -> io::Result<fs::File> {
+        let file = create_new(path, self.mode)?;
+        if let Some((uid, gid)) = self.owner {
+            // Only root may give a file away; anyone else keeps it.
+            match std::os::unix::fs::fchown(&file, Some(uid), Some(gid)) {
+                Err(e) if e.kind() != io::ErrorKind::PermissionDenied => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(file)
+    }
 }
 
 impl Journal {
@@ -70,26 +102,29 @@ impl Journal {
     }
 
     /// A journal from a record is untrusted: its id must be a plain name,
-    /// and its staging paths must lie in its own folder.
+    /// each rename must move a file between a deployed place and its own
+    /// staging folder or a backup beside it, and its folders must be
+    /// folders deployments make.
     pub fn check(&self) -> Result<(), String> {
         if self.id.is_empty() || !self.id.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(format!("transaction id {:?} is not a plain name", self.id));
         }
-        let txn_area = format!("{TXN_DIR}/");
-        let own = format!("{}/", self.dir().as_str());
-        let places = self
-            .moves
-            .iter()
-            .flat_map(|m| [&m.from, &m.to])
-            .chain(&self.mkdirs)
-            .chain(&self.rmdirs);
-        for p in places {
-            if p.as_str().starts_with(&txn_area) && !p.as_str().starts_with(&own) {
+        for m in &self.moves {
+            let staged = |p: &Place| p.is_staging_of(&self.id);
+            let ok = (staged(&m.from) && m.to.is_file_place() && m.sha256.is_some())
+                || (m.from.is_file_place() && staged(&m.to))
+                || m.to.is_backup_of(&m.from)
+                || m.from.is_backup_of(&m.to);
+            if !ok {
                 return Err(format!(
-                    "{p:?} is outside transaction {}'s own folder",
-                    self.id
+                    "transaction {} moves {} to {}, which no deploy does",
+                    self.id, m.from, m.to
                 ));
             }
+        }
+        let dirs = self.mkdirs.iter().chain(&self.rmdirs);
+        if let Some(d) = dirs.into_iter().find(|d| !d.is_dir_place()) {
+            return Err(format!("transaction {} names the folder {d}", self.id));
         }
         Ok(())
     }
@@ -141,35 +176,51 @@ impl<'p> Txn<'p> {
         &mut self,
         blob: &Path,
         expect: &ContentHash,
-        mode: u32,
+        perms: Perms,
         artifact: &str,
-    ) -> Result<Place> {
-        let staged = self.scratch();
-        let path = self.project.path(staged.rel());
-        let mut out = create_new(&path, mode).map_err(|e| self.project.io(staged.rel(), e))?;
-        let got = crate::tree::hash_file_with(blob, |chunk| {
+    ) -> Result<Staged> {
+        let place = self.scratch();
+        let path = self.project.path(place.rel());
+        let mut out = perms
+            .create(&path)
+            .map_err(|e| self.project.io(place.rel(), e))?;
+        let hash = crate::tree::hash_file_with(blob, |chunk| {
             out.write_all(chunk)
-                .map_err(|e| self.project.io(staged.rel(), e))
+                .map_err(|e| self.project.io(place.rel(), e))
         })?;
-        if got != *expect {
+        if hash != *expect {
             return Err(Error::StoredContentChanged {
                 artifact: artifact.to_owned(),
                 blob: blob.to_owned(),
             });
         }
         failpoint::hit(&format!("{}.staged", self.op));
-        Ok(staged)
+        Ok(Staged { place, hash })
     }
 
     /// Stages bytes we made (a merged settings file, `deployment.toml`).
-    pub fn stage_bytes(&mut self, bytes: &[u8], mode: u32) -> Result<Place> {
-        let staged = self.scratch();
-        let path = self.project.path(staged.rel());
-        let mut out = create_new(&path, mode).map_err(|e| self.project.io(staged.rel(), e))?;
+    pub fn stage_bytes(&mut self, bytes: &[u8], perms: Perms) -> Result<Staged> {
+        let place = self.scratch();
+        let path = self.project.path(place.rel());
+        let mut out = perms
+            .create(&path)
+            .map_err(|e| self.project.io(place.rel(), e))?;
         out.write_all(bytes)
-            .map_err(|e| self.project.io(staged.rel(), e))?;
+            .map_err(|e| self.project.io(place.rel(), e))?;
         failpoint::hit(&format!("{}.staged", self.op));
-        Ok(staged)
+        Ok(Staged {
+            place,
+            hash: skillmeat_core::hash::hash_bytes(bytes),
+        })
+    }
+
+    /// Moves a staged file into place.
+    pub fn put(&mut self, staged: Staged, to: Place) {
+        self.journal.moves.push(Move {
+            from: staged.place,
+            to,
+            sha256: Some(staged.hash),
+        });
     }
 
     pub fn mkdir(&mut self, dir: Place) {
@@ -178,8 +229,13 @@ impl<'p> Txn<'p> {
         }
     }
 
+    /// Moves a file aside, to a backup, or back from one.
     pub fn rename(&mut self, from: Place, to: Place) {
-        self.journal.moves.push(Move { from, to });
+        self.journal.moves.push(Move {
+            from,
+            to,
+            sha256: None,
+        });
     }
 
     pub fn rmdir_after(&mut self, dir: Place) {
@@ -264,7 +320,17 @@ fn apply(project: &Project, op: &str, journal: &Journal) -> Result<()> {
 /// its files in place, running this again (after a kill) changes nothing.
 fn roll_back(project: &Project, journal: &Journal) -> Result<()> {
     for m in journal.moves.iter().rev() {
-        if exists(project, &m.to)? && !exists(project, &m.from)? {
+        if !exists(project, &m.to)? || exists(project, &m.from)? {
+            continue;
+        }
+        let here = project.entry(m.to.rel())?;
+        let taken_back = match (&here, &m.sha256) {
+            (Entry::File { .. }, None) => true,
+            // A staged file comes back only if it is still what we put there.
+            (Entry::File { hash, .. }, Some(put)) => hash == put,
+            _ => false,
+        };
+        if taken_back {
             rename(project, &m.to, &m.from)?;
         }
     }
@@ -282,7 +348,12 @@ fn roll_back(project: &Project, journal: &Journal) -> Result<()> {
 fn clean_up(project: &Project, journal: &Journal) -> Result<()> {
     remove_tree(project, &journal.dir())?;
     for dir in &journal.rmdirs {
-        if exists(project, dir)? {
+        // Only a real folder: never what a link leads to.
+        let real = project
+            .missing_parents(dir.rel())
+            .is_ok_and(|m| m.is_empty())
+            && fs::symlink_metadata(project.path(dir.rel())).is_ok_and(|m| m.is_dir());
+        if real {
             remove_dir_if_only_junk(&project.path(dir.rel()));
         }
     }
@@ -292,6 +363,7 @@ fn clean_up(project: &Project, journal: &Journal) -> Result<()> {
 /// Finishes a transaction a killed or failed command left in the record
 /// (under the project lock), and removes staging folders no journal names.
 pub fn recover(project: &Project, record: &mut Record) -> Result<()> {
+    remove_temp(project)?;
     if let Some(journal) = record.transaction.take() {
         match journal.state {
             TxnState::Pending => roll_back(project, &journal)?,
@@ -309,6 +381,12 @@ pub fn recover(project: &Project, record: &mut Record) -> Result<()> {
         }
         let _ = fs::remove_dir(project.path(&txn));
     }
+    Ok(())
+}
+
+/// Removes a temp record a killed command left (a link is removed, never
+/// followed).
+fn remove_temp(project: &Project) -> Result<()> {
     let temp = state_path(RECORD_TEMP);
     match fs::remove_file(project.path(&temp)) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(project.io(&temp, e)),
@@ -328,9 +406,10 @@ pub fn write_record(project: &Project, record: &Record) -> Result<()> {
     }
     let temp = state_path(RECORD_TEMP);
     make_dirs(project, &state_path(STATE_DIR))?;
+    remove_temp(project)?;
     let text = record.to_text()?;
     let write = || -> io::Result<()> {
-        let mut f = fs::File::create(project.path(&temp))?;
+        let mut f = create_new(&project.path(&temp), 0o644)?;
         f.write_all(text.as_bytes())?;
         fs::rename(project.path(&temp), project.path(&path))
     };
@@ -340,11 +419,25 @@ pub fn write_record(project: &Project, record: &Record) -> Result<()> {
     })
 }
 
+/// Moves a regular file to a free place (never a folder, a link, or over
+/// anything).
 fn rename(project: &Project, from: &Place, to: &Place) -> Result<()> {
     check_parents(project, from.rel())?;
     check_parents(project, to.rel())?;
+    let refuse = |reason: String| Error::BadInput {
+        path: project.path(from.rel()),
+        reason,
+    };
+    match fs::symlink_metadata(project.path(from.rel())) {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => return Err(refuse(format!("is not a regular file; not moved to {to}"))),
+        Err(e) => return Err(project.io(from.rel(), e)),
+    }
+    if exists(project, to)? {
+        return Err(refuse(format!("not moved: {to} exists")));
+    }
     fs::rename(project.path(from.rel()), project.path(to.rel())).map_err(|e| {
-        let what = format!("cannot move {from} to {to}: {e}");
+        let what = format!("cannot move a file here (from {from}): {e}");
         project.io(to.rel(), io::Error::new(e.kind(), what))
     })
 }
@@ -394,25 +487,31 @@ fn create_new(path: &Path, mode: u32) -> io::Result<fs::File> {
         .write(true)
         .create_new(true)
         .mode(mode)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(path)?;
     // The umask may have taken bits away: the file gets exactly `mode`.
     file.set_permissions(fs::Permissions::from_mode(mode))?;
     Ok(file)
 }
 
-/// Removes a folder if all that is left in it is what running the deployed
-/// code leaves behind (`__pycache__`, `.DS_Store` … — the names the content
-/// hash excludes). Anything else keeps it.
+/// What running deployed code (or browsing its folder) leaves behind.
+const JUNK: [&str; 6] = [
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".DS_Store",
+    "Thumbs.db",
+];
+
+/// Removes a folder if all that is left in it is [`JUNK`]. Anything else
+/// (`build/`, `.git`, a user's file) keeps it.
 fn remove_dir_if_only_junk(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     let entries: Vec<_> = entries.flatten().collect();
-    let junk = |e: &fs::DirEntry| {
-        e.file_name()
-            .to_str()
-            .is_some_and(skillmeat_core::exclude::is_excluded_name)
-    };
+    let junk = |e: &fs::DirEntry| e.file_name().to_str().is_some_and(|n| JUNK.contains(&n));
     if entries.iter().all(junk) {
         for e in &entries {
             let _ = crate::fsx::remove_any(&e.path());
@@ -472,6 +571,12 @@ mod tests {
         let mv = |from: &str, to: &str| Move {
             from: place(from),
             to: place(to),
+            sha256: None,
+        };
+        // A staged file, with the hash a rollback checks.
+        let put = |from: &str, to: &str, text: &str| Move {
+            sha256: Some(skillmeat_core::hash::hash_bytes(text.as_bytes())),
+            ..mv(from, to)
         };
         let journal = Journal {
             id: "T".into(),
@@ -479,14 +584,26 @@ mod tests {
             state: TxnState::Pending,
             mkdirs: vec![place(".claude/skills"), place(".claude/skills/s")],
             moves: vec![
-                mv(".claude/skillmeat/txn/T/1", ".claude/skills/s/SKILL.md"),
+                put(
+                    ".claude/skillmeat/txn/T/1",
+                    ".claude/skills/s/SKILL.md",
+                    "new skill",
+                ),
                 mv(".claude/commands/ours.md", ".claude/skillmeat/txn/T/4"),
-                mv(".claude/skillmeat/txn/T/2", ".claude/commands/ours.md"),
+                put(
+                    ".claude/skillmeat/txn/T/2",
+                    ".claude/commands/ours.md",
+                    "new ours",
+                ),
                 mv(
                     ".claude/commands/theirs.md",
                     ".claude/commands/theirs.md.skillmeat-backup",
                 ),
-                mv(".claude/skillmeat/txn/T/3", ".claude/commands/theirs.md"),
+                put(
+                    ".claude/skillmeat/txn/T/3",
+                    ".claude/commands/theirs.md",
+                    "new theirs",
+                ),
                 mv(".claude/agents/gone.md", ".claude/skillmeat/txn/T/5"),
             ],
             rmdirs: Vec::new(),
@@ -526,13 +643,77 @@ mod tests {
     }
 
     #[test]
-    fn a_journal_names_only_its_own_staging_folder() {
-        let (_, mut journal) = journal_and_project();
+    fn a_journal_moves_only_files_between_their_places() {
+        let (_, journal) = journal_and_project();
         assert_eq!(journal.check(), Ok(()));
-        journal.moves[0].from = place(".claude/skillmeat/txn/OTHER/1");
-        assert!(journal.check().is_err());
-        journal.moves[0].from = place(".claude/skillmeat/txn/T/1");
-        journal.id = "..".into();
-        assert!(journal.check().is_err());
+        let with = |from: &str, to: &str, sha: bool| {
+            let mut j = journal.clone();
+            j.moves = vec![Move {
+                from: place(from),
+                to: place(to),
+                sha256: sha.then(|| skillmeat_core::hash::hash_bytes(b"x")),
+            }];
+            j.check()
+        };
+        for (from, to, sha) in [
+            // Another transaction's staging folder.
+            (
+                ".claude/skillmeat/txn/OTHER/1",
+                ".claude/commands/a.md",
+                true,
+            ),
+            // Whole folders, in either direction.
+            (".claude/skillmeat/txn", ".claude/skills", false),
+            (".claude/skillmeat/txn/T/1", ".claude/skills", true),
+            (".claude/skills", ".claude/skillmeat/txn/T/1", false),
+            (".claude", ".claude/skillmeat/txn/T/1", false),
+            // A staged file without the hash a rollback checks.
+            (".claude/skillmeat/txn/T/1", ".claude/commands/a.md", false),
+            // A "backup" of another file.
+            (
+                ".claude/commands/a.md",
+                ".claude/commands/b.md.skillmeat-backup",
+                false,
+            ),
+            (".claude/commands/a.md", ".claude/commands/b.md", false),
+        ] {
+            assert!(with(from, to, sha).is_err(), "{from} -> {to}");
+        }
+        assert!(
+            with(
+                ".claude/commands/a.md",
+                ".claude/commands/a.md.skillmeat-backup.2",
+                false
+            )
+            .is_ok()
+        );
+        let mut bad_id = journal.clone();
+        bad_id.id = "..".into();
+        assert!(bad_id.check().is_err());
+    }
+
+    #[test]
+    fn a_rollback_takes_back_only_what_it_put() {
+        let (dir, journal) = journal_and_project();
+        let project = Project::open(dir.path()).expect("project");
+        for d in &journal.mkdirs {
+            fs::create_dir(project.path(d.rel())).expect("mkdir");
+        }
+        for m in &journal.moves {
+            fs::rename(project.path(m.from.rel()), project.path(m.to.rel())).expect("mv");
+        }
+        // The user writes over a file we put there before the rollback.
+        fs::write(dir.path().join(".claude/commands/ours.md"), "the user's").expect("write");
+        roll_back(&project, &journal).expect("rolls back");
+        let text = |rel: &str| fs::read_to_string(dir.path().join(rel)).ok();
+        assert_eq!(
+            text(".claude/commands/ours.md").as_deref(),
+            Some("the user's")
+        );
+        assert_eq!(
+            text(".claude/commands/theirs.md").as_deref(),
+            Some("theirs")
+        );
+        assert_eq!(text(".claude/skills/s/SKILL.md"), None);
     }
 }

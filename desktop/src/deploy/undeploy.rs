@@ -11,7 +11,7 @@ use super::apply::{self, Work};
 use super::json_file::JsonFile;
 use super::lock::ProjectLock;
 use super::merge;
-use super::plan::{Change, Replaces, SharedReadOnly, free_backup, shared_change};
+use super::plan::{Change, Replaces, SharedReadOnly, free_backup, server_backup, shared_change};
 use super::project::{Entry, Project};
 use super::record::{Backup, Deployment, MCP, OwnedFile, Place, Record, SETTINGS, place};
 use super::txn;
@@ -46,6 +46,7 @@ pub async fn undeploy(
     let project = Project::open(project)?;
     let mut lock = ProjectLock::acquire(&project).await?;
     let mut record = Record::load(&project)?;
+    lock.note_record(&record);
     txn::recover(&project, &mut record)?;
     let Some(dep) = record.find(name).cloned() else {
         return Err(not_deployed(&project, &record, name));
@@ -63,7 +64,6 @@ pub async fn undeploy(
     if last && dep.created_dirs.iter().any(|d| *d == *".claude") {
         lock.remove_claude_when_empty();
     }
-    drop(lock);
     if let Some(c) = collection {
         sqlx::query("DELETE FROM deployments WHERE project = ?1 AND (parent_id = ?2 OR (artifact_id = ?2 AND parent_id IS NULL))")
             .bind(project.root().display().to_string())
@@ -71,6 +71,7 @@ pub async fn undeploy(
             .execute(&c.pool)
             .await?;
     }
+    drop(lock);
     Ok(planned.report)
 }
 
@@ -109,7 +110,7 @@ fn plan(project: &Project, record: &Record, dep: &Deployment, force: bool) -> Re
         taken: BTreeSet::new(),
     };
     let others = record.files_of_others(&dep.name);
-    for f in dep.files.iter().filter(|f| !others.contains(&f.path)) {
+    for f in dep.files.iter().filter(|f| !others.contains_key(&f.path)) {
         files.file(f)?;
     }
     // Backups whose file stays (changed since) stay too.
@@ -123,10 +124,18 @@ fn plan(project: &Project, record: &Record, dep: &Deployment, force: bool) -> Re
     after.deployments.retain(|d| d.name != dep.name);
     let mut settings = JsonFile::load(project, &place(SETTINGS.to_owned())?)?;
     let mut mcp = JsonFile::load(project, &place(MCP.to_owned())?)?;
-    let (hooks, servers, restored) = merge::take_out(&mut settings, &mut mcp, dep, force);
-    files.report.hooks_removed = hooks;
-    files.report.mcp_servers_removed = servers;
-    files.report.mcp_servers_restored = restored;
+    let others = merge::Others::of(record, &dep.name);
+    let taken = merge::take_out(&mut settings, &mut mcp, dep, &others, force);
+    files.report.hooks_removed = taken.hooks_removed;
+    files.report.mcp_servers_removed = taken.servers_removed;
+    files.report.mcp_servers_restored = taken.restored;
+    files.report.kept.extend(taken.kept);
+    for (server, config) in taken.displaced {
+        let backup = server_backup(project, &server, &config, &mut files.taken)?;
+        let note = format!("MCP server {server:?} -> {}", backup.path());
+        files.report.backed_up.push(note);
+        files.changes.push(backup);
+    }
     for file in [&settings, &mcp] {
         match shared_change(file, &mut after) {
             Ok(change) => files.changes.extend(change),
@@ -188,6 +197,23 @@ struct Files<'a> {
 }
 
 impl Files<'_> {
+    /// The oldest backup of `path` still there to put back; one the user
+    /// deleted (or replaced by something else) is said, and skipped.
+    fn live_backup(&mut self, path: &Place) -> Result<Option<Backup>> {
+        while let Some(i) = self.backups.iter().position(|b| b.path == *path) {
+            let b = self.backups.remove(i);
+            if matches!(self.project.entry(b.backup.rel())?, Entry::File { .. }) {
+                return Ok(Some(b));
+            }
+            let note = format!(
+                "{} (gone or not a file: {path} cannot be put back)",
+                b.backup
+            );
+            self.report.kept.push(note);
+        }
+        Ok(None)
+    }
+
     /// One file the deployment wrote.
     fn file(&mut self, f: &OwnedFile) -> Result<()> {
         let path = f.path.clone();
@@ -198,11 +224,7 @@ impl Files<'_> {
             self.report.kept.push(path.to_string());
             return Ok(());
         }
-        let backup = self
-            .backups
-            .iter()
-            .position(|b| b.path == path)
-            .map(|i| self.backups.remove(i));
+        let backup = self.live_backup(&path)?;
         let replaces = match entry {
             Entry::Missing => Replaces::Nothing,
             _ if ours => Replaces::Ours,

@@ -8,6 +8,7 @@ use sqlx::SqliteConnection;
 use crate::collection::Collection;
 use crate::error::{Error, Result};
 use crate::query;
+use crate::store::KindColumn;
 use crate::store::rows::{self, VersionFile};
 
 /// One artifact to deploy.
@@ -43,7 +44,8 @@ pub struct Target {
 #[derive(Debug, sqlx::FromRow)]
 struct MemberRow {
     child_id: String,
-    kind: String,
+    #[sqlx(try_from = "KindColumn")]
+    kind: ArtifactKind,
     name: String,
     relationship_type: String,
     pinned_version_hash: Option<String>,
@@ -98,7 +100,7 @@ pub async fn load(collection: &Collection, name: &str, use_current: bool) -> Res
     .await?;
     let mut units = Vec::with_capacity(members.len());
     for m in members {
-        let kind: ArtifactKind = m.kind.parse().map_err(Error::Internal)?;
+        let kind = m.kind;
         let pinned = m.pinned_version_hash.clone();
         let (version_id, hash) = match &pinned {
             Some(p) if *p != m.current_hash && !use_current => {
