@@ -27,6 +27,13 @@ pub enum Error {
         reason: String,
     },
 
+    /// A file discovery must read could not be read, or is too large to.
+    #[error("{file}: {problem}")]
+    Unread {
+        file: String,
+        problem: crate::discovery::ReadProblem,
+    },
+
     /// A JSON file could not be parsed at all.
     #[error("{file}: not valid JSON: {reason}")]
     Json { file: String, reason: String },

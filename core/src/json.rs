@@ -437,7 +437,7 @@ impl Parser<'_> {
             if exponent >= 0 {
                 return Err(self.error(OUT_OF_RANGE));
             }
-            f /= pow10(308);
+            f /= 1e308;
             exponent += 308;
         }
     }
@@ -449,51 +449,66 @@ fn grow(n: u64, digit: u8) -> Option<u64> {
 }
 
 /// The f64 nearest to 10^n (what the literal `1e{n}` is), for n ≤ 308.
-/// Computed rather than tabled to keep the browser package small: 10^n is
-/// 5^n × 2^n, and 5^n is rounded to 53 bits (half to even) from its exact
-/// value in 32-bit limbs.
+///
+/// Computed rather than tabled (package size), in at most 48 multiplications:
+/// 10^n is 5^n × 2^n, and 5^n = 5^r × (5^27)^q is carried as a 128-bit
+/// mantissa through q ≤ 11 multiplications by 5^27 (the largest power of
+/// five in a u64), each product cut to its top 128 bits (of which at least
+/// 126 are significant). What is kept is below 5^n by less than 2^-121 of it
+/// (11 cuts of less than 2^-125 each), while no 5^n with n ≤ 308 is closer
+/// than 2^-66 of itself to a tie between two 53-bit values, so rounding the
+/// kept value rounds 5^n. `powers_of_ten_are_the_nearest_f64` checks every n.
 fn pow10(n: u32) -> f64 {
-    let mut limbs: Vec<u32> = vec![1];
-    for _ in 0..n {
-        let mut carry = 0u64;
-        for limb in &mut limbs {
-            let x = u64::from(*limb) * 5 + carry;
-            *limb = x as u32;
-            carry = x >> 32;
-        }
-        if carry > 0 {
-            limbs.push(carry as u32);
-        }
+    const STEP: u32 = 27;
+    const FIVE_TO_STEP: u64 = 5u64.pow(STEP);
+    count_multiplications(u64::from(n % STEP));
+    // 5^n = mantissa × 2^exponent, plus what was cut off (if `inexact`).
+    let mut mantissa = (0..n % STEP).fold(1u128, |m, _| m * 5);
+    let mut exponent = 0i32;
+    let mut inexact = false;
+    for _ in 0..n / STEP {
+        let zeros = mantissa.leading_zeros();
+        mantissa <<= zeros;
+        count_multiplications(2);
+        let low = (mantissa as u64 as u128) * u128::from(FIVE_TO_STEP);
+        let high = (mantissa >> 64) * u128::from(FIVE_TO_STEP) + (low >> 64);
+        inexact |= low as u64 != 0;
+        mantissa = high;
+        exponent += 64 - zeros as i32;
     }
-    let top = limbs.len() - 1;
-    let bits = top as u32 * 32 + (32 - limbs[top].leading_zeros());
-    let bit = |i: u32| (limbs[(i / 32) as usize] >> (i % 32)) & 1 == 1;
-    let keep = bits.min(53);
-    let low = bits - keep;
-    let mut mantissa = (low..bits)
-        .rev()
-        .fold(0u64, |m, i| m << 1 | u64::from(bit(i)));
-    let mut shift = low;
-    if low > 0 {
-        let half = bit(low - 1);
-        let sticky = (0..low - 1).any(bit);
-        if half && (sticky || mantissa & 1 == 1) {
-            mantissa += 1;
-            if mantissa == 1 << 53 {
-                mantissa >>= 1;
-                shift += 1;
-            }
-        }
+    let zeros = mantissa.leading_zeros();
+    mantissa <<= zeros;
+    exponent -= zeros as i32;
+    // The top 53 bits, rounded to nearest (ties to even) by the 75 below.
+    let mut top = (mantissa >> 75) as u64;
+    let rest = mantissa & ((1 << 75) - 1);
+    let half = 1 << 74;
+    if rest > half || (rest == half && (inexact || top & 1 == 1)) {
+        top += 1;
     }
-    // mantissa × 2^exponent, the mantissa widened to exactly 53 bits.
-    let mut exponent = (shift + n) as i32;
-    if keep < 53 {
-        mantissa <<= 53 - keep;
-        exponent -= (53 - keep) as i32;
+    exponent += 75 + n as i32;
+    if top == 1 << 53 {
+        top >>= 1;
+        exponent += 1;
     }
+    // 10^n = top × 2^exponent, top of exactly 53 bits.
     let biased = (exponent + 52 + 1023) as u64;
-    f64::from_bits(biased << 52 | (mantissa & ((1 << 52) - 1)))
+    f64::from_bits(biased << 52 | (top & ((1 << 52) - 1)))
 }
+
+#[cfg(test)]
+std::thread_local! {
+    /// Multiplications of a machine word done for powers of ten on this thread.
+    static MULTIPLICATIONS: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+}
+
+#[cfg(test)]
+fn count_multiplications(n: u64) {
+    MULTIPLICATIONS.with(|c| c.set(c.get() + n));
+}
+
+#[cfg(not(test))]
+fn count_multiplications(_: u64) {}
 
 #[cfg(test)]
 mod tests;

@@ -2,18 +2,16 @@
 //! cores, and run core discovery over the listing.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
 
 use skillmeat_core::SafeRelPath;
-use skillmeat_core::discovery::{self, Discovery, Listing};
+use skillmeat_core::discovery::{self, Discovery, Listing, MAX_SMALL_FILE, ReadProblem};
 use skillmeat_core::hash::ContentHash;
 use skillmeat_core::report::InspectReport;
 
 use crate::error::{Error, Result};
 use crate::tree::{Tree, TreeKind};
-
-/// Largest manifest or markdown file discovery will look into.
-const MAX_SMALL_FILE: u64 = 8 * 1024 * 1024;
 
 /// A folder read from disk and the plugins discovered in it.
 #[derive(Debug)]
@@ -41,12 +39,9 @@ impl Source {
             .iter()
             .map(|f| (f.rel.as_str(), f.path.as_path()))
             .collect();
-        let read = |rel: &str| -> Option<Vec<u8>> {
-            let p = by_rel.get(rel)?;
-            let len = std::fs::metadata(p).ok()?.len();
-            (len <= MAX_SMALL_FILE)
-                .then(|| std::fs::read(p).ok())
-                .flatten()
+        let read = |rel: &str| -> Result<Vec<u8>, ReadProblem> {
+            let p = by_rel.get(rel).ok_or(ReadProblem::Failed)?;
+            read_small(p).map_err(|_| ReadProblem::Failed)
         };
         let root_name = tree
             .root
@@ -97,6 +92,16 @@ impl Source {
         let digest = |p: &SafeRelPath| self.digests.get(p.as_str()).copied();
         InspectReport::build(&self.discovery, &digest).map_err(|e| Error::core(path, e))
     }
+}
+
+/// The first `MAX_SMALL_FILE + 1` bytes of a file: enough for discovery to
+/// tell a file it reads from one that is too large.
+fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_SMALL_FILE + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Discovers and hashes the plugins in `path`.

@@ -216,6 +216,25 @@ fn inspect_errors_name_the_file_and_exit_1() {
 }
 
 #[test]
+fn a_manifest_over_8_mib_is_named_as_too_large_and_exits_1() {
+    let dir = tempfile::TempDir::new().expect("a temp dir");
+    // Valid JSON, 9 MiB long.
+    let manifest = format!(r#"{{"name": "big", "pad": "{}"}}"#, "x".repeat(9 << 20));
+    util::write(dir.path(), ".claude-plugin/plugin.json", &manifest);
+    util::write(dir.path(), "skills/s/SKILL.md", "---\nname: s\n---\n");
+    skillmeat()
+        .arg("inspect")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            ".claude-plugin/plugin.json: is larger than the 8 MiB limit for a manifest",
+        ))
+        .stderr(predicate::str::contains("could not be read").not());
+}
+
+#[test]
 fn unreadable_file_is_an_error_naming_it() {
     let dir = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
     util::write(dir.path(), "ok.md", "x");

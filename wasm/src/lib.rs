@@ -24,7 +24,7 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 use core::fmt::Display;
 
-use skillmeat_core::discovery::{self, Listing};
+use skillmeat_core::discovery::{self, Listing, ReadProblem};
 use skillmeat_core::hash::{self, ContentHash};
 use skillmeat_core::plan::{self, ConflictPolicy, Preview};
 use skillmeat_core::report::InspectReport;
@@ -362,7 +362,8 @@ fn digest_map(digests: &JsValue) -> Result<Vec<(String, ContentHash)>, JsError> 
 /// `paths` lists every file below the root the user picked, relative to it
 /// (`/`-separated; excluded ones may be included, they are dropped);
 /// `readSmall(path)` returns the bytes of a small file (manifests, markdown
-/// frontmatter, `hooks.json`, `.mcp.json`) or `undefined`; `digests` maps
+/// frontmatter, `hooks.json`, `.mcp.json`) or `undefined` (bytes of a file
+/// over 8 MiB are reported as too large, as the CLI does); `digests` maps
 /// every path to its SHA-256 hex (`FileHasher`); `rootName` is the name of
 /// the picked folder (a plugin without a manifest is named after it;
 /// default `"plugin"`). Unlike the CLI, a listing with no plugin is not an
@@ -391,18 +392,18 @@ pub fn discover(
     // The first exception (or bad return value) of readSmall, rethrown after
     // discovery: core's reader can only say "no bytes".
     let failure: RefCell<Option<JsValue>> = RefCell::new(None);
-    let read = |path: &str| -> Option<Vec<u8>> {
+    let read = |path: &str| -> Result<Vec<u8>, ReadProblem> {
         if failure.borrow().is_some() {
-            return None;
+            return Err(ReadProblem::Failed);
         }
         match read_small.call1(&JsValue::UNDEFINED, &JsValue::from_str(path)) {
             Err(thrown) => {
                 *failure.borrow_mut() = Some(thrown);
-                None
+                Err(ReadProblem::Failed)
             }
-            Ok(v) if v.is_undefined() || v.is_null() => None,
+            Ok(v) if v.is_undefined() || v.is_null() => Err(ReadProblem::Failed),
             Ok(v) => match v.dyn_into::<Uint8Array>() {
-                Ok(bytes) => Some(bytes.to_vec()),
+                Ok(bytes) => Ok(bytes.to_vec()),
                 Err(_) => {
                     *failure.borrow_mut() = Some(
                         JsError::new(&format!(
@@ -410,7 +411,7 @@ pub fn discover(
                         ))
                         .into(),
                     );
-                    None
+                    Err(ReadProblem::Failed)
                 }
             },
         }

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use js_sys::{Array, Function, JsString, Map, Object, Reflect, Uint8Array};
-use skillmeat_core::discovery::{self, Listing};
+use skillmeat_core::discovery::{self, Listing, ReadProblem};
 use skillmeat_core::hash as core_hash;
 use skillmeat_core::plan::{self as core_plan, ConflictPolicy, Incoming, IndexSnapshot};
 use skillmeat_core::report::InspectReport;
@@ -133,7 +133,7 @@ fn as_js_json(text: &str) -> String {
 /// directly), as the page sees it.
 fn inspect_json(files: &BTreeMap<String, Vec<u8>>, root_name: &str) -> String {
     let listing = Listing::new(files.keys()).expect("listing");
-    let read = |p: &str| files.get(p).cloned();
+    let read = |p: &str| files.get(p).cloned().ok_or(ReadProblem::Failed);
     let found = discovery::discover(&listing, root_name, &read).expect("discovery");
     let digest = |p: &skillmeat_core::SafeRelPath| {
         files

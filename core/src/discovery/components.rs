@@ -6,7 +6,7 @@
 use crate::prelude::*;
 use serde_json::Value;
 
-use super::{Child, ChildContent, FileReader, Listing};
+use super::{Child, ChildContent, FileReader, Listing, ReadProblem};
 use crate::artifact::{ArtifactKind, Relationship};
 use crate::error::{Error, Result};
 use crate::frontmatter;
@@ -51,16 +51,16 @@ impl Ctx<'_> {
             .any(|o| o.relative(abs.as_str()).is_some() && self.root.relative(o.as_str()).is_some())
     }
 
-    pub fn read(&self, rel: &SafeRelPath) -> Option<Vec<u8>> {
-        self.read.read(&self.abs(rel))
+    pub fn read(&self, rel: &SafeRelPath) -> Result<Vec<u8>, ReadProblem> {
+        super::read_small(self.read, &self.abs(rel))
     }
 
     /// Reads and parses a JSON file of the plugin.
     pub fn read_json(&self, rel: &SafeRelPath) -> Result<Value> {
         let file = self.abs(rel).as_str().to_owned();
-        let bytes = self.read(rel).ok_or_else(|| Error::Json {
+        let bytes = self.read(rel).map_err(|problem| Error::Unread {
             file: file.clone(),
-            reason: "could not be read".into(),
+            problem,
         })?;
         crate::json::parse(&bytes).map_err(|e| Error::Json {
             file,
@@ -75,10 +75,17 @@ impl Ctx<'_> {
     /// Name and description from a markdown file's frontmatter; warns when
     /// the frontmatter is not strict YAML.
     fn frontmatter(&mut self, rel: &SafeRelPath) -> frontmatter::Frontmatter {
-        let fm = self
-            .read(rel)
-            .map(|b| frontmatter::parse(&b))
-            .unwrap_or_default();
+        let fm = match self.read(rel) {
+            Ok(bytes) => frontmatter::parse(&bytes),
+            Err(ReadProblem::TooLarge) => {
+                let file = self.abs(rel);
+                self.warn(format!(
+                    "{file}: is larger than the 8 MiB limit for a file whose frontmatter is read; name and description were not read"
+                ));
+                frontmatter::Frontmatter::default()
+            }
+            Err(ReadProblem::Failed) => frontmatter::Frontmatter::default(),
+        };
         if let Some(problem) = &fm.problem {
             let file = self.abs(rel);
             self.warn(format!(

@@ -16,9 +16,9 @@ pub(super) fn manifest_path(root: &SafeRelPath) -> SafeRelPath {
 pub(super) fn discover(listing: &Listing, read: &dyn FileReader) -> Result<Discovery> {
     let path = manifest_path(&SafeRelPath::root());
     let file = path.as_str().to_owned();
-    let bytes = read.read(&path).ok_or_else(|| Error::Json {
+    let bytes = super::read_small(read, &path).map_err(|problem| Error::Unread {
         file: file.clone(),
-        reason: "could not be read".into(),
+        problem,
     })?;
     let mut doc: Value = crate::json::parse(&bytes).map_err(|e| Error::Json {
         file: file.clone(),

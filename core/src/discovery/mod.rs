@@ -24,14 +24,47 @@ use crate::hash::{ContentHash, TreeDigest, TreeHasher, hash_bytes};
 use crate::order::sort_by_str;
 use crate::path::SafeRelPath;
 
-/// Reads a small file of the listing; `None` when it cannot be read.
+/// The largest file discovery reads (a manifest, `hooks.json`, `.mcp.json`,
+/// a markdown file for its frontmatter): 8 MiB.
+pub const MAX_SMALL_FILE: u64 = 8 << 20;
+
+/// Reads a small file of the listing. A larger file than [`MAX_SMALL_FILE`]
+/// is [`ReadProblem::TooLarge`]: the reader may say so itself, or stop after
+/// `MAX_SMALL_FILE + 1` bytes and return those.
 pub trait FileReader {
-    fn read(&self, path: &SafeRelPath) -> Option<Vec<u8>>;
+    fn read(&self, path: &SafeRelPath) -> Result<Vec<u8>, ReadProblem>;
 }
 
-impl<F: Fn(&str) -> Option<Vec<u8>>> FileReader for F {
-    fn read(&self, path: &SafeRelPath) -> Option<Vec<u8>> {
+impl<F: Fn(&str) -> Result<Vec<u8>, ReadProblem>> FileReader for F {
+    fn read(&self, path: &SafeRelPath) -> Result<Vec<u8>, ReadProblem> {
         self(path.as_str())
+    }
+}
+
+/// Why a [`FileReader`] gives no bytes for a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadProblem {
+    /// The file could not be read.
+    Failed,
+    /// The file is larger than [`MAX_SMALL_FILE`].
+    TooLarge,
+}
+
+impl core::fmt::Display for ReadProblem {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            ReadProblem::Failed => "could not be read",
+            ReadProblem::TooLarge => "is larger than the 8 MiB limit for a manifest",
+        })
+    }
+}
+
+/// The bytes of `path`, at most [`MAX_SMALL_FILE`] of them.
+fn read_small(read: &dyn FileReader, path: &SafeRelPath) -> Result<Vec<u8>, ReadProblem> {
+    let bytes = read.read(path)?;
+    match u64::try_from(bytes.len()) {
+        Ok(len) if len <= MAX_SMALL_FILE => Ok(bytes),
+        _ => Err(ReadProblem::TooLarge),
     }
 }
 

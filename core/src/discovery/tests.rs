@@ -11,7 +11,7 @@ fn discover_tree(files: &[(&str, &str)], root_name: &str) -> Result<Discovery> {
         .map(|(p, c)| ((*p).to_owned(), c.as_bytes().to_vec()))
         .collect();
     let listing = Listing::new(map.keys())?;
-    let read = |p: &str| map.get(p).cloned();
+    let read = |p: &str| map.get(p).cloned().ok_or(ReadProblem::Failed);
     discover(&listing, root_name, &read)
 }
 
@@ -480,4 +480,116 @@ fn child_hashes_follow_the_spec() {
         Listing::new(["a/../b"]),
         Err(Error::InvalidPath { .. })
     ));
+}
+
+/// Discovery over `files`, where `padded` files are filled with spaces up to
+/// `len` bytes, and a reader that reports `unreadable` files as such.
+fn discover_padded(
+    files: &[(&str, &str)],
+    padded: &[&str],
+    len: u64,
+    unreadable: &[&str],
+) -> Result<Discovery> {
+    let mut map: BTreeMap<String, Vec<u8>> = files
+        .iter()
+        .map(|(p, c)| ((*p).to_owned(), c.as_bytes().to_vec()))
+        .collect();
+    for p in padded {
+        let bytes = map.get_mut(*p).expect("padded files are among the files");
+        bytes.resize(usize::try_from(len).expect("fits in memory"), b' ');
+    }
+    let listing = Listing::new(map.keys())?;
+    let read = |p: &str| match map.get(p) {
+        Some(_) if unreadable.contains(&p) => Err(ReadProblem::Failed),
+        Some(bytes) => Ok(bytes.clone()),
+        None => Err(ReadProblem::Failed),
+    };
+    discover(&listing, "folder", &read)
+}
+
+#[test]
+fn a_json_file_over_8_mib_is_named_as_too_large() {
+    let manifest = (".claude-plugin/plugin.json", r#"{"name": "big"}"#);
+    let hooks = ("hooks/hooks.json", HOOKS);
+    let market = (
+        ".claude-plugin/marketplace.json",
+        r#"{"name": "m", "plugins": [{"name": "p", "source": "./p"}]}"#,
+    );
+    let skill = ("p/skills/s/SKILL.md", "---\nname: s\n---\n");
+    let over = MAX_SMALL_FILE + 1;
+    for (files, padded, expected) in [
+        (
+            vec![manifest],
+            manifest.0,
+            ".claude-plugin/plugin.json: is larger than the 8 MiB limit for a manifest",
+        ),
+        (
+            vec![manifest, hooks],
+            hooks.0,
+            "hooks/hooks.json: is larger than the 8 MiB limit for a manifest",
+        ),
+        (
+            vec![market, skill],
+            market.0,
+            ".claude-plugin/marketplace.json: is larger than the 8 MiB limit for a manifest",
+        ),
+    ] {
+        let got = discover_padded(&files, &[padded], over, &[]).map(|d| render(&d));
+        assert_eq!(got.map_err(|e| e.to_string()), Err(expected.to_owned()));
+    }
+    assert_eq!(
+        discover_padded(&[manifest], &[], 0, &[manifest.0])
+            .map_err(|e| e.to_string())
+            .err(),
+        Some(".claude-plugin/plugin.json: could not be read".to_owned())
+    );
+    // Exactly 8 MiB is still read.
+    check_padded(
+        &[manifest, hooks],
+        MAX_SMALL_FILE,
+        "big @. manifest 1.00 v=-
+  hook big hooks/hooks.json MEMBER hooks/hooks.json
+  meta: .claude-plugin/plugin.json
+",
+    );
+}
+
+fn check_padded(files: &[(&str, &str)], len: u64, expected: &str) {
+    let padded: Vec<&str> = files.iter().map(|(p, _)| *p).collect();
+    let got = discover_padded(files, &padded, len, &[]).map(|d| render(&d));
+    assert_eq!(got.map_err(|e| e.to_string()).as_deref(), Ok(expected));
+}
+
+#[test]
+fn a_reader_may_say_too_large_itself() {
+    let files = [(".claude-plugin/plugin.json", r#"{"name": "big"}"#)];
+    let listing = Listing::new(files.map(|(p, _)| p)).expect("a valid listing");
+    let read = |_: &str| Err(ReadProblem::TooLarge);
+    assert_eq!(
+        discover(&listing, "folder", &read).err(),
+        Some(Error::Unread {
+            file: ".claude-plugin/plugin.json".to_owned(),
+            problem: ReadProblem::TooLarge,
+        })
+    );
+}
+
+#[test]
+fn a_markdown_file_over_8_mib_keeps_its_child_and_warns() {
+    let files = [
+        (".claude-plugin/plugin.json", r#"{"name": "big"}"#),
+        (
+            "skills/s/SKILL.md",
+            "---\nname: other\ndescription: d\n---\n",
+        ),
+    ];
+    let got = discover_padded(&files, &[files[1].0], MAX_SMALL_FILE + 1, &[]).map(|d| render(&d));
+    assert_eq!(
+        got.map_err(|e| e.to_string()).as_deref(),
+        Ok("big @. manifest 1.00 v=-
+  skill s skills/s MEMBER skills/s/SKILL.md
+  meta: .claude-plugin/plugin.json
+  ! skills/s/SKILL.md: is larger than the 8 MiB limit for a file whose frontmatter is read; name and description were not read
+")
+    );
 }

@@ -48,6 +48,45 @@ fn documents_parse_as_serde_json_parses_them() {
     ] {
         same(doc.as_bytes());
     }
+    for doc in EXTREME_NUMBERS {
+        same(doc.as_bytes());
+    }
+}
+
+#[test]
+fn huge_and_tiny_exponents_and_long_mantissas_parse_as_in_serde_json() {
+    let zeros = "0".repeat(400);
+    for doc in [
+        "1e-924".to_owned(),
+        "-1e-924".to_owned(),
+        "1e-323".to_owned(),
+        "1e-324".to_owned(),
+        "2.4703282292062328e-324".to_owned(),
+        "2.4703282292062327e-324".to_owned(),
+        "1.7976931348623157e308".to_owned(),
+        "1.7976931348623158e308".to_owned(),
+        "1.7976931348623159e308".to_owned(),
+        "1e309".to_owned(),
+        "0.1e310".to_owned(),
+        "1e-616".to_owned(),
+        "9.99999999999999999999e-617".to_owned(),
+        "18446744073709551615e-650".to_owned(),
+        "18446744073709551616e-650".to_owned(),
+        format!("1{zeros}"),
+        format!("1{zeros}e-700"),
+        format!("1{zeros}e-1100"),
+        format!("-1{zeros}.5e-100"),
+        format!("0.{zeros}1e400"),
+        format!("0.{zeros}1e900"),
+        format!("1.{zeros}1e-300"),
+        format!("3.{}e-250", "14159265358979323846".repeat(20)),
+        format!(
+            "[{}]",
+            ["1e300", "1e-924", "-4.9e-324"].repeat(50).join(",")
+        ),
+    ] {
+        same(doc.as_bytes());
+    }
 }
 
 #[test]
@@ -121,6 +160,35 @@ fn powers_of_ten_are_the_nearest_f64() {
     }
 }
 
+/// Numbers at the edges of the f64 range, and with more digits than a u64.
+const EXTREME_NUMBERS: [&str; 8] = [
+    "1e-924",
+    "1e300",
+    "-1.7976931348623157e308",
+    "4.9e-324",
+    "2.2250738585072011e-308",
+    "3.14159265358979323846264338327950288419716939937510e-250",
+    "123456789012345678901234567890123456789e-340",
+    "0.00000000000000000000000000000000000000012345678901234567890e330",
+];
+
+#[test]
+fn a_number_costs_a_bounded_number_of_multiplications() {
+    let numbers = EXTREME_NUMBERS.repeat(100);
+    let doc = format!("[{}]", numbers.join(","));
+    MULTIPLICATIONS.with(|c| c.set(0));
+    let parsed = parse(doc.as_bytes()).expect("a valid document");
+    let spent = MULTIPLICATIONS.with(core::cell::Cell::get);
+    assert_eq!(parsed.as_array().map(Vec::len), Some(numbers.len()));
+    // A power of ten is 5^r (r < 27 multiplications) times at most 11
+    // multiplications by 5^27 (two words each): 48 per number at most.
+    assert!(
+        spent <= 48 * numbers.len() as u64,
+        "{spent} multiplications for {} numbers",
+        numbers.len()
+    );
+}
+
 /// Any JSON value, a few levels deep.
 fn value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -145,6 +213,13 @@ proptest! {
 
     #[test]
     fn numbers_match(text in "-?(0|[1-9][0-9]{0,24})(\\.[0-9]{0,24})?([eE][+-]?[0-9]{0,4})?") {
+        same(text.as_bytes());
+    }
+
+    #[test]
+    fn extreme_numbers_match(
+        text in "-?[1-9][0-9]{0,45}(\\.[0-9]{1,45})?[eE][+-]?(2[89][0-9]|3[0-9][0-9]|[4-9][0-9][0-9]|1[0-9]{3})",
+    ) {
         same(text.as_bytes());
     }
 

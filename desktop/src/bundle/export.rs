@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 use skillmeat_core::SafeRelPath;
-use skillmeat_core::discovery::{self, Listing};
+use skillmeat_core::discovery::{self, Listing, MAX_SMALL_FILE, ReadProblem};
 use skillmeat_core::hash::{ContentHash, FileHasher, tree_hash};
 use tracing::{info, info_span, warn};
 use zip::write::SimpleFileOptions;
@@ -55,8 +55,6 @@ pub struct ExportReport {
 
 /// Compression level of every deflated entry.
 const LEVEL: i64 = 6;
-/// Discovery reads files up to this size (manifests, frontmatter).
-const MAX_SMALL_FILE: u64 = 8 * 1024 * 1024;
 
 /// Exports the plugin (or the single artifact) `name_or_id` as a bundle at
 /// `out` (default `./<name>-<version>.zip`, or a folder to put it in).
@@ -171,9 +169,12 @@ fn self_check(c: &Contents) -> Result<BundleManifest> {
         )
     };
     let listing = Listing::new(c.files.keys()).map_err(|e| wrong(e.to_string()))?;
-    let read = |rel: &str| -> Option<Vec<u8>> {
-        let e = c.files.get(rel)?;
-        (e.size <= MAX_SMALL_FILE).then(|| e.data.read().ok())?
+    let read = |rel: &str| -> Result<Vec<u8>, ReadProblem> {
+        let e = c.files.get(rel).ok_or(ReadProblem::Failed)?;
+        if e.size > MAX_SMALL_FILE {
+            return Err(ReadProblem::TooLarge);
+        }
+        e.data.read().map_err(|_| ReadProblem::Failed)
     };
     let found = discovery::discover(&listing, &c.name, &read).map_err(|e| wrong(e.to_string()))?;
     let plugin = match found.plugins.as_slice() {
