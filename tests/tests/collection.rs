@@ -405,3 +405,52 @@ fn concurrent_imports_all_succeed_without_duplicates() {
     );
     assert_eq!(home.json(&["verify", "--json"], &[] as &[&str])["ok"], true);
 }
+
+/// `SKILLMEAT_LOG=debug skillmeat add … 2>&1 >/dev/null | head -2`: logging
+/// into a closed stderr (text or JSON) drops the logs, and the import still
+/// happens; a closed stdout ends the command quietly too.
+#[test]
+fn closed_stdout_or_stderr_never_hangs_and_the_import_happens() {
+    let limit = Duration::from_secs(120);
+    for (format, closed) in [
+        ("text", "stderr"),
+        ("json", "stderr"),
+        ("text", "stdout"),
+        ("json", "both"),
+    ] {
+        let home = Home::new();
+        let mut cmd = home.cmd_std();
+        cmd.env("SKILLMEAT_LOG", "debug")
+            .args(["--log-format", format, "add"])
+            .arg(fixture("superpowers"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if closed != "stdout" {
+            cmd.stderr(util::closed_pipe());
+        }
+        if closed != "stderr" {
+            cmd.stdout(util::closed_pipe());
+        }
+        let status = util::run_bounded(&mut cmd, limit);
+        assert_eq!(status.code(), Some(0), "{format} logs, closed {closed}");
+        let list = home.json(&["list", "--type", "composite", "--json"], &[] as &[&str]);
+        assert_eq!(
+            list["items"][0]["name"], "superpowers",
+            "{format}, {closed}"
+        );
+        assert_eq!(list["items"][0]["child_count"], 15, "{format}, {closed}");
+    }
+    // A reading command into a closed stdout exits quietly (like ripgrep).
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("superpowers"))
+        .assert()
+        .success();
+    let mut list = home.cmd_std();
+    list.env("SKILLMEAT_LOG", "debug")
+        .arg("list")
+        .stdout(util::closed_pipe())
+        .stderr(util::closed_pipe());
+    assert_eq!(util::run_bounded(&mut list, limit).code(), Some(0));
+}
