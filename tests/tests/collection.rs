@@ -454,3 +454,119 @@ fn closed_stdout_or_stderr_never_hangs_and_the_import_happens() {
         .stderr(util::closed_pipe());
     assert_eq!(util::run_bounded(&mut list, limit).code(), Some(0));
 }
+
+/// A command that wrote leaves everything in `skillmeat.db` itself (the
+/// WAL checkpointed): a backup of that one file holds the whole collection.
+#[test]
+fn after_add_the_database_file_alone_holds_the_collection() {
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("wshobson-agents"))
+        .assert()
+        .success();
+    let plugins = util::expected("wshobson-agents.expected.json")
+        .as_object()
+        .map(serde_json::Map::len);
+    assert_eq!(plugins, Some(60));
+
+    let backup = Home::new();
+    std::fs::create_dir_all(backup.path()).expect("backup home");
+    std::fs::copy(
+        home.path().join("skillmeat.db"),
+        backup.path().join("skillmeat.db"),
+    )
+    .expect("copying skillmeat.db alone");
+    util::copy_dir(
+        &home.path().join("collections"),
+        &backup.path().join("collections"),
+    );
+    let list = backup.json(&["list", "--type", "composite", "--json"], &[] as &[&str]);
+    assert_eq!(list["total"].as_u64(), plugins.map(|n| n as u64));
+    let report = backup.json(&["verify", "--json"], &[] as &[&str]);
+    assert_eq!(report["ok"], true, "{report}");
+}
+
+/// `verify` checks `skillmeat.lock` and `manifest.toml` against the
+/// database entry by entry, also when the database has none of them.
+#[test]
+fn verify_reports_records_files_and_database_that_disagree() {
+    let problems_of = |home: &Home| -> Vec<String> {
+        let report = home.json_code(&["verify", "--json"], &[] as &[&str], 1);
+        assert_eq!(report["ok"], false, "{report}");
+        report["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .filter_map(|p| p.as_str().map(str::to_owned))
+            .collect()
+    };
+    let db_files = ["skillmeat.db", "skillmeat.db-wal", "skillmeat.db-shm"];
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("wshobson-agents/plugins/code-documentation"))
+        .assert()
+        .success();
+    let snapshot = tempfile::TempDir::new().expect("snapshot dir");
+    for f in db_files {
+        let _ = std::fs::copy(home.path().join(f), snapshot.path().join(f));
+    }
+    home.cmd()
+        .arg("add")
+        .arg(fixture("superpowers"))
+        .assert()
+        .success();
+    // The database of before the second import, the files of after it.
+    for f in db_files {
+        let _ = std::fs::remove_file(home.path().join(f));
+        let _ = std::fs::copy(snapshot.path().join(f), home.path().join(f));
+    }
+    let problems = problems_of(&home);
+    for expected in [
+        "skillmeat.lock lists composite superpowers, which the database lacks",
+        "skillmeat.lock lists skill brainstorming, which the database lacks",
+        "manifest.toml lists composite superpowers, which the database lacks",
+        "manifest.toml lists skill brainstorming, which the database lacks",
+    ] {
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{expected}: {problems:#?}"
+        );
+    }
+
+    // No database at all beside the collection folder.
+    let bare = Home::new();
+    util::copy_dir(
+        &home.path().join("collections"),
+        &bare.path().join("collections"),
+    );
+    let problems = problems_of(&bare);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p == "skillmeat.lock lists skill brainstorming, which the database lacks"),
+        "{problems:#?}"
+    );
+
+    // The reverse: the lock file lost a line the database has.
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("superpowers"))
+        .assert()
+        .success();
+    let lock = home.path().join("collections/default/skillmeat.lock");
+    let text = std::fs::read_to_string(&lock).expect("reading skillmeat.lock");
+    let kept: String = text
+        .lines()
+        .filter(|l| !l.contains("name = \"brainstorming\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(text.lines().count(), kept.lines().count() + 1);
+    std::fs::write(&lock, kept).expect("writing skillmeat.lock");
+    assert_eq!(
+        problems_of(&home),
+        ["skillmeat.lock lacks skill brainstorming, which the database has"]
+    );
+}

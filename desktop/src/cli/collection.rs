@@ -69,6 +69,9 @@ pub(super) async fn add(
         progress.inc(1);
     }
     progress.finish_and_clear();
+    if let (Some(c), false) = (&coll, dry_run) {
+        c.close().await;
+    }
     if json {
         emit(&to_json(&AddOutput { results: &results })?)?;
     } else {
@@ -333,13 +336,7 @@ pub(super) async fn show(
 pub(super) async fn verify(home: &Home, collection: &str, json: bool) -> Result<i32> {
     let report = match Collection::open_existing(home, collection).await? {
         Some(c) => verify::verify(&c).await?,
-        None => verify::Report {
-            ok: true,
-            artifacts: 0,
-            versions: 0,
-            blobs: 0,
-            problems: Vec::new(),
-        },
+        None => verify::verify_folder(&home.collection_dir(collection)?, collection),
     };
     if json {
         emit(&to_json(&report)?)?;

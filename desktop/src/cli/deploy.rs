@@ -18,7 +18,9 @@ pub(super) async fn deploy(
     json: bool,
 ) -> Result<i32> {
     let coll = super::existing_collection(home, collection, name).await?;
-    let outcome = deploy::deploy(&coll, name, project, &opts).await?;
+    let outcome = deploy::deploy(&coll, name, project, &opts).await;
+    coll.close().await;
+    let outcome = outcome?;
     if json {
         emit(&to_json(&outcome)?)?;
         return Ok(0);
@@ -71,7 +73,11 @@ pub(super) async fn undeploy(
     json: bool,
 ) -> Result<i32> {
     let coll = Collection::open_existing(home, collection).await?;
-    let report = deploy::undeploy(coll.as_ref(), name, project, force).await?;
+    let report = deploy::undeploy(coll.as_ref(), name, project, force).await;
+    if let Some(c) = &coll {
+        c.close().await;
+    }
+    let report = report?;
     if json {
         emit(&to_json(&report)?)?;
         return Ok(0);

@@ -79,6 +79,12 @@ impl Collection {
         Ok(n)
     }
 
+    /// Ends a command that wrote: the database file alone then holds
+    /// everything (see [`store::close`]).
+    pub async fn close(&self) {
+        store::close(&self.pool).await;
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.join(rel)
     }

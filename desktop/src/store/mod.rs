@@ -74,6 +74,36 @@ async fn open_lock(database: &Path) -> Result<File> {
     }
 }
 
+/// Ends a command that wrote: copies the WAL into the database file and
+/// truncates it (`wal_checkpoint(TRUNCATE)`), then closes every connection
+/// (the last connection to close deletes the WAL). Without it the process
+/// exited with connections open and the rows of a large import stayed in
+/// `skillmeat.db-wal`: a backup of `skillmeat.db` alone held none of them.
+/// A checkpoint that cannot finish (another process is reading) is logged;
+/// the data is committed either way.
+pub async fn close(pool: &SqlitePool) {
+    if let Err(e) = checkpoint(pool).await {
+        tracing::warn!(error = %e, "the WAL could not be checkpointed");
+    }
+    pool.close().await;
+}
+
+async fn checkpoint(pool: &SqlitePool) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    // Wait 2 s (not BUSY_TIMEOUT) for another process's readers, then
+    // leave the WAL to the next checkpoint.
+    sqlx::query("PRAGMA busy_timeout = 2000")
+        .execute(&mut *conn)
+        .await?;
+    let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one(&mut *conn)
+        .await?;
+    if busy != 0 {
+        tracing::info!("another process is using the database: the WAL is checkpointed later");
+    }
+    Ok(())
+}
+
 /// A write transaction that takes SQLite's write lock up front
 /// (`BEGIN IMMEDIATE`), so read-then-write never fails to upgrade.
 pub async fn begin_write(pool: &SqlitePool) -> Result<Tx> {

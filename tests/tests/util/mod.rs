@@ -199,3 +199,23 @@ pub fn run_bounded(
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// `cp -a from to`: a folder copied with everything in it.
+#[allow(dead_code)]
+pub fn copy_dir(from: &Path, to: &Path) {
+    if let Some(parent) = to.parent() {
+        fs::create_dir_all(parent).expect("creating the copy's parent");
+    }
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .expect("running cp");
+    assert!(
+        status.success(),
+        "cp -a {} {}",
+        from.display(),
+        to.display()
+    );
+}
