@@ -161,8 +161,10 @@ fn version_problems(dir: &Path, stored: &Stored, problems: &mut Vec<String>) {
                 .or_insert_with(|| check_blob(dir, &f.blob_hash));
             if !ok {
                 problems.push(format!(
-                    "{kind} {name}: stored file {:?} (blob {}) is missing or corrupt",
-                    f.path, f.blob_hash
+                    "{kind} {name}: stored file {} ({}) of version {} is missing or corrupt",
+                    stored_file_name(kind, name, f),
+                    blob_rel_path(&f.blob_hash),
+                    hash.get(..12).unwrap_or(hash)
                 ));
             }
         }
@@ -373,6 +375,28 @@ fn compare_listed(
         if more > 0 {
             problems.push(format!("{file}: and {more} more like the above"));
         }
+    }
+}
+
+/// A file of a stored version as a problem names it: its path in the
+/// version, or for a single-file version (whose one file has no path of its
+/// own) the name it has when current, e.g. `code-reviewer.md`.
+fn stored_file_name(kind: &str, name: &str, f: &rows::VersionFile) -> String {
+    if f.path != SINGLE_FILE {
+        return f.path.clone();
+    }
+    kind.parse()
+        .ok()
+        .and_then(|kind| layout::current_path(kind, name, Shape::File).ok())
+        .and_then(|p| p.as_str().rsplit('/').next().map(str::to_owned))
+        .unwrap_or_else(|| name.to_owned())
+}
+
+/// `objects/ab/cdef…`, where the blob of `hex` is stored.
+fn blob_rel_path(hex: &str) -> String {
+    match (hex.get(..2), hex.get(2..)) {
+        (Some(dir), Some(rest)) => format!("objects/{dir}/{rest}"),
+        _ => format!("blob {hex:?}"),
     }
 }
 

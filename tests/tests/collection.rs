@@ -570,3 +570,65 @@ fn verify_reports_records_files_and_database_that_disagree() {
         ["skillmeat.lock lacks skill brainstorming, which the database has"]
     );
 }
+
+/// A stored file that is missing or corrupt is named: its name in the
+/// version, the blob's path and the version.
+#[test]
+fn verify_names_the_stored_file_that_is_missing_or_corrupt() {
+    let sha256 = |bytes: &[u8]| -> String {
+        let mut child = std::process::Command::new("sha256sum")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("running sha256sum");
+        let mut stdin = child.stdin.take().expect("sha256sum's stdin");
+        std::io::Write::write_all(&mut stdin, bytes).expect("feeding sha256sum");
+        drop(stdin);
+        let out = child.wait_with_output().expect("sha256sum's output");
+        String::from_utf8_lossy(&out.stdout)[..64].to_owned()
+    };
+    let read = |rel: &str| std::fs::read(fixture(rel)).expect("reading a fixture file");
+    let plugin = "wshobson-agents/plugins/accessibility-compliance";
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture(plugin))
+        .assert()
+        .success();
+    // A single-file version's hash is its file's SHA-256; a folder's is the
+    // SHA-256 of its `path NUL sha256-hex LF` records (DESIGN.md §3).
+    let agent = sha256(&read(&format!("{plugin}/agents/ui-visual-validator.md")));
+    let skill_md = sha256(&read(&format!(
+        "{plugin}/skills/screen-reader-testing/SKILL.md"
+    )));
+    let skill = sha256(format!("SKILL.md\0{skill_md}\n").as_bytes());
+    let blob = |hex: &str| format!("objects/{}/{}", &hex[..2], &hex[2..]);
+    let collection = home.path().join("collections/default");
+    std::fs::remove_file(collection.join(blob(&agent))).expect("removing the agent's blob");
+    std::fs::write(collection.join(blob(&skill_md)), "corrupt")
+        .expect("corrupting SKILL.md's blob");
+    let report = home.json_code(&["verify", "--json"], &[] as &[&str], 1);
+    let problems: Vec<&str> = report["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for expected in [
+        format!(
+            "agent ui-visual-validator: stored file ui-visual-validator.md ({}) of version {} is missing or corrupt",
+            blob(&agent),
+            &agent[..12]
+        ),
+        format!(
+            "skill screen-reader-testing: stored file SKILL.md ({}) of version {} is missing or corrupt",
+            blob(&skill_md),
+            &skill[..12]
+        ),
+    ] {
+        assert!(
+            problems.contains(&expected.as_str()),
+            "{expected}: {problems:#?}"
+        );
+    }
+}
