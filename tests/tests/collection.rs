@@ -632,3 +632,148 @@ fn verify_names_the_stored_file_that_is_missing_or_corrupt() {
         );
     }
 }
+
+/// Runs SQL on the SQLite database at `path` (created if missing).
+fn run_sql(path: &std::path::Path, sql: &'static str) {
+    use sqlx::Connection;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(async {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true);
+        let mut conn = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .expect("opening the database");
+        sqlx::raw_sql(sql)
+            .execute(&mut conn)
+            .await
+            .expect("running SQL");
+        conn.close().await.expect("closing the database");
+    });
+}
+
+/// A `skillmeat.db` that is not skillmeat's is the user's problem (exit 1,
+/// the path named), and nothing is written into it.
+#[test]
+fn a_database_that_is_not_skillmeats_is_named_and_left_alone() {
+    for (shape, reason) in [
+        ("text", "the file is not a SQLite database"),
+        ("sqlite", "a SQLite database without skillmeat's tables"),
+    ] {
+        let home = Home::new();
+        let db = home.path().join("skillmeat.db");
+        std::fs::create_dir_all(home.path()).expect("home");
+        if shape == "text" {
+            std::fs::write(&db, "notes: not a database at all\n".repeat(100))
+                .expect("writing text");
+        } else {
+            run_sql(
+                &db,
+                "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')",
+            );
+        }
+        let before = std::fs::read(&db).expect("reading the file");
+        let expected = format!(
+            "skillmeat: error: {}: not a skillmeat database ({reason})\n",
+            db.display()
+        );
+        for args in [
+            vec!["list"],
+            vec!["verify"],
+            vec!["show", "brainstorming"],
+            vec!["add", "ADD"],
+        ] {
+            let mut cmd = home.cmd();
+            for a in &args {
+                match *a {
+                    "ADD" => cmd.arg(fixture("superpowers")),
+                    a => cmd.arg(a),
+                };
+            }
+            cmd.assert().code(1).stdout("").stderr(expected.clone());
+        }
+        let after = std::fs::read(&db).expect("reading the file again");
+        assert!(after == before, "{shape}: the file was changed");
+        assert!(!home.path().join("collections").exists(), "{shape}");
+    }
+}
+
+/// A home the user may not write: the reading commands work, writing
+/// nothing; a database that needs an upgrade first says so (exit 1), and
+/// is upgraded by the next command that may write.
+#[test]
+fn a_read_only_home_can_be_read() {
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("superpowers"))
+        .assert()
+        .success();
+    let chmod = |mode: &str| {
+        let status = std::process::Command::new("chmod")
+            .args(["-R", mode])
+            .arg(home.path())
+            .status()
+            .expect("running chmod");
+        assert!(status.success(), "chmod -R {mode}");
+    };
+    let listing = || -> Vec<String> {
+        walkdir::WalkDir::new(home.path())
+            .into_iter()
+            .flatten()
+            .map(|e| e.path().display().to_string())
+            .collect()
+    };
+    let reader = || {
+        let mut cmd = util::as_unprivileged(&home.path());
+        cmd.env("SKILLMEAT_HOME", home.path())
+            .env_remove("SKILLMEAT_LOG");
+        cmd
+    };
+    let json = |args: &[&str]| -> Value {
+        let out = reader().args(args).assert().success().get_output().clone();
+        serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+    };
+    chmod("a+rX,a-w");
+    let files = listing();
+    assert_eq!(json(&["list", "--json"])["total"], 16);
+    assert_eq!(json(&["verify", "--json"])["ok"], true);
+    assert_eq!(
+        json(&["show", "brainstorming", "--json"])["name"],
+        "brainstorming"
+    );
+    let out = tempfile::TempDir::new().expect("output dir");
+    util::chmod(out.path(), 0o777);
+    let zip = out.path().join("superpowers.zip");
+    reader()
+        .args(["export", "superpowers", "-o"])
+        .arg(&zip)
+        .assert()
+        .success();
+    assert!(zip.is_file());
+    assert_eq!(listing(), files, "a reading command wrote into the home");
+
+    // The schema of an older skillmeat (without the last migration).
+    chmod("u+w");
+    let db = home.path().join("skillmeat.db");
+    run_sql(
+        &db,
+        "DROP TABLE deployments; DELETE FROM _sqlx_migrations WHERE version = 2",
+    );
+    chmod("a+rX,a-w");
+    reader()
+        .arg("list")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::starts_with(format!(
+            "skillmeat: error: {}: the database was made by an older skillmeat and must be upgraded, which needs write access (",
+            db.display()
+        )));
+    chmod("u+w");
+    assert_eq!(home.json(&["list", "--json"], &[] as &[&str])["total"], 16);
+    assert_eq!(json(&["verify", "--json"])["ok"], true);
+}

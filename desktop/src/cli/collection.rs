@@ -37,7 +37,7 @@ pub(super) async fn add(
     let source = &opened.source;
     let plugins = &source.discovery.plugins;
     let coll = if dry_run {
-        Collection::open_existing(home, collection).await?
+        Collection::open_read(home, collection).await?
     } else {
         Some(Collection::open(home, collection).await?)
     };
@@ -146,7 +146,7 @@ pub(super) async fn preview(
 ) -> Result<i32> {
     let opened = super::bundle::open_for_preview(path)?;
     let source = &opened.source;
-    let coll = Collection::open_existing(home, collection).await?;
+    let coll = Collection::open_read(home, collection).await?;
     let mut plugins = Vec::new();
     for plugin in &source.discovery.plugins {
         let plan = import::plan(coll.as_ref(), source, plugin, policy).await?;
@@ -200,7 +200,7 @@ pub(super) async fn list(
     limit: Option<usize>,
     json: bool,
 ) -> Result<i32> {
-    let listing = match Collection::open_existing(home, collection).await? {
+    let listing = match Collection::open_read(home, collection).await? {
         Some(c) => query::list(&c, kind, limit).await?,
         None => query::Listing {
             items: Vec::new(),
@@ -267,7 +267,7 @@ pub(super) async fn show(
     kind: Option<&str>,
     json: bool,
 ) -> Result<i32> {
-    let coll = super::existing_collection(home, collection, name).await?;
+    let coll = super::existing_collection(home, collection, name, true).await?;
     let d = query::show(&coll, name, kind).await?;
     if json {
         emit(&to_json(&d)?)?;
@@ -334,7 +334,7 @@ pub(super) async fn show(
 }
 
 pub(super) async fn verify(home: &Home, collection: &str, json: bool) -> Result<i32> {
-    let report = match Collection::open_existing(home, collection).await? {
+    let report = match Collection::open_read(home, collection).await? {
         Some(c) => verify::verify(&c).await?,
         None => verify::verify_folder(&home.collection_dir(collection)?, collection),
     };

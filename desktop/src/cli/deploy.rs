@@ -17,7 +17,7 @@ pub(super) async fn deploy(
     opts: Options,
     json: bool,
 ) -> Result<i32> {
-    let coll = super::existing_collection(home, collection, name).await?;
+    let coll = super::existing_collection(home, collection, name, false).await?;
     let outcome = deploy::deploy(&coll, name, project, &opts).await;
     coll.close().await;
     let outcome = outcome?;
@@ -107,7 +107,7 @@ pub(super) async fn status(
     project: &Path,
     json: bool,
 ) -> Result<i32> {
-    let coll = Collection::open_existing(home, collection).await?;
+    let coll = Collection::open_read(home, collection).await?;
     let report = deploy::status(coll.as_ref(), project).await?;
     if json {
         emit(&to_json(&report)?)?;
