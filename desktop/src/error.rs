@@ -81,6 +81,19 @@ pub enum Error {
     #[error("{}: another skillmeat is deploying or undeploying here (waited {waited} s for .claude/skillmeat/lock); try again when it has finished", project.display())]
     Locked { project: PathBuf, waited: u64 },
 
+    /// `skillmeat.db` is not skillmeat's database.
+    #[error("{}: not a skillmeat database ({reason})", path.display())]
+    NotADatabase { path: PathBuf, reason: &'static str },
+
+    /// A reading command found what only a write can settle (an older
+    /// schema, an interrupted import) in a home it may not write.
+    #[error("{}: {needs}, which needs write access ({source})", path.display())]
+    NeedsWrite {
+        path: PathBuf,
+        needs: &'static str,
+        source: Box<Error>,
+    },
+
     /// The database said no.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

@@ -19,6 +19,13 @@ pub enum LogFormat {
 }
 
 /// Installs the global subscriber. Safe to call once per process.
+///
+/// A log line that cannot be written (stderr closed, as in
+/// `skillmeat … 2>&1 | head -2`) is dropped. tracing-subscriber's default
+/// is to report the failure with `eprintln!`, which panics when stderr is
+/// the thing that failed: on the main thread the command died with exit
+/// 101; on the SQLite worker thread of sqlx (its statements are logged at
+/// `debug`) the worker died and the command waited for it forever.
 pub fn init(format: LogFormat, verbose: u8) {
     let default = match verbose {
         0 => "warn",
@@ -31,6 +38,7 @@ pub fn init(format: LogFormat, verbose: u8) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .log_internal_errors(false)
         .with_span_events(FmtSpan::CLOSE);
     let _ = match format {
         LogFormat::Text => builder.try_init(),

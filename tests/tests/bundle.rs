@@ -522,6 +522,51 @@ fn git_is_never_exported_and_secrets_only_when_allowed() {
     assert_eq!(report["files"].as_u64(), Some(names.len() as u64 - 1));
 }
 
+/// `.env.example` and its kin are templates, not secrets: a plugin that
+/// ships one exports; `.env` and `.env.local` beside it are still refused.
+#[test]
+fn env_templates_are_exported_and_env_files_refused() {
+    let copy = util::copy_tree(&fixture("guardrails"));
+    let plugin = copy.path();
+    let templates = [
+        ".env.example",
+        ".env.sample",
+        ".env.template",
+        ".env.dist",
+        ".env.defaults",
+        "config/.env.local.example",
+    ];
+    for t in templates {
+        util::write(plugin, t, "TOKEN=\n");
+    }
+    let home = Home::new();
+    home.cmd().arg("add").arg(plugin).assert().success();
+    let out = tmp();
+    let zip = out.path().join("g.zip");
+    export(&home, "guardrails", &zip);
+    let names: Vec<String> = read_zip(&zip).into_iter().map(|i| i.name).collect();
+    for t in templates {
+        assert!(names.iter().any(|n| n == t), "{t} missing from {names:?}");
+    }
+
+    for secret in [".env", ".env.local"] {
+        let copy = util::copy_tree(plugin);
+        util::write(copy.path(), secret, "TOKEN=secret\n");
+        let home = Home::new();
+        home.cmd().arg("add").arg(copy.path()).assert().success();
+        let zip = out.path().join("refused.zip");
+        home.cmd()
+            .args(["export", "guardrails", "-o"])
+            .arg(&zip)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(format!(
+                "cannot export guardrails: this file looks like a secret: {secret} (pass --allow-secrets to export it anyway)\n"
+            )));
+        assert!(!zip.exists(), "{secret}: a zip was written");
+    }
+}
+
 #[test]
 fn single_artifacts_export_as_one_child_plugins() {
     let home = Home::new();

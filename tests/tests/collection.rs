@@ -405,3 +405,375 @@ fn concurrent_imports_all_succeed_without_duplicates() {
     );
     assert_eq!(home.json(&["verify", "--json"], &[] as &[&str])["ok"], true);
 }
+
+/// `SKILLMEAT_LOG=debug skillmeat add … 2>&1 >/dev/null | head -2`: logging
+/// into a closed stderr (text or JSON) drops the logs, and the import still
+/// happens; a closed stdout ends the command quietly too.
+#[test]
+fn closed_stdout_or_stderr_never_hangs_and_the_import_happens() {
+    let limit = Duration::from_secs(120);
+    for (format, closed) in [
+        ("text", "stderr"),
+        ("json", "stderr"),
+        ("text", "stdout"),
+        ("json", "both"),
+    ] {
+        let home = Home::new();
+        let mut cmd = home.cmd_std();
+        cmd.env("SKILLMEAT_LOG", "debug")
+            .args(["--log-format", format, "add"])
+            .arg(fixture("superpowers"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if closed != "stdout" {
+            cmd.stderr(util::closed_pipe());
+        }
+        if closed != "stderr" {
+            cmd.stdout(util::closed_pipe());
+        }
+        let status = util::run_bounded(&mut cmd, limit);
+        assert_eq!(status.code(), Some(0), "{format} logs, closed {closed}");
+        let list = home.json(&["list", "--type", "composite", "--json"], &[] as &[&str]);
+        assert_eq!(
+            list["items"][0]["name"], "superpowers",
+            "{format}, {closed}"
+        );
+        assert_eq!(list["items"][0]["child_count"], 15, "{format}, {closed}");
+    }
+    // A reading command into a closed stdout exits quietly (like ripgrep).
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("superpowers"))
+        .assert()
+        .success();
+    let mut list = home.cmd_std();
+    list.env("SKILLMEAT_LOG", "debug")
+        .arg("list")
+        .stdout(util::closed_pipe())
+        .stderr(util::closed_pipe());
+    assert_eq!(util::run_bounded(&mut list, limit).code(), Some(0));
+}
+
+/// A command that wrote leaves everything in `skillmeat.db` itself (the
+/// WAL checkpointed): a backup of that one file holds the whole collection.
+#[test]
+fn after_add_the_database_file_alone_holds_the_collection() {
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("wshobson-agents"))
+        .assert()
+        .success();
+    let plugins = util::expected("wshobson-agents.expected.json")
+        .as_object()
+        .map(serde_json::Map::len);
+    assert_eq!(plugins, Some(60));
+
+    let backup = Home::new();
+    std::fs::create_dir_all(backup.path()).expect("backup home");
+    std::fs::copy(
+        home.path().join("skillmeat.db"),
+        backup.path().join("skillmeat.db"),
+    )
+    .expect("copying skillmeat.db alone");
+    util::copy_dir(
+        &home.path().join("collections"),
+        &backup.path().join("collections"),
+    );
+    let list = backup.json(&["list", "--type", "composite", "--json"], &[] as &[&str]);
+    assert_eq!(list["total"].as_u64(), plugins.map(|n| n as u64));
+    let report = backup.json(&["verify", "--json"], &[] as &[&str]);
+    assert_eq!(report["ok"], true, "{report}");
+}
+
+/// `verify` checks `skillmeat.lock` and `manifest.toml` against the
+/// database entry by entry, also when the database has none of them.
+#[test]
+fn verify_reports_records_files_and_database_that_disagree() {
+    let problems_of = |home: &Home| -> Vec<String> {
+        let report = home.json_code(&["verify", "--json"], &[] as &[&str], 1);
+        assert_eq!(report["ok"], false, "{report}");
+        report["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .filter_map(|p| p.as_str().map(str::to_owned))
+            .collect()
+    };
+    let db_files = ["skillmeat.db", "skillmeat.db-wal", "skillmeat.db-shm"];
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("wshobson-agents/plugins/code-documentation"))
+        .assert()
+        .success();
+    let snapshot = tempfile::TempDir::new().expect("snapshot dir");
+    for f in db_files {
+        let _ = std::fs::copy(home.path().join(f), snapshot.path().join(f));
+    }
+    home.cmd()
+        .arg("add")
+        .arg(fixture("superpowers"))
+        .assert()
+        .success();
+    // The database of before the second import, the files of after it.
+    for f in db_files {
+        let _ = std::fs::remove_file(home.path().join(f));
+        let _ = std::fs::copy(snapshot.path().join(f), home.path().join(f));
+    }
+    let problems = problems_of(&home);
+    for expected in [
+        "skillmeat.lock lists composite superpowers, which the database lacks",
+        "skillmeat.lock lists skill brainstorming, which the database lacks",
+        "manifest.toml lists composite superpowers, which the database lacks",
+        "manifest.toml lists skill brainstorming, which the database lacks",
+    ] {
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{expected}: {problems:#?}"
+        );
+    }
+
+    // No database at all beside the collection folder.
+    let bare = Home::new();
+    util::copy_dir(
+        &home.path().join("collections"),
+        &bare.path().join("collections"),
+    );
+    let problems = problems_of(&bare);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p == "skillmeat.lock lists skill brainstorming, which the database lacks"),
+        "{problems:#?}"
+    );
+
+    // The reverse: the lock file lost a line the database has.
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("superpowers"))
+        .assert()
+        .success();
+    let lock = home.path().join("collections/default/skillmeat.lock");
+    let text = std::fs::read_to_string(&lock).expect("reading skillmeat.lock");
+    let kept: String = text
+        .lines()
+        .filter(|l| !l.contains("name = \"brainstorming\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(text.lines().count(), kept.lines().count() + 1);
+    std::fs::write(&lock, kept).expect("writing skillmeat.lock");
+    assert_eq!(
+        problems_of(&home),
+        ["skillmeat.lock lacks skill brainstorming, which the database has"]
+    );
+}
+
+/// A stored file that is missing or corrupt is named: its name in the
+/// version, the blob's path and the version.
+#[test]
+fn verify_names_the_stored_file_that_is_missing_or_corrupt() {
+    let sha256 = |bytes: &[u8]| -> String {
+        let mut child = std::process::Command::new("sha256sum")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("running sha256sum");
+        let mut stdin = child.stdin.take().expect("sha256sum's stdin");
+        std::io::Write::write_all(&mut stdin, bytes).expect("feeding sha256sum");
+        drop(stdin);
+        let out = child.wait_with_output().expect("sha256sum's output");
+        String::from_utf8_lossy(&out.stdout)[..64].to_owned()
+    };
+    let read = |rel: &str| std::fs::read(fixture(rel)).expect("reading a fixture file");
+    let plugin = "wshobson-agents/plugins/accessibility-compliance";
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture(plugin))
+        .assert()
+        .success();
+    // A single-file version's hash is its file's SHA-256; a folder's is the
+    // SHA-256 of its `path NUL sha256-hex LF` records (DESIGN.md §3).
+    let agent = sha256(&read(&format!("{plugin}/agents/ui-visual-validator.md")));
+    let skill_md = sha256(&read(&format!(
+        "{plugin}/skills/screen-reader-testing/SKILL.md"
+    )));
+    let skill = sha256(format!("SKILL.md\0{skill_md}\n").as_bytes());
+    let blob = |hex: &str| format!("objects/{}/{}", &hex[..2], &hex[2..]);
+    let collection = home.path().join("collections/default");
+    std::fs::remove_file(collection.join(blob(&agent))).expect("removing the agent's blob");
+    std::fs::write(collection.join(blob(&skill_md)), "corrupt")
+        .expect("corrupting SKILL.md's blob");
+    let report = home.json_code(&["verify", "--json"], &[] as &[&str], 1);
+    let problems: Vec<&str> = report["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for expected in [
+        format!(
+            "agent ui-visual-validator: stored file ui-visual-validator.md ({}) of version {} is missing or corrupt",
+            blob(&agent),
+            &agent[..12]
+        ),
+        format!(
+            "skill screen-reader-testing: stored file SKILL.md ({}) of version {} is missing or corrupt",
+            blob(&skill_md),
+            &skill[..12]
+        ),
+    ] {
+        assert!(
+            problems.contains(&expected.as_str()),
+            "{expected}: {problems:#?}"
+        );
+    }
+}
+
+/// Runs SQL on the SQLite database at `path` (created if missing).
+fn run_sql(path: &std::path::Path, sql: &'static str) {
+    use sqlx::Connection;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(async {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true);
+        let mut conn = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .expect("opening the database");
+        sqlx::raw_sql(sql)
+            .execute(&mut conn)
+            .await
+            .expect("running SQL");
+        conn.close().await.expect("closing the database");
+    });
+}
+
+/// A `skillmeat.db` that is not skillmeat's is the user's problem (exit 1,
+/// the path named), and nothing is written into it.
+#[test]
+fn a_database_that_is_not_skillmeats_is_named_and_left_alone() {
+    for (shape, reason) in [
+        ("text", "the file is not a SQLite database"),
+        ("sqlite", "a SQLite database without skillmeat's tables"),
+    ] {
+        let home = Home::new();
+        let db = home.path().join("skillmeat.db");
+        std::fs::create_dir_all(home.path()).expect("home");
+        if shape == "text" {
+            std::fs::write(&db, "notes: not a database at all\n".repeat(100))
+                .expect("writing text");
+        } else {
+            run_sql(
+                &db,
+                "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')",
+            );
+        }
+        let before = std::fs::read(&db).expect("reading the file");
+        let expected = format!(
+            "skillmeat: error: {}: not a skillmeat database ({reason})\n",
+            db.display()
+        );
+        for args in [
+            vec!["list"],
+            vec!["verify"],
+            vec!["show", "brainstorming"],
+            vec!["add", "ADD"],
+        ] {
+            let mut cmd = home.cmd();
+            for a in &args {
+                match *a {
+                    "ADD" => cmd.arg(fixture("superpowers")),
+                    a => cmd.arg(a),
+                };
+            }
+            cmd.assert().code(1).stdout("").stderr(expected.clone());
+        }
+        let after = std::fs::read(&db).expect("reading the file again");
+        assert!(after == before, "{shape}: the file was changed");
+        assert!(!home.path().join("collections").exists(), "{shape}");
+    }
+}
+
+/// A home the user may not write: the reading commands work, writing
+/// nothing; a database that needs an upgrade first says so (exit 1), and
+/// is upgraded by the next command that may write.
+#[test]
+fn a_read_only_home_can_be_read() {
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("superpowers"))
+        .assert()
+        .success();
+    let chmod = |mode: &str| {
+        let status = std::process::Command::new("chmod")
+            .args(["-R", mode])
+            .arg(home.path())
+            .status()
+            .expect("running chmod");
+        assert!(status.success(), "chmod -R {mode}");
+    };
+    let listing = || -> Vec<String> {
+        walkdir::WalkDir::new(home.path())
+            .into_iter()
+            .flatten()
+            .map(|e| e.path().display().to_string())
+            .collect()
+    };
+    let reader = || {
+        let mut cmd = util::as_unprivileged(&home.path());
+        cmd.env("SKILLMEAT_HOME", home.path())
+            .env_remove("SKILLMEAT_LOG");
+        cmd
+    };
+    let json = |args: &[&str]| -> Value {
+        let out = reader().args(args).assert().success().get_output().clone();
+        serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+    };
+    chmod("a+rX,a-w");
+    let files = listing();
+    assert_eq!(json(&["list", "--json"])["total"], 16);
+    assert_eq!(json(&["verify", "--json"])["ok"], true);
+    assert_eq!(
+        json(&["show", "brainstorming", "--json"])["name"],
+        "brainstorming"
+    );
+    let out = tempfile::TempDir::new().expect("output dir");
+    util::chmod(out.path(), 0o777);
+    let zip = out.path().join("superpowers.zip");
+    reader()
+        .args(["export", "superpowers", "-o"])
+        .arg(&zip)
+        .assert()
+        .success();
+    assert!(zip.is_file());
+    assert_eq!(listing(), files, "a reading command wrote into the home");
+
+    // The schema of an older skillmeat (without the last migration).
+    chmod("u+w");
+    let db = home.path().join("skillmeat.db");
+    run_sql(
+        &db,
+        "DROP TABLE deployments; DELETE FROM _sqlx_migrations WHERE version = 2",
+    );
+    chmod("a+rX,a-w");
+    reader()
+        .arg("list")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::starts_with(format!(
+            "skillmeat: error: {}: the database was made by an older skillmeat and must be upgraded, which needs write access (",
+            db.display()
+        )));
+    chmod("u+w");
+    assert_eq!(home.json(&["list", "--json"], &[] as &[&str])["total"], 16);
+    assert_eq!(json(&["verify", "--json"])["ok"], true);
+}

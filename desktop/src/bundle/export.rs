@@ -108,13 +108,12 @@ fn refuse_secrets(c: &Contents) -> Result<()> {
     Err(fail(
         c,
         format!(
-            "{} look{} like secrets: {} (pass --allow-secrets to export {} anyway)",
+            "{}: {} (pass --allow-secrets to export {} anyway)",
             if found.len() == 1 {
-                "this file"
+                "this file looks like a secret"
             } else {
-                "these files"
+                "these files look like secrets"
             },
-            if found.len() == 1 { "s" } else { "" },
             found.join(", "),
             if found.len() == 1 { "it" } else { "them" },
         ),

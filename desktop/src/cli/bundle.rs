@@ -16,7 +16,7 @@ pub(super) async fn export(
     allow_secrets: bool,
     json: bool,
 ) -> Result<i32> {
-    let coll = super::existing_collection(home, collection, name).await?;
+    let coll = super::existing_collection(home, collection, name, true).await?;
     let secrets = if allow_secrets {
         Secrets::Allow
     } else {

@@ -38,7 +38,7 @@ pub(super) async fn add(
     let source = &opened.source;
     let plugins = &source.discovery.plugins;
     let coll = if dry_run {
-        Collection::open_existing(home, collection).await?
+        Collection::open_read(home, collection).await?
     } else {
         Some(Collection::open(home, collection).await?)
     };
@@ -70,6 +70,9 @@ pub(super) async fn add(
         progress.inc(1);
     }
     progress.finish_and_clear();
+    if let (Some(c), false) = (&coll, dry_run) {
+        c.close().await;
+    }
     if json {
         emit(&to_json(&AddOutput { results: &results })?)?;
     } else {
@@ -144,7 +147,7 @@ pub(super) async fn preview(
 ) -> Result<i32> {
     let opened = super::bundle::open_for_preview(path)?;
     let source = &opened.source;
-    let coll = Collection::open_existing(home, collection).await?;
+    let coll = Collection::open_read(home, collection).await?;
     let mut plugins = Vec::new();
     for plugin in &source.discovery.plugins {
         let plan = import::plan(coll.as_ref(), source, plugin, policy).await?;
@@ -198,7 +201,7 @@ pub(super) async fn list(
     limit: Option<usize>,
     json: bool,
 ) -> Result<i32> {
-    let listing = match Collection::open_existing(home, collection).await? {
+    let listing = match Collection::open_read(home, collection).await? {
         Some(c) => query::list(&c, kind, limit).await?,
         None => query::Listing {
             items: Vec::new(),
@@ -265,7 +268,7 @@ pub(super) async fn show(
     kind: Option<&str>,
     json: bool,
 ) -> Result<i32> {
-    let coll = super::existing_collection(home, collection, name).await?;
+    let coll = super::existing_collection(home, collection, name, true).await?;
     let d = query::show(&coll, name, kind).await?;
     if json {
         emit(&to_json(&d)?)?;
@@ -332,15 +335,9 @@ pub(super) async fn show(
 }
 
 pub(super) async fn verify(home: &Home, collection: &str, json: bool) -> Result<i32> {
-    let report = match Collection::open_existing(home, collection).await? {
+    let report = match Collection::open_read(home, collection).await? {
         Some(c) => verify::verify(&c).await?,
-        None => verify::Report {
-            ok: true,
-            artifacts: 0,
-            versions: 0,
-            blobs: 0,
-            problems: Vec::new(),
-        },
+        None => verify::verify_folder(&home.collection_dir(collection)?, collection),
     };
     if json {
         emit(&to_json(&report)?)?;

@@ -17,8 +17,10 @@ pub(super) async fn deploy(
     opts: Options,
     json: bool,
 ) -> Result<i32> {
-    let coll = super::existing_collection(home, collection, name).await?;
-    let outcome = match deploy::deploy(&coll, name, project, &opts).await {
+    let coll = super::existing_collection(home, collection, name, false).await?;
+    let outcome = deploy::deploy(&coll, name, project, &opts).await;
+    coll.close().await;
+    let outcome = match outcome {
         Ok(outcome) => outcome,
         // With --json, one document: the plan (conflicts marked) and the error.
         Err(e @ Error::DeployConflict { .. }) if json => {
@@ -102,7 +104,11 @@ pub(super) async fn undeploy(
     json: bool,
 ) -> Result<i32> {
     let coll = Collection::open_existing(home, collection).await?;
-    let report = deploy::undeploy(coll.as_ref(), name, project, force).await?;
+    let report = deploy::undeploy(coll.as_ref(), name, project, force).await;
+    if let Some(c) = &coll {
+        c.close().await;
+    }
+    let report = report?;
     if json {
         emit(&to_json(&report)?)?;
         return Ok(0);
@@ -142,7 +148,7 @@ pub(super) async fn status(
     project: &Path,
     json: bool,
 ) -> Result<i32> {
-    let coll = Collection::open_existing(home, collection).await?;
+    let coll = Collection::open_read(home, collection).await?;
     let report = deploy::status(coll.as_ref(), project).await?;
     if json {
         emit(&to_json(&report)?)?;

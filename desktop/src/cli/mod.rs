@@ -341,19 +341,25 @@ fn with_home(f: impl FnOnce(Home) -> Result<i32, Error>) -> Result<i32, Error> {
     f(home)
 }
 
-/// The collection a command about artifact `name` reads; a collection that
-/// does not exist yet has no artifact of that name.
+/// The collection a command about artifact `name` uses (`read_only`: one
+/// that writes nothing to the home); a collection that does not exist yet
+/// has no artifact of that name.
 async fn existing_collection(
     home: &Home,
     collection: &str,
     name: &str,
+    read_only: bool,
 ) -> Result<crate::collection::Collection, Error> {
-    crate::collection::Collection::open_existing(home, collection)
-        .await?
-        .ok_or_else(|| Error::UnknownArtifact {
-            name: name.to_owned(),
-            within: format!("collection {collection:?} (it is empty)"),
-        })
+    use crate::collection::Collection;
+    let opened = if read_only {
+        Collection::open_read(home, collection).await?
+    } else {
+        Collection::open_existing(home, collection).await?
+    };
+    opened.ok_or_else(|| Error::UnknownArtifact {
+        name: name.to_owned(),
+        within: format!("collection {collection:?} (it is empty)"),
+    })
 }
 
 /// Runs a future on a single-threaded runtime (the CLI does one thing at a time).

@@ -13,7 +13,7 @@ use sqlx::SqlitePool;
 
 pub use records::{changed_entries, lock_file, manifest_file};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::store::{self, rows};
 
@@ -53,19 +53,62 @@ impl Collection {
             return Ok(None);
         }
         let pool = store::open(&home.database()).await?;
-        let mut conn = pool.acquire().await?;
-        let Some(id) = rows::collection_id(&mut conn, name).await? else {
+        let Some(collection) = Collection::found(pool, name, dir).await? else {
             return Ok(None);
         };
+        collection.recover().await?;
+        Ok(Some(collection))
+    }
+
+    /// Opens collection `name` for a command that only reads, if it
+    /// exists. Nothing is created, migrated, recovered or written, so a
+    /// read-only home can be read; a database of an older schema or an
+    /// interrupted import needs writing first: the collection is then
+    /// opened as by [`Collection::open_existing`], and if the home cannot
+    /// be written the error says what needed the write.
+    pub async fn open_read(home: &Home, name: &str) -> Result<Option<Collection>> {
+        let dir = home.collection_dir(name)?;
+        let database = home.database();
+        if !database.exists() {
+            return Ok(None);
+        }
+        let needs = if txn::dead_transactions(&dir).is_empty() {
+            match store::open_read_only(&database).await? {
+                store::ReadOnly::Empty => return Ok(None),
+                store::ReadOnly::Current(pool) => {
+                    return Collection::found(pool, name, dir).await;
+                }
+                store::ReadOnly::Older => {
+                    "the database was made by an older skillmeat and must be upgraded"
+                }
+            }
+        } else {
+            "an interrupted import must be recovered"
+        };
+        Collection::open_existing(home, name).await.map_err(|e| {
+            if store::is_read_only(&e) {
+                Error::NeedsWrite {
+                    path: database,
+                    needs,
+                    source: Box::new(e),
+                }
+            } else {
+                e
+            }
+        })
+    }
+
+    /// The collection `name` of an open database, if it has that row.
+    async fn found(pool: SqlitePool, name: &str, dir: PathBuf) -> Result<Option<Collection>> {
+        let mut conn = pool.acquire().await?;
+        let id = rows::collection_id(&mut conn, name).await?;
         drop(conn);
-        let collection = Collection {
+        Ok(id.map(|id| Collection {
             name: name.to_owned(),
             id,
             dir,
             pool,
-        };
-        collection.recover().await?;
-        Ok(Some(collection))
+        }))
     }
 
     /// Recovers dead import transactions, if there are any.
@@ -77,6 +120,12 @@ impl Collection {
         let n = txn::recover(&mut tx, &self.dir).await?;
         tx.commit().await?;
         Ok(n)
+    }
+
+    /// Ends a command that wrote: the database file alone then holds
+    /// everything (see [`store::close`]).
+    pub async fn close(&self) {
+        store::close(&self.pool).await;
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {

@@ -15,6 +15,7 @@ mod splice;
 use std::collections::HashMap;
 
 use skillmeat_core::ArtifactKind;
+use serde::Deserialize;
 use sqlx::SqliteConnection;
 
 pub use splice::{ReadAt, Splice, splice_lock, splice_manifest};
@@ -142,6 +143,76 @@ pub fn splice_file(
     };
     let splice = plan(&file).map_err(|e| crate::Error::io(path, e))?;
     Ok(splice.map(|s| (file, s)))
+}
+
+/// An artifact a records file names: its kind, its name and (in the lock
+/// file) the hex content hash of its current version.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Listed {
+    pub kind: String,
+    pub name: String,
+    pub hash: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LockDoc {
+    #[serde(default)]
+    artifact: Vec<ListedArtifact>,
+}
+
+#[derive(Deserialize)]
+struct ManifestDoc {
+    #[serde(default)]
+    plugin: Vec<ListedPlugin>,
+    #[serde(default)]
+    artifact: Vec<ListedArtifact>,
+}
+
+#[derive(Deserialize)]
+struct ListedArtifact {
+    kind: String,
+    name: String,
+    hash: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ListedPlugin {
+    name: String,
+}
+
+impl From<ListedArtifact> for Listed {
+    fn from(a: ListedArtifact) -> Listed {
+        let hash = a
+            .hash
+            .map(|h| h.strip_prefix("sha256:").map(str::to_owned).unwrap_or(h));
+        Listed {
+            kind: a.kind,
+            name: a.name,
+            hash,
+        }
+    }
+}
+
+/// The artifacts `skillmeat.lock` lists, with their hashes.
+pub fn parse_lock(text: &str) -> Result<Vec<Listed>, toml::de::Error> {
+    let doc: LockDoc = toml::from_str(text)?;
+    Ok(doc.artifact.into_iter().map(Listed::from).collect())
+}
+
+/// The artifacts `manifest.toml` lists: its plugins (as composites) and
+/// its other artifacts, without hashes.
+pub fn parse_manifest(text: &str) -> Result<Vec<Listed>, toml::de::Error> {
+    let doc: ManifestDoc = toml::from_str(text)?;
+    let plugins = doc.plugin.into_iter().map(|p| Listed {
+        kind: "composite".to_owned(),
+        name: p.name,
+        hash: None,
+    });
+    let artifacts = doc.artifact.into_iter().map(|a| Listed {
+        hash: None,
+        ..Listed::from(a)
+    });
+    Ok(plugins.chain(artifacts).collect())
 }
 
 /// The lock file regenerated from the database.
@@ -445,6 +516,42 @@ mod tests {
             let got = splice.ok().flatten().map(|s| (s.changed, s.apply(old.as_bytes())));
             proptest::prop_assert_eq!(got, Some((expected != old, expected.into_bytes())));
         }
+    }
+
+    #[test]
+    fn parsed_back_as_listed() {
+        let listed = |kind: &str, name: &str, hash: Option<&str>| Listed {
+            kind: kind.into(),
+            name: name.into(),
+            hash: hash.map(Into::into),
+        };
+        let lock_text = lock(&[("skill", "a \"b\"", "ab12"), ("command", "c", "cd34")]);
+        assert_eq!(
+            parse_lock(&lock_text).ok(),
+            Some(vec![
+                listed("command", "c", Some("cd34")),
+                listed("skill", "a \"b\"", Some("ab12")),
+            ])
+        );
+        let manifest = render_manifest(
+            "default",
+            vec![plugin_entry(
+                "p",
+                Some("1.0"),
+                "ab",
+                &[("skill", "s", "MEMBER", None)],
+            )],
+            vec![manifest_artifact_entry("skill", "s")],
+        );
+        assert_eq!(
+            parse_manifest(&manifest).ok(),
+            Some(vec![
+                listed("composite", "p", None),
+                listed("skill", "s", None)
+            ])
+        );
+        assert!(parse_lock("artifact = [ { kind = 1 } ]").is_err());
+        assert_eq!(parse_lock("").ok(), Some(vec![]));
     }
 
     #[test]

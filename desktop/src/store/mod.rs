@@ -12,7 +12,8 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use crate::error::{Error, Result};
@@ -22,30 +23,164 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub type Tx = Transaction<'static, Sqlite>;
 
+/// The schema, embedded in the binary.
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// SQLite's result codes the opening tells apart (`sqlite3.h`).
+const SQLITE_NOTADB: i32 = 26;
+const SQLITE_READONLY: i32 = 8;
+/// A WAL database in a folder we cannot write, without its `-shm` file.
+const SQLITE_READONLY_DIRECTORY: i32 = 1544;
+
 /// Opens (creating if needed) and migrates the database at `path`.
 pub async fn open(path: &Path) -> Result<SqlitePool> {
     if let Some(parent) = path.parent() {
         crate::fsx::create_private_dir(parent)?;
     }
-    let options = SqliteConnectOptions::from_str("sqlite://")
-        .map_err(Error::Database)?
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(BUSY_TIMEOUT);
+    let options = base_options(path)?.create_if_missing(true);
     // sqlx's migrator takes no lock of its own on SQLite, and creating the
     // file and switching it to WAL race too: processes opening the database
     // at the same moment take turns through a lock file beside it.
     let _turn = open_lock(path).await?;
+    let pool = connect(path, options).await?;
+    // Someone else's database is left as it is: not switched to WAL (the
+    // mode is kept in the file, for every later connection), not migrated.
+    schema(&pool, path).await?;
+    sqlx::query("PRAGMA journal_mode = WAL")
+        .execute(&pool)
+        .await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+/// What an existing database holds, as a reading command sees it.
+#[derive(Debug)]
+pub enum ReadOnly {
+    /// The schema of this binary: read away.
+    Current(SqlitePool),
+    /// No tables at all: nothing was ever stored.
+    Empty,
+    /// An older schema: it must be migrated (written) before it is read.
+    Older,
+}
+
+/// Opens the existing database at `path` for reading only: nothing is
+/// created, migrated or written (not even `skillmeat.db.lock`), so a
+/// read-only home can be read.
+pub async fn open_read_only(path: &Path) -> Result<ReadOnly> {
+    // Waits while another process creates or migrates the database.
+    let _turn = shared_open_lock(path).await?;
+    let options = base_options(path)?.read_only(true);
+    let pool = match connect(path, options.clone()).await {
+        // SQLite cannot create the `-shm` index of a WAL database in a
+        // folder we cannot write. None exists, so no process has the
+        // database open: read the file as it is (`immutable`). A writer
+        // that starts meanwhile needs write access we lack, i.e. another
+        // user; our reads then race its checkpoint, which we accept.
+        Err(Error::Database(e)) if result_code(&e) == Some(SQLITE_READONLY_DIRECTORY) => {
+            connect(path, options.immutable(true)).await?
+        }
+        other => other?,
+    };
+    Ok(match schema(&pool, path).await? {
+        Schema::Current => ReadOnly::Current(pool),
+        Schema::Empty => ReadOnly::Empty,
+        Schema::Older => ReadOnly::Older,
+    })
+}
+
+fn base_options(path: &Path) -> Result<SqliteConnectOptions> {
+    Ok(SqliteConnectOptions::from_str("sqlite://")
+        .map_err(Error::Database)?
+        .filename(path)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT))
+}
+
+/// A pool with one connection made (so a file that is not a database
+/// fails here, naming it).
+async fn connect(path: &Path, options: SqliteConnectOptions) -> Result<SqlitePool> {
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         .acquire_timeout(BUSY_TIMEOUT)
         .connect_with(options)
-        .await?;
-    sqlx::migrate!("./migrations").run(&pool).await?;
+        .await
+        .map_err(|e| classify(path, e))?;
+    sqlx::query("SELECT count(*) FROM sqlite_master")
+        .execute(&pool)
+        .await
+        .map_err(|e| classify(path, e))?;
     Ok(pool)
+}
+
+/// `SQLITE_NOTADB` is the user's file, not our bug.
+fn classify(path: &Path, e: sqlx::Error) -> Error {
+    if result_code(&e) == Some(SQLITE_NOTADB) {
+        return Error::NotADatabase {
+            path: path.to_owned(),
+            reason: "the file is not a SQLite database",
+        };
+    }
+    Error::Database(e)
+}
+
+/// The extended SQLite result code of a database error.
+fn result_code(e: &sqlx::Error) -> Option<i32> {
+    e.as_database_error()?.code()?.parse().ok()
+}
+
+/// Whether an error says the database could not be written.
+pub fn is_read_only(e: &Error) -> bool {
+    match e {
+        Error::Io { source, .. } => matches!(
+            source.kind(),
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+        ),
+        Error::Database(e) => result_code(e).is_some_and(|c| c & 0xff == SQLITE_READONLY),
+        Error::Migration(MigrateError::Execute(e)) => {
+            result_code(e).is_some_and(|c| c & 0xff == SQLITE_READONLY)
+        }
+        _ => false,
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Schema {
+    Current,
+    Empty,
+    Older,
+}
+
+/// Which of this binary's migrations the database has; a SQLite file with
+/// tables but not sqlx's migration table is someone else's.
+async fn schema(pool: &SqlitePool, path: &Path) -> Result<Schema> {
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .fetch_all(pool)
+            .await?;
+    if tables.is_empty() {
+        return Ok(Schema::Empty);
+    }
+    if !tables.iter().any(|t| t == "_sqlx_migrations") {
+        return Err(Error::NotADatabase {
+            path: path.to_owned(),
+            reason: "a SQLite database without skillmeat's tables",
+        });
+    }
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
+            .fetch_all(pool)
+            .await?;
+    let current = MIGRATOR
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .all(|m| applied.contains(&m.version));
+    Ok(if current {
+        Schema::Current
+    } else {
+        Schema::Older
+    })
 }
 
 /// Holds `<database>.lock` (`flock`) until dropped; waits up to
@@ -58,9 +193,31 @@ async fn open_lock(database: &Path) -> Result<File> {
         .write(true)
         .open(&path)
         .map_err(|e| Error::io(&path, e))?;
+    take_turn(file, &path, File::try_lock).await
+}
+
+/// A shared hold of `<database>.lock`, so a reader never sees a database
+/// half created or migrated; none if the lock file cannot be opened (a
+/// database made before it existed, or a home we may not write: its opener
+/// created the file first).
+async fn shared_open_lock(database: &Path) -> Result<Option<File>> {
+    let path = database.with_extension("db.lock");
+    let Ok(file) = File::open(&path) else {
+        return Ok(None);
+    };
+    take_turn(file, &path, File::try_lock_shared)
+        .await
+        .map(Some)
+}
+
+async fn take_turn(
+    file: File,
+    path: &Path,
+    try_lock: fn(&File) -> std::result::Result<(), TryLockError>,
+) -> Result<File> {
     let started = Instant::now();
     loop {
-        match file.try_lock() {
+        match try_lock(&file) {
             Ok(()) => return Ok(file),
             Err(TryLockError::WouldBlock) if started.elapsed() < BUSY_TIMEOUT => {
                 tokio::time::sleep(Duration::from_millis(5)).await;
@@ -72,9 +229,39 @@ async fn open_lock(database: &Path) -> Result<File> {
                     BUSY_TIMEOUT.as_secs()
                 )));
             }
-            Err(TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+            Err(TryLockError::Error(e)) => return Err(Error::io(path, e)),
         }
     }
+}
+
+/// Ends a command that wrote: copies the WAL into the database file and
+/// truncates it (`wal_checkpoint(TRUNCATE)`), then closes every connection
+/// (the last connection to close deletes the WAL). Without it the process
+/// exited with connections open and the rows of a large import stayed in
+/// `skillmeat.db-wal`: a backup of `skillmeat.db` alone held none of them.
+/// A checkpoint that cannot finish (another process is reading) is logged;
+/// the data is committed either way.
+pub async fn close(pool: &SqlitePool) {
+    if let Err(e) = checkpoint(pool).await {
+        tracing::warn!(error = %e, "the WAL could not be checkpointed");
+    }
+    pool.close().await;
+}
+
+async fn checkpoint(pool: &SqlitePool) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    // Wait 2 s (not BUSY_TIMEOUT) for another process's readers, then
+    // leave the WAL to the next checkpoint.
+    sqlx::query("PRAGMA busy_timeout = 2000")
+        .execute(&mut *conn)
+        .await?;
+    let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one(&mut *conn)
+        .await?;
+    if busy != 0 {
+        tracing::info!("another process is using the database: the WAL is checkpointed later");
+    }
+    Ok(())
 }
 
 /// A write transaction that takes SQLite's write lock up front

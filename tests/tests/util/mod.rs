@@ -229,3 +229,54 @@ pub fn project_with_own_config() -> tempfile::TempDir {
     write(dir.path(), "src/main.rs", "fn main() {}\n");
     dir
 }
+
+/// A pipe whose read end is already closed: whatever writes to it gets
+/// `EPIPE`, as under `cmd 2>&1 >/dev/null | head -2` once head has exited.
+#[allow(dead_code)]
+pub fn closed_pipe() -> std::process::Stdio {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    writer.into()
+}
+
+/// Runs `cmd` to its end, but for at most `limit`: a process still running
+/// then is killed and the test fails (instead of hanging the test run).
+#[allow(dead_code)]
+pub fn run_bounded(
+    cmd: &mut std::process::Command,
+    limit: std::time::Duration,
+) -> std::process::ExitStatus {
+    let mut child = cmd.spawn().expect("spawning skillmeat");
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("waiting for skillmeat") {
+            return status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} still running after {limit:?}: killed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// `cp -a from to`: a folder copied with everything in it.
+#[allow(dead_code)]
+pub fn copy_dir(from: &Path, to: &Path) {
+    if let Some(parent) = to.parent() {
+        fs::create_dir_all(parent).expect("creating the copy's parent");
+    }
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .expect("running cp");
+    assert!(
+        status.success(),
+        "cp -a {} {}",
+        from.display(),
+        to.display()
+    );
+}
