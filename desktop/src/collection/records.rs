@@ -14,8 +14,8 @@ mod splice;
 
 use std::collections::HashMap;
 
-use skillmeat_core::ArtifactKind;
 use serde::Deserialize;
+use skillmeat_core::ArtifactKind;
 use sqlx::SqliteConnection;
 
 pub use splice::{ReadAt, Splice, splice_lock, splice_manifest};
