@@ -2,6 +2,7 @@
 //! crate::prelude::*;` at the top of a module.
 
 pub use alloc::borrow::ToOwned;
+pub use alloc::boxed::Box;
 pub use alloc::format;
 pub use alloc::string::{String, ToString};
 pub use alloc::vec;
