@@ -193,6 +193,14 @@ mod tests {
         ] {
             refused(header(name), expected);
         }
+        // File systems hold names of at most 255 bytes.
+        let long = format!("assets/{}.md", "a".repeat(253));
+        refused(
+            header(&long),
+            "unsafe path: has a name of 256 bytes; a file or folder name may have at most 255",
+        );
+        let longest = format!("assets/{}.md", "a".repeat(252));
+        assert!(check(header(&longest)).is_ok());
         refused(
             Header {
                 name: b"caf\xe9.md",
