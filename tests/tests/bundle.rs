@@ -668,10 +668,22 @@ impl Hostile {
         self.refused_by(self.home.cmd(), zip, expected);
     }
 
-    fn refused_by(&self, mut cmd: assert_cmd::Command, zip: &Path, expected: &str) {
+    fn refused_by(&self, cmd: assert_cmd::Command, zip: &Path, expected: &str) {
+        self.refused_with(cmd, &[], zip, expected);
+    }
+
+    /// [`Hostile::refused_by`] with `flags` after `add`.
+    fn refused_with(
+        &self,
+        mut cmd: assert_cmd::Command,
+        flags: &[&str],
+        zip: &Path,
+        expected: &str,
+    ) {
         let before = snapshot(&self.home.path());
         let output = cmd
             .arg("add")
+            .args(flags)
             .arg(zip)
             .output()
             .unwrap_or_else(|e| panic!("{e}"));
@@ -918,6 +930,19 @@ fn too_many_too_large_and_too_compressed_are_refused() {
     let mut cmd = h.home.cmd_failpoints();
     cmd.env("SKILLMEAT_TEST_BUNDLE_LIMITS", "entries=5");
     h.refused_by(cmd, &zip, "has 13 entries; a bundle may hold at most 5");
+    // `--max-file-size` and `--max-plugin-size` set the same limits.
+    h.refused_with(
+        h.home.cmd(),
+        &["--max-file-size", "1KiB"],
+        &zip,
+        "entry \"LICENSE\": declares 1.1 KiB uncompressed; an entry may hold at most 1 KiB (--max-file-size raises the limit)",
+    );
+    h.refused_with(
+        h.home.cmd(),
+        &["--max-plugin-size", "2KiB"],
+        &zip,
+        "entry \"agents/guard-reviewer.md\": takes the bundle past 2 KiB uncompressed, the most a bundle may hold (--max-plugin-size raises the limit)",
+    );
     // The same bundle under the real limits is fine.
     h.home
         .cmd_failpoints()

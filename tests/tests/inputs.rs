@@ -6,6 +6,7 @@
 mod util;
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 use util::{Home, write};
@@ -170,4 +171,105 @@ fn two_children_that_are_one_artifact_are_refused_naming_both() {
         &root,
         &format!(".mcp.json: two MCP servers named \"Srv\" and \"srv\": {rule}"),
     );
+}
+
+/// A sparse file of `size` bytes: it costs no disk, and reading it costs
+/// as much as reading real bytes (2 GiB took 21 s in a debug build).
+fn sparse(path: &Path, size: u64) {
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+    std::fs::File::create(path)
+        .and_then(|f| f.set_len(size))
+        .expect("a sparse file");
+}
+
+/// Runs `args`, expects exit `code` within `limit` (a file of the sizes
+/// here is not read in that time) and returns stderr.
+fn run_within(home: &Home, args: &[&std::ffi::OsStr], code: i32, limit: Duration) -> String {
+    let started = Instant::now();
+    let out = home.cmd().args(args).output().expect("the binary runs");
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+    assert!(took < limit, "{args:?} took {took:?}: files were read");
+    stderr
+}
+
+const QUICK: Duration = Duration::from_secs(10);
+
+#[test]
+fn files_and_plugins_over_the_size_limits_are_refused_before_reading() {
+    const GIB: u64 = 1 << 30;
+    let (_dir, root) = plugin("p", &[(MANIFEST, r#"{"name": "p"}"#), SKILL]);
+    sparse(&root.join("assets/big.bin"), 2 * GIB);
+    let root = std::fs::canonicalize(&root).expect("canonical");
+    let big = root.join("assets/big.bin");
+    let home = Home::new();
+    for command in ["add", "preview", "inspect"] {
+        let stderr = run_within(&home, &[command.as_ref(), root.as_os_str()], 1, QUICK);
+        assert_eq!(
+            stderr,
+            format!(
+                "skillmeat: error: {}: is 2 GiB; a file of a plugin may hold at most 256 MiB (--max-file-size raises the limit)\n",
+                big.display()
+            )
+        );
+    }
+    assert!(!home.path().exists(), "nothing may be written");
+
+    // --max-file-size raises the file limit; the plugin limit (lowered
+    // here, so that nothing is read either way) then refuses the plugin.
+    let raised = ["--max-file-size", "3GiB", "--max-plugin-size", "1MiB"];
+    for command in ["add", "preview", "inspect"] {
+        let mut args: Vec<&std::ffi::OsStr> = vec![command.as_ref()];
+        args.extend(raised.map(std::ffi::OsStr::new));
+        args.push(root.as_os_str());
+        let stderr = run_within(&home, &args, 1, QUICK);
+        assert_eq!(
+            stderr,
+            format!(
+                "skillmeat: error: {}: the plugin \"p\" holds 2.0 GiB in 3 files; a plugin may hold at most 1 MiB (--max-plugin-size raises the limit)\n",
+                root.display()
+            )
+        );
+    }
+    assert!(!home.path().exists(), "nothing may be written");
+}
+
+#[test]
+fn the_default_plugin_limit_is_1_gib_and_files_of_no_plugin_are_not_read() {
+    const MIB: u64 = 1 << 20;
+    // Five files of 250 MiB: each under the file limit, 1250 MiB in all.
+    let (_dir, root) = plugin("p", &[(MANIFEST, r#"{"name": "p"}"#), SKILL]);
+    for i in 0..5 {
+        sparse(&root.join(format!("assets/{i}.bin")), 250 * MIB);
+    }
+    let root = std::fs::canonicalize(&root).expect("canonical");
+    let home = Home::new();
+    let stderr = run_within(&home, &["add".as_ref(), root.as_os_str()], 1, QUICK);
+    assert_eq!(
+        stderr,
+        format!(
+            "skillmeat: error: {}: the plugin \"p\" holds 1.2 GiB in 7 files; a plugin may hold at most 1 GiB (--max-plugin-size raises the limit)\n",
+            root.display()
+        )
+    );
+    assert!(!home.path().exists(), "nothing may be written");
+
+    // A folder of plugins: a 2 GiB file outside every plugin is neither
+    // refused nor read.
+    let dir = tmp();
+    write(
+        dir.path(),
+        "plugins/a/.claude-plugin/plugin.json",
+        r#"{"name": "a"}"#,
+    );
+    write(dir.path(), "plugins/a/skills/x/SKILL.md", "x");
+    sparse(&dir.path().join("media/demo.bin"), 2 << 30);
+    let out = run_within(
+        &home,
+        &["inspect".as_ref(), dir.path().as_os_str()],
+        0,
+        QUICK,
+    );
+    assert_eq!(out, "");
 }
