@@ -46,22 +46,17 @@ pub enum Error {
     /// Two children of one plugin are one artifact to skillmeat: the same
     /// kind and [`crate::artifact::name_key`].
     #[error(
-        "{}: two {}s named {:?} and {:?}: names that differ only in case, `_`, `-`, spaces or a trailing `.md` are the same artifact to skillmeat, so one plugin cannot hold both; rename one",
-        Both(&children[0].file, &children[1].file), kind.noun(), children[0].name, children[1].name
+        "{}: two {}s named {first_name:?} and {second_name:?}: names that differ only in case, `_`, `-`, spaces or a trailing `.md` are the same artifact to skillmeat, so one plugin cannot hold both; rename one",
+        Both(first, second), kind.noun()
     )]
     NameClash {
         kind: ArtifactKind,
-        /// The two children, in discovery order (boxed: errors stay small).
-        children: Box<[NamedAt; 2]>,
+        /// Where each child is (relative to the listing root), and its name.
+        first: String,
+        first_name: String,
+        second: String,
+        second_name: String,
     },
-}
-
-/// A child in an error: where it is (relative to the listing root) and its
-/// name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NamedAt {
-    pub file: String,
-    pub name: String,
 }
 
 /// A name in a message: in full, or its first 40 characters when it is

@@ -38,6 +38,6 @@ pub mod report;
 mod spans;
 
 pub use artifact::{ArtifactKind, Relationship};
-pub use error::{Error, NamedAt, Result};
+pub use error::{Error, Result};
 pub use hash::{ContentHash, FileHasher, TreeDigest, TreeHasher};
 pub use path::SafeRelPath;

@@ -2,7 +2,6 @@
 //! crate::prelude::*;` at the top of a module.
 
 pub use alloc::borrow::ToOwned;
-pub use alloc::boxed::Box;
 pub use alloc::format;
 pub use alloc::string::{String, ToString};
 pub use alloc::vec;

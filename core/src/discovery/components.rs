@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{Child, ChildContent, FileReader, Listing};
 use crate::artifact::{ArtifactKind, Relationship, check_name, name_key};
-use crate::error::{Error, NamedAt, Result};
+use crate::error::{Error, Result};
 use crate::frontmatter;
 use crate::mcp;
 use crate::order::sort_by_str;
@@ -254,13 +254,13 @@ pub(super) fn check_children(ctx: &Ctx<'_>, children: &[Child]) -> Result<()> {
     sort_by_str(&mut keys, |k| k.0.as_str());
     match keys.windows(2).find(|w| w[0].0 == w[1].0) {
         Some([(_, a), (_, b)]) => {
-            let at = |c: &Child| NamedAt {
-                file: ctx.abs(&c.path).display().to_owned(),
-                name: c.name.clone(),
-            };
+            let (a, b) = (&children[*a], &children[*b]);
             Err(Error::NameClash {
-                kind: children[*a].kind,
-                children: Box::new([at(&children[*a]), at(&children[*b])]),
+                kind: a.kind,
+                first: ctx.abs(&a.path).display().to_owned(),
+                first_name: a.name.clone(),
+                second: ctx.abs(&b.path).display().to_owned(),
+                second_name: b.name.clone(),
             })
         }
         _ => Ok(()),
