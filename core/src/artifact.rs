@@ -6,6 +6,8 @@ use core::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::error::NameProblem;
+
 /// What an artifact is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -36,6 +38,15 @@ impl ArtifactKind {
             ArtifactKind::Hook => "hook",
             ArtifactKind::McpServer => "mcp_server",
             ArtifactKind::Composite => "composite",
+        }
+    }
+
+    /// The kind in a sentence: `skill`, `MCP server`, `plugin` …
+    pub fn noun(self) -> &'static str {
+        match self {
+            ArtifactKind::McpServer => "MCP server",
+            ArtifactKind::Composite => "plugin",
+            other => other.as_str(),
         }
     }
 
@@ -110,6 +121,55 @@ impl fmt::Display for Relationship {
     }
 }
 
+/// The longest name, in characters: Claude Desktop's limit for plugin
+/// names. Claude Code allows skill names of at most 64 characters; the
+/// longest name in the plugins skillmeat was tested on has 32.
+pub const MAX_NAME_CHARS: usize = 128;
+
+/// The longest name in UTF-8 bytes: a name becomes a file name with `.json`
+/// or `.md` after it, and file systems hold at most 255 bytes in one.
+pub const MAX_NAME_BYTES: usize = 250;
+
+/// The one rule for names of plugins and their children (a name becomes a
+/// folder or file name in the collection and in a project's `.claude/`).
+///
+/// A name must keep something once [`name_key`] drops spaces and a trailing
+/// `.md`; it is not `.` or `..`; it has no control character or backslash,
+/// at most [`MAX_NAME_CHARS`] characters and [`MAX_NAME_BYTES`] bytes.
+/// Commands and agents found in subfolders are named by their path
+/// (`git/commit`), so for them `/` separates parts, each of which follows
+/// the same rules; any other name is one part, with no `/`.
+pub fn check_name(kind: ArtifactKind, name: &str) -> Result<(), NameProblem> {
+    if name_key(name).is_empty() {
+        return Err(NameProblem::Empty);
+    }
+    if name.chars().any(char::is_control) {
+        return Err(NameProblem::ControlCharacter);
+    }
+    if name.contains('\\') {
+        return Err(NameProblem::Backslash);
+    }
+    let chars = name.chars().count();
+    if chars > MAX_NAME_CHARS {
+        return Err(NameProblem::TooLong { chars });
+    }
+    if name.len() > MAX_NAME_BYTES {
+        return Err(NameProblem::TooManyBytes { bytes: name.len() });
+    }
+    let nested = matches!(kind, ArtifactKind::Command | ArtifactKind::Agent);
+    if !nested && name.contains('/') {
+        return Err(NameProblem::Slash);
+    }
+    for part in name.split('/') {
+        match part {
+            "." | ".." => return Err(NameProblem::Dot),
+            p if p.trim().is_empty() => return Err(NameProblem::EmptyPart),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The one place names are normalised for identity (DESIGN.md §5): lower
 /// case (each character's Unicode lower case, as [`char::to_lowercase`]),
 /// trimmed, `_` and spaces to `-`, a trailing `.md` stripped.
@@ -147,6 +207,65 @@ mod tests {
             ("İSTANBUL", "i\u{307}stanbul"),
         ] {
             assert_eq!(name_key(name), key, "{name}");
+        }
+    }
+
+    #[test]
+    fn names_that_can_be_artifact_names() {
+        use ArtifactKind::{Agent, Command, Composite, McpServer, Skill};
+        let long = "n".repeat(128);
+        let nested = format!("{}/{}", "d".repeat(63), "c".repeat(64));
+        for (kind, name) in [
+            (Skill, "code-review"),
+            (Skill, "Über Werkzeug"),
+            (Skill, " padded "),
+            (Skill, ".hidden"),
+            (Command, "git/commit"),
+            (Command, "notes.md"),
+            (Agent, "a/b/c"),
+            (McpServer, "server:1@x"),
+            (Composite, long.as_str()),
+            (Command, nested.as_str()),
+        ] {
+            assert_eq!(check_name(kind, name), Ok(()), "{kind} {name:?}");
+        }
+    }
+
+    #[test]
+    fn names_that_cannot() {
+        use ArtifactKind::{Agent, Command, Composite, Hook, McpServer, Skill};
+        let too_long = "n".repeat(129);
+        // 100 characters of 3 bytes each: short enough, but 300 bytes.
+        let wide = "語".repeat(100);
+        for (kind, name, problem) in [
+            (Command, "", NameProblem::Empty),
+            (Skill, "   ", NameProblem::Empty),
+            (Agent, ".md", NameProblem::Empty),
+            (McpServer, ".", NameProblem::Dot),
+            (Skill, "..", NameProblem::Dot),
+            (Command, "git/..", NameProblem::Dot),
+            (Command, "git/", NameProblem::EmptyPart),
+            (Agent, "a/ /b", NameProblem::EmptyPart),
+            (Command, "/x", NameProblem::EmptyPart),
+            (McpServer, "a/b", NameProblem::Slash),
+            (Skill, "a/b", NameProblem::Slash),
+            (Hook, "a/b", NameProblem::Slash),
+            (Composite, "a/b", NameProblem::Slash),
+            (McpServer, "a\\b", NameProblem::Backslash),
+            (Command, "a\tb", NameProblem::ControlCharacter),
+            (McpServer, "a\u{0}", NameProblem::ControlCharacter),
+            (
+                Skill,
+                too_long.as_str(),
+                NameProblem::TooLong { chars: 129 },
+            ),
+            (
+                McpServer,
+                wide.as_str(),
+                NameProblem::TooManyBytes { bytes: 300 },
+            ),
+        ] {
+            assert_eq!(check_name(kind, name), Err(problem), "{kind} {name:?}");
         }
     }
 

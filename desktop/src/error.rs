@@ -36,10 +36,12 @@ pub enum Error {
     #[error("{}: no plugin found (looked for .claude-plugin/marketplace.json, .claude-plugin/plugin.json, plugin.json or composite.json, and for two or more of skills/ commands/ agents/ hooks/ with artifacts in them)", .0.display())]
     NoPlugin(PathBuf),
 
+    /// Core refused the input below `root` (boxed: core's errors carry
+    /// several strings, and every `Result` of the engine carries this enum).
     #[error("in {}: {source}", root.display())]
     Core {
         root: PathBuf,
-        source: skillmeat_core::Error,
+        source: Box<skillmeat_core::Error>,
     },
 
     /// A bundle zip that fails verification; nothing was written.
@@ -130,7 +132,7 @@ impl Error {
     pub(crate) fn core(root: &Path, source: skillmeat_core::Error) -> Self {
         Error::Core {
             root: root.to_owned(),
-            source,
+            source: Box::new(source),
         }
     }
 }

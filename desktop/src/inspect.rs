@@ -1,15 +1,19 @@
-//! `skillmeat inspect`: read a folder from disk, hash every file once on all
-//! cores, and run core discovery over the listing.
+//! `skillmeat inspect`: read a folder from disk, run core discovery over
+//! the listing, check each plugin's sizes against the limits, and hash every
+//! file of a plugin once on all cores.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 
+use rayon::prelude::*;
 use skillmeat_core::SafeRelPath;
-use skillmeat_core::discovery::{self, Discovery, Listing, MAX_SMALL_FILE, ReadProblem};
+use skillmeat_core::discovery::{self, Discovery, Listing, MAX_SMALL_FILE, Plugin, ReadProblem};
 use skillmeat_core::hash::ContentHash;
 use skillmeat_core::report::InspectReport;
 
+use crate::bundle::Limits;
+use crate::bundle::limits::{FILE_FLAG, PLUGIN_FLAG, human};
 use crate::error::{Error, Result};
 use crate::tree::{Tree, TreeKind};
 
@@ -23,8 +27,16 @@ pub struct Source {
 }
 
 impl Source {
-    /// Reads, hashes and discovers `path`. A path with no plugin is an error.
+    /// [`Source::open_with`] the limits in force.
     pub fn open(path: &Path) -> Result<Source> {
+        Self::open_with(path, &Limits::in_force())
+    }
+
+    /// Reads, discovers and hashes `path`. A path with no plugin is an
+    /// error, and so is a plugin with a file or a total over `limits`
+    /// (checked from the files' metadata before any is hashed). Only the
+    /// files of plugins are hashed.
+    pub fn open_with(path: &Path, limits: &Limits) -> Result<Source> {
         let tree = Tree::scan(path)?;
         if tree.kind == TreeKind::File {
             return Err(Error::BadInput {
@@ -34,33 +46,15 @@ impl Source {
         }
         let listing = Listing::new(tree.files.iter().map(|f| f.rel.as_str()))
             .map_err(|e| Error::core(path, e))?;
-        let by_rel: HashMap<&str, &Path> = tree
+        let sizes = file_sizes(&tree)?;
+        let files: Files<'_> = tree
             .files
             .iter()
-            .map(|f| (f.rel.as_str(), f.path.as_path()))
+            .zip(&sizes)
+            .map(|(f, size)| (f.rel.as_str(), (f.path.as_path(), *size)))
             .collect();
-        let read = |rel: &str| -> Result<Vec<u8>, ReadProblem> {
-            let p = by_rel.get(rel).ok_or(ReadProblem::Failed)?;
-            read_small(p).map_err(|_| ReadProblem::Failed)
-        };
-        let root_name = tree
-            .root
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("plugin")
-            .to_owned();
-        let discovery =
-            discovery::discover(&listing, &root_name, &read).map_err(|e| Error::core(path, e))?;
-        if discovery.plugins.is_empty() {
-            return Err(match discovery.warnings.first() {
-                Some(w) => Error::BadInput {
-                    path: path.to_owned(),
-                    reason: format!("no plugin could be read: {w}"),
-                },
-                None => Error::NoPlugin(path.to_owned()),
-            });
-        }
-        let digests = tree.digests()?;
+        let discovery = discover(path, &tree, &listing, &files)?;
+        let digests = hash_plugins(&tree, &discovery, &files, limits)?;
         let by_rel = tree
             .files
             .iter()
@@ -95,7 +89,8 @@ impl Source {
 }
 
 /// The first `MAX_SMALL_FILE + 1` bytes of a file: enough for discovery to
-/// tell a file it reads from one that is too large.
+/// tell a file it reads from one that is too large (should it have grown
+/// since it was listed).
 fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     std::fs::File::open(path)?
@@ -106,5 +101,127 @@ fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// Discovers and hashes the plugins in `path`.
 pub fn inspect(path: &Path) -> Result<InspectReport> {
-    Source::open(path)?.report(path)
+    inspect_with(path, &Limits::in_force())
+}
+
+/// [`inspect`] under `limits`.
+pub fn inspect_with(path: &Path, limits: &Limits) -> Result<InspectReport> {
+    Source::open_with(path, limits)?.report(path)
+}
+
+/// Each file of a tree by its path below the root: where it is, its size.
+type Files<'a> = HashMap<&'a str, (&'a Path, u64)>;
+
+/// Discovery over the tree; discovery reads small files only.
+fn discover(path: &Path, tree: &Tree, listing: &Listing, files: &Files<'_>) -> Result<Discovery> {
+    let read = |rel: &str| -> Result<Vec<u8>, ReadProblem> {
+        let (p, len) = files.get(rel).ok_or(ReadProblem::Failed)?;
+        if *len > MAX_SMALL_FILE {
+            return Err(ReadProblem::TooLarge);
+        }
+        read_small(p).map_err(|_| ReadProblem::Failed)
+    };
+    let root_name = tree
+        .root
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("plugin");
+    let discovery =
+        discovery::discover(listing, root_name, &read).map_err(|e| Error::core(path, e))?;
+    if discovery.plugins.is_empty() {
+        return Err(match discovery.warnings.first() {
+            Some(w) => Error::BadInput {
+                path: path.to_owned(),
+                reason: format!("no plugin could be read: {w}"),
+            },
+            None => Error::NoPlugin(path.to_owned()),
+        });
+    }
+    Ok(discovery)
+}
+
+/// The SHA-256 of every file of the plugins found, once each plugin's
+/// sizes are within `limits`. Files of no plugin are not read.
+fn hash_plugins(
+    tree: &Tree,
+    discovery: &Discovery,
+    files: &Files<'_>,
+    limits: &Limits,
+) -> Result<HashMap<String, ContentHash>> {
+    let mut wanted = HashSet::new();
+    for plugin in &discovery.plugins {
+        let rels = plugin_files(plugin);
+        check_sizes(&tree.root, plugin, &rels, files, limits)?;
+        wanted.extend(rels);
+    }
+    tree.digests_where(|f| wanted.contains(f.rel.as_str()))
+}
+
+/// The size of every file of the tree, from its metadata (in parallel: a
+/// `stat` each).
+fn file_sizes(tree: &Tree) -> Result<Vec<u64>> {
+    tree.files
+        .par_iter()
+        .map(|f| {
+            std::fs::metadata(&f.path)
+                .map(|m| m.len())
+                .map_err(|source| Error::Unreadable {
+                    path: f.path.clone(),
+                    source,
+                })
+        })
+        .collect()
+}
+
+/// The files of `plugin`, relative to the source root.
+fn plugin_files(plugin: &Plugin) -> Vec<String> {
+    plugin
+        .files
+        .iter()
+        .map(|f| plugin.root.join(f).as_str().to_owned())
+        .collect()
+}
+
+/// Every file of the plugin within `limits.file_bytes`, all of them
+/// within `limits.plugin_bytes`.
+fn check_sizes(
+    root: &Path,
+    plugin: &Plugin,
+    rels: &[String],
+    files: &Files<'_>,
+    limits: &Limits,
+) -> Result<()> {
+    let mut total = 0u64;
+    for rel in rels {
+        let Some((file, size)) = files.get(rel.as_str()) else {
+            return Err(Error::Internal(format!("{rel} is not in the listing")));
+        };
+        if *size > limits.file_bytes {
+            return Err(Error::BadInput {
+                path: file.to_path_buf(),
+                reason: format!(
+                    "is {}; a file of a plugin may hold at most {} ({FILE_FLAG})",
+                    human(*size),
+                    human(limits.file_bytes)
+                ),
+            });
+        }
+        total = total.saturating_add(*size);
+    }
+    if total > limits.plugin_bytes {
+        return Err(Error::BadInput {
+            path: match plugin.root.is_root() {
+                true => root.to_owned(),
+                false => root.join(plugin.root.as_str()),
+            },
+            reason: format!(
+                "the plugin {:?} holds {} in {} files; a plugin may hold at most {} ({PLUGIN_FLAG})",
+                plugin.name,
+                human(total),
+                rels.len(),
+                human(limits.plugin_bytes)
+            ),
+        });
+    }
+    Ok(())
 }

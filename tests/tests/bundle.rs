@@ -713,10 +713,22 @@ impl Hostile {
         self.refused_by(self.home.cmd(), zip, expected);
     }
 
-    fn refused_by(&self, mut cmd: assert_cmd::Command, zip: &Path, expected: &str) {
+    fn refused_by(&self, cmd: assert_cmd::Command, zip: &Path, expected: &str) {
+        self.refused_with(cmd, &[], zip, expected);
+    }
+
+    /// [`Hostile::refused_by`] with `flags` after `add`.
+    fn refused_with(
+        &self,
+        mut cmd: assert_cmd::Command,
+        flags: &[&str],
+        zip: &Path,
+        expected: &str,
+    ) {
         let before = snapshot(&self.home.path());
         let output = cmd
             .arg("add")
+            .args(flags)
             .arg(zip)
             .output()
             .unwrap_or_else(|e| panic!("{e}"));
@@ -760,6 +772,71 @@ fn rewrite_listed(items: &mut [Item], name: &str, data: &[u8]) {
             }
         }
     });
+}
+
+/// Sets the manifest's `plugin.content_hash` to the hash of the files it
+/// lists (an attacker who rewrites the manifest to match).
+fn rehash_plugin(items: &mut [Item]) {
+    let files: Vec<(String, String)> = items
+        .iter()
+        .find(|i| i.name == "skillmeat-bundle.json")
+        .and_then(|i| serde_json::from_slice::<Value>(&i.data).ok())
+        .map(|m| {
+            m["files"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| {
+                    (
+                        f["path"].as_str().unwrap_or_default().to_owned(),
+                        f["sha256"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let whole = skillmeat_core::hash::tree_hash(
+        files
+            .iter()
+            .map(|(p, h)| (p.as_str(), h.parse().unwrap_or_else(|e| panic!("{e:?}")))),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    edit_manifest(items, |m| {
+        m["plugin"]["content_hash"] = whole.content_hash.to_hex().into();
+    });
+}
+
+/// Adds a file to the zip and lists it in the manifest, with the plugin
+/// hash to match: a bundle that is valid but for what the file is.
+fn add_listed(items: &mut Vec<Item>, name: &str, data: &[u8]) {
+    items.push(Item::file(name, data));
+    let sha = hash_bytes(data).to_hex();
+    edit_manifest(items, |m| {
+        if let Some(files) = m["files"].as_array_mut() {
+            files.push(serde_json::json!({
+                "path": name, "size": data.len(), "sha256": sha, "executable": false
+            }));
+        }
+    });
+    rehash_plugin(items);
+}
+
+#[test]
+fn entry_names_longer_than_a_file_name_are_refused() {
+    let h = Hostile::new();
+    // Under the limit, the same kind of file imports: the bundle is valid.
+    let fits = format!("assets/{}.txt", "a".repeat(251));
+    let zip = h.craft("fits", |items| add_listed(items, &fits, b"ok\n"));
+    h.home.cmd().arg("preview").arg(&zip).assert().success();
+    // A name of 300 characters cannot be a file name.
+    let long = format!("assets/{}.txt", "a".repeat(296));
+    let zip = h.craft("long-name", |items| add_listed(items, &long, b"ok\n"));
+    h.refused(
+        &zip,
+        &format!(
+            "entry {long:?}: unsafe path: has a name of 300 bytes; a file or folder name may have at most 255"
+        ),
+    );
 }
 
 #[test]
@@ -898,6 +975,19 @@ fn too_many_too_large_and_too_compressed_are_refused() {
     let mut cmd = h.home.cmd_failpoints();
     cmd.env("SKILLMEAT_TEST_BUNDLE_LIMITS", "entries=5");
     h.refused_by(cmd, &zip, "has 13 entries; a bundle may hold at most 5");
+    // `--max-file-size` and `--max-plugin-size` set the same limits.
+    h.refused_with(
+        h.home.cmd(),
+        &["--max-file-size", "1KiB"],
+        &zip,
+        "entry \"LICENSE\": declares 1.1 KiB uncompressed; an entry may hold at most 1 KiB (--max-file-size raises the limit)",
+    );
+    h.refused_with(
+        h.home.cmd(),
+        &["--max-plugin-size", "2KiB"],
+        &zip,
+        "entry \"agents/guard-reviewer.md\": takes the bundle past 2 KiB uncompressed, the most a bundle may hold (--max-plugin-size raises the limit)",
+    );
     // The same bundle under the real limits is fine.
     h.home
         .cmd_failpoints()
@@ -981,33 +1071,7 @@ fn content_that_disagrees_with_the_manifest_is_refused() {
             "skills/guard-rules/SKILL.md",
             b"---\nname: guard-rules\n---\nrm -rf /\n",
         );
-        let files: Vec<(String, String)> = items
-            .iter()
-            .find(|i| i.name == "skillmeat-bundle.json")
-            .and_then(|i| serde_json::from_slice::<Value>(&i.data).ok())
-            .map(|m| {
-                m["files"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|f| {
-                        (
-                            f["path"].as_str().unwrap_or_default().to_owned(),
-                            f["sha256"].as_str().unwrap_or_default().to_owned(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let whole = skillmeat_core::hash::tree_hash(
-            files
-                .iter()
-                .map(|(p, h)| (p.as_str(), h.parse().unwrap_or_else(|e| panic!("{e:?}")))),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        edit_manifest(items, |m| {
-            m["plugin"]["content_hash"] = whole.content_hash.to_hex().into();
-        });
+        rehash_plugin(items);
     });
     h.refused(
         &zip,

@@ -7,7 +7,7 @@ use crate::prelude::*;
 use serde_json::Value;
 
 use super::{Child, ChildContent, FileReader, Listing, ReadProblem};
-use crate::artifact::{ArtifactKind, Relationship};
+use crate::artifact::{ArtifactKind, Relationship, check_name, name_key};
 use crate::error::{Error, Result};
 use crate::frontmatter;
 use crate::mcp;
@@ -225,18 +225,8 @@ fn markdown_children(
 ) -> Vec<Child> {
     sort_by_str(&mut found, |f| f.1.as_str());
     found.dedup_by(|a, b| a.1 == b.1);
-    let mut seen: Vec<String> = Vec::new();
     let mut out = Vec::new();
     for (name, path) in found {
-        let key = crate::artifact::name_key(&name);
-        if seen.contains(&key) {
-            let file = ctx.abs(&path);
-            ctx.warn(format!(
-                "{file}: a {kind} named {name:?} was already found in this plugin; skipped"
-            ));
-            continue;
-        }
-        seen.push(key);
         let fm = ctx.frontmatter(&path);
         out.push(Child {
             kind,
@@ -248,6 +238,40 @@ fn markdown_children(
         });
     }
     out
+}
+
+/// Every child's name is a name ([`check_name`]), and no two children of
+/// one kind have the same [`name_key`]: that pair is one artifact to the
+/// collection. Errors name the child's file (for an MCP server, the `.json`
+/// it is declared in).
+pub(super) fn check_children(ctx: &Ctx<'_>, children: &[Child]) -> Result<()> {
+    for c in children {
+        check_name(c.kind, &c.name).map_err(|reason| Error::InvalidName {
+            file: ctx.abs(&c.path).display().to_owned(),
+            kind: c.kind,
+            name: c.name.clone(),
+            reason,
+        })?;
+    }
+    let mut keys: Vec<(String, usize)> = children
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (format!("{}\0{}", c.kind.as_str(), name_key(&c.name)), i))
+        .collect();
+    sort_by_str(&mut keys, |k| k.0.as_str());
+    match keys.windows(2).find(|w| w[0].0 == w[1].0) {
+        Some([(_, a), (_, b)]) => {
+            let (a, b) = (&children[*a], &children[*b]);
+            Err(Error::NameClash {
+                kind: a.kind,
+                first: ctx.abs(&a.path).display().to_owned(),
+                first_name: a.name.clone(),
+                second: ctx.abs(&b.path).display().to_owned(),
+                second_name: b.name.clone(),
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The one hook artifact: `hooks/hooks.json` and the manifest's hook files,

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::components::{self, CommandSource, Ctx, McpSpec};
 use super::{Detection, FileReader, Listing, Plugin};
-use crate::artifact::{ArtifactKind, Relationship};
+use crate::artifact::{ArtifactKind, Relationship, check_name};
 use crate::error::{Error, PathProblem, Result};
 use crate::path::SafeRelPath;
 use crate::spans::info_span;
@@ -261,6 +261,7 @@ fn assemble(
             )?);
         }
     }
+    components::check_children(&ctx, &children)?;
     span.record("child_count", children.len());
     let files = ctx.files_under(&SafeRelPath::root());
     Ok(Plugin {
@@ -410,6 +411,14 @@ fn claude_components(
                 let field = format!("commands.{name}");
                 match spec.get("source").and_then(Value::as_str) {
                     Some(raw) => {
+                        check_name(ArtifactKind::Command, name).map_err(|reason| {
+                            Error::InvalidName {
+                                file: file.to_owned(),
+                                kind: ArtifactKind::Command,
+                                name: name.clone(),
+                                reason,
+                            }
+                        })?;
                         let rel = parse(raw).map_err(|p| path_err(file, &field, raw, p))?;
                         exists(&field, raw, &rel)?;
                         sources.push(CommandSource::Named {
@@ -577,8 +586,15 @@ fn check_claude_name(file: &str, name: &str) -> Result<()> {
     check_folder_name(file, name)
 }
 
-/// Any plugin name becomes a folder name: it must be one safe component.
+/// Any plugin name becomes a folder name: it must be a name
+/// ([`check_name`]) and one safe component.
 fn check_folder_name(file: &str, name: &str) -> Result<()> {
+    check_name(ArtifactKind::Composite, name).map_err(|reason| Error::InvalidName {
+        file: file.to_owned(),
+        kind: ArtifactKind::Composite,
+        name: name.to_owned(),
+        reason,
+    })?;
     if name.contains('/') || SafeRelPath::new(name).is_err() || name.starts_with('.') {
         return Err(manifest_err(
             file,

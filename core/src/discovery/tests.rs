@@ -593,3 +593,100 @@ fn a_markdown_file_over_8_mib_keeps_its_child_and_warns() {
 ")
     );
 }
+
+#[test]
+fn two_children_with_one_name_key_are_an_error_naming_both() {
+    const PLUGIN: (&str, &str) = (".claude-plugin/plugin.json", r#"{"name": "p"}"#);
+    let rule = "names that differ only in case, `_`, `-`, spaces or a trailing `.md` are the same artifact to skillmeat, so one plugin cannot hold both; rename one";
+    check_err(
+        &[
+            PLUGIN,
+            ("skills/Sk/SKILL.md", ""),
+            ("skills/sk/SKILL.md", ""),
+        ],
+        &format!("skills/Sk and skills/sk: two skills named \"Sk\" and \"sk\": {rule}"),
+    );
+    check_err(
+        &[
+            PLUGIN,
+            (
+                ".mcp.json",
+                r#"{"srv": {"command": "a"}, "Srv": {"command": "b"}}"#,
+            ),
+        ],
+        &format!(".mcp.json: two MCP servers named \"Srv\" and \"srv\": {rule}"),
+    );
+    check_err(
+        &[PLUGIN, ("commands/a_b.md", ""), ("commands/a-b.md", "")],
+        &format!(
+            "commands/a-b.md and commands/a_b.md: two commands named \"a-b\" and \"a_b\": {rule}"
+        ),
+    );
+    // Different kinds may share a name.
+    check(
+        &[PLUGIN, ("skills/x/SKILL.md", ""), ("commands/x.md", "")],
+        "p @. manifest 1.00 v=-
+  skill x skills/x MEMBER skills/x/SKILL.md
+  command x commands/x.md MEMBER
+  meta: .claude-plugin/plugin.json
+",
+    );
+}
+
+#[test]
+fn names_that_cannot_be_artifact_names_are_an_error_naming_the_file() {
+    const PLUGIN: (&str, &str) = (".claude-plugin/plugin.json", r#"{"name": "p"}"#);
+    check_err(
+        &[PLUGIN, ("commands/.md", "")],
+        "commands/.md: command name \"\": a name cannot be empty or only spaces",
+    );
+    check_err(
+        &[PLUGIN, ("agents/ .md", "")],
+        "agents/ .md: agent name \" \": a name cannot be empty or only spaces",
+    );
+    check_err(
+        &[PLUGIN, (".mcp.json", r#"{"a/b": {"command": "x"}}"#)],
+        ".mcp.json: MCP server name \"a/b\": `/` is not allowed in this name",
+    );
+    check_err(
+        &[PLUGIN, (".mcp.json", r#"{"..": {"command": "x"}}"#)],
+        ".mcp.json: MCP server name \"..\": `.` and `..` cannot be names",
+    );
+    check_err(
+        &[PLUGIN, (".mcp.json", r#"{"a\u0007": {"command": "x"}}"#)],
+        ".mcp.json: MCP server name \"a\\u{7}\": control characters are not allowed in names",
+    );
+    let long = "s".repeat(200);
+    check_err(
+        &[PLUGIN, (&format!("skills/{long}/SKILL.md"), "")],
+        &format!(
+            "skills/{long}: skill name \"{}…\": is 200 characters long; a name may have at most 128",
+            "s".repeat(40)
+        ),
+    );
+    // A command's name is its path below commands/: long by its folders.
+    let dir = "d".repeat(100);
+    check_err(
+        &[PLUGIN, (&format!("commands/{dir}/{dir}.md"), "")],
+        &format!(
+            "commands/{dir}/{dir}.md: command name \"{}…\": is 201 characters long; a name may have at most 128",
+            "d".repeat(40)
+        ),
+    );
+    let named = r#"{"name": "p", "commands": {"..": {"source": "./x.md"}}}"#;
+    check_err(
+        &[(".claude-plugin/plugin.json", named), ("x.md", "")],
+        ".claude-plugin/plugin.json: command name \"..\": `.` and `..` cannot be names",
+    );
+    let plugin = format!(r#"{{"name": "{}"}}"#, "p".repeat(300));
+    check_err(
+        &[
+            (".claude-plugin/plugin.json", &plugin),
+            ("skills/x/SKILL.md", ""),
+        ],
+        &format!(
+            ".claude-plugin/plugin.json: plugin name \"{}…\": is 300 characters long; a name may have at most 128",
+            "p".repeat(40)
+        ),
+    );
+}

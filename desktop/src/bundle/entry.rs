@@ -8,7 +8,7 @@ use skillmeat_core::SafeRelPath;
 use zip::CompressionMethod;
 use zip::read::ZipFileEntry;
 
-use super::limits::{Limits, human, ratio_problem, too_compressed};
+use super::limits::{FILE_FLAG, Limits, human, ratio_problem, too_compressed};
 use super::manifest::check_entry_path;
 
 /// One entry that passed the header checks.
@@ -96,11 +96,11 @@ pub(super) fn check_header(h: &Header<'_>, limits: &Limits) -> Result<Checked, S
     if what == What::Folder && h.size > 0 {
         return Err("is a folder entry with content".into());
     }
-    if h.size > limits.entry_bytes {
+    if h.size > limits.file_bytes {
         return Err(format!(
-            "declares {} uncompressed; an entry may hold at most {}",
+            "declares {} uncompressed; an entry may hold at most {} ({FILE_FLAG})",
             human(h.size),
-            human(limits.entry_bytes)
+            human(limits.file_bytes)
         ));
     }
     if too_compressed(h.size, h.compressed) {
@@ -193,6 +193,14 @@ mod tests {
         ] {
             refused(header(name), expected);
         }
+        // File systems hold names of at most 255 bytes.
+        let long = format!("assets/{}.md", "a".repeat(253));
+        refused(
+            header(&long),
+            "unsafe path: has a name of 256 bytes; a file or folder name may have at most 255",
+        );
+        let longest = format!("assets/{}.md", "a".repeat(252));
+        assert!(check(header(&longest)).is_ok());
         refused(
             Header {
                 name: b"caf\xe9.md",

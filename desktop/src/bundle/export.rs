@@ -133,24 +133,24 @@ fn check_limits(c: &Contents) -> Result<()> {
             ),
         ));
     }
-    if let Some((path, e)) = c.files.iter().find(|(_, e)| e.size > limits.entry_bytes) {
+    if let Some((path, e)) = c.files.iter().find(|(_, e)| e.size > limits.file_bytes) {
         return Err(fail(
             c,
             format!(
                 "{path} is {}; a bundle entry may hold at most {}",
                 human(e.size),
-                human(limits.entry_bytes)
+                human(limits.file_bytes)
             ),
         ));
     }
     let total: u64 = c.files.values().map(|e| e.size).sum();
-    if total > limits.total_bytes {
+    if total > limits.plugin_bytes {
         return Err(fail(
             c,
             format!(
                 "its files add up to {}; a bundle may hold at most {}",
                 human(total),
-                human(limits.total_bytes)
+                human(limits.plugin_bytes)
             ),
         ));
     }

@@ -1,5 +1,6 @@
-//! The size limits a bundle is read under, and the one reader that counts
-//! every decompressed byte against them (headers are never trusted).
+//! The size limits a plugin is read under (a folder or a bundle), and the
+//! one reader that counts every decompressed byte of a bundle against them
+//! (headers are never trusted).
 
 use std::io::{self, Read, Write};
 
@@ -7,28 +8,40 @@ use skillmeat_core::hash::{ContentHash, FileHasher};
 
 /// At most this many entries (files and folders) in a bundle.
 pub const MAX_ENTRIES: usize = 10_000;
-/// At most this many bytes in one entry, uncompressed.
+/// At most this many bytes in one file of a plugin (a bundle entry,
+/// uncompressed); `--max-file-size` changes it.
 pub const MAX_ENTRY_BYTES: u64 = 256 << 20;
-/// At most this many bytes in the whole bundle, uncompressed.
+/// At most this many bytes in all the files of one plugin (a whole bundle,
+/// uncompressed); `--max-plugin-size` changes it.
 pub const MAX_TOTAL_BYTES: u64 = 1 << 30;
+
+/// How a message about a file's size says how to change the limit.
+pub const FILE_FLAG: &str = "--max-file-size raises the limit";
+/// How a message about a plugin's size says how to change the limit.
+pub const PLUGIN_FLAG: &str = "--max-plugin-size raises the limit";
 /// An entry larger than [`RATIO_FLOOR_BYTES`] may expand at most this much.
 pub const MAX_RATIO: u64 = 100;
 /// Entries up to this size are never refused for their compression ratio.
 pub const RATIO_FLOOR_BYTES: u64 = 1 << 20;
 
-/// The size limits a bundle is read under.
+/// The size limits a plugin is read under: a folder's files are checked
+/// from their metadata before any is hashed, a bundle's entries on their
+/// declared sizes and then on every byte decompressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
+    /// Entries of a bundle (folders have no such limit).
     pub entries: usize,
-    pub entry_bytes: u64,
-    pub total_bytes: u64,
+    /// Bytes in one file.
+    pub file_bytes: u64,
+    /// Bytes in all the files of one plugin.
+    pub plugin_bytes: u64,
 }
 
 impl Limits {
     pub const DEFAULT: Limits = Limits {
         entries: MAX_ENTRIES,
-        entry_bytes: MAX_ENTRY_BYTES,
-        total_bytes: MAX_TOTAL_BYTES,
+        file_bytes: MAX_ENTRY_BYTES,
+        plugin_bytes: MAX_TOTAL_BYTES,
     };
 
     /// The limits in force: [`Limits::DEFAULT`]. Test builds only (the
@@ -42,6 +55,16 @@ impl Limits {
         Limits::DEFAULT
     }
 
+    /// These limits with the sizes the user gave (`--max-file-size`,
+    /// `--max-plugin-size`) in place of theirs, higher or lower.
+    pub fn with_sizes(self, file_bytes: Option<u64>, plugin_bytes: Option<u64>) -> Limits {
+        Limits {
+            file_bytes: file_bytes.unwrap_or(self.file_bytes),
+            plugin_bytes: plugin_bytes.unwrap_or(self.plugin_bytes),
+            ..self
+        }
+    }
+
     /// These limits, each lowered to the value `spec` gives it (if lower).
     pub fn lowered_by(self, spec: &str) -> Limits {
         let mut l = self;
@@ -51,8 +74,8 @@ impl Limits {
             };
             match key.trim() {
                 "entries" => l.entries = l.entries.min(usize::try_from(v).unwrap_or(usize::MAX)),
-                "entry" => l.entry_bytes = l.entry_bytes.min(v),
-                "total" => l.total_bytes = l.total_bytes.min(v),
+                "entry" => l.file_bytes = l.file_bytes.min(v),
+                "total" => l.plugin_bytes = l.plugin_bytes.min(v),
                 _ => {}
             }
         }
@@ -123,16 +146,16 @@ pub(super) fn drain(
         };
         bytes += n as u64;
         *total += n as u64;
-        if bytes > limits.entry_bytes {
+        if bytes > limits.file_bytes {
             return Err(DrainError::Bundle(format!(
-                "expands to more than {}, the most an entry may hold",
-                human(limits.entry_bytes)
+                "expands to more than {}, the most an entry may hold ({FILE_FLAG})",
+                human(limits.file_bytes)
             )));
         }
-        if *total > limits.total_bytes {
+        if *total > limits.plugin_bytes {
             return Err(DrainError::Bundle(format!(
-                "takes the bundle past {} uncompressed, the most a bundle may hold",
-                human(limits.total_bytes)
+                "takes the bundle past {} uncompressed, the most a bundle may hold ({PLUGIN_FLAG})",
+                human(limits.plugin_bytes)
             )));
         }
         if too_compressed(bytes, compressed) {
@@ -162,8 +185,8 @@ mod tests {
     #[test]
     fn drain_counts_real_bytes() {
         let small = Limits::DEFAULT.lowered_by("entry=1000,total=1500");
-        assert_eq!(small.entry_bytes, 1000);
-        assert_eq!(small.total_bytes, 1500);
+        assert_eq!(small.file_bytes, 1000);
+        assert_eq!(small.plugin_bytes, 1500);
         let got = drained(&[7u8; 1000][..], 1000, &small).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(got.bytes, 1000);
         assert_eq!(got.sha256, skillmeat_core::hash::hash_bytes(&[7u8; 1000]));
@@ -194,11 +217,21 @@ mod tests {
     }
 
     #[test]
+    fn sizes_given_replace_the_defaults_either_way() {
+        let l = Limits::DEFAULT.with_sizes(Some(3 << 30), Some(1024));
+        assert_eq!(
+            (l.entries, l.file_bytes, l.plugin_bytes),
+            (MAX_ENTRIES, 3 << 30, 1024)
+        );
+        assert_eq!(Limits::DEFAULT.with_sizes(None, None), Limits::DEFAULT);
+    }
+
+    #[test]
     fn limits_only_go_down() {
         let l = Limits::DEFAULT.lowered_by("entries=5, entry=99999999999999, total=x, bogus=1");
         assert_eq!(l.entries, 5);
-        assert_eq!(l.entry_bytes, MAX_ENTRY_BYTES);
-        assert_eq!(l.total_bytes, MAX_TOTAL_BYTES);
+        assert_eq!(l.file_bytes, MAX_ENTRY_BYTES);
+        assert_eq!(l.plugin_bytes, MAX_TOTAL_BYTES);
     }
 
     #[test]

@@ -96,13 +96,23 @@ impl BundleManifest {
     }
 }
 
-/// A path a bundle may hold: safe, and not excluded from content hashes
-/// (so that it is imported like every other file).
+/// The most bytes one file or folder name can have on Linux and macOS.
+pub const MAX_FILE_NAME_BYTES: usize = 255;
+
+/// A path a bundle may hold: safe, each part a name the file system can
+/// hold, and not excluded from content hashes (so that it is imported like
+/// every other file).
 pub fn check_entry_path(path: &str) -> Result<SafeRelPath, String> {
     let safe = SafeRelPath::new(path).map_err(|e| match e {
         skillmeat_core::Error::InvalidPath { reason, .. } => reason.to_string(),
         other => other.to_string(),
     })?;
+    if let Some(long) = path.split('/').find(|c| c.len() > MAX_FILE_NAME_BYTES) {
+        return Err(format!(
+            "has a name of {} bytes; a file or folder name may have at most {MAX_FILE_NAME_BYTES}",
+            long.len()
+        ));
+    }
     if is_excluded_path(path) {
         return Err(
             "is a name skillmeat never stores (.git, node_modules, editor files …); bundles hold only hashed files"

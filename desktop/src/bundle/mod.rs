@@ -26,7 +26,7 @@ pub use export::{ExportReport, Secrets, export};
 pub use limits::Limits;
 pub use manifest::{BundleFile, BundleManifest, BundleMember, BundlePlugin};
 pub use read::{VerifiedBundle, verify};
-pub use source::{Opened, is_bundle, open};
+pub use source::{Opened, is_bundle, open, open_with};
 
 /// The `zip` crate this module reads and writes with; re-exported for the
 /// end-to-end tests, which craft hostile zips with it.

@@ -33,7 +33,7 @@ use zip::unstable::read::ZipIterable;
 
 use super::MANIFEST_NAME;
 use super::entry::{Checked, Header, What, check_header, check_names};
-use super::limits::{DrainError, Limits, drain, human};
+use super::limits::{DrainError, Limits, PLUGIN_FLAG, drain, human};
 use super::manifest::BundleManifest;
 use crate::error::{Error, Result};
 use crate::fsx;
@@ -117,13 +117,13 @@ pub fn verify(path: &Path, limits: &Limits) -> Result<VerifiedBundle> {
             )
         })?;
         declared = declared.saturating_add(checked.size);
-        if declared > limits.total_bytes {
+        if declared > limits.plugin_bytes {
             return Err(bad(
                 path,
                 Some(&checked.name),
                 format!(
-                    "takes the bundle past {} uncompressed, the most a bundle may hold",
-                    human(limits.total_bytes)
+                    "takes the bundle past {} uncompressed, the most a bundle may hold ({PLUGIN_FLAG})",
+                    human(limits.plugin_bytes)
                 ),
             ));
         }
@@ -223,7 +223,7 @@ fn read_manifest(
         .with_reader(&mut body, zip::ZipReadOptions::new())
         .map_err(|e| bad(path, Some(MANIFEST_NAME), format!("cannot be read: {e}")))?;
     let manifest_limits = Limits {
-        entry_bytes: limits.entry_bytes.min(MAX_MANIFEST_BYTES),
+        file_bytes: limits.file_bytes.min(MAX_MANIFEST_BYTES),
         ..*limits
     };
     let mut bytes = Vec::new();

@@ -56,20 +56,25 @@ pub fn is_bundle(path: &Path) -> bool {
         && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06")
 }
 
+/// [`open_with`] the limits in force.
+pub fn open(path: &Path, scratch: &Path) -> Result<Opened> {
+    open_with(path, scratch, &Limits::in_force())
+}
+
 /// Opens a folder as it is; a bundle zip is verified first (nothing is
 /// written before it passes), then extracted into a fresh folder below
 /// `scratch` (created if needed; the folder goes when the [`Opened`] is
-/// dropped) and read like a folder.
-pub fn open(path: &Path, scratch: &Path) -> Result<Opened> {
+/// dropped) and read like a folder. Both are read under `limits`.
+pub fn open_with(path: &Path, scratch: &Path, limits: &Limits) -> Result<Opened> {
     if !is_bundle(path) {
         return Ok(Opened {
-            source: Source::open(path)?,
+            source: Source::open_with(path, limits)?,
             bundle: None,
             extracted: None,
             _scratch: None,
         });
     }
-    let verified = read::verify(path, &Limits::in_force())?;
+    let verified = read::verify(path, limits)?;
     fsx::create_private_dir(scratch)?;
     sweep_stale(scratch);
     let dir = tempfile::Builder::new()
@@ -87,7 +92,7 @@ pub fn open(path: &Path, scratch: &Path) -> Result<Opened> {
         bundle: path.to_owned(),
         reason,
     };
-    let mut source = Source::open(&folder).map_err(|e| match e.exit_code() {
+    let mut source = Source::open_with(&folder, limits).map_err(|e| match e.exit_code() {
         1 => bad(format!("does not hold a plugin skillmeat can read: {e}")),
         _ => e,
     })?;

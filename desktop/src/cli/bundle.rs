@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::{emit, to_json};
-use crate::bundle::{self, Opened, Secrets};
+use crate::bundle::{self, Limits, Opened, Secrets};
 use crate::error::Result;
 use crate::home::Home;
 
@@ -45,13 +45,13 @@ pub(super) async fn export(
 
 /// A folder or a bundle for `add`: a bundle is extracted below the
 /// skillmeat home, next to the collection it is imported into.
-pub(super) fn open_for_import(home: &Home, path: &Path) -> Result<Opened> {
-    bundle::open(path, home.root())
+pub(super) fn open_for_import(home: &Home, path: &Path, limits: &Limits) -> Result<Opened> {
+    bundle::open_with(path, home.root(), limits)
 }
 
 /// A folder or a bundle for `preview` and `add --dry-run`: a bundle is
 /// extracted into the system's temp folder, so nothing is written to the
 /// skillmeat home.
-pub(super) fn open_for_preview(path: &Path) -> Result<Opened> {
-    bundle::open(path, &std::env::temp_dir())
+pub(super) fn open_for_preview(path: &Path, limits: &Limits) -> Result<Opened> {
+    bundle::open_with(path, &std::env::temp_dir(), limits)
 }

@@ -10,6 +10,7 @@ use skillmeat_core::ArtifactKind;
 use skillmeat_core::plan::{ConflictPolicy, Preview};
 
 use super::{emit, to_json};
+use crate::bundle::Limits;
 use crate::collection::Collection;
 use crate::error::{Error, Result};
 use crate::home::Home;
@@ -22,18 +23,29 @@ struct AddOutput<'a> {
     results: &'a [ImportResult],
 }
 
+/// How `add` runs: the conflict policy, the size limits, `--dry-run`.
+pub(super) struct AddOptions {
+    pub policy: ConflictPolicy,
+    pub limits: Limits,
+    pub dry_run: bool,
+}
+
 pub(super) async fn add(
     home: &Home,
     collection: &str,
     path: &Path,
-    policy: ConflictPolicy,
-    dry_run: bool,
+    opts: AddOptions,
     json: bool,
 ) -> Result<i32> {
+    let AddOptions {
+        policy,
+        limits,
+        dry_run,
+    } = opts;
     let opened = if dry_run {
-        super::bundle::open_for_preview(path)?
+        super::bundle::open_for_preview(path, &limits)?
     } else {
-        super::bundle::open_for_import(home, path)?
+        super::bundle::open_for_import(home, path, &limits)?
     };
     let source = &opened.source;
     let plugins = &source.discovery.plugins;
@@ -143,9 +155,10 @@ pub(super) async fn preview(
     collection: &str,
     path: &Path,
     policy: ConflictPolicy,
+    limits: &Limits,
     json: bool,
 ) -> Result<i32> {
-    let opened = super::bundle::open_for_preview(path)?;
+    let opened = super::bundle::open_for_preview(path, limits)?;
     let source = &opened.source;
     let coll = Collection::open_read(home, collection).await?;
     let mut plugins = Vec::new();

@@ -7,10 +7,11 @@ use skillmeat_core::ArtifactKind;
 use skillmeat_core::report::InspectReport;
 
 use super::{emit, to_json};
+use crate::bundle::Limits;
 use crate::error::Error;
 
-pub(super) fn run(path: &Path, json: bool) -> Result<i32, Error> {
-    let report = crate::inspect::inspect(path)?;
+pub(super) fn run(path: &Path, limits: &Limits, json: bool) -> Result<i32, Error> {
+    let report = crate::inspect::inspect_with(path, limits)?;
     if json {
         emit(&to_json(&report)?)?;
     } else {

@@ -12,10 +12,12 @@ mod inspect;
 use std::io::Write;
 use std::path::PathBuf;
 
+use bytesize::ByteSize;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use skillmeat_core::plan::ConflictPolicy;
 
+use crate::bundle::Limits;
 use crate::error::Error;
 use crate::home::Home;
 use crate::telemetry::{self, LogFormat};
@@ -46,6 +48,27 @@ struct Cli {
 
     #[command(subcommand)]
     command: Command,
+}
+
+/// The size limits a plugin folder or bundle is read under.
+#[derive(Debug, Clone, Copy, clap::Args)]
+struct SizeArgs {
+    /// Refuse a plugin with a file larger than this [default: 256MiB]
+    /// (`512MiB`, `2GiB`, `500MB`, or bytes).
+    #[arg(long, value_name = "SIZE")]
+    max_file_size: Option<ByteSize>,
+    /// Refuse a plugin whose files add up to more than this [default: 1GiB].
+    #[arg(long, value_name = "SIZE")]
+    max_plugin_size: Option<ByteSize>,
+}
+
+impl SizeArgs {
+    fn limits(self) -> Limits {
+        Limits::in_force().with_sizes(
+            self.max_file_size.map(|s| s.as_u64()),
+            self.max_plugin_size.map(|s| s.as_u64()),
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -136,6 +159,8 @@ enum Command {
         /// Show what would be imported; write nothing.
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        sizes: SizeArgs,
         /// Print JSON: {"results": [ImportResult...]}.
         #[arg(long)]
         json: bool,
@@ -146,6 +171,8 @@ enum Command {
         source: PathBuf,
         #[arg(long, value_enum, default_value_t = PolicyArg::NewVersion)]
         on_conflict: PolicyArg,
+        #[command(flatten)]
+        sizes: SizeArgs,
         /// Print JSON: {"plugins": [{"name", "buckets": {"new", "existing", "conflict"}}]}.
         #[arg(long)]
         json: bool,
@@ -234,6 +261,8 @@ enum Command {
     Inspect {
         /// A plugin folder, a marketplace folder, or a folder of plugins.
         path: PathBuf,
+        #[command(flatten)]
+        sizes: SizeArgs,
         /// Print JSON: {"plugins": [...]}.
         #[arg(long)]
         json: bool,
@@ -257,7 +286,7 @@ pub fn run() -> i32 {
     let json = cli.command.wants_json();
     let result = match cli.command {
         Command::Hash { paths, json } => hash::run(&paths, json),
-        Command::Inspect { path, json } => inspect::run(&path, json),
+        Command::Inspect { path, sizes, json } => inspect::run(&path, &sizes.limits(), json),
         command => with_home(|home| {
             let c = cli.collection.as_str();
             block_on(async move {
@@ -266,15 +295,25 @@ pub fn run() -> i32 {
                         source,
                         on_conflict,
                         dry_run,
+                        sizes,
                         json,
                     } => {
-                        collection::add(&home, c, &source, on_conflict.into(), dry_run, json).await
+                        let opts = collection::AddOptions {
+                            policy: on_conflict.into(),
+                            limits: sizes.limits(),
+                            dry_run,
+                        };
+                        collection::add(&home, c, &source, opts, json).await
                     }
                     Command::Preview {
                         source,
                         on_conflict,
+                        sizes,
                         json,
-                    } => collection::preview(&home, c, &source, on_conflict.into(), json).await,
+                    } => {
+                        let policy = on_conflict.into();
+                        collection::preview(&home, c, &source, policy, &sizes.limits(), json).await
+                    }
                     Command::List { kind, limit, json } => {
                         collection::list(&home, c, kind.map(KindArg::as_str), limit, json).await
                     }

@@ -104,10 +104,15 @@ impl Tree {
         })
     }
 
-    /// SHA-256 of every file, computed in parallel on all cores.
-    pub fn digests(&self) -> Result<HashMap<String, ContentHash>> {
+    /// SHA-256 of every file `keep` selects, computed in parallel on all
+    /// cores.
+    pub fn digests_where(
+        &self,
+        keep: impl Fn(&TreeFile) -> bool + Sync,
+    ) -> Result<HashMap<String, ContentHash>> {
         self.files
             .par_iter()
+            .filter(|f| keep(f))
             .map(|f| Ok((f.rel.clone(), hash_file(&f.path)?)))
             .collect()
     }
