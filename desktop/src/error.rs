@@ -79,6 +79,15 @@ pub enum Error {
         plan: Box<crate::deploy::Outcome>,
     },
 
+    /// A deploy or undeploy failed, and so did its rollback: the next
+    /// command in the project finishes the rollback.
+    #[error("{cause}\n(rolling back also failed: {rollback}; the next skillmeat command in {} finishes the rollback)", project.display())]
+    RollbackFailed {
+        project: PathBuf,
+        cause: Box<Error>,
+        rollback: Box<Error>,
+    },
+
     /// Another skillmeat holds the project's deploy lock.
     #[error("{}: another skillmeat is deploying or undeploying here (waited {waited} s for .claude/skillmeat/lock); try again when it has finished", project.display())]
     Locked { project: PathBuf, waited: u64 },

@@ -636,8 +636,8 @@ fn backups_are_never_overwritten_and_come_back() {
         read(&format!("{path}.skillmeat-backup.1")).as_deref(),
         Some("edited")
     );
-    let kept = report["kept"].to_string();
-    assert!(kept.contains(".skillmeat-backup.1"), "{kept}");
+    let notes = report["notes"].to_string();
+    assert!(notes.contains(".skillmeat-backup.1"), "{notes}");
     std::fs::remove_file(project.path().join(format!("{path}.skillmeat-backup.1"))).expect("rm");
     assert_eq!(snapshot(project.path()), before);
 }
@@ -809,11 +809,16 @@ fn planted_links_and_journals_reach_nothing_outside_the_project() {
     )
     .expect("symlink");
     let before = snapshot(parent.path());
+    // (The journal is not this home's: status refuses it, after removing
+    // the temp record a killed command could have left.)
     home.cmd()
         .args(["status", "--project"])
         .arg(&project)
         .assert()
-        .success();
+        .code(1)
+        .stderr(predicates::str::contains(
+            "that this skillmeat did not start",
+        ));
     let after = snapshot(parent.path());
     assert_eq!(after.get("outside/victim"), before.get("outside/victim"));
     assert!(
@@ -926,7 +931,7 @@ fn a_backup_the_user_deleted_does_not_block_undeploy() {
         [project.path()],
     );
     assert!(
-        report["kept"].to_string().contains("cannot be put back"),
+        report["notes"].to_string().contains("cannot be put back"),
         "{report}"
     );
     assert!(!project.path().join(path).exists(), "ours is removed");
@@ -1052,7 +1057,7 @@ fn a_changed_mcp_server_is_kept_or_backed_up_never_lost() {
         [project.path()],
     );
     assert!(
-        report["kept"].to_string().contains("guard-audit"),
+        report["notes"].to_string().contains("guard-audit"),
         "{report}"
     );
     assert!(
@@ -1204,4 +1209,307 @@ fn waiting_callers_never_fail_when_the_holder_tidies_up() {
         }
         assert!(snapshot(project.path()).is_empty(), "round {round}");
     }
+}
+
+#[test]
+fn odd_names_in_the_staging_folder_never_reach_the_project() {
+    let home = home_with_guardrails();
+    let project = project_with_own_config();
+    let before = snapshot(project.path());
+    for odd in ["a\\b", "new\nline", "..x", "x y"] {
+        write(
+            project.path(),
+            &format!(".claude/skillmeat/txn/{odd}/f"),
+            "stray",
+        );
+    }
+    write(project.path(), ".claude/skillmeat/txn/plainfile", "stray");
+    for args in [&["status"][..], &["deploy", "guardrails", "--dry-run"]] {
+        let out = run(home
+            .cmd_std()
+            .args(args)
+            .arg("--project")
+            .arg(project.path()));
+        assert!(out.status.code().is_some(), "{args:?}: {}", stderr(&out));
+        let now = snapshot(project.path());
+        for (path, what) in &before {
+            assert_eq!(now.get(path), Some(what), "{args:?} removed {path}");
+        }
+    }
+}
+
+#[test]
+fn a_journal_this_home_did_not_start_is_never_run() {
+    let home = home_with_guardrails();
+    let project = project_with_own_config();
+    write(project.path(), ".claude/commands/user.md", "the user's");
+    let hash = skillmeat_core::hash::hash_bytes(b"the user's").to_hex();
+    let settings = std::fs::read(project.path().join(".claude/settings.json")).expect("read");
+    let settings_hash = skillmeat_core::hash::hash_bytes(&settings).to_hex();
+    let journal = serde_json::json!({"id": "A", "operation": "deploy x", "state": "pending",
+        "mkdirs": [], "rmdirs": [], "moves": [
+            {"from": ".claude/skillmeat/txn/A/1", "to": ".claude/commands/user.md", "sha256": hash},
+            {"from": ".claude/settings.json.skillmeat-backup", "to": ".claude/settings.json",
+             "sha256": settings_hash}]});
+    plant_journal(project.path(), journal);
+    write(project.path(), ".claude/skillmeat/txn/A/.keep", "");
+    let before = snapshot(project.path());
+    for args in [
+        &["status"][..],
+        &["undeploy", "x"],
+        &["deploy", "guardrails"],
+    ] {
+        home.cmd()
+            .args(args)
+            .arg("--project")
+            .arg(project.path())
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains(
+                "that this skillmeat did not start",
+            ));
+        assert_eq!(snapshot(project.path()), before, "{args:?}");
+    }
+    // A dry run neither finishes nor runs anything.
+    home.cmd()
+        .args(["deploy", "guardrails", "--dry-run", "--project"])
+        .arg(project.path())
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("was interrupted"));
+    assert_eq!(snapshot(project.path()), before);
+}
+
+/// Imports a second version of `plugin` whose command `shared.md` differs.
+fn change_shared_command(home: &Home, plugin: &str, flavour: &str) {
+    let dir = sharing_plugin(plugin, flavour);
+    home.cmd().arg("add").arg(dir.path()).assert().success();
+}
+
+#[test]
+fn a_shared_file_changes_only_when_no_one_else_has_it() {
+    let home = Home::new();
+    let project = project_with_own_config();
+    let before = snapshot(project.path());
+    for p in [
+        sharing_plugin("alpha", "same"),
+        sharing_plugin("beta", "same"),
+    ] {
+        home.cmd().arg("add").arg(p.path()).assert().success();
+    }
+    let deploy = |name: &str| {
+        let mut cmd = home.cmd();
+        cmd.args(["deploy", name, "--project"]).arg(project.path());
+        cmd.assert()
+    };
+    deploy("alpha").success();
+    deploy("beta").success();
+    // beta changes; alpha still has the old command deployed.
+    change_shared_command(&home, "beta", "new");
+    deploy("beta").code(1).stderr(predicates::str::contains(
+        "deployed by alpha; undeploy it first",
+    ));
+    let shared = project.path().join(".claude/commands/shared.md");
+    assert_eq!(
+        std::fs::read_to_string(&shared).ok().as_deref(),
+        Some("# shared, same\n")
+    );
+    for name in ["alpha", "beta"] {
+        home.cmd()
+            .args(["undeploy", name, "--project"])
+            .arg(project.path())
+            .assert()
+            .success();
+    }
+    assert_eq!(snapshot(project.path()), before);
+}
+
+#[test]
+fn a_users_file_replaced_by_a_shared_one_comes_back_at_the_last_undeploy() {
+    let home = Home::new();
+    let project = project_with_own_config();
+    write(project.path(), ".claude/commands/shared.md", "mine");
+    let before = snapshot(project.path());
+    for p in [
+        sharing_plugin("alpha", "same"),
+        sharing_plugin("beta", "same"),
+    ] {
+        home.cmd().arg("add").arg(p.path()).assert().success();
+    }
+    let run_ok = |args: &[&str]| {
+        home.cmd()
+            .args(args)
+            .arg("--project")
+            .arg(project.path())
+            .assert()
+            .success();
+    };
+    run_ok(&["deploy", "alpha", "--force"]);
+    run_ok(&["deploy", "beta"]);
+    run_ok(&["undeploy", "alpha"]);
+    assert_eq!(
+        std::fs::read_to_string(project.path().join(".claude/commands/shared.md"))
+            .ok()
+            .as_deref(),
+        Some("# shared, same\n"),
+        "beta's still"
+    );
+    run_ok(&["undeploy", "beta"]);
+    assert_eq!(snapshot(project.path()), before);
+}
+
+#[test]
+fn a_plugin_and_its_child_of_the_same_name_are_two_deployments() {
+    let home = home_with_guardrails();
+    let project = project_with_own_config();
+    let before = snapshot(project.path());
+    let list = home.json(&["list", "--json"], &[] as &[&str]);
+    let hook_id = list["items"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|a| a["kind"] == "hook")
+        .and_then(|a| a["id"].as_str())
+        .expect("guardrails has a hook")
+        .to_owned();
+    let run_ok = |args: &[&str]| {
+        home.cmd()
+            .args(args)
+            .arg("--project")
+            .arg(project.path())
+            .assert()
+            .success();
+    };
+    run_ok(&["deploy", "guardrails"]);
+    run_ok(&["deploy", &hook_id]);
+    let items = status(&home, project.path());
+    assert!(
+        items.len() >= 5 && items.values().all(|s| s == "ok"),
+        "{items:?}"
+    );
+    // The name picks the plugin; the hook's deployment stays whole.
+    run_ok(&["undeploy", "guardrails"]);
+    let items = status(&home, project.path());
+    assert_eq!(items.values().collect::<Vec<_>>(), ["ok"], "{items:?}");
+    run_ok(&["undeploy", "guardrails"]);
+    assert_eq!(snapshot(project.path()), before);
+}
+
+#[test]
+fn files_made_by_root_in_a_users_project_are_the_users() {
+    use std::os::unix::fs::MetadataExt;
+    let home = home_with_guardrails();
+    let project = tempfile::TempDir::new().expect("temp dir");
+    let owned = Command::new("chown")
+        .args(["65534:65534"])
+        .arg(project.path())
+        .status()
+        .expect("chown");
+    let root = owned.success() && std::fs::metadata(project.path()).expect("meta").uid() == 65534;
+    if !root {
+        // Only root can give files away; anyone else makes their own.
+        return;
+    }
+    home.cmd()
+        .args(["deploy", "guardrails", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    for (path, _) in snapshot(project.path()) {
+        let meta = std::fs::symlink_metadata(project.path().join(&path)).expect("meta");
+        assert_eq!((meta.uid(), meta.gid()), (65534, 65534), "{path}");
+    }
+}
+
+#[test]
+fn a_shrunk_plugin_leaves_no_empty_folders() {
+    let home = Home::new();
+    let plugin = tempfile::TempDir::new().expect("temp dir");
+    write(
+        plugin.path(),
+        ".claude-plugin/plugin.json",
+        r#"{"name": "shrinks"}"#,
+    );
+    write(
+        plugin.path(),
+        "skills/one/SKILL.md",
+        "---\nname: one\n---\n",
+    );
+    write(
+        plugin.path(),
+        "skills/two/sub/SKILL.md",
+        "---\nname: sub\n---\n",
+    );
+    write(
+        plugin.path(),
+        "skills/two/SKILL.md",
+        "---\nname: two\n---\n",
+    );
+    write(plugin.path(), "commands/grp/c.md", "# c\n");
+    home.cmd().arg("add").arg(plugin.path()).assert().success();
+    let project = project_with_own_config();
+    let before = snapshot(project.path());
+    let deploy = || {
+        home.cmd()
+            .args(["deploy", "shrinks", "--project"])
+            .arg(project.path())
+            .assert()
+            .success();
+    };
+    deploy();
+    std::fs::remove_dir_all(plugin.path().join("skills/two")).expect("rm");
+    std::fs::remove_dir_all(plugin.path().join("commands")).expect("rm");
+    home.cmd().arg("add").arg(plugin.path()).assert().success();
+    deploy();
+    let dirs: Vec<String> = snapshot(project.path())
+        .into_iter()
+        .filter(|(p, what)| what.starts_with("dir") && !before.contains_key(p))
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(
+        dirs,
+        [
+            ".claude/plugins",
+            ".claude/plugins/shrinks",
+            ".claude/plugins/shrinks/.claude-plugin",
+            ".claude/skillmeat",
+            ".claude/skills",
+            ".claude/skills/one",
+        ]
+    );
+}
+
+#[test]
+fn a_project_inside_claude_and_odd_record_names_are_refused() {
+    let home = home_with_guardrails();
+    let project = project_with_own_config();
+    home.cmd()
+        .args(["deploy", "guardrails", "--project"])
+        .arg(project.path().join(".claude"))
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("is inside a .claude folder"));
+    let mut deployment = lying_deployment(serde_json::json!([]), serde_json::json!([]));
+    deployment["name"] = "x\u{1b}]0;pwned\u{7}".into();
+    plant_record(project.path(), deployment);
+    home.cmd()
+        .args(["status", "--project"])
+        .arg(project.path())
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("control characters"));
+}
+
+#[test]
+fn an_mcp_server_deployed_alone_says_what_it_lacks() {
+    let home = home_with_guardrails();
+    let project = tempfile::TempDir::new().expect("temp dir");
+    home.cmd()
+        .args(["deploy", "guard-audit", "--project"])
+        .arg(project.path())
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "uses files of its plugin (${CLAUDE_PLUGIN_ROOT}), which deploying it alone does not bring",
+        ));
 }

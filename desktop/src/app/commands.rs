@@ -327,11 +327,12 @@ pub async fn deploy(state: State<'_, AppState>, args: DeployArgs) -> AppResult<D
         force: args.force,
         dry_run: args.dry_run,
     };
-    let outcome = match deploy::deploy(&state.collection, &args.name, &project, &opts).await {
-        Ok(outcome) => outcome,
-        Err(Error::DeployConflict { plan, .. }) if args.dry_run => *plan,
-        Err(e) => return Err(e.into()),
-    };
+    let outcome =
+        match deploy::deploy(&state.home, &state.collection, &args.name, &project, &opts).await {
+            Ok(outcome) => outcome,
+            Err(Error::DeployConflict { plan, .. }) if args.dry_run => *plan,
+            Err(e) => return Err(e.into()),
+        };
     Ok(DeployResult {
         name: outcome.name,
         kind: outcome.kind.into(),
@@ -365,12 +366,20 @@ pub async fn deploy(state: State<'_, AppState>, args: DeployArgs) -> AppResult<D
 #[tauri::command]
 pub async fn undeploy(state: State<'_, AppState>, args: UndeployArgs) -> AppResult<UndeployResult> {
     let project = path_arg(&args.project)?;
-    let r = deploy::undeploy(Some(&state.collection), &args.name, &project, args.force).await?;
+    let r = deploy::undeploy(
+        &state.home,
+        Some(&state.collection),
+        &args.name,
+        &project,
+        args.force,
+    )
+    .await?;
     Ok(UndeployResult {
         name: r.name,
         project: r.project,
         removed: r.removed,
         kept: r.kept,
+        notes: r.notes,
         restored: r.restored,
         backed_up: r.backed_up,
         hooks_removed: count(r.hooks_removed),
@@ -385,26 +394,24 @@ pub async fn project_status(
     args: ProjectArgs,
 ) -> AppResult<ProjectStatus> {
     let project = path_arg(&args.project)?;
-    let r = deploy::status(Some(&state.collection), &project).await?;
+    let r = deploy::status(&state.home, Some(&state.collection), &project).await?;
     let items = r
         .items
         .into_iter()
-        .map(|i| {
-            Ok(DeployedStatus {
-                kind: Kind::parse(&i.kind)?,
-                name: i.name,
-                parent: i.parent,
-                status: match i.status {
-                    deploy::State::Ok => Drift::Ok,
-                    deploy::State::Modified => Drift::Modified,
-                    deploy::State::Missing => Drift::Missing,
-                    deploy::State::Outdated => Drift::Outdated,
-                },
-                deployed_hash: i.deployed_hash,
-                current_hash: i.current_hash,
-            })
+        .map(|i| DeployedStatus {
+            kind: i.kind.into(),
+            name: i.name,
+            parent: i.parent,
+            status: match i.status {
+                deploy::State::Ok => Drift::Ok,
+                deploy::State::Modified => Drift::Modified,
+                deploy::State::Missing => Drift::Missing,
+                deploy::State::Outdated => Drift::Outdated,
+            },
+            deployed_hash: i.deployed_hash,
+            current_hash: i.current_hash,
         })
-        .collect::<crate::Result<Vec<_>>>()?;
+        .collect();
     Ok(ProjectStatus {
         project: r.project,
         items,

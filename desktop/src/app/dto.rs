@@ -46,13 +46,6 @@ impl Kind {
             Kind::McpServer => ArtifactKind::McpServer,
         }
     }
-
-    /// A kind as a project's deployment record names it.
-    pub fn parse(s: &str) -> Result<Kind, Error> {
-        s.parse::<ArtifactKind>()
-            .map(Kind::from)
-            .map_err(Error::Internal)
-    }
 }
 
 /// How a child belongs to its plugin.
@@ -452,8 +445,10 @@ pub struct UndeployResult {
     pub name: String,
     pub project: String,
     pub removed: Vec<String>,
-    /// Files changed since deployment, left in place, and backups left.
+    /// Files changed since deployment, left in place.
     pub kept: Vec<String>,
+    /// What else the user should know (backups left, changed entries kept).
+    pub notes: Vec<String>,
     /// The user's own files, put back from the backups `force` made.
     pub restored: Vec<String>,
     /// With `force`: files changed since deployment, kept as backups

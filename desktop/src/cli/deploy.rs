@@ -18,7 +18,7 @@ pub(super) async fn deploy(
     json: bool,
 ) -> Result<i32> {
     let coll = super::existing_collection(home, collection, name, false).await?;
-    let outcome = deploy::deploy(&coll, name, project, &opts).await;
+    let outcome = deploy::deploy(home, &coll, name, project, &opts).await;
     coll.close().await;
     let outcome = match outcome {
         Ok(outcome) => outcome,
@@ -104,7 +104,7 @@ pub(super) async fn undeploy(
     json: bool,
 ) -> Result<i32> {
     let coll = Collection::open_existing(home, collection).await?;
-    let report = deploy::undeploy(coll.as_ref(), name, project, force).await;
+    let report = deploy::undeploy(home, coll.as_ref(), name, project, force).await;
     if let Some(c) = &coll {
         c.close().await;
     }
@@ -119,6 +119,9 @@ pub(super) async fn undeploy(
             out,
             "kept (changed since deployment; --force backs it up and removes it): {k}"
         );
+    }
+    for n in &report.notes {
+        let _ = writeln!(out, "note: {n}");
     }
     for r in &report.restored {
         let _ = writeln!(out, "restored your file: {r}");
@@ -149,7 +152,7 @@ pub(super) async fn status(
     json: bool,
 ) -> Result<i32> {
     let coll = Collection::open_read(home, collection).await?;
-    let report = deploy::status(coll.as_ref(), project).await?;
+    let report = deploy::status(home, coll.as_ref(), project).await?;
     if json {
         emit(&to_json(&report)?)?;
         return Ok(0);

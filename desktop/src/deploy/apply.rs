@@ -5,17 +5,21 @@
 use std::path::Path;
 
 use super::lock::ProjectLock;
-use super::plan::{self, Change, Options, Outcome, Replaces, Source};
-use super::project::Project;
+use super::plan::{self, Change, Options, Outcome, Planned, Replaces, Source};
+use super::project::{Entry, Project};
 use super::record::{Place, Record, place};
-use super::txn::{self, Perms, Txn};
+use super::txn::{self, Perms, Started, Txn};
 use super::units::{self, Target};
+use skillmeat_core::ContentHash;
+
 use crate::collection::Collection;
 use crate::collection::layout::blob_path;
 use crate::error::{Error, Result};
+use crate::home::Home;
 use crate::store::rows;
 
 pub async fn deploy(
+    home: &Home,
     collection: &Collection,
     name: &str,
     project: &Path,
@@ -24,38 +28,62 @@ pub async fn deploy(
     let target = units::load(collection, name, opts.use_current).await?;
     plan::check_platform(&target, &opts.platform)?;
     let project = Project::open(project)?;
+    if opts.dry_run {
+        // Reads only: no lock, nothing finished or rolled back.
+        let record = Record::load(&project)?;
+        if record.transaction.is_some() {
+            return Err(interrupted(&project));
+        }
+        let planned = plan::plan(collection, &project, &target, &record, opts, false)?;
+        return without_conflicts(planned, &target).map(|p| p.outcome);
+    }
+    let started = Started::of(home);
     let mut lock = ProjectLock::acquire(&project).await?;
     let mut record = Record::load(&project)?;
     lock.note_record(&record);
-    txn::recover(&project, &mut record)?;
+    txn::recover(&project, &started, &mut record)?;
     let made_claude = lock.made_claude();
     let mut planned = plan::plan(collection, &project, &target, &record, opts, made_claude)?;
     if let Some(d) = planned.after.deployments.last_mut() {
         d.collection = collection.name.clone();
     }
-    let conflicts = planned.outcome.conflicts();
-    if !conflicts.is_empty() {
-        return Err(Error::DeployConflict {
-            name: target.artifact.name.clone(),
-            conflicts,
-            plan: Box::new(planned.outcome),
-        });
-    }
-    if opts.dry_run {
-        return Ok(planned.outcome);
-    }
+    let planned = without_conflicts(planned, &target)?;
     let work = Work {
         op: "deploy",
         what: &target.artifact.name,
         blobs: Some(collection.dir.as_path()),
         changes: &planned.changes,
-        rmdirs: Vec::new(),
+        rmdirs: planned.rmdirs,
     };
-    transaction(&project, work, &record, planned.after)?;
+    transaction(&project, &started, work, &record, planned.after)?;
     // Still under the lock: an undeploy that follows deletes these rows.
     register(collection, &target, &project, &opts.platform).await?;
     drop(lock);
     Ok(planned.outcome)
+}
+
+/// A plan with conflicts is an error that carries it.
+fn without_conflicts(planned: Planned, target: &Target) -> Result<Planned> {
+    let conflicts = planned.outcome.conflicts();
+    if conflicts.is_empty() {
+        return Ok(planned);
+    }
+    Err(Error::DeployConflict {
+        name: target.artifact.name.clone(),
+        conflicts,
+        plan: Box::new(planned.outcome),
+    })
+}
+
+/// A record holding a journal, met by a command that only reads.
+pub(super) fn interrupted(project: &Project) -> Error {
+    Error::BadInput {
+        path: project.path(&super::record::state_path(super::record::RECORD)),
+        reason: format!(
+            "a deploy or undeploy is running here or was interrupted; `skillmeat status --project {}` finishes it (a dry run changes nothing)",
+            project.root().display()
+        ),
+    }
 }
 
 /// What a transaction does.
@@ -76,11 +104,12 @@ pub(super) struct Work<'a> {
 /// record as read, `after` the record they leave.
 pub(super) fn transaction(
     project: &Project,
+    started: &Started,
     work: Work,
     before: &Record,
     after: Record,
 ) -> Result<()> {
-    let mut txn = Txn::begin(project, work.op, work.what)?;
+    let mut txn = Txn::begin(project, started, work.op, work.what)?;
     for change in work.changes {
         if let Err(e) = add(project, &mut txn, work.blobs, change) {
             txn.abandon();
@@ -106,7 +135,7 @@ fn add(project: &Project, txn: &mut Txn, blobs: Option<&Path>, change: &Change) 
             let perms = Perms {
                 mode: *mode,
                 owner: match replaces {
-                    Replaces::Nothing => None,
+                    Replaces::Nothing => project.owner_for_new(path.rel()),
                     _ => project.owner(path.rel()),
                 },
             };
@@ -120,12 +149,15 @@ fn add(project: &Project, txn: &mut Txn, blobs: Option<&Path>, change: &Change) 
                 }
             };
             make_parents(project, txn, path)?;
-            aside(txn, path, replaces);
+            aside(project, txn, path, replaces)?;
             txn.put(staged, path.clone());
         }
         Change::Remove { path, keep } => {
-            let to = keep.clone().unwrap_or_else(|| txn.scratch());
-            txn.rename(path.clone(), to);
+            let to = match keep {
+                Some(keep) => keep.clone(),
+                None => txn.scratch()?,
+            };
+            txn.rename(path.clone(), to, content(project, path)?);
         }
         Change::Restore {
             backup,
@@ -133,8 +165,8 @@ fn add(project: &Project, txn: &mut Txn, blobs: Option<&Path>, change: &Change) 
             replaces,
         } => {
             make_parents(project, txn, path)?;
-            aside(txn, path, replaces);
-            txn.rename(backup.clone(), path.clone());
+            aside(project, txn, path, replaces)?;
+            txn.rename(backup.clone(), path.clone(), content(project, backup)?);
         }
     }
     Ok(())
@@ -148,14 +180,25 @@ fn make_parents(project: &Project, txn: &mut Txn, path: &Place) -> Result<()> {
 }
 
 /// What is at `path` makes way: into the staging folder, or to its backup.
-fn aside(txn: &mut Txn, path: &Place, replaces: &Replaces) {
-    match replaces {
-        Replaces::Nothing => {}
-        Replaces::Ours => {
-            let to = txn.scratch();
-            txn.rename(path.clone(), to);
-        }
-        Replaces::Theirs(backup) => txn.rename(path.clone(), backup.clone()),
+fn aside(project: &Project, txn: &mut Txn, path: &Place, replaces: &Replaces) -> Result<()> {
+    let to = match replaces {
+        Replaces::Nothing => return Ok(()),
+        Replaces::Ours => txn.scratch()?,
+        Replaces::Theirs(backup) => backup.clone(),
+    };
+    txn.rename(path.clone(), to, content(project, path)?);
+    Ok(())
+}
+
+/// The content of a regular file about to be moved (the journal keeps it,
+/// so that a rollback moves back only that).
+fn content(project: &Project, path: &Place) -> Result<ContentHash> {
+    match project.entry(path.rel())? {
+        Entry::File { hash, .. } => Ok(hash),
+        _ => Err(Error::BadInput {
+            path: project.path(path.rel()),
+            reason: "is not a regular file (it changed while deploying)".into(),
+        }),
     }
 }
 
@@ -170,11 +213,7 @@ async fn register(
     let project = project.root().display().to_string();
     let plugin = target.artifact.kind == skillmeat_core::ArtifactKind::Composite;
     let parent = plugin.then(|| target.artifact.id.clone());
-    sqlx::query("DELETE FROM deployments WHERE project = ?1 AND (parent_id = ?2 OR (artifact_id = ?2 AND parent_id IS NULL))")
-        .bind(&project)
-        .bind(&target.artifact.id)
-        .execute(&mut *tx)
-        .await?;
+    rows::delete_deployment(&mut tx, &project, &target.artifact.id).await?;
     let mut rows_to_add: Vec<(&str, &str)> = target
         .units
         .iter()

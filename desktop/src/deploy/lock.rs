@@ -47,6 +47,7 @@ impl ProjectLock {
             let mut gone = false;
             for dir in &made {
                 match fs::create_dir(project.path(dir)) {
+                    Ok(()) => project.adopt(dir),
                     Err(e) if e.kind() == io::ErrorKind::NotFound => gone = true,
                     Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
                         return Err(project.io(dir, e));
@@ -54,7 +55,9 @@ impl ProjectLock {
                     _ => {}
                 }
             }
-            let made_claude = made.first().is_some_and(|d| d.as_str() == ".claude");
+            let made_claude = made
+                .first()
+                .is_some_and(|d| d.as_str() == super::CLAUDE_DIR);
             // A holder leaving an empty project removes the folders as we
             // make them: start over.
             let Some(file) = (!gone).then(|| open(project, &lock)).transpose()?.flatten() else {
@@ -154,12 +157,11 @@ impl Drop for ProjectLock {
     fn drop(&mut self) {
         // Removed while still held: a waiter that opened it starts over.
         let _ = fs::remove_file(self.project.path(&state_path(LOCK)));
-        let record = self.project.path(&state_path(RECORD));
-        if !record.exists() {
+        if !self.project.has(&state_path(RECORD)) {
             let _ = fs::remove_dir(self.project.path(&state_path(super::txn::TXN_DIR)));
             let _ = fs::remove_dir(self.project.path(&state_path(STATE_DIR)));
             if self.tidy_claude {
-                let _ = fs::remove_dir(self.project.root().join(".claude"));
+                let _ = fs::remove_dir(self.project.root().join(super::CLAUDE_DIR));
             }
         }
         // Closing the file releases the lock, after the removals.

@@ -31,6 +31,7 @@ pub struct Merged {
     /// backup files beside `.mcp.json`.
     pub displaced: Vec<(String, Value)>,
     pub ops: Vec<Operation>,
+    pub warnings: Vec<String>,
 }
 
 /// What the other deployments of the project own in the shared files.
@@ -41,9 +42,13 @@ pub struct Others<'r> {
 }
 
 impl<'r> Others<'r> {
-    pub fn of(record: &'r Record, except: &str) -> Others<'r> {
+    pub fn of(record: &'r Record, except: (ArtifactKind, &str)) -> Others<'r> {
         let mut others = Others::default();
-        for d in record.deployments.iter().filter(|d| d.name != except) {
+        for d in record
+            .deployments
+            .iter()
+            .filter(|d| !d.is(except.0, except.1))
+        {
             for h in &d.hooks {
                 others.hooks.push((&h.event, &h.group, &d.name));
             }
@@ -70,11 +75,12 @@ pub fn deploy(
     force: bool,
 ) -> Result<Merged> {
     let mut ops = Vec::new();
+    let mut warnings = Vec::new();
     let mut settings = JsonFile::load(project, &place(SETTINGS.to_owned())?)?;
-    let groups = hook_groups(collection, target)?;
+    let groups = hook_groups(collection, target, &mut warnings)?;
     let hooks = merge_hooks(&mut settings, previous, others, &groups, &mut ops)?;
     let mut mcp = JsonFile::load(project, &place(MCP.to_owned())?)?;
-    let servers = servers(collection, target)?;
+    let servers = servers(collection, target, &mut warnings)?;
     let ctx = ServerMerge {
         previous,
         others,
@@ -89,6 +95,7 @@ pub fn deploy(
         replaced: merged.replaced,
         displaced: merged.displaced,
         ops,
+        warnings,
     })
 }
 
@@ -112,7 +119,11 @@ pub fn read_blob(collection: &Collection, hash: &str, artifact: &str) -> Result<
 }
 
 /// `(artifact, event, group)` for every hook unit.
-fn hook_groups(collection: &Collection, target: &Target) -> Result<Vec<(String, String, Value)>> {
+fn hook_groups(
+    collection: &Collection,
+    target: &Target,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<(String, String, Value)>> {
     let mut out = Vec::new();
     for u in target.units.iter().filter(|u| u.kind == ArtifactKind::Hook) {
         let plugin = u.parent.as_deref().unwrap_or(&target.artifact.name);
@@ -126,6 +137,10 @@ fn hook_groups(collection: &Collection, target: &Target) -> Result<Vec<(String, 
         };
         let bytes = read_blob(collection, &file.blob_hash, &u.name)?;
         let Ok(value) = serde_json::from_slice::<Value>(&bytes) else {
+            warnings.push(format!(
+                "hook {}: {config} is not valid JSON; no hook of it is merged into {SETTINGS}",
+                u.name
+            ));
             continue;
         };
         for (event, group) in hooks::project_groups(&value, plugin) {
@@ -197,7 +212,11 @@ fn merge_hooks(
 }
 
 /// Each MCP server unit with its project configuration.
-fn servers<'t>(collection: &Collection, target: &'t Target) -> Result<Vec<(&'t Unit, Value)>> {
+fn servers<'t>(
+    collection: &Collection,
+    target: &'t Target,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<(&'t Unit, Value)>> {
     let mut out = Vec::new();
     for u in target
         .units
@@ -209,8 +228,18 @@ fn servers<'t>(collection: &Collection, target: &'t Target) -> Result<Vec<(&'t U
         };
         let bytes = read_blob(collection, &file.blob_hash, &u.name)?;
         let Ok(mut config) = serde_json::from_slice::<Value>(&bytes) else {
+            warnings.push(format!(
+                "MCP server {}: its stored configuration is not valid JSON; not merged into {MCP}",
+                u.name
+            ));
             continue;
         };
+        if u.parent.is_none() && config.to_string().contains("CLAUDE_PLUGIN_ROOT") {
+            warnings.push(format!(
+                "MCP server {}: its configuration uses files of its plugin (${{CLAUDE_PLUGIN_ROOT}}), which deploying it alone does not bring; deploy its plugin instead",
+                u.name
+            ));
+        }
         hooks::rewrite_mcp(&mut config, u.parent.as_deref().unwrap_or(&u.name));
         out.push((u, config));
     }

@@ -38,6 +38,9 @@ pub use plan::{Action, Operation, Options, Outcome};
 pub use status::{ItemStatus, State, StatusReport, status};
 pub use undeploy::{UndeployReport, undeploy};
 
+/// The folder Claude Code reads a project's settings and artifacts from.
+pub const CLAUDE_DIR: &str = ".claude";
+
 /// The one platform v1 deploys to.
 pub const CLAUDE_CODE: &str = "claude-code";
 

@@ -10,10 +10,10 @@ use skillmeat_core::{ArtifactKind, ContentHash};
 
 use super::json_file::JsonFile;
 use super::merge::{self, Merged};
-use super::project::{Entry, Project};
+use super::project::{Entry, FileKind, Project};
 use super::record::{Backup, Deployment, Item, OwnedFile, Place, Record, place};
 use super::units::Target;
-use super::{CLAUDE_CODE, plugin_dir};
+use super::{CLAUDE_CODE, CLAUDE_DIR, plugin_dir};
 use crate::collection::Collection;
 use crate::collection::layout::SINGLE_FILE;
 use crate::error::{Error, Result};
@@ -135,6 +135,9 @@ pub enum Replaces {
 pub struct Planned {
     pub outcome: Outcome,
     pub changes: Vec<Change>,
+    /// Folders it created before that now hold none of its files: removed
+    /// after the commit if nothing but leftovers is in them.
+    pub rmdirs: Vec<Place>,
     pub after: Record,
 }
 
@@ -145,7 +148,9 @@ struct Desired {
     source: Source,
     hash: ContentHash,
     executable: bool,
+    /// The artifact it belongs to (its name, for people; its id, to group).
     artifact: String,
+    artifact_id: String,
 }
 
 /// Plans deploying `target` into `project`, whose record is `record`.
@@ -159,9 +164,10 @@ pub fn plan(
     made_claude: bool,
 ) -> Result<Planned> {
     let name = &target.artifact.name;
-    let previous = record.find(name);
+    let key = (target.artifact.kind, name.as_str());
+    let previous = record.find(key.0, key.1);
     let desired = desired_files(target)?;
-    let mut files = Files::new(project, previous, record.files_of_others(name), opts.force);
+    let mut files = FilePlan::new(project, previous, record.files_of_others(key), opts.force);
     files.keep_live_backups()?;
     for d in &desired {
         files.add(d)?;
@@ -170,7 +176,7 @@ pub fn plan(
 
     let mut after = record.clone();
     after.transaction = None;
-    let others = merge::Others::of(record, name);
+    let others = merge::Others::of(record, key);
     let mut merged = merge::deploy(collection, project, target, previous, &others, opts.force)?;
     files.shared(&merged.settings, &mut after)?;
     files.shared(&merged.mcp, &mut after)?;
@@ -182,8 +188,16 @@ pub fn plan(
         files.changes.push(backup);
     }
 
-    let deployment = files.deployment(target, opts, &desired, merged, made_claude);
-    after.deployments.retain(|d| d.name != target.artifact.name);
+    let mut warnings = target.warnings.clone();
+    warnings.append(&mut merged.warnings);
+    after.deployments.retain(|d| !d.is(key.0, key.1));
+    let (mut deployment, rmdirs) = files.deployment(target, opts, &desired, merged, made_claude);
+    // Backups of files another deployment shares go with that deployment.
+    let (mine, shared): (Vec<_>, Vec<_>) = std::mem::take(&mut deployment.backups)
+        .into_iter()
+        .partition(|b| deployment.files.iter().any(|f| f.path == b.path));
+    deployment.backups = mine;
+    deployment.backups.extend(after.hand_over_backups(shared));
     after.deployments.push(deployment);
     let outcome = Outcome {
         name: target.artifact.name.clone(),
@@ -192,7 +206,7 @@ pub fn plan(
         platform: opts.platform.clone(),
         dry_run: opts.dry_run,
         operations: files.ops,
-        warnings: target.warnings.clone(),
+        warnings,
         deployed: target
             .units
             .iter()
@@ -207,12 +221,29 @@ pub fn plan(
     Ok(Planned {
         outcome,
         changes: files.changes,
+        rmdirs,
         after,
     })
 }
 
+/// What a desired file meets in the project.
+#[derive(Debug)]
+enum Disposition {
+    /// A folder, a link, a FIFO … where the file goes: an error.
+    InTheWay(FileKind),
+    /// Already this content; `own`: the deployment records it.
+    Unchanged {
+        own: bool,
+    },
+    /// A conflict (with why, when it is more than "not ours").
+    Refused(Option<String>),
+    Write(Replaces),
+    /// `--force` over someone else's file: it is kept as a backup.
+    BackUp,
+}
+
 /// The file side of a plan, built up one desired file at a time.
-struct Files<'a> {
+struct FilePlan<'a> {
     project: &'a Project,
     previous: Option<&'a Deployment>,
     /// The previous deployment's files and their recorded hashes.
@@ -231,14 +262,14 @@ struct Files<'a> {
     new_dir_set: BTreeSet<Place>,
 }
 
-impl<'a> Files<'a> {
+impl<'a> FilePlan<'a> {
     fn new(
         project: &'a Project,
         previous: Option<&'a Deployment>,
         others: BTreeMap<&'a Place, &'a str>,
         force: bool,
-    ) -> Files<'a> {
-        Files {
+    ) -> FilePlan<'a> {
+        FilePlan {
             project,
             previous,
             recorded: previous.map(Deployment::file_hashes).unwrap_or_default(),
@@ -267,56 +298,71 @@ impl<'a> Files<'a> {
         });
     }
 
-    fn add(&mut self, d: &Desired) -> Result<()> {
-        let entry = self.project.entry(d.path.rel())?;
+    /// What to do about one desired file, given what is at its path.
+    fn classify(&self, d: &Desired, entry: &Entry) -> Disposition {
         let ours = self
             .recorded(&d.path)
             .is_some_and(|h| Some(h) == entry.hash());
-        let replaces = match entry {
-            Entry::Other(what) => return Err(in_the_way(self.project, &d.path, what)),
-            Entry::Missing => Replaces::Nothing,
-            Entry::File { hash, .. } if hash == d.hash => {
-                self.op(Action::Unchanged, &d.path, &d.artifact, None);
+        let shared_with = self.others.get(&d.path).copied();
+        match entry {
+            Entry::Other(what) => Disposition::InTheWay(*what),
+            Entry::Missing => Disposition::Write(Replaces::Nothing),
+            Entry::File { hash, .. } if *hash == d.hash => Disposition::Unchanged {
                 // Ours before, or another deployment's (then shared).
-                if self.recorded(&d.path).is_some() || self.others.contains_key(&d.path) {
+                own: self.recorded(&d.path).is_some() || shared_with.is_some(),
+            },
+            // Another deployment's file (even if ours too) never changes here.
+            _ if shared_with.is_some() => Disposition::Refused(Some(format!(
+                "deployed by {}; undeploy it first",
+                shared_with.unwrap_or_default()
+            ))),
+            _ if entry.read_only() => {
+                Disposition::Refused(Some("read-only; never replaced".to_owned()))
+            }
+            _ if ours => Disposition::Write(Replaces::Ours),
+            _ if !self.force => Disposition::Refused(None),
+            Entry::File { .. } => Disposition::BackUp,
+        }
+    }
+
+    fn add(&mut self, d: &Desired) -> Result<()> {
+        let entry = self.project.entry(d.path.rel())?;
+        let replaces = match self.classify(d, &entry) {
+            Disposition::InTheWay(what) => return Err(in_the_way(self.project, &d.path, what)),
+            Disposition::Unchanged { own } => {
+                self.op(Action::Unchanged, &d.path, &d.artifact, None);
+                if own {
                     self.own(d);
                 }
                 return Ok(());
             }
-            _ if self.others.contains_key(&d.path) && !ours => {
-                let by = self.others[&d.path];
-                let detail = Some(format!("deployed by {by}; undeploy it first"));
+            Disposition::Refused(detail) => {
                 self.op(Action::Conflict, &d.path, &d.artifact, detail);
                 return Ok(());
             }
-            _ if entry.read_only() => {
-                let detail = Some("read-only; never replaced".to_owned());
-                self.op(Action::Conflict, &d.path, &d.artifact, detail);
-                return Ok(());
-            }
-            _ if ours => Replaces::Ours,
-            _ if !self.force => {
-                self.op(Action::Conflict, &d.path, &d.artifact, None);
-                return Ok(());
-            }
-            Entry::File { hash, .. } => {
+            Disposition::Write(replaces) => replaces,
+            Disposition::BackUp => {
                 let backup = self.free_backup(&d.path)?;
                 self.backups.push(Backup {
                     path: d.path.clone(),
                     backup: backup.clone(),
-                    sha256: hash,
+                    sha256: entry.hash().copied().unwrap_or(d.hash),
                 });
                 Replaces::Theirs(backup)
             }
         };
-        let action = match &replaces {
-            Replaces::Nothing => Action::Write,
-            Replaces::Ours => Action::Replace,
-            Replaces::Theirs(_) => Action::Backup,
-        };
-        let detail = match &replaces {
-            Replaces::Theirs(b) => Some(format!("the existing file is kept as {b}")),
-            _ => None,
+        self.put(d, replaces)
+    }
+
+    /// A desired file written (replacing what `replaces` says).
+    fn put(&mut self, d: &Desired, replaces: Replaces) -> Result<()> {
+        let (action, detail) = match &replaces {
+            Replaces::Nothing => (Action::Write, None),
+            Replaces::Ours => (Action::Replace, None),
+            Replaces::Theirs(b) => (
+                Action::Backup,
+                Some(format!("the existing file is kept as {b}")),
+            ),
         };
         self.op(action, &d.path, &d.artifact, detail);
         for dir in self.project.missing_parents(d.path.rel())? {
@@ -414,6 +460,7 @@ impl<'a> Files<'a> {
         Ok(())
     }
 
+    /// The deployment to record, and the folders it no longer uses.
     fn deployment(
         &self,
         target: &Target,
@@ -421,29 +468,31 @@ impl<'a> Files<'a> {
         desired: &[Desired],
         merged: Merged,
         made_claude: bool,
-    ) -> Deployment {
-        let mut created_dirs = self
-            .previous
-            .map(|p| p.created_dirs.clone())
-            .unwrap_or_default();
-        let claude = place(".claude".to_owned()).ok();
+    ) -> (Deployment, Vec<Place>) {
+        let claude = place(CLAUDE_DIR.to_owned()).ok();
         let new = claude.filter(|_| made_claude).into_iter();
-        let mut known: BTreeSet<Place> = created_dirs.iter().cloned().collect();
-        for dir in new.chain(self.new_dirs.iter().cloned()) {
+        let mut created_dirs = Vec::new();
+        let mut known = BTreeSet::new();
+        let previous = self
+            .previous
+            .iter()
+            .flat_map(|p| p.created_dirs.iter().cloned());
+        for dir in previous.chain(new).chain(self.new_dirs.iter().cloned()) {
             if known.insert(dir.clone()) {
                 created_dirs.push(dir);
             }
         }
+        let (created_dirs, rmdirs) = still_used(created_dirs, desired);
         let mut by_artifact: BTreeMap<&str, Vec<Place>> = BTreeMap::new();
         for d in desired {
             by_artifact
-                .entry(&d.artifact)
+                .entry(&d.artifact_id)
                 .or_default()
                 .push(d.path.clone());
         }
-        Deployment {
+        let deployment = Deployment {
             name: target.artifact.name.clone(),
-            kind: target.artifact.kind.as_str().to_owned(),
+            kind: target.artifact.kind,
             collection: String::new(),
             artifact_id: target.artifact.id.clone(),
             content_hash: target.content_hash.clone(),
@@ -454,14 +503,14 @@ impl<'a> Files<'a> {
                 .units
                 .iter()
                 .map(|u| Item {
-                    kind: u.kind.as_str().to_owned(),
+                    kind: u.kind,
                     name: u.name.clone(),
                     artifact_id: u.artifact_id.clone(),
                     content_hash: u.content_hash.clone(),
                     parent: u.parent.clone(),
                     relationship: u.relationship.clone(),
                     files: by_artifact
-                        .get(u.name.as_str())
+                        .get(u.artifact_id.as_str())
                         .cloned()
                         .unwrap_or_default(),
                 })
@@ -472,8 +521,30 @@ impl<'a> Files<'a> {
             created_dirs,
             backups: self.backups.clone(),
             replaced_servers: merged.replaced,
-        }
+        };
+        (deployment, rmdirs)
     }
+}
+
+/// The folders a deployment created, split into those its files are still
+/// in (with `.claude` always kept) and those it no longer uses (innermost
+/// first).
+fn still_used(dirs: Vec<Place>, desired: &[Desired]) -> (Vec<Place>, Vec<Place>) {
+    let paths: BTreeSet<&str> = desired.iter().map(|d| d.path.as_str()).collect();
+    let used = |dir: &Place| {
+        let prefix = format!("{dir}/");
+        dir.as_str() == CLAUDE_DIR
+            || paths
+                .range::<str, _>((
+                    std::ops::Bound::Included(prefix.as_str()),
+                    std::ops::Bound::Unbounded,
+                ))
+                .next()
+                .is_some_and(|p| p.starts_with(&prefix))
+    };
+    let (kept, mut unused): (Vec<Place>, Vec<Place>) = dirs.into_iter().partition(used);
+    unused.sort_by_key(|d| std::cmp::Reverse(d.as_str().matches('/').count()));
+    (kept, unused)
 }
 
 /// `<path>.skillmeat-backup`, else `.1`, `.2` …: never an existing file
@@ -528,7 +599,7 @@ impl Change {
     }
 }
 
-/// A merged settings file's new text as a change; `Err(())`: it is
+/// A merged settings file's new text as a change; `Err(SharedReadOnly::ReadOnly)`: it is
 /// read-only, and is never changed.
 pub(super) fn shared_change(
     file: &JsonFile,
@@ -572,7 +643,7 @@ pub(super) enum SharedReadOnly {
     Error(Error),
 }
 
-fn in_the_way(project: &Project, path: &Place, what: &str) -> Error {
+fn in_the_way(project: &Project, path: &Place, what: FileKind) -> Error {
     Error::BadInput {
         path: project.path(path.rel()),
         reason: format!(
@@ -605,30 +676,53 @@ fn desired_files(target: &Target) -> Result<Vec<Desired>> {
                 ArtifactKind::Hook => format!("{support}/{}", f.path),
                 ArtifactKind::McpServer | ArtifactKind::Composite => continue,
             };
-            out.push(blob_file(path, &f.blob_hash, f.executable, &u.name)?);
+            let owner = (u.name.as_str(), u.artifact_id.as_str());
+            out.push(blob_file(path, &f.blob_hash, f.executable, owner)?);
         }
     }
+    let owner = (plugin.as_str(), target.artifact.id.as_str());
     for f in &target.meta {
         let path = format!("{}/{}", plugin_dir(plugin), f.path);
-        out.push(blob_file(path, &f.blob_hash, f.executable, plugin)?);
+        out.push(blob_file(path, &f.blob_hash, f.executable, owner)?);
     }
     if target.artifact.kind == ArtifactKind::Composite {
-        let body = super::units::deployment_toml(target).into_bytes();
+        let body = super::units::deployment_toml(target)?.into_bytes();
         out.push(Desired {
             path: place(format!("{}/deployment.toml", plugin_dir(plugin)))?,
             hash: skillmeat_core::hash::hash_bytes(&body),
             source: Source::Bytes(body),
             executable: false,
             artifact: plugin.clone(),
+            artifact_id: target.artifact.id.clone(),
         });
     }
-    // Never the same path twice (two children cannot share a target).
-    let mut seen = BTreeSet::new();
-    out.retain(|d| seen.insert(d.path.clone()));
-    Ok(out)
+    one_file_per_path(out)
 }
 
-fn blob_file(path: String, blob: &str, executable: bool, artifact: &str) -> Result<Desired> {
+/// Two files for one path would mean two artifacts claim it (the import's
+/// name rule keeps this from happening): an error, never a silent pick.
+fn one_file_per_path(files: Vec<Desired>) -> Result<Vec<Desired>> {
+    let mut seen: BTreeMap<Place, String> = BTreeMap::new();
+    for d in &files {
+        if let Some(first) = seen.insert(d.path.clone(), d.artifact.clone()) {
+            return Err(Error::BadInput {
+                path: d.path.as_str().into(),
+                reason: format!(
+                    "{first} and {} would both deploy a file here; nothing was deployed",
+                    d.artifact
+                ),
+            });
+        }
+    }
+    Ok(files)
+}
+
+fn blob_file(
+    path: String,
+    blob: &str,
+    executable: bool,
+    (artifact, artifact_id): (&str, &str),
+) -> Result<Desired> {
     let hash: ContentHash = blob
         .parse()
         .map_err(|e| Error::Internal(format!("stored blob hash {blob:?}: {e}")))?;
@@ -638,6 +732,7 @@ fn blob_file(path: String, blob: &str, executable: bool, artifact: &str) -> Resu
         hash,
         executable,
         artifact: artifact.to_owned(),
+        artifact_id: artifact_id.to_owned(),
     })
 }
 

@@ -31,7 +31,50 @@ pub enum Entry {
         writable: bool,
     },
     /// A folder, a link, a FIFO …: never read, never replaced.
-    Other(&'static str),
+    Other(FileKind),
+}
+
+/// What sits at a path, when it is not a regular file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Link,
+    Folder,
+    Fifo,
+    Socket,
+    Device,
+    Regular,
+}
+
+impl FileKind {
+    fn of(t: &fs::FileType) -> FileKind {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_symlink() {
+            FileKind::Link
+        } else if t.is_dir() {
+            FileKind::Folder
+        } else if t.is_fifo() {
+            FileKind::Fifo
+        } else if t.is_socket() {
+            FileKind::Socket
+        } else if t.is_block_device() || t.is_char_device() {
+            FileKind::Device
+        } else {
+            FileKind::Regular
+        }
+    }
+}
+
+impl std::fmt::Display for FileKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FileKind::Link => "symbolic link",
+            FileKind::Folder => "folder",
+            FileKind::Fifo => "FIFO",
+            FileKind::Socket => "socket",
+            FileKind::Device => "device",
+            FileKind::Regular => "regular file",
+        })
+    }
 }
 
 impl Entry {
@@ -56,6 +99,15 @@ impl Project {
             return Err(Error::BadInput {
                 path: path.to_owned(),
                 reason: "is not a folder; --project needs the project's root folder".into(),
+            });
+        }
+        if root
+            .components()
+            .any(|c| c.as_os_str() == super::CLAUDE_DIR)
+        {
+            return Err(Error::BadInput {
+                path: path.to_owned(),
+                reason: "is inside a .claude folder; --project needs the project's root folder (the one holding .claude)".into(),
             });
         }
         Ok(Project { root })
@@ -88,7 +140,7 @@ impl Project {
             }
             match fs::symlink_metadata(self.path(&d)) {
                 Ok(m) if m.is_dir() => {}
-                Ok(m) => return Err(self.refuse(&d, kind_of(&m.file_type()), "a folder")),
+                Ok(m) => return Err(self.refuse(&d, FileKind::of(&m.file_type()), "a folder")),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => missing.push(d),
                 Err(e) => return Err(self.io(&d, e)),
             }
@@ -104,7 +156,7 @@ impl Project {
         match fs::symlink_metadata(self.path(rel)) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Entry::Missing),
             Err(e) => Err(self.io(rel, e)),
-            Ok(m) if !m.is_file() => Ok(Entry::Other(kind_of(&m.file_type()))),
+            Ok(m) if !m.is_file() => Ok(Entry::Other(FileKind::of(&m.file_type()))),
             Ok(_) => match self.open_regular(rel)? {
                 None => Ok(Entry::Missing),
                 Some((file, mode)) => Ok(Entry::File {
@@ -130,7 +182,7 @@ impl Project {
         if let Ok(m) = fs::symlink_metadata(self.path(rel))
             && !m.is_file()
         {
-            return Err(self.refuse(rel, kind_of(&m.file_type()), "a regular file"));
+            return Err(self.refuse(rel, FileKind::of(&m.file_type()), "a regular file"));
         }
         let Some((file, mode)) = self.open_regular(rel)? else {
             return Ok(None);
@@ -158,13 +210,13 @@ impl Project {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                return Err(self.refuse(rel, "symbolic link", "a regular file"));
+                return Err(self.refuse(rel, FileKind::Link, "a regular file"));
             }
             Err(e) => return Err(self.io(rel, e)),
         };
         let meta = file.metadata().map_err(|e| self.io(rel, e))?;
         if !meta.is_file() {
-            return Err(self.refuse(rel, kind_of(&meta.file_type()), "a regular file"));
+            return Err(self.refuse(rel, FileKind::of(&meta.file_type()), "a regular file"));
         }
         Ok(Some((file, meta.permissions().mode() & 0o7777)))
     }
@@ -174,6 +226,35 @@ impl Project {
         fs::symlink_metadata(self.path(rel))
             .ok()
             .map(|m| (m.uid(), m.gid()))
+    }
+
+    /// The owner a new file or folder at `rel` should have: that of the
+    /// nearest folder on the way that exists. (Only root can give a file
+    /// away; `sudo skillmeat deploy` then leaves the user's project theirs.)
+    pub fn owner_for_new(&self, rel: &SafeRelPath) -> Option<(u32, u32)> {
+        let mut dir = rel.parent();
+        loop {
+            if let Ok(m) = fs::symlink_metadata(self.path(&dir)) {
+                return Some((m.uid(), m.gid()));
+            }
+            if dir.is_root() {
+                return None;
+            }
+            dir = dir.parent();
+        }
+    }
+
+    /// Gives what we just created at `rel` the owner of the folder it is in
+    /// (see [`Project::owner_for_new`]); a refusal (not root) is fine.
+    pub fn adopt(&self, rel: &SafeRelPath) {
+        if let Some((uid, gid)) = self.owner_for_new(rel) {
+            let _ = std::os::unix::fs::lchown(self.path(rel), Some(uid), Some(gid));
+        }
+    }
+
+    /// Whether anything (a link included, not followed) is at `rel`.
+    pub fn has(&self, rel: &SafeRelPath) -> bool {
+        fs::symlink_metadata(self.path(rel)).is_ok()
     }
 
     /// The identity (device, inode) of what is at `rel`, not following links.
@@ -191,8 +272,8 @@ impl Project {
         }
     }
 
-    fn refuse(&self, rel: &SafeRelPath, found: &str, wanted: &str) -> Error {
-        let why = if found == "symbolic link" {
+    fn refuse(&self, rel: &SafeRelPath, found: FileKind, wanted: &str) -> Error {
+        let why = if found == FileKind::Link {
             "; deploy never reads or writes through a link (it could lead out of the project)"
         } else {
             ""
@@ -215,23 +296,6 @@ pub fn hash_reader(mut reader: impl Read) -> io::Result<ContentHash> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
-    }
-}
-
-fn kind_of(t: &fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if t.is_symlink() {
-        "symbolic link"
-    } else if t.is_dir() {
-        "folder"
-    } else if t.is_fifo() {
-        "FIFO"
-    } else if t.is_socket() {
-        "socket"
-    } else if t.is_block_device() || t.is_char_device() {
-        "device"
-    } else {
-        "regular file"
     }
 }
 
@@ -261,11 +325,11 @@ mod tests {
         ));
         assert_eq!(
             project.entry(&rel("a/b")).ok(),
-            Some(Entry::Other("folder"))
+            Some(Entry::Other(FileKind::Folder))
         );
         assert_eq!(
             project.entry(&rel("a/lf")).ok(),
-            Some(Entry::Other("symbolic link"))
+            Some(Entry::Other(FileKind::Link))
         );
         assert_eq!(project.entry(&rel("a/x/y/z")).ok(), Some(Entry::Missing));
         assert_eq!(
@@ -295,7 +359,10 @@ mod tests {
             .expect("mkfifo runs");
         assert!(made.success());
         let project = Project::open(dir.path()).expect("project");
-        assert_eq!(project.entry(&rel("fifo")).ok(), Some(Entry::Other("FIFO")));
+        assert_eq!(
+            project.entry(&rel("fifo")).ok(),
+            Some(Entry::Other(FileKind::Fifo))
+        );
         assert!(project.read(&rel("fifo"), 10).is_err());
     }
 }

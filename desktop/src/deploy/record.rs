@@ -16,7 +16,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use skillmeat_core::{ContentHash, SafeRelPath};
+use skillmeat_core::{ArtifactKind, ContentHash, SafeRelPath};
 
 use super::project::Project;
 use super::txn::Journal;
@@ -52,7 +52,7 @@ pub struct Record {
 pub struct Deployment {
     /// The plugin or artifact deployed (what `undeploy NAME` names).
     pub name: String,
-    pub kind: String,
+    pub kind: ArtifactKind,
     pub collection: String,
     pub artifact_id: String,
     pub content_hash: String,
@@ -78,6 +78,11 @@ pub struct Deployment {
 }
 
 impl Deployment {
+    /// Whether it is the deployment of this kind and name.
+    pub fn is(&self, kind: ArtifactKind, name: &str) -> bool {
+        self.kind == kind && self.name == name
+    }
+
     /// Each file it owns, with its recorded hash.
     pub fn file_hashes(&self) -> BTreeMap<&Place, &ContentHash> {
         self.files.iter().map(|f| (&f.path, &f.sha256)).collect()
@@ -87,7 +92,7 @@ impl Deployment {
 /// One deployed artifact, with the plugin it came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Item {
-    pub kind: String,
+    pub kind: ArtifactKind,
     pub name: String,
     pub artifact_id: String,
     /// The version deployed.
@@ -170,7 +175,7 @@ impl Place {
             .iter()
             .chain([&TXN_AREA])
             .any(|a| p.starts_with(a) || p == a.trim_end_matches('/'));
-        if shared || area || p == ".claude" {
+        if shared || area || p == super::CLAUDE_DIR {
             Ok(Place(safe))
         } else {
             Err(format!(
@@ -179,9 +184,12 @@ impl Place {
         }
     }
 
-    /// A file in a transaction's staging folder (`id` is a ULID).
-    pub fn staging(id: &str, n: usize) -> Place {
-        Place(state_path(&format!("{}/{id}/{n}", super::txn::TXN_DIR)))
+    /// File `n` of transaction `id`'s staging folder.
+    pub fn staging(id: &str, n: usize) -> Result<Place> {
+        staging_dir(id)
+            .and_then(|dir| dir.join_str(&n.to_string()).ok())
+            .map(Place)
+            .ok_or_else(|| Error::Internal(format!("{id:?} is not a transaction id")))
     }
 
     pub fn rel(&self) -> &SafeRelPath {
@@ -202,7 +210,7 @@ impl Place {
     /// A folder a deployment can create: `.claude`, a deploy area, or a
     /// folder below one.
     pub fn is_dir_place(&self) -> bool {
-        self.as_str() == ".claude"
+        self.as_str() == super::CLAUDE_DIR
             || DEPLOY_AREAS
                 .iter()
                 .any(|a| self.as_str().starts_with(a) || self.as_str() == a.trim_end_matches('/'))
@@ -269,9 +277,54 @@ impl PartialEq<str> for Place {
     }
 }
 
-/// A path under `.claude/skillmeat/` (the record, the lock, transactions).
-pub fn state_path(path: &str) -> SafeRelPath {
-    SafeRelPath::new(path).unwrap_or_default()
+/// One of the constant paths under `.claude/skillmeat/` (the record, the
+/// lock, the staging area). Never built from data: see [`staging_dir`].
+#[allow(clippy::expect_used)]
+pub fn state_path(path: &'static str) -> SafeRelPath {
+    SafeRelPath::new(path).expect("a constant relative path")
+}
+
+/// Whether `id` can name a transaction: a plain, non-empty ASCII name.
+pub fn is_transaction_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// `.claude/skillmeat/txn/<id>`, for a plain `id` only (never anything else,
+/// least of all the project root).
+pub fn staging_dir(id: &str) -> Option<SafeRelPath> {
+    is_transaction_id(id)
+        .then(|| SafeRelPath::new(&format!("{}/{id}", super::txn::TXN_DIR)).ok())
+        .flatten()
+}
+
+/// The names a record shows the user follow the name rule (no control
+/// characters that would reach the terminal, no `..` …).
+fn check_names(d: &Deployment) -> Result<(), String> {
+    let names = [(d.kind, d.name.as_str())].into_iter();
+    let items = d.items.iter().map(|i| (i.kind, i.name.as_str()));
+    let hooks = d
+        .hooks
+        .iter()
+        .map(|h| (ArtifactKind::Hook, h.artifact.as_str()));
+    let servers = d
+        .mcp_servers
+        .iter()
+        .map(|s| (ArtifactKind::McpServer, s.name.as_str()));
+    let replaced = d
+        .replaced_servers
+        .iter()
+        .map(|s| (ArtifactKind::McpServer, s.name.as_str()));
+    for (kind, name) in names
+        .chain(items)
+        .chain(hooks)
+        .chain(servers)
+        .chain(replaced)
+    {
+        if let Err(problem) = skillmeat_core::artifact::check_name(kind, name) {
+            return Err(format!("{} name {name:?}: {problem}", kind.noun()));
+        }
+    }
+    Ok(())
 }
 
 /// A place built from values we made (a name, a plugin file path): a bad
@@ -318,6 +371,7 @@ impl Record {
     fn check(&self) -> Result<(), String> {
         let wrong = |what: &str, p: &Place| Err(format!("{what} {p:?} is not a place for that"));
         for d in &self.deployments {
+            check_names(d)?;
             let files = d.files.iter().map(|f| &f.path);
             for p in files.chain(d.items.iter().flat_map(|i| &i.files)) {
                 if !p.is_file_place() {
@@ -357,17 +411,52 @@ impl Record {
         self.deployments.is_empty() && self.transaction.is_none()
     }
 
-    pub fn find(&self, name: &str) -> Option<&Deployment> {
-        self.deployments.iter().find(|d| d.name == name)
+    /// The deployment of this kind and name.
+    pub fn find(&self, kind: ArtifactKind, name: &str) -> Option<&Deployment> {
+        self.deployments.iter().find(|d| d.is(kind, name))
+    }
+
+    /// The deployment `undeploy NAME` means: the one of that name, or of
+    /// several the plugin (as `show` and `deploy` resolve names); `Err`
+    /// lists them when that does not decide.
+    pub fn named(&self, name: &str) -> Result<Option<&Deployment>, Vec<&Deployment>> {
+        let all: Vec<&Deployment> = self.deployments.iter().filter(|d| d.name == name).collect();
+        match all.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one)),
+            many => match many.iter().find(|d| d.kind == ArtifactKind::Composite) {
+                Some(plugin) => Ok(Some(plugin)),
+                None => Err(all),
+            },
+        }
     }
 
     /// Every file the deployments other than `except` own, with its owner.
-    pub fn files_of_others(&self, except: &str) -> BTreeMap<&Place, &str> {
+    pub fn files_of_others(&self, except: (ArtifactKind, &str)) -> BTreeMap<&Place, &str> {
         self.deployments
             .iter()
-            .filter(|d| d.name != except)
+            .filter(|d| !d.is(except.0, except.1))
             .flat_map(|d| d.files.iter().map(|f| (&f.path, d.name.as_str())))
             .collect()
+    }
+
+    /// Hands each backup to the deployment that owns its file (a file two
+    /// deployments share keeps its backup when one goes); returns those
+    /// no deployment owns.
+    pub fn hand_over_backups(&mut self, backups: Vec<Backup>) -> Vec<Backup> {
+        let mut left = Vec::new();
+        for b in backups {
+            let owner = self
+                .deployments
+                .iter_mut()
+                .find(|d| d.files.iter().any(|f| f.path == b.path));
+            match owner {
+                Some(d) if !d.backups.contains(&b) => d.backups.push(b),
+                Some(_) => {}
+                None => left.push(b),
+            }
+        }
+        left
     }
 
     /// The text a shared file had before any deployment touched it.

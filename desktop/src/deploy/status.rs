@@ -4,14 +4,16 @@ use std::path::Path;
 
 use serde::Serialize;
 use serde_json::Value;
+use skillmeat_core::ArtifactKind;
 
 use super::json_file::JsonFile;
 use super::lock::ProjectLock;
 use super::project::{Entry, Project};
-use super::record::{MCP, Record, SETTINGS, STATE_DIR, place};
-use super::txn;
+use super::record::{MCP, Record, SETTINGS, STATE_DIR, place, state_path};
+use super::txn::{self, Started};
 use crate::collection::Collection;
 use crate::error::Result;
+use crate::home::Home;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -28,7 +30,7 @@ pub enum State {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemStatus {
-    pub kind: String,
+    pub kind: ArtifactKind,
     pub name: String,
     /// The plugin it was deployed with.
     pub parent: Option<String>,
@@ -44,16 +46,20 @@ pub struct StatusReport {
     pub items: Vec<ItemStatus>,
 }
 
-pub async fn status(collection: Option<&Collection>, project: &Path) -> Result<StatusReport> {
+pub async fn status(
+    home: &Home,
+    collection: Option<&Collection>,
+    project: &Path,
+) -> Result<StatusReport> {
     let project = Project::open(project)?;
     let mut record = Record::load(&project)?;
-    let residue = record.deployments.is_empty() && project.root().join(STATE_DIR).exists();
+    let residue = record.deployments.is_empty() && project.has(&state_path(STATE_DIR));
     if record.transaction.is_some() || residue {
         // A deploy is running, or was killed: wait for it, or finish it.
         let mut lock = ProjectLock::acquire(&project).await?;
         record = Record::load(&project)?;
         lock.note_record(&record);
-        txn::recover(&project, &mut record)?;
+        txn::recover(&project, &Started::of(home), &mut record)?;
     }
     let settings = JsonFile::load(&project, &place(SETTINGS.to_owned())?).ok();
     let mcp = JsonFile::load(&project, &place(MCP.to_owned())?).ok();
@@ -101,7 +107,7 @@ pub async fn status(collection: Option<&Collection>, project: &Path) -> Result<S
                 state = State::Outdated;
             }
             items.push(ItemStatus {
-                kind: item.kind.clone(),
+                kind: item.kind,
                 name: item.name.clone(),
                 parent: item.parent.clone(),
                 status: state,

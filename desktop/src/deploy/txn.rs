@@ -19,15 +19,16 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use skillmeat_core::{ContentHash, SafeRelPath};
 
-use super::project::{Entry, Project};
-use super::record::{Place, RECORD, Record, STATE_DIR, state_path};
+use super::project::Project;
+use super::record::{Place, RECORD, Record, STATE_DIR, is_transaction_id, staging_dir, state_path};
 use crate::error::{Error, Result};
 use crate::failpoint;
+use crate::home::Home;
 
 pub const TXN_DIR: &str = ".claude/skillmeat/txn";
 const RECORD_TEMP: &str = ".claude/skillmeat/deployments.json.tmp";
@@ -62,9 +63,8 @@ pub struct Journal {
 pub struct Move {
     pub from: Place,
     pub to: Place,
-    /// A staged file's hash: a rollback takes back only that content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<ContentHash>,
+    /// The moved file's content: a rollback takes back only that.
+    pub sha256: ContentHash,
 }
 
 /// A file in the staging folder and its hash.
@@ -97,8 +97,10 @@ impl Perms {
 }
 
 impl Journal {
-    fn dir(&self) -> SafeRelPath {
-        state_path(&format!("{TXN_DIR}/{}", self.id))
+    /// Its staging folder (the id was checked when the record was read).
+    fn dir(&self) -> Result<SafeRelPath> {
+        staging_dir(&self.id)
+            .ok_or_else(|| Error::Internal(format!("{:?} is not a transaction id", self.id)))
     }
 
     /// A journal from a record is untrusted: its id must be a plain name,
@@ -106,12 +108,12 @@ impl Journal {
     /// staging folder or a backup beside it, and its folders must be
     /// folders deployments make.
     pub fn check(&self) -> Result<(), String> {
-        if self.id.is_empty() || !self.id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        if !is_transaction_id(&self.id) {
             return Err(format!("transaction id {:?} is not a plain name", self.id));
         }
         for m in &self.moves {
             let staged = |p: &Place| p.is_staging_of(&self.id);
-            let ok = (staged(&m.from) && m.to.is_file_place() && m.sha256.is_some())
+            let ok = (staged(&m.from) && m.to.is_file_place())
                 || (m.from.is_file_place() && staged(&m.to))
                 || m.to.is_backup_of(&m.from)
                 || m.from.is_backup_of(&m.to);
@@ -130,10 +132,46 @@ impl Journal {
     }
 }
 
+/// The transactions this skillmeat home started and has not finished:
+/// `$SKILLMEAT_HOME/deploys/<id>`, each holding its project's path. A
+/// pending journal in a record is rolled back only if it is listed here for
+/// that project: one that came with a cloned repository never runs.
+#[derive(Debug, Clone)]
+pub struct Started {
+    dir: PathBuf,
+}
+
+impl Started {
+    pub fn of(home: &Home) -> Started {
+        Started {
+            dir: home.root().join("deploys"),
+        }
+    }
+
+    fn note(&self, id: &str, project: &Project) -> Result<()> {
+        crate::fsx::create_private_dir(&self.dir)?;
+        let text = project.root().as_os_str().as_encoded_bytes();
+        crate::fsx::write_atomic(&self.dir.join(id), text)
+    }
+
+    fn knows(&self, id: &str, project: &Project) -> bool {
+        is_transaction_id(id)
+            && fs::read(self.dir.join(id))
+                .is_ok_and(|t| t == project.root().as_os_str().as_encoded_bytes())
+    }
+
+    fn forget(&self, id: &str) {
+        if is_transaction_id(id) {
+            let _ = fs::remove_file(self.dir.join(id));
+        }
+    }
+}
+
 /// A transaction being built: files staged, renames listed.
 #[derive(Debug)]
 pub struct Txn<'p> {
     project: &'p Project,
+    started: &'p Started,
     /// `deploy` or `undeploy`: the prefix of its failpoints.
     op: &'static str,
     journal: Journal,
@@ -144,7 +182,12 @@ pub struct Txn<'p> {
 
 impl<'p> Txn<'p> {
     /// Starts a transaction: its staging folder exists from here on.
-    pub fn begin(project: &'p Project, op: &'static str, what: &str) -> Result<Txn<'p>> {
+    pub fn begin(
+        project: &'p Project,
+        started: &'p Started,
+        op: &'static str,
+        what: &str,
+    ) -> Result<Txn<'p>> {
         let journal = Journal {
             id: crate::store::rows::new_id(),
             operation: format!("{op} {what}"),
@@ -153,10 +196,11 @@ impl<'p> Txn<'p> {
             moves: Vec::new(),
             rmdirs: Vec::new(),
         };
-        let dir = journal.dir();
+        let dir = journal.dir()?;
         make_dirs(project, &dir)?;
         Ok(Txn {
             project,
+            started,
             op,
             journal,
             next: 0,
@@ -165,7 +209,7 @@ impl<'p> Txn<'p> {
     }
 
     /// A fresh path in the staging folder.
-    pub fn scratch(&mut self) -> Place {
+    pub fn scratch(&mut self) -> Result<Place> {
         self.next += 1;
         Place::staging(&self.journal.id, self.next)
     }
@@ -179,7 +223,7 @@ impl<'p> Txn<'p> {
         perms: Perms,
         artifact: &str,
     ) -> Result<Staged> {
-        let place = self.scratch();
+        let place = self.scratch()?;
         let path = self.project.path(place.rel());
         let mut out = perms
             .create(&path)
@@ -200,7 +244,7 @@ impl<'p> Txn<'p> {
 
     /// Stages bytes we made (a merged settings file, `deployment.toml`).
     pub fn stage_bytes(&mut self, bytes: &[u8], perms: Perms) -> Result<Staged> {
-        let place = self.scratch();
+        let place = self.scratch()?;
         let path = self.project.path(place.rel());
         let mut out = perms
             .create(&path)
@@ -219,7 +263,7 @@ impl<'p> Txn<'p> {
         self.journal.moves.push(Move {
             from: staged.place,
             to,
-            sha256: Some(staged.hash),
+            sha256: staged.hash,
         });
     }
 
@@ -229,13 +273,10 @@ impl<'p> Txn<'p> {
         }
     }
 
-    /// Moves a file aside, to a backup, or back from one.
-    pub fn rename(&mut self, from: Place, to: Place) {
-        self.journal.moves.push(Move {
-            from,
-            to,
-            sha256: None,
-        });
+    /// Moves a file (whose content is `sha256`) aside, to a backup, or
+    /// back from one.
+    pub fn rename(&mut self, from: Place, to: Place, sha256: ContentHash) {
+        self.journal.moves.push(Move { from, to, sha256 });
     }
 
     pub fn rmdir_after(&mut self, dir: Place) {
@@ -244,7 +285,9 @@ impl<'p> Txn<'p> {
 
     /// Gives up before anything in the project changed.
     pub fn abandon(self) {
-        let _ = remove_tree(self.project, &self.journal.dir());
+        if let Ok(dir) = self.journal.dir() {
+            let _ = remove_staging(self.project, &dir);
+        }
     }
 
     /// Runs the transaction: `before` (the record as read) is written with
@@ -252,48 +295,66 @@ impl<'p> Txn<'p> {
     pub fn run(self, before: &Record, after: Record) -> Result<()> {
         let Txn {
             project,
+            started,
             op,
             mut journal,
             ..
         } = self;
         let mut pending = before.clone();
         pending.transaction = Some(journal.clone());
-        if let Err(e) = write_record(project, &pending) {
-            let _ = remove_tree(project, &journal.dir());
+        let begun = started
+            .note(&journal.id, project)
+            .and_then(|()| write_record(project, &pending));
+        if let Err(e) = begun {
+            if let Ok(dir) = journal.dir() {
+                let _ = remove_staging(project, &dir);
+            }
+            started.forget(&journal.id);
             return Err(e);
         }
         failpoint::hit(&format!("{op}.journal"));
         if let Err(e) = apply(project, op, &journal) {
-            return Err(undo(project, &journal, before, e));
+            return Err(undo(project, started, &journal, before, e));
         }
         journal.state = TxnState::Committed;
         let mut committed = after;
         committed.transaction = Some(journal.clone());
         if let Err(e) = write_record(project, &committed) {
-            return Err(undo(project, &journal, before, e));
+            return Err(undo(project, started, &journal, before, e));
         }
         failpoint::hit(&format!("{op}.committed"));
         clean_up(project, &journal)?;
         failpoint::hit(&format!("{op}.cleaned"));
         committed.transaction = None;
-        write_record(project, &committed)
+        write_record(project, &committed)?;
+        started.forget(&journal.id);
+        Ok(())
     }
 }
 
 /// Rolls back after `cause` stopped the renames; `cause` is what the user
 /// sees (with a note if the rollback itself failed: the next command in the
 /// project finishes it).
-fn undo(project: &Project, journal: &Journal, before: &Record, cause: Error) -> Error {
+fn undo(
+    project: &Project,
+    started: &Started,
+    journal: &Journal,
+    before: &Record,
+    cause: Error,
+) -> Error {
     let rolled = roll_back(project, journal)
         .and_then(|()| write_record(project, before))
-        .and_then(|()| remove_tree(project, &journal.dir()));
+        .and_then(|()| remove_staging(project, &journal.dir()?));
     match rolled {
-        Ok(()) => cause,
-        Err(e) => Error::Usage(format!(
-            "{cause}\n(rolling back {} also failed: {e}; the next skillmeat command in {} finishes the rollback)",
-            journal.operation,
-            project.root().display()
-        )),
+        Ok(()) => {
+            started.forget(&journal.id);
+            cause
+        }
+        Err(rollback) => Error::RollbackFailed {
+            project: project.root().to_owned(),
+            cause: Box::new(cause),
+            rollback: Box::new(rollback),
+        },
     }
 }
 
@@ -302,7 +363,7 @@ fn apply(project: &Project, op: &str, journal: &Journal) -> Result<()> {
     for dir in &journal.mkdirs {
         check_parents(project, dir.rel())?;
         match fs::create_dir(project.path(dir.rel())) {
-            Ok(()) => {}
+            Ok(()) => project.adopt(dir.rel()),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(project.io(dir.rel(), e)),
         }
@@ -319,18 +380,15 @@ fn apply(project: &Project, op: &str, journal: &Journal) -> Result<()> {
 /// staging folder stays until the record no longer holds the journal: with
 /// its files in place, running this again (after a kill) changes nothing.
 fn roll_back(project: &Project, journal: &Journal) -> Result<()> {
+    // Files go back into the staging folder: it must be there.
+    make_dirs(project, &journal.dir()?)?;
     for m in journal.moves.iter().rev() {
         if !exists(project, &m.to)? || exists(project, &m.from)? {
             continue;
         }
+        // A file goes back only if it is still what was moved.
         let here = project.entry(m.to.rel())?;
-        let taken_back = match (&here, &m.sha256) {
-            (Entry::File { .. }, None) => true,
-            // A staged file comes back only if it is still what we put there.
-            (Entry::File { hash, .. }, Some(put)) => hash == put,
-            _ => false,
-        };
-        if taken_back {
+        if here.hash() == Some(&m.sha256) {
             rename(project, &m.to, &m.from)?;
         }
     }
@@ -346,7 +404,8 @@ fn roll_back(project: &Project, journal: &Journal) -> Result<()> {
 /// After the commit: the staging folder (with the files moved aside) and
 /// the folders emptied by an undeploy go.
 fn clean_up(project: &Project, journal: &Journal) -> Result<()> {
-    remove_tree(project, &journal.dir())?;
+    remove_staging(project, &journal.dir()?)?;
+    let _ = fs::remove_dir(project.path(&state_path(TXN_DIR)));
     for dir in &journal.rmdirs {
         // Only a real folder: never what a link leads to.
         let real = project
@@ -362,25 +421,51 @@ fn clean_up(project: &Project, journal: &Journal) -> Result<()> {
 
 /// Finishes a transaction a killed or failed command left in the record
 /// (under the project lock), and removes staging folders no journal names.
-pub fn recover(project: &Project, record: &mut Record) -> Result<()> {
+pub fn recover(project: &Project, started: &Started, record: &mut Record) -> Result<()> {
     remove_temp(project)?;
     if let Some(journal) = record.transaction.take() {
         match journal.state {
+            TxnState::Pending if !started.knows(&journal.id, project) => {
+                return Err(foreign(project, &journal));
+            }
             TxnState::Pending => roll_back(project, &journal)?,
+            // Cleaning up only removes staging folders and leftovers.
             TxnState::Committed => clean_up(project, &journal)?,
         }
         tracing::info!(operation = %journal.operation, state = ?journal.state, "finished an interrupted deploy transaction");
         write_record(project, record)?;
+        started.forget(&journal.id);
     }
+    sweep_staging(project)
+}
+
+/// A pending journal this skillmeat home did not start (a cloned
+/// repository can carry one): it is not run.
+fn foreign(project: &Project, journal: &Journal) -> Error {
+    Error::BadInput {
+        path: project.path(&state_path(RECORD)),
+        reason: format!(
+            "holds an unfinished transaction ({}, id {}) that this skillmeat did not start (it may have come with the repository, or from another machine or SKILLMEAT_HOME); nothing was done. Finish it from where it started, or remove its \"transaction\" entry and the folder .claude/skillmeat/txn/{}",
+            journal.operation, journal.id, journal.id
+        ),
+    }
+}
+
+/// Removes the staging folders no journal names (under the lock, with no
+/// journal left, that is all of them). An entry that is not a plain
+/// transaction id is not ours: it stays.
+fn sweep_staging(project: &Project) -> Result<()> {
     let txn = state_path(TXN_DIR);
-    if let Ok(entries) = fs::read_dir(project.path(&txn)) {
-        for e in entries.flatten() {
-            if let Some(name) = e.file_name().to_str() {
-                remove_tree(project, &state_path(&format!("{TXN_DIR}/{name}")))?;
-            }
+    project.missing_parents(&txn)?;
+    let Ok(entries) = fs::read_dir(project.path(&txn)) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        if let Some(dir) = e.file_name().to_str().and_then(staging_dir) {
+            remove_staging(project, &dir)?;
         }
-        let _ = fs::remove_dir(project.path(&txn));
     }
+    let _ = fs::remove_dir(project.path(&txn));
     Ok(())
 }
 
@@ -411,6 +496,7 @@ pub fn write_record(project: &Project, record: &Record) -> Result<()> {
     let write = || -> io::Result<()> {
         let mut f = create_new(&project.path(&temp), 0o644)?;
         f.write_all(text.as_bytes())?;
+        project.adopt(&temp);
         fs::rename(project.path(&temp), project.path(&path))
     };
     write().map_err(|e| {
@@ -462,19 +548,38 @@ fn exists(project: &Project, place: &Place) -> Result<bool> {
 
 /// Creates the folders on the way to and including `dir` (none may be a link).
 fn make_dirs(project: &Project, dir: &SafeRelPath) -> Result<()> {
-    let file_below = state_path(&format!("{}/x", dir.as_str()));
+    let file_below = dir
+        .join_str("x")
+        .map_err(|e| Error::Internal(format!("{dir}: {e}")))?;
     for d in project.missing_parents(&file_below)? {
         match fs::create_dir(project.path(&d)) {
+            Ok(()) => project.adopt(&d),
             Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(project.io(&d, e)),
-            _ => {}
+            Err(_) => {}
         }
     }
     Ok(())
 }
 
-fn remove_tree(project: &Project, dir: &SafeRelPath) -> Result<()> {
+/// Removes a staging folder `.claude/skillmeat/txn/<id>` (a file or a link
+/// of that name is removed itself; nothing else can be named here).
+fn remove_staging(project: &Project, dir: &SafeRelPath) -> Result<()> {
+    let ours = dir
+        .as_str()
+        .strip_prefix(TXN_DIR)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .is_some_and(is_transaction_id);
+    if !ours {
+        return Err(Error::Internal(format!("{dir} is not a staging folder")));
+    }
     project.missing_parents(dir)?;
-    match fs::remove_dir_all(project.path(dir)) {
+    let path = project.path(dir);
+    let removed = match fs::symlink_metadata(&path) {
+        Ok(m) if m.is_dir() => fs::remove_dir_all(&path),
+        Ok(_) => fs::remove_file(&path),
+        Err(e) => Err(e),
+    };
+    match removed {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(project.io(dir, e)),
         _ => Ok(()),
     }
@@ -568,16 +673,13 @@ mod tests {
             fs::create_dir_all(root.join(rel).parent().expect("parent")).expect("mkdir");
             fs::write(root.join(rel), text).expect("write");
         }
-        let mv = |from: &str, to: &str| Move {
+        // Each move with the content it moves (what a rollback checks).
+        let mv = |from: &str, to: &str, text: &str| Move {
             from: place(from),
             to: place(to),
-            sha256: None,
+            sha256: skillmeat_core::hash::hash_bytes(text.as_bytes()),
         };
-        // A staged file, with the hash a rollback checks.
-        let put = |from: &str, to: &str, text: &str| Move {
-            sha256: Some(skillmeat_core::hash::hash_bytes(text.as_bytes())),
-            ..mv(from, to)
-        };
+        let put = mv;
         let journal = Journal {
             id: "T".into(),
             operation: "deploy test".into(),
@@ -589,7 +691,11 @@ mod tests {
                     ".claude/skills/s/SKILL.md",
                     "new skill",
                 ),
-                mv(".claude/commands/ours.md", ".claude/skillmeat/txn/T/4"),
+                mv(
+                    ".claude/commands/ours.md",
+                    ".claude/skillmeat/txn/T/4",
+                    "old ours",
+                ),
                 put(
                     ".claude/skillmeat/txn/T/2",
                     ".claude/commands/ours.md",
@@ -598,13 +704,18 @@ mod tests {
                 mv(
                     ".claude/commands/theirs.md",
                     ".claude/commands/theirs.md.skillmeat-backup",
+                    "theirs",
                 ),
                 put(
                     ".claude/skillmeat/txn/T/3",
                     ".claude/commands/theirs.md",
                     "new theirs",
                 ),
-                mv(".claude/agents/gone.md", ".claude/skillmeat/txn/T/5"),
+                mv(
+                    ".claude/agents/gone.md",
+                    ".claude/skillmeat/txn/T/5",
+                    "gone",
+                ),
             ],
             rmdirs: Vec::new(),
         };
@@ -651,7 +762,7 @@ mod tests {
             j.moves = vec![Move {
                 from: place(from),
                 to: place(to),
-                sha256: sha.then(|| skillmeat_core::hash::hash_bytes(b"x")),
+                sha256: skillmeat_core::hash::hash_bytes(if sha { b"x" } else { b"y" }),
             }];
             j.check()
         };
@@ -667,8 +778,6 @@ mod tests {
             (".claude/skillmeat/txn/T/1", ".claude/skills", true),
             (".claude/skills", ".claude/skillmeat/txn/T/1", false),
             (".claude", ".claude/skillmeat/txn/T/1", false),
-            // A staged file without the hash a rollback checks.
-            (".claude/skillmeat/txn/T/1", ".claude/commands/a.md", false),
             // A "backup" of another file.
             (
                 ".claude/commands/a.md",

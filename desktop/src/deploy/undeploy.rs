@@ -14,9 +14,10 @@ use super::merge;
 use super::plan::{Change, Replaces, SharedReadOnly, free_backup, server_backup, shared_change};
 use super::project::{Entry, Project};
 use super::record::{Backup, Deployment, MCP, OwnedFile, Place, Record, SETTINGS, place};
-use super::txn;
+use super::txn::{self, Started};
 use crate::collection::Collection;
 use crate::error::{Error, Result};
+use crate::home::Home;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct UndeployReport {
@@ -24,8 +25,11 @@ pub struct UndeployReport {
     pub project: String,
     pub removed: Vec<String>,
     /// Files the user changed since deployment, left in place (without
-    /// `--force`), and backups left where they are.
+    /// `--force`).
     pub kept: Vec<String>,
+    /// What else the user should know: backups left where they are, entries
+    /// changed since deployment left in the settings files.
+    pub notes: Vec<String>,
     /// The user's own files put back from the backups `--force` made.
     pub restored: Vec<String>,
     /// `--force`: files the user changed since deployment, kept under a
@@ -38,6 +42,7 @@ pub struct UndeployReport {
 }
 
 pub async fn undeploy(
+    home: &Home,
     collection: Option<&Collection>,
     name: &str,
     project: &Path,
@@ -47,9 +52,12 @@ pub async fn undeploy(
     let mut lock = ProjectLock::acquire(&project).await?;
     let mut record = Record::load(&project)?;
     lock.note_record(&record);
-    txn::recover(&project, &mut record)?;
-    let Some(dep) = record.find(name).cloned() else {
-        return Err(not_deployed(&project, &record, name));
+    let started = Started::of(home);
+    txn::recover(&project, &started, &mut record)?;
+    let dep = match record.named(name) {
+        Ok(Some(dep)) => dep.clone(),
+        Ok(None) => return Err(not_deployed(&project, &record, name)),
+        Err(several) => return Err(ambiguous(name, &several)),
     };
     let planned = plan(&project, &record, &dep, force)?;
     let last = planned.after.deployments.is_empty();
@@ -60,19 +68,25 @@ pub async fn undeploy(
         changes: &planned.changes,
         rmdirs: planned.rmdirs,
     };
-    apply::transaction(&project, work, &record, planned.after)?;
-    if last && dep.created_dirs.iter().any(|d| *d == *".claude") {
+    apply::transaction(&project, &started, work, &record, planned.after)?;
+    if last && dep.created_dirs.iter().any(|d| *d == *super::CLAUDE_DIR) {
         lock.remove_claude_when_empty();
     }
     if let Some(c) = collection {
-        sqlx::query("DELETE FROM deployments WHERE project = ?1 AND (parent_id = ?2 OR (artifact_id = ?2 AND parent_id IS NULL))")
-            .bind(project.root().display().to_string())
-            .bind(&dep.artifact_id)
-            .execute(&c.pool)
-            .await?;
+        let mut conn = c.pool.acquire().await?;
+        let project = project.root().display().to_string();
+        crate::store::rows::delete_deployment(&mut conn, &project, &dep.artifact_id).await?;
     }
     drop(lock);
     Ok(planned.report)
+}
+
+fn ambiguous(name: &str, several: &[&Deployment]) -> Error {
+    let kinds: Vec<&str> = several.iter().map(|d| d.kind.noun()).collect();
+    Error::Usage(format!(
+        "{name:?} names several deployments here ({}); undeploy by the name of the plugin that holds them",
+        kinds.join(", ")
+    ))
 }
 
 fn not_deployed(project: &Project, record: &Record, name: &str) -> Error {
@@ -97,7 +111,7 @@ struct Planned {
 }
 
 fn plan(project: &Project, record: &Record, dep: &Deployment, force: bool) -> Result<Planned> {
-    let mut files = Files {
+    let mut files = Removal {
         project,
         force,
         changes: Vec::new(),
@@ -109,27 +123,31 @@ fn plan(project: &Project, record: &Record, dep: &Deployment, force: bool) -> Re
         backups: dep.backups.clone(),
         taken: BTreeSet::new(),
     };
-    let others = record.files_of_others(&dep.name);
+    let key = (dep.kind, dep.name.as_str());
+    let others = record.files_of_others(key);
     for f in dep.files.iter().filter(|f| !others.contains_key(&f.path)) {
         files.file(f)?;
     }
-    // Backups whose file stays (changed since) stay too.
-    for b in &files.backups {
-        let note = format!("{} (the file {} replaced, left as it is)", b.backup, b.path);
-        files.report.kept.push(note);
-    }
-
     let mut after = record.clone();
     after.transaction = None;
-    after.deployments.retain(|d| d.name != dep.name);
+    after.deployments.retain(|d| !d.is(key.0, key.1));
+    // The backup of a file another deployment shares goes with it; those
+    // of files that stay (changed since) stay too.
+    for b in after.hand_over_backups(std::mem::take(&mut files.backups)) {
+        let note = format!(
+            "{} (the file {} replaced) is left as it is",
+            b.backup, b.path
+        );
+        files.report.notes.push(note);
+    }
     let mut settings = JsonFile::load(project, &place(SETTINGS.to_owned())?)?;
     let mut mcp = JsonFile::load(project, &place(MCP.to_owned())?)?;
-    let others = merge::Others::of(record, &dep.name);
+    let others = merge::Others::of(record, key);
     let taken = merge::take_out(&mut settings, &mut mcp, dep, &others, force);
     files.report.hooks_removed = taken.hooks_removed;
     files.report.mcp_servers_removed = taken.servers_removed;
     files.report.mcp_servers_restored = taken.restored;
-    files.report.kept.extend(taken.kept);
+    files.report.notes.extend(taken.kept);
     for (server, config) in taken.displaced {
         let backup = server_backup(project, &server, &config, &mut files.taken)?;
         let note = format!("MCP server {server:?} -> {}", backup.path());
@@ -186,7 +204,7 @@ fn read_only(project: &Project, file: &JsonFile, dep: &Deployment) -> Error {
     }
 }
 
-struct Files<'a> {
+struct Removal<'a> {
     project: &'a Project,
     force: bool,
     changes: Vec<Change>,
@@ -196,7 +214,7 @@ struct Files<'a> {
     taken: BTreeSet<Place>,
 }
 
-impl Files<'_> {
+impl Removal<'_> {
     /// The oldest backup of `path` still there to put back; one the user
     /// deleted (or replaced by something else) is said, and skipped.
     fn live_backup(&mut self, path: &Place) -> Result<Option<Backup>> {
@@ -206,10 +224,10 @@ impl Files<'_> {
                 return Ok(Some(b));
             }
             let note = format!(
-                "{} (gone or not a file: {path} cannot be put back)",
+                "{} is gone or not a file: {path} cannot be put back",
                 b.backup
             );
-            self.report.kept.push(note);
+            self.report.notes.push(note);
         }
         Ok(None)
     }

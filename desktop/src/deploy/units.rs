@@ -157,7 +157,7 @@ async fn current(conn: &mut SqliteConnection, artifact: &str) -> Result<(String,
 
 /// `.claude/plugins/<plugin>/deployment.toml`: the plugin, its version and
 /// each member with its pinned and deployed hash.
-pub fn deployment_toml(target: &Target) -> String {
+pub fn deployment_toml(target: &Target) -> Result<String> {
     #[derive(Serialize)]
     struct Doc<'a> {
         plugin: &'a str,
@@ -195,8 +195,9 @@ pub fn deployment_toml(target: &Target) -> String {
             })
             .collect(),
     };
-    let body = toml::to_string(&doc).unwrap_or_default();
-    format!(
+    let body = toml::to_string(&doc)
+        .map_err(|e| Error::Internal(format!("writing deployment.toml: {e}")))?;
+    Ok(format!(
         "# Deployed by skillmeat. Claude Code does not read this folder; the plugin's hooks use it.\n{body}"
-    )
+    ))
 }

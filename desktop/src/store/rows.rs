@@ -402,3 +402,20 @@ pub async fn all_members(conn: &mut SqliteConnection, collection: &str) -> Resul
     .fetch_all(conn)
     .await?)
 }
+
+/// Forgets a deployment of `artifact` (a plugin with its children, or one
+/// artifact on its own) in `project`.
+pub async fn delete_deployment(
+    conn: &mut SqliteConnection,
+    project: &str,
+    artifact: &str,
+) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM deployments WHERE project = ?1 AND (parent_id = ?2 OR (artifact_id = ?2 AND parent_id IS NULL))",
+    )
+    .bind(project)
+    .bind(artifact)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -185,9 +185,13 @@ export type UndeployArgs = { name: string, project: string, force: boolean, };
 
 export type UndeployResult = { name: string, project: string, removed: Array<string>, 
 /**
- * Files changed since deployment, left in place, and backups left.
+ * Files changed since deployment, left in place.
  */
 kept: Array<string>, 
+/**
+ * What else the user should know (backups left, changed entries kept).
+ */
+notes: Array<string>, 
 /**
  * The user's own files, put back from the backups `force` made.
  */

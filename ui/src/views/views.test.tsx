@@ -201,6 +201,7 @@ describe("Deploy, Project, Export", () => {
           project: a.project,
           removed: ["x", "y"],
           kept: [],
+          notes: [],
           restored: ["z"],
           backed_up: [],
           hooks_removed: 0,
