@@ -116,7 +116,7 @@ async fn failure_on_the_second_child_rolls_back_rows_and_files() {
             ("commands/c-third.md", "third"),
         ],
     );
-    let source = Source::open(&plugin.dir).unwrap_or_else(|e| panic!("{e}"));
+    let source = Source::open(&plugin.dir).expect("opening the plugin folder");
     // The second child changes after it was hashed: the engine re-hashes
     // what it stores, refuses it, and must undo the first child.
     std::fs::write(plugin.dir.join("commands/b-second.md"), "tampered").unwrap_or_default();
@@ -253,7 +253,7 @@ async fn per_child_choices_keep_one_conflict_and_fork_another_in_one_import() {
         .await
         .unwrap_or_default();
     let v2 = build(files("r2", "h2", "l2"));
-    let source = Source::open(&v2.dir).unwrap_or_else(|e| panic!("{e}"));
+    let source = Source::open(&v2.dir).expect("opening the plugin folder");
     let plugin = &source.discovery.plugins[0];
     // review: keep; the agent helper: fork; lint follows the default (new-version).
     let mut choices = ConflictChoices::new(ConflictPolicy::NewVersion);
@@ -262,7 +262,7 @@ async fn per_child_choices_keep_one_conflict_and_fork_another_in_one_import() {
     let id = skillmeat::store::rows::new_id();
     let r = import::import_plugin(&coll, &source, plugin, choices, &id)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("importing v2 with per-artifact choices");
     // helper--p is new, review is reused (kept), lint gets a new version.
     assert_eq!(counts(&r), (true, 1, 1, 1));
 
@@ -359,7 +359,7 @@ async fn names_normalise_and_equal_bytes_under_other_names_stay_separate() {
 async fn dedup_lookups_use_indexes() {
     let env = support::Env::new();
     let coll = env.collection().await;
-    let mut conn = coll.pool.acquire().await.unwrap_or_else(|e| panic!("{e}"));
+    let mut conn = coll.pool.acquire().await.expect("a pooled connection");
     for (name, sql) in [
         ("identity", format!("EXPLAIN QUERY PLAN {}", skillmeat::store::rows::FIND_IDENTITY)),
         ("versions by hash", "EXPLAIN QUERY PLAN SELECT id FROM artifact_versions WHERE content_hash = 'x'".into()),

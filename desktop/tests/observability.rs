@@ -19,7 +19,7 @@ async fn spans_events_and_metrics() {
     let recorder = metrics_util::debugging::DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     let _guard = metrics::set_default_local_recorder(&recorder);
-    let source = Source::open(&plugin.dir).unwrap_or_else(|e| panic!("{e}"));
+    let source = Source::open(&plugin.dir).expect("opening the plugin folder");
     let id = skillmeat::store::rows::new_id();
     let result = import::import_plugin(
         &coll,

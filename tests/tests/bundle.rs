@@ -19,7 +19,7 @@ use tempfile::TempDir;
 use util::{Home, fixture};
 
 fn tmp() -> TempDir {
-    TempDir::new().unwrap_or_else(|e| panic!("{e}"))
+    TempDir::new().expect("a temp dir")
 }
 
 /// `skillmeat export NAME --json -o OUT`.
@@ -61,14 +61,14 @@ impl Item {
 
 fn read_zip(path: &Path) -> Vec<Item> {
     let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut archive = ZipArchive::new(file).unwrap_or_else(|e| panic!("{e}"));
+    let mut archive = ZipArchive::new(file).expect("a zip archive");
     (0..archive.len())
         .map(|i| {
-            let mut f = archive.by_index(i).unwrap_or_else(|e| panic!("{e}"));
+            let mut f = archive.by_index(i).expect("a zip entry");
             let mut data = Vec::new();
-            f.read_to_end(&mut data).unwrap_or_else(|e| panic!("{e}"));
+            f.read_to_end(&mut data).expect("reading a zip entry");
             Item {
-                name: f.name().unwrap_or_else(|e| panic!("{e}")).into_owned(),
+                name: f.name().expect("a UTF-8 entry name").into_owned(),
                 data,
                 mode: f.unix_mode().unwrap_or(0o644) & 0o777,
                 method: f.compression(),
@@ -79,7 +79,7 @@ fn read_zip(path: &Path) -> Vec<Item> {
 }
 
 fn write_zip(path: &Path, items: &[Item]) {
-    let file = File::create(path).unwrap_or_else(|e| panic!("{e}"));
+    let file = File::create(path).expect("creating the zip file");
     let mut w = ZipWriter::new(file);
     for it in items {
         let opts = SimpleFileOptions::default()
@@ -99,7 +99,7 @@ fn write_zip(path: &Path, items: &[Item]) {
         };
         started.unwrap_or_else(|e| panic!("{}: {e}", it.name));
     }
-    w.finish().unwrap_or_else(|e| panic!("{e}"));
+    w.finish().expect("finishing the zip");
 }
 
 /// Every file and folder below `dir`: path → SHA-256 and mode.
@@ -127,10 +127,10 @@ fn is_executable(path: &Path) -> bool {
 }
 
 fn unzip(zip: &Path, into: &Path) {
-    let file = File::open(zip).unwrap_or_else(|e| panic!("{e}"));
+    let file = File::open(zip).expect("opening the bundle");
     ZipArchive::new(file)
         .and_then(|mut a| a.extract(into))
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("unpacking the bundle");
 }
 
 /// The children of `show --json`: type, name, relationship, pinned hash,
@@ -177,7 +177,7 @@ fn bundle_manifest(zip: &Path) -> Value {
         .iter()
         .find(|i| i.name == "skillmeat-bundle.json")
         .unwrap_or_else(|| panic!("no manifest in {}", zip.display()));
-    serde_json::from_slice(&m.data).unwrap_or_else(|e| panic!("{e}"))
+    serde_json::from_slice(&m.data).expect("the bundle manifest is JSON")
 }
 
 #[test]
@@ -201,12 +201,12 @@ fn export_is_byte_identical_and_unzips_to_the_same_plugin() {
     // Entries: sorted, fixed time, 0644 or 0755 as in the plugin.
     let original = home.json(&["inspect", "--json"], [fixture("superpowers")]);
     assert_eq!(second["files"], original["plugins"][0]["files"]);
-    let mut archive = ZipArchive::new(File::open(&second_zip).unwrap_or_else(|e| panic!("{e}")))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut archive = ZipArchive::new(File::open(&second_zip).expect("opening the second bundle"))
+        .expect("a zip archive");
     let mut names = Vec::new();
     for i in 0..archive.len() {
-        let f = archive.by_index(i).unwrap_or_else(|e| panic!("{e}"));
-        let name = f.name().unwrap_or_else(|e| panic!("{e}")).into_owned();
+        let f = archive.by_index(i).expect("a zip entry");
+        let name = f.name().expect("a UTF-8 entry name").into_owned();
         assert_eq!(f.last_modified(), Some(DateTime::default()), "{name}");
         let mode = f.unix_mode().unwrap_or(0) & 0o7777;
         if name != "skillmeat-bundle.json" {
@@ -234,7 +234,7 @@ fn export_is_byte_identical_and_unzips_to_the_same_plugin() {
     assert_eq!(inspected(&got), inspected(&original));
     assert_eq!(inspected(&got).len(), 15);
     // Without the bundle manifest it is byte for byte the imported plugin.
-    fs::remove_file(root.join("skillmeat-bundle.json")).unwrap_or_else(|e| panic!("{e}"));
+    fs::remove_file(root.join("skillmeat-bundle.json")).expect("removing the bundle manifest");
     let plain = home.json(&["inspect", "--json"], [&root]);
     let hash = &plain["plugins"][0]["content_hash"];
     assert_eq!(hash, &original["plugins"][0]["content_hash"]);
@@ -351,14 +351,14 @@ fn executable_bits_survive_export_and_import() {
 fn highly_compressible_files_are_stored_so_the_bundle_imports_again() {
     let copy = util::copy_tree(&fixture("guardrails"));
     let zeros = vec![0u8; 3 << 20];
-    fs::write(copy.path().join("config/empty.db"), &zeros).unwrap_or_else(|e| panic!("{e}"));
+    fs::write(copy.path().join("config/empty.db"), &zeros).expect("writing 3 MiB of zeros");
     let out = tmp();
     let (_home, zip) = exported(copy.path(), "guardrails", out.path());
     let items = read_zip(&zip);
     let db = items
         .iter()
         .find(|i| i.name == "config/empty.db")
-        .unwrap_or_else(|| panic!("no config/empty.db"));
+        .expect("config/empty.db in the bundle");
     assert_eq!(db.method, CompressionMethod::Stored);
     assert_eq!(db.data, zeros);
     let readme = items.iter().find(|i| i.name == "README.md");
@@ -428,7 +428,7 @@ fn mcp_servers_are_written_back_as_mcp_json() {
     let mcp = items
         .iter()
         .find(|i| i.name == ".mcp.json")
-        .unwrap_or_else(|| panic!("no .mcp.json"));
+        .expect(".mcp.json in the bundle");
     let got: Value = serde_json::from_slice(&mcp.data).unwrap_or_default();
     let original: Value = serde_json::from_str(
         &fs::read_to_string(fixture("guardrails/.mcp.json")).unwrap_or_default(),
@@ -704,7 +704,7 @@ impl Hostile {
             hits, 2,
             "{from} should be in one local and one central header"
         );
-        fs::write(path, bytes).unwrap_or_else(|e| panic!("{e}"));
+        fs::write(path, bytes).expect("writing the edited zip");
     }
 
     /// `add` (and `preview`) refuse the zip with exit 1 and an error naming
@@ -731,7 +731,7 @@ impl Hostile {
             .args(flags)
             .arg(zip)
             .output()
-            .unwrap_or_else(|e| panic!("{e}"));
+            .expect("running skillmeat add");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{}: {stderr}", zip.display());
         assert!(
@@ -798,9 +798,9 @@ fn rehash_plugin(items: &mut [Item]) {
     let whole = skillmeat_core::hash::tree_hash(
         files
             .iter()
-            .map(|(p, h)| (p.as_str(), h.parse().unwrap_or_else(|e| panic!("{e:?}")))),
+            .map(|(p, h)| (p.as_str(), h.parse().expect("a SHA-256 in the manifest"))),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .expect("the tree hash of the manifest's files");
     edit_manifest(items, |m| {
         m["plugin"]["content_hash"] = whole.content_hash.to_hex().into();
     });
@@ -894,7 +894,7 @@ fn hostile_paths_links_and_duplicates_are_refused() {
             .iter()
             .find(|i| i.name == "README.md")
             .cloned()
-            .unwrap_or_else(|| panic!("no README"));
+            .expect("README.md in the bundle");
         items.push(Item {
             name: "README.mX".into(),
             ..copy
@@ -930,7 +930,7 @@ fn hostile_paths_links_and_duplicates_are_refused() {
         .arg("preview")
         .arg(&zip)
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("running skillmeat preview");
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("unsafe path"));
 }
@@ -1079,6 +1079,6 @@ fn content_that_disagrees_with_the_manifest_is_refused() {
     );
 
     let not_zip = h.dir.path().join("not-a-zip.zip");
-    fs::write(&not_zip, b"this is not a zip file").unwrap_or_else(|e| panic!("{e}"));
+    fs::write(&not_zip, b"this is not a zip file").expect("writing the not-a-zip file");
     h.refused(&not_zip, "not a valid zip archive");
 }

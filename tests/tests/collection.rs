@@ -192,7 +192,7 @@ fn list_and_show() {
 #[test]
 fn bad_input_exits_1_and_writes_nothing() {
     let home = Home::new();
-    let dir = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::TempDir::new().expect("a temp dir");
     util::write(
         dir.path(),
         ".claude-plugin/plugin.json",
@@ -313,7 +313,7 @@ fn kill_9_loop_leaves_a_consistent_collection() {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("{e}"));
+            .expect("spawning skillmeat add");
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
@@ -379,11 +379,11 @@ fn concurrent_imports_all_succeed_without_duplicates() {
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
-                .unwrap_or_else(|e| panic!("{e}"))
+                .expect("spawning skillmeat add")
         })
         .collect();
     for c in children {
-        let out = c.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let out = c.wait_with_output().expect("waiting for skillmeat add");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "an import failed: {stderr}");
         assert!(!stderr.contains("locked"), "{stderr}");

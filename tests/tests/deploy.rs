@@ -114,7 +114,7 @@ fn plugin_deploys_where_claude_code_reads_and_undeploys_byte_for_byte() {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("CLAUDE_PROJECT_DIR", project.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("running the deployed hook with bash");
     assert!(
         out.status.success(),
         "hook failed: {}",
@@ -199,7 +199,7 @@ fn plugin_deploys_where_claude_code_reads_and_undeploys_byte_for_byte() {
 #[test]
 fn status_reports_modified_missing_and_outdated() {
     let home = Home::new();
-    let project = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let project = tempfile::TempDir::new().expect("a temp dir");
     deploy_guardrails(&home, project.path());
     std::fs::write(
         project.path().join(".claude/skills/guard-rules/SKILL.md"),
@@ -209,7 +209,7 @@ fn status_reports_modified_missing_and_outdated() {
     std::fs::remove_file(project.path().join(".claude/agents/guard-reviewer.md"))
         .unwrap_or_default();
     // A newer guard-status arrives in the collection with another plugin.
-    let other = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let other = tempfile::TempDir::new().expect("a temp dir");
     util::write(
         other.path(),
         ".claude-plugin/plugin.json",
@@ -322,7 +322,7 @@ fn never_clobbers_without_force() {
         .arg(fixture("guardrails"))
         .assert()
         .success();
-    let project = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let project = tempfile::TempDir::new().expect("a temp dir");
     util::write(
         project.path(),
         ".claude/commands/guard-status.md",
@@ -387,7 +387,7 @@ fn dry_run_platforms_and_single_artifacts() {
         .arg(fixture("guardrails"))
         .assert()
         .success();
-    let project = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let project = tempfile::TempDir::new().expect("a temp dir");
     let plan = home.json(
         &["deploy", "guardrails", "--dry-run", "--json", "--project"],
         [project.path()],
@@ -452,7 +452,7 @@ fn superpowers_session_start_hook_runs_from_the_project() {
         .arg(fixture("superpowers"))
         .assert()
         .success();
-    let project = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let project = tempfile::TempDir::new().expect("a temp dir");
     home.cmd()
         .args(["deploy", "superpowers", "--project"])
         .arg(project.path())
@@ -474,7 +474,7 @@ fn superpowers_session_start_hook_runs_from_the_project() {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("CLAUDE_PROJECT_DIR", project.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("running the deployed hook with bash");
     assert!(
         out.status.success(),
         "{}",

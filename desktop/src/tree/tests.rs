@@ -18,7 +18,7 @@ fn write(root: &Path, rel: &str, content: &str) {
 }
 
 fn tree(files: &[(&str, &str)]) -> TempDir {
-    let dir = TempDir::new().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let dir = TempDir::new().expect("a temp dir");
     for (rel, content) in files {
         write(dir.path(), rel, content);
     }

@@ -18,7 +18,7 @@ pub struct Env {
 impl Env {
     pub fn new() -> Env {
         Env {
-            tmp: TempDir::new().unwrap_or_else(|e| panic!("tempdir: {e}")),
+            tmp: TempDir::new().expect("a temp dir"),
         }
     }
 
@@ -29,7 +29,7 @@ impl Env {
     pub async fn collection(&self) -> Collection {
         Collection::open(&self.home(), "default")
             .await
-            .unwrap_or_else(|e| panic!("open: {e}"))
+            .expect("opening the collection")
     }
 }
 
@@ -84,9 +84,9 @@ impl Plugin {
 pub fn write(root: &Path, rel: &str, content: &str) {
     let p = root.join(rel);
     if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(parent).expect("creating the fixture's folder");
     }
-    std::fs::write(p, content).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(p, content).expect("writing the fixture file");
 }
 
 /// Every file below `dir` (relative path → SHA-256), ignoring the SQLite files.
