@@ -110,9 +110,9 @@ fn snapshot(dir: &Path) -> BTreeMap<String, String> {
         .flatten()
         .map(|e| {
             let rel = e.path().strip_prefix(dir).unwrap_or(e.path()).display();
-            let mode = e.metadata().map(|m| m.permissions().mode()).unwrap_or(0);
+            let mode = e.metadata().expect("metadata").permissions().mode();
             let content = if e.file_type().is_file() {
-                hash_bytes(&fs::read(e.path()).unwrap_or_default()).to_hex()
+                hash_bytes(&fs::read(e.path()).expect("a readable file")).to_hex()
             } else {
                 "dir".into()
             };
@@ -188,8 +188,8 @@ fn export_is_byte_identical_and_unzips_to_the_same_plugin() {
     let second = export(&home, "superpowers", out.path());
     let second_zip = out.path().join("superpowers-6.2.0.zip");
     assert_eq!(second["path"].as_str(), second_zip.to_str());
-    let a = fs::read(&first_zip).unwrap_or_default();
-    let b = fs::read(&second_zip).unwrap_or_default();
+    let a = fs::read(&first_zip).expect("the first export");
+    let b = fs::read(&second_zip).expect("the second export");
     assert!(!a.is_empty());
     assert!(a == b, "two exports differ");
     assert_eq!(
@@ -429,11 +429,11 @@ fn mcp_servers_are_written_back_as_mcp_json() {
         .iter()
         .find(|i| i.name == ".mcp.json")
         .expect(".mcp.json in the bundle");
-    let got: Value = serde_json::from_slice(&mcp.data).unwrap_or_default();
+    let got: Value = serde_json::from_slice(&mcp.data).expect("the bundled .mcp.json is JSON");
     let original: Value = serde_json::from_str(
-        &fs::read_to_string(fixture("guardrails/.mcp.json")).unwrap_or_default(),
+        &fs::read_to_string(fixture("guardrails/.mcp.json")).expect("the fixture's .mcp.json"),
     )
-    .unwrap_or_default();
+    .expect("the fixture's .mcp.json is JSON");
     assert_eq!(got, original);
 }
 
@@ -465,8 +465,8 @@ fn relationships_survive_a_bundle_of_a_legacy_plugin() {
     let generated = items
         .iter()
         .find(|i| i.name == ".claude-plugin/plugin.json")
-        .map(|i| serde_json::from_slice::<Value>(&i.data).unwrap_or_default())
-        .unwrap_or_default();
+        .map(|i| serde_json::from_slice::<Value>(&i.data).expect("plugin.json is JSON"))
+        .expect("a generated plugin.json in the bundle");
     assert_eq!(generated["name"], "legacy-kit");
     assert_eq!(generated["version"], "2.0.0");
     assert!(generated.get("members").is_none());
@@ -690,7 +690,7 @@ impl Hostile {
     /// local and central headers) with `to`, of the same length.
     fn patch(path: &Path, from: &str, to: &str) {
         assert_eq!(from.len(), to.len());
-        let mut bytes = fs::read(path).unwrap_or_default();
+        let mut bytes = fs::read(path).expect("reading the zip to patch");
         let mut hits = 0;
         let mut i = 0;
         while i + from.len() <= bytes.len() {
@@ -753,9 +753,9 @@ fn set(items: &mut [Item], name: &str, change: impl FnOnce(&mut Item)) {
 
 fn edit_manifest(items: &mut [Item], change: impl FnOnce(&mut Value)) {
     set(items, "skillmeat-bundle.json", |i| {
-        let mut m: Value = serde_json::from_slice(&i.data).unwrap_or_default();
+        let mut m: Value = serde_json::from_slice(&i.data).expect("the bundle manifest is JSON");
         change(&mut m);
-        i.data = serde_json::to_vec_pretty(&m).unwrap_or_default();
+        i.data = serde_json::to_vec_pretty(&m).expect("a Value serialises");
     });
 }
 
@@ -777,24 +777,25 @@ fn rewrite_listed(items: &mut [Item], name: &str, data: &[u8]) {
 /// Sets the manifest's `plugin.content_hash` to the hash of the files it
 /// lists (an attacker who rewrites the manifest to match).
 fn rehash_plugin(items: &mut [Item]) {
-    let files: Vec<(String, String)> = items
+    let manifest = items
         .iter()
         .find(|i| i.name == "skillmeat-bundle.json")
-        .and_then(|i| serde_json::from_slice::<Value>(&i.data).ok())
-        .map(|m| {
-            m["files"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|f| {
-                    (
-                        f["path"].as_str().unwrap_or_default().to_owned(),
-                        f["sha256"].as_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect()
+        .expect("a bundle manifest");
+    let manifest: Value =
+        serde_json::from_slice(&manifest.data).expect("the bundle manifest is JSON");
+    let files: Vec<(String, String)> = manifest["files"]
+        .as_array()
+        .expect("the manifest lists its files")
+        .iter()
+        .map(|f| {
+            let field = |k: &str| {
+                f[k].as_str()
+                    .expect("path and sha256 are strings")
+                    .to_owned()
+            };
+            (field("path"), field("sha256"))
         })
-        .unwrap_or_default();
+        .collect();
     let whole = skillmeat_core::hash::tree_hash(
         files
             .iter()

@@ -11,7 +11,7 @@ use util::{fixture, skillmeat};
 #[test]
 fn hash_prints_like_sha256sum() {
     let dir = tempfile::TempDir::new().expect("a temp dir");
-    fs::write(dir.path().join("hello.md"), "hello\n").unwrap_or_default();
+    fs::write(dir.path().join("hello.md"), "hello\n").expect("writing hello.md");
     let file = dir.path().join("hello.md");
     skillmeat()
         .arg("hash")
@@ -40,7 +40,7 @@ fn hash_json_shape() {
         .get_output()
         .stdout
         .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap_or_default();
+    let v: Value = serde_json::from_slice(&out).expect("skillmeat printed JSON");
     let item = &v[0];
     assert_eq!(item["path"], root.display().to_string());
     assert_eq!(item["kind"], "directory");
@@ -100,7 +100,7 @@ fn inspect_finds_every_marketplace_plugin_with_its_children() {
         .get_output()
         .stdout
         .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap_or_default();
+    let v: Value = serde_json::from_slice(&out).expect("skillmeat printed JSON");
     let plugins = v["plugins"].as_array().cloned().unwrap_or_default();
     assert_eq!(plugins.len(), 60);
     for p in &plugins {
@@ -142,7 +142,7 @@ fn inspect_repository_root_plugin_with_a_symlink() {
         .get_output()
         .stdout
         .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap_or_default();
+    let v: Value = serde_json::from_slice(&out).expect("skillmeat printed JSON");
     let p = &v["plugins"][0];
     assert_eq!(v["plugins"].as_array().map(Vec::len), Some(1));
     assert_eq!(p["name"], "superpowers");

@@ -96,7 +96,7 @@ fn preview_buckets_and_dry_run_write_nothing() {
     // A changed copy: one conflict, with the current and the incoming hash.
     let copy = util::copy_tree(&plugin);
     std::fs::write(copy.path().join("skills/brainstorming/SKILL.md"), "changed")
-        .unwrap_or_default();
+        .expect("changing the copy's SKILL.md");
     let preview = home.json(&["preview", "--json"], [copy.path()]);
     let conflict = &preview["plugins"][0]["buckets"]["conflict"];
     assert_eq!(conflict.as_array().map(Vec::len), Some(1));
@@ -227,7 +227,7 @@ fn verify_reports_tampering() {
     let skill = home
         .path()
         .join("collections/default/artifacts/skills/brainstorming/SKILL.md");
-    std::fs::write(&skill, "edited by hand").unwrap_or_default();
+    std::fs::write(&skill, "edited by hand").expect("editing the stored SKILL.md");
     let report = home.json_code(&["verify", "--json"], &[] as &[&str], 1);
     assert_eq!(report["ok"], false);
     let problems = report["problems"].to_string();
@@ -329,7 +329,7 @@ fn kill_9_loop_leaves_a_consistent_collection() {
             .success()
             .get_output()
             .clone();
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let report: Value = serde_json::from_slice(&out.stdout).expect("skillmeat printed JSON");
         assert_eq!(report["ok"], true, "after kill at {delay_ms} ms: {report}");
         // Every plugin listed is complete.
         let list = home.json(&["list", "--type", "composite", "--json"], &[] as &[&str]);

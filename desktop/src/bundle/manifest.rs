@@ -270,7 +270,7 @@ mod tests {
         let server = |name: &str, json: &[u8]| Child {
             kind: ArtifactKind::McpServer,
             name: name.into(),
-            path: SafeRelPath::new(".mcp.json").unwrap_or_default(),
+            path: SafeRelPath::new(".mcp.json").expect("a valid path"),
             relationship: Relationship::Member,
             description: None,
             content: ChildContent::Inline {

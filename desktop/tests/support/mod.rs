@@ -102,8 +102,8 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, String> {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
             let hash = skillmeat::tree::hash_file(e.path())
-                .map(|h| h.to_hex())
-                .unwrap_or_default();
+                .expect("hashing a collection file")
+                .to_hex();
             (rel, hash)
         })
         .collect()
@@ -117,7 +117,7 @@ pub async fn memberships(coll: &Collection) -> BTreeMap<String, (String, String,
     )
     .fetch_all(&coll.pool)
     .await
-    .unwrap_or_default();
+    .expect("reading the memberships");
     rows.into_iter()
         .map(|(c, r, h, p)| (c, (r, h, p)))
         .collect()
@@ -139,8 +139,7 @@ pub async fn current_hash(coll: &Collection, kind: &str, name: &str) -> Option<S
     .bind(name)
     .fetch_optional(&coll.pool)
     .await
-    .ok()
-    .flatten()
+    .expect("reading the current version")
 }
 
 pub async fn version_count(coll: &Collection, kind: &str, name: &str) -> i64 {
