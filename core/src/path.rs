@@ -238,10 +238,10 @@ mod tests {
 
     #[test]
     fn navigation() {
-        let p = SafeRelPath::new("skills/x/SKILL.md").unwrap_or_default();
+        let p = SafeRelPath::new("skills/x/SKILL.md").expect("a valid path");
         assert_eq!(p.file_name(), "SKILL.md");
         assert_eq!(p.parent().as_str(), "skills/x");
-        let dir = SafeRelPath::new("skills/x").unwrap_or_default();
+        let dir = SafeRelPath::new("skills/x").expect("a valid path");
         assert_eq!(dir.relative("skills/x/SKILL.md"), Some("SKILL.md"));
         assert_eq!(dir.relative("skills/xy/SKILL.md"), None);
         assert_eq!(SafeRelPath::root().relative("a/b"), Some("a/b"));

@@ -24,7 +24,7 @@ const LARGE_FILE: usize = 64 * 1024 * 1024;
 fn main() {
     let gib: usize = env_or("SKILLMEAT_BENCH_GIB", 1);
     let small: usize = env_or("SKILLMEAT_BENCH_FILES", 50_000);
-    let dir = tempfile::TempDir::new().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let dir = tempfile::TempDir::new().expect("a temp dir");
     let cores = rayon::current_num_threads();
     println!("hash benchmark on {cores} cores");
 
@@ -34,7 +34,7 @@ fn main() {
     write_large(&large, total, &block);
     let ceiling = memory_ceiling(total, &block);
     let t = best_of(3, || {
-        let h = hash_path(&large).unwrap_or_else(|e| panic!("{e}"));
+        let h = hash_path(&large).expect("hashing the large files");
         assert_eq!(h.files, total / LARGE_FILE);
     });
     let gbs = total as f64 / t.as_secs_f64() / 1e9;
@@ -51,7 +51,7 @@ fn main() {
     let tree = dir.path().join("small");
     write_small(&tree, small);
     let t = best_of(3, || {
-        let h = hash_path(&tree).unwrap_or_else(|e| panic!("{e}"));
+        let h = hash_path(&tree).expect("hashing the small files");
         assert_eq!(h.files, small);
     });
     println!(
@@ -93,13 +93,13 @@ fn pseudo_random(len: usize) -> Vec<u8> {
 }
 
 fn write_large(dir: &Path, total: usize, block: &[u8]) {
-    fs::create_dir_all(dir).unwrap_or_default();
+    fs::create_dir_all(dir).expect("creating the large-file folder");
     for i in 0..total / LARGE_FILE {
-        let mut f = fs::File::create(dir.join(format!("blob-{i:03}.bin")))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let mut f =
+            fs::File::create(dir.join(format!("blob-{i:03}.bin"))).expect("creating a blob file");
         // Vary the first byte so files differ.
-        f.write_all(&[i as u8]).unwrap_or_default();
-        f.write_all(&block[1..]).unwrap_or_default();
+        f.write_all(&[i as u8]).expect("writing a blob");
+        f.write_all(&block[1..]).expect("writing a blob");
     }
 }
 
@@ -107,13 +107,13 @@ fn write_small(dir: &Path, count: usize) {
     for i in 0..count {
         let sub = dir.join(format!("skills/s{:03}", i / 500));
         if i % 500 == 0 {
-            fs::create_dir_all(&sub).unwrap_or_default();
+            fs::create_dir_all(&sub).expect("creating a skill folder");
         }
         fs::write(
             sub.join(format!("f{i:05}.md")),
             format!("---\nname: f{i}\n---\n{}\n", "x".repeat(i % 900)),
         )
-        .unwrap_or_default();
+        .expect("writing a small file");
     }
 }
 

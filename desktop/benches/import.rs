@@ -33,12 +33,12 @@ fn main() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("a tokio runtime");
     let big: usize = std::env::var("SKILLMEAT_BENCH_ARTIFACTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let tmp = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let tmp = tempfile::TempDir::new().expect("a temp dir");
     let plugin = generate_plugin(tmp.path(), 50);
     println!(
         "50-child plugin, {} runs per figure (median / best), in {}",
@@ -116,7 +116,7 @@ fn rewrite_cost(collection: &Path) -> (Figure, usize) {
     for _ in 0..runs() {
         let start = Instant::now();
         let scratch = collection.join("scratch");
-        std::fs::create_dir_all(&scratch).unwrap_or_default();
+        std::fs::create_dir_all(&scratch).expect("creating the scratch folder");
         bytes = 0;
         for name in [LOCK, MANIFEST] {
             let path = collection.join(name);
@@ -133,10 +133,8 @@ fn rewrite_cost(collection: &Path) -> (Figure, usize) {
             };
             bytes += old.metadata().map_or(0, |m| m.len() as usize);
             let mut out =
-                std::fs::File::create(scratch.join(name)).unwrap_or_else(|e| panic!("{e}"));
-            splice
-                .write(&old, &mut out)
-                .unwrap_or_else(|e| panic!("{e}"));
+                std::fs::File::create(scratch.join(name)).expect("creating the scratch file");
+            splice.write(&old, &mut out).expect("splicing the file");
         }
         times.push(start.elapsed());
     }
@@ -167,7 +165,7 @@ async fn measure(tmp: &Path, plugin: &Path, sizes: [usize; 2]) -> [Imports; 2] {
             flush_page_cache();
             let coll = Collection::open(&Home::at(home.clone()), "default")
                 .await
-                .unwrap_or_else(|e| panic!("{e}"));
+                .expect("opening the collection");
             figure
                 .import
                 .0
@@ -195,7 +193,7 @@ async fn prepare(tmp: &Path, preload: usize) -> PathBuf {
     let template = base.join(format!("template-{preload}"));
     let coll = Collection::open(&Home::at(template.clone()), "default")
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("opening the template collection");
     if preload > 0 {
         preload_artifacts(&coll, preload).await;
     }
@@ -205,7 +203,7 @@ async fn prepare(tmp: &Path, preload: usize) -> PathBuf {
 
 async fn time_import(coll: &Collection, plugin: &Path, new: usize, reused: usize) -> Duration {
     let start = Instant::now();
-    let source = Source::open(plugin).unwrap_or_else(|e| panic!("{e}"));
+    let source = Source::open(plugin).expect("opening the plugin folder");
     let id = skillmeat::store::rows::new_id();
     let r = import::import_plugin(
         coll,
@@ -215,7 +213,7 @@ async fn time_import(coll: &Collection, plugin: &Path, new: usize, reused: usize
         &id,
     )
     .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    .expect("importing the plugin");
     let elapsed = start.elapsed();
     assert_eq!((r.children_imported, r.children_reused), (new, reused));
     elapsed
@@ -226,8 +224,8 @@ fn generate_plugin(tmp: &Path, children: usize) -> PathBuf {
     let dir = tmp.join("bench-plugin");
     let write = |rel: &str, body: String| {
         let p = dir.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap_or(&dir)).unwrap_or_default();
-        std::fs::write(p, body).unwrap_or_default();
+        std::fs::create_dir_all(p.parent().unwrap_or(&dir)).expect("creating a plugin folder");
+        std::fs::write(p, body).expect("writing a plugin file");
     };
     write(
         ".claude-plugin/plugin.json",
@@ -258,7 +256,7 @@ fn generate_plugin(tmp: &Path, children: usize) -> PathBuf {
 /// Bulk rows: `n` commands with one version each (the database side of a
 /// large collection; their files are not needed for the lookups measured).
 async fn preload_artifacts(coll: &Collection, n: usize) {
-    let mut tx = coll.pool.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    let mut tx = coll.pool.begin().await.expect("a transaction");
     for i in 0..n {
         let name = format!("preloaded-{i}");
         let hash = skillmeat_core::hash::hash_bytes(name.as_bytes());
@@ -271,7 +269,7 @@ async fn preload_artifacts(coll: &Collection, n: usize) {
             None,
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("inserting an artifact");
         let files = [skillmeat::store::rows::VersionFile {
             path: String::new(),
             blob_hash: hash.to_hex(),
@@ -280,29 +278,29 @@ async fn preload_artifacts(coll: &Collection, n: usize) {
         }];
         let vid = skillmeat::store::rows::insert_version(&mut tx, &id, &hash, &files)
             .await
-            .unwrap_or_else(|e| panic!("{e}"));
+            .expect("inserting a version");
         skillmeat::store::rows::set_current(&mut tx, &id, &vid, None, None)
             .await
-            .unwrap_or_else(|e| panic!("{e}"));
+            .expect("setting the current version");
     }
     // A real collection has its lock file and manifest.
     let lock = skillmeat::collection::lock_file(&mut tx, &coll.id)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("the lock file");
     let manifest = skillmeat::collection::manifest_file(&mut tx, &coll.id, &coll.name)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+        .expect("the manifest file");
+    tx.commit().await.expect("committing the rows");
     skillmeat::fsx::write_atomic(
         &coll.path(skillmeat::collection::layout::LOCK),
         lock.as_bytes(),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .expect("writing the lock file");
     skillmeat::fsx::write_atomic(
         &coll.path(skillmeat::collection::layout::MANIFEST),
         manifest.as_bytes(),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .expect("writing the manifest");
 }
 
 fn copy_dir(from: &Path, to: &Path) {

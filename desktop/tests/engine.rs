@@ -25,6 +25,11 @@ async fn add(
     Ok(out)
 }
 
+/// What `verify` finds wrong with the collection (it must run).
+async fn problems(coll: &Collection) -> Vec<String> {
+    verify::verify(coll).await.expect("verify runs").problems
+}
+
 fn counts(r: &ImportResult) -> (bool, usize, usize, usize) {
     (
         r.success,
@@ -42,7 +47,7 @@ async fn happy_path_then_dedup_on_reimport() {
 
     let first = add(&coll, &plugin.dir, ConflictPolicy::NewVersion)
         .await
-        .unwrap_or_default();
+        .expect("importing plugin");
     assert_eq!(
         first.iter().map(counts).collect::<Vec<_>>(),
         [(true, 3, 0, 0)]
@@ -65,9 +70,11 @@ async fn happy_path_then_dedup_on_reimport() {
     assert_eq!(before.len(), 3);
     // Every pin is the child's hash as imported.
     let inspected = skillmeat::inspect::inspect(&plugin.dir)
-        .ok()
-        .map(|r| r.plugins[0].children.clone())
-        .unwrap_or_default();
+        .expect("inspecting the plugin")
+        .plugins[0]
+        .children
+        .clone();
+    assert_eq!(inspected.len(), 3);
     for c in &inspected {
         assert_eq!(
             before.get(&c.name).map(|m| m.1.clone()),
@@ -79,20 +86,14 @@ async fn happy_path_then_dedup_on_reimport() {
 
     let again = add(&coll, &plugin.dir, ConflictPolicy::NewVersion)
         .await
-        .unwrap_or_default();
+        .expect("importing plugin");
     assert_eq!(
         again.iter().map(counts).collect::<Vec<_>>(),
         [(true, 0, 3, 0)]
     );
     assert_eq!(support::memberships(&coll).await, before);
     assert_eq!(support::count(&coll, "artifacts").await, 4);
-    assert!(
-        verify::verify(&coll)
-            .await
-            .map(|r| r.problems)
-            .unwrap_or_default()
-            .is_empty()
-    );
+    assert_eq!(problems(&coll).await, Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -103,7 +104,7 @@ async fn failure_on_the_second_child_rolls_back_rows_and_files() {
     let other = Plugin::three_children(&env, "other");
     add(&coll, &other.dir, ConflictPolicy::NewVersion)
         .await
-        .unwrap_or_default();
+        .expect("importing other");
     let rows_before = support::all_rows(&coll).await;
     let files_before = snapshot(&coll.dir);
 
@@ -116,10 +117,11 @@ async fn failure_on_the_second_child_rolls_back_rows_and_files() {
             ("commands/c-third.md", "third"),
         ],
     );
-    let source = Source::open(&plugin.dir).unwrap_or_else(|e| panic!("{e}"));
+    let source = Source::open(&plugin.dir).expect("opening the plugin folder");
     // The second child changes after it was hashed: the engine re-hashes
     // what it stores, refuses it, and must undo the first child.
-    std::fs::write(plugin.dir.join("commands/b-second.md"), "tampered").unwrap_or_default();
+    std::fs::write(plugin.dir.join("commands/b-second.md"), "tampered")
+        .expect("changing b-second.md");
     let id = skillmeat::store::rows::new_id();
     let err = import::import_plugin(
         &coll,
@@ -137,13 +139,7 @@ async fn failure_on_the_second_child_rolls_back_rows_and_files() {
 
     assert_eq!(support::all_rows(&coll).await, rows_before);
     assert_eq!(snapshot(&coll.dir), files_before);
-    assert!(
-        verify::verify(&coll)
-            .await
-            .map(|r| r.problems)
-            .unwrap_or_default()
-            .is_empty()
-    );
+    assert_eq!(problems(&coll).await, Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -157,7 +153,7 @@ async fn conflict_policies() {
     );
     add(&coll, &v1.dir, ConflictPolicy::NewVersion)
         .await
-        .unwrap_or_default();
+        .expect("importing v1");
     let v2 = Plugin::build(
         &env,
         "p",
@@ -168,7 +164,7 @@ async fn conflict_policies() {
     // keep: current stays v1 and the membership pins v1
     let r = add(&coll, &v2.dir, ConflictPolicy::Keep)
         .await
-        .unwrap_or_default();
+        .expect("importing v2");
     assert_eq!(r.iter().map(counts).collect::<Vec<_>>(), [(true, 0, 2, 0)]);
     assert_eq!(
         support::current_hash(&coll, "command", "review").await,
@@ -191,7 +187,7 @@ async fn conflict_policies() {
     // fork: a new artifact review--p with v2
     let r = add(&coll, &v2.dir, ConflictPolicy::Fork)
         .await
-        .unwrap_or_default();
+        .expect("importing v2");
     assert_eq!(r.iter().map(counts).collect::<Vec<_>>(), [(true, 1, 1, 0)]);
     assert_eq!(
         support::current_hash(&coll, "command", "review--p").await,
@@ -205,7 +201,7 @@ async fn conflict_policies() {
     // new-version (default): v2 becomes current of review, v1 kept
     let r = add(&coll, &v2.dir, ConflictPolicy::NewVersion)
         .await
-        .unwrap_or_default();
+        .expect("importing v2");
     assert_eq!(r.iter().map(counts).collect::<Vec<_>>(), [(true, 0, 1, 1)]);
     assert_eq!(
         support::current_hash(&coll, "command", "review").await,
@@ -224,13 +220,7 @@ async fn conflict_policies() {
         memberships.keys().cloned().collect::<Vec<_>>(),
         ["review", "s"]
     );
-    assert!(
-        verify::verify(&coll)
-            .await
-            .map(|r| r.problems)
-            .unwrap_or_default()
-            .is_empty()
-    );
+    assert_eq!(problems(&coll).await, Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -251,9 +241,9 @@ async fn per_child_choices_keep_one_conflict_and_fork_another_in_one_import() {
     let v1 = build(files("r1", "h1", "l1"));
     add(&coll, &v1.dir, ConflictPolicy::NewVersion)
         .await
-        .unwrap_or_default();
+        .expect("importing v1");
     let v2 = build(files("r2", "h2", "l2"));
-    let source = Source::open(&v2.dir).unwrap_or_else(|e| panic!("{e}"));
+    let source = Source::open(&v2.dir).expect("opening the plugin folder");
     let plugin = &source.discovery.plugins[0];
     // review: keep; the agent helper: fork; lint follows the default (new-version).
     let mut choices = ConflictChoices::new(ConflictPolicy::NewVersion);
@@ -262,7 +252,7 @@ async fn per_child_choices_keep_one_conflict_and_fork_another_in_one_import() {
     let id = skillmeat::store::rows::new_id();
     let r = import::import_plugin(&coll, &source, plugin, choices, &id)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("importing v2 with per-artifact choices");
     // helper--p is new, review is reused (kept), lint gets a new version.
     assert_eq!(counts(&r), (true, 1, 1, 1));
 
@@ -297,13 +287,7 @@ async fn per_child_choices_keep_one_conflict_and_fork_another_in_one_import() {
         ],
         "the plugin pins the kept version and the fork"
     );
-    assert!(
-        verify::verify(&coll)
-            .await
-            .map(|r| r.problems)
-            .unwrap_or_default()
-            .is_empty()
-    );
+    assert_eq!(problems(&coll).await, Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -326,10 +310,10 @@ async fn names_normalise_and_equal_bytes_under_other_names_stay_separate() {
     );
     add(&coll, &a.dir, ConflictPolicy::NewVersion)
         .await
-        .unwrap_or_default();
+        .expect("importing a");
     let r = add(&coll, &b.dir, ConflictPolicy::NewVersion)
         .await
-        .unwrap_or_default();
+        .expect("importing b");
     // Code_Review == code-review (name key); other-name and the agent y are new
     // although their bytes equal code-review's.
     assert_eq!(r.iter().map(counts).collect::<Vec<_>>(), [(true, 2, 1, 0)]);
@@ -359,7 +343,7 @@ async fn names_normalise_and_equal_bytes_under_other_names_stay_separate() {
 async fn dedup_lookups_use_indexes() {
     let env = support::Env::new();
     let coll = env.collection().await;
-    let mut conn = coll.pool.acquire().await.unwrap_or_else(|e| panic!("{e}"));
+    let mut conn = coll.pool.acquire().await.expect("a pooled connection");
     for (name, sql) in [
         ("identity", format!("EXPLAIN QUERY PLAN {}", skillmeat::store::rows::FIND_IDENTITY)),
         ("versions by hash", "EXPLAIN QUERY PLAN SELECT id FROM artifact_versions WHERE content_hash = 'x'".into()),
@@ -367,7 +351,7 @@ async fn dedup_lookups_use_indexes() {
         ("version of artifact", "EXPLAIN QUERY PLAN SELECT id FROM artifact_versions WHERE artifact_id = 'a' AND content_hash = 'x'".into()),
     ] {
         let rows: Vec<(i64, i64, i64, String)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind("h").bind("c").bind("skill").bind("k").fetch_all(&mut *conn).await.unwrap_or_default();
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind("h").bind("c").bind("skill").bind("k").fetch_all(&mut *conn).await.expect("EXPLAIN QUERY PLAN");
         let plan: Vec<&str> = rows.iter().map(|r| r.3.as_str()).collect();
         assert!(!plan.is_empty(), "{name}: no plan");
         // Every table access is an index search; nothing scans a table.

@@ -19,7 +19,7 @@ async fn spans_events_and_metrics() {
     let recorder = metrics_util::debugging::DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     let _guard = metrics::set_default_local_recorder(&recorder);
-    let source = Source::open(&plugin.dir).unwrap_or_else(|e| panic!("{e}"));
+    let source = Source::open(&plugin.dir).expect("opening the plugin folder");
     let id = skillmeat::store::rows::new_id();
     let result = import::import_plugin(
         &coll,
@@ -31,13 +31,13 @@ async fn spans_events_and_metrics() {
     .await;
     assert!(result.is_ok());
 
-    let spans = spans.lock().map(|s| s.clone()).unwrap_or_default();
+    let spans = spans.lock().expect("the recorded spans").clone();
     let find = |name: &str| {
         spans
             .iter()
             .find(|s| s.0 == name)
             .map(|s| s.1.clone())
-            .unwrap_or_default()
+            .unwrap_or_else(|| panic!("no span {name}"))
     };
     let import = find("plugin.import_transactional");
     assert_eq!(import.get("plugin_name").map(String::as_str), Some("obs"));
@@ -56,12 +56,12 @@ async fn spans_events_and_metrics() {
         Some("manifest")
     );
 
-    let events = events.lock().map(|e| e.clone()).unwrap_or_default();
+    let events = events.lock().expect("the recorded events").clone();
     let imported = events
         .iter()
         .find(|e| e.get("message").map(String::as_str) == Some("plugin_imported"))
         .cloned()
-        .unwrap_or_default();
+        .expect("a plugin_imported event");
     for key in [
         "plugin_name",
         "child_count",

@@ -19,7 +19,7 @@ use tempfile::TempDir;
 use util::{Home, fixture};
 
 fn tmp() -> TempDir {
-    TempDir::new().unwrap_or_else(|e| panic!("{e}"))
+    TempDir::new().expect("a temp dir")
 }
 
 /// `skillmeat export NAME --json -o OUT`.
@@ -61,14 +61,14 @@ impl Item {
 
 fn read_zip(path: &Path) -> Vec<Item> {
     let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut archive = ZipArchive::new(file).unwrap_or_else(|e| panic!("{e}"));
+    let mut archive = ZipArchive::new(file).expect("a zip archive");
     (0..archive.len())
         .map(|i| {
-            let mut f = archive.by_index(i).unwrap_or_else(|e| panic!("{e}"));
+            let mut f = archive.by_index(i).expect("a zip entry");
             let mut data = Vec::new();
-            f.read_to_end(&mut data).unwrap_or_else(|e| panic!("{e}"));
+            f.read_to_end(&mut data).expect("reading a zip entry");
             Item {
-                name: f.name().unwrap_or_else(|e| panic!("{e}")).into_owned(),
+                name: f.name().expect("a UTF-8 entry name").into_owned(),
                 data,
                 mode: f.unix_mode().unwrap_or(0o644) & 0o777,
                 method: f.compression(),
@@ -79,7 +79,7 @@ fn read_zip(path: &Path) -> Vec<Item> {
 }
 
 fn write_zip(path: &Path, items: &[Item]) {
-    let file = File::create(path).unwrap_or_else(|e| panic!("{e}"));
+    let file = File::create(path).expect("creating the zip file");
     let mut w = ZipWriter::new(file);
     for it in items {
         let opts = SimpleFileOptions::default()
@@ -99,7 +99,7 @@ fn write_zip(path: &Path, items: &[Item]) {
         };
         started.unwrap_or_else(|e| panic!("{}: {e}", it.name));
     }
-    w.finish().unwrap_or_else(|e| panic!("{e}"));
+    w.finish().expect("finishing the zip");
 }
 
 /// Every file and folder below `dir`: path → SHA-256 and mode.
@@ -110,9 +110,9 @@ fn snapshot(dir: &Path) -> BTreeMap<String, String> {
         .flatten()
         .map(|e| {
             let rel = e.path().strip_prefix(dir).unwrap_or(e.path()).display();
-            let mode = e.metadata().map(|m| m.permissions().mode()).unwrap_or(0);
+            let mode = e.metadata().expect("metadata").permissions().mode();
             let content = if e.file_type().is_file() {
-                hash_bytes(&fs::read(e.path()).unwrap_or_default()).to_hex()
+                hash_bytes(&fs::read(e.path()).expect("a readable file")).to_hex()
             } else {
                 "dir".into()
             };
@@ -127,10 +127,10 @@ fn is_executable(path: &Path) -> bool {
 }
 
 fn unzip(zip: &Path, into: &Path) {
-    let file = File::open(zip).unwrap_or_else(|e| panic!("{e}"));
+    let file = File::open(zip).expect("opening the bundle");
     ZipArchive::new(file)
         .and_then(|mut a| a.extract(into))
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("unpacking the bundle");
 }
 
 /// The children of `show --json`: type, name, relationship, pinned hash,
@@ -177,7 +177,7 @@ fn bundle_manifest(zip: &Path) -> Value {
         .iter()
         .find(|i| i.name == "skillmeat-bundle.json")
         .unwrap_or_else(|| panic!("no manifest in {}", zip.display()));
-    serde_json::from_slice(&m.data).unwrap_or_else(|e| panic!("{e}"))
+    serde_json::from_slice(&m.data).expect("the bundle manifest is JSON")
 }
 
 #[test]
@@ -188,8 +188,8 @@ fn export_is_byte_identical_and_unzips_to_the_same_plugin() {
     let second = export(&home, "superpowers", out.path());
     let second_zip = out.path().join("superpowers-6.2.0.zip");
     assert_eq!(second["path"].as_str(), second_zip.to_str());
-    let a = fs::read(&first_zip).unwrap_or_default();
-    let b = fs::read(&second_zip).unwrap_or_default();
+    let a = fs::read(&first_zip).expect("the first export");
+    let b = fs::read(&second_zip).expect("the second export");
     assert!(!a.is_empty());
     assert!(a == b, "two exports differ");
     assert_eq!(
@@ -201,12 +201,12 @@ fn export_is_byte_identical_and_unzips_to_the_same_plugin() {
     // Entries: sorted, fixed time, 0644 or 0755 as in the plugin.
     let original = home.json(&["inspect", "--json"], [fixture("superpowers")]);
     assert_eq!(second["files"], original["plugins"][0]["files"]);
-    let mut archive = ZipArchive::new(File::open(&second_zip).unwrap_or_else(|e| panic!("{e}")))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut archive = ZipArchive::new(File::open(&second_zip).expect("opening the second bundle"))
+        .expect("a zip archive");
     let mut names = Vec::new();
     for i in 0..archive.len() {
-        let f = archive.by_index(i).unwrap_or_else(|e| panic!("{e}"));
-        let name = f.name().unwrap_or_else(|e| panic!("{e}")).into_owned();
+        let f = archive.by_index(i).expect("a zip entry");
+        let name = f.name().expect("a UTF-8 entry name").into_owned();
         assert_eq!(f.last_modified(), Some(DateTime::default()), "{name}");
         let mode = f.unix_mode().unwrap_or(0) & 0o7777;
         if name != "skillmeat-bundle.json" {
@@ -234,7 +234,7 @@ fn export_is_byte_identical_and_unzips_to_the_same_plugin() {
     assert_eq!(inspected(&got), inspected(&original));
     assert_eq!(inspected(&got).len(), 15);
     // Without the bundle manifest it is byte for byte the imported plugin.
-    fs::remove_file(root.join("skillmeat-bundle.json")).unwrap_or_else(|e| panic!("{e}"));
+    fs::remove_file(root.join("skillmeat-bundle.json")).expect("removing the bundle manifest");
     let plain = home.json(&["inspect", "--json"], [&root]);
     let hash = &plain["plugins"][0]["content_hash"];
     assert_eq!(hash, &original["plugins"][0]["content_hash"]);
@@ -351,14 +351,14 @@ fn executable_bits_survive_export_and_import() {
 fn highly_compressible_files_are_stored_so_the_bundle_imports_again() {
     let copy = util::copy_tree(&fixture("guardrails"));
     let zeros = vec![0u8; 3 << 20];
-    fs::write(copy.path().join("config/empty.db"), &zeros).unwrap_or_else(|e| panic!("{e}"));
+    fs::write(copy.path().join("config/empty.db"), &zeros).expect("writing 3 MiB of zeros");
     let out = tmp();
     let (_home, zip) = exported(copy.path(), "guardrails", out.path());
     let items = read_zip(&zip);
     let db = items
         .iter()
         .find(|i| i.name == "config/empty.db")
-        .unwrap_or_else(|| panic!("no config/empty.db"));
+        .expect("config/empty.db in the bundle");
     assert_eq!(db.method, CompressionMethod::Stored);
     assert_eq!(db.data, zeros);
     let readme = items.iter().find(|i| i.name == "README.md");
@@ -428,12 +428,12 @@ fn mcp_servers_are_written_back_as_mcp_json() {
     let mcp = items
         .iter()
         .find(|i| i.name == ".mcp.json")
-        .unwrap_or_else(|| panic!("no .mcp.json"));
-    let got: Value = serde_json::from_slice(&mcp.data).unwrap_or_default();
+        .expect(".mcp.json in the bundle");
+    let got: Value = serde_json::from_slice(&mcp.data).expect("the bundled .mcp.json is JSON");
     let original: Value = serde_json::from_str(
-        &fs::read_to_string(fixture("guardrails/.mcp.json")).unwrap_or_default(),
+        &fs::read_to_string(fixture("guardrails/.mcp.json")).expect("the fixture's .mcp.json"),
     )
-    .unwrap_or_default();
+    .expect("the fixture's .mcp.json is JSON");
     assert_eq!(got, original);
 }
 
@@ -465,8 +465,8 @@ fn relationships_survive_a_bundle_of_a_legacy_plugin() {
     let generated = items
         .iter()
         .find(|i| i.name == ".claude-plugin/plugin.json")
-        .map(|i| serde_json::from_slice::<Value>(&i.data).unwrap_or_default())
-        .unwrap_or_default();
+        .map(|i| serde_json::from_slice::<Value>(&i.data).expect("plugin.json is JSON"))
+        .expect("a generated plugin.json in the bundle");
     assert_eq!(generated["name"], "legacy-kit");
     assert_eq!(generated["version"], "2.0.0");
     assert!(generated.get("members").is_none());
@@ -690,7 +690,7 @@ impl Hostile {
     /// local and central headers) with `to`, of the same length.
     fn patch(path: &Path, from: &str, to: &str) {
         assert_eq!(from.len(), to.len());
-        let mut bytes = fs::read(path).unwrap_or_default();
+        let mut bytes = fs::read(path).expect("reading the zip to patch");
         let mut hits = 0;
         let mut i = 0;
         while i + from.len() <= bytes.len() {
@@ -704,7 +704,7 @@ impl Hostile {
             hits, 2,
             "{from} should be in one local and one central header"
         );
-        fs::write(path, bytes).unwrap_or_else(|e| panic!("{e}"));
+        fs::write(path, bytes).expect("writing the edited zip");
     }
 
     /// `add` (and `preview`) refuse the zip with exit 1 and an error naming
@@ -731,7 +731,7 @@ impl Hostile {
             .args(flags)
             .arg(zip)
             .output()
-            .unwrap_or_else(|e| panic!("{e}"));
+            .expect("running skillmeat add");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{}: {stderr}", zip.display());
         assert!(
@@ -753,9 +753,9 @@ fn set(items: &mut [Item], name: &str, change: impl FnOnce(&mut Item)) {
 
 fn edit_manifest(items: &mut [Item], change: impl FnOnce(&mut Value)) {
     set(items, "skillmeat-bundle.json", |i| {
-        let mut m: Value = serde_json::from_slice(&i.data).unwrap_or_default();
+        let mut m: Value = serde_json::from_slice(&i.data).expect("the bundle manifest is JSON");
         change(&mut m);
-        i.data = serde_json::to_vec_pretty(&m).unwrap_or_default();
+        i.data = serde_json::to_vec_pretty(&m).expect("a Value serialises");
     });
 }
 
@@ -777,30 +777,31 @@ fn rewrite_listed(items: &mut [Item], name: &str, data: &[u8]) {
 /// Sets the manifest's `plugin.content_hash` to the hash of the files it
 /// lists (an attacker who rewrites the manifest to match).
 fn rehash_plugin(items: &mut [Item]) {
-    let files: Vec<(String, String)> = items
+    let manifest = items
         .iter()
         .find(|i| i.name == "skillmeat-bundle.json")
-        .and_then(|i| serde_json::from_slice::<Value>(&i.data).ok())
-        .map(|m| {
-            m["files"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|f| {
-                    (
-                        f["path"].as_str().unwrap_or_default().to_owned(),
-                        f["sha256"].as_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect()
+        .expect("a bundle manifest");
+    let manifest: Value =
+        serde_json::from_slice(&manifest.data).expect("the bundle manifest is JSON");
+    let files: Vec<(String, String)> = manifest["files"]
+        .as_array()
+        .expect("the manifest lists its files")
+        .iter()
+        .map(|f| {
+            let field = |k: &str| {
+                f[k].as_str()
+                    .expect("path and sha256 are strings")
+                    .to_owned()
+            };
+            (field("path"), field("sha256"))
         })
-        .unwrap_or_default();
+        .collect();
     let whole = skillmeat_core::hash::tree_hash(
         files
             .iter()
-            .map(|(p, h)| (p.as_str(), h.parse().unwrap_or_else(|e| panic!("{e:?}")))),
+            .map(|(p, h)| (p.as_str(), h.parse().expect("a SHA-256 in the manifest"))),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .expect("the tree hash of the manifest's files");
     edit_manifest(items, |m| {
         m["plugin"]["content_hash"] = whole.content_hash.to_hex().into();
     });
@@ -894,7 +895,7 @@ fn hostile_paths_links_and_duplicates_are_refused() {
             .iter()
             .find(|i| i.name == "README.md")
             .cloned()
-            .unwrap_or_else(|| panic!("no README"));
+            .expect("README.md in the bundle");
         items.push(Item {
             name: "README.mX".into(),
             ..copy
@@ -930,7 +931,7 @@ fn hostile_paths_links_and_duplicates_are_refused() {
         .arg("preview")
         .arg(&zip)
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("running skillmeat preview");
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("unsafe path"));
 }
@@ -1079,6 +1080,6 @@ fn content_that_disagrees_with_the_manifest_is_refused() {
     );
 
     let not_zip = h.dir.path().join("not-a-zip.zip");
-    fs::write(&not_zip, b"this is not a zip file").unwrap_or_else(|e| panic!("{e}"));
+    fs::write(&not_zip, b"this is not a zip file").expect("writing the not-a-zip file");
     h.refused(&not_zip, "not a valid zip archive");
 }

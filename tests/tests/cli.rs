@@ -10,8 +10,8 @@ use util::{fixture, skillmeat};
 
 #[test]
 fn hash_prints_like_sha256sum() {
-    let dir = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
-    fs::write(dir.path().join("hello.md"), "hello\n").unwrap_or_default();
+    let dir = tempfile::TempDir::new().expect("a temp dir");
+    fs::write(dir.path().join("hello.md"), "hello\n").expect("writing hello.md");
     let file = dir.path().join("hello.md");
     skillmeat()
         .arg("hash")
@@ -40,7 +40,7 @@ fn hash_json_shape() {
         .get_output()
         .stdout
         .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap_or_default();
+    let v: Value = serde_json::from_slice(&out).expect("skillmeat printed JSON");
     let item = &v[0];
     assert_eq!(item["path"], root.display().to_string());
     assert_eq!(item["kind"], "directory");
@@ -51,7 +51,7 @@ fn hash_json_shape() {
 
 #[test]
 fn hash_missing_path_exits_1_and_names_it() {
-    let dir = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::TempDir::new().expect("a temp dir");
     let missing = dir.path().join("nope");
     skillmeat()
         .arg("hash")
@@ -100,7 +100,7 @@ fn inspect_finds_every_marketplace_plugin_with_its_children() {
         .get_output()
         .stdout
         .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap_or_default();
+    let v: Value = serde_json::from_slice(&out).expect("skillmeat printed JSON");
     let plugins = v["plugins"].as_array().cloned().unwrap_or_default();
     assert_eq!(plugins.len(), 60);
     for p in &plugins {
@@ -142,7 +142,7 @@ fn inspect_repository_root_plugin_with_a_symlink() {
         .get_output()
         .stdout
         .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap_or_default();
+    let v: Value = serde_json::from_slice(&out).expect("skillmeat printed JSON");
     let p = &v["plugins"][0];
     assert_eq!(v["plugins"].as_array().map(Vec::len), Some(1));
     assert_eq!(p["name"], "superpowers");
@@ -180,7 +180,7 @@ fn inspect_human_output_is_a_tree() {
 
 #[test]
 fn inspect_errors_name_the_file_and_exit_1() {
-    let dir = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::TempDir::new().expect("a temp dir");
     util::write(
         dir.path(),
         ".claude-plugin/plugin.json",
@@ -196,7 +196,7 @@ fn inspect_errors_name_the_file_and_exit_1() {
         ))
         .stderr(predicate::str::contains(".claude-plugin/plugin.json"));
 
-    let empty = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let empty = tempfile::TempDir::new().expect("a temp dir");
     util::write(empty.path(), "notes.md", "just notes");
     skillmeat()
         .arg("inspect")
@@ -236,7 +236,7 @@ fn a_manifest_over_8_mib_is_named_as_too_large_and_exits_1() {
 
 #[test]
 fn unreadable_file_is_an_error_naming_it() {
-    let dir = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::TempDir::new().expect("a temp dir");
     util::write(dir.path(), "ok.md", "x");
     util::write(dir.path(), "secret.md", "y");
     let secret = dir.path().join("secret.md");

@@ -96,7 +96,7 @@ fn preview_buckets_and_dry_run_write_nothing() {
     // A changed copy: one conflict, with the current and the incoming hash.
     let copy = util::copy_tree(&plugin);
     std::fs::write(copy.path().join("skills/brainstorming/SKILL.md"), "changed")
-        .unwrap_or_default();
+        .expect("changing the copy's SKILL.md");
     let preview = home.json(&["preview", "--json"], [copy.path()]);
     let conflict = &preview["plugins"][0]["buckets"]["conflict"];
     assert_eq!(conflict.as_array().map(Vec::len), Some(1));
@@ -192,7 +192,7 @@ fn list_and_show() {
 #[test]
 fn bad_input_exits_1_and_writes_nothing() {
     let home = Home::new();
-    let dir = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::TempDir::new().expect("a temp dir");
     util::write(
         dir.path(),
         ".claude-plugin/plugin.json",
@@ -227,7 +227,7 @@ fn verify_reports_tampering() {
     let skill = home
         .path()
         .join("collections/default/artifacts/skills/brainstorming/SKILL.md");
-    std::fs::write(&skill, "edited by hand").unwrap_or_default();
+    std::fs::write(&skill, "edited by hand").expect("editing the stored SKILL.md");
     let report = home.json_code(&["verify", "--json"], &[] as &[&str], 1);
     assert_eq!(report["ok"], false);
     let problems = report["problems"].to_string();
@@ -313,7 +313,7 @@ fn kill_9_loop_leaves_a_consistent_collection() {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("{e}"));
+            .expect("spawning skillmeat add");
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
@@ -329,7 +329,7 @@ fn kill_9_loop_leaves_a_consistent_collection() {
             .success()
             .get_output()
             .clone();
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let report: Value = serde_json::from_slice(&out.stdout).expect("skillmeat printed JSON");
         assert_eq!(report["ok"], true, "after kill at {delay_ms} ms: {report}");
         // Every plugin listed is complete.
         let list = home.json(&["list", "--type", "composite", "--json"], &[] as &[&str]);
@@ -379,11 +379,11 @@ fn concurrent_imports_all_succeed_without_duplicates() {
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
-                .unwrap_or_else(|e| panic!("{e}"))
+                .expect("spawning skillmeat add")
         })
         .collect();
     for c in children {
-        let out = c.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let out = c.wait_with_output().expect("waiting for skillmeat add");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "an import failed: {stderr}");
         assert!(!stderr.contains("locked"), "{stderr}");

@@ -23,11 +23,14 @@ fn files(dir: &Path) -> BTreeMap<String, String> {
                 .strip_prefix(dir)
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
-            let bytes = std::fs::read(e.path()).unwrap_or_default();
+            let bytes = std::fs::read(e.path()).expect("reading a project file");
             let exec = e
                 .metadata()
-                .map(|m| m.permissions().mode() & 0o111 != 0)
-                .unwrap_or(false);
+                .expect("a project file's metadata")
+                .permissions()
+                .mode()
+                & 0o111
+                != 0;
             (
                 rel,
                 format!(
@@ -76,9 +79,9 @@ fn plugin_deploys_where_claude_code_reads_and_undeploys_byte_for_byte() {
     // The user's settings are untouched; our hook is appended, pointing at
     // the plugin's files and setting CLAUDE_PLUGIN_ROOT.
     let settings: Value = serde_json::from_slice(
-        &std::fs::read(project.path().join(".claude/settings.json")).unwrap_or_default(),
+        &std::fs::read(project.path().join(".claude/settings.json")).expect("settings.json"),
     )
-    .unwrap_or_default();
+    .expect("settings.json is JSON");
     assert_eq!(settings["permissions"]["allow"][0], "Bash(ls)");
     assert_eq!(settings["model"], "opus");
     let pre = settings["hooks"]["PreToolUse"]
@@ -97,8 +100,8 @@ fn plugin_deploys_where_claude_code_reads_and_undeploys_byte_for_byte() {
         ),
         "{command}"
     );
-    let text =
-        std::fs::read_to_string(project.path().join(".claude/settings.json")).unwrap_or_default();
+    let text = std::fs::read_to_string(project.path().join(".claude/settings.json"))
+        .expect("settings.json");
     assert!(
         text.starts_with("{\n    \"permissions\""),
         "indentation kept:\n{text}"
@@ -114,13 +117,13 @@ fn plugin_deploys_where_claude_code_reads_and_undeploys_byte_for_byte() {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("CLAUDE_PROJECT_DIR", project.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("running the deployed hook with bash");
     assert!(
         out.status.success(),
         "hook failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let printed: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let printed: Value = serde_json::from_slice(&out.stdout).expect("the hook printed JSON");
     assert_eq!(
         printed["plugin_root"],
         format!("{}/.claude/plugins/guardrails", project.path().display())
@@ -133,9 +136,9 @@ fn plugin_deploys_where_claude_code_reads_and_undeploys_byte_for_byte() {
 
     // MCP: merged next to the user's, pointing at the plugin's files.
     let mcp: Value = serde_json::from_slice(
-        &std::fs::read(project.path().join(".mcp.json")).unwrap_or_default(),
+        &std::fs::read(project.path().join(".mcp.json")).expect(".mcp.json"),
     )
-    .unwrap_or_default();
+    .expect(".mcp.json is JSON");
     assert_eq!(mcp["mcpServers"]["mine"]["command"], "my-server");
     assert_eq!(
         mcp["mcpServers"]["guard-audit"]["args"][0],
@@ -152,8 +155,8 @@ fn plugin_deploys_where_claude_code_reads_and_undeploys_byte_for_byte() {
             .path()
             .join(".claude/plugins/guardrails/deployment.toml"),
     )
-    .unwrap_or_default();
-    let doc: toml::Table = toml.parse().unwrap_or_default();
+    .expect("deployment.toml");
+    let doc: toml::Table = toml.parse().expect("deployment.toml is TOML");
     assert_eq!(doc["plugin"].as_str(), Some("guardrails"));
     assert_eq!(doc["version"].as_str(), Some("0.3.0"));
     assert_eq!(doc["members"].as_array().map(Vec::len), Some(5));
@@ -176,8 +179,9 @@ fn plugin_deploys_where_claude_code_reads_and_undeploys_byte_for_byte() {
         project
             .path()
             .canonicalize()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default()
+            .expect("the project's real path")
+            .display()
+            .to_string()
     );
 
     home.cmd()
@@ -199,17 +203,17 @@ fn plugin_deploys_where_claude_code_reads_and_undeploys_byte_for_byte() {
 #[test]
 fn status_reports_modified_missing_and_outdated() {
     let home = Home::new();
-    let project = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let project = tempfile::TempDir::new().expect("a temp dir");
     deploy_guardrails(&home, project.path());
     std::fs::write(
         project.path().join(".claude/skills/guard-rules/SKILL.md"),
         "edited",
     )
-    .unwrap_or_default();
+    .expect("editing the deployed skill");
     std::fs::remove_file(project.path().join(".claude/agents/guard-reviewer.md"))
-        .unwrap_or_default();
+        .expect("removing the deployed agent");
     // A newer guard-status arrives in the collection with another plugin.
-    let other = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let other = tempfile::TempDir::new().expect("a temp dir");
     util::write(
         other.path(),
         ".claude-plugin/plugin.json",
@@ -257,7 +261,7 @@ fn status_reports_modified_missing_and_outdated() {
         .success()
         .stdout(predicate::str::contains("deploying the pinned version"));
     let deployed = std::fs::read_to_string(project.path().join(".claude/commands/guard-status.md"))
-        .unwrap_or_default();
+        .expect("the deployed guard-status.md");
     assert!(deployed.contains("deny patterns"));
     home.cmd()
         .args(["deploy", "guardrails", "--use-current", "--project"])
@@ -265,7 +269,7 @@ fn status_reports_modified_missing_and_outdated() {
         .assert()
         .success();
     let deployed = std::fs::read_to_string(project.path().join(".claude/commands/guard-status.md"))
-        .unwrap_or_default();
+        .expect("the deployed guard-status.md");
     assert_eq!(deployed, "a newer guard-status");
 
     // --force kept the user's edit as a backup.
@@ -322,7 +326,7 @@ fn never_clobbers_without_force() {
         .arg(fixture("guardrails"))
         .assert()
         .success();
-    let project = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let project = tempfile::TempDir::new().expect("a temp dir");
     util::write(
         project.path(),
         ".claude/commands/guard-status.md",
@@ -387,7 +391,7 @@ fn dry_run_platforms_and_single_artifacts() {
         .arg(fixture("guardrails"))
         .assert()
         .success();
-    let project = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let project = tempfile::TempDir::new().expect("a temp dir");
     let plan = home.json(
         &["deploy", "guardrails", "--dry-run", "--json", "--project"],
         [project.path()],
@@ -452,16 +456,16 @@ fn superpowers_session_start_hook_runs_from_the_project() {
         .arg(fixture("superpowers"))
         .assert()
         .success();
-    let project = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let project = tempfile::TempDir::new().expect("a temp dir");
     home.cmd()
         .args(["deploy", "superpowers", "--project"])
         .arg(project.path())
         .assert()
         .success();
     let settings: Value = serde_json::from_slice(
-        &std::fs::read(project.path().join(".claude/settings.json")).unwrap_or_default(),
+        &std::fs::read(project.path().join(".claude/settings.json")).expect("settings.json"),
     )
-    .unwrap_or_default();
+    .expect("settings.json is JSON");
     let command = settings["hooks"]["SessionStart"][0]["hooks"][0]["command"]
         .as_str()
         .unwrap_or_default()
@@ -474,13 +478,13 @@ fn superpowers_session_start_hook_runs_from_the_project() {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("CLAUDE_PROJECT_DIR", project.path())
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("running the deployed hook with bash");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let printed: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let printed: Value = serde_json::from_slice(&out.stdout).expect("the hook printed JSON");
     // It took the Claude Code branch (CLAUDE_PLUGIN_ROOT set) and read its skill.
     let context = printed["hookSpecificOutput"]["additionalContext"]
         .as_str()

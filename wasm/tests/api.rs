@@ -194,9 +194,24 @@ fn hash_file_is_sha256_of_the_bytes() {
             "{n} bytes"
         );
     }
-    assert_ne!(hash_file(b"a"), hash_file(b"b"));
-    assert_eq!(hash_file(b"").len(), 64);
+    // FIPS 180-2's examples, and `printf 'hello\n' | sha256sum`.
+    assert_eq!(hash_file(b""), SHA256_OF_NOTHING);
+    assert_eq!(
+        hash_file(b"abc"),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    assert_eq!(
+        hash_file(b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+    );
+    assert_eq!(
+        hash_file(b"hello\n"),
+        "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
+    );
 }
+
+/// SHA-256 of no bytes (`sha256sum < /dev/null`).
+const SHA256_OF_NOTHING: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 #[wasm_bindgen_test]
 fn file_hasher_streams_any_chunking() {
@@ -302,14 +317,14 @@ fn tree_hasher_matches_the_definition_whichever_way_it_is_fed() {
 #[wasm_bindgen_test]
 fn tree_hasher_of_nothing_or_only_excluded_files_is_sha256_of_nothing() {
     let mut t = TreeHasher::new();
-    assert_eq!(ok(t.finish()), hash_file(b""));
+    assert_eq!(ok(t.finish()), SHA256_OF_NOTHING);
     let mut t = TreeHasher::new();
     assert!(!ok(t.add_file(js(".git/HEAD"), b"ref")));
     assert!(!ok(t.begin_file(js("a/node_modules/b.js"))));
     ok(t.update(b"dropped"));
     ok(t.finish_file());
     assert_eq!(t.files(), 0);
-    assert_eq!(ok(t.finish()), hash_file(b""));
+    assert_eq!(ok(t.finish()), SHA256_OF_NOTHING);
 }
 
 #[wasm_bindgen_test]
@@ -419,7 +434,7 @@ fn tree_hasher_refuses_a_bad_digest() {
         assert!(m.contains("not a SHA-256 hash"), "{m}");
     }
     assert_eq!(t.files(), 0);
-    assert_eq!(ok(t.finish()), hash_file(b""));
+    assert_eq!(ok(t.finish()), SHA256_OF_NOTHING);
 }
 
 // ---------------------------------------------------------------- discover

@@ -183,7 +183,7 @@ fn plan_and_preview_buckets() {
         (1, 1, 1)
     );
     let preview = Preview::from(&plan);
-    let json = serde_json::to_value(&preview).unwrap_or_default();
+    let json = serde_json::to_value(&preview).expect("a preview serialises");
     assert_eq!(json["name"], "plug");
     assert_eq!(json["buckets"]["conflict"][0]["name"], "review");
     assert_eq!(

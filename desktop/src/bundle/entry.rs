@@ -208,14 +208,14 @@ mod tests {
             },
             "not UTF-8",
         );
-        let ok = check(header("skills/tdd/SKILL.md")).unwrap_or_else(|e| panic!("{e}"));
+        let ok = check(header("skills/tdd/SKILL.md")).expect("a file entry is accepted");
         assert_eq!(ok.name, "skills/tdd/SKILL.md");
         assert_eq!(ok.what, What::File { executable: false });
         let dir = check(Header {
             size: 0,
             ..header("skills/tdd/")
         })
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("an empty folder entry is accepted");
         assert_eq!((dir.name.as_str(), dir.what), ("skills/tdd", What::Folder));
     }
 
@@ -268,7 +268,7 @@ mod tests {
                 unix_mode: mode,
                 ..header("run.sh")
             })
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap_or_else(|e| panic!("run.sh, mode {mode:?}: {e}"));
             assert_eq!(c.what, What::File { executable }, "{mode:?}");
         }
     }

@@ -187,7 +187,8 @@ mod tests {
         let small = Limits::DEFAULT.lowered_by("entry=1000,total=1500");
         assert_eq!(small.file_bytes, 1000);
         assert_eq!(small.plugin_bytes, 1500);
-        let got = drained(&[7u8; 1000][..], 1000, &small).unwrap_or_else(|e| panic!("{e}"));
+        let got =
+            drained(&[7u8; 1000][..], 1000, &small).expect("1000 bytes fit a 1000-byte limit");
         assert_eq!(got.bytes, 1000);
         assert_eq!(got.sha256, skillmeat_core::hash::hash_bytes(&[7u8; 1000]));
         // Whatever the header said, the bytes that come out are what count.

@@ -270,7 +270,7 @@ mod tests {
         let server = |name: &str, json: &[u8]| Child {
             kind: ArtifactKind::McpServer,
             name: name.into(),
-            path: SafeRelPath::new(".mcp.json").unwrap_or_default(),
+            path: SafeRelPath::new(".mcp.json").expect("a valid path"),
             relationship: Relationship::Member,
             description: None,
             content: ChildContent::Inline {
@@ -340,10 +340,10 @@ mod tests {
     #[test]
     fn round_trip_bytes_are_stable() {
         let text = manifest(&file("README.md"));
-        let m = BundleManifest::parse(text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let m = BundleManifest::parse(text.as_bytes()).expect("a valid manifest parses");
         let bytes = m.to_bytes();
         assert_eq!(bytes, m.to_bytes());
-        let again = BundleManifest::parse(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        let again = BundleManifest::parse(&bytes).expect("to_bytes() parses again");
         assert_eq!(again, m);
         assert!(!String::from_utf8_lossy(&bytes).contains("version\": null"));
     }

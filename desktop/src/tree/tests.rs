@@ -12,13 +12,13 @@ use super::*;
 fn write(root: &Path, rel: &str, content: &str) {
     let p = root.join(rel);
     if let Some(parent) = p.parent() {
-        fs::create_dir_all(parent).unwrap_or_default();
+        fs::create_dir_all(parent).expect("creating the fixture's folder");
     }
-    fs::write(p, content).unwrap_or_default();
+    fs::write(p, content).expect("writing the fixture file");
 }
 
 fn tree(files: &[(&str, &str)]) -> TempDir {
-    let dir = TempDir::new().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let dir = TempDir::new().expect("a temp dir");
     for (rel, content) in files {
         write(dir.path(), rel, content);
     }
@@ -82,7 +82,7 @@ fn empty_dir_and_single_file() {
 fn large_file_in_many_chunks() {
     let dir = tree(&[]);
     let big: Vec<u8> = (0..(3 * CHUNK + 17)).map(|i| (i % 251) as u8).collect();
-    fs::write(dir.path().join("big.bin"), &big).unwrap_or_default();
+    fs::write(dir.path().join("big.bin"), &big).expect("writing big.bin");
     let got = hash_file(&dir.path().join("big.bin")).ok();
     assert_eq!(got, Some(skillmeat_core::hash::hash_bytes(&big)));
 }
@@ -90,8 +90,8 @@ fn large_file_in_many_chunks() {
 #[test]
 fn symlink_inside_is_hashed_as_its_target() {
     let linked = tree(&[("a.md", "same\n"), ("dir/x.md", "x\n")]);
-    symlink("a.md", linked.path().join("b.md")).unwrap_or_default();
-    symlink("dir", linked.path().join("alias")).unwrap_or_default();
+    symlink("a.md", linked.path().join("b.md")).expect("making a symlink");
+    symlink("dir", linked.path().join("alias")).expect("making a symlink");
     let copied = tree(&[
         ("a.md", "same\n"),
         ("b.md", "same\n"),
@@ -105,31 +105,31 @@ fn symlink_inside_is_hashed_as_its_target() {
 fn escaping_dangling_and_looping_links_are_errors() {
     let outside = tree(&[("secret", "s")]);
     let dir = tree(&[("ok.md", "x")]);
-    symlink(outside.path().join("secret"), dir.path().join("leak")).unwrap_or_default();
+    symlink(outside.path().join("secret"), dir.path().join("leak")).expect("making a symlink");
     assert!(
         matches!(hash_path(dir.path()), Err(Error::LinkEscapes { path, .. }) if path.ends_with("leak"))
     );
 
     let dir = tree(&[("ok.md", "x")]);
-    symlink("../../etc", dir.path().join("up")).unwrap_or_default();
+    symlink("../../etc", dir.path().join("up")).expect("making a symlink");
     assert!(matches!(
         hash_path(dir.path()),
         Err(Error::LinkEscapes { .. }) | Err(Error::LinkDangling(_))
     ));
 
     let dir = tree(&[("ok.md", "x")]);
-    symlink("missing.md", dir.path().join("dangling.md")).unwrap_or_default();
+    symlink("missing.md", dir.path().join("dangling.md")).expect("making a symlink");
     assert!(
         matches!(hash_path(dir.path()), Err(Error::LinkDangling(p)) if p.ends_with("dangling.md"))
     );
 
     let dir = tree(&[("sub/ok.md", "x")]);
-    symlink("..", dir.path().join("sub/loop")).unwrap_or_default();
+    symlink("..", dir.path().join("sub/loop")).expect("making a symlink");
     assert!(matches!(hash_path(dir.path()), Err(Error::LinkLoop(p)) if p.ends_with("loop")));
 
     let dir = tree(&[("ok.md", "x")]);
-    symlink("b", dir.path().join("a")).unwrap_or_default();
-    symlink("a", dir.path().join("b")).unwrap_or_default();
+    symlink("b", dir.path().join("a")).expect("making a symlink");
+    symlink("a", dir.path().join("b")).expect("making a symlink");
     assert!(matches!(hash_path(dir.path()), Err(Error::LinkLoop(_))));
 }
 
@@ -137,9 +137,9 @@ fn escaping_dangling_and_looping_links_are_errors() {
 fn excluded_folders_are_never_entered() {
     let outside = tree(&[("secret", "s")]);
     let dir = tree(NESTED);
-    fs::create_dir_all(dir.path().join("node_modules")).unwrap_or_default();
-    symlink(outside.path(), dir.path().join("node_modules/escape")).unwrap_or_default();
-    symlink("nowhere", dir.path().join("x.tmp")).unwrap_or_default();
+    fs::create_dir_all(dir.path().join("node_modules")).expect("creating node_modules");
+    symlink(outside.path(), dir.path().join("node_modules/escape")).expect("making a symlink");
+    symlink("nowhere", dir.path().join("x.tmp")).expect("making a symlink");
     assert_eq!(hash_of(dir.path()), NESTED_HASH);
 }
 
@@ -148,7 +148,8 @@ fn non_utf8_names_are_errors() {
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
     let dir = tree(&[("ok.md", "x")]);
-    fs::write(dir.path().join(OsStr::from_bytes(b"bad-\xff.md")), "x").unwrap_or_default();
+    fs::write(dir.path().join(OsStr::from_bytes(b"bad-\xff.md")), "x")
+        .expect("writing a non-UTF-8 name");
     let err = hash_path(dir.path())
         .err()
         .map(|e| e.to_string())
@@ -176,7 +177,8 @@ fn fifos_and_sockets_are_errors() {
     );
 
     let dir = tree(&[("ok.md", "x")]);
-    let _listener = std::os::unix::net::UnixListener::bind(dir.path().join("sock"));
+    let _listener = std::os::unix::net::UnixListener::bind(dir.path().join("sock"))
+        .expect("binding a socket in the tree");
     let err = hash_path(dir.path())
         .err()
         .map(|e| e.to_string())

@@ -18,7 +18,7 @@ pub struct Env {
 impl Env {
     pub fn new() -> Env {
         Env {
-            tmp: TempDir::new().unwrap_or_else(|e| panic!("tempdir: {e}")),
+            tmp: TempDir::new().expect("a temp dir"),
         }
     }
 
@@ -29,7 +29,7 @@ impl Env {
     pub async fn collection(&self) -> Collection {
         Collection::open(&self.home(), "default")
             .await
-            .unwrap_or_else(|e| panic!("open: {e}"))
+            .expect("opening the collection")
     }
 }
 
@@ -84,9 +84,9 @@ impl Plugin {
 pub fn write(root: &Path, rel: &str, content: &str) {
     let p = root.join(rel);
     if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(parent).expect("creating the fixture's folder");
     }
-    std::fs::write(p, content).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(p, content).expect("writing the fixture file");
 }
 
 /// Every file below `dir` (relative path → SHA-256), ignoring the SQLite files.
@@ -102,8 +102,8 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, String> {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
             let hash = skillmeat::tree::hash_file(e.path())
-                .map(|h| h.to_hex())
-                .unwrap_or_default();
+                .expect("hashing a collection file")
+                .to_hex();
             (rel, hash)
         })
         .collect()
@@ -117,7 +117,7 @@ pub async fn memberships(coll: &Collection) -> BTreeMap<String, (String, String,
     )
     .fetch_all(&coll.pool)
     .await
-    .unwrap_or_default();
+    .expect("reading the memberships");
     rows.into_iter()
         .map(|(c, r, h, p)| (c, (r, h, p)))
         .collect()
@@ -139,8 +139,7 @@ pub async fn current_hash(coll: &Collection, kind: &str, name: &str) -> Option<S
     .bind(name)
     .fetch_optional(&coll.pool)
     .await
-    .ok()
-    .flatten()
+    .expect("reading the current version")
 }
 
 pub async fn version_count(coll: &Collection, kind: &str, name: &str) -> i64 {

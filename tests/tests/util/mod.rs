@@ -11,7 +11,8 @@ use serde_json::Value;
 /// builds it; `cargo test -p skillmeat-tests` alone does not rebuild it, so
 /// run `cargo build -p skillmeat` first.
 pub fn skillmeat() -> Command {
-    let mut cmd = Command::cargo_bin("skillmeat").unwrap_or_else(|e| panic!("{e}"));
+    let mut cmd = Command::cargo_bin("skillmeat")
+        .expect("the skillmeat binary: cargo build -p skillmeat --bin skillmeat");
     cmd.env_remove("SKILLMEAT_LOG");
     cmd
 }
@@ -31,15 +32,15 @@ pub fn expected(name: &str) -> Value {
 pub fn write(root: &Path, rel: &str, content: &str) {
     let p = root.join(rel);
     if let Some(parent) = p.parent() {
-        fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+        fs::create_dir_all(parent).expect("creating the fixture's folder");
     }
-    fs::write(p, content).unwrap_or_else(|e| panic!("{e}"));
+    fs::write(p, content).expect("writing the fixture file");
 }
 
 #[allow(dead_code)]
 pub fn chmod(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap_or_else(|e| panic!("{e}"));
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("setting the mode");
 }
 
 /// The binary run as an unprivileged user when we are root (root reads any
@@ -98,7 +99,7 @@ pub struct Home {
 impl Home {
     pub fn new() -> Home {
         Home {
-            tmp: tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}")),
+            tmp: tempfile::TempDir::new().expect("a temp dir"),
         }
     }
 
@@ -167,7 +168,7 @@ impl Home {
 /// A copy of a fixture tree in a temp dir (symlinks kept as symlinks).
 #[allow(dead_code)]
 pub fn copy_tree(from: &Path) -> tempfile::TempDir {
-    let dir = tempfile::TempDir::new().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::TempDir::new().expect("a temp dir");
     let status = std::process::Command::new("cp")
         .arg("-a")
         .arg(format!("{}/.", from.display()))
