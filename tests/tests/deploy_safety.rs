@@ -816,9 +816,7 @@ fn planted_links_and_journals_reach_nothing_outside_the_project() {
         .arg(&project)
         .assert()
         .code(1)
-        .stderr(predicates::str::contains(
-            "that this skillmeat did not start",
-        ));
+        .stderr(predicates::str::contains("this skillmeat did not start"));
     let after = snapshot(parent.path());
     assert_eq!(after.get("outside/victim"), before.get("outside/victim"));
     assert!(
@@ -1253,6 +1251,10 @@ fn a_journal_this_home_did_not_start_is_never_run() {
              "sha256": settings_hash}]});
     plant_journal(project.path(), journal);
     write(project.path(), ".claude/skillmeat/txn/A/.keep", "");
+    // A stale entry of this home under that id, for this project, does not
+    // make the journal ours: its renames must be the ones we wrote.
+    let canonical = project.path().canonicalize().expect("canonical");
+    write(&home.path(), "deploys/A", &canonical.display().to_string());
     let before = snapshot(project.path());
     for args in [
         &["status"][..],
@@ -1266,7 +1268,7 @@ fn a_journal_this_home_did_not_start_is_never_run() {
             .assert()
             .code(1)
             .stderr(predicates::str::contains(
-                "that this skillmeat did not start",
+                "its renames are not the ones this skillmeat wrote",
             ));
         assert_eq!(snapshot(project.path()), before, "{args:?}");
     }
@@ -1512,4 +1514,157 @@ fn an_mcp_server_deployed_alone_says_what_it_lacks() {
         .stdout(predicates::str::contains(
             "uses files of its plugin (${CLAUDE_PLUGIN_ROOT}), which deploying it alone does not bring",
         ));
+}
+
+/// Edits the guard-audit MCP server in the project's `.mcp.json`.
+fn edit_guard_audit(project: &Path, field: &str, value: &str) {
+    let path = project.join(".mcp.json");
+    let mut mcp: Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("JSON");
+    mcp["mcpServers"]["guard-audit"][field] = value.into();
+    std::fs::write(&path, mcp.to_string()).expect("write");
+}
+
+#[test]
+fn a_force_deploy_over_a_changed_server_killed_at_any_step_recovers() {
+    let home = home_with_guardrails();
+    for n in 1.. {
+        let project = project_with_own_config();
+        home.cmd()
+            .args(["deploy", "guardrails", "--project"])
+            .arg(project.path())
+            .assert()
+            .success();
+        edit_guard_audit(project.path(), "command", "edited");
+        let at = format!("deploy.step#{n}");
+        let was_killed = killed(
+            &home,
+            &["deploy", "guardrails", "--force"],
+            project.path(),
+            &at,
+        );
+        // Rolled back or done: status works, and every item is deployed.
+        let items = status(&home, project.path());
+        assert_eq!(items.len(), 5, "after {at}: {items:?}");
+        let mcp = std::fs::read_to_string(project.path().join(".mcp.json")).expect("read");
+        let backup = std::fs::read_to_string(project.path().join(".mcp.json.skillmeat-backup"));
+        assert!(
+            mcp.contains("edited") || backup.is_ok_and(|b| b.contains("edited")),
+            "the user's edit is somewhere after {at}: {mcp}"
+        );
+        if !was_killed {
+            break;
+        }
+    }
+}
+
+#[test]
+fn the_users_mcp_servers_are_never_taken() {
+    let home = Home::new();
+    let project = project_with_own_config();
+    // The user already has exactly the server alpha ships.
+    write(
+        project.path(),
+        ".mcp.json",
+        "{\"mcpServers\": {\"shared-server\": {\"command\": \"same\"}}}\n",
+    );
+    let before = snapshot(project.path());
+    for p in [
+        sharing_plugin("alpha", "same"),
+        sharing_plugin("beta", "same"),
+    ] {
+        home.cmd().arg("add").arg(p.path()).assert().success();
+    }
+    let run_ok = |args: &[&str]| {
+        home.cmd()
+            .args(args)
+            .arg("--project")
+            .arg(project.path())
+            .assert()
+            .success();
+    };
+    run_ok(&["deploy", "alpha"]);
+    run_ok(&["undeploy", "alpha"]);
+    assert_eq!(
+        snapshot(project.path()),
+        before,
+        "an identical server stays the user's"
+    );
+
+    // A different one, replaced with --force by alpha and shared by beta,
+    // comes back when the last of them goes.
+    write(
+        project.path(),
+        ".mcp.json",
+        "{\"mcpServers\": {\"shared-server\": {\"command\": \"mine\", \"env\": {\"TOKEN\": \"t\"}}}}\n",
+    );
+    let before = snapshot(project.path());
+    run_ok(&["deploy", "alpha", "--force"]);
+    run_ok(&["deploy", "beta"]);
+    run_ok(&["undeploy", "alpha"]);
+    run_ok(&["undeploy", "beta"]);
+    assert_eq!(snapshot(project.path()), before);
+}
+
+#[test]
+fn an_artifact_deployed_alone_is_undeployed_by_kind_and_name() {
+    let home = Home::new();
+    let plugin = tempfile::TempDir::new().expect("temp dir");
+    write(
+        plugin.path(),
+        ".claude-plugin/plugin.json",
+        r#"{"name": "dups"}"#,
+    );
+    write(
+        plugin.path(),
+        "skills/dup/SKILL.md",
+        "---\nname: dup\n---\n",
+    );
+    write(plugin.path(), "commands/dup.md", "# dup\n");
+    home.cmd().arg("add").arg(plugin.path()).assert().success();
+    let project = project_with_own_config();
+    let before = snapshot(project.path());
+    let run = |args: &[&str]| {
+        let mut cmd = home.cmd();
+        cmd.args(args).arg("--project").arg(project.path());
+        cmd.assert()
+    };
+    let list = home.json(&["list", "--json"], &[] as &[&str]);
+    let id = |kind: &str| {
+        list["items"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|a| a["kind"] == kind && a["name"] == "dup")
+            .and_then(|a| a["id"].as_str())
+            .expect("the artifact is listed")
+            .to_owned()
+    };
+    run(&["deploy", &id("skill")]).success();
+    run(&["deploy", &id("command")]).success();
+    run(&["undeploy", "dup"])
+        .code(1)
+        .stderr(predicates::str::contains("skill:dup, command:dup"));
+    run(&["undeploy", "skill:dup"]).success();
+    run(&["undeploy", "command:dup"]).success();
+    assert_eq!(snapshot(project.path()), before);
+}
+
+#[test]
+fn a_lock_file_left_by_another_user_does_not_lock_the_owner_out() {
+    let home = home_with_guardrails();
+    let project = project_with_own_config();
+    write(project.path(), ".claude/skillmeat/lock", "");
+    // Root's, read-only to the project's owner (when we are root).
+    let mut cmd = as_nobody(&[&home.path(), project.path()]);
+    let _ = Command::new("chown")
+        .args(["0:0"])
+        .arg(project.path().join(".claude/skillmeat/lock"))
+        .status();
+    util::chmod(&project.path().join(".claude/skillmeat/lock"), 0o644);
+    let out = run(cmd
+        .env("SKILLMEAT_HOME", home.path())
+        .args(["deploy", "guardrails", "--project"])
+        .arg(project.path()));
+    assert!(out.status.success(), "{}", stderr(&out));
 }

@@ -17,7 +17,7 @@ pub(super) async fn deploy(
     opts: Options,
     json: bool,
 ) -> Result<i32> {
-    let coll = super::existing_collection(home, collection, name, false).await?;
+    let coll = super::existing_collection(home, collection, name, opts.dry_run).await?;
     let outcome = deploy::deploy(home, &coll, name, project, &opts).await;
     coll.close().await;
     let outcome = match outcome {
@@ -178,7 +178,7 @@ pub(super) async fn status(
         let _ = writeln!(
             out,
             "{state:<10} {:<10} {:<32} {}",
-            i.kind,
+            i.kind.as_str(),
             i.name,
             i.parent.as_deref().unwrap_or("-")
         );

@@ -80,7 +80,7 @@ pub(super) fn interrupted(project: &Project) -> Error {
     Error::BadInput {
         path: project.path(&super::record::state_path(super::record::RECORD)),
         reason: format!(
-            "a deploy or undeploy is running here or was interrupted; `skillmeat status --project {}` finishes it (a dry run changes nothing)",
+            "a deploy or undeploy is running here or was interrupted; `skillmeat status --project {}` finishes it if this skillmeat started it (a dry run changes nothing)",
             project.root().display()
         ),
     }

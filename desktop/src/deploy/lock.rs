@@ -110,21 +110,40 @@ impl ProjectLock {
     }
 }
 
-/// Opens (creating) the lock file; `None`: its folder was just removed.
+/// Opens the lock file, creating it (owned like its folder) when missing;
+/// `None`: its folder was just removed. It is opened for reading only
+/// (`flock` needs no more), so a lock file another user left (a killed
+/// `sudo` run) does not lock its owner out.
 fn open(project: &Project, lock: &SafeRelPath) -> Result<Option<File>> {
     use std::os::unix::fs::OpenOptionsExt;
-    let opened = fs::OpenOptions::new()
+    let path = project.path(lock);
+    let read = fs::OpenOptions::new()
         .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
         .custom_flags(libc::O_NOFOLLOW)
-        .open(project.path(lock));
+        .open(&path);
+    let opened = match read {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let created = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(&path);
+            if created.is_ok() {
+                project.adopt(lock);
+            }
+            match created {
+                // Made (or just removed) by another process: try again.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(None),
+                other => other,
+            }
+        }
+        other => other,
+    };
     match opened {
         Ok(file) => Ok(Some(file)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => Err(Error::BadInput {
-            path: project.path(lock),
+            path,
             reason: "is a symbolic link; skillmeat never follows one in .claude/skillmeat".into(),
         }),
         Err(e) => Err(project.io(lock, e)),

@@ -325,6 +325,8 @@ impl ServerMerge<'_, '_> {
             .previous
             .is_some_and(|p| p.mcp_servers.iter().any(|s| s.name == u.name));
         match (map.get(&u.name), owner) {
+            // The user's own server, exactly ours: it stays theirs.
+            (Some(existing), None) if *existing == config && !ours_before => return,
             (Some(existing), _) if *existing == config => {}
             (Some(_), Some((_, by))) => {
                 let detail = format!(

@@ -198,6 +198,7 @@ pub fn plan(
         .partition(|b| deployment.files.iter().any(|f| f.path == b.path));
     deployment.backups = mine;
     deployment.backups.extend(after.hand_over_backups(shared));
+    let rmdirs = after.hand_over_dirs(rmdirs);
     after.deployments.push(deployment);
     let outcome = Outcome {
         name: target.artifact.name.clone(),

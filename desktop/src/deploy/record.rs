@@ -226,6 +226,16 @@ impl Place {
                 .is_some_and(|n| n.is_empty() || is_backup_number(n))
     }
 
+    /// A backup beside a file place (`<file>.skillmeat-backup[.<n>]`).
+    pub fn is_backup(&self) -> bool {
+        let p = self.as_str();
+        let base = match p.rfind(".skillmeat-backup") {
+            Some(i) if is_backup_suffix(&p[i + ".skillmeat-backup".len()..]) => &p[..i],
+            _ => return false,
+        };
+        Place::new(base).is_ok_and(|b| b.is_file_place())
+    }
+
     /// A file of transaction `id`'s staging folder.
     pub fn is_staging_of(&self, id: &str) -> bool {
         self.as_str()
@@ -238,6 +248,10 @@ impl Place {
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
+}
+
+fn is_backup_suffix(suffix: &str) -> bool {
+    suffix.is_empty() || is_backup_number(suffix)
 }
 
 fn is_backup_number(suffix: &str) -> bool {
@@ -300,26 +314,21 @@ pub fn staging_dir(id: &str) -> Option<SafeRelPath> {
 /// The names a record shows the user follow the name rule (no control
 /// characters that would reach the terminal, no `..` …).
 fn check_names(d: &Deployment) -> Result<(), String> {
-    let names = [(d.kind, d.name.as_str())].into_iter();
-    let items = d.items.iter().map(|i| (i.kind, i.name.as_str()));
-    let hooks = d
-        .hooks
-        .iter()
-        .map(|h| (ArtifactKind::Hook, h.artifact.as_str()));
-    let servers = d
-        .mcp_servers
-        .iter()
-        .map(|s| (ArtifactKind::McpServer, s.name.as_str()));
-    let replaced = d
-        .replaced_servers
-        .iter()
-        .map(|s| (ArtifactKind::McpServer, s.name.as_str()));
-    for (kind, name) in names
-        .chain(items)
-        .chain(hooks)
-        .chain(servers)
-        .chain(replaced)
-    {
+    let hook = ArtifactKind::Hook;
+    let server = ArtifactKind::McpServer;
+    let mut names = vec![(d.kind, d.name.as_str())];
+    for i in &d.items {
+        names.push((i.kind, &i.name));
+        names.extend(i.parent.as_deref().map(|p| (ArtifactKind::Composite, p)));
+    }
+    names.extend(
+        d.hooks
+            .iter()
+            .flat_map(|h| [(hook, &*h.artifact), (hook, &*h.event)]),
+    );
+    names.extend(d.mcp_servers.iter().map(|s| (server, s.name.as_str())));
+    names.extend(d.replaced_servers.iter().map(|s| (server, s.name.as_str())));
+    for (kind, name) in names {
         if let Err(problem) = skillmeat_core::artifact::check_name(kind, name) {
             return Err(format!("{} name {name:?}: {problem}", kind.noun()));
         }
@@ -416,10 +425,15 @@ impl Record {
         self.deployments.iter().find(|d| d.is(kind, name))
     }
 
-    /// The deployment `undeploy NAME` means: the one of that name, or of
-    /// several the plugin (as `show` and `deploy` resolve names); `Err`
-    /// lists them when that does not decide.
+    /// The deployment `undeploy NAME` means: `kind:name` exactly, else the
+    /// one of that name, or of several the plugin (as `show` and `deploy`
+    /// resolve names); `Err` lists them when that does not decide.
     pub fn named(&self, name: &str) -> Result<Option<&Deployment>, Vec<&Deployment>> {
+        if let Some((kind, rest)) = name.split_once(':')
+            && let Ok(kind) = kind.parse::<ArtifactKind>()
+        {
+            return Ok(self.find(kind, rest));
+        }
         let all: Vec<&Deployment> = self.deployments.iter().filter(|d| d.name == name).collect();
         match all.as_slice() {
             [] => Ok(None),
@@ -454,6 +468,49 @@ impl Record {
                 Some(d) if !d.backups.contains(&b) => d.backups.push(b),
                 Some(_) => {}
                 None => left.push(b),
+            }
+        }
+        left
+    }
+
+    /// Folders a deployment made and no longer uses: those another
+    /// deployment has files in (or made too) become that one's to remove;
+    /// the rest are returned, innermost first, to remove after the commit
+    /// if nothing but leftovers is in them.
+    pub fn hand_over_dirs(&mut self, dirs: Vec<Place>) -> Vec<Place> {
+        let mut rmdirs = Vec::new();
+        for dir in dirs {
+            let prefix = format!("{dir}/");
+            let user = self.deployments.iter_mut().find(|d| {
+                d.created_dirs.contains(&dir)
+                    || d.files.iter().any(|f| f.path.as_str().starts_with(&prefix))
+            });
+            match user {
+                Some(d) if !d.created_dirs.contains(&dir) => d.created_dirs.push(dir),
+                Some(_) => {}
+                None => rmdirs.push(dir),
+            }
+        }
+        rmdirs.sort_by_key(|d| std::cmp::Reverse(d.as_str().matches('/').count()));
+        rmdirs
+    }
+
+    /// Hands each replaced server of the user's to the deployment that has
+    /// a server of that name (shared): it goes back when that one goes.
+    /// Returns those no deployment has.
+    pub fn hand_over_replaced(&mut self, replaced: Vec<ReplacedServer>) -> Vec<ReplacedServer> {
+        let mut left = Vec::new();
+        for r in replaced {
+            let owner = self
+                .deployments
+                .iter_mut()
+                .find(|d| d.mcp_servers.iter().any(|s| s.name == r.name));
+            match owner {
+                Some(d) if !d.replaced_servers.iter().any(|x| x.name == r.name) => {
+                    d.replaced_servers.push(r)
+                }
+                Some(_) => {}
+                None => left.push(r),
             }
         }
         left

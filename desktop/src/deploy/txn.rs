@@ -11,10 +11,14 @@
 //! journal goes last.
 //!
 //! Whoever finds a journal (deploy, undeploy and status, under the project
-//! lock) finishes it: a pending one is rolled back by undoing its renames in
-//! reverse — a rename `from → to` has happened exactly when `to` exists and
-//! `from` does not, so this is right after a kill at any instant and can
-//! itself be interrupted and run again — and a committed one is cleaned up.
+//! lock) finishes it: a committed one is cleaned up; a pending one is rolled
+//! back — if this `SKILLMEAT_HOME` started it for this project ([`Started`]);
+//! any other is refused, never run — by undoing its renames in reverse. A
+//! rename `from → to` has happened exactly when `to` exists and `from` does
+//! not, and each carries the content it moved (only that goes back), so a
+//! rollback is right after a kill at any instant and can itself be killed
+//! and run again. A file moved aside that cannot go back is kept as a
+//! backup beside its place, never deleted.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -111,9 +115,12 @@ impl Journal {
         if !is_transaction_id(&self.id) {
             return Err(format!("transaction id {:?} is not a plain name", self.id));
         }
+        if self.operation.chars().any(char::is_control) {
+            return Err("a transaction's operation holds control characters".into());
+        }
         for m in &self.moves {
             let staged = |p: &Place| p.is_staging_of(&self.id);
-            let ok = (staged(&m.from) && m.to.is_file_place())
+            let ok = (staged(&m.from) && (m.to.is_file_place() || m.to.is_backup()))
                 || (m.from.is_file_place() && staged(&m.to))
                 || m.to.is_backup_of(&m.from)
                 || m.from.is_backup_of(&m.to);
@@ -133,31 +140,83 @@ impl Journal {
 }
 
 /// The transactions this skillmeat home started and has not finished:
-/// `$SKILLMEAT_HOME/deploys/<id>`, each holding its project's path. A
-/// pending journal in a record is rolled back only if it is listed here for
-/// that project: one that came with a cloned repository never runs.
+/// `$SKILLMEAT_HOME/deploys/<id>`, each holding its project's path and a
+/// fingerprint of the journal's renames. A pending journal in a record is
+/// rolled back only if it is listed here for that project, renames and
+/// all: one that came with a cloned repository (or was made to look like
+/// one of ours) never runs.
 #[derive(Debug, Clone)]
 pub struct Started {
     dir: PathBuf,
+    /// Who owns the home (`sudo -E` must not leave root's files in it).
+    owner: Option<(u32, u32)>,
 }
+
+/// What an entry of `deploys/` may hold at most.
+const MAX_STARTED: u64 = 64 << 10;
 
 impl Started {
     pub fn of(home: &Home) -> Started {
+        use std::os::unix::fs::MetadataExt;
         Started {
             dir: home.root().join("deploys"),
+            owner: fs::metadata(home.root()).ok().map(|m| (m.uid(), m.gid())),
         }
     }
 
-    fn note(&self, id: &str, project: &Project) -> Result<()> {
-        crate::fsx::create_private_dir(&self.dir)?;
-        let text = project.root().as_os_str().as_encoded_bytes();
-        crate::fsx::write_atomic(&self.dir.join(id), text)
+    fn entry(project: &Project, journal: &Journal) -> Vec<u8> {
+        let renames = serde_json::to_vec(&(&journal.mkdirs, &journal.moves)).unwrap_or_default();
+        let mut text = project.root().as_os_str().as_encoded_bytes().to_vec();
+        text.push(b'\n');
+        text.extend(
+            skillmeat_core::hash::hash_bytes(&renames)
+                .to_hex()
+                .into_bytes(),
+        );
+        text
     }
 
-    fn knows(&self, id: &str, project: &Project) -> bool {
-        is_transaction_id(id)
-            && fs::read(self.dir.join(id))
-                .is_ok_and(|t| t == project.root().as_os_str().as_encoded_bytes())
+    fn note(&self, project: &Project, journal: &Journal) -> Result<()> {
+        crate::fsx::create_private_dir(&self.dir)?;
+        let path = self.dir.join(&journal.id);
+        crate::fsx::write_atomic(&path, &Self::entry(project, journal))?;
+        if let Some((uid, gid)) = self.owner {
+            for p in [&self.dir, &path] {
+                let _ = std::os::unix::fs::lchown(p, Some(uid), Some(gid));
+            }
+        }
+        Ok(())
+    }
+
+    /// The entry for `id` (a regular file, bounded; never a FIFO or a link).
+    fn read(&self, id: &str) -> Option<Vec<u8>> {
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        if !is_transaction_id(id) {
+            return None;
+        }
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(self.dir.join(id))
+            .ok()?;
+        if !file.metadata().ok()?.is_file() {
+            return None;
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_STARTED).read_to_end(&mut bytes).ok()?;
+        Some(bytes)
+    }
+
+    fn knows(&self, project: &Project, journal: &Journal) -> bool {
+        self.read(&journal.id) == Some(Self::entry(project, journal))
+    }
+
+    /// The project this home started `id` in, if it did.
+    fn project_of(&self, id: &str) -> Option<String> {
+        let bytes = self.read(id)?;
+        let line = bytes.split(|b| *b == b'\n').next()?;
+        Some(String::from_utf8_lossy(line).into_owned())
     }
 
     fn forget(&self, id: &str) {
@@ -303,7 +362,7 @@ impl<'p> Txn<'p> {
         let mut pending = before.clone();
         pending.transaction = Some(journal.clone());
         let begun = started
-            .note(&journal.id, project)
+            .note(project, &journal)
             .and_then(|()| write_record(project, &pending));
         if let Err(e) = begun {
             if let Ok(dir) = journal.dir() {
@@ -347,6 +406,7 @@ fn undo(
         .and_then(|()| remove_staging(project, &journal.dir()?));
     match rolled {
         Ok(()) => {
+            let _ = fs::remove_dir(project.path(&state_path(TXN_DIR)));
             started.forget(&journal.id);
             cause
         }
@@ -392,10 +452,33 @@ fn roll_back(project: &Project, journal: &Journal) -> Result<()> {
             rename(project, &m.to, &m.from)?;
         }
     }
+    rescue_moved_aside(project, journal)?;
     for dir in journal.mkdirs.iter().rev() {
         if exists(project, dir)? {
             // Still holding something we did not put there: it stays.
             let _ = fs::remove_dir(project.path(dir.rel()));
+        }
+    }
+    Ok(())
+}
+
+/// A file moved aside into the staging folder that could not go back (its
+/// place was taken, say the user edited the file we had put there) is the
+/// user's: it is kept as a backup beside its place, never deleted with the
+/// staging folder.
+fn rescue_moved_aside(project: &Project, journal: &Journal) -> Result<()> {
+    let mut taken = BTreeSet::new();
+    for m in &journal.moves {
+        let aside = m.to.is_staging_of(&journal.id) && !m.from.is_staging_of(&journal.id);
+        if aside && exists(project, &m.to)? {
+            make_dirs(project, &m.from.rel().parent())?;
+            let backup = super::plan::free_backup(project, &m.from, &mut taken)?;
+            rename(project, &m.to, &backup)?;
+            tracing::warn!(
+                file = %m.from,
+                backup = %backup,
+                "rolling back a deploy: the file it replaced could not go back (its place was changed since); it is kept as the backup"
+            );
         }
     }
     Ok(())
@@ -425,8 +508,8 @@ pub fn recover(project: &Project, started: &Started, record: &mut Record) -> Res
     remove_temp(project)?;
     if let Some(journal) = record.transaction.take() {
         match journal.state {
-            TxnState::Pending if !started.knows(&journal.id, project) => {
-                return Err(foreign(project, &journal));
+            TxnState::Pending if !started.knows(project, &journal) => {
+                return Err(foreign(project, started, &journal));
             }
             TxnState::Pending => roll_back(project, &journal)?,
             // Cleaning up only removes staging folders and leftovers.
@@ -440,15 +523,46 @@ pub fn recover(project: &Project, started: &Started, record: &mut Record) -> Res
 }
 
 /// A pending journal this skillmeat home did not start (a cloned
-/// repository can carry one): it is not run.
-fn foreign(project: &Project, journal: &Journal) -> Error {
+/// repository can carry one): it is not run, and nothing is touched.
+fn foreign(project: &Project, started: &Started, journal: &Journal) -> Error {
+    let here = project.root().display().to_string();
+    let whose = match started.project_of(&journal.id) {
+        Some(there) if there == here => {
+            "its renames are not the ones this skillmeat wrote under that id (it was changed since)".to_owned()
+        }
+        Some(there) => format!(
+            "this skillmeat started it in {there}, not here (was the project moved? move it back and run skillmeat there)"
+        ),
+        None => "this skillmeat did not start it (it may have come with the repository, or from another machine or SKILLMEAT_HOME; finish it from there)".to_owned(),
+    };
+    let mut aside: Vec<String> = journal
+        .moves
+        .iter()
+        .filter(|m| m.to.is_staging_of(&journal.id) && !m.from.is_staging_of(&journal.id))
+        .map(|m| format!("{} (was {})", m.to, m.from))
+        .collect();
+    aside.sort();
+    let kept = if aside.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; files it moved aside are still there, not deleted: {}",
+            aside.join(", ")
+        )
+    };
     Error::BadInput {
         path: project.path(&state_path(RECORD)),
         reason: format!(
-            "holds an unfinished transaction ({}, id {}) that this skillmeat did not start (it may have come with the repository, or from another machine or SKILLMEAT_HOME); nothing was done. Finish it from where it started, or remove its \"transaction\" entry and the folder .claude/skillmeat/txn/{}",
-            journal.operation, journal.id, journal.id
+            "holds an unfinished transaction ({}, id {}): {whose}; nothing was done{kept}",
+            printable(&journal.operation),
+            journal.id
         ),
     }
+}
+
+/// Text from a record, safe to print (control characters escaped).
+fn printable(text: &str) -> String {
+    text.chars().flat_map(char::escape_default).collect()
 }
 
 /// Removes the staging folders no journal names (under the lock, with no
@@ -818,6 +932,11 @@ mod tests {
         assert_eq!(
             text(".claude/commands/ours.md").as_deref(),
             Some("the user's")
+        );
+        // What it had replaced could not go back: kept beside it, not lost.
+        assert_eq!(
+            text(".claude/commands/ours.md.skillmeat-backup").as_deref(),
+            Some("old ours")
         );
         assert_eq!(
             text(".claude/commands/theirs.md").as_deref(),

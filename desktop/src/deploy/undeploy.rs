@@ -82,15 +82,20 @@ pub async fn undeploy(
 }
 
 fn ambiguous(name: &str, several: &[&Deployment]) -> Error {
-    let kinds: Vec<&str> = several.iter().map(|d| d.kind.noun()).collect();
+    let which: Vec<String> = several.iter().map(|d| key_text(d)).collect();
     Error::Usage(format!(
-        "{name:?} names several deployments here ({}); undeploy by the name of the plugin that holds them",
-        kinds.join(", ")
+        "{name:?} names several deployments here; say which: {}",
+        which.join(", ")
     ))
 }
 
+/// `kind:name`, the form `undeploy` takes to tell deployments apart.
+fn key_text(d: &Deployment) -> String {
+    format!("{}:{}", d.kind.as_str(), d.name)
+}
+
 fn not_deployed(project: &Project, record: &Record, name: &str) -> Error {
-    let names: Vec<&str> = record.deployments.iter().map(|d| d.name.as_str()).collect();
+    let names: Vec<String> = record.deployments.iter().map(key_text).collect();
     Error::Usage(format!(
         "{name:?} is not deployed in {} (deployed: {})",
         project.root().display(),
@@ -144,6 +149,25 @@ fn plan(project: &Project, record: &Record, dep: &Deployment, force: bool) -> Re
     let mut mcp = JsonFile::load(project, &place(MCP.to_owned())?)?;
     let others = merge::Others::of(record, key);
     let taken = merge::take_out(&mut settings, &mut mcp, dep, &others, force);
+    // The user's servers it replaced, where the server stays (shared), go
+    // with the deployment that keeps it.
+    let shared: Vec<_> = dep
+        .replaced_servers
+        .iter()
+        .filter(|r| !taken.restored.contains(&r.name))
+        .cloned()
+        .collect();
+    for r in after.hand_over_replaced(shared) {
+        // Its place is taken (by a changed server kept here): a backup.
+        let backup = server_backup(project, &r.name, &r.config, &mut files.taken)?;
+        let note = format!(
+            "your MCP server {:?} could not be put back (a server of that name is there); its configuration is in {}",
+            r.name,
+            backup.path()
+        );
+        files.report.notes.push(note);
+        files.changes.push(backup);
+    }
     files.report.hooks_removed = taken.hooks_removed;
     files.report.mcp_servers_removed = taken.servers_removed;
     files.report.mcp_servers_restored = taken.restored;
@@ -164,34 +188,13 @@ fn plan(project: &Project, record: &Record, dep: &Deployment, force: bool) -> Re
     if after.deployments.is_empty() {
         after.originals.clear();
     }
-    let rmdirs = hand_over_dirs(&mut after, dep);
+    let rmdirs = after.hand_over_dirs(dep.created_dirs.clone());
     Ok(Planned {
         changes: files.changes,
         rmdirs,
         after,
         report: files.report,
     })
-}
-
-/// The folders a deployment created: those another deployment still has
-/// files in become that deployment's to remove; the rest go after the
-/// commit (innermost first) if nothing but junk is left in them.
-fn hand_over_dirs(after: &mut Record, dep: &Deployment) -> Vec<Place> {
-    let mut rmdirs = Vec::new();
-    for dir in &dep.created_dirs {
-        let prefix = format!("{dir}/");
-        let user = after.deployments.iter_mut().find(|d| {
-            d.created_dirs.contains(dir)
-                || d.files.iter().any(|f| f.path.as_str().starts_with(&prefix))
-        });
-        match user {
-            Some(d) if !d.created_dirs.contains(dir) => d.created_dirs.push(dir.clone()),
-            Some(_) => {}
-            None => rmdirs.push(dir.clone()),
-        }
-    }
-    rmdirs.sort_by_key(|d| std::cmp::Reverse(d.as_str().matches('/').count()));
-    rmdirs
 }
 
 fn read_only(project: &Project, file: &JsonFile, dep: &Deployment) -> Error {
