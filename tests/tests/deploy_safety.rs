@@ -110,23 +110,28 @@ fn assert_whole_or_nothing(
 #[test]
 fn a_deploy_killed_at_any_step_leaves_nothing_or_everything() {
     let home = home_with_guardrails();
-    let mut kills = 0;
-    for point in skillmeat::failpoint::DEPLOY {
-        for n in 1.. {
-            let project = project_with_own_config();
-            let before = snapshot(project.path());
-            let at = format!("deploy.{point}#{n}");
-            let was_killed = killed(&home, &["deploy", "guardrails"], project.path(), &at);
-            assert_whole_or_nothing(&home, project.path(), &before, &at);
-            if !was_killed {
-                assert!(n > 1, "deploy never reached {at}");
-                break;
+    for mode in ["unpacked", "plugin"] {
+        let mut kills = 0;
+        for point in skillmeat::failpoint::DEPLOY {
+            for n in 1.. {
+                let project = project_with_own_config();
+                let before = snapshot(project.path());
+                let at = format!("deploy --mode {mode} at deploy.{point}#{n}");
+                let args = ["deploy", "guardrails", "--mode", mode];
+                let point = format!("deploy.{point}#{n}");
+                let was_killed = killed(&home, &args, project.path(), &point);
+                assert_whole_or_nothing(&home, project.path(), &before, &at);
+                if !was_killed {
+                    assert!(n > 1, "{at}: never reached");
+                    break;
+                }
+                kills += 1;
             }
-            kills += 1;
         }
+        // Every file staged, every rename and folder: dozens of instants.
+        println!("deploy --mode {mode}: killed at {kills} points");
+        assert!(kills > 20, "only {kills} kills");
     }
-    // Every file staged, every rename and folder: dozens of instants.
-    assert!(kills > 20, "only {kills} kills");
 }
 
 #[test]

@@ -326,6 +326,7 @@ pub async fn deploy(state: State<'_, AppState>, args: DeployArgs) -> AppResult<D
         use_current: args.use_current,
         force: args.force,
         dry_run: args.dry_run,
+        mode: None,
     };
     let outcome =
         match deploy::deploy(&state.home, &state.collection, &args.name, &project, &opts).await {

@@ -56,6 +56,8 @@ pub(super) struct Entry {
     pub data: Data,
     /// What put it there, for error messages.
     owner: String,
+    /// The child it belongs to (`None`: the plugin's own, or generated).
+    pub member: Option<(ArtifactKind, String)>,
 }
 
 impl Entry {
@@ -67,6 +69,7 @@ impl Entry {
             executable: false,
             data: Data::Bytes(bytes),
             owner: "skillmeat".into(),
+            member: None,
         }
     }
 }
@@ -128,7 +131,7 @@ async fn plugin(
     let manifest: Option<Value> = manifest.and_then(|m| serde_json::from_str(&m).ok());
     let mut b = Builder::new(collection, &detail.name);
     for f in current_files(conn, collection, &detail.id).await? {
-        b.blob(safe(&f.path)?, &f, "the plugin's meta files")?;
+        b.blob(safe(&f.path)?, &f, "the plugin's meta files", None)?;
     }
     let mut members = Vec::with_capacity(detail.children.len());
     let mut drifted = Vec::new();
@@ -421,6 +424,7 @@ impl<'a> Builder<'a> {
         servers: &mut BTreeMap<String, Map<String, Value>>,
     ) -> Result<()> {
         let owner = format!("the {kind} {name}");
+        let member = Some((kind, name));
         let single = files.len() == 1 && files[0].path == SINGLE_FILE;
         match kind {
             ArtifactKind::McpServer => {
@@ -440,10 +444,10 @@ impl<'a> Builder<'a> {
             // Hook files are recorded relative to the plugin root.
             ArtifactKind::Hook => {
                 for f in files {
-                    self.blob(safe(&f.path)?, f, &owner)?;
+                    self.blob(safe(&f.path)?, f, &owner, member)?;
                 }
             }
-            _ if single => self.blob(safe(at)?, &files[0], &owner)?,
+            _ if single => self.blob(safe(at)?, &files[0], &owner, member)?,
             _ => {
                 let base = if at.is_empty() {
                     SafeRelPath::root()
@@ -451,7 +455,7 @@ impl<'a> Builder<'a> {
                     safe(at)?
                 };
                 for f in files {
-                    self.blob(base.join(&safe(&f.path)?), f, &owner)?;
+                    self.blob(base.join(&safe(&f.path)?), f, &owner, member)?;
                 }
             }
         }
@@ -476,7 +480,13 @@ impl<'a> Builder<'a> {
         ))
     }
 
-    fn blob(&mut self, at: SafeRelPath, f: &VersionFile, owner: &str) -> Result<()> {
+    fn blob(
+        &mut self,
+        at: SafeRelPath,
+        f: &VersionFile,
+        owner: &str,
+        member: Option<(ArtifactKind, &str)>,
+    ) -> Result<()> {
         let sha256 = rows::parse_hash(&f.blob_hash)?;
         let entry = Entry {
             size: u64::try_from(f.size).unwrap_or(0),
@@ -484,6 +494,7 @@ impl<'a> Builder<'a> {
             executable: f.executable,
             data: Data::Blob(layout::blob_path(&self.collection.dir, &sha256)),
             owner: owner.to_owned(),
+            member: member.map(|(k, n)| (k, n.to_owned())),
         };
         self.put(at, entry)
     }

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::Serialize;
-use skillmeat_core::SafeRelPath;
 use skillmeat_core::discovery::{self, Listing, MAX_SMALL_FILE, ReadProblem};
 use skillmeat_core::hash::{ContentHash, FileHasher, tree_hash};
+use skillmeat_core::{ArtifactKind, SafeRelPath};
 use tracing::{info, info_span, warn};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipArchive, ZipWriter};
@@ -86,6 +86,66 @@ pub async fn export(
         "bundle_exported"
     );
     Ok(report)
+}
+
+/// A plugin as the tree its export unzips to: what a native deploy puts in
+/// `.claude/skills/<plugin>/`.
+#[derive(Debug)]
+pub struct PluginTree {
+    pub name: String,
+    /// Every file by plugin-relative path, `skillmeat-bundle.json` included.
+    pub files: Vec<TreeFile>,
+    /// Each child with the place it has in the plugin (`""`: the root).
+    pub members: Vec<(ArtifactKind, String, String)>,
+    /// Children at a pinned version other than their current one.
+    pub drifted: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct TreeFile {
+    pub path: String,
+    pub sha256: ContentHash,
+    pub executable: bool,
+    /// Bytes made by the export (`.mcp.json`, a generated `plugin.json`,
+    /// the bundle manifest); `None`: the stored blob of `sha256`.
+    pub generated: Option<Vec<u8>>,
+    /// The child it belongs to (`None`: the plugin's own, or generated).
+    pub member: Option<(ArtifactKind, String)>,
+}
+
+/// The tree exporting `name_or_id` writes, checked the same way (it reads
+/// back through discovery as the same plugin), without writing anything.
+pub async fn plugin_tree(collection: &Collection, name_or_id: &str) -> Result<PluginTree> {
+    let c = contents::gather(collection, name_or_id).await?;
+    let manifest = self_check(&c)?;
+    let manifest = Entry::generated(manifest.to_bytes());
+    let mut files: Vec<TreeFile> = c
+        .files
+        .iter()
+        .chain([(&MANIFEST_NAME.to_owned(), &manifest)])
+        .map(|(path, e)| TreeFile {
+            path: path.clone(),
+            sha256: e.sha256,
+            executable: e.executable,
+            generated: match &e.data {
+                contents::Data::Bytes(b) => Some(b.clone()),
+                contents::Data::Blob(_) => None,
+            },
+            member: e.member.clone(),
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let members = c
+        .members
+        .iter()
+        .map(|m| (m.kind, m.name.clone(), m.path.clone()))
+        .collect();
+    Ok(PluginTree {
+        name: c.name,
+        files,
+        members,
+        drifted: c.drifted,
+    })
 }
 
 fn fail(c: &Contents, reason: String) -> Error {

@@ -22,7 +22,7 @@ pub mod read;
 mod secrets;
 mod source;
 
-pub use export::{ExportReport, Secrets, export};
+pub use export::{ExportReport, PluginTree, Secrets, TreeFile, export, plugin_tree};
 pub use limits::Limits;
 pub use manifest::{BundleFile, BundleManifest, BundleMember, BundlePlugin};
 pub use read::{VerifiedBundle, verify};

@@ -95,6 +95,21 @@ impl From<PolicyArg> for ConflictPolicy {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+enum ModeArg {
+    Plugin,
+    Unpacked,
+}
+
+impl From<ModeArg> for crate::deploy::Mode {
+    fn from(m: ModeArg) -> Self {
+        match m {
+            ModeArg::Plugin => crate::deploy::Mode::Plugin,
+            ModeArg::Unpacked => crate::deploy::Mode::Unpacked,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 enum KindArg {
     Composite,
     Skill,
@@ -222,6 +237,11 @@ enum Command {
         /// Print the planned file operations; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// plugin: the plugin's own tree in .claude/skills/<plugin>/, loaded by Claude Code
+        /// as <plugin>@skills-dir; unpacked (the default): skills, commands and agents in
+        /// their places, hooks merged into .claude/settings.json, MCP servers into .mcp.json.
+        #[arg(long, value_enum)]
+        mode: Option<ModeArg>,
         #[arg(long)]
         json: bool,
     },
@@ -328,6 +348,7 @@ pub fn run() -> i32 {
                         use_current,
                         force,
                         dry_run,
+                        mode,
                         json,
                     } => {
                         let opts = crate::deploy::Options {
@@ -335,6 +356,7 @@ pub fn run() -> i32 {
                             use_current,
                             force,
                             dry_run,
+                            mode: mode.map(ModeArg::into),
                         };
                         deploy::deploy(&home, c, &name, &project, opts, json).await
                     }

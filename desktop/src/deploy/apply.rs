@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use super::lock::ProjectLock;
-use super::plan::{self, Change, Options, Outcome, Planned, Replaces, Source};
+use super::plan::{self, Change, Inputs, Options, Outcome, Planned, Replaces, Source};
 use super::project::{Entry, Project};
-use super::record::{Place, Record, place};
+use super::record::{Mode, Place, Record, place};
 use super::txn::{self, Perms, Started, Txn};
 use super::units::{self, Target};
 use skillmeat_core::ContentHash;
@@ -27,14 +27,26 @@ pub async fn deploy(
 ) -> Result<Outcome> {
     let target = units::load(collection, name, opts.use_current).await?;
     plan::check_platform(&target, &opts.platform)?;
+    let tree = match plan::mode_for(&target, opts)? {
+        Mode::Plugin => Some(crate::bundle::plugin_tree(collection, &target.artifact.id).await?),
+        Mode::Unpacked => None,
+    };
     let project = Project::open(project)?;
+    let mut inputs = Inputs {
+        collection,
+        project: &project,
+        target: &target,
+        tree: tree.as_ref(),
+        opts,
+        made_claude: false,
+    };
     if opts.dry_run {
         // Reads only: no lock, nothing finished or rolled back.
         let record = Record::load(&project)?;
         if record.transaction.is_some() {
             return Err(interrupted(&project));
         }
-        let planned = plan::plan(collection, &project, &target, &record, opts, false)?;
+        let planned = plan::plan(&inputs, &record)?;
         return without_conflicts(planned, &target).map(|p| p.outcome);
     }
     let started = Started::of(home);
@@ -42,8 +54,8 @@ pub async fn deploy(
     let mut record = Record::load(&project)?;
     lock.note_record(&record);
     txn::recover(&project, &started, &mut record)?;
-    let made_claude = lock.made_claude();
-    let mut planned = plan::plan(collection, &project, &target, &record, opts, made_claude)?;
+    inputs.made_claude = lock.made_claude();
+    let mut planned = plan::plan(&inputs, &record)?;
     if let Some(d) = planned.after.deployments.last_mut() {
         d.collection = collection.name.clone();
     }

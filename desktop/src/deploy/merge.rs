@@ -66,21 +66,30 @@ impl<'r> Others<'r> {
     }
 }
 
+/// Merges a deployment's hooks and MCP servers (`unpacked`; a native
+/// plugin merges none, and only takes out what an earlier unpacked
+/// deployment of it merged).
 pub fn deploy(
     collection: &Collection,
     project: &Project,
     target: &Target,
     previous: Option<&Deployment>,
     others: &Others,
-    force: bool,
+    (force, unpacked): (bool, bool),
 ) -> Result<Merged> {
     let mut ops = Vec::new();
     let mut warnings = Vec::new();
     let mut settings = JsonFile::load(project, &place(SETTINGS.to_owned())?)?;
-    let groups = hook_groups(collection, target, &mut warnings)?;
+    let groups = match unpacked {
+        true => hook_groups(collection, target, &mut warnings)?,
+        false => Vec::new(),
+    };
     let hooks = merge_hooks(&mut settings, previous, others, &groups, &mut ops)?;
     let mut mcp = JsonFile::load(project, &place(MCP.to_owned())?)?;
-    let servers = servers(collection, target, &mut warnings)?;
+    let servers = match unpacked {
+        true => servers(collection, target, &mut warnings)?,
+        false => Vec::new(),
+    };
     let ctx = ServerMerge {
         previous,
         others,

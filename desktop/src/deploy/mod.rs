@@ -35,6 +35,7 @@ mod units;
 
 pub use apply::deploy;
 pub use plan::{Action, Operation, Options, Outcome};
+pub use record::Mode;
 pub use status::{ItemStatus, State, StatusReport, status};
 pub use undeploy::{UndeployReport, undeploy};
 

@@ -11,9 +11,10 @@ use skillmeat_core::{ArtifactKind, ContentHash};
 use super::json_file::JsonFile;
 use super::merge::{self, Merged};
 use super::project::{Entry, FileKind, Project};
-use super::record::{Backup, Deployment, Item, OwnedFile, Place, Record, place};
+use super::record::{Backup, Deployment, Item, Mode, OwnedFile, Place, Record, place};
 use super::units::Target;
 use super::{CLAUDE_CODE, CLAUDE_DIR, plugin_dir};
+use crate::bundle::PluginTree;
 use crate::collection::Collection;
 use crate::collection::layout::SINGLE_FILE;
 use crate::error::{Error, Result};
@@ -24,6 +25,41 @@ pub struct Options {
     pub use_current: bool,
     pub force: bool,
     pub dry_run: bool,
+    /// `None`: unpacked (the plugin mode is asked for, for now).
+    pub mode: Option<Mode>,
+}
+
+/// What a deployment is planned from.
+#[derive(Debug)]
+pub struct Inputs<'a> {
+    pub collection: &'a Collection,
+    pub project: &'a Project,
+    pub target: &'a Target,
+    /// The plugin's own tree (a native plugin deployment).
+    pub tree: Option<&'a PluginTree>,
+    pub opts: &'a Options,
+    /// The deploy created `.claude` (to take the lock).
+    pub made_claude: bool,
+}
+
+/// The mode a deployment uses: unpacked unless the plugin mode is asked
+/// for, which only a plugin at its pinned versions can use.
+pub fn mode_for(target: &Target, opts: &Options) -> Result<Mode> {
+    match opts.mode.unwrap_or_default() {
+        Mode::Unpacked => Ok(Mode::Unpacked),
+        Mode::Plugin if target.artifact.kind != ArtifactKind::Composite => {
+            Err(Error::Usage(format!(
+                "{} is a single {}: it deploys unpacked (--mode plugin is for plugins)",
+                target.artifact.name,
+                target.artifact.kind.noun()
+            )))
+        }
+        Mode::Plugin if opts.use_current => Err(Error::Usage(
+            "--use-current deploys unpacked: a plugin deploys natively at the versions it pins"
+                .into(),
+        )),
+        Mode::Plugin => Ok(Mode::Plugin),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -150,23 +186,28 @@ struct Desired {
     executable: bool,
     /// The artifact it belongs to (its name, for people; its id, to group).
     artifact: String,
-    artifact_id: String,
+    /// The artifacts whose file it is (one, but for a plugin's `.mcp.json`,
+    /// which holds all its servers).
+    artifact_ids: Vec<String>,
 }
 
-/// Plans deploying `target` into `project`, whose record is `record`.
-/// `made_claude`: the deploy created `.claude` (for the lock).
-pub fn plan(
-    collection: &Collection,
-    project: &Project,
-    target: &Target,
-    record: &Record,
-    opts: &Options,
-    made_claude: bool,
-) -> Result<Planned> {
+/// Plans a deployment into a project whose record is `record`.
+pub fn plan(inputs: &Inputs, record: &Record) -> Result<Planned> {
+    let Inputs {
+        collection,
+        project,
+        target,
+        tree,
+        opts,
+        made_claude,
+    } = *inputs;
     let name = &target.artifact.name;
     let key = (target.artifact.kind, name.as_str());
     let previous = record.find(key.0, key.1);
-    let desired = desired_files(target)?;
+    let desired = match tree {
+        Some(tree) => tree_files(tree, target)?,
+        None => desired_files(target)?,
+    };
     let mut files = FilePlan::new(project, previous, record.files_of_others(key), opts.force);
     files.keep_live_backups()?;
     for d in &desired {
@@ -177,7 +218,15 @@ pub fn plan(
     let mut after = record.clone();
     after.transaction = None;
     let others = merge::Others::of(record, key);
-    let mut merged = merge::deploy(collection, project, target, previous, &others, opts.force)?;
+    let unpacked = tree.is_none();
+    let mut merged = merge::deploy(
+        collection,
+        project,
+        target,
+        previous,
+        &others,
+        (opts.force, unpacked),
+    )?;
     files.shared(&merged.settings, &mut after)?;
     files.shared(&merged.mcp, &mut after)?;
     files.ops.append(&mut merged.ops);
@@ -192,6 +241,11 @@ pub fn plan(
     warnings.append(&mut merged.warnings);
     after.deployments.retain(|d| !d.is(key.0, key.1));
     let (mut deployment, rmdirs) = files.deployment(target, opts, &desired, merged, made_claude);
+    deployment.mode = if unpacked {
+        Mode::Unpacked
+    } else {
+        Mode::Plugin
+    };
     // Backups of files another deployment shares go with that deployment.
     let (mine, shared): (Vec<_>, Vec<_>) = std::mem::take(&mut deployment.backups)
         .into_iter()
@@ -486,14 +540,14 @@ impl<'a> FilePlan<'a> {
         let (created_dirs, rmdirs) = still_used(created_dirs, desired);
         let mut by_artifact: BTreeMap<&str, Vec<Place>> = BTreeMap::new();
         for d in desired {
-            by_artifact
-                .entry(&d.artifact_id)
-                .or_default()
-                .push(d.path.clone());
+            for id in &d.artifact_ids {
+                by_artifact.entry(id).or_default().push(d.path.clone());
+            }
         }
         let deployment = Deployment {
             name: target.artifact.name.clone(),
             kind: target.artifact.kind,
+            mode: Mode::Unpacked,
             collection: String::new(),
             artifact_id: target.artifact.id.clone(),
             content_hash: target.content_hash.clone(),
@@ -694,7 +748,49 @@ fn desired_files(target: &Target) -> Result<Vec<Desired>> {
             source: Source::Bytes(body),
             executable: false,
             artifact: plugin.clone(),
-            artifact_id: target.artifact.id.clone(),
+            artifact_ids: vec![target.artifact.id.clone()],
+        });
+    }
+    one_file_per_path(out)
+}
+
+/// Every file of a native plugin deployment: the plugin's export tree in
+/// `.claude/skills/<plugin>/`, each file owned by the child it belongs to
+/// (the plugin's own files and generated ones by the plugin).
+fn tree_files(tree: &PluginTree, target: &Target) -> Result<Vec<Desired>> {
+    let id_of = |kind: ArtifactKind, name: &str| {
+        target
+            .units
+            .iter()
+            .find(|u| u.kind == kind && u.name == name)
+            .map(|u| (u.name.clone(), u.artifact_id.clone()))
+    };
+    let plugin = (target.artifact.name.clone(), target.artifact.id.clone());
+    let mut out = Vec::with_capacity(tree.files.len());
+    for f in &tree.files {
+        let mut owners: Vec<(String, String)> = match &f.member {
+            Some((kind, name)) => id_of(*kind, name).into_iter().collect(),
+            // A file the export made: the MCP servers declared in it.
+            None => tree
+                .members
+                .iter()
+                .filter(|(kind, _, at)| *kind == ArtifactKind::McpServer && *at == f.path)
+                .filter_map(|(kind, name, _)| id_of(*kind, name))
+                .collect(),
+        };
+        if owners.is_empty() {
+            owners.push(plugin.clone());
+        }
+        out.push(Desired {
+            path: place(format!(".claude/skills/{}/{}", tree.name, f.path))?,
+            source: match &f.generated {
+                Some(bytes) => Source::Bytes(bytes.clone()),
+                None => Source::Blob(f.sha256),
+            },
+            hash: f.sha256,
+            executable: f.executable,
+            artifact: owners[0].0.clone(),
+            artifact_ids: owners.into_iter().map(|(_, id)| id).collect(),
         });
     }
     one_file_per_path(out)
@@ -733,7 +829,7 @@ fn blob_file(
         hash,
         executable,
         artifact: artifact.to_owned(),
-        artifact_id: artifact_id.to_owned(),
+        artifact_ids: vec![artifact_id.to_owned()],
     })
 }
 

@@ -47,12 +47,27 @@ pub struct Record {
     pub transaction: Option<Journal>,
 }
 
+/// How a plugin is deployed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The plugin's own tree (its export) in `.claude/skills/<plugin>/`,
+    /// which Claude Code loads as the project plugin `<plugin>@skills-dir`.
+    Plugin,
+    /// Its children in Claude Code's project places, hooks merged into
+    /// `.claude/settings.json`, MCP servers into `.mcp.json`.
+    #[default]
+    Unpacked,
+}
+
 /// One `skillmeat deploy` of a plugin or an artifact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Deployment {
     /// The plugin or artifact deployed (what `undeploy NAME` names).
     pub name: String,
     pub kind: ArtifactKind,
+    #[serde(default)]
+    pub mode: Mode,
     pub collection: String,
     pub artifact_id: String,
     pub content_hash: String,

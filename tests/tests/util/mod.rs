@@ -281,3 +281,85 @@ pub fn copy_dir(from: &Path, to: &Path) {
         to.display()
     );
 }
+
+/// Claude Code's own CLI (`tests/tools`, pinned, installed by `.ci/setup`),
+/// run with `HOME` in a temp folder that trusts `project` (so project
+/// plugins under `.claude/skills/` load), from inside `project`.
+#[allow(dead_code)]
+pub struct ClaudeCode {
+    home: tempfile::TempDir,
+}
+
+#[allow(dead_code)]
+impl ClaudeCode {
+    pub fn new() -> ClaudeCode {
+        ClaudeCode {
+            home: tempfile::TempDir::new().expect("a temp HOME"),
+        }
+    }
+
+    pub fn binary() -> PathBuf {
+        let bin = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tools/node_modules/@anthropic-ai/claude-code-linux-x64/claude");
+        assert!(
+            bin.is_file(),
+            "{} is missing: run .ci/setup (npm ci in tests/tools)",
+            bin.display()
+        );
+        bin
+    }
+
+    /// Trusts `project`'s workspace, as the trust dialog would.
+    pub fn trust(&self, project: &Path) {
+        let key = project
+            .canonicalize()
+            .expect("a project")
+            .display()
+            .to_string();
+        let config = serde_json::json!({ "projects": { key: { "hasTrustDialogAccepted": true } } });
+        fs::write(self.home.path().join(".claude.json"), config.to_string()).expect("write");
+    }
+
+    /// `claude ARGS…` run in `dir`; its stdout (it must exit 0).
+    pub fn run(&self, dir: &Path, args: &[&str]) -> String {
+        let out = std::process::Command::new(Self::binary())
+            .args(args)
+            .current_dir(dir)
+            .env_clear()
+            .env("HOME", self.home.path())
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .output()
+            .expect("claude runs");
+        assert!(
+            out.status.success(),
+            "claude {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The plugin ids `claude plugin list --json` shows for `project`.
+    pub fn project_plugins(&self, project: &Path) -> Vec<String> {
+        let listed: Value =
+            serde_json::from_str(&self.run(project, &["plugin", "list", "--json"])).expect("JSON");
+        listed
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter(|p| p["enabled"] == true && p["scope"] == "project")
+            .filter_map(|p| p["id"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// The "Component inventory" lines of `claude … plugin details`.
+    pub fn inventory(&self, dir: &Path, args: &[&str]) -> Vec<String> {
+        let text = self.run(dir, args);
+        text.lines()
+            .skip_while(|l| !l.starts_with("Component inventory"))
+            .skip(1)
+            .take_while(|l| !l.trim().is_empty())
+            .map(|l| l.trim().to_owned())
+            .collect()
+    }
+}
