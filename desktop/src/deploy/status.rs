@@ -1,15 +1,16 @@
 //! `skillmeat status`: every deployed artifact of a project and its drift.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Serialize;
 use serde_json::Value;
-use skillmeat_core::ArtifactKind;
+use skillmeat_core::{ArtifactKind, ContentHash};
 
 use super::json_file::JsonFile;
 use super::lock::ProjectLock;
 use super::project::{Entry, Project};
-use super::record::{MCP, Record, SETTINGS, STATE_DIR, place, state_path};
+use super::record::{Deployment, Item, MCP, Place, Record, SETTINGS, STATE_DIR, place, state_path};
 use super::txn::{self, Started};
 use crate::collection::Collection;
 use crate::error::Result;
@@ -52,53 +53,17 @@ pub async fn status(
     project: &Path,
 ) -> Result<StatusReport> {
     let project = Project::open(project)?;
-    let mut record = Record::load(&project)?;
-    let residue = record.deployments.is_empty() && project.has(&state_path(STATE_DIR));
-    if record.transaction.is_some() || residue {
-        // A deploy is running, or was killed: wait for it, or finish it.
-        let mut lock = ProjectLock::acquire(&project).await?;
-        record = Record::load(&project)?;
-        lock.note_record(&record);
-        txn::recover(&project, &Started::of(home), &mut record)?;
-    }
-    let settings = JsonFile::load(&project, &place(SETTINGS.to_owned())?).ok();
-    let mcp = JsonFile::load(&project, &place(MCP.to_owned())?).ok();
+    let record = finished_record(home, &project).await?;
+    let shared = Shared {
+        settings: JsonFile::load(&project, &place(SETTINGS.to_owned())?).ok(),
+        mcp: JsonFile::load(&project, &place(MCP.to_owned())?).ok(),
+    };
     let mut items = Vec::new();
     for dep in &record.deployments {
         let recorded = dep.file_hashes();
         for item in &dep.items {
-            let mut state = State::Ok;
-            for path in &item.files {
-                match (project.entry(path.rel()), recorded.get(path)) {
-                    (Ok(Entry::Missing), _) => state = worst(state, State::Missing),
-                    (Ok(Entry::File { hash, .. }), Some(r)) if hash == **r => {}
-                    (Ok(Entry::File { .. }), None) => {}
-                    // Changed, or something else (a link, a folder) is there.
-                    _ => state = worst(state, State::Modified),
-                }
-            }
-            for h in dep.hooks.iter().filter(|h| h.artifact == item.name) {
-                let present = settings
-                    .as_ref()
-                    .and_then(|s| s.value.get("hooks"))
-                    .and_then(|hooks| hooks.get(&h.event))
-                    .and_then(Value::as_array)
-                    .is_some_and(|list| list.contains(&h.group));
-                if !present {
-                    state = worst(state, State::Missing);
-                }
-            }
-            for s in dep.mcp_servers.iter().filter(|s| s.artifact == item.name) {
-                match mcp
-                    .as_ref()
-                    .and_then(|m| m.value.get("mcpServers"))
-                    .and_then(|m| m.get(&s.name))
-                {
-                    None => state = worst(state, State::Missing),
-                    Some(v) if *v != s.config => state = worst(state, State::Modified),
-                    _ => {}
-                }
-            }
+            let mut state = files_state(&project, item, &recorded);
+            state = worst(state, shared.state(dep, item));
             let current = match collection {
                 Some(c) => current_hash(c, &item.artifact_id).await?,
                 None => None,
@@ -121,6 +86,70 @@ pub async fn status(
         project: project.root().display().to_string(),
         items,
     })
+}
+
+/// The record, with any transaction a killed (or running) command left
+/// finished first (under the lock; without one, nothing is written).
+async fn finished_record(home: &Home, project: &Project) -> Result<Record> {
+    let record = Record::load(project)?;
+    let residue = record.deployments.is_empty() && project.has(&state_path(STATE_DIR));
+    if record.transaction.is_none() && !residue {
+        return Ok(record);
+    }
+    let mut lock = ProjectLock::acquire(project).await?;
+    let mut record = Record::load(project)?;
+    lock.note_record(&record);
+    txn::recover(project, &Started::of(home), &mut record)?;
+    Ok(record)
+}
+
+/// How an item's files compare with what was deployed.
+fn files_state(project: &Project, item: &Item, recorded: &BTreeMap<&Place, &ContentHash>) -> State {
+    let mut state = State::Ok;
+    for path in &item.files {
+        match (project.entry(path.rel()), recorded.get(path)) {
+            (Ok(Entry::Missing), _) => state = worst(state, State::Missing),
+            (Ok(Entry::File { hash, .. }), Some(r)) if hash == **r => {}
+            (Ok(Entry::File { .. }), None) => {}
+            // Changed, or something else (a link, a folder) is there.
+            _ => state = worst(state, State::Modified),
+        }
+    }
+    state
+}
+
+/// The project's settings files, as read once for every item.
+struct Shared {
+    settings: Option<JsonFile>,
+    mcp: Option<JsonFile>,
+}
+
+impl Shared {
+    /// How an item's merged hooks and MCP servers compare with what was merged.
+    fn state(&self, dep: &Deployment, item: &Item) -> State {
+        let mut state = State::Ok;
+        for h in dep.hooks.iter().filter(|h| h.artifact == item.name) {
+            let present = self
+                .settings
+                .as_ref()
+                .and_then(|s| s.value.get("hooks"))
+                .and_then(|hooks| hooks.get(&h.event))
+                .and_then(Value::as_array)
+                .is_some_and(|list| list.contains(&h.group));
+            if !present {
+                state = worst(state, State::Missing);
+            }
+        }
+        for s in dep.mcp_servers.iter().filter(|s| s.artifact == item.name) {
+            let servers = self.mcp.as_ref().and_then(|m| m.value.get("mcpServers"));
+            match servers.and_then(|m| m.get(&s.name)) {
+                None => state = worst(state, State::Missing),
+                Some(v) if *v != s.config => state = worst(state, State::Modified),
+                _ => {}
+            }
+        }
+        state
+    }
 }
 
 fn worst(a: State, b: State) -> State {

@@ -54,95 +54,102 @@ struct MemberRow {
     current_hash: String,
 }
 
+/// What deploying `name` (a plugin or one artifact) puts in a project.
 pub async fn load(collection: &Collection, name: &str, use_current: bool) -> Result<Target> {
     let mut conn = collection.pool.acquire().await?;
     let artifact = query::resolve(&mut conn, collection, name, None).await?;
-    let (current_version, current_hash) = current(&mut conn, &artifact.id).await?;
-    let mut warnings = Vec::new();
-    if artifact.kind != ArtifactKind::Composite {
-        let files = rows::version_files(&mut conn, &current_version).await?;
-        let unit = Unit {
-            kind: artifact.kind,
-            name: artifact.name.clone(),
-            artifact_id: artifact.id.clone(),
-            content_hash: current_hash.clone(),
+    let (current_version, content_hash) = current(&mut conn, &artifact.id).await?;
+    let mut target = Target {
+        version: None,
+        content_hash,
+        units: Vec::new(),
+        meta: Vec::new(),
+        warnings: Vec::new(),
+        deployed_at: crate::fsx::now_rfc3339(),
+        artifact,
+    };
+    let files = rows::version_files(&mut conn, &current_version).await?;
+    if target.artifact.kind != ArtifactKind::Composite {
+        target.units.push(Unit {
+            kind: target.artifact.kind,
+            name: target.artifact.name.clone(),
+            artifact_id: target.artifact.id.clone(),
+            content_hash: target.content_hash.clone(),
             pinned_hash: None,
             parent: None,
             relationship: None,
             plugin_path: None,
             files,
-        };
-        return Ok(Target {
-            artifact,
-            version: None,
-            content_hash: current_hash,
-            units: vec![unit],
-            meta: Vec::new(),
-            warnings,
-            deployed_at: crate::fsx::now_rfc3339(),
         });
+        return Ok(target);
     }
-    let version: Option<String> =
-        sqlx::query_scalar("SELECT version FROM composites WHERE artifact_id = ?")
-            .bind(&artifact.id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .flatten();
-    let members: Vec<MemberRow> = sqlx::query_as(
+    target.meta = files;
+    target.version = sqlx::query_scalar("SELECT version FROM composites WHERE artifact_id = ?")
+        .bind(&target.artifact.id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .flatten();
+    for m in members(&mut conn, &target.artifact.id).await? {
+        let unit = member_unit(&mut conn, &mut target, m, use_current).await?;
+        target.units.push(unit);
+    }
+    Ok(target)
+}
+
+/// A plugin's members, in their order.
+async fn members(conn: &mut SqliteConnection, plugin: &str) -> Result<Vec<MemberRow>> {
+    Ok(sqlx::query_as(
         "SELECT m.child_id, c.kind, c.name, m.relationship_type, m.pinned_version_hash, m.path,
                 c.current_version_id, v.content_hash AS current_hash
          FROM composite_memberships m JOIN artifacts c ON c.id = m.child_id
          JOIN artifact_versions v ON v.id = c.current_version_id
          WHERE m.composite_id = ? ORDER BY m.position",
     )
-    .bind(&artifact.id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut units = Vec::with_capacity(members.len());
-    for m in members {
-        let kind = m.kind;
-        let pinned = m.pinned_version_hash.clone();
-        let (version_id, hash) = match &pinned {
-            Some(p) if *p != m.current_hash && !use_current => {
-                warnings.push(format!(
-                    "{kind} {}: the collection's current version is {} but {} pins {}; deploying the pinned version (use --use-current for the current one)",
-                    m.name,
-                    &m.current_hash[..12],
-                    artifact.name,
-                    &p[..12.min(p.len())]
-                ));
-                let parsed = p.parse().map_err(|e| Error::Internal(format!("{e}")))?;
-                let vid = rows::version_id(&mut conn, &m.child_id, &parsed)
-                    .await?
-                    .ok_or_else(|| {
-                        Error::Internal(format!("pinned version {p} of {} is not stored", m.name))
-                    })?;
-                (vid, p.clone())
-            }
-            _ => (m.current_version_id.clone(), m.current_hash.clone()),
-        };
-        let files = rows::version_files(&mut conn, &version_id).await?;
-        units.push(Unit {
-            kind,
-            name: m.name,
-            artifact_id: m.child_id,
-            content_hash: hash,
-            pinned_hash: pinned,
-            parent: Some(artifact.name.clone()),
-            relationship: Some(m.relationship_type),
-            plugin_path: m.path,
-            files,
-        });
-    }
-    let meta = rows::version_files(&mut conn, &current_version).await?;
-    Ok(Target {
-        artifact,
-        version,
-        content_hash: current_hash,
-        units,
-        meta,
-        warnings,
-        deployed_at: crate::fsx::now_rfc3339(),
+    .bind(plugin)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// One member at the version to deploy: the one its plugin pins (with a
+/// warning when the collection's current one differs), or with
+/// `use_current` the current one.
+async fn member_unit(
+    conn: &mut SqliteConnection,
+    target: &mut Target,
+    m: MemberRow,
+    use_current: bool,
+) -> Result<Unit> {
+    let pinned = m.pinned_version_hash.clone();
+    let (version_id, hash) = match &pinned {
+        Some(p) if *p != m.current_hash && !use_current => {
+            target.warnings.push(format!(
+                "{} {}: the collection's current version is {} but {} pins {}; deploying the pinned version (use --use-current for the current one)",
+                m.kind,
+                m.name,
+                m.current_hash.get(..12).unwrap_or(&m.current_hash),
+                target.artifact.name,
+                p.get(..12).unwrap_or(p)
+            ));
+            let parsed = p.parse().map_err(|e| Error::Internal(format!("{e}")))?;
+            let vid = rows::version_id(conn, &m.child_id, &parsed)
+                .await?
+                .ok_or_else(|| {
+                    Error::Internal(format!("pinned version {p} of {} is not stored", m.name))
+                })?;
+            (vid, p.clone())
+        }
+        _ => (m.current_version_id.clone(), m.current_hash.clone()),
+    };
+    Ok(Unit {
+        kind: m.kind,
+        name: m.name,
+        artifact_id: m.child_id,
+        content_hash: hash,
+        pinned_hash: pinned,
+        parent: Some(target.artifact.name.clone()),
+        relationship: Some(m.relationship_type),
+        plugin_path: m.path,
+        files: rows::version_files(conn, &version_id).await?,
     })
 }
 
