@@ -193,22 +193,19 @@ struct Desired {
 
 /// Plans a deployment into a project whose record is `record`.
 pub fn plan(inputs: &Inputs, record: &Record) -> Result<Planned> {
-    let Inputs {
-        collection,
-        project,
-        target,
-        tree,
-        opts,
-        made_claude,
-    } = *inputs;
-    let name = &target.artifact.name;
-    let key = (target.artifact.kind, name.as_str());
+    let target = inputs.target;
+    let key = (target.artifact.kind, target.artifact.name.as_str());
     let previous = record.find(key.0, key.1);
-    let desired = match tree {
+    let desired = match inputs.tree {
         Some(tree) => tree_files(tree, target)?,
         None => desired_files(target)?,
     };
-    let mut files = FilePlan::new(project, previous, record.files_of_others(key), opts.force);
+    let mut files = FilePlan::new(
+        inputs.project,
+        previous,
+        record.files_of_others(key),
+        inputs.opts.force,
+    );
     files.keep_live_backups()?;
     for d in &desired {
         files.add(d)?;
@@ -218,29 +215,23 @@ pub fn plan(inputs: &Inputs, record: &Record) -> Result<Planned> {
     let mut after = record.clone();
     after.transaction = None;
     let others = merge::Others::of(record, key);
-    let unpacked = tree.is_none();
+    let unpacked = inputs.tree.is_none();
+    let flags = (inputs.opts.force, unpacked);
     let mut merged = merge::deploy(
-        collection,
-        project,
+        inputs.collection,
+        inputs.project,
         target,
         previous,
         &others,
-        (opts.force, unpacked),
+        flags,
     )?;
-    files.shared(&merged.settings, &mut after)?;
-    files.shared(&merged.mcp, &mut after)?;
-    files.ops.append(&mut merged.ops);
-    for (server, config) in std::mem::take(&mut merged.displaced) {
-        let backup = server_backup(project, &server, &config, &mut files.taken)?;
-        let detail = format!("your changed configuration is kept in {}", backup.path());
-        files.op(Action::Backup, &merged.mcp.place, &server, Some(detail));
-        files.changes.push(backup);
-    }
-
+    files.merged(&mut merged, &mut after)?;
     let mut warnings = target.warnings.clone();
     warnings.append(&mut merged.warnings);
+
     after.deployments.retain(|d| !d.is(key.0, key.1));
-    let (mut deployment, rmdirs) = files.deployment(target, opts, &desired, merged, made_claude);
+    let (mut deployment, rmdirs) =
+        files.deployment(target, inputs.opts, &desired, merged, inputs.made_claude);
     deployment.mode = if unpacked {
         Mode::Unpacked
     } else {
@@ -254,13 +245,24 @@ pub fn plan(inputs: &Inputs, record: &Record) -> Result<Planned> {
     deployment.backups.extend(after.hand_over_backups(shared));
     let rmdirs = after.hand_over_dirs(rmdirs);
     after.deployments.push(deployment);
-    let outcome = Outcome {
+    Ok(Planned {
+        outcome: outcome(inputs, files.ops, warnings),
+        changes: files.changes,
+        rmdirs,
+        after,
+    })
+}
+
+/// What a deployment does, as the faces show it.
+fn outcome(inputs: &Inputs, operations: Vec<Operation>, warnings: Vec<String>) -> Outcome {
+    let target = inputs.target;
+    Outcome {
         name: target.artifact.name.clone(),
         kind: target.artifact.kind,
-        project: project.root().display().to_string(),
-        platform: opts.platform.clone(),
-        dry_run: opts.dry_run,
-        operations: files.ops,
+        project: inputs.project.root().display().to_string(),
+        platform: inputs.opts.platform.clone(),
+        dry_run: inputs.opts.dry_run,
+        operations,
         warnings,
         deployed: target
             .units
@@ -272,13 +274,7 @@ pub fn plan(inputs: &Inputs, record: &Record) -> Result<Planned> {
                 content_hash: u.content_hash.clone(),
             })
             .collect(),
-    };
-    Ok(Planned {
-        outcome,
-        changes: files.changes,
-        rmdirs,
-        after,
-    })
+    }
 }
 
 /// What a desired file meets in the project.
@@ -498,6 +494,21 @@ impl<'a> FilePlan<'a> {
             }
             let name = previous.name.clone();
             self.op(Action::Remove, &f.path, &name, None);
+        }
+        Ok(())
+    }
+
+    /// The changes the merges make: the settings files' new texts, and a
+    /// backup file for each changed server of the user's that is replaced.
+    fn merged(&mut self, merged: &mut Merged, after: &mut Record) -> Result<()> {
+        self.shared(&merged.settings, after)?;
+        self.shared(&merged.mcp, after)?;
+        self.ops.append(&mut merged.ops);
+        for (server, config) in std::mem::take(&mut merged.displaced) {
+            let backup = server_backup(self.project, &server, &config, &mut self.taken)?;
+            let detail = format!("your changed configuration is kept in {}", backup.path());
+            self.op(Action::Backup, &merged.mcp.place, &server, Some(detail));
+            self.changes.push(backup);
         }
         Ok(())
     }

@@ -145,46 +145,7 @@ fn plan(project: &Project, record: &Record, dep: &Deployment, force: bool) -> Re
         );
         files.report.notes.push(note);
     }
-    let mut settings = JsonFile::load(project, &place(SETTINGS.to_owned())?)?;
-    let mut mcp = JsonFile::load(project, &place(MCP.to_owned())?)?;
-    let others = merge::Others::of(record, key);
-    let taken = merge::take_out(&mut settings, &mut mcp, dep, &others, force);
-    // The user's servers it replaced, where the server stays (shared), go
-    // with the deployment that keeps it.
-    let shared: Vec<_> = dep
-        .replaced_servers
-        .iter()
-        .filter(|r| !taken.restored.contains(&r.name))
-        .cloned()
-        .collect();
-    for r in after.hand_over_replaced(shared) {
-        // Its place is taken (by a changed server kept here): a backup.
-        let backup = server_backup(project, &r.name, &r.config, &mut files.taken)?;
-        let note = format!(
-            "your MCP server {:?} could not be put back (a server of that name is there); its configuration is in {}",
-            r.name,
-            backup.path()
-        );
-        files.report.notes.push(note);
-        files.changes.push(backup);
-    }
-    files.report.hooks_removed = taken.hooks_removed;
-    files.report.mcp_servers_removed = taken.servers_removed;
-    files.report.mcp_servers_restored = taken.restored;
-    files.report.notes.extend(taken.kept);
-    for (server, config) in taken.displaced {
-        let backup = server_backup(project, &server, &config, &mut files.taken)?;
-        let note = format!("MCP server {server:?} -> {}", backup.path());
-        files.report.backed_up.push(note);
-        files.changes.push(backup);
-    }
-    for file in [&settings, &mcp] {
-        match shared_change(file, &mut after) {
-            Ok(change) => files.changes.extend(change),
-            Err(SharedReadOnly::Error(e)) => return Err(e),
-            Err(SharedReadOnly::ReadOnly) => return Err(read_only(project, file, dep)),
-        }
-    }
+    files.take_out(record, dep, &mut after)?;
     if after.deployments.is_empty() {
         after.originals.clear();
     }
@@ -218,6 +179,53 @@ struct Removal<'a> {
 }
 
 impl Removal<'_> {
+    /// Takes the deployment's hooks and MCP servers out of the settings
+    /// files, puts back (or backs up) the user's servers it replaced, and
+    /// adds the settings files' new texts to the changes.
+    fn take_out(&mut self, record: &Record, dep: &Deployment, after: &mut Record) -> Result<()> {
+        let project = self.project;
+        let mut settings = JsonFile::load(project, &place(SETTINGS.to_owned())?)?;
+        let mut mcp = JsonFile::load(project, &place(MCP.to_owned())?)?;
+        let others = merge::Others::of(record, (dep.kind, &dep.name));
+        let taken = merge::take_out(&mut settings, &mut mcp, dep, &others, self.force);
+        // The user's servers it replaced, where the server stays (shared),
+        // go with the deployment that keeps it.
+        let shared: Vec<_> = dep
+            .replaced_servers
+            .iter()
+            .filter(|r| !taken.restored.contains(&r.name))
+            .cloned()
+            .collect();
+        for r in after.hand_over_replaced(shared) {
+            // Its place is taken (by a changed server kept here): a backup.
+            let backup = server_backup(project, &r.name, &r.config, &mut self.taken)?;
+            self.report.notes.push(format!(
+                "your MCP server {:?} could not be put back (a server of that name is there); its configuration is in {}",
+                r.name,
+                backup.path()
+            ));
+            self.changes.push(backup);
+        }
+        for (server, config) in &taken.displaced {
+            let backup = server_backup(project, server, config, &mut self.taken)?;
+            let note = format!("MCP server {server:?} -> {}", backup.path());
+            self.report.backed_up.push(note);
+            self.changes.push(backup);
+        }
+        self.report.hooks_removed = taken.hooks_removed;
+        self.report.mcp_servers_removed = taken.servers_removed;
+        self.report.mcp_servers_restored = taken.restored;
+        self.report.notes.extend(taken.kept);
+        for file in [&settings, &mcp] {
+            match shared_change(file, after) {
+                Ok(change) => self.changes.extend(change),
+                Err(SharedReadOnly::Error(e)) => return Err(e),
+                Err(SharedReadOnly::ReadOnly) => return Err(read_only(project, file, dep)),
+            }
+        }
+        Ok(())
+    }
+
     /// The oldest backup of `path` still there to put back; one the user
     /// deleted (or replaced by something else) is said, and skipped.
     fn live_backup(&mut self, path: &Place) -> Result<Option<Backup>> {
