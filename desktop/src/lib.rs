@@ -30,4 +30,4 @@ pub mod telemetry;
 pub mod tree;
 pub mod verify;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorCode, Result};

@@ -6,21 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::Error;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// No such artifact, file or folder.
-    NotFound,
-    /// The input is at fault (a bad manifest, a refused bundle, an
-    /// unsupported platform …): the message says what to change.
-    BadInput,
-    /// The operation would overwrite something (a file not written by
-    /// skillmeat): retry with `force`.
-    Conflict,
-    /// Our fault; details are in the log.
-    Internal,
-}
+pub use crate::error::ErrorCode;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
 #[error("{code:?}: {message}")]
@@ -46,21 +32,15 @@ impl AppError {
 
 impl From<Error> for AppError {
     fn from(e: Error) -> AppError {
-        match &e {
-            Error::NotFound(_) | Error::UnknownArtifact { .. } => {
-                AppError::new(ErrorCode::NotFound, e.to_string())
-            }
-            Error::DeployConflict { .. } | Error::Locked { .. } => {
-                AppError::new(ErrorCode::Conflict, e.to_string())
-            }
-            Error::Internal(_) | Error::Database(_) | Error::Migration(_) | Error::Io { .. } => {
+        match e.code() {
+            ErrorCode::Internal => {
                 tracing::error!(error = %e, "command failed");
                 AppError::new(
                     ErrorCode::Internal,
                     "internal error; the details are in the log (SKILLMEAT_LOG=error)",
                 )
             }
-            _ => AppError::bad_input(e.to_string()),
+            code => AppError::new(code, e.to_string()),
         }
     }
 }
