@@ -23,6 +23,7 @@ pub mod fsx;
 pub mod home;
 pub mod import;
 pub mod inspect;
+pub mod ops;
 pub mod query;
 pub mod startup;
 pub mod store;

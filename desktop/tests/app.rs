@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use skillmeat::app::dto::*;
-use skillmeat::app::{AppConfig, AppError, ErrorCode, IMPORT_PROGRESS};
+use skillmeat::app::{AppConfig, IMPORT_PROGRESS};
+use skillmeat::ops::transfer::*;
 use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
 use tauri::test::{
     INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
@@ -70,7 +70,7 @@ impl App {
         )
     }
 
-    fn call<T: DeserializeOwned>(&self, cmd: &str, args: Value) -> Result<T, AppError> {
+    fn call<T: DeserializeOwned>(&self, cmd: &str, args: Value) -> Result<T, PublicError> {
         self.raw(cmd, Some(args))
             .map(|b| {
                 b.deserialize::<T>()
@@ -84,7 +84,7 @@ impl App {
             .unwrap_or_else(|e| panic!("{cmd} failed: {e:?}"))
     }
 
-    fn err(&self, cmd: &str, args: Value) -> AppError {
+    fn err(&self, cmd: &str, args: Value) -> PublicError {
         match self.call::<Value>(cmd, args) {
             Ok(v) => panic!("{cmd} should fail, gave {v}"),
             Err(e) => e,
@@ -514,14 +514,14 @@ fn staged(home: &Path) -> usize {
         .count()
 }
 
-fn read_raw(app: &App, root: &str, path: &str) -> Result<Vec<u8>, AppError> {
+fn read_raw(app: &App, root: &str, path: &str) -> Result<Vec<u8>, PublicError> {
     match app.raw(
         "read_source_file",
         Some(json!({ "root": root, "path": path })),
     ) {
         Ok(InvokeResponseBody::Raw(b)) => Ok(b),
         Ok(InvokeResponseBody::Json(j)) => panic!("expected raw bytes, got {j}"),
-        Err(v) => Err(serde_json::from_value(v).expect("AppError")),
+        Err(v) => Err(serde_json::from_value(v).expect("PublicError")),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The Tauri commands: parse the arguments, call one engine function, map
-//! the result to a transfer type and the error to [`AppError`]. Nothing
+//! the result to a transfer type and the error to [`PublicError`]. Nothing
 //! here decides anything the engine could.
 
 use std::path::{Path, PathBuf};
@@ -8,13 +8,14 @@ use skillmeat_core::plan::{ConflictChoices, Preview};
 use tauri::ipc::Response;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
-use super::dto::*;
-use super::error::{AppError, AppResult};
 use super::{AppState, IMPORT_PROGRESS, source};
 use crate::deploy::{self, Action, Options};
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::import::{self, ImportResult};
+use crate::ops::transfer::*;
 use crate::{bundle, query};
+
+type AppResult<T> = Result<T, PublicError>;
 
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -22,7 +23,7 @@ fn count(n: usize) -> u32 {
 
 fn path_arg(path: &str) -> AppResult<PathBuf> {
     if path.trim().is_empty() {
-        return Err(AppError::bad_input("no path given"));
+        return Err(PublicError::new(ErrorCode::BadInput, "no path given"));
     }
     Ok(PathBuf::from(path))
 }
@@ -33,8 +34,8 @@ async fn blocking<T: Send + 'static>(
 ) -> AppResult<T> {
     tauri::async_runtime::spawn_blocking(f)
         .await
-        .map_err(|e| AppError::from(Error::Internal(format!("task failed: {e}"))))?
-        .map_err(AppError::from)
+        .map_err(|e| PublicError::from(Error::Internal(format!("task failed: {e}"))))?
+        .map_err(PublicError::from)
 }
 
 /// The page calls this once its first frame is painted: cold start to first

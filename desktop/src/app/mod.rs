@@ -2,15 +2,13 @@
 //!
 //! Architecture Invariant: this module is the only code that uses Tauri.
 //! Commands ([`commands`]) are thin — parse, call one engine function, map
-//! to a transfer type ([`dto`]) and errors to [`AppError`] — so an HTTP
-//! face can later wrap the same engine functions. [`source`], [`staging`]
+//! to a transfer type ([`crate::ops::transfer`]) and errors to
+//! [`PublicError`] — so an HTTP face can later wrap the same functions. [`source`], [`staging`]
 //! and [`snapshot`] are small engine functions the app needs (a folder or
 //! bundle listing, a file diff, the collection index as one value); they
 //! use no Tauri.
 
 pub mod commands;
-pub mod dto;
-pub mod error;
 pub mod snapshot;
 pub mod source;
 pub mod staging;
@@ -21,13 +19,14 @@ use std::sync::Arc;
 
 use tauri::{Builder, Manager, Runtime};
 
-pub use error::{AppError, ErrorCode};
+pub use crate::ops::transfer::{ErrorCode, PublicError};
 
 use crate::collection::Collection;
 use crate::home::Home;
 use staging::Staging;
 
-/// The event `import_source` emits for each plugin (an [`dto::ImportProgress`]).
+/// The event `import_source` emits for each plugin (an
+/// [`ImportProgress`](crate::ops::transfer::ImportProgress)).
 pub const IMPORT_PROGRESS: &str = "import-progress";
 
 /// Which collection the app opens.

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use skillmeat_core::ArtifactKind;
 
-use super::dto::{IndexSnapshot, Kind, SnapshotArtifact};
 use crate::collection::Collection;
 use crate::error::Result;
+use crate::ops::transfer::{IndexSnapshot, Kind, SnapshotArtifact};
 use crate::store::KindColumn;
 
 /// An artifact with its current hash.

@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use skillmeat_core::SafeRelPath;
 use skillmeat_core::discovery::{Child, ChildContent, Plugin};
 
-use super::dto::{DiffChange, DiffFile, FileDiff, Kind, SourceFile, SourceListing};
 use crate::collection::Collection;
 use crate::collection::layout::{self, SINGLE_FILE};
 use crate::error::{Error, Result};
 use crate::inspect::Source;
+use crate::ops::transfer::{DiffChange, DiffFile, FileDiff, Kind, SourceFile, SourceListing};
 use crate::store::rows;
 use crate::tree::{Tree, TreeKind};
 

@@ -8,10 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::dto::{SourceFile, SourceListing};
 use super::source;
 use crate::bundle::{self, Opened};
 use crate::error::{Error, Result};
+use crate::ops::transfer::{SourceFile, SourceListing};
 
 /// The staged bundle, if any.
 #[derive(Debug, Default)]

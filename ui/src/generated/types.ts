@@ -1,9 +1,9 @@
-// Generated from desktop/src/app/dto.rs by ts-rs (desktop/src/app/types.rs).
+// Generated from desktop/src/ops/transfer.rs by ts-rs (desktop/src/app/types.rs).
 // Do not edit: SKILLMEAT_WRITE_TYPES=1 cargo test -p skillmeat --features app-test --test app
 
 export type ErrorCode = "bad_input" | "not_found" | "conflict" | "unauthorized" | "forbidden" | "too_large" | "internal";
 
-export type AppError = { code: ErrorCode, message: string, };
+export type PublicError = { code: ErrorCode, message: string, };
 
 export type Kind = "composite" | "skill" | "command" | "agent" | "hook" | "mcp_server";
 

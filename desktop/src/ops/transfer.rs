@@ -1,17 +1,66 @@
-//! Transfer types: what the commands take and give, as the UI sees them.
-//! Separate from the engine's domain types (which may change shape without
-//! breaking the UI); `ui/src/generated/types.ts` is generated from these.
+//! Transfer types: what the operations take and give, as a client sees
+//! them (the desktop app's commands now, the HTTP API later). Separate from
+//! the engine's domain types, which may change shape without breaking a
+//! client. They build without the `app` feature; with feature `ts`,
+//! `ui/src/generated/types.ts` is generated from them (`app::types`).
 
 use serde::{Deserialize, Serialize};
 use skillmeat_core::ArtifactKind;
 use skillmeat_core::artifact::Relationship;
 use skillmeat_core::plan::ConflictPolicy;
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 use crate::error::Error;
+pub use crate::error::ErrorCode;
+
+/// The one error every face sends a client: `{code, message}`. The client
+/// switches on `code`; `message` is for people. An internal error's details
+/// (SQL text, paths inside the collection) are logged, never sent: this is
+/// the one place that decides it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[error("{code:?}: {message}")]
+pub struct PublicError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// What a client is told of an internal error.
+pub const INTERNAL_MESSAGE: &str =
+    "internal error; the details are in the log (SKILLMEAT_LOG=error)";
+
+impl PublicError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> PublicError {
+        PublicError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for PublicError {
+    fn from(e: Error) -> PublicError {
+        let code = e.code();
+        PublicError::new(code, public_message(code, &e))
+    }
+}
+
+/// `message` as a client may see it: an internal error's is logged and
+/// replaced by [`INTERNAL_MESSAGE`].
+pub fn public_message(code: ErrorCode, message: &dyn std::fmt::Display) -> String {
+    match code {
+        ErrorCode::Internal => {
+            tracing::error!(error = %message, "operation failed");
+            INTERNAL_MESSAGE.to_owned()
+        }
+        _ => message.to_string(),
+    }
+}
 
 /// The kinds of artifact; `composite` is a plugin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Composite,
@@ -49,7 +98,8 @@ impl Kind {
 }
 
 /// How a child belongs to its plugin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Membership {
     Member,
@@ -69,17 +119,19 @@ impl Membership {
 
 // ---- list / show ----------------------------------------------------------
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ListArgs {
     /// Only this kind.
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub kind: Option<Kind>,
     /// Case-insensitive substring of the name.
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub search: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ArtifactSummary {
     pub id: String,
     pub name: String,
@@ -92,19 +144,22 @@ pub struct ArtifactSummary {
 }
 
 /// Plugins first, then by kind and name.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ArtifactList {
     pub items: Vec<ArtifactSummary>,
     /// Artifacts in the collection (before the filter).
     pub total: u32,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ShowArgs {
     pub name_or_id: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ArtifactDetail {
     pub id: String,
     pub name: String,
@@ -123,7 +178,8 @@ pub struct ArtifactDetail {
     pub deployments: Vec<DeploymentInfo>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct VersionInfo {
     pub content_hash: String,
     pub file_count: u32,
@@ -131,7 +187,8 @@ pub struct VersionInfo {
     pub current: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ParentLink {
     pub id: String,
     pub name: String,
@@ -141,14 +198,16 @@ pub struct ParentLink {
 
 /// `pinned`: the plugin pins the child's current version; `drifted`: the
 /// collection's current version differs from the pin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SyncStatus {
     Pinned,
     Drifted,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ChildLink {
     pub id: String,
     pub name: String,
@@ -160,7 +219,8 @@ pub struct ChildLink {
     pub sync: SyncStatus,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct DeploymentInfo {
     pub project: String,
     /// The plugin it was deployed with.
@@ -172,7 +232,8 @@ pub struct DeploymentInfo {
 
 // ---- import ---------------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct SourceArgs {
     /// A plugin or marketplace folder, or a bundle zip.
     pub path: String,
@@ -181,7 +242,8 @@ pub struct SourceArgs {
 /// The files of a folder chosen for import, as the engine lists them
 /// (excluded names left out, strict symlink rules applied); for a bundle
 /// zip, the files of the bundle, which the engine verified and extracted.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct SourceListing {
     /// The folder or the zip, absolute: the `root` for `read_source_file`.
     pub path: String,
@@ -194,15 +256,17 @@ pub struct SourceListing {
     pub files: Vec<SourceFile>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct SourceFile {
     /// Relative to the folder, `/`-separated.
     pub path: String,
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ReadFileArgs {
     /// The `path` of the `list_source` listing (a folder or a bundle zip).
     pub root: String,
@@ -212,7 +276,8 @@ pub struct ReadFileArgs {
 
 /// What to do when a child's name exists with other content:
 /// `new-version` (Overwrite), `keep`, `fork`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Policy {
     #[default]
@@ -231,20 +296,23 @@ impl Policy {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct PreviewArgs {
     pub path: String,
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub policy: Option<Policy>,
 }
 
 /// The engine's three-bucket preview (the same as `skillmeat preview`).
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ImportPreview {
     pub plugins: Vec<PluginPreview>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct PluginPreview {
     pub name: String,
     pub new: Vec<PreviewChild>,
@@ -252,7 +320,8 @@ pub struct PluginPreview {
     pub conflict: Vec<PreviewChild>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct PreviewChild {
     pub kind: Kind,
     pub name: String,
@@ -260,7 +329,8 @@ pub struct PreviewChild {
     pub current_hash: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ImportArgs {
     pub path: String,
     /// For every conflict without its own choice.
@@ -272,7 +342,8 @@ pub struct ImportArgs {
 
 /// What to do with one conflicting child (the wizard's Overwrite / Keep /
 /// Fork), by plugin, kind and name as the preview shows them.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ChildChoice {
     pub plugin: String,
     pub kind: Kind,
@@ -280,14 +351,16 @@ pub struct ChildChoice {
     pub policy: Policy,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ImportSummary {
     pub results: Vec<PluginImport>,
 }
 
 /// One plugin's import. `children` are the hashes the engine stored (its
 /// own re-hash), for comparison with the page's preview.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct PluginImport {
     pub success: bool,
     pub plugin_name: String,
@@ -300,7 +373,8 @@ pub struct PluginImport {
     pub children: Vec<StoredChild>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct StoredChild {
     pub kind: Kind,
     pub name: String,
@@ -308,7 +382,8 @@ pub struct StoredChild {
 }
 
 /// The `import-progress` event: one per plugin when it starts and ends.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ImportProgress {
     pub plugin: String,
     /// 0-based position of the plugin.
@@ -317,7 +392,8 @@ pub struct ImportProgress {
     pub phase: ImportPhase,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ImportPhase {
     Started,
@@ -326,12 +402,14 @@ pub enum ImportPhase {
 }
 
 /// The collection index for the page's `planImport` (wasm).
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct IndexSnapshot {
     pub artifacts: Vec<SnapshotArtifact>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct SnapshotArtifact {
     pub id: String,
     pub kind: Kind,
@@ -341,7 +419,8 @@ pub struct SnapshotArtifact {
     pub hashes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct DiffArgs {
     /// The folder being imported.
     pub path: String,
@@ -353,14 +432,16 @@ pub struct DiffArgs {
 
 /// The files of a conflicting child that differ: the collection's current
 /// version against the incoming one.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct FileDiff {
     pub kind: Kind,
     pub name: String,
     pub files: Vec<DiffFile>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct DiffFile {
     /// Relative to the artifact (`""` for a one-file artifact).
     pub path: String,
@@ -370,7 +451,8 @@ pub struct DiffFile {
     pub change: DiffChange,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
 pub enum DiffChange {
     Added,
@@ -380,7 +462,8 @@ pub enum DiffChange {
 
 // ---- deploy / export --------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct DeployArgs {
     pub name: String,
     pub project: String,
@@ -390,7 +473,8 @@ pub struct DeployArgs {
     pub force: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum DeployAction {
     Write,
@@ -403,7 +487,8 @@ pub enum DeployAction {
     Remove,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct DeployOperation {
     pub action: DeployAction,
     /// Relative to the project.
@@ -412,7 +497,8 @@ pub struct DeployOperation {
     pub detail: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct DeployResult {
     pub name: String,
     pub kind: Kind,
@@ -425,7 +511,8 @@ pub struct DeployResult {
     pub deployed: Vec<DeployedArtifact>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct DeployedArtifact {
     pub kind: Kind,
     pub name: String,
@@ -433,14 +520,16 @@ pub struct DeployedArtifact {
     pub content_hash: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct UndeployArgs {
     pub name: String,
     pub project: String,
     pub force: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct UndeployResult {
     pub name: String,
     pub project: String,
@@ -460,18 +549,21 @@ pub struct UndeployResult {
     pub mcp_servers_restored: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ProjectArgs {
     pub project: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ProjectStatus {
     pub project: String,
     pub items: Vec<DeployedStatus>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Drift {
     Ok,
@@ -480,7 +572,8 @@ pub enum Drift {
     Outdated,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct DeployedStatus {
     pub kind: Kind,
     pub name: String,
@@ -490,21 +583,23 @@ pub struct DeployedStatus {
     pub current_hash: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ExportArgs {
     pub name: String,
     /// A file or a folder; the default is the home folder.
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub out: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ExportResult {
     pub path: String,
     /// SHA-256 of the zip.
     pub content_hash: String,
     pub files: u32,
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub bytes: u64,
     pub plugin: String,
     pub version: Option<String>,
