@@ -97,6 +97,11 @@ pub enum Error {
     #[error("no artifact named {name:?} in {within}")]
     UnknownArtifact { name: String, within: String },
 
+    /// An artifact has no such stored version, or its version no such file
+    /// (`artifact` names it: `skill "x"`).
+    #[error("{artifact} has no {what}")]
+    NotStored { artifact: String, what: String },
+
     /// A command used the wrong way (ambiguous name, bad option value …).
     #[error("{0}")]
     Usage(String),
@@ -167,7 +172,9 @@ impl Error {
     /// what it is.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Error::NotFound(_) | Error::UnknownArtifact { .. } => ErrorCode::NotFound,
+            Error::NotFound(_) | Error::UnknownArtifact { .. } | Error::NotStored { .. } => {
+                ErrorCode::NotFound
+            }
             Error::Unreadable { .. }
             | Error::LinkEscapes { .. }
             | Error::LinkDangling(_)
