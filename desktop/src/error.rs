@@ -1,8 +1,48 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// Every way the engine can fail. [`Error::exit_code`] tells the CLI whether
-/// the user can fix it (1) or it is our fault (2).
+use serde::{Deserialize, Serialize};
+
+/// What kind of failure an [`Error`] is, the one thing every face maps:
+/// the CLI to an exit code ([`ErrorCode::exit_code`]), the desktop app and
+/// the HTTP server to the `code` of `{code, message}` (and a status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The input is at fault (a bad manifest, a refused bundle, an
+    /// unsupported platform, a bad parameter …): the message says what to
+    /// change.
+    BadInput,
+    /// No such artifact, version, file or folder.
+    NotFound,
+    /// The operation would overwrite something it may not, or something
+    /// else holds what it needs (a project lock): retry, or with `force`.
+    Conflict,
+    /// No credentials, or wrong ones (the server's token).
+    Unauthorized,
+    /// Not allowed here (a project path on a public server).
+    Forbidden,
+    /// A body or file over a limit.
+    TooLarge,
+    /// Our fault; the details are in the log, never in the message a
+    /// client sees.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The CLI's exit code: 2 for our own bugs, 1 for everything the user
+    /// can fix.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            ErrorCode::Internal => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Every way the engine can fail. [`Error::code`] says which kind of
+/// failure it is; the CLI's exit code derives from it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{}: no such file or directory", .0.display())]
@@ -56,6 +96,11 @@ pub enum Error {
     /// says where (`collection "default"`, `plugin "x" of /path` …).
     #[error("no artifact named {name:?} in {within}")]
     UnknownArtifact { name: String, within: String },
+
+    /// An artifact has no such stored version, or its version no such file
+    /// (`artifact` names it: `skill "x"`).
+    #[error("{artifact} has no {what}")]
+    NotStored { artifact: String, what: String },
 
     /// A command used the wrong way (ambiguous name, bad option value …).
     #[error("{0}")]
@@ -123,12 +168,42 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// The kind of failure. Every variant is listed: a new one must say
+    /// what it is.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::NotFound(_) | Error::UnknownArtifact { .. } | Error::NotStored { .. } => {
+                ErrorCode::NotFound
+            }
+            Error::Unreadable { .. }
+            | Error::LinkEscapes { .. }
+            | Error::LinkDangling(_)
+            | Error::LinkLoop(_)
+            | Error::NonUtf8Name(_)
+            | Error::SpecialFile { .. }
+            | Error::BadInput { .. }
+            | Error::NoPlugin(_)
+            | Error::Core { .. }
+            | Error::BadBundle { .. }
+            | Error::Export { .. }
+            | Error::Usage(_)
+            | Error::Project { .. }
+            | Error::NotADatabase { .. }
+            | Error::NeedsWrite { .. } => ErrorCode::BadInput,
+            Error::DeployConflict { .. }
+            | Error::Locked { .. }
+            | Error::StoredContentChanged { .. } => ErrorCode::Conflict,
+            // What went wrong first decides; the message tells the rest.
+            Error::RollbackFailed { cause, .. } => cause.code(),
+            Error::Database(_) | Error::Migration(_) | Error::Io { .. } | Error::Internal(_) => {
+                ErrorCode::Internal
+            }
+        }
+    }
+
     /// 1 for a problem with the user's input, 2 for an internal error.
     pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Internal(_) | Error::Database(_) | Error::Migration(_) | Error::Io { .. } => 2,
-            _ => 1,
-        }
+        self.code().exit_code()
     }
 
     pub(crate) fn io(path: &Path, source: io::Error) -> Self {
@@ -142,6 +217,133 @@ impl Error {
         Error::Core {
             root: root.to_owned(),
             source: Box::new(source),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(p: &str) -> PathBuf {
+        PathBuf::from(p)
+    }
+
+    fn io_error() -> io::Error {
+        io::Error::from(io::ErrorKind::PermissionDenied)
+    }
+
+    #[test]
+    fn every_class_of_error_has_its_code_and_exit_code() {
+        let plan = crate::deploy::Outcome {
+            name: "p".into(),
+            kind: skillmeat_core::ArtifactKind::Composite,
+            project: "/project".into(),
+            platform: "claude-code".into(),
+            dry_run: false,
+            operations: Vec::new(),
+            warnings: Vec::new(),
+            deployed: Vec::new(),
+        };
+        let rollback = |cause: Error| Error::RollbackFailed {
+            project: path("/project"),
+            cause: Box::new(cause),
+            rollback: Box::new(Error::Internal("rename failed".into())),
+        };
+        let cases: Vec<(Error, ErrorCode, i32)> = vec![
+            (Error::NotFound(path("/x")), ErrorCode::NotFound, 1),
+            (
+                Error::UnknownArtifact {
+                    name: "x".into(),
+                    within: "collection \"default\"".into(),
+                },
+                ErrorCode::NotFound,
+                1,
+            ),
+            (
+                Error::BadInput {
+                    path: path("/x"),
+                    reason: "no".into(),
+                },
+                ErrorCode::BadInput,
+                1,
+            ),
+            (Error::Usage("add --type".into()), ErrorCode::BadInput, 1),
+            (Error::LinkLoop(path("/x")), ErrorCode::BadInput, 1),
+            (
+                Error::Project {
+                    path: path("/project/.claude"),
+                    source: io_error(),
+                },
+                ErrorCode::BadInput,
+                1,
+            ),
+            (
+                Error::DeployConflict {
+                    name: "p".into(),
+                    conflicts: vec![".claude/agents/a.md".into()],
+                    plan: Box::new(plan),
+                },
+                ErrorCode::Conflict,
+                1,
+            ),
+            (
+                Error::Locked {
+                    project: path("/project"),
+                    waited: 30,
+                },
+                ErrorCode::Conflict,
+                1,
+            ),
+            (
+                Error::Io {
+                    path: path("/home/.skillmeat/collections/default"),
+                    source: io_error(),
+                },
+                ErrorCode::Internal,
+                2,
+            ),
+            (
+                Error::Database(sqlx::Error::RowNotFound),
+                ErrorCode::Internal,
+                2,
+            ),
+            (Error::Internal("bug".into()), ErrorCode::Internal, 2),
+            (
+                rollback(Error::Project {
+                    path: path("/project/.claude"),
+                    source: io_error(),
+                }),
+                ErrorCode::BadInput,
+                1,
+            ),
+            (
+                rollback(Error::Internal("bug".into())),
+                ErrorCode::Internal,
+                2,
+            ),
+        ];
+        for (error, code, exit) in cases {
+            assert_eq!((error.code(), error.exit_code()), (code, exit), "{error}");
+        }
+    }
+
+    #[test]
+    fn codes_are_snake_case_on_the_wire() {
+        let all = [
+            (ErrorCode::BadInput, "bad_input"),
+            (ErrorCode::NotFound, "not_found"),
+            (ErrorCode::Conflict, "conflict"),
+            (ErrorCode::Unauthorized, "unauthorized"),
+            (ErrorCode::Forbidden, "forbidden"),
+            (ErrorCode::TooLarge, "too_large"),
+            (ErrorCode::Internal, "internal"),
+        ];
+        for (code, text) in all {
+            let json = serde_json::to_value(code).expect("serialises");
+            assert_eq!(json, serde_json::json!(text));
+            let back: ErrorCode = serde_json::from_value(json).expect("deserialises");
+            assert_eq!(back, code);
         }
     }
 }

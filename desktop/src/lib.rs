@@ -4,8 +4,9 @@
 //! What it is: everything that touches the machine — reading trees from disk
 //! under the strict rules of DESIGN.md §3 ([`tree`]), hashing them on all
 //! cores, running `skillmeat-core` discovery over them ([`inspect`]), and
-//! telemetry setup ([`telemetry`]). The CLI in `src/bin` and `src/cli` is a
-//! thin layer of argument parsing and printing over these functions.
+//! telemetry setup ([`telemetry`]). Every face — the CLI in `src/bin` and
+//! `src/cli`, the app — calls the operations layer ([`ops`]), a typed
+//! function per user operation over these modules, never them directly.
 //!
 //! What it is not: it makes no decisions that `skillmeat-core` can make from
 //! values (hash format, exclusions, discovery rules, paths); those live in
@@ -23,6 +24,7 @@ pub mod fsx;
 pub mod home;
 pub mod import;
 pub mod inspect;
+pub mod ops;
 pub mod query;
 pub mod startup;
 pub mod store;
@@ -30,4 +32,4 @@ pub mod telemetry;
 pub mod tree;
 pub mod verify;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorCode, Result};

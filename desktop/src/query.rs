@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use skillmeat_core::ArtifactKind;
+use skillmeat_core::artifact::Relationship;
 use sqlx::{FromRow, SqliteConnection};
 
 use crate::collection::Collection;
@@ -30,34 +31,65 @@ pub struct ListItem {
     pub updated_at: String,
 }
 
-const LIST: &str = "SELECT a.id, a.name, a.kind, c.subtype, c.version,
-        (SELECT COUNT(*) FROM composite_memberships m WHERE m.composite_id = a.id) AS child_count,
-        v.content_hash, a.created_at, a.updated_at
-     FROM artifacts a
+/// Which artifacts [`list`] returns: every filter and the page are applied
+/// in SQL.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListFilter<'a> {
+    pub kind: Option<ArtifactKind>,
+    /// A plugin's subtype (`plugin`); other kinds have none.
+    pub subtype: Option<&'a str>,
+    /// Part of the name, compared by name key (case-insensitive; `_` and a
+    /// space match `-`).
+    pub search: Option<&'a str>,
+    /// At most this many items (all when `None`).
+    pub limit: Option<u32>,
+    /// Items skipped before the page.
+    pub offset: u32,
+}
+
+/// The rows a filter selects (`?1` collection, `?2` kind, `?3` subtype,
+/// `?4` name-key needle).
+const FILTERED: &str = "FROM artifacts a
      JOIN artifact_versions v ON v.id = a.current_version_id
      LEFT JOIN composites c ON c.artifact_id = a.id
      WHERE a.collection_id = ?1 AND (?2 IS NULL OR a.kind = ?2)
-     ORDER BY a.kind <> 'composite', a.kind, a.name_key";
+       AND (?3 IS NULL OR c.subtype = ?3) AND (?4 IS NULL OR instr(a.name_key, ?4) > 0)";
 
-/// Every artifact (composites first), optionally of one kind.
-pub async fn list(
-    collection: &Collection,
-    kind: Option<&str>,
-    limit: Option<usize>,
-) -> Result<Listing> {
+/// Artifacts (composites first, then by kind and name) matching `filter`,
+/// one page of them; `total` counts every match.
+pub async fn list(collection: &Collection, filter: &ListFilter<'_>) -> Result<Listing> {
     let mut conn = collection.pool.acquire().await?;
-    let mut items: Vec<ListItem> = sqlx::query_as(LIST)
+    let kind = filter.kind.map(ArtifactKind::as_str);
+    let needle = filter
+        .search
+        .map(skillmeat_core::artifact::name_key)
+        .filter(|n| !n.is_empty());
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {FILTERED}")))
         .bind(&collection.id)
         .bind(kind)
-        .fetch_all(&mut *conn)
+        .bind(filter.subtype)
+        .bind(needle.as_deref())
+        .fetch_one(&mut *conn)
         .await?;
-    let total = items.len();
-    if let Some(limit) = limit {
-        items.truncate(limit);
-    }
+    // `FILTERED` is a constant; every value is bound.
+    let items: Vec<ListItem> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT a.id, a.name, a.kind, c.subtype, c.version,
+            (SELECT COUNT(*) FROM composite_memberships m WHERE m.composite_id = a.id) AS child_count,
+            v.content_hash, a.created_at, a.updated_at
+         {FILTERED}
+         ORDER BY a.kind <> 'composite', a.kind, a.name_key LIMIT ?5 OFFSET ?6"
+    )))
+    .bind(&collection.id)
+    .bind(kind)
+    .bind(filter.subtype)
+    .bind(needle.as_deref())
+    .bind(filter.limit.map_or(-1, i64::from))
+    .bind(i64::from(filter.offset))
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(Listing {
         count: items.len(),
-        total,
+        total: usize::try_from(total).unwrap_or(0),
         items,
     })
 }
@@ -178,8 +210,8 @@ pub async fn show(collection: &Collection, name_or_id: &str, kind: Option<&str>)
     let mut conn = collection.pool.acquire().await?;
     let head = find(&mut conn, collection, name_or_id, kind).await?;
     let versions = versions(&mut conn, &head.id).await?;
-    let parents = associations(&mut conn, &head.id, Side::Parents).await?;
-    let children = associations(&mut conn, &head.id, Side::Children).await?;
+    let parents = associations(&mut conn, &head.id, Side::Parents, None).await?;
+    let children = associations(&mut conn, &head.id, Side::Children, None).await?;
     let deployments = deployments(&mut conn, &head.id).await?;
     Ok(Detail {
         id: head.id,
@@ -253,15 +285,22 @@ async fn versions(conn: &mut SqliteConnection, artifact: &str) -> Result<Vec<Ver
     .await?)
 }
 
-enum Side {
+/// Which side of an artifact's memberships.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The plugins it belongs to.
     Parents,
+    /// A plugin's children.
     Children,
 }
 
-async fn associations(
+/// The artifacts on one side of `artifact`'s memberships, in plugin order,
+/// only those of `relationship` (`MEMBER`, `REQUIRED`, `OPTIONAL`) if given.
+pub async fn associations(
     conn: &mut SqliteConnection,
     artifact: &str,
     side: Side,
+    relationship: Option<Relationship>,
 ) -> Result<Vec<Association>> {
     let (other, this) = match side {
         Side::Parents => ("composite_id", "child_id"),
@@ -273,11 +312,23 @@ async fn associations(
          FROM composite_memberships m
          JOIN artifacts o ON o.id = m.{other}
          JOIN artifact_versions v ON v.id = o.current_version_id
-         WHERE m.{this} = ? ORDER BY m.position, o.name_key"
+         WHERE m.{this} = ?1 AND (?2 IS NULL OR m.relationship_type = ?2)
+         ORDER BY m.position, o.name_key"
     );
     // `other` and `this` are column names chosen above, never user input.
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(artifact)
+        .bind(relationship.map(Relationship::as_str))
         .fetch_all(conn)
         .await?)
+}
+
+/// The id of `artifact`'s current version.
+pub async fn current_version(conn: &mut SqliteConnection, artifact: &str) -> Result<String> {
+    Ok(
+        sqlx::query_scalar("SELECT current_version_id FROM artifacts WHERE id = ?")
+            .bind(artifact)
+            .fetch_one(conn)
+            .await?,
+    )
 }

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use skillmeat::app::dto::*;
-use skillmeat::app::{AppConfig, AppError, ErrorCode, IMPORT_PROGRESS};
+use skillmeat::app::{AppConfig, IMPORT_PROGRESS};
+use skillmeat::ops::transfer::*;
 use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
 use tauri::test::{
     INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
@@ -70,7 +70,7 @@ impl App {
         )
     }
 
-    fn call<T: DeserializeOwned>(&self, cmd: &str, args: Value) -> Result<T, AppError> {
+    fn call<T: DeserializeOwned>(&self, cmd: &str, args: Value) -> Result<T, PublicError> {
         self.raw(cmd, Some(args))
             .map(|b| {
                 b.deserialize::<T>()
@@ -84,7 +84,7 @@ impl App {
             .unwrap_or_else(|e| panic!("{cmd} failed: {e:?}"))
     }
 
-    fn err(&self, cmd: &str, args: Value) -> AppError {
+    fn err(&self, cmd: &str, args: Value) -> PublicError {
         match self.call::<Value>(cmd, args) {
             Ok(v) => panic!("{cmd} should fail, gave {v}"),
             Err(e) => e,
@@ -176,8 +176,9 @@ fn import_then_browse_contains_and_part_of() {
 
     let preview: ImportPreview = app.ok("preview_import", json!({ "path": guardrails() }));
     assert_eq!(preview.plugins.len(), 1);
-    assert_eq!(preview.plugins[0].new.len(), expected.len());
-    assert!(preview.plugins[0].existing.is_empty() && preview.plugins[0].conflict.is_empty());
+    assert_eq!(preview.plugins[0].buckets.new.len(), expected.len());
+    let buckets = &preview.plugins[0].buckets;
+    assert!(buckets.existing.is_empty() && buckets.conflict.is_empty());
 
     let progress = Arc::new(Mutex::new(Vec::<ImportProgress>::new()));
     let seen = progress.clone();
@@ -238,13 +239,19 @@ fn import_then_browse_contains_and_part_of() {
 
     let plugin: ArtifactDetail = app.ok("show_artifact", json!({ "name_or_id": "guardrails" }));
     assert_eq!(plugin.kind, Kind::Composite);
-    assert_eq!(plugin.contains.len(), expected.len());
-    assert!(plugin.contains.iter().all(|c| c.sync == SyncStatus::Pinned));
-    let child = &plugin.contains[0];
-    let detail: ArtifactDetail = app.ok("show_artifact", json!({ "name_or_id": child.id }));
-    assert_eq!(detail.part_of.len(), 1);
-    assert_eq!(detail.part_of[0].name, "guardrails");
-    assert_eq!(detail.part_of[0].relationship, Membership::Member);
+    assert_eq!(plugin.children.len(), expected.len());
+    assert!(
+        plugin
+            .children
+            .iter()
+            .all(|c| c.pinned_version_hash.as_deref() == Some(c.current_hash.as_str()))
+    );
+    let child = &plugin.children[0];
+    let detail: ArtifactDetail =
+        app.ok("show_artifact", json!({ "name_or_id": child.artifact_id }));
+    assert_eq!(detail.parents.len(), 1);
+    assert_eq!(detail.parents[0].artifact_name, "guardrails");
+    assert_eq!(detail.parents[0].relationship_type, Membership::Member);
     assert_eq!(detail.versions.len(), 1);
 
     let index: IndexSnapshot = app
@@ -264,8 +271,9 @@ fn import_then_browse_contains_and_part_of() {
     }
 
     let again: ImportPreview = app.ok("preview_import", json!({ "path": guardrails() }));
-    assert_eq!(again.plugins[0].existing.len(), expected.len());
-    assert!(again.plugins[0].new.is_empty() && again.plugins[0].conflict.is_empty());
+    let buckets = &again.plugins[0].buckets;
+    assert_eq!(buckets.existing.len(), expected.len());
+    assert!(buckets.new.is_empty() && buckets.conflict.is_empty());
 }
 
 #[test]
@@ -280,7 +288,7 @@ fn conflict_diff_and_keep() {
     std::fs::write(&skill_md, format!("{old_text}\nOne more rule.\n")).expect("write");
 
     let preview: ImportPreview = app.ok("preview_import", json!({ "path": copy }));
-    let p = &preview.plugins[0];
+    let p = &preview.plugins[0].buckets;
     assert_eq!(p.conflict.len(), 1);
     assert_eq!(p.conflict[0].name, "guard-rules");
     let before: ArtifactDetail = app.ok("show_artifact", json!({ "name_or_id": "guard-rules" }));
@@ -336,7 +344,7 @@ fn per_child_choices_keep_one_conflict_and_fork_another() {
         std::fs::write(&file, format!("{text}\nChanged.\n")).expect("write");
     }
     let preview: ImportPreview = app.ok("preview_import", json!({ "path": copy }));
-    let conflict = &preview.plugins[0].conflict;
+    let conflict = &preview.plugins[0].buckets.conflict;
     let incoming = |name: &str| {
         conflict
             .iter()
@@ -399,7 +407,7 @@ fn per_child_choices_keep_one_conflict_and_fork_another() {
         json!({ "name_or_id": "guard-status--guardrails" }),
     );
     assert_eq!(fork.content_hash, status_new);
-    assert_eq!(fork.part_of[0].name, "guardrails");
+    assert_eq!(fork.parents[0].artifact_name, "guardrails");
 }
 
 #[test]
@@ -500,7 +508,7 @@ fn export_writes_the_bundle_it_reports() {
 
     let preview: ImportPreview = app.ok("preview_import", json!({ "path": zip }));
     assert_eq!(
-        preview.plugins[0].existing.len(),
+        preview.plugins[0].buckets.existing.len(),
         expected_children(&guardrails()).len()
     );
 }
@@ -514,14 +522,14 @@ fn staged(home: &Path) -> usize {
         .count()
 }
 
-fn read_raw(app: &App, root: &str, path: &str) -> Result<Vec<u8>, AppError> {
+fn read_raw(app: &App, root: &str, path: &str) -> Result<Vec<u8>, PublicError> {
     match app.raw(
         "read_source_file",
         Some(json!({ "root": root, "path": path })),
     ) {
         Ok(InvokeResponseBody::Raw(b)) => Ok(b),
         Ok(InvokeResponseBody::Json(j)) => panic!("expected raw bytes, got {j}"),
-        Err(v) => Err(serde_json::from_value(v).expect("AppError")),
+        Err(v) => Err(serde_json::from_value(v).expect("PublicError")),
     }
 }
 

@@ -450,7 +450,10 @@ async fn a_stored_kind_that_is_not_a_kind_name_is_a_database_error() {
             .await
             .expect("the kind overwritten");
         let reads = [
-            ("list", decode_error(query::list(&coll, None, None).await)),
+            (
+                "list",
+                decode_error(query::list(&coll, &Default::default()).await),
+            ),
             (
                 "show",
                 decode_error(query::show(&coll, "review", None).await),

@@ -1,7 +1,7 @@
 // The only module that talks to the host. Views get a `Transport` (from
 // context) and never import @tauri-apps/*; an HTTP transport for the
 // browser can implement the same interface later.
-import type { AppError, Commands, ErrorCode, ImportProgress } from "./generated/types.ts";
+import type { Commands, ErrorCode, ImportProgress, PublicError } from "./generated/types.ts";
 import { IMPORT_PROGRESS } from "./generated/types.ts";
 
 export type CommandName = keyof Commands;
@@ -22,7 +22,7 @@ export class CommandError extends Error {
 export function asCommandError(e: unknown): CommandError {
   if (e instanceof CommandError) return e;
   if (e && typeof e === "object" && "code" in e && "message" in e) {
-    const a = e as AppError;
+    const a = e as PublicError;
     return new CommandError(a.code, String(a.message));
   }
   return new CommandError("internal", e instanceof Error ? e.message : String(e));

@@ -19,6 +19,12 @@ function label(code: CommandError["code"]): string {
       return "Cannot do that:";
     case "conflict":
       return "Conflict:";
+    case "unauthorized":
+      return "Not authorised:";
+    case "forbidden":
+      return "Not allowed here:";
+    case "too_large":
+      return "Too large:";
     case "internal":
       return "Something went wrong:";
   }

@@ -1,33 +1,25 @@
 //! The desktop app (feature `app`): a Tauri v2 shell over the engine.
 //!
 //! Architecture Invariant: this module is the only code that uses Tauri.
-//! Commands ([`commands`]) are thin — parse, call one engine function, map
-//! to a transfer type ([`dto`]) and errors to [`AppError`] — so an HTTP
-//! face can later wrap the same engine functions. [`source`], [`staging`]
-//! and [`snapshot`] are small engine functions the app needs (a folder or
-//! bundle listing, a file diff, the collection index as one value); they
-//! use no Tauri.
+//! Commands ([`commands`]) are adapters: each calls one function of the
+//! operations layer ([`crate::ops`]) with its `args` and returns its
+//! transfer type, errors as [`PublicError`]; an HTTP face wraps the same
+//! functions. Nothing here calls the engine's modules.
 
 pub mod commands;
-pub mod dto;
-pub mod error;
-pub mod snapshot;
-pub mod source;
-pub mod staging;
 pub mod types;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use tauri::{Builder, Manager, Runtime};
 
-pub use error::{AppError, ErrorCode};
+pub use crate::ops::transfer::{ErrorCode, PublicError};
 
-use crate::collection::Collection;
 use crate::home::Home;
-use staging::Staging;
+use crate::ops::{Scope, Staging};
 
-/// The event `import_source` emits for each plugin (an [`dto::ImportProgress`]).
+/// The event `import_source` emits for each plugin (an
+/// [`ImportProgress`](crate::ops::transfer::ImportProgress)).
 pub const IMPORT_PROGRESS: &str = "import-progress";
 
 /// Which collection the app opens.
@@ -61,9 +53,8 @@ impl AppConfig {
 /// Managed state: the open collection and the bundle the wizard reads.
 #[derive(Debug)]
 pub struct AppState {
-    pub home: Home,
-    pub collection: Collection,
-    pub staging: Arc<Staging>,
+    pub scope: Scope,
+    pub staging: Staging,
 }
 
 /// Registers the commands and opens the collection in `setup()`. Used by
@@ -72,12 +63,10 @@ pub fn configure<R: Runtime>(builder: Builder<R>, config: AppConfig) -> Builder<
     builder
         .setup(move |app| {
             let home = Home::at(config.home.clone());
-            let collection =
-                tauri::async_runtime::block_on(Collection::open(&home, &config.collection))?;
+            let scope = tauri::async_runtime::block_on(Scope::held(home, &config.collection))?;
             app.manage(AppState {
-                home,
-                collection,
-                staging: Arc::default(),
+                scope,
+                staging: Staging::default(),
             });
             Ok(())
         })

@@ -5,8 +5,7 @@
 
 use ts_rs::TS;
 
-use super::dto::*;
-use super::error::{AppError, ErrorCode};
+use crate::ops::transfer::*;
 
 /// Every command: its name, its `args` type (None: no arguments) and its result.
 pub const COMMANDS: &[(&str, Option<&str>, &str)] = &[
@@ -28,7 +27,7 @@ pub const COMMANDS: &[(&str, Option<&str>, &str)] = &[
 fn declarations() -> Vec<String> {
     vec![
         ErrorCode::decl(),
-        AppError::decl(),
+        PublicError::decl(),
         Kind::decl(),
         Membership::decl(),
         ListArgs::decl(),
@@ -37,9 +36,7 @@ fn declarations() -> Vec<String> {
         ShowArgs::decl(),
         ArtifactDetail::decl(),
         VersionInfo::decl(),
-        ParentLink::decl(),
-        SyncStatus::decl(),
-        ChildLink::decl(),
+        Association::decl(),
         DeploymentInfo::decl(),
         SourceArgs::decl(),
         SourceListing::decl(),
@@ -49,6 +46,7 @@ fn declarations() -> Vec<String> {
         PreviewArgs::decl(),
         ImportPreview::decl(),
         PluginPreview::decl(),
+        Buckets::decl(),
         PreviewChild::decl(),
         ImportArgs::decl(),
         ChildChoice::decl(),
@@ -64,6 +62,7 @@ fn declarations() -> Vec<String> {
         DiffFile::decl(),
         DiffChange::decl(),
         DeployArgs::decl(),
+        DeployMode::decl(),
         DeployAction::decl(),
         DeployOperation::decl(),
         DeployResult::decl(),
@@ -82,7 +81,7 @@ fn declarations() -> Vec<String> {
 /// The whole file.
 pub fn typescript() -> String {
     let mut out = String::from(
-        "// Generated from desktop/src/app/dto.rs by ts-rs (desktop/src/app/types.rs).\n\
+        "// Generated from desktop/src/ops/transfer.rs by ts-rs (desktop/src/app/types.rs).\n\
          // Do not edit: SKILLMEAT_WRITE_TYPES=1 cargo test -p skillmeat --features app-test --test app\n\n",
     );
     for decl in declarations() {

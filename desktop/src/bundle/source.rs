@@ -14,7 +14,7 @@ use tempfile::TempDir;
 use super::limits::Limits;
 use super::manifest::{BundleManifest, Expected, match_members};
 use super::read;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::fsx;
 use crate::inspect::Source;
 
@@ -92,9 +92,9 @@ pub fn open_with(path: &Path, scratch: &Path, limits: &Limits) -> Result<Opened>
         bundle: path.to_owned(),
         reason,
     };
-    let mut source = Source::open_with(&folder, limits).map_err(|e| match e.exit_code() {
-        1 => bad(format!("does not hold a plugin skillmeat can read: {e}")),
-        _ => e,
+    let mut source = Source::open_with(&folder, limits).map_err(|e| match e.code() {
+        ErrorCode::Internal => e,
+        _ => bad(format!("does not hold a plugin skillmeat can read: {e}")),
     })?;
     check_members(&mut source, &verified.manifest).map_err(bad)?;
     // Imported artifacts record the bundle as their source, not scratch space.

@@ -1,30 +1,31 @@
-//! `export`, and opening what `add` / `preview` are given (a folder or a
-//! bundle zip): thin handlers over `crate::bundle`.
+//! `export`: a thin handler over the operations layer.
 
-use std::path::Path;
+use serde::Serialize;
 
 use super::{emit, to_json};
-use crate::bundle::{self, Limits, Opened, Secrets};
 use crate::error::Result;
-use crate::home::Home;
+use crate::ops::transfer::ExportArgs;
+use crate::ops::{self, Scope};
 
-pub(super) async fn export(
-    home: &Home,
-    collection: &str,
-    name: &str,
-    output: Option<&Path>,
-    allow_secrets: bool,
-    json: bool,
-) -> Result<i32> {
-    let coll = super::existing_collection(home, collection, name, true).await?;
-    let secrets = if allow_secrets {
-        Secrets::Allow
-    } else {
-        Secrets::Refuse
-    };
-    let report = bundle::export(&coll, name, output, secrets).await?;
+/// `export --json`: `{"path", "content_hash", "files", "bytes"}` (the
+/// CLI's documented shape; the plugin and version are in the text).
+#[derive(Serialize)]
+struct Exported<'a> {
+    path: &'a str,
+    content_hash: &'a str,
+    files: u32,
+    bytes: u64,
+}
+
+pub(super) async fn export(scope: &Scope, args: ExportArgs, json: bool) -> Result<i32> {
+    let report = ops::export(scope, args).await?;
     if json {
-        emit(&to_json(&report)?)?;
+        emit(&to_json(&Exported {
+            path: &report.path,
+            content_hash: &report.content_hash,
+            files: report.files,
+            bytes: report.bytes,
+        })?)?;
     } else {
         let version = report
             .version
@@ -33,25 +34,8 @@ pub(super) async fn export(
             .unwrap_or_default();
         emit(&format!(
             "exported {}{version}: {} ({} files, {} bytes, sha256 {})\n",
-            report.plugin,
-            report.path.display(),
-            report.files,
-            report.bytes,
-            report.content_hash
+            report.plugin, report.path, report.files, report.bytes, report.content_hash
         ))?;
     }
     Ok(0)
-}
-
-/// A folder or a bundle for `add`: a bundle is extracted below the
-/// skillmeat home, next to the collection it is imported into.
-pub(super) fn open_for_import(home: &Home, path: &Path, limits: &Limits) -> Result<Opened> {
-    bundle::open_with(path, home.root(), limits)
-}
-
-/// A folder or a bundle for `preview` and `add --dry-run`: a bundle is
-/// extracted into the system's temp folder, so nothing is written to the
-/// skillmeat home.
-pub(super) fn open_for_preview(path: &Path, limits: &Limits) -> Result<Opened> {
-    bundle::open_with(path, &std::env::temp_dir(), limits)
 }

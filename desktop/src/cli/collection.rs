@@ -1,96 +1,85 @@
-//! `add`, `preview`, `list`, `show`, `verify`: thin handlers over the engine.
+//! `add`, `preview`, `list`, `show`, `verify`: thin handlers over the
+//! operations layer.
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
-use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use skillmeat_core::ArtifactKind;
-use skillmeat_core::plan::{ConflictPolicy, Preview};
 
 use super::{emit, to_json};
-use crate::bundle::Limits;
-use crate::collection::Collection;
-use crate::error::{Error, Result};
-use crate::home::Home;
-use crate::import::{self, ImportResult};
-use crate::inspect::Source;
-use crate::{query, verify};
+use crate::error::Result;
+use crate::ops::transfer::{
+    ImportArgs, ImportSummary, Kind, ListArgs, PluginImport, PreviewArgs, ShowArgs,
+};
+use crate::ops::{self, ImportStep, Scope};
 
+/// `add --json`: `{"results": [...]}`, each result without the stored
+/// children the app gets (the CLI's documented shape).
 #[derive(Serialize)]
 struct AddOutput<'a> {
-    results: &'a [ImportResult],
+    results: Vec<AddedPlugin<'a>>,
 }
 
-/// How `add` runs: the conflict policy, the size limits, `--dry-run`.
-pub(super) struct AddOptions {
-    pub policy: ConflictPolicy,
-    pub limits: Limits,
-    pub dry_run: bool,
+#[derive(Serialize)]
+struct AddedPlugin<'a> {
+    success: bool,
+    plugin_name: &'a str,
+    plugin_id: Option<&'a str>,
+    children_imported: u32,
+    children_reused: u32,
+    children_new_version: u32,
+    errors: &'a [String],
+    transaction_id: &'a str,
+    dry_run: bool,
 }
 
-pub(super) async fn add(
-    home: &Home,
-    collection: &str,
-    path: &Path,
-    opts: AddOptions,
-    json: bool,
-) -> Result<i32> {
-    let AddOptions {
-        policy,
-        limits,
-        dry_run,
-    } = opts;
-    let opened = if dry_run {
-        super::bundle::open_for_preview(path, &limits)?
-    } else {
-        super::bundle::open_for_import(home, path, &limits)?
-    };
-    let source = &opened.source;
-    let plugins = &source.discovery.plugins;
-    let coll = if dry_run {
-        Collection::open_read(home, collection).await?
-    } else {
-        Some(Collection::open(home, collection).await?)
-    };
-    let progress = progress_bar(plugins.len() as u64);
-    let mut results = Vec::with_capacity(plugins.len());
-    let mut code = 0;
-    for plugin in plugins {
-        progress.set_message(plugin.name.clone());
-        let transaction_id = crate::store::rows::new_id();
-        let result = match (&coll, dry_run) {
-            (c, true) => import::plan(c.as_ref(), source, plugin, policy)
-                .await
-                .map(|plan| ImportResult::planned(&plan)),
-            (Some(c), false) => {
-                import::import_plugin(c, source, plugin, policy, &transaction_id).await
-            }
-            (None, false) => Err(Error::Internal("collection not open".into())),
-        };
-        let result = result.unwrap_or_else(|e| {
-            code = code.max(e.exit_code());
-            ImportResult::failed(&plugin.name, transaction_id, &e)
-        });
-        if !json {
-            progress.suspend(|| {
-                let _ = emit(&describe(&result));
-            });
+impl<'a> From<&'a PluginImport> for AddedPlugin<'a> {
+    fn from(r: &'a PluginImport) -> Self {
+        AddedPlugin {
+            success: r.success,
+            plugin_name: &r.plugin_name,
+            plugin_id: r.plugin_id.as_deref(),
+            children_imported: r.children_imported,
+            children_reused: r.children_reused,
+            children_new_version: r.children_new_version,
+            errors: &r.errors,
+            transaction_id: &r.transaction_id,
+            dry_run: r.dry_run,
         }
-        results.push(result);
-        progress.inc(1);
     }
-    progress.finish_and_clear();
-    if let (Some(c), false) = (&coll, dry_run) {
-        c.close().await;
+}
+
+pub(super) async fn add(scope: &Scope, args: ImportArgs, json: bool) -> Result<i32> {
+    let dry_run = args.dry_run.unwrap_or(false);
+    let mut progress: Option<ProgressBar> = None;
+    let summary = ops::import(scope, args, |step| match step {
+        ImportStep::Started(p) => {
+            let bar = progress.get_or_insert_with(|| progress_bar(u64::from(p.total)));
+            bar.set_message(p.plugin.clone());
+        }
+        ImportStep::Ended(_, result) => {
+            if let Some(bar) = &progress {
+                if !json {
+                    bar.suspend(|| {
+                        let _ = emit(&describe(result));
+                    });
+                }
+                bar.inc(1);
+            }
+        }
+    })
+    .await?;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
     }
     if json {
-        emit(&to_json(&AddOutput { results: &results })?)?;
+        let results = summary.results.iter().map(AddedPlugin::from).collect();
+        emit(&to_json(&AddOutput { results })?)?;
     } else {
-        emit(&summary(&results, source, dry_run))?;
+        emit(&summary_text(&summary, dry_run))?;
     }
-    Ok(code)
+    Ok(summary.worst().map_or(0, |c| c.exit_code()))
 }
 
 fn progress_bar(len: u64) -> ProgressBar {
@@ -104,7 +93,7 @@ fn progress_bar(len: u64) -> ProgressBar {
     bar
 }
 
-fn describe(r: &ImportResult) -> String {
+fn describe(r: &PluginImport) -> String {
     if !r.success {
         return format!("failed    {}: {}\n", r.plugin_name, r.errors.join("; "));
     }
@@ -120,13 +109,14 @@ fn describe(r: &ImportResult) -> String {
     )
 }
 
-fn summary(results: &[ImportResult], source: &Source, dry_run: bool) -> String {
+fn summary_text(summary: &ImportSummary, dry_run: bool) -> String {
     let mut out = String::new();
-    for w in &source.discovery.warnings {
+    for w in &summary.warnings {
         let _ = writeln!(out, "warning: {w}");
     }
+    let results = &summary.results;
     let ok = results.iter().filter(|r| r.success).count();
-    let sum = |f: fn(&ImportResult) -> usize| results.iter().map(f).sum::<usize>();
+    let sum = |f: fn(&PluginImport) -> u32| results.iter().map(f).sum::<u32>();
     let _ = writeln!(
         out,
         "{} {ok} of {} plugin{}: {} new, {} reused, {} new versions{}",
@@ -145,33 +135,15 @@ fn summary(results: &[ImportResult], source: &Source, dry_run: bool) -> String {
     out
 }
 
-#[derive(Serialize)]
-struct PreviewOutput {
-    plugins: Vec<Preview>,
-}
-
-pub(super) async fn preview(
-    home: &Home,
-    collection: &str,
-    path: &Path,
-    policy: ConflictPolicy,
-    limits: &Limits,
-    json: bool,
-) -> Result<i32> {
-    let opened = super::bundle::open_for_preview(path, limits)?;
-    let source = &opened.source;
-    let coll = Collection::open_read(home, collection).await?;
-    let mut plugins = Vec::new();
-    for plugin in &source.discovery.plugins {
-        let plan = import::plan(coll.as_ref(), source, plugin, policy).await?;
-        plugins.push(Preview::from(&plan));
-    }
+pub(super) async fn preview(scope: &Scope, args: PreviewArgs, json: bool) -> Result<i32> {
+    let preview = ops::preview(scope, args).await?;
     if json {
-        emit(&to_json(&PreviewOutput { plugins })?)?;
+        emit(&to_json(&preview)?)?;
         return Ok(0);
     }
+    let plugins = &preview.plugins;
     let mut out = String::new();
-    for p in &plugins {
+    for p in plugins {
         let b = &p.buckets;
         let _ = writeln!(
             out,
@@ -187,11 +159,11 @@ pub(super) async fn preview(
             ("CONFLICT", &b.conflict),
         ] {
             for c in items {
-                let change = match c.current_hash {
+                let change = match &c.current_hash {
                     Some(cur) if label == "CONFLICT" => {
-                        format!("  {} -> {}", cur.short(), c.content_hash.short())
+                        format!("  {} -> {}", short(cur), short(&c.content_hash))
                     }
-                    _ => format!("  {}", c.content_hash.short()),
+                    _ => format!("  {}", short(&c.content_hash)),
                 };
                 let _ = writeln!(
                     out,
@@ -207,28 +179,21 @@ pub(super) async fn preview(
     Ok(0)
 }
 
-pub(super) async fn list(
-    home: &Home,
-    collection: &str,
-    kind: Option<&str>,
-    limit: Option<usize>,
-    json: bool,
-) -> Result<i32> {
-    let listing = match Collection::open_read(home, collection).await? {
-        Some(c) => query::list(&c, kind, limit).await?,
-        None => query::Listing {
-            items: Vec::new(),
-            total: 0,
-            count: 0,
-        },
-    };
+/// The first 12 characters of a hash, for people.
+fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}
+
+pub(super) async fn list(scope: &Scope, args: ListArgs, json: bool) -> Result<i32> {
+    let listing = ops::list(scope, args).await?;
     if json {
         emit(&to_json(&listing)?)?;
         return Ok(0);
     }
     if listing.items.is_empty() {
         emit(&format!(
-            "collection {collection:?} is empty: add a plugin with `skillmeat add <folder>`\n"
+            "collection {:?} is empty: add a plugin with `skillmeat add <folder>`\n",
+            scope.name()
         ))?;
         return Ok(0);
     }
@@ -242,8 +207,8 @@ pub(super) async fn list(
                 i.subtype.clone().unwrap_or_else(|| "-".into()),
                 i.version
                     .clone()
-                    .unwrap_or_else(|| i.content_hash[..12].to_owned()),
-                if i.kind == ArtifactKind::Composite {
+                    .unwrap_or_else(|| short(&i.content_hash).to_owned()),
+                if i.kind == Kind::Composite {
                     i.child_count.to_string()
                 } else {
                     "-".into()
@@ -274,15 +239,8 @@ pub(super) async fn list(
     Ok(0)
 }
 
-pub(super) async fn show(
-    home: &Home,
-    collection: &str,
-    name: &str,
-    kind: Option<&str>,
-    json: bool,
-) -> Result<i32> {
-    let coll = super::existing_collection(home, collection, name, true).await?;
-    let d = query::show(&coll, name, kind).await?;
+pub(super) async fn show(scope: &Scope, args: ShowArgs, json: bool) -> Result<i32> {
+    let d = ops::show(scope, args).await?;
     if json {
         emit(&to_json(&d)?)?;
         return Ok(0);
@@ -320,7 +278,7 @@ pub(super) async fn show(
         let _ = writeln!(
             out,
             "  {}  {}  {} files{mark}",
-            &v.content_hash[..12],
+            short(&v.content_hash),
             v.created_at,
             v.file_count
         );
@@ -347,11 +305,8 @@ pub(super) async fn show(
     Ok(0)
 }
 
-pub(super) async fn verify(home: &Home, collection: &str, json: bool) -> Result<i32> {
-    let report = match Collection::open_read(home, collection).await? {
-        Some(c) => verify::verify(&c).await?,
-        None => verify::verify_folder(&home.collection_dir(collection)?, collection),
-    };
+pub(super) async fn verify(scope: &Scope, json: bool) -> Result<i32> {
+    let report = ops::verify(scope).await?;
     if json {
         emit(&to_json(&report)?)?;
     } else {

@@ -1,76 +1,60 @@
-//! `deploy`, `undeploy`, `status`: thin handlers over `crate::deploy`.
+//! `deploy`, `undeploy`, `status`: thin handlers over the operations layer.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use super::{emit, to_json};
-use crate::collection::Collection;
-use crate::deploy::{self, Action, Options, Outcome, State};
 use crate::error::{Error, Result};
-use crate::home::Home;
+use crate::ops::transfer::{
+    DeployAction, DeployArgs, DeployResult, Drift, ProjectArgs, UndeployArgs,
+};
+use crate::ops::{self, Scope};
 
-pub(super) async fn deploy(
-    home: &Home,
-    collection: &str,
-    name: &str,
-    project: &Path,
-    opts: Options,
-    json: bool,
-) -> Result<i32> {
-    let coll = super::existing_collection(home, collection, name, opts.dry_run).await?;
-    let outcome = deploy::deploy(home, &coll, name, project, &opts).await;
-    coll.close().await;
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
+pub(super) async fn deploy(scope: &Scope, args: DeployArgs, json: bool) -> Result<i32> {
+    let dry_run = args.dry_run;
+    let e = match ops::deploy(scope, args).await {
+        Ok(outcome) if json => {
+            emit(&to_json(&outcome)?)?;
+            return Ok(0);
+        }
+        Ok(outcome) => {
+            emit(&plan_text(&outcome))?;
+            return Ok(0);
+        }
+        Err(e) => e,
+    };
+    match ops::conflict_plan(&e) {
         // With --json, one document: the plan (conflicts marked) and the error.
-        Err(e @ Error::DeployConflict { .. }) if json => {
-            let Error::DeployConflict { plan, .. } = &e else {
-                return Err(e);
-            };
-            let mut doc = serde_json::to_value(plan.as_ref())
+        Some(plan) if json => {
+            let mut doc = serde_json::to_value(&plan)
                 .map_err(|e| Error::Internal(format!("serialising JSON: {e}")))?;
             doc["error"] = e.to_string().into();
             emit(&to_json(&doc)?)?;
-            return Ok(1);
+            Ok(1)
         }
-        Err(Error::DeployConflict {
-            plan,
-            conflicts,
-            name,
-        }) if opts.dry_run => {
+        Some(plan) if dry_run => {
             emit(&plan_text(&plan))?;
-            return Err(Error::DeployConflict {
-                name,
-                conflicts,
-                plan,
-            });
+            Err(e)
         }
-        Err(e) => return Err(e),
-    };
-    if json {
-        emit(&to_json(&outcome)?)?;
-        return Ok(0);
+        _ => Err(e),
     }
-    emit(&plan_text(&outcome))?;
-    Ok(0)
 }
 
 /// A deployment's operations, one line each, and what it comes to.
-fn plan_text(outcome: &Outcome) -> String {
+fn plan_text(outcome: &DeployResult) -> String {
     let mut out = String::new();
     for w in &outcome.warnings {
         let _ = writeln!(out, "warning: {w}");
     }
     for op in &outcome.operations {
         let action = match op.action {
-            Action::Write => "write",
-            Action::Replace => "replace",
-            Action::Unchanged => "unchanged",
-            Action::Conflict => "CONFLICT",
-            Action::Backup => "backup+write",
-            Action::MergeHook => "merge hook",
-            Action::MergeMcpServer => "merge MCP",
-            Action::Remove => "remove",
+            DeployAction::Write => "write",
+            DeployAction::Replace => "replace",
+            DeployAction::Unchanged => "unchanged",
+            DeployAction::Conflict => "CONFLICT",
+            DeployAction::Backup => "backup+write",
+            DeployAction::MergeHook => "merge hook",
+            DeployAction::MergeMcpServer => "merge MCP",
+            DeployAction::Remove => "remove",
         };
         let detail = op
             .detail
@@ -95,20 +79,8 @@ fn plan_text(outcome: &Outcome) -> String {
     out
 }
 
-pub(super) async fn undeploy(
-    home: &Home,
-    collection: &str,
-    name: &str,
-    project: &Path,
-    force: bool,
-    json: bool,
-) -> Result<i32> {
-    let coll = Collection::open_existing(home, collection).await?;
-    let report = deploy::undeploy(home, coll.as_ref(), name, project, force).await;
-    if let Some(c) = &coll {
-        c.close().await;
-    }
-    let report = report?;
+pub(super) async fn undeploy(scope: &Scope, args: UndeployArgs, json: bool) -> Result<i32> {
+    let report = ops::undeploy(scope, args).await?;
     if json {
         emit(&to_json(&report)?)?;
         return Ok(0);
@@ -145,14 +117,8 @@ pub(super) async fn undeploy(
     Ok(0)
 }
 
-pub(super) async fn status(
-    home: &Home,
-    collection: &str,
-    project: &Path,
-    json: bool,
-) -> Result<i32> {
-    let coll = Collection::open_read(home, collection).await?;
-    let report = deploy::status(home, coll.as_ref(), project).await?;
+pub(super) async fn status(scope: &Scope, args: ProjectArgs, json: bool) -> Result<i32> {
+    let report = ops::status(scope, args).await?;
     if json {
         emit(&to_json(&report)?)?;
         return Ok(0);
@@ -170,10 +136,10 @@ pub(super) async fn status(
     );
     for i in &report.items {
         let state = match i.status {
-            State::Ok => "ok",
-            State::Modified => "modified",
-            State::Missing => "missing",
-            State::Outdated => "outdated",
+            Drift::Ok => "ok",
+            Drift::Modified => "modified",
+            Drift::Missing => "missing",
+            Drift::Outdated => "outdated",
         };
         let _ = writeln!(
             out,

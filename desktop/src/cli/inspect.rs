@@ -4,14 +4,14 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use skillmeat_core::ArtifactKind;
-use skillmeat_core::report::InspectReport;
 
 use super::{emit, to_json};
-use crate::bundle::Limits;
 use crate::error::Error;
+use crate::ops::transfer::SizeLimits;
+use crate::ops::{self, InspectReport};
 
-pub(super) fn run(path: &Path, limits: &Limits, json: bool) -> Result<i32, Error> {
-    let report = crate::inspect::inspect_with(path, limits)?;
+pub(super) fn run(path: &Path, limits: SizeLimits, json: bool) -> Result<i32, Error> {
+    let report = ops::inspect(path, limits)?;
     if json {
         emit(&to_json(&report)?)?;
     } else {

@@ -1,7 +1,9 @@
 //! The `skillmeat` CLI: argument parsing and printing, nothing else. Every
-//! handler calls one engine function and prints its result.
+//! handler calls one function of the operations layer ([`crate::ops`]) and
+//! prints its result.
 //!
-//! Exit codes: 0 success, 1 a problem with the user's input, 2 internal.
+//! Exit codes: 0 success, 1 a problem with the user's input, 2 internal
+//! ([`ErrorCode::exit_code`](crate::error::ErrorCode::exit_code)).
 
 mod bundle;
 mod collection;
@@ -15,11 +17,13 @@ use std::path::PathBuf;
 use bytesize::ByteSize;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use skillmeat_core::plan::ConflictPolicy;
-
-use crate::bundle::Limits;
 use crate::error::Error;
 use crate::home::Home;
+use crate::ops::Scope;
+use crate::ops::transfer::{
+    DeployArgs, DeployMode, ExportArgs, ImportArgs, Kind, ListArgs, Policy, PreviewArgs,
+    ProjectArgs, ShowArgs, SizeLimits, UndeployArgs,
+};
 use crate::telemetry::{self, LogFormat};
 
 #[derive(Debug, Parser)]
@@ -63,11 +67,11 @@ struct SizeArgs {
 }
 
 impl SizeArgs {
-    fn limits(self) -> Limits {
-        Limits::in_force().with_sizes(
-            self.max_file_size.map(|s| s.as_u64()),
-            self.max_plugin_size.map(|s| s.as_u64()),
-        )
+    fn limits(self) -> SizeLimits {
+        SizeLimits {
+            file_bytes: self.max_file_size.map(|s| s.as_u64()),
+            plugin_bytes: self.max_plugin_size.map(|s| s.as_u64()),
+        }
     }
 }
 
@@ -84,12 +88,12 @@ enum PolicyArg {
     Fork,
 }
 
-impl From<PolicyArg> for ConflictPolicy {
+impl From<PolicyArg> for Policy {
     fn from(p: PolicyArg) -> Self {
         match p {
-            PolicyArg::NewVersion => ConflictPolicy::NewVersion,
-            PolicyArg::Keep => ConflictPolicy::Keep,
-            PolicyArg::Fork => ConflictPolicy::Fork,
+            PolicyArg::NewVersion => Policy::NewVersion,
+            PolicyArg::Keep => Policy::Keep,
+            PolicyArg::Fork => Policy::Fork,
         }
     }
 }
@@ -100,11 +104,11 @@ enum ModeArg {
     Unpacked,
 }
 
-impl From<ModeArg> for crate::deploy::Mode {
+impl From<ModeArg> for DeployMode {
     fn from(m: ModeArg) -> Self {
         match m {
-            ModeArg::Plugin => crate::deploy::Mode::Plugin,
-            ModeArg::Unpacked => crate::deploy::Mode::Unpacked,
+            ModeArg::Plugin => DeployMode::Plugin,
+            ModeArg::Unpacked => DeployMode::Unpacked,
         }
     }
 }
@@ -140,15 +144,15 @@ impl Command {
     }
 }
 
-impl KindArg {
-    fn as_str(self) -> &'static str {
-        match self {
-            KindArg::Composite => "composite",
-            KindArg::Skill => "skill",
-            KindArg::Command => "command",
-            KindArg::Agent => "agent",
-            KindArg::Hook => "hook",
-            KindArg::McpServer => "mcp_server",
+impl From<KindArg> for Kind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Composite => Kind::Composite,
+            KindArg::Skill => Kind::Skill,
+            KindArg::Command => Kind::Command,
+            KindArg::Agent => Kind::Agent,
+            KindArg::Hook => Kind::Hook,
+            KindArg::McpServer => Kind::McpServer,
         }
     }
 }
@@ -197,15 +201,21 @@ enum Command {
         /// Only this type.
         #[arg(long = "type", value_enum)]
         kind: Option<KindArg>,
+        /// Only names containing this (case-insensitive; `_` and a space match `-`).
+        #[arg(long)]
+        search: Option<String>,
         /// At most this many items.
         #[arg(long)]
-        limit: Option<usize>,
+        limit: Option<u32>,
+        /// Skip this many items first.
+        #[arg(long)]
+        offset: Option<u32>,
         #[arg(long)]
         json: bool,
     },
     /// Details of one artifact: versions, the plugins it is part of, what it contains.
     Show {
-        /// Name or id.
+        /// Name, id, or TYPE:NAME (`skill:brainstorming`).
         name: String,
         /// Disambiguate a name shared by several types.
         #[arg(long = "type", value_enum)]
@@ -306,81 +316,10 @@ pub fn run() -> i32 {
     let json = cli.command.wants_json();
     let result = match cli.command {
         Command::Hash { paths, json } => hash::run(&paths, json),
-        Command::Inspect { path, sizes, json } => inspect::run(&path, &sizes.limits(), json),
+        Command::Inspect { path, sizes, json } => inspect::run(&path, sizes.limits(), json),
         command => with_home(|home| {
-            let c = cli.collection.as_str();
-            block_on(async move {
-                match command {
-                    Command::Add {
-                        source,
-                        on_conflict,
-                        dry_run,
-                        sizes,
-                        json,
-                    } => {
-                        let opts = collection::AddOptions {
-                            policy: on_conflict.into(),
-                            limits: sizes.limits(),
-                            dry_run,
-                        };
-                        collection::add(&home, c, &source, opts, json).await
-                    }
-                    Command::Preview {
-                        source,
-                        on_conflict,
-                        sizes,
-                        json,
-                    } => {
-                        let policy = on_conflict.into();
-                        collection::preview(&home, c, &source, policy, &sizes.limits(), json).await
-                    }
-                    Command::List { kind, limit, json } => {
-                        collection::list(&home, c, kind.map(KindArg::as_str), limit, json).await
-                    }
-                    Command::Show { name, kind, json } => {
-                        collection::show(&home, c, &name, kind.map(KindArg::as_str), json).await
-                    }
-                    Command::Verify { json } => collection::verify(&home, c, json).await,
-                    Command::Deploy {
-                        name,
-                        project,
-                        platform,
-                        use_current,
-                        force,
-                        dry_run,
-                        mode,
-                        json,
-                    } => {
-                        let opts = crate::deploy::Options {
-                            platform,
-                            use_current,
-                            force,
-                            dry_run,
-                            mode: mode.map(ModeArg::into),
-                        };
-                        deploy::deploy(&home, c, &name, &project, opts, json).await
-                    }
-                    Command::Undeploy {
-                        name,
-                        project,
-                        force,
-                        json,
-                    } => deploy::undeploy(&home, c, &name, &project, force, json).await,
-                    Command::Status { project, json } => {
-                        deploy::status(&home, c, &project, json).await
-                    }
-                    Command::Export {
-                        name,
-                        output,
-                        allow_secrets,
-                        json,
-                    } => {
-                        bundle::export(&home, c, &name, output.as_deref(), allow_secrets, json)
-                            .await
-                    }
-                    Command::Hash { .. } | Command::Inspect { .. } => Ok(0),
-                }
-            })
+            let scope = Scope::per_call(home, &cli.collection);
+            block_on(dispatch(&scope, command))
         }),
     };
     match result {
@@ -402,25 +341,115 @@ fn with_home(f: impl FnOnce(Home) -> Result<i32, Error>) -> Result<i32, Error> {
     f(home)
 }
 
-/// The collection a command about artifact `name` uses (`read_only`: one
-/// that writes nothing to the home); a collection that does not exist yet
-/// has no artifact of that name.
-async fn existing_collection(
-    home: &Home,
-    collection: &str,
-    name: &str,
-    read_only: bool,
-) -> Result<crate::collection::Collection, Error> {
-    use crate::collection::Collection;
-    let opened = if read_only {
-        Collection::open_read(home, collection).await?
-    } else {
-        Collection::open_existing(home, collection).await?
-    };
-    opened.ok_or_else(|| Error::UnknownArtifact {
-        name: name.to_owned(),
-        within: format!("collection {collection:?} (it is empty)"),
-    })
+/// Runs a command that uses the collection.
+async fn dispatch(scope: &Scope, command: Command) -> Result<i32, Error> {
+    match command {
+        Command::Add {
+            source,
+            on_conflict,
+            dry_run,
+            sizes,
+            json,
+        } => {
+            let args = ImportArgs {
+                path: source,
+                policy: on_conflict.into(),
+                choices: Vec::new(),
+                dry_run: Some(dry_run),
+                limits: sizes.limits(),
+            };
+            collection::add(scope, args, json).await
+        }
+        Command::Preview {
+            source,
+            on_conflict,
+            sizes,
+            json,
+        } => {
+            let args = PreviewArgs {
+                path: source,
+                policy: Some(on_conflict.into()),
+                limits: sizes.limits(),
+            };
+            collection::preview(scope, args, json).await
+        }
+        Command::List {
+            kind,
+            search,
+            limit,
+            offset,
+            json,
+        } => {
+            let args = ListArgs {
+                kind: kind.map(Kind::from),
+                subtype: None,
+                search,
+                limit,
+                offset,
+            };
+            collection::list(scope, args, json).await
+        }
+        Command::Show { name, kind, json } => {
+            let args = ShowArgs {
+                name_or_id: name,
+                kind: kind.map(Kind::from),
+            };
+            collection::show(scope, args, json).await
+        }
+        Command::Verify { json } => collection::verify(scope, json).await,
+        Command::Deploy {
+            name,
+            project,
+            platform,
+            use_current,
+            force,
+            dry_run,
+            mode,
+            json,
+        } => {
+            let args = DeployArgs {
+                name,
+                project,
+                platform,
+                dry_run,
+                use_current,
+                force,
+                mode: mode.map(ModeArg::into),
+            };
+            deploy::deploy(scope, args, json).await
+        }
+        Command::Undeploy {
+            name,
+            project,
+            force,
+            json,
+        } => {
+            let args = UndeployArgs {
+                name,
+                project,
+                force,
+            };
+            deploy::undeploy(scope, args, json).await
+        }
+        Command::Status { project, json } => {
+            let args = ProjectArgs { project };
+            deploy::status(scope, args, json).await
+        }
+        Command::Export {
+            name,
+            output,
+            allow_secrets,
+            json,
+        } => {
+            let args = ExportArgs {
+                name,
+                out: output,
+                allow_secrets: Some(allow_secrets),
+            };
+            bundle::export(scope, args, json).await
+        }
+        Command::Hash { .. } | Command::Inspect { .. } => Ok(0),
+    }
 }
 
 /// Runs a future on a single-threaded runtime (the CLI does one thing at a time).

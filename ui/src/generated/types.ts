@@ -1,9 +1,9 @@
-// Generated from desktop/src/app/dto.rs by ts-rs (desktop/src/app/types.rs).
+// Generated from desktop/src/ops/transfer.rs by ts-rs (desktop/src/app/types.rs).
 // Do not edit: SKILLMEAT_WRITE_TYPES=1 cargo test -p skillmeat --features app-test --test app
 
-export type ErrorCode = "not_found" | "bad_input" | "conflict" | "internal";
+export type ErrorCode = "bad_input" | "not_found" | "conflict" | "unauthorized" | "forbidden" | "too_large" | "internal";
 
-export type AppError = { code: ErrorCode, message: string, };
+export type PublicError = { code: ErrorCode, message: string, };
 
 export type Kind = "composite" | "skill" | "command" | "agent" | "hook" | "mcp_server";
 
@@ -15,41 +15,73 @@ export type ListArgs = {
  */
 kind?: Kind, 
 /**
- * Case-insensitive substring of the name.
+ * Only plugins of this subtype (`plugin`).
  */
-search?: string, };
+subtype?: string, 
+/**
+ * Part of the name, case-insensitive (`_` and a space match `-`).
+ */
+search?: string, 
+/**
+ * At most this many items (all by default).
+ */
+limit?: number, 
+/**
+ * Items skipped before the first one returned.
+ */
+offset?: number, };
 
-export type ArtifactSummary = { id: string, name: string, kind: Kind, version: string | null, 
+export type ArtifactSummary = { id: string, name: string, kind: Kind, 
+/**
+ * A plugin's subtype (`plugin`); null for other kinds.
+ */
+subtype: string | null, version: string | null, 
 /**
  * Children of a plugin (0 for other kinds).
  */
-child_count: number, content_hash: string, updated_at: string, };
+child_count: number, content_hash: string, created_at: string, updated_at: string, };
 
 export type ArtifactList = { items: Array<ArtifactSummary>, 
 /**
- * Artifacts in the collection (before the filter).
+ * Artifacts matching the filter, before the page.
  */
-total: number, };
-
-export type ShowArgs = { name_or_id: string, };
-
-export type ArtifactDetail = { id: string, name: string, kind: Kind, version: string | null, description: string | null, source: string | null, content_hash: string, created_at: string, updated_at: string, versions: Array<VersionInfo>, 
+total: number, 
 /**
- * The plugins this artifact belongs to.
+ * Items in this page.
  */
-part_of: Array<ParentLink>, 
+count: number, };
+
+export type ShowArgs = { name_or_id: string, kind?: Kind, };
+
+export type ArtifactDetail = { id: string, name: string, kind: Kind, subtype: string | null, version: string | null, description: string | null, source: string | null, content_hash: string, created_at: string, updated_at: string, versions: Array<VersionInfo>, 
 /**
- * A plugin's children.
+ * The plugins this artifact belongs to ("Part of").
  */
-contains: Array<ChildLink>, deployments: Array<DeploymentInfo>, };
+parents: Array<Association>, 
+/**
+ * A plugin's children ("Contains").
+ */
+children: Array<Association>, 
+/**
+ * Projects it is deployed to.
+ */
+deployments: Array<DeploymentInfo>, };
 
 export type VersionInfo = { content_hash: string, file_count: number, created_at: string, current: boolean, };
 
-export type ParentLink = { id: string, name: string, relationship: Membership, pinned_hash: string | null, };
-
-export type SyncStatus = "pinned" | "drifted";
-
-export type ChildLink = { id: string, name: string, kind: Kind, relationship: Membership, path: string | null, pinned_hash: string | null, current_hash: string, sync: SyncStatus, };
+export type Association = { artifact_id: string, artifact_name: string, artifact_type: Kind, relationship_type: Membership, 
+/**
+ * The version the plugin pins.
+ */
+pinned_version_hash: string | null, 
+/**
+ * The collection's current version of the artifact.
+ */
+current_hash: string, 
+/**
+ * Where the child sits inside the plugin.
+ */
+path: string | null, created_at: string, };
 
 export type DeploymentInfo = { project: string, 
 /**
@@ -97,15 +129,29 @@ path: string, };
 
 export type Policy = "new-version" | "keep" | "fork";
 
-export type PreviewArgs = { path: string, policy?: Policy, };
+export type PreviewArgs = { 
+/**
+ * A plugin or marketplace folder, or a bundle zip.
+ */
+path: string, policy?: Policy, };
 
 export type ImportPreview = { plugins: Array<PluginPreview>, };
 
-export type PluginPreview = { name: string, new: Array<PreviewChild>, existing: Array<PreviewChild>, conflict: Array<PreviewChild>, };
+export type PluginPreview = { name: string, buckets: Buckets, };
 
-export type PreviewChild = { kind: Kind, name: string, content_hash: string, current_hash: string | null, };
+export type Buckets = { new: Array<PreviewChild>, existing: Array<PreviewChild>, conflict: Array<PreviewChild>, };
 
-export type ImportArgs = { path: string, 
+export type PreviewChild = { kind: Kind, name: string, content_hash: string, 
+/**
+ * The collection's current version (for an existing name).
+ */
+current_hash: string | null, };
+
+export type ImportArgs = { 
+/**
+ * A plugin or marketplace folder, or a bundle zip.
+ */
+path: string, 
 /**
  * For every conflict without its own choice.
  */
@@ -113,13 +159,37 @@ policy: Policy,
 /**
  * A choice per conflicting child, overriding `policy`.
  */
-choices: Array<ChildChoice>, };
+choices: Array<ChildChoice>, 
+/**
+ * Plan only: write nothing, report what an import would do.
+ */
+dry_run?: boolean, };
 
 export type ChildChoice = { plugin: string, kind: Kind, name: string, policy: Policy, };
 
-export type ImportSummary = { results: Array<PluginImport>, };
+export type ImportSummary = { results: Array<PluginImport>, 
+/**
+ * What discovery noticed in the source (a child it read leniently …).
+ */
+warnings: Array<string>, };
 
-export type PluginImport = { success: boolean, plugin_name: string, plugin_id: string | null, children_imported: number, children_reused: number, children_new_version: number, errors: Array<string>, transaction_id: string, children: Array<StoredChild>, };
+export type PluginImport = { success: boolean, plugin_name: string, plugin_id: string | null, 
+/**
+ * Children that became new artifacts.
+ */
+children_imported: number, 
+/**
+ * Children linked to content already in the collection.
+ */
+children_reused: number, 
+/**
+ * Children added as a new version of an existing artifact.
+ */
+children_new_version: number, errors: Array<string>, transaction_id: string, 
+/**
+ * Planned only; nothing was written.
+ */
+dry_run: boolean, children: Array<StoredChild>, };
 
 export type StoredChild = { kind: Kind, name: string, pinned_hash: string | null, };
 
@@ -141,7 +211,7 @@ hashes: Array<string>, };
 
 export type DiffArgs = { 
 /**
- * The folder being imported.
+ * The folder (or listed bundle) being imported.
  */
 path: string, 
 /**
@@ -163,7 +233,34 @@ current: string | null, incoming: string | null, change: DiffChange, };
 
 export type DiffChange = "added" | "removed" | "changed";
 
-export type DeployArgs = { name: string, project: string, platform: string, dry_run: boolean, use_current: boolean, force: boolean, };
+export type DeployArgs = { 
+/**
+ * The plugin or artifact: its id, its name, or `type:name`.
+ */
+name: string, 
+/**
+ * The project's root folder.
+ */
+project: string, 
+/**
+ * Only `claude-code` in v1 (the default).
+ */
+platform: string, dry_run: boolean, 
+/**
+ * Each child's current version instead of the one the plugin pins.
+ */
+use_current: boolean, 
+/**
+ * Replace files skillmeat did not write (keeping a backup).
+ */
+force: boolean, 
+/**
+ * `plugin` (the plugin's own tree, loaded by Claude Code as
+ * `<plugin>@skills-dir`) or `unpacked` (the default for now).
+ */
+mode: DeployMode | null, };
+
+export type DeployMode = "plugin" | "unpacked";
 
 export type DeployAction = "write" | "replace" | "unchanged" | "conflict" | "backup" | "merge-hook" | "merge-mcp-server" | "remove";
 
@@ -171,7 +268,7 @@ export type DeployOperation = { action: DeployAction,
 /**
  * Relative to the project.
  */
-path: string, artifact: string, detail: string | null, };
+path: string, artifact: string, detail?: string, };
 
 export type DeployResult = { name: string, kind: Kind, project: string, platform: string, dry_run: boolean, operations: Array<DeployOperation>, warnings: Array<string>, 
 /**
@@ -181,7 +278,15 @@ deployed: Array<DeployedArtifact>, };
 
 export type DeployedArtifact = { kind: Kind, name: string, parent: string | null, content_hash: string, };
 
-export type UndeployArgs = { name: string, project: string, force: boolean, };
+export type UndeployArgs = { 
+/**
+ * The deployment's name (as `status` lists it).
+ */
+name: string, project: string, 
+/**
+ * Also remove files changed since deployment (kept as backups).
+ */
+force: boolean, };
 
 export type UndeployResult = { name: string, project: string, removed: Array<string>, 
 /**
@@ -212,19 +317,40 @@ export type ProjectStatus = { project: string, items: Array<DeployedStatus>, };
 
 export type Drift = "ok" | "modified" | "missing" | "outdated";
 
-export type DeployedStatus = { kind: Kind, name: string, parent: string | null, status: Drift, deployed_hash: string, current_hash: string | null, };
-
-export type ExportArgs = { name: string, 
+export type DeployedStatus = { kind: Kind, name: string, 
 /**
- * A file or a folder; the default is the home folder.
+ * The plugin it was deployed with.
  */
-out?: string, };
+parent: string | null, status: Drift, deployed_hash: string, current_hash: string | null, 
+/**
+ * The deployment it belongs to (what `undeploy` is given).
+ */
+deployment: string, };
+
+export type ExportArgs = { 
+/**
+ * The plugin or artifact: its id, its name, or `type:name`.
+ */
+name: string, 
+/**
+ * A file or a folder; the default is `<name>-<version>.zip` in the
+ * current folder (the app passes the user's home folder).
+ */
+out?: string, 
+/**
+ * Export files that look like secrets instead of refusing.
+ */
+allow_secrets?: boolean, };
 
 export type ExportResult = { path: string, 
 /**
  * SHA-256 of the zip.
  */
-content_hash: string, files: number, bytes: number, plugin: string, version: string | null, };
+content_hash: string, 
+/**
+ * Files of the plugin in the zip (`skillmeat-bundle.json` not counted).
+ */
+files: number, bytes: number, plugin: string, version: string | null, };
 
 /** The event `import_source` emits as each plugin starts and ends. */
 export const IMPORT_PROGRESS = "import-progress";

@@ -61,15 +61,15 @@ export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
         </div>
       </header>
 
-      {detail.part_of.length > 0 && (
+      {detail.parents.length > 0 && (
         <section className="part-of" aria-labelledby="part-of-title">
           <h3 id="part-of-title">Part of</h3>
           <ul>
-            {detail.part_of.map((p) => (
-              <li key={p.id}>
-                <KindIcon kind="composite" /> {p.name}{" "}
-                <span className={`badge badge-${p.relationship.toLowerCase()}`}>{p.relationship}</span>{" "}
-                <button onClick={() => go({ view: "artifact", id: p.id })}>Open</button>
+            {detail.parents.map((p) => (
+              <li key={p.artifact_id}>
+                <KindIcon kind="composite" /> {p.artifact_name}{" "}
+                <span className={`badge badge-${p.relationship_type.toLowerCase()}`}>{p.relationship_type}</span>{" "}
+                <button onClick={() => go({ view: "artifact", id: p.artifact_id })}>Open</button>
               </li>
             ))}
           </ul>
@@ -91,7 +91,7 @@ export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
             onClick={() => setTab(name)}
             onKeyDown={(e) => onTabKey(e, i)}
           >
-            {name === "info" ? "Info" : name === "versions" ? "Versions" : name === "contains" ? `Contains (${detail.contains.length})` : "Deployments"}
+            {name === "info" ? "Info" : name === "versions" ? "Versions" : name === "contains" ? `Contains (${detail.children.length})` : "Deployments"}
           </button>
         ))}
       </div>
@@ -148,21 +148,21 @@ export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
               </tr>
             </thead>
             <tbody>
-              {detail.contains.map((c) => (
-                <tr key={c.id}>
+              {detail.children.map((c) => (
+                <tr key={c.artifact_id}>
                   <td>
-                    <KindIcon kind={c.kind} />
+                    <KindIcon kind={c.artifact_type} />
                   </td>
                   <td>
-                    <button className="link" onClick={() => go({ view: "artifact", id: c.id })}>
-                      {c.name}
+                    <button className="link" onClick={() => go({ view: "artifact", id: c.artifact_id })}>
+                      {c.artifact_name}
                     </button>
                   </td>
                   <td>
-                    <Hash value={c.pinned_hash} />
+                    <Hash value={c.pinned_version_hash} />
                   </td>
                   <td>
-                    {c.sync === "pinned" ? (
+                    {c.pinned_version_hash === c.current_hash ? (
                       <span className="badge badge-ok">pinned = current</span>
                     ) : (
                       <span className="badge badge-warn" title={`current ${c.current_hash}`}>

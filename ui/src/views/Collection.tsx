@@ -24,6 +24,9 @@ export function Collection({ go }: { go: Go }) {
     };
   }, [t, kind, search]);
 
+  // `total` counts what matches the filter: 0 without one is an empty collection.
+  const filtered = kind !== "" || search !== "";
+
   return (
     <section aria-labelledby="collection-title">
       <h2 id="collection-title">Collection</h2>
@@ -45,12 +48,12 @@ export function Collection({ go }: { go: Go }) {
         </label>
       </div>
       <ErrorBox error={error} />
-      {list && list.total === 0 && (
+      {list && list.total === 0 && !filtered && (
         <p className="empty-state" role="status">
           The collection is empty — <button onClick={() => go({ view: "import" })}>import a plugin</button> to begin.
         </p>
       )}
-      {list && list.total > 0 && list.items.length === 0 && (
+      {list && list.items.length === 0 && filtered && (
         <p className="empty-state" role="status">
           Nothing matches; clear the filter or the search.
         </p>

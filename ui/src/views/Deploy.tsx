@@ -1,5 +1,5 @@
 import { useState } from "react";
-import type { DeployResult } from "../generated/types.ts";
+import type { DeployMode, DeployResult } from "../generated/types.ts";
 import { type Go, useTransport } from "../context.tsx";
 import { asCommandError, type CommandError } from "../transport.ts";
 import { ErrorBox } from "../ui.tsx";
@@ -18,6 +18,7 @@ export function Deploy({ name: initial, go }: { name?: string; go: Go }) {
   const [name, setName] = useState(initial ?? "");
   const [project, setProject] = useState("");
   const [platform, setPlatform] = useState("claude-code");
+  const [mode, setMode] = useState<DeployMode>("unpacked");
   const [force, setForce] = useState(false);
   const [plan, setPlan] = useState<DeployResult | null>(null);
   const [result, setResult] = useState<DeployResult | null>(null);
@@ -28,7 +29,7 @@ export function Deploy({ name: initial, go }: { name?: string; go: Go }) {
     setError(null);
     setBusy(true);
     try {
-      const r = await t.call("deploy", { name, project, platform, dry_run: dryRun, use_current: false, force });
+      const r = await t.call("deploy", { name, project, platform, dry_run: dryRun, use_current: false, force, mode });
       if (dryRun) {
         setPlan(r);
         setResult(null);
@@ -70,6 +71,13 @@ export function Deploy({ name: initial, go }: { name?: string; go: Go }) {
                 {p.supported ? "" : " (unsupported in v1)"}
               </option>
             ))}
+          </select>
+        </label>
+        <label>
+          Mode{" "}
+          <select name="deploy-mode" value={mode} onChange={(e) => setMode(e.target.value as DeployMode)}>
+            <option value="unpacked">Unpacked (skills, commands, agents in place; hooks and MCP servers merged)</option>
+            <option value="plugin">Native plugin (.claude/skills/&lt;plugin&gt;/, loaded as plugin@skills-dir)</option>
           </select>
         </label>
         <label>

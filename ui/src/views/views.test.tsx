@@ -1,21 +1,44 @@
 import { act } from "react";
 import { afterEach, describe, expect, it } from "vitest";
 import { App } from "../App.tsx";
-import type { ArtifactDetail, ArtifactList, DeployResult } from "../generated/types.ts";
+import type { ArtifactDetail, ArtifactList, ArtifactSummary, Association, DeployResult, Kind } from "../generated/types.ts";
 import { CommandError } from "../transport.ts";
 import { byText, click, fakeTransport, mount, type Mounted, type } from "../test/fake.ts";
 
 const H1 = "1".repeat(64);
 const H2 = "2".repeat(64);
 
-const LIST: ArtifactList = {
-  total: 3,
-  items: [
-    { id: "p", name: "guardrails", kind: "composite", version: "0.3.0", child_count: 2, content_hash: H1, updated_at: "" },
-    { id: "s", name: "guard-rules", kind: "skill", version: null, child_count: 0, content_hash: H1, updated_at: "" },
-    { id: "c", name: "guard-status", kind: "command", version: null, child_count: 0, content_hash: H2, updated_at: "" },
-  ],
-};
+const item = (id: string, name: string, kind: Kind, child_count: number, content_hash: string): ArtifactSummary => ({
+  id,
+  name,
+  kind,
+  subtype: kind === "composite" ? "plugin" : null,
+  version: kind === "composite" ? "0.3.0" : null,
+  child_count,
+  content_hash,
+  created_at: "",
+  updated_at: "",
+});
+const ITEMS: ArtifactSummary[] = [
+  item("p", "guardrails", "composite", 2, H1),
+  item("s", "guard-rules", "skill", 0, H1),
+  item("c", "guard-status", "command", 0, H2),
+];
+/** The list as the engine answers it: `total` counts what matches. */
+const list = (items: ArtifactSummary[]): ArtifactList => ({ items, total: items.length, count: items.length });
+
+/** One side of a membership: pinned at `pinned`, currently `current`. */
+function link(
+  artifact_id: string,
+  artifact_name: string,
+  artifact_type: Kind,
+  relationship_type: Association["relationship_type"],
+  pinned: string,
+  current: string,
+  path: string | null,
+): Association {
+  return { artifact_id, artifact_name, artifact_type, relationship_type, pinned_version_hash: pinned, current_hash: current, path, created_at: "" };
+}
 
 function detail(over: Partial<ArtifactDetail>): ArtifactDetail {
   return {
@@ -29,8 +52,9 @@ function detail(over: Partial<ArtifactDetail>): ArtifactDetail {
     created_at: "2026-01-01",
     updated_at: "2026-01-01",
     versions: [{ content_hash: H1, file_count: 1, created_at: "2026-01-01", current: true }],
-    part_of: [],
-    contains: [],
+    subtype: null,
+    parents: [],
+    children: [],
     deployments: [],
     ...over,
   };
@@ -40,12 +64,12 @@ const PLUGIN = detail({
   id: "p",
   name: "guardrails",
   kind: "composite",
-  contains: [
-    { id: "s", name: "guard-rules", kind: "skill", relationship: "MEMBER", path: "skills/guard-rules", pinned_hash: H1, current_hash: H1, sync: "pinned" },
-    { id: "c", name: "guard-status", kind: "command", relationship: "MEMBER", path: null, pinned_hash: H1, current_hash: H2, sync: "drifted" },
+  children: [
+    link("s", "guard-rules", "skill", "MEMBER", H1, H1, "skills/guard-rules"),
+    link("c", "guard-status", "command", "MEMBER", H1, H2, null),
   ],
 });
-const SKILL = detail({ id: "s", name: "guard-rules", part_of: [{ id: "p", name: "guardrails", relationship: "REQUIRED", pinned_hash: H1 }] });
+const SKILL = detail({ id: "s", name: "guard-rules", parents: [link("p", "guardrails", "composite", "REQUIRED", H1, H1, null)] });
 
 let m: Mounted | undefined;
 afterEach(() => m?.unmount());
@@ -53,7 +77,7 @@ afterEach(() => m?.unmount());
 describe("Collection", () => {
   it("lists plugins first with child counts, filters by type and searches", async () => {
     const t = fakeTransport({
-      list_artifacts: (a) => ({ ...LIST, items: LIST.items.filter((i) => (!a.kind || i.kind === a.kind) && (!a.search || i.name.includes(a.search))) }),
+      list_artifacts: (a) => list(ITEMS.filter((i) => (!a.kind || i.kind === a.kind) && (!a.search || i.name.includes(a.search)))),
     });
     m = await mount(<App transport={t} />);
     const rows = [...m.container.querySelectorAll("tbody tr")].map((r) => r.textContent);
@@ -71,7 +95,7 @@ describe("Collection", () => {
     const t = fakeTransport({
       list_artifacts: () => {
         if (fail) throw new CommandError("internal", "disk on fire");
-        return { total: 0, items: [] };
+        return list([]);
       },
     });
     m = await mount(<App transport={t} />);
@@ -162,8 +186,8 @@ describe("Deploy, Project, Export", () => {
     warnings: [],
     deployed: [{ kind: "skill", name: "guard-rules", parent: "guardrails", content_hash: H1 }],
     operations: [
-      { action: "write", path: ".claude/skills/guard-rules/SKILL.md", artifact: "guard-rules", detail: null },
-      ...(conflict ? [{ action: "conflict" as const, path: ".claude/agents/a.md", artifact: "a", detail: null }] : []),
+      { action: "write", path: ".claude/skills/guard-rules/SKILL.md", artifact: "guard-rules" },
+      ...(conflict ? [{ action: "conflict" as const, path: ".claude/agents/a.md", artifact: "a" }] : []),
     ],
   });
 
@@ -178,7 +202,10 @@ describe("Deploy, Project, Export", () => {
     await click(byText(m.container, "button", "Plan (dry run)"));
     expect(m.container.querySelector(".row-conflict")?.textContent).toContain(".claude/agents/a.md");
     expect(byText(m.container, "button", "Confirm deploy")?.hasAttribute("disabled")).toBe(true);
+    expect(t.calls.at(-1)?.args).toMatchObject({ mode: "unpacked" });
     conflict = false;
+    const mode = m.container.querySelector<HTMLSelectElement>("select[name=deploy-mode]");
+    expect([...(mode?.options ?? [])].map((o) => o.value)).toEqual(["unpacked", "plugin"]);
     await click(byText(m.container, "button", "Plan (dry run)"));
     await click(byText(m.container, "button", "Confirm deploy"));
     expect(t.calls.at(-1)?.args).toMatchObject({ name: "guardrails", project: "/p", dry_run: false, platform: "claude-code" });
@@ -191,7 +218,7 @@ describe("Deploy, Project, Export", () => {
       project_status: () => ({
         project: "/p",
         items: deployed
-          ? [{ kind: "skill", name: "guard-rules", parent: "guardrails", status: "modified", deployed_hash: H1, current_hash: H1 }]
+          ? [{ kind: "skill", name: "guard-rules", parent: "guardrails", status: "modified", deployed_hash: H1, current_hash: H1, deployment: "guardrails" }]
           : [],
       }),
       undeploy: (a) => {

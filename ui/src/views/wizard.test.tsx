@@ -98,6 +98,7 @@ describe("Import wizard", () => {
       }),
     };
     const summary = (pins: Record<string, string>): ImportSummary => ({
+      warnings: [],
       results: [
         {
           success: true,
@@ -108,6 +109,7 @@ describe("Import wizard", () => {
           children_new_version: 0,
           errors: [],
           transaction_id: "txn-42",
+          dry_run: false,
           children: items.map((c) => ({ kind: kinds[c.name]!, name: c.name, pinned_hash: pins[c.name] ?? c.hash })),
         },
       ],
@@ -154,6 +156,7 @@ describe("Import wizard", () => {
       ],
     };
     const stored = (keptPin: string) => ({
+      warnings: [],
       results: [
         {
           success: true,
@@ -164,6 +167,7 @@ describe("Import wizard", () => {
           children_new_version: 0,
           errors: [],
           transaction_id: "txn-7",
+          dry_run: false,
           children: [
             { kind: "skill" as const, name: "guard-rules", pinned_hash: keptPin },
             { kind: "command" as const, name: "guard-status--guardrails", pinned_hash: hash("guard-status") },
@@ -225,7 +229,7 @@ describe("Import wizard", () => {
         },
         import_source: (a) => {
           imported = a.path;
-          return { results: [] };
+          return { results: [], warnings: [] };
         },
       },
       zip,
@@ -245,6 +249,7 @@ describe("Import wizard", () => {
       { artifacts: [] },
       {
         import_source: () => ({
+          warnings: [],
           results: [
             {
               success: true,
@@ -255,6 +260,7 @@ describe("Import wizard", () => {
               children_new_version: 0,
               errors: [],
               transaction_id: "t",
+              dry_run: false,
               children: [{ kind: "skill", name: "guard-rules", pinned_hash: "b".repeat(64) }],
             },
           ],

@@ -1,22 +1,22 @@
-//! The source the import wizard is reading. A folder is read where it is; a
-//! bundle zip is verified and extracted once (`bundle::open`, the same
-//! checks as an import) so the page can read and hash each of its files
-//! like a folder's. One bundle is staged at a time: listing another source,
-//! importing it or closing the app removes the extracted copy (a killed
-//! app's copy is swept by the next `bundle::open`). Engine code, no Tauri.
+//! The source the desktop app's import wizard is reading. A folder is read
+//! where it is; a bundle zip is verified and extracted once (`bundle::open`,
+//! the same checks as an import) so the page can read and hash each of its
+//! files like a folder's. One bundle is staged at a time: listing another
+//! source, importing it or closing the app removes the extracted copy (a
+//! killed app's copy is swept by the next `bundle::open`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::dto::{SourceFile, SourceListing};
 use super::source;
+use super::transfer::{SourceFile, SourceListing};
 use crate::bundle::{self, Opened};
 use crate::error::{Error, Result};
 
-/// The staged bundle, if any.
-#[derive(Debug, Default)]
+/// The staged bundle, if any (a handle: clones share it).
+#[derive(Debug, Clone, Default)]
 pub struct Staging {
-    current: Mutex<Option<Staged>>,
+    current: Arc<Mutex<Option<Staged>>>,
 }
 
 #[derive(Debug)]
@@ -28,7 +28,7 @@ struct Staged {
 
 /// A folder to read from, kept alive while it is read.
 #[derive(Debug)]
-pub struct Root {
+pub(super) struct Root {
     pub path: PathBuf,
     _keep: Option<Arc<Opened>>,
 }
@@ -41,7 +41,7 @@ impl Staging {
 
     /// Lists `path`. A bundle zip is verified and extracted below `scratch`
     /// and replaces the staged one; a folder releases it.
-    pub fn list(&self, path: &Path, scratch: &Path) -> Result<SourceListing> {
+    pub(super) fn list(&self, path: &Path, scratch: &Path) -> Result<SourceListing> {
         self.lock().take();
         if !bundle::is_bundle(path) {
             return source::list(path);
@@ -78,7 +78,7 @@ impl Staging {
 
     /// The folder to read `root`'s files from: the extracted copy when
     /// `root` is the staged bundle, `root` itself when it is a folder.
-    pub fn root(&self, root: &Path) -> Result<Root> {
+    pub(super) fn root(&self, root: &Path) -> Result<Root> {
         if !bundle::is_bundle(root) {
             return Ok(Root {
                 path: root.to_owned(),

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use skillmeat_core::ArtifactKind;
 
-use super::dto::{IndexSnapshot, Kind, SnapshotArtifact};
+use super::scope::Scope;
+use super::transfer::{IndexSnapshot, Kind, SnapshotArtifact};
 use crate::collection::Collection;
 use crate::error::Result;
 use crate::store::KindColumn;
@@ -19,8 +20,18 @@ struct Head {
     content_hash: String,
 }
 
-/// Every artifact with its current hash and the hashes of all its versions.
-pub async fn index(collection: &Collection) -> Result<IndexSnapshot> {
+/// Every artifact with its current hash and the hashes of all its versions
+/// (none when the collection does not exist yet).
+pub async fn index(scope: &Scope) -> Result<IndexSnapshot> {
+    match scope.read().await? {
+        Some(c) => snapshot(&c).await,
+        None => Ok(IndexSnapshot {
+            artifacts: Vec::new(),
+        }),
+    }
+}
+
+async fn snapshot(collection: &Collection) -> Result<IndexSnapshot> {
     let mut conn = collection.pool.acquire().await?;
     let heads: Vec<Head> = sqlx::query_as(
         "SELECT a.id, a.kind, a.name, v.content_hash

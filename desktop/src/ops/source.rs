@@ -1,7 +1,7 @@
-//! What the import wizard reads from disk: the listing of a chosen folder
-//! (so the page hashes it with the wasm core), one file's bytes, and the
-//! side-by-side diff of a conflicting child. A bundle zip is read from its
-//! extracted copy ([`super::staging`]). Engine functions, no Tauri.
+//! What the desktop app's import wizard reads from disk: the listing of a
+//! chosen folder (so the page hashes it with the wasm core), one file's
+//! bytes, and the side-by-side diff of a conflicting child. A bundle zip is
+//! read from its extracted copy ([`Staging`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,7 +9,13 @@ use std::path::{Path, PathBuf};
 use skillmeat_core::SafeRelPath;
 use skillmeat_core::discovery::{Child, ChildContent, Plugin};
 
-use super::dto::{DiffChange, DiffFile, FileDiff, Kind, SourceFile, SourceListing};
+use super::scope::Scope;
+use super::staging::Staging;
+use super::transfer::{
+    DiffArgs, DiffChange, DiffFile, FileDiff, Kind, ReadFileArgs, SourceArgs, SourceFile,
+    SourceListing,
+};
+use super::{blocking, path_arg};
 use crate::collection::Collection;
 use crate::collection::layout::{self, SINGLE_FILE};
 use crate::error::{Error, Result};
@@ -20,9 +26,43 @@ use crate::tree::{Tree, TreeKind};
 /// Largest file shown as text in a diff.
 const MAX_DIFF_TEXT: usize = 1024 * 1024;
 
+/// The files of a folder; a bundle zip is verified, extracted and staged
+/// (replacing the one staged before) so its files are read like a folder's.
+pub async fn list_source(
+    scope: &Scope,
+    staging: &Staging,
+    args: SourceArgs,
+) -> Result<SourceListing> {
+    let path = path_arg(&args.path)?.to_owned();
+    let staging = staging.clone();
+    let scratch = scope.home().root().to_owned();
+    blocking(move || staging.list(&path, &scratch)).await
+}
+
+/// The bytes of a file of a listed folder or staged bundle.
+pub async fn read_source_file(staging: &Staging, args: ReadFileArgs) -> Result<Vec<u8>> {
+    let root = staging.root(path_arg(&args.root)?)?;
+    blocking(move || read(&root.path, &args.path)).await
+}
+
+/// The files of a conflicting child that differ between the collection's
+/// current version and the folder or staged bundle being imported.
+pub async fn file_diff(scope: &Scope, staging: &Staging, args: DiffArgs) -> Result<FileDiff> {
+    let root = staging.root(path_arg(&args.path)?)?;
+    let c = scope.read().await?;
+    diff(
+        c.as_deref(),
+        &root.path,
+        &args.plugin,
+        args.kind,
+        &args.name,
+    )
+    .await
+}
+
 /// Every file of a folder under the engine's strict rules (a bundle zip
-/// is listed by [`super::staging`]).
-pub fn list(path: &Path) -> Result<SourceListing> {
+/// is listed by [`Staging`]).
+pub(super) fn list(path: &Path) -> Result<SourceListing> {
     let tree = Tree::scan(path)?;
     if tree.kind == TreeKind::File {
         return Err(Error::BadInput {
@@ -53,7 +93,7 @@ pub fn list(path: &Path) -> Result<SourceListing> {
 
 /// The bytes of `rel` below `root`; `rel` must be a safe relative path and
 /// the file must stay inside `root` (after following symlinks).
-pub fn read(root: &Path, rel: &str) -> Result<Vec<u8>> {
+fn read(root: &Path, rel: &str) -> Result<Vec<u8>> {
     let safe = SafeRelPath::new(rel).map_err(|e| Error::BadInput {
         path: PathBuf::from(rel),
         reason: e.to_string(),
@@ -71,9 +111,10 @@ pub fn read(root: &Path, rel: &str) -> Result<Vec<u8>> {
 }
 
 /// The files of child `kind`/`name` of `plugin` in `path` that differ from
-/// the collection's current version of that artifact.
-pub async fn diff(
-    collection: &Collection,
+/// the collection's current version of that artifact (all of them when the
+/// collection has none).
+async fn diff(
+    collection: Option<&Collection>,
     path: &Path,
     plugin: &str,
     kind: Kind,
@@ -172,10 +213,13 @@ fn incoming_files(
 
 /// The collection's current version of `kind`/`name`, from the object store.
 async fn current_files(
-    collection: &Collection,
+    collection: Option<&Collection>,
     kind: Kind,
     name: &str,
 ) -> Result<BTreeMap<String, Vec<u8>>> {
+    let Some(collection) = collection else {
+        return Ok(BTreeMap::new());
+    };
     let mut conn = collection.pool.acquire().await?;
     let key = skillmeat_core::artifact::name_key(name);
     let version: Option<(String,)> = sqlx::query_as(

@@ -1,0 +1,189 @@
+//! Reading the collection: the artifact list, one artifact, its
+//! associations, a file of a stored version.
+
+use skillmeat_core::hash::ContentHash;
+
+use super::scope::{Open, Scope};
+use super::transfer::{
+    ArtifactDetail, ArtifactList, ArtifactSummary, Association, Associations, AssociationsArgs,
+    DeploymentInfo, FileArgs, ListArgs, Membership, ShowArgs, VersionInfo,
+};
+use crate::collection::layout;
+use crate::error::{Error, Result};
+use crate::query::{self, ListFilter, Side};
+use crate::store::rows;
+
+/// Artifacts matching `args` (composites first, then by kind and name), one
+/// page of them. A collection that does not exist yet is empty.
+pub async fn list(scope: &Scope, args: ListArgs) -> Result<ArtifactList> {
+    let Some(c) = scope.read().await? else {
+        return Ok(ArtifactList {
+            items: Vec::new(),
+            total: 0,
+            count: 0,
+        });
+    };
+    let filter = ListFilter {
+        kind: args.kind.map(|k| k.engine()),
+        subtype: args.subtype.as_deref(),
+        search: args.search.as_deref(),
+        limit: args.limit,
+        offset: args.offset.unwrap_or(0),
+    };
+    let listing = query::list(&c, &filter).await?;
+    Ok(ArtifactList {
+        total: count(listing.total),
+        count: count(listing.count),
+        items: listing.items.into_iter().map(summary).collect(),
+    })
+}
+
+fn summary(i: query::ListItem) -> ArtifactSummary {
+    ArtifactSummary {
+        id: i.id,
+        name: i.name,
+        kind: i.kind.into(),
+        subtype: i.subtype,
+        version: i.version,
+        child_count: count(i.child_count),
+        content_hash: i.content_hash,
+        created_at: i.created_at,
+        updated_at: i.updated_at,
+    }
+}
+
+/// One artifact with its versions, parents, children and deployments.
+pub async fn show(scope: &Scope, args: ShowArgs) -> Result<ArtifactDetail> {
+    let c = scope.read_for(&args.name_or_id).await?;
+    let (reference, kind) = c
+        .lookup(&args.name_or_id, args.kind.map(|k| k.engine()))
+        .await?;
+    let d = query::show(&c, &reference, kind.map(|k| k.as_str())).await?;
+    detail(d)
+}
+
+/// An engine [`query::Detail`] as the transfer type.
+pub(super) fn detail(d: query::Detail) -> Result<ArtifactDetail> {
+    Ok(ArtifactDetail {
+        id: d.id,
+        name: d.name,
+        kind: d.kind.into(),
+        subtype: d.subtype,
+        version: d.version,
+        description: d.description,
+        source: d.source,
+        content_hash: d.content_hash,
+        created_at: d.created_at,
+        updated_at: d.updated_at,
+        versions: d
+            .versions
+            .into_iter()
+            .map(|v| VersionInfo {
+                content_hash: v.content_hash,
+                file_count: count(v.file_count),
+                created_at: v.created_at,
+                current: v.current,
+            })
+            .collect(),
+        parents: associated(d.parents)?,
+        children: associated(d.children)?,
+        deployments: d
+            .deployments
+            .into_iter()
+            .map(|x| DeploymentInfo {
+                project: x.project,
+                parent: x.parent,
+                content_hash: x.content_hash,
+                platform: x.platform,
+                deployed_at: x.deployed_at,
+            })
+            .collect(),
+    })
+}
+
+fn associated(rows: Vec<query::Association>) -> Result<Vec<Association>> {
+    rows.into_iter()
+        .map(|a| {
+            Ok(Association {
+                relationship_type: Membership::parse(&a.relationship_type)?,
+                artifact_id: a.artifact_id,
+                artifact_name: a.artifact_name,
+                artifact_type: a.artifact_type.into(),
+                pinned_version_hash: a.pinned_version_hash,
+                current_hash: a.current_hash,
+                path: a.path,
+                created_at: a.created_at,
+            })
+        })
+        .collect()
+}
+
+/// An artifact's parents and children (each side only if asked for), only
+/// memberships of `relationship_type` if given.
+pub async fn associations(scope: &Scope, args: AssociationsArgs) -> Result<Associations> {
+    let c = scope.read_for(&args.id).await?;
+    let artifact = resolve(&c, &args.id).await?;
+    let relationship = args.relationship_type.map(Membership::engine);
+    let mut conn = c.pool.acquire().await?;
+    let mut side = async |wanted: bool, side: Side| -> Result<Vec<Association>> {
+        match wanted {
+            true => {
+                associated(query::associations(&mut conn, &artifact.id, side, relationship).await?)
+            }
+            false => Ok(Vec::new()),
+        }
+    };
+    let parents = side(args.include_parents, Side::Parents).await?;
+    let children = side(args.include_children, Side::Children).await?;
+    Ok(Associations {
+        artifact_id: artifact.id,
+        parents,
+        children,
+    })
+}
+
+/// The bytes of one file of a stored version (the current one unless
+/// `version` names another by its hash).
+pub async fn file(scope: &Scope, args: FileArgs) -> Result<Vec<u8>> {
+    let c = scope.read_for(&args.id).await?;
+    let artifact = resolve(&c, &args.id).await?;
+    let mut conn = c.pool.acquire().await?;
+    let describe = || format!("{} {:?}", artifact.kind, artifact.name);
+    let version = match &args.version {
+        None => query::current_version(&mut conn, &artifact.id).await?,
+        Some(v) => {
+            let hash: ContentHash = v
+                .parse()
+                .map_err(|e| Error::Usage(format!("version {v:?} is not a content hash: {e}")))?;
+            rows::version_id(&mut conn, &artifact.id, &hash)
+                .await?
+                .ok_or_else(|| Error::NotStored {
+                    artifact: describe(),
+                    what: format!("version {}", hash.to_hex()),
+                })?
+        }
+    };
+    let files = rows::version_files(&mut conn, &version).await?;
+    drop(conn);
+    let f = files
+        .into_iter()
+        .find(|f| f.path == args.path)
+        .ok_or_else(|| Error::NotStored {
+            artifact: describe(),
+            what: format!("file {:?} in that version", args.path),
+        })?;
+    let blob = layout::blob_path(c.dir(), &rows::parse_hash(&f.blob_hash)?);
+    std::fs::read(&blob).map_err(|e| Error::io(&blob, e))
+}
+
+/// An artifact named by id, name or `type:name`.
+async fn resolve(c: &Open<'_>, reference: &str) -> Result<query::Resolved> {
+    let (reference, kind) = c.lookup(reference, None).await?;
+    let mut conn = c.pool.acquire().await?;
+    query::resolve(&mut conn, c, &reference, kind.map(|k| k.as_str())).await
+}
+
+/// A count for the wire (u32: a TypeScript `number`).
+pub(super) fn count<N: TryInto<u32>>(n: N) -> u32 {
+    n.try_into().unwrap_or(u32::MAX)
+}

@@ -1,0 +1,60 @@
+//! The operations layer: one typed function for each thing a user can ask
+//! skillmeat to do — list, show, associations, a stored file, preview,
+//! import, deploy, undeploy, status, export, verify (and hash, inspect,
+//! which need no collection). Each takes a request and returns a response
+//! ([`transfer`]) or an [`Error`] whose [`code`](Error::code) every face
+//! maps. The faces — the CLI (`cli`), the desktop app (`app`) and, later,
+//! the HTTP server — are adapters: parse, call one of these, map the result
+//! and the error (to an exit code, a `{code, message}`, an HTTP status).
+//!
+//! Architecture Invariant: a face never calls the store, import, deploy,
+//! bundle, query, verify, collection, inspect or tree modules; it calls
+//! these (`desktop/tests/layering.rs` checks every `crate::` path in
+//! `src/cli` and `src/app`). What two faces need is decided here once.
+//!
+//! This layer is thin: it opens the collection the way each operation needs
+//! ([`Scope`]), resolves an artifact named by id, name or `type:name`, calls
+//! the engine and maps its domain types to transfer types.
+
+mod artifacts;
+mod deploy;
+mod export;
+mod import;
+mod index;
+mod local;
+mod scope;
+mod source;
+mod staging;
+pub mod transfer;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+
+pub use artifacts::{associations, file, list, show};
+pub use deploy::{conflict_plan, deploy, status, undeploy};
+pub use export::{export, verify};
+pub use import::{ImportStep, import, preview};
+pub use index::index;
+pub use local::{InspectReport, PathHash, hash, inspect};
+pub use scope::Scope;
+pub use source::{file_diff, list_source, read_source_file};
+pub use staging::Staging;
+
+use crate::error::{Error, Result};
+
+/// A path a client gave; an empty one is bad input.
+fn path_arg(path: &Path) -> Result<&Path> {
+    if path.as_os_str().to_string_lossy().trim().is_empty() {
+        return Err(Error::Usage("no path given".into()));
+    }
+    Ok(path)
+}
+
+/// Runs blocking work (reading and hashing trees) off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(format!("task failed: {e}")))?
+}

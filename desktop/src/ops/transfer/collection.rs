@@ -1,0 +1,230 @@
+//! The collection as a client reads it: the list, one artifact, its
+//! associations and files, the index snapshot; export and verify.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
+use ts_rs::TS;
+
+use super::{Kind, Membership};
+
+/// The artifact list: filters and the page are applied in the database.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct ListArgs {
+    /// Only this kind.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub kind: Option<Kind>,
+    /// Only plugins of this subtype (`plugin`).
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub subtype: Option<String>,
+    /// Part of the name, case-insensitive (`_` and a space match `-`).
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub search: Option<String>,
+    /// At most this many items (all by default).
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub limit: Option<u32>,
+    /// Items skipped before the first one returned.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub offset: Option<u32>,
+}
+
+/// One artifact of the list (the seed's field names; `kind` is its type).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct ArtifactSummary {
+    pub id: String,
+    pub name: String,
+    pub kind: Kind,
+    /// A plugin's subtype (`plugin`); null for other kinds.
+    pub subtype: Option<String>,
+    pub version: Option<String>,
+    /// Children of a plugin (0 for other kinds).
+    pub child_count: u32,
+    pub content_hash: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Plugins first, then by kind and name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct ArtifactList {
+    pub items: Vec<ArtifactSummary>,
+    /// Artifacts matching the filter, before the page.
+    pub total: u32,
+    /// Items in this page.
+    pub count: u32,
+}
+
+/// One artifact: its id, its name, or `type:name`; `kind` picks among
+/// artifacts of one name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct ShowArgs {
+    pub name_or_id: String,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub kind: Option<Kind>,
+}
+
+/// One artifact with its versions, associations and deployments.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct ArtifactDetail {
+    pub id: String,
+    pub name: String,
+    pub kind: Kind,
+    pub subtype: Option<String>,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    pub source: Option<String>,
+    pub content_hash: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub versions: Vec<VersionInfo>,
+    /// The plugins this artifact belongs to ("Part of").
+    pub parents: Vec<Association>,
+    /// A plugin's children ("Contains").
+    pub children: Vec<Association>,
+    /// Projects it is deployed to.
+    pub deployments: Vec<DeploymentInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct VersionInfo {
+    pub content_hash: String,
+    pub file_count: u32,
+    pub created_at: String,
+    pub current: bool,
+}
+
+/// The artifact on the other side of a membership (the seed's fields).
+/// A child is in sync when `pinned_version_hash` equals `current_hash`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct Association {
+    pub artifact_id: String,
+    pub artifact_name: String,
+    pub artifact_type: Kind,
+    pub relationship_type: Membership,
+    /// The version the plugin pins.
+    pub pinned_version_hash: Option<String>,
+    /// The collection's current version of the artifact.
+    pub current_hash: String,
+    /// Where the child sits inside the plugin.
+    pub path: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct DeploymentInfo {
+    pub project: String,
+    /// The plugin it was deployed with.
+    pub parent: Option<String>,
+    pub content_hash: String,
+    pub platform: String,
+    pub deployed_at: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// An artifact's parents and children, optionally of one relationship.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct AssociationsArgs {
+    /// The id, the name, or `type:name`.
+    pub id: String,
+    #[serde(default = "yes")]
+    pub include_parents: bool,
+    #[serde(default = "yes")]
+    pub include_children: bool,
+    /// Only memberships of this relationship.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub relationship_type: Option<Membership>,
+}
+
+/// `{artifact_id, parents, children}`; a side not asked for is empty.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct Associations {
+    pub artifact_id: String,
+    pub parents: Vec<Association>,
+    pub children: Vec<Association>,
+}
+
+/// A file of a stored version of an artifact.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct FileArgs {
+    /// The id, the name, or `type:name`.
+    pub id: String,
+    /// Relative to the artifact, `/`-separated (`""` for a one-file artifact).
+    pub path: String,
+    /// The version's content hash; the current version by default.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub version: Option<String>,
+}
+
+/// The collection index for the page's `planImport` (wasm).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct IndexSnapshot {
+    pub artifacts: Vec<SnapshotArtifact>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct SnapshotArtifact {
+    pub id: String,
+    pub kind: Kind,
+    pub name: String,
+    pub current_hash: String,
+    /// Every version's hash, current included.
+    pub hashes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct ExportArgs {
+    /// The plugin or artifact: its id, its name, or `type:name`.
+    pub name: String,
+    /// A file or a folder; the default is `<name>-<version>.zip` in the
+    /// current folder (the app passes the user's home folder).
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub out: Option<PathBuf>,
+    /// Export files that look like secrets instead of refusing.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub allow_secrets: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct ExportResult {
+    pub path: String,
+    /// SHA-256 of the zip.
+    pub content_hash: String,
+    /// Files of the plugin in the zip (`skillmeat-bundle.json` not counted).
+    pub files: u32,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub bytes: u64,
+    pub plugin: String,
+    pub version: Option<String>,
+}
+
+/// `skillmeat verify`: `ok` when the database, the stored files and the
+/// records files agree.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct VerifyReport {
+    pub ok: bool,
+    pub artifacts: u32,
+    pub versions: u32,
+    pub blobs: u32,
+    pub problems: Vec<String>,
+}
