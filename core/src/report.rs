@@ -42,6 +42,9 @@ pub struct ChildReport {
     pub relationship: Relationship,
     pub content_hash: ContentHash,
     pub description: Option<String>,
+    /// A hook's events (sorted); absent for other kinds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<String>,
 }
 
 impl InspectReport {
@@ -71,6 +74,7 @@ impl InspectReport {
                     relationship: child.relationship,
                     content_hash: d.content_hash,
                     description: child.description.clone(),
+                    events: child.events.clone(),
                 });
             }
             let whole = plugin.digest(&in_plugin)?;

@@ -73,7 +73,7 @@ pub enum Error {
     #[error("{}: {reason}", path.display())]
     BadInput { path: PathBuf, reason: String },
 
-    #[error("{}: no plugin found (looked for .claude-plugin/marketplace.json, .claude-plugin/plugin.json, plugin.json or composite.json, and for two or more of skills/ commands/ agents/ hooks/ with artifacts in them)", .0.display())]
+    #[error("{}: no plugin found (looked for .claude-plugin/marketplace.json, .claude-plugin/plugin.json, plugin.json or composite.json, and for skills/ commands/ agents/ hooks/hooks.json, a SKILL.md or a .mcp.json with artifacts in them)", .0.display())]
     NoPlugin(PathBuf),
 
     /// Core refused the input below `root` (boxed: core's errors carry

@@ -74,6 +74,8 @@ export interface ChildReport {
   relationship: Relationship;
   content_hash: ContentHash;
   description: string | null;
+  /** A hook's events, as Claude Code reads them (sorted); absent for other kinds. */
+  events?: string[];
 }
 
 /** One plugin, as in `skillmeat inspect --json`. */

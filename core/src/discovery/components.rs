@@ -148,6 +148,7 @@ pub(super) fn skills(ctx: &mut Ctx<'_>, plugin_name: &str, extra: &[SafeRelPath]
                 relationship: Relationship::Member,
                 description: fm.description,
                 content: ChildContent::Tree { base: dir, files },
+                events: Vec::new(),
             }
         })
         .collect()
@@ -168,19 +169,23 @@ fn md_stem(path: &str) -> &str {
     path.strip_suffix(".md").unwrap_or(path)
 }
 
+/// The commands or agents of a folder: each `.md` file below it (not a
+/// README), named by its path below the folder.
+pub(super) fn markdown_in(ctx: &Ctx<'_>, dir: &SafeRelPath) -> Vec<(String, SafeRelPath)> {
+    ctx.files_under(dir)
+        .into_iter()
+        .filter_map(|f| {
+            let rel = dir.relative(f.as_str())?;
+            is_markdown_command(rel).then(|| (md_stem(rel).to_owned(), f.clone()))
+        })
+        .collect()
+}
+
 /// Commands: `commands/**/*.md` (not README), or exactly the manifest's.
 pub(super) fn commands(ctx: &mut Ctx<'_>, spec: Option<&[CommandSource]>) -> Vec<Child> {
     let mut found: Vec<(String, SafeRelPath)> = Vec::new();
-    let from_dir = |ctx: &Ctx<'_>, dir: &SafeRelPath, found: &mut Vec<(String, SafeRelPath)>| {
-        for f in ctx.files_under(dir) {
-            let rel = dir.relative(f.as_str()).unwrap_or_default();
-            if is_markdown_command(rel) {
-                found.push((md_stem(rel).to_owned(), f.clone()));
-            }
-        }
-    };
     match spec {
-        None => from_dir(ctx, &p("commands"), &mut found),
+        None => found = markdown_in(ctx, &p("commands")),
         Some(sources) => {
             for s in sources {
                 match s {
@@ -188,7 +193,7 @@ pub(super) fn commands(ctx: &mut Ctx<'_>, spec: Option<&[CommandSource]>) -> Vec
                         let stem = md_stem(path.file_name()).to_owned();
                         found.push((stem, path.clone()));
                     }
-                    CommandSource::Path(path) => from_dir(ctx, path, &mut found),
+                    CommandSource::Path(path) => found.extend(markdown_in(ctx, path)),
                     CommandSource::Named { name, path } => found.push((name.clone(), path.clone())),
                 }
             }
@@ -200,16 +205,7 @@ pub(super) fn commands(ctx: &mut Ctx<'_>, spec: Option<&[CommandSource]>) -> Vec
 /// Agents: `agents/**/*.md` (not README), or exactly the manifest's files.
 pub(super) fn agents(ctx: &mut Ctx<'_>, spec: Option<&[SafeRelPath]>) -> Vec<Child> {
     let found: Vec<(String, SafeRelPath)> = match spec {
-        None => {
-            let dir = p("agents");
-            ctx.files_under(&dir)
-                .into_iter()
-                .filter_map(|f| {
-                    let rel = dir.relative(f.as_str())?.to_owned();
-                    is_markdown_command(&rel).then(|| (md_stem(&rel).to_owned(), f.clone()))
-                })
-                .collect()
-        }
+        None => markdown_in(ctx, &p("agents")),
         Some(files) => files
             .iter()
             .map(|f| (md_stem(f.file_name()).to_owned(), f.clone()))
@@ -235,6 +231,7 @@ fn markdown_children(
             relationship: Relationship::Member,
             description: fm.description,
             content: ChildContent::File,
+            events: Vec::new(),
         });
     }
     out
@@ -276,12 +273,74 @@ pub(super) fn check_children(ctx: &Ctx<'_>, children: &[Child]) -> Result<()> {
 
 /// The one hook artifact: `hooks/hooks.json` and the manifest's hook files,
 /// every file under `hooks/`, and each file a hook command names through
-/// `${CLAUDE_PLUGIN_ROOT}`.
+/// `${CLAUDE_PLUGIN_ROOT}`. Configs that declare no event (`"hooks": {}`,
+/// no `hooks` key) give Claude Code no hooks: when every config is such,
+/// there is no hook artifact and its files are the plugin's meta files.
 pub(super) fn hooks(
     ctx: &mut Ctx<'_>,
     plugin_name: &str,
     extra: &[SafeRelPath],
 ) -> Result<Option<Child>> {
+    let configs = hook_configs(ctx, extra);
+    let mut read: Vec<(SafeRelPath, Value)> = Vec::with_capacity(configs.len());
+    for config in configs {
+        let json = ctx.read_json(&config)?;
+        read.push((config, json));
+    }
+    let mut events: Vec<String> = Vec::new();
+    let mut any_events = false;
+    for (config, json) in &read {
+        match config_events(json) {
+            Some(found) if found.is_empty() => {
+                let file = ctx.abs(config);
+                ctx.warn(format!(
+                    "{file}: declares no hook event (its `hooks` object is empty): Claude Code loads no hooks from it"
+                ));
+            }
+            Some(found) => {
+                any_events = true;
+                events.extend(found);
+            }
+            // Another shape (an array of hooks …): kept as the plugin's
+            // hook config, with no event Claude Code would read.
+            None => any_events = true,
+        }
+    }
+    if !any_events {
+        return Ok(None);
+    }
+    sort_by_str(&mut events, String::as_str);
+    events.dedup();
+    let mut files: Vec<SafeRelPath> = ctx.files_under(&p("hooks"));
+    let mut description = None;
+    for (config, json) in &read {
+        if description.is_none() {
+            description = json
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+        }
+        files.extend(referenced_files(ctx, json));
+        files.push(config.clone());
+    }
+    sort_by_str(&mut files, SafeRelPath::as_str);
+    files.dedup();
+    Ok(Some(Child {
+        kind: ArtifactKind::Hook,
+        name: plugin_name.to_owned(),
+        path: read[0].0.clone(),
+        relationship: Relationship::Member,
+        description,
+        content: ChildContent::Tree {
+            base: SafeRelPath::root(),
+            files,
+        },
+        events,
+    }))
+}
+
+/// `hooks/hooks.json` if there is one, then the manifest's hook files.
+fn hook_configs(ctx: &mut Ctx<'_>, extra: &[SafeRelPath]) -> Vec<SafeRelPath> {
     let default = p("hooks/hooks.json");
     let mut configs: Vec<SafeRelPath> = Vec::new();
     if ctx.is_file(&default) {
@@ -297,48 +356,46 @@ pub(super) fn hooks(
         }
         configs.push(e.clone());
     }
-    if configs.is_empty() {
-        return Ok(None);
-    }
-    let mut files: Vec<SafeRelPath> = ctx.files_under(&p("hooks"));
-    let mut description = None;
-    for config in &configs {
-        let json = ctx.read_json(config)?;
-        if description.is_none() {
-            description = json
-                .get("description")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
+    configs
+}
+
+/// The events of a hooks config as Claude Code reads them: the keys of its
+/// `hooks` object; none for a config with nothing but a `description`, or
+/// a `hooks` of `null`; `None` for any other shape (a `hooks` array, events
+/// at the top level …), which stays a hook config as it was.
+pub(super) fn config_events(config: &Value) -> Option<Vec<String>> {
+    match config.get("hooks") {
+        Some(Value::Object(map)) => Some(map.keys().cloned().collect()),
+        Some(Value::Null) => Some(Vec::new()),
+        None if config
+            .as_object()
+            .is_some_and(|m| m.keys().all(|k| k == "description" || k == "$schema")) =>
+        {
+            Some(Vec::new())
         }
-        let mut commands = Vec::new();
-        collect_commands(&json, &mut commands);
-        for cmd in commands {
-            for referenced in plugin_root_references(&cmd) {
-                let Ok(rel) = SafeRelPath::new(&referenced) else {
-                    continue;
-                };
-                if ctx.is_file(&rel) {
-                    files.push(rel);
-                } else {
-                    files.extend(ctx.files_under(&rel));
-                }
+        _ => None,
+    }
+}
+
+/// The plugin's files the config's commands name through
+/// `${CLAUDE_PLUGIN_ROOT}`.
+fn referenced_files(ctx: &Ctx<'_>, config: &Value) -> Vec<SafeRelPath> {
+    let mut commands = Vec::new();
+    collect_commands(config, &mut commands);
+    let mut out = Vec::new();
+    for cmd in commands {
+        for referenced in plugin_root_references(&cmd) {
+            let Ok(rel) = SafeRelPath::new(&referenced) else {
+                continue;
+            };
+            if ctx.is_file(&rel) {
+                out.push(rel);
+            } else {
+                out.extend(ctx.files_under(&rel));
             }
         }
-        files.push(config.clone());
     }
-    sort_by_str(&mut files, SafeRelPath::as_str);
-    files.dedup();
-    Ok(Some(Child {
-        kind: ArtifactKind::Hook,
-        name: plugin_name.to_owned(),
-        path: configs[0].clone(),
-        relationship: Relationship::Member,
-        description,
-        content: ChildContent::Tree {
-            base: SafeRelPath::root(),
-            files,
-        },
-    }))
+    out
 }
 
 fn collect_commands(value: &Value, out: &mut Vec<String>) {
@@ -431,6 +488,7 @@ pub(super) fn mcp_servers(
                 content: ChildContent::Inline {
                     json: mcp::canonical_json(entry),
                 },
+                events: Vec::new(),
             });
         }
     }

@@ -4,21 +4,22 @@ use crate::prelude::*;
 use serde_json::Value;
 
 use super::components::{self, CommandSource, Ctx, McpSpec};
+use super::entry::Defaults;
 use super::{Detection, FileReader, Listing, Plugin};
 use crate::artifact::{ArtifactKind, Relationship, check_name};
 use crate::error::{Error, PathProblem, Result};
 use crate::path::SafeRelPath;
 use crate::spans::info_span;
 
-const CLAUDE_MANIFEST: &str = ".claude-plugin/plugin.json";
+pub(super) const CLAUDE_MANIFEST: &str = ".claude-plugin/plugin.json";
 const LEGACY_MANIFESTS: [&str; 2] = ["plugin.json", "composite.json"];
 
 /// Component paths a manifest declares (plugin-relative).
 #[derive(Debug, Default)]
 pub(super) struct Components {
-    skills: Vec<SafeRelPath>,
-    commands: Option<Vec<CommandSource>>,
-    agents: Option<Vec<SafeRelPath>>,
+    pub skills: Vec<SafeRelPath>,
+    pub commands: Option<Vec<CommandSource>>,
+    pub agents: Option<Vec<SafeRelPath>>,
     hooks: Vec<SafeRelPath>,
     mcp: McpSpec,
     /// The earlier system's explicit `members`.
@@ -26,7 +27,7 @@ pub(super) struct Components {
     /// Declared parts that stay in the manifest but are not children
     /// (inline command `content`, inline hooks, bundled or remote MCP
     /// servers): reported as warnings, never dropped silently.
-    notes: Vec<String>,
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -37,7 +38,8 @@ struct Member {
 }
 
 /// The plugin rooted at `root`, if there is one: Claude Code manifest, then
-/// legacy manifest, then the heuristic.
+/// legacy manifest, then the heuristic: a folder with no manifest and any
+/// component Claude Code would load from it, named after the folder.
 pub(super) fn plugin_at(
     listing: &Listing,
     read: &dyn FileReader,
@@ -68,35 +70,7 @@ pub(super) fn plugin_at(
     heuristic_plugin(ctx, folder_name)
 }
 
-/// A plugin listed in a marketplace: its own `plugin.json` if it has one,
-/// with the entry's component paths appended; otherwise the entry is the
-/// manifest.
-pub(super) fn marketplace_plugin(
-    listing: &Listing,
-    read: &dyn FileReader,
-    root: &SafeRelPath,
-    entry: Value,
-    entry_file: &str,
-    others: &[SafeRelPath],
-) -> Result<Plugin> {
-    let ctx = Ctx {
-        listing,
-        read,
-        root: root.clone(),
-        others,
-        warnings: Vec::new(),
-    };
-    let claude = SafeRelPath::new(CLAUDE_MANIFEST)?;
-    if ctx.is_file(&claude) {
-        let manifest = ctx.read_json(&claude)?;
-        let file = ctx.abs(&claude).as_str().to_owned();
-        claude_plugin(ctx, &file, manifest, Some(&entry))
-    } else {
-        claude_plugin(ctx, entry_file, entry, None)
-    }
-}
-
-fn claude_plugin(
+pub(super) fn claude_plugin(
     mut ctx: Ctx<'_>,
     file: &str,
     manifest: Value,
@@ -108,15 +82,10 @@ fn claude_plugin(
     let mut version = string_field(&manifest, "version");
     let mut description = string_field(&manifest, "description");
     if let Some(entry) = entry {
+        // Appended, as Claude Code does: to the manifest's paths, or to the
+        // default folder when the manifest declares none.
         let extra = claude_components(&ctx, file, entry, SafeRelPath::from_manifest)?;
-        components.skills.extend(extra.skills);
-        if let Some(c) = extra.commands {
-            components.commands.get_or_insert_with(Vec::new).extend(c);
-        }
-        if let Some(a) = extra.agents {
-            components.agents.get_or_insert_with(Vec::new).extend(a);
-        }
-        components.notes.extend(extra.notes);
+        Defaults::of(&ctx).append(&mut components, extra);
         if let (Some(v), Some(ev)) = (&version, string_field(entry, "version"))
             && *v != ev
         {
@@ -185,16 +154,18 @@ fn heuristic_plugin(ctx: Ctx<'_>, folder_name: &str) -> Result<Option<Plugin>> {
         others: ctx.others,
         warnings: Vec::new(),
     };
+    let root_skill = probe.is_file(&SafeRelPath::new("SKILL.md")?);
     let kinds = [
-        !components::skills(&mut probe, folder_name, &[]).is_empty(),
+        root_skill || !components::skills(&mut probe, folder_name, &[]).is_empty(),
         !components::commands(&mut probe, None).is_empty(),
         !components::agents(&mut probe, None).is_empty(),
         probe.is_file(&SafeRelPath::new("hooks/hooks.json")?),
+        probe.is_file(&SafeRelPath::new(".mcp.json")?),
     ]
     .into_iter()
     .filter(|k| *k)
     .count();
-    if kinds < 2 || folder_name.is_empty() {
+    if kinds == 0 || folder_name.is_empty() {
         return Ok(None);
     }
     let confidence = 0.5 + 0.1 * kinds as f64;
@@ -214,7 +185,7 @@ fn heuristic_plugin(ctx: Ctx<'_>, folder_name: &str) -> Result<Option<Plugin>> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn assemble(
+pub(super) fn assemble(
     mut ctx: Ctx<'_>,
     name: String,
     detection: Detection,
@@ -315,6 +286,7 @@ fn member_children(ctx: &mut Ctx<'_>, plugin: &str, m: &Member) -> Result<Vec<su
                 base: m.path.clone(),
                 files: ctx.files_under(&m.path),
             },
+            events: Vec::new(),
         }],
         ArtifactKind::Composite => Vec::new(),
     };
@@ -376,7 +348,7 @@ fn legacy_members(ctx: &Ctx<'_>, file: &str, members: &Value) -> Result<Vec<Memb
 type PathParser = fn(&str) -> core::result::Result<SafeRelPath, PathProblem>;
 
 /// Component keys of a Claude Code manifest (or marketplace entry).
-fn claude_components(
+pub(super) fn claude_components(
     ctx: &Ctx<'_>,
     file: &str,
     manifest: &Value,
@@ -554,7 +526,7 @@ fn strings(file: &str, key: &str, v: &Value) -> Result<Vec<(String, String)>> {
     }
 }
 
-fn required_name(file: &str, manifest: &Value) -> Result<String> {
+pub(super) fn required_name(file: &str, manifest: &Value) -> Result<String> {
     if !manifest.is_object() {
         return Err(manifest_err(
             file,
@@ -570,7 +542,7 @@ fn required_name(file: &str, manifest: &Value) -> Result<String> {
 }
 
 /// Claude Code's rule: no spaces, `@`, `:`, path separators or controls.
-fn check_claude_name(file: &str, name: &str) -> Result<()> {
+pub(super) fn check_claude_name(file: &str, name: &str) -> Result<()> {
     if let Some(c) = name
         .chars()
         .find(|c| c.is_whitespace() || matches!(c, '@' | ':' | '/' | '\\') || c.is_control())
@@ -605,7 +577,7 @@ fn check_folder_name(file: &str, name: &str) -> Result<()> {
     Ok(())
 }
 
-fn string_field(v: &Value, key: &str) -> Option<String> {
+pub(super) fn string_field(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 

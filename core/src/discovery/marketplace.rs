@@ -3,7 +3,7 @@
 use crate::prelude::*;
 use serde_json::Value;
 
-use super::{Discovery, FileReader, Listing, manifest};
+use super::{Discovery, FileReader, Listing, entry};
 use crate::error::{Error, Result};
 use crate::path::SafeRelPath;
 
@@ -66,7 +66,7 @@ pub(super) fn discover(listing: &Listing, read: &dyn FileReader) -> Result<Disco
         let entry = core::mem::take(&mut entries[*i]);
         let entry_file = format!("{file} (plugins[{i}])");
         let others: Vec<SafeRelPath> = roots.iter().filter(|o| *o != root).cloned().collect();
-        match manifest::marketplace_plugin(listing, read, root, entry, &entry_file, &others) {
+        match entry::marketplace_plugin(listing, read, root, entry, &entry_file, &others) {
             Ok(plugin) => discovery.plugins.push(plugin),
             Err(e) => discovery.warnings.push(format!("{e}; plugin skipped")),
         }

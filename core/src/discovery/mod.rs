@@ -10,6 +10,7 @@
 use crate::prelude::*;
 
 mod components;
+mod entry;
 mod listing;
 mod manifest;
 mod marketplace;
@@ -76,7 +77,7 @@ pub enum Detection {
     Manifest,
     /// The earlier system's root `plugin.json` / `composite.json`.
     LegacyManifest,
-    /// Two or more artifact folders, no manifest.
+    /// No manifest: the folder's own components.
     Heuristic,
 }
 
@@ -129,6 +130,10 @@ pub struct Child {
     pub relationship: Relationship,
     pub description: Option<String>,
     pub content: ChildContent,
+    /// For a hook: the events its configs declare (the keys of each
+    /// config's `hooks` object, as Claude Code reads them), sorted and
+    /// unique. Empty for every other kind.
+    pub events: Vec<String>,
 }
 
 /// The bytes that make up a child.
@@ -216,6 +221,7 @@ impl Plugin {
                 base: SafeRelPath::root(),
                 files: self.files.clone(),
             },
+            events: Vec::new(),
         };
         whole.digest(digest)
     }
@@ -227,10 +233,26 @@ impl Plugin {
 
 /// Finds the plugins below the root of `listing`. `root_name` is the name of
 /// the root folder (a plugin without a manifest is named after its folder).
+///
+/// As Claude Code reads a folder given to it: a marketplace's plugins, and
+/// the root itself when it holds a `plugin.json` the marketplace does not
+/// list (`--plugin-dir` loads such a folder as that plugin); a plugin
+/// manifest; a plugin without a manifest, named after the folder, when the
+/// root holds any component; else a folder of plugins (each
+/// `.claude-plugin/plugin.json` below the root not inside another one).
 pub fn discover(listing: &Listing, root_name: &str, read: &dyn FileReader) -> Result<Discovery> {
     let root = SafeRelPath::root();
     if listing.contains(&marketplace::manifest_path(&root)) {
-        return marketplace::discover(listing, read);
+        let mut discovery = marketplace::discover(listing, read)?;
+        let manifest = SafeRelPath::new(".claude-plugin/plugin.json")?;
+        if listing.contains(&manifest) && !discovery.plugins.iter().any(|p| p.root.is_root()) {
+            let others: Vec<SafeRelPath> =
+                discovery.plugins.iter().map(|p| p.root.clone()).collect();
+            if let Some(p) = manifest::plugin_at(listing, read, &root, root_name, &others)? {
+                discovery.plugins.insert(0, p);
+            }
+        }
+        return Ok(discovery);
     }
     if let Some(plugin) = manifest::plugin_at(listing, read, &root, root_name, &[])? {
         return Ok(Discovery {
@@ -238,8 +260,6 @@ pub fn discover(listing: &Listing, root_name: &str, read: &dyn FileReader) -> Re
             ..Discovery::default()
         });
     }
-    // A folder of plugins: every `.claude-plugin/plugin.json` below the root
-    // that is not inside another one.
     let roots = nested_plugin_roots(listing);
     let mut discovery = Discovery::default();
     for r in &roots {

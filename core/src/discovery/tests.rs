@@ -42,9 +42,14 @@ fn render(d: &Discovery) -> String {
                 ),
                 _ => String::new(),
             };
+            let events = if c.events.is_empty() {
+                String::new()
+            } else {
+                format!(" events={}", c.events.join(","))
+            };
             out.push_str(&format!(
-                "  {} {} {} {}{}\n",
-                c.kind, c.name, c.path, c.relationship, files
+                "  {} {} {} {}{}{}\n",
+                c.kind, c.name, c.path, c.relationship, files, events
             ));
         }
         let meta: Vec<&str> = p.meta_files().iter().map(|f| f.as_str()).collect();
@@ -102,7 +107,7 @@ fn claude_manifest_with_default_folders() {
   command git/commit commands/git/commit.md MEMBER
   command review commands/review.md MEMBER
   agent reviewer agents/reviewer.md MEMBER
-  hook demo hooks/hooks.json MEMBER hooks/helper.sh,hooks/hooks.json,scripts/guard.py
+  hook demo hooks/hooks.json MEMBER hooks/helper.sh,hooks/hooks.json,scripts/guard.py events=PreToolUse
   mcp_server github .mcp.json MEMBER
   mcp_server google calendar .mcp.json MEMBER
   meta: .claude-plugin/plugin.json,LICENSE,README.md,commands/README.md,commands/notes.txt,scripts/lib.py
@@ -239,7 +244,7 @@ fn legacy_manifest_with_members() {
 }
 
 #[test]
-fn heuristic_needs_two_kinds() {
+fn heuristic_confidence_grows_with_kinds() {
     check(
         &[
             ("skills/a/SKILL.md", ""),
@@ -252,7 +257,260 @@ fn heuristic_needs_two_kinds() {
   meta: notes.md
 ",
     );
-    check(&[("skills/a/SKILL.md", ""), ("agents/README.md", "")], "");
+}
+
+/// Claude Code 2.1.332 loads a folder with no manifest as a plugin named
+/// after the folder whatever it holds: `claude --plugin-dir skills-only
+/// plugin details skills-only` lists `Skills (1) x` for a folder with only
+/// `skills/x/SKILL.md`, `Skills (1) c` for one with only `commands/c.md`,
+/// and a folder with only a `SKILL.md` is that one skill.
+#[test]
+fn a_folder_without_a_manifest_is_a_plugin_named_after_it() {
+    check(
+        &[
+            ("skills/x/SKILL.md", "---\nname: x\n---\n"),
+            ("README.md", ""),
+        ],
+        "folder @. heuristic 0.60 v=-
+  skill x skills/x MEMBER skills/x/SKILL.md
+  meta: README.md
+",
+    );
+    check(
+        &[("commands/c.md", ""), ("LICENSE", "")],
+        "folder @. heuristic 0.60 v=-
+  command c commands/c.md MEMBER
+  meta: LICENSE
+",
+    );
+    check(
+        &[("SKILL.md", "---\nname: folder\n---\n"), ("ref.md", "")],
+        "folder @. heuristic 0.60 v=-
+  skill folder . MEMBER SKILL.md,ref.md
+  meta: \n",
+    );
+    check(
+        &[(".mcp.json", r#"{"mcpServers": {"db": {"command": "db"}}}"#)],
+        "folder @. heuristic 0.60 v=-
+  mcp_server db .mcp.json MEMBER
+  meta: \n",
+    );
+    // Nothing Claude Code would load: no plugin.
+    check(&[("README.md", ""), ("agents/README.md", "")], "");
+    // A folder with components is that plugin, as `--plugin-dir` loads it;
+    // plugins below it are its files.
+    check(
+        &[
+            ("skills/a/SKILL.md", ""),
+            ("plugins/p/.claude-plugin/plugin.json", r#"{"name": "p"}"#),
+            ("plugins/p/commands/c.md", ""),
+        ],
+        "folder @. heuristic 0.60 v=-
+  skill a skills/a MEMBER skills/a/SKILL.md
+  meta: plugins/p/.claude-plugin/plugin.json,plugins/p/commands/c.md
+",
+    );
+}
+
+/// `claude --plugin-dir` loads a folder holding `.claude-plugin/plugin.json`
+/// as that plugin even with a `marketplace.json` beside it; the plugins the
+/// marketplace lists elsewhere are still found.
+#[test]
+fn a_root_with_both_manifests_is_a_plugin_too() {
+    let market = |plugins: &str| {
+        format!(r#"{{"name": "mk", "owner": {{"name": "o"}}, "plugins": [{plugins}]}}"#)
+    };
+    let remote = market(r#"{"name": "solo", "source": {"source": "github", "repo": "o/solo"}}"#);
+    check(
+        &[
+            (".claude-plugin/marketplace.json", &remote),
+            (
+                ".claude-plugin/plugin.json",
+                r#"{"name": "solo", "version": "1.0"}"#,
+            ),
+            ("skills/s/SKILL.md", ""),
+        ],
+        "! .claude-plugin/marketplace.json: plugin \"solo\": source is not a local path; skipped
+solo @. manifest 1.00 v=1.0
+  skill s skills/s MEMBER skills/s/SKILL.md
+  meta: .claude-plugin/marketplace.json,.claude-plugin/plugin.json
+",
+    );
+    let elsewhere = market(r#"{"name": "other", "source": "./plugins/other"}"#);
+    check(
+        &[
+            (".claude-plugin/marketplace.json", &elsewhere),
+            (".claude-plugin/plugin.json", r#"{"name": "top"}"#),
+            ("skills/s/SKILL.md", ""),
+            ("plugins/other/commands/c.md", ""),
+        ],
+        "top @. manifest 1.00 v=-
+  skill s skills/s MEMBER skills/s/SKILL.md
+  meta: .claude-plugin/marketplace.json,.claude-plugin/plugin.json
+other @plugins/other manifest 1.00 v=-
+  command c commands/c.md MEMBER
+  meta: \n",
+    );
+}
+
+/// A marketplace entry's folder that holds a `marketplace.json` of its own
+/// is the plugin its `plugin.json` describes (`claude plugin install
+/// inner@cases` then `plugin details` lists `Skills (1) i`); the plugins its
+/// own marketplace lists are not loaded, their files are the plugin's.
+#[test]
+fn an_entry_folder_with_its_own_marketplace_is_a_plugin() {
+    check(
+        &[
+            (
+                ".claude-plugin/marketplace.json",
+                r#"{"name": "cases", "owner": {"name": "o"}, "plugins": [{"name": "inner", "source": "./inner"}]}"#,
+            ),
+            ("inner/.claude-plugin/plugin.json", r#"{"name": "inner"}"#),
+            (
+                "inner/.claude-plugin/marketplace.json",
+                r#"{"name": "inner-mkt", "owner": {"name": "o"}, "plugins": [{"name": "sub", "source": "./sub"}]}"#,
+            ),
+            ("inner/skills/i/SKILL.md", ""),
+            ("inner/sub/skills/deep/SKILL.md", ""),
+        ],
+        "inner @inner manifest 1.00 v=-
+  skill i skills/i MEMBER skills/i/SKILL.md
+  meta: .claude-plugin/marketplace.json,.claude-plugin/plugin.json,sub/skills/deep/SKILL.md
+",
+    );
+}
+
+/// `"hooks": {}` gives Claude Code no hooks (`Hooks (0)`), nor does a
+/// config with only a description; a config's events are the keys of its
+/// `hooks` object, even one with no groups (`{"SessionEnd": []}` is listed
+/// among `Hooks (3) Stop, PreToolUse, SessionEnd`).
+#[test]
+fn a_hooks_config_without_events_is_no_hook_artifact() {
+    let plugin = (".claude-plugin/plugin.json", r#"{"name": "quiet"}"#);
+    check(
+        &[
+            plugin,
+            ("hooks/hooks.json", r#"{"description": "none yet", "hooks": {}}"#),
+            ("hooks/later.sh", ""),
+        ],
+        "quiet @. manifest 1.00 v=-
+  meta: .claude-plugin/plugin.json,hooks/hooks.json,hooks/later.sh
+  ! hooks/hooks.json: declares no hook event (its `hooks` object is empty): Claude Code loads no hooks from it
+",
+    );
+    check(
+        &[plugin, ("hooks/hooks.json", r#"{"description": "d"}"#)],
+        "quiet @. manifest 1.00 v=-
+  meta: .claude-plugin/plugin.json,hooks/hooks.json
+  ! hooks/hooks.json: declares no hook event (its `hooks` object is empty): Claude Code loads no hooks from it
+",
+    );
+    let group = r#"[{"hooks": [{"type": "command", "command": "echo"}]}]"#;
+    let events =
+        format!(r#"{{"hooks": {{"Stop": {group}, "PreToolUse": {group}, "SessionEnd": []}}}}"#);
+    check(
+        &[plugin, ("hooks/hooks.json", &events)],
+        "quiet @. manifest 1.00 v=-
+  hook quiet hooks/hooks.json MEMBER hooks/hooks.json events=PreToolUse,SessionEnd,Stop
+  meta: .claude-plugin/plugin.json
+",
+    );
+}
+
+/// A `strict: false` entry for a folder without `plugin.json` defines the
+/// plugin's components, and Claude Code still scans the default folders:
+/// `claude plugin details sf@cases` lists the default `commands/` and
+/// `agents/` beside the entry's folders (explicitly listed `.md` files are
+/// loaded but not listed by `details`).
+#[test]
+fn a_strict_false_entry_defines_the_components() {
+    let entry = r#"{"name": "cases", "owner": {"name": "o"}, "plugins": [{"name": "sf", "source": "./sf", "strict": false,
+        "version": "2.0", "commands": ["./extra-commands"], "agents": ["./roles/r.md"], "skills": "./more-skills",
+        "mcpServers": {"srv": {"command": "srv"}}}]}"#;
+    let files = [
+        (".claude-plugin/marketplace.json", entry),
+        ("sf/commands/default.md", ""),
+        ("sf/extra-commands/e.md", ""),
+        ("sf/agents/a.md", ""),
+        ("sf/roles/r.md", ""),
+        ("sf/skills/s/SKILL.md", ""),
+        ("sf/more-skills/m/SKILL.md", ""),
+    ];
+    check(
+        &files,
+        "sf @sf manifest 1.00 v=2.0
+  skill m more-skills/m MEMBER more-skills/m/SKILL.md
+  skill s skills/s MEMBER skills/s/SKILL.md
+  command default commands/default.md MEMBER
+  command e extra-commands/e.md MEMBER
+  agent a agents/a.md MEMBER
+  agent r roles/r.md MEMBER
+  mcp_server srv .claude-plugin/plugin.json MEMBER
+  meta: \n",
+    );
+    // Its manifest names the default folders too, so a plugin.json made
+    // from it loads the same components.
+    let d = discover_tree(&files, "x").expect("a marketplace");
+    let manifest = d.plugins[0].manifest.as_ref().expect("the entry");
+    assert_eq!(
+        manifest["commands"],
+        serde_json::json!(["./commands", "./extra-commands"])
+    );
+    assert_eq!(
+        manifest["agents"],
+        serde_json::json!(["./agents/a.md", "./roles/r.md"])
+    );
+    assert_eq!(manifest["skills"], "./more-skills");
+}
+
+/// With its own `plugin.json`, an entry's component paths are appended
+/// (`strict`, the default): to the manifest's, or to the default folder when
+/// the manifest declares none. Under `strict: false` Claude Code refuses the
+/// plugin ("conflicting manifests"; `plugin details` finds no plugin).
+#[test]
+fn entry_components_beside_a_plugin_json() {
+    let market = |extra: &str| {
+        format!(
+            r#"{{"name": "m", "owner": {{"name": "o"}}, "plugins": [{{"name": "p", "source": "./p", "commands": ["./more/x.md"]{extra}}}]}}"#
+        )
+    };
+    let tree = |market: &str| -> Vec<(String, String)> {
+        [
+            (".claude-plugin/marketplace.json", market),
+            ("p/.claude-plugin/plugin.json", r#"{"name": "p"}"#),
+            ("p/commands/c.md", ""),
+            ("p/more/x.md", ""),
+        ]
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect()
+    };
+    let strict = tree(&market(""));
+    let strict: Vec<(&str, &str)> = strict
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    check(
+        &strict,
+        "p @p manifest 1.00 v=-
+  command c commands/c.md MEMBER
+  command x more/x.md MEMBER
+  meta: .claude-plugin/plugin.json
+",
+    );
+    let loose = tree(&market(r#", "strict": false"#));
+    let loose: Vec<(&str, &str)> = loose
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    check(
+        &loose,
+        "p @p manifest 1.00 v=-
+  command c commands/c.md MEMBER
+  meta: .claude-plugin/plugin.json,more/x.md
+  ! .claude-plugin/marketplace.json (plugins[0]): `strict: false` and the entry declares `commands`, but the plugin has its own p/.claude-plugin/plugin.json: Claude Code does not load it (\"conflicting manifests\"); the entry's components are left out
+",
+    );
 }
 
 #[test]
@@ -285,10 +543,9 @@ one @plugins/one manifest 1.00 v=2.0
   agent x agents/x.md MEMBER
   meta: .claude-plugin/plugin.json
 two @plugins/two manifest 1.00 v=-
+  command c commands/c.md MEMBER
   command extra extra.md MEMBER
-  meta: commands/c.md
-  ! .claude-plugin/marketplace.json (plugins[2]): default commands/ folder is ignored because the manifest sets \"commands\"
-",
+  meta: \n",
     );
 }
 
@@ -545,7 +802,7 @@ fn a_json_file_over_8_mib_is_named_as_too_large() {
         &[manifest, hooks],
         MAX_SMALL_FILE,
         "big @. manifest 1.00 v=-
-  hook big hooks/hooks.json MEMBER hooks/hooks.json
+  hook big hooks/hooks.json MEMBER hooks/hooks.json events=PreToolUse
   meta: .claude-plugin/plugin.json
 ",
     );

@@ -276,6 +276,7 @@ mod tests {
             content: ChildContent::Inline {
                 json: json.to_vec(),
             },
+            events: Vec::new(),
         };
         // Two servers with the same config: only their names tell them apart.
         let plugin = Plugin {

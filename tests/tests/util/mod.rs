@@ -320,6 +320,25 @@ impl ClaudeCode {
         fs::write(self.home.path().join(".claude.json"), config.to_string()).expect("write");
     }
 
+    /// `claude ARGS…` run in `dir`: whether it exited 0, and its stdout
+    /// and stderr.
+    pub fn output(&self, dir: &Path, args: &[&str]) -> (bool, String) {
+        let out = std::process::Command::new(Self::binary())
+            .args(args)
+            .current_dir(dir)
+            .env_clear()
+            .env("HOME", self.home.path())
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .output()
+            .expect("claude runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    }
+
     /// `claude ARGS…` run in `dir`; its stdout (it must exit 0).
     pub fn run(&self, dir: &Path, args: &[&str]) -> String {
         let out = std::process::Command::new(Self::binary())
