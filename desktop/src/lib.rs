@@ -26,6 +26,7 @@ pub mod import;
 pub mod inspect;
 pub mod ops;
 pub mod query;
+pub mod serve;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
