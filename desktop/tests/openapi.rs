@@ -48,6 +48,11 @@ fn every_route_is_described_with_its_statuses_and_examples() {
             &["200", "400", "401", "404", "500"],
         ),
         (
+            "/api/v1/artifacts/{id}/files/",
+            "get",
+            &["200", "400", "401", "404", "500"],
+        ),
+        (
             "/api/v1/artifacts/{id}/bundle",
             "get",
             &["200", "400", "401", "404", "500"],

@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<Shared> {
         .routes(routes!(artifacts::list))
         .routes(routes!(artifacts::show))
         .routes(routes!(artifacts::associations))
+        .routes(routes!(artifacts::single_file))
         .routes(routes!(artifacts::bundle))
         .routes(routes!(projects::deploy))
         .routes(routes!(projects::undeploy))

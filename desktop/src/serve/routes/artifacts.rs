@@ -155,7 +155,9 @@ pub async fn associations(
 }
 
 /// The bytes of one file of a stored version (for diffs): the current
-/// version unless `version` names another by its content hash.
+/// version unless `version` names another by its content hash. The path is
+/// relative to the artifact (`SKILL.md`, `references/api.md`); a one-file
+/// artifact's file is `/files/` with nothing after it.
 #[utoipa::path(
     get,
     path = "/api/v1/artifacts/{id}/files/{path}",
@@ -175,6 +177,39 @@ pub async fn file(
     State(state): State<Shared>,
     Path((id, path)): Path<(String, String)>,
     Query(query): Query<FileQuery>,
+) -> Result<Response, ApiError> {
+    stored_file(state, id, path, query).await
+}
+
+/// The one file of a one-file artifact (a command, an agent), whose path in
+/// its version is empty: the current version unless `version` names another.
+#[utoipa::path(
+    get,
+    path = "/api/v1/artifacts/{id}/files/",
+    tag = "artifacts",
+    params(
+        ("id" = String, Path, description = "The id (ULID), `type:name` or the name", example = "agent:guard-reviewer"),
+        FileQuery
+    ),
+    responses(
+        (status = 200, description = "The file's bytes", body = [u8], content_type = "application/octet-stream"),
+        (status = 400, response = crate::serve::api::BadInput),
+        (status = 404, response = crate::serve::api::NotFound),
+    )
+)]
+pub async fn single_file(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    Query(query): Query<FileQuery>,
+) -> Result<Response, ApiError> {
+    stored_file(state, id, String::new(), query).await
+}
+
+async fn stored_file(
+    state: Shared,
+    id: String,
+    path: String,
+    query: FileQuery,
 ) -> Result<Response, ApiError> {
     let args = FileArgs {
         id,
