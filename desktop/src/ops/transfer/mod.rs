@@ -1,5 +1,6 @@
 //! Transfer types: what the operations take and give, as a client sees
-//! them — the desktop app's commands, the HTTP API later, and the CLI's
+//! them — the desktop app's commands, the HTTP API (`serve`, with utoipa's
+//! `ToSchema` for its OpenAPI description), and the CLI's
 //! `--json` (through small printing adapters where its documented shape
 //! differs). Separate from the engine's domain types, which may change
 //! shape without breaking a client. They build without the `app` feature;
