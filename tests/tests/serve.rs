@@ -945,3 +945,36 @@ fn the_cli_adds_while_the_server_serves_lists() {
     sorted.sort();
     assert_eq!(names(&last), sorted);
 }
+
+/// A 500 says nothing of the server's insides: a stored file gone from the
+/// collection is an internal error, logged with its path, answered with the
+/// fixed text.
+#[test]
+fn an_internal_error_is_logged_and_answered_without_paths_or_sql() {
+    let (home, _src) = home_with_plugins();
+    let server = Server::start(&home, &[]);
+    let hash = sha256(CANVAS_DESIGN.as_bytes());
+    let blob = home
+        .path()
+        .join("collections/default/objects")
+        .join(&hash[..2])
+        .join(&hash[2..]);
+    std::fs::remove_file(&blob).expect("removing SKILL.md's blob");
+    let answer = server.json("/api/v1/artifacts/skill:canvas-design/files/SKILL.md");
+    assert_eq!(
+        answer,
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"code": "internal", "message": "internal error; the details are in the log (SKILLMEAT_LOG=error)"})
+        )
+    );
+    let start = Instant::now();
+    while !server.stderr().contains(&hash[2..]) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "not logged: {}",
+            server.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
