@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// What kind of failure an [`Error`] is, the one thing every face maps:
 /// the CLI to an exit code ([`ErrorCode::exit_code`]), the desktop app and
 /// the HTTP server to the `code` of `{code, message}` (and a status).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {

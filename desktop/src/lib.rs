@@ -1,11 +1,12 @@
-//! `skillmeat`: the native engine behind the `skillmeat` CLI and, behind the
+//! `skillmeat`: the native engine behind the `skillmeat` CLI, the HTTP
+//! server `skillmeat serve` ([`serve`], the only axum code) and, behind the
 //! `app` feature, the Tauri desktop app ([`app`], the only Tauri code).
 //!
 //! What it is: everything that touches the machine — reading trees from disk
 //! under the strict rules of DESIGN.md §3 ([`tree`]), hashing them on all
 //! cores, running `skillmeat-core` discovery over them ([`inspect`]), and
 //! telemetry setup ([`telemetry`]). Every face — the CLI in `src/bin` and
-//! `src/cli`, the app — calls the operations layer ([`ops`]), a typed
+//! `src/cli`, the app, the server — calls the operations layer ([`ops`]), a typed
 //! function per user operation over these modules, never them directly.
 //!
 //! What it is not: it makes no decisions that `skillmeat-core` can make from
@@ -26,6 +27,7 @@ pub mod import;
 pub mod inspect;
 pub mod ops;
 pub mod query;
+pub mod serve;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -1,8 +1,9 @@
 //! Architecture Invariant (ARCHITECTURE.md): a face never calls the engine's
 //! modules (store, import, deploy, bundle, query, verify, collection,
 //! inspect, tree …); it calls the operations layer. Every `crate::` path in
-//! `src/cli` and `src/app` must start with one of [`ALLOWED`] or the face's
-//! own module; this test names the file and line of any other.
+//! `src/cli`, `src/app` and `src/serve` must start with one of [`ALLOWED`]
+//! or the face's own module (the CLI may also start the server); this test
+//! names the file and line of any other. And only `src/serve` uses axum.
 
 use std::path::{Path, PathBuf};
 
@@ -109,12 +110,14 @@ fn faces_call_only_the_operations_layer() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut offences = Vec::new();
     let mut checked = 0;
-    for face in ["cli", "app"] {
+    let faces: [(&str, &[&str]); 3] = [("cli", &["serve"]), ("app", &[]), ("serve", &[])];
+    for (face, also) in faces {
         for file in rust_files(&src.join(face)) {
             let text = std::fs::read_to_string(&file).expect("a face's source is UTF-8");
             checked += 1;
             for (line, name) in crate_paths(&text) {
-                if name != face && !ALLOWED.contains(&name.as_str()) {
+                let allowed = ALLOWED.contains(&name.as_str()) || also.contains(&name.as_str());
+                if name != face && !allowed {
                     let rel = file.strip_prefix(&src).expect("below src");
                     offences.push(format!("src/{}:{line}: crate::{name}", rel.display()));
                 }
@@ -122,12 +125,57 @@ fn faces_call_only_the_operations_layer() {
         }
     }
     assert!(
-        checked >= 8,
-        "only {checked} files found under src/cli and src/app"
+        checked >= 17,
+        "only {checked} files found under src/cli, src/app and src/serve"
     );
     assert!(
         offences.is_empty(),
         "a face calls the engine directly (call crate::ops instead):\n  {}",
+        offences.join("\n  ")
+    );
+}
+
+/// The lines of `text` outside comments that name one of `crates` as a
+/// path (`axum::`, `tower_http::`).
+fn uses(text: &str, crates: &[&str]) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim_start().starts_with("//"))
+        .filter(|(_, l)| {
+            crates.iter().any(|c| {
+                l.match_indices(&format!("{c}::"))
+                    .any(|(at, _)| !l[..at].ends_with(|ch: char| ch.is_alphanumeric() || ch == '_'))
+            })
+        })
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+#[test]
+fn the_checker_finds_axum_paths_outside_comments() {
+    let text = "// axum::Router in a comment\nuse axum::Json;\nlet r = my_axum::x();\n\
+                fn f() -> tower_http::limit::X {}\n";
+    assert_eq!(uses(text, &["axum", "tower_http"]), [2, 4]);
+}
+
+#[test]
+fn only_the_server_module_uses_axum() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let serve = src.join("serve");
+    let mut offences = Vec::new();
+    for file in rust_files(&src) {
+        if file.starts_with(&serve) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).expect("the source is UTF-8");
+        for line in uses(&text, &["axum", "tower_http", "utoipa_axum"]) {
+            let rel = file.strip_prefix(&src).expect("below src");
+            offences.push(format!("src/{}:{line}", rel.display()));
+        }
+    }
+    assert!(
+        offences.is_empty(),
+        "axum outside src/serve:\n  {}",
         offences.join("\n  ")
     );
 }

@@ -12,6 +12,7 @@ mod hash;
 mod inspect;
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use bytesize::ByteSize;
@@ -24,6 +25,7 @@ use crate::ops::transfer::{
     DeployArgs, DeployMode, ExportArgs, ImportArgs, Kind, ListArgs, Policy, PreviewArgs,
     ProjectArgs, ShowArgs, SizeLimits, UndeployArgs,
 };
+use crate::serve;
 use crate::telemetry::{self, LogFormat};
 
 #[derive(Debug, Parser)]
@@ -140,6 +142,7 @@ impl Command {
             | Command::Undeploy { json, .. }
             | Command::Status { json, .. }
             | Command::Export { json, .. } => *json,
+            Command::Serve { .. } => false,
         }
     }
 }
@@ -287,6 +290,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the collection over HTTP: the API under /api/v1 (bearer token), its page at /api/docs.
+    Serve {
+        /// The address to listen on: loopback unless --public.
+        #[arg(long, value_name = "ADDR", default_value_t = serve::DEFAULT_LISTEN)]
+        listen: SocketAddr,
+        /// Read the token from this file (one line, 0600) instead of
+        /// $SKILLMEAT_HOME/server-token, which is made on first start.
+        #[arg(long, value_name = "FILE")]
+        token_file: Option<PathBuf>,
+        /// Allow an address other machines can reach; deploy, undeploy and status are then
+        /// refused (403).
+        #[arg(long)]
+        public: bool,
+    },
     /// Show the plugins in a folder (plugin, marketplace or repository) with their children and hashes.
     Inspect {
         /// A plugin folder, a marketplace folder, or a folder of plugins.
@@ -317,6 +334,19 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Hash { paths, json } => hash::run(&paths, json),
         Command::Inspect { path, sizes, json } => inspect::run(&path, sizes.limits(), json),
+        Command::Serve {
+            listen,
+            token_file,
+            public,
+        } => with_home(|home| {
+            let config = serve::Config {
+                listen,
+                collection: cli.collection,
+                token_file,
+                public,
+            };
+            serve::run(home, config)
+        }),
         command => with_home(|home| {
             let scope = Scope::per_call(home, &cli.collection);
             block_on(dispatch(&scope, command))
@@ -448,7 +478,7 @@ async fn dispatch(scope: &Scope, command: Command) -> Result<i32, Error> {
             };
             bundle::export(scope, args, json).await
         }
-        Command::Hash { .. } | Command::Inspect { .. } => Ok(0),
+        Command::Hash { .. } | Command::Inspect { .. } | Command::Serve { .. } => Ok(0),
     }
 }
 

@@ -2,13 +2,14 @@
 
 use super::artifacts::count;
 use super::path_arg;
-use super::scope::Scope;
+use super::scope::{Open, Scope};
 use super::transfer::{
     DeployAction, DeployArgs, DeployOperation, DeployResult, DeployedArtifact, DeployedStatus,
     Drift, ProjectArgs, ProjectStatus, UndeployArgs, UndeployResult,
 };
 use crate::deploy::{self, Action, Options, Outcome};
 use crate::error::{Error, Result};
+use crate::query;
 
 /// Deploys the plugin or artifact `args.name` into `args.project` (with
 /// `dry_run`, only plans it). A plan with conflicts — files it may not
@@ -88,12 +89,19 @@ fn action(a: Action) -> DeployAction {
     }
 }
 
-/// Removes exactly what deployment `args.name` wrote from the project.
+/// Removes exactly what deployment `args.name` (a name, `type:name`, or
+/// the id of an artifact in the collection) wrote from the project.
 pub async fn undeploy(scope: &Scope, args: UndeployArgs) -> Result<UndeployResult> {
     let project = path_arg(&args.project)?;
     let c = scope.existing().await?;
-    let report =
-        deploy::undeploy(scope.home(), c.as_deref(), &args.name, project, args.force).await;
+    let name = match &c {
+        Some(c) => deployment_name(c, &args.name).await,
+        None => Ok(args.name.clone()),
+    };
+    let report = match name {
+        Ok(name) => deploy::undeploy(scope.home(), c.as_deref(), &name, project, args.force).await,
+        Err(e) => Err(e),
+    };
     if let Some(c) = c {
         c.close().await;
     }
@@ -110,6 +118,21 @@ pub async fn undeploy(scope: &Scope, args: UndeployArgs) -> Result<UndeployResul
         mcp_servers_removed: count(r.mcp_servers_removed),
         mcp_servers_restored: r.mcp_servers_restored,
     })
+}
+
+/// A deployment is named by kind and name in the project's record: an
+/// artifact id the collection knows becomes its `type:name`; anything else
+/// is looked up in the record as given.
+async fn deployment_name(c: &Open<'_>, reference: &str) -> Result<String> {
+    if reference.parse::<ulid::Ulid>().is_err() {
+        return Ok(reference.to_owned());
+    }
+    let mut conn = c.pool.acquire().await?;
+    match query::resolve(&mut conn, c, reference, None).await {
+        Ok(found) => Ok(format!("{}:{}", found.kind.as_str(), found.name)),
+        Err(Error::UnknownArtifact { .. }) => Ok(reference.to_owned()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Every artifact deployed in the project, and whether it drifted.

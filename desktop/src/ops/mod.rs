@@ -3,14 +3,14 @@
 //! import, deploy, undeploy, status, export, verify (and hash, inspect,
 //! which need no collection). Each takes a request and returns a response
 //! ([`transfer`]) or an [`Error`] whose [`code`](Error::code) every face
-//! maps. The faces — the CLI (`cli`), the desktop app (`app`) and, later,
-//! the HTTP server — are adapters: parse, call one of these, map the result
+//! maps. The faces — the CLI (`cli`), the desktop app (`app`) and the
+//! HTTP server (`serve`) — are adapters: parse, call one of these, map the result
 //! and the error (to an exit code, a `{code, message}`, an HTTP status).
 //!
 //! Architecture Invariant: a face never calls the store, import, deploy,
 //! bundle, query, verify, collection, inspect or tree modules; it calls
 //! these (`desktop/tests/layering.rs` checks every `crate::` path in
-//! `src/cli` and `src/app`). What two faces need is decided here once.
+//! `src/cli`, `src/app` and `src/serve`). What two faces need is decided here once.
 //!
 //! This layer is thin: it opens the collection the way each operation needs
 //! ([`Scope`]), resolves an artifact named by id, name or `type:name`, calls

@@ -470,3 +470,49 @@ fn a_client_never_sees_an_internal_message() {
         [vec![INTERNAL_MESSAGE.to_owned()], vec![secret.to_owned()]]
     );
 }
+
+/// `undeploy` takes the artifact's id as well as its name: the id of an
+/// artifact the collection knows is its `type:name` in the project's record.
+#[tokio::test]
+async fn a_deployment_is_undeployed_by_the_artifacts_id() {
+    let f = fixture().await;
+    let project = tempfile::tempdir().expect("a temp project");
+    let deployed = deploy(
+        &f.scope,
+        DeployArgs {
+            name: "kit".into(),
+            project: project.path().to_owned(),
+            platform: "claude-code".into(),
+            dry_run: false,
+            use_current: false,
+            force: false,
+            mode: None,
+        },
+    )
+    .await
+    .expect("kit deploys");
+    assert!(project.path().join(".claude/agents/gamma.md").is_file());
+    let kit = show(
+        &f.scope,
+        ShowArgs {
+            name_or_id: "kit".into(),
+            kind: None,
+        },
+    )
+    .await
+    .expect("kit is there");
+    let undeploy_args = |name: &str| UndeployArgs {
+        name: name.to_owned(),
+        project: project.path().to_owned(),
+        force: false,
+    };
+    let unknown = undeploy(&f.scope, undeploy_args("01JZ8Y4W5N3K9Q2R7T6V0XABCD"))
+        .await
+        .expect_err("an id nothing has");
+    assert!(unknown.to_string().contains("is not deployed"), "{unknown}");
+    let out = undeploy(&f.scope, undeploy_args(&kit.id))
+        .await
+        .expect("undeployed by id");
+    assert_eq!(out.name, deployed.name);
+    assert!(!project.path().join(".claude/agents/gamma.md").exists());
+}

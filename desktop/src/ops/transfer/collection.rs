@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 #[cfg(feature = "ts")]
 use ts_rs::TS;
+use utoipa::ToSchema;
 
 use super::{Kind, Membership};
 
@@ -91,7 +92,7 @@ pub struct ArtifactDetail {
     pub deployments: Vec<DeploymentInfo>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct VersionInfo {
     pub content_hash: String,
@@ -102,7 +103,7 @@ pub struct VersionInfo {
 
 /// The artifact on the other side of a membership (the seed's fields).
 /// A child is in sync when `pinned_version_hash` equals `current_hash`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct Association {
     pub artifact_id: String,
@@ -118,7 +119,7 @@ pub struct Association {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct DeploymentInfo {
     pub project: String,
@@ -149,7 +150,7 @@ pub struct AssociationsArgs {
 }
 
 /// `{artifact_id, parents, children}`; a side not asked for is empty.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct Associations {
     pub artifact_id: String,
@@ -219,7 +220,7 @@ pub struct ExportResult {
 
 /// `skillmeat verify`: `ok` when the database, the stored files and the
 /// records files agree.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct VerifyReport {
     pub ok: bool,

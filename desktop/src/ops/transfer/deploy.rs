@@ -5,11 +5,15 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 #[cfg(feature = "ts")]
 use ts_rs::TS;
+use utoipa::ToSchema;
 
 use super::Kind;
 
+/// The platform deployed to: the only one in v1.
+pub const CLAUDE_CODE: &str = crate::deploy::CLAUDE_CODE;
+
 fn claude_code() -> String {
-    crate::deploy::CLAUDE_CODE.to_owned()
+    CLAUDE_CODE.to_owned()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -37,7 +41,7 @@ pub struct DeployArgs {
 }
 
 /// How a plugin is deployed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "lowercase")]
 pub enum DeployMode {
@@ -54,7 +58,7 @@ impl From<DeployMode> for crate::deploy::Mode {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum DeployAction {
@@ -68,7 +72,7 @@ pub enum DeployAction {
     Remove,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct DeployOperation {
     pub action: DeployAction,
@@ -80,7 +84,7 @@ pub struct DeployOperation {
     pub detail: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct DeployResult {
     pub name: String,
@@ -103,7 +107,7 @@ impl DeployResult {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct DeployedArtifact {
     pub kind: Kind,
@@ -123,7 +127,7 @@ pub struct UndeployArgs {
     pub force: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct UndeployResult {
     pub name: String,
@@ -150,14 +154,14 @@ pub struct ProjectArgs {
     pub project: PathBuf,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct ProjectStatus {
     pub project: String,
     pub items: Vec<DeployedStatus>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Drift {
@@ -171,7 +175,7 @@ pub enum Drift {
     Outdated,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct DeployedStatus {
     pub kind: Kind,

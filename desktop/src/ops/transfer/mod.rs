@@ -1,5 +1,6 @@
 //! Transfer types: what the operations take and give, as a client sees
-//! them — the desktop app's commands, the HTTP API later, and the CLI's
+//! them — the desktop app's commands, the HTTP API (`serve`, with utoipa's
+//! `ToSchema` for its OpenAPI description), and the CLI's
 //! `--json` (through small printing adapters where its documented shape
 //! differs). Separate from the engine's domain types, which may change
 //! shape without breaking a client. They build without the `app` feature;
@@ -19,6 +20,7 @@ use skillmeat_core::ArtifactKind;
 use skillmeat_core::artifact::Relationship;
 #[cfg(feature = "ts")]
 use ts_rs::TS;
+use utoipa::ToSchema;
 
 mod collection;
 mod deploy;
@@ -35,7 +37,7 @@ pub use crate::error::ErrorCode;
 /// switches on `code`; `message` is for people. An internal error's details
 /// (SQL text, paths inside the collection) are logged, never sent: this is
 /// the one place that decides it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[error("{code:?}: {message}")]
 pub struct PublicError {
@@ -76,7 +78,7 @@ pub fn public_message(code: ErrorCode, message: &dyn std::fmt::Display) -> Strin
 }
 
 /// The kinds of artifact; `composite` is a plugin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
@@ -126,7 +128,7 @@ impl std::fmt::Display for Kind {
 }
 
 /// How a child belongs to its plugin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Membership {
