@@ -78,6 +78,7 @@ fn every_route_is_described_with_its_statuses_and_examples() {
         ),
         ("/api/v1/verify", "post", &["200", "401", "500"]),
         ("/api/v1/openapi.json", "get", &["200", "401", "500"]),
+        ("/api/v1/server", "get", &["200", "401", "500"]),
         ("/healthz", "get", &["200", "500"]),
         ("/api/docs", "get", &["200", "500"]),
     ];

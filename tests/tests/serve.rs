@@ -721,8 +721,24 @@ fn a_public_server_refuses_project_routes() {
     let status = server.json(&format!("/api/v1/projects/status?project={root}"));
     assert_eq!(error_of(status), (403, "forbidden".into()));
     assert!(!project.path().join(".claude").exists());
-    // Reading the collection is allowed.
+    // Reading the collection is allowed; the page is told: no Deploy.
     assert_eq!(server.json("/api/v1/artifacts").0, StatusCode::OK);
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        server.json("/api/v1/server"),
+        (
+            StatusCode::OK,
+            json!({"version": version, "collection": "default", "loopback": false})
+        )
+    );
+    let local = Server::start(&home, &["--collection", "work"]);
+    assert_eq!(
+        local.json("/api/v1/server"),
+        (
+            StatusCode::OK,
+            json!({"version": version, "collection": "work", "loopback": true})
+        )
+    );
 }
 
 #[test]
@@ -777,23 +793,99 @@ fn an_over_limit_body_is_413_verify_and_the_descriptions() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
     // The API page needs no token and loads nothing from elsewhere.
-    for page in ["/api/docs", "/"] {
-        let r = server.client.get(server.url(page)).send().expect("answers");
-        assert_eq!(r.status(), StatusCode::OK, "{page}");
-        let csp = r.headers()["content-security-policy"]
+    let r = server
+        .client
+        .get(server.url("/api/docs"))
+        .send()
+        .expect("answers");
+    assert_eq!(r.status(), StatusCode::OK);
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .expect("ASCII")
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"),
+        "{csp}"
+    );
+    let html = r.text().expect("HTML");
+    assert!(html.contains("/api/v1/openapi.json"));
+    assert!(
+        !html.contains("https://") && !html.contains("http://"),
+        "/api/docs loads from elsewhere"
+    );
+}
+
+/// The browser UI at `/` (ui/dist; a debug build reads it at run time), no
+/// token needed: any app path is `index.html` with the CSP the wasm core
+/// needs, a hashed asset is cached for a year, a missing file is a 404.
+/// Without ui/dist, `/` says how to build it.
+#[test]
+fn the_browser_ui_is_served_at_the_root_without_a_token() {
+    let home = Home::new();
+    let server = Server::start(&home, &[]);
+    let get = |path: &str| server.client.get(server.url(path)).send().expect("answers");
+    let header = |r: &Response, name: &str| {
+        r.headers()
+            .get(name)
+            .unwrap_or_else(|| panic!("no {name}: {:?}", r.headers()))
             .to_str()
             .expect("ASCII")
-            .to_owned();
+            .to_owned()
+    };
+    for missing in ["/assets/no-such-file-0000.js", "/no-such-file.png"] {
+        assert_eq!(error_of(parse(get(missing))), (404, "not_found".into()));
+    }
+    // An unknown /api/ path is never the page.
+    assert_eq!(
+        error_of(parse(get("/api/v1/nope"))),
+        (401, "unauthorized".into())
+    );
+
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist");
+    let Ok(index) = std::fs::read(dist.join("index.html")) else {
+        let (status, body) = parse(get("/"));
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let message = body["message"].as_str().expect("a message");
+        assert!(message.contains("make ui-build"), "{message}");
+        return;
+    };
+    for path in ["/", "/some/route", "/artifact/01JZ8Y4W5N3K9Q2R7T6V0XABCD"] {
+        let r = get(path);
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(header(&r, "content-type"), "text/html; charset=utf-8");
+        assert_eq!(header(&r, "cache-control"), "no-cache");
+        let csp = header(&r, "content-security-policy");
         assert!(
-            csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"),
+            csp.contains("script-src 'self' 'wasm-unsafe-eval'")
+                && csp.contains("connect-src 'self'")
+                && csp.contains("frame-ancestors 'none'"),
             "{csp}"
         );
-        let html = r.text().expect("HTML");
-        assert!(html.contains("/api/v1/openapi.json"));
-        assert!(
-            !html.contains("https://") && !html.contains("http://"),
-            "{page} loads from elsewhere"
+        assert_eq!(r.bytes().expect("the page").as_ref(), index.as_slice());
+    }
+    let assets: Vec<_> = std::fs::read_dir(dist.join("assets"))
+        .expect("ui/dist/assets")
+        .map(|e| e.expect("an entry").path())
+        .collect();
+    for (ext, content_type) in [
+        ("wasm", "application/wasm"),
+        ("js", "text/javascript; charset=utf-8"),
+        ("css", "text/css; charset=utf-8"),
+    ] {
+        let file = assets
+            .iter()
+            .find(|p| p.extension().is_some_and(|e| e == ext))
+            .unwrap_or_else(|| panic!("no .{ext} in ui/dist/assets"));
+        let name = file.file_name().and_then(|n| n.to_str()).expect("UTF-8");
+        let r = get(&format!("/assets/{name}"));
+        assert_eq!(r.status(), StatusCode::OK, "{name}");
+        assert_eq!(header(&r, "content-type"), content_type, "{name}");
+        assert_eq!(
+            header(&r, "cache-control"),
+            "public, max-age=31536000, immutable"
         );
+        let bytes = std::fs::read(file).expect("the asset");
+        assert_eq!(r.bytes().expect("the asset").as_ref(), bytes.as_slice());
     }
 }
 

@@ -290,7 +290,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Serve the collection over HTTP: the API under /api/v1 (bearer token), its page at /api/docs.
+    /// Serve the collection over HTTP: the browser UI at /, the API under /api/v1 (bearer token), its page at /api/docs.
     Serve {
         /// The address to listen on: loopback unless --public.
         #[arg(long, value_name = "ADDR", default_value_t = serve::DEFAULT_LISTEN)]

@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<Shared> {
         .routes(routes!(projects::status))
         .routes(routes!(system::verify))
         .routes(routes!(system::openapi))
+        .routes(routes!(system::server))
         .routes(routes!(system::health))
         .routes(routes!(super::docs::page))
         // A path of any depth: axum's `{*path}`, described as `{path}`.

@@ -1,18 +1,14 @@
 //! The API page: one static HTML file shipped in the binary (no CDN, no
 //! build step), which asks for `/api/v1/openapi.json` with the token and
 //! lists every route, its parameters, bodies, responses and examples, and
-//! the schemas. The URL `skillmeat serve` prints (`/#token=…`) opens it;
-//! the page keeps the token for the tab (sessionStorage) and takes it out
-//! of the address bar.
+//! the schemas. Opened with `#token=…` it keeps the token for the tab
+//! (sessionStorage, shared with the browser UI) and takes it out of the
+//! address bar.
 
-use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
 
-use super::Shared;
-
-/// The page, served from `/` (until the browser UI lands) and `/api/docs`.
+/// The page, served at `/api/docs`.
 const PAGE: &str = include_str!("static/docs.html");
 
 /// The `/api/` paths that need no token: static, they hold no data.
@@ -22,11 +18,6 @@ pub const PUBLIC_PAGES: &[&str] = &["/api/docs"];
 /// only; no frames, forms or base URL elsewhere.
 const CSP: &str = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
     connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
-/// `/`: the page that `/api/docs` describes.
-pub fn router() -> Router<Shared> {
-    Router::new().route("/", get(page))
-}
 
 /// This page: every route, its parameters, bodies and responses with
 /// examples, read from `/api/v1/openapi.json` (with the token from the URL

@@ -12,7 +12,8 @@
 //!   project is a folder on the server's machine): 403.
 //! - Every `/api/` route needs `Authorization: Bearer <token>` ([`token`]),
 //!   except the static API page (`/api/docs`), which holds no data and asks
-//!   for the rest with the token. `/healthz` needs none. No CORS headers.
+//!   for the rest with the token. `/healthz` and the browser UI at `/`
+//!   ([`ui`], the files embedded in the binary) need none. No CORS headers.
 //! - Layers (tower-http): tracing, gzip, a panic is a 500, plain error
 //!   responses become `{code, message}`, a time limit, the token, a body
 //!   limit ([`BODY_LIMIT`]).
@@ -30,6 +31,7 @@ mod docs;
 mod error;
 mod routes;
 mod token;
+mod ui;
 mod wire;
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -190,15 +192,14 @@ async fn shutdown_signal() {
     }
 }
 
-/// The whole application: the routes of [`api`] and the static pages, under
+/// The whole application: the routes of [`api`] and the browser UI, under
 /// the layers (the last added is the outermost: a request meets tracing
 /// first, the body limit last).
 fn app(state: Shared) -> Router {
     let (routes, _) = api::router().split_for_parts();
     let compress = DefaultPredicate::new().and(NotForContentType::new("application/zip"));
     routes
-        .merge(docs::router())
-        .fallback(error::no_route)
+        .fallback(ui::page)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -265,6 +265,20 @@ pub fn project_path(project: &str) -> Result<std::path::PathBuf, ApiError> {
     }
 }
 
+/// `GET /api/v1/server`: what the browser UI needs to know of the server.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"version": "0.1.0", "collection": "default", "loopback": true}))]
+pub struct ServerInfo {
+    /// skillmeat's version.
+    pub version: String,
+    /// The collection served.
+    pub collection: String,
+    /// Listening on loopback without `--public`: deploy, undeploy and status
+    /// work (the project is a folder on the server's machine, which is the
+    /// client's).
+    pub loopback: bool,
+}
+
 /// `GET /healthz`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"status": "ok"}))]

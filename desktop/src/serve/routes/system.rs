@@ -10,7 +10,7 @@ use crate::ops;
 use crate::ops::transfer::VerifyReport;
 use crate::serve::Shared;
 use crate::serve::error::ApiError;
-use crate::serve::wire::Health;
+use crate::serve::wire::{Health, ServerInfo};
 
 /// Re-hashes everything stored and checks the database, the stored files
 /// and the records files against each other. `ok` is false when they
@@ -43,6 +43,23 @@ pub async fn openapi(State(state): State<Shared>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "application/json")],
         state.openapi.clone(),
     )
+}
+
+/// The server's version, its collection, and whether it serves this
+/// machine only (the browser UI shows Deploy and Project only then).
+#[utoipa::path(
+    get,
+    path = "/api/v1/server",
+    tag = "server",
+    responses((status = 200, description = "The server", body = ServerInfo,
+        example = json!({"version": "0.1.0", "collection": "default", "loopback": true}))),
+)]
+pub async fn server(State(state): State<Shared>) -> Json<ServerInfo> {
+    Json(ServerInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        collection: state.scope.name().to_owned(),
+        loopback: !state.public,
+    })
 }
 
 /// Whether the server answers; needs no token.
