@@ -16,6 +16,13 @@ const NAV: Array<{ view: "collection" | "import" | "deploy" | "project" | "expor
   { view: "export", label: "Export" },
 ];
 
+/** The views this host has: no Import in a browser (yet), Deploy and Project only where deploying works. */
+function navFor(t: Transport | null) {
+  return NAV.filter(
+    (n) => !(n.view === "import" && t?.host === "browser") && !((n.view === "deploy" || n.view === "project") && t && !t.deploy),
+  );
+}
+
 export function App({ transport, initial }: { transport: Transport | null; initial?: Route }) {
   const [route, setRoute] = useState<Route>(initial ?? { view: "collection" });
   return (
@@ -25,7 +32,7 @@ export function App({ transport, initial }: { transport: Transport | null; initi
           <h1>skillmeat</h1>
           <p className="tagline">Collection manager for Claude Code plugins</p>
           <nav aria-label="Main">
-            {NAV.map((n) => (
+            {navFor(transport).map((n) => (
               <button key={n.view} aria-current={route.view === n.view ? "page" : undefined} onClick={() => setRoute({ view: n.view })}>
                 {n.label}
               </button>

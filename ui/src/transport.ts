@@ -1,6 +1,6 @@
-// The only module that talks to the host. Views get a `Transport` (from
-// context) and never import @tauri-apps/*; an HTTP transport for the
-// browser can implement the same interface later.
+// The only module that calls @tauri-apps/*. Views get a `Transport` (from
+// context) and never know which one: this Tauri one in the desktop window,
+// the HTTP one of http.ts in a browser (`skillmeat serve`).
 import type { Commands, ErrorCode, ImportProgress, PublicError } from "./generated/types.ts";
 import { IMPORT_PROGRESS } from "./generated/types.ts";
 
@@ -29,6 +29,12 @@ export function asCommandError(e: unknown): CommandError {
 }
 
 export interface Transport {
+  /** `app`: the desktop window (paths on this machine, system dialogs, import);
+   * `browser`: `skillmeat serve` over HTTP (export downloads; no import yet). */
+  readonly host: "app" | "browser";
+  /** Deploy and Project: the project is a folder on the engine's machine,
+   * which in a browser is only the page's own on a loopback server. */
+  readonly deploy: boolean;
   call<K extends CommandName>(cmd: K, args: Args<K>): Promise<Result<K>>;
   /** Calls `cb` for each `import-progress` event; resolves to an unsubscribe. */
   onImportProgress(cb: (p: ImportProgress) => void): Promise<() => void>;
@@ -47,6 +53,8 @@ export async function tauriTransport(): Promise<Transport> {
   const { getCurrentWebview } = await import("@tauri-apps/api/webview");
   const dialog = await import("@tauri-apps/plugin-dialog");
   return {
+    host: "app",
+    deploy: true,
     async call(cmd, args) {
       try {
         return await invoke(cmd, args === null ? {} : { args });

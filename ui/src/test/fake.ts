@@ -25,6 +25,8 @@ export function fakeTransport(handlers: Handlers, picks: string[] = []): Fake {
   const calls: Fake["calls"] = [];
   const progress: Fake["progress"] = [];
   return {
+    host: "app",
+    deploy: true,
     calls,
     progress,
     async call(cmd, args) {

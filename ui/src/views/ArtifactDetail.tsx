@@ -56,7 +56,7 @@ export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
           {KIND_LABELS[detail.kind]} · <Hash value={detail.content_hash} />
         </p>
         <div className="actions">
-          <button onClick={() => go({ view: "deploy", name: detail.name })}>Deploy…</button>
+          {t.deploy && <button onClick={() => go({ view: "deploy", name: detail.name })}>Deploy…</button>}
           <button onClick={() => go({ view: "export", name: detail.name })}>Export bundle…</button>
         </div>
       </header>
@@ -177,7 +177,7 @@ export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
         )}
         {tab === "deployments" &&
           (detail.deployments.length === 0 ? (
-            <p className="empty-state">Not deployed anywhere yet — use Deploy… above.</p>
+            <p className="empty-state">Not deployed anywhere yet{t.deploy ? " — use Deploy… above" : ""}.</p>
           ) : (
             <table>
               <thead>
@@ -196,9 +196,7 @@ export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
                     <td>
                       <Hash value={d.content_hash} />
                     </td>
-                    <td>
-                      <button onClick={() => go({ view: "project", project: d.project })}>Status</button>
-                    </td>
+                    <td>{t.deploy && <button onClick={() => go({ view: "project", project: d.project })}>Status</button>}</td>
                   </tr>
                 ))}
               </tbody>

@@ -50,7 +50,15 @@ export function Collection({ go }: { go: Go }) {
       <ErrorBox error={error} />
       {list && list.total === 0 && !filtered && (
         <p className="empty-state" role="status">
-          The collection is empty — <button onClick={() => go({ view: "import" })}>import a plugin</button> to begin.
+          The collection is empty —{" "}
+          {t.host === "app" ? (
+            <button onClick={() => go({ view: "import" })}>import a plugin</button>
+          ) : (
+            <>
+              add a plugin with <code>skillmeat add PATH</code>
+            </>
+          )}{" "}
+          to begin.
         </p>
       )}
       {list && list.items.length === 0 && filtered && (

@@ -54,14 +54,16 @@ export function Deploy({ name: initial, go }: { name?: string; go: Go }) {
           Project folder{" "}
           <input name="deploy-project" value={project} onChange={(e) => setProject(e.target.value)} size={40} />
         </label>
-        <button
-          onClick={async () => {
-            const p = await t.pickPath({ directory: true, title: "Project folder" });
-            if (p) setProject(p);
-          }}
-        >
-          Choose…
-        </button>
+        {t.host === "app" && (
+          <button
+            onClick={async () => {
+              const p = await t.pickPath({ directory: true, title: "Project folder" });
+              if (p) setProject(p);
+            }}
+          >
+            Choose…
+          </button>
+        )}
         <label>
           Platform{" "}
           <select name="deploy-platform" value={platform} onChange={(e) => setPlatform(e.target.value)}>

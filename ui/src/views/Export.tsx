@@ -4,13 +4,15 @@ import { useTransport } from "../context.tsx";
 import { asCommandError, type CommandError } from "../transport.ts";
 import { ErrorBox } from "../ui.tsx";
 
-/** Save a plugin (or one artifact) as a bundle zip; show its path and hash. */
+/** Save a plugin (or one artifact) as a bundle zip (in a browser: a download); show its path and hash. */
 export function Export({ name: initial }: { name?: string }) {
   const t = useTransport();
   const [name, setName] = useState(initial ?? "");
   const [out, setOut] = useState("");
   const [result, setResult] = useState<ExportResult | null>(null);
   const [error, setError] = useState<CommandError | null>(null);
+
+  const browser = t.host === "browser";
 
   async function run() {
     setError(null);
@@ -29,26 +31,30 @@ export function Export({ name: initial }: { name?: string }) {
         <label>
           Artifact or plugin <input name="export-name" value={name} onChange={(e) => setName(e.target.value)} />
         </label>
-        <label>
-          Save to (file or folder; empty: your home folder){" "}
-          <input name="export-out" value={out} onChange={(e) => setOut(e.target.value)} size={40} />
-        </label>
-        <button
-          onClick={async () => {
-            const p = await t.pickSavePath(`${name || "bundle"}.zip`);
-            if (p) setOut(p);
-          }}
-        >
-          Choose…
-        </button>
+        {!browser && (
+          <>
+            <label>
+              Save to (file or folder; empty: your home folder){" "}
+              <input name="export-out" value={out} onChange={(e) => setOut(e.target.value)} size={40} />
+            </label>
+            <button
+              onClick={async () => {
+                const p = await t.pickSavePath(`${name || "bundle"}.zip`);
+                if (p) setOut(p);
+              }}
+            >
+              Choose…
+            </button>
+          </>
+        )}
         <button className="primary" disabled={!name} onClick={run}>
-          Export bundle
+          {browser ? "Download bundle" : "Export bundle"}
         </button>
       </div>
       <ErrorBox error={error} />
       {result && (
         <dl className="export-result" role="status">
-          <dt>Bundle</dt>
+          <dt>{browser ? "Downloaded" : "Bundle"}</dt>
           <dd>
             <code data-field="path">{result.path}</code>
           </dd>

@@ -54,14 +54,16 @@ export function Project({ project: initial }: { project?: string }) {
         <label>
           Project folder <input name="project-path" value={project} onChange={(e) => setProject(e.target.value)} size={40} />
         </label>
-        <button
-          onClick={async () => {
-            const p = await t.pickPath({ directory: true, title: "Project folder" });
-            if (p) setProject(p);
-          }}
-        >
-          Choose…
-        </button>
+        {t.host === "app" && (
+          <button
+            onClick={async () => {
+              const p = await t.pickPath({ directory: true, title: "Project folder" });
+              if (p) setProject(p);
+            }}
+          >
+            Choose…
+          </button>
+        )}
         <button className="primary" disabled={!project} onClick={() => load(project)}>
           Show status
         </button>

@@ -1,0 +1,361 @@
+// The browser's transport: `skillmeat serve`'s HTTP API behind the same
+// `Transport` the views use in the desktop window. The token comes from the
+// URL's fragment (`#token=…`, which the browser never sends), is kept for the
+// tab in sessionStorage and taken out of the address bar; a 401 asks for it
+// (`onTokenWanted`) and the request is sent again once it is given.
+import type {
+  ArtifactDetail,
+  ArtifactList,
+  ArtifactSummary,
+  Association,
+  DeployArgs,
+  DeployResult,
+  ErrorCode,
+  ExportArgs,
+  ExportResult,
+  Kind,
+  ListArgs,
+  Membership,
+  ProjectArgs,
+  ProjectStatus,
+  ShowArgs,
+  UndeployArgs,
+  UndeployResult,
+} from "./generated/types.ts";
+import { type Args, type CommandName, CommandError, type Result, type Transport } from "./transport.ts";
+
+/** The tab's token (the API page at /api/docs keeps it under the same key). */
+export const TOKEN_KEY = "skillmeat-token";
+
+/** `GET /api/v1/server`. */
+export interface ServerInfo {
+  version: string;
+  collection: string;
+  /** Deploy and Project work: the project is a folder on this machine. */
+  loopback: boolean;
+}
+
+/** Why the page asks for the token; null while it has one that works. */
+export type TokenWanted = { reason: "missing" | "wrong"; message: string } | null;
+
+/** `POST /api/v1/verify`. */
+export interface VerifyReport {
+  ok: boolean;
+  artifacts: number;
+  versions: number;
+  blobs: number;
+  problems: string[];
+}
+
+/** `GET /api/v1/artifacts/{id}/associations`. */
+export interface Associations {
+  artifact_id: string;
+  parents: Association[];
+  children: Association[];
+}
+
+// The server's names for the list and the artifact (`type`, `artifact_uuid`).
+type Item = Omit<ArtifactSummary, "kind"> & { type: Kind; artifact_uuid: string };
+type Page = { items: Item[]; total: number; count: number };
+type Info = Omit<ArtifactDetail, "kind"> & { type: Kind; artifact_uuid: string };
+
+/** The largest page the server gives. */
+const MAX_LIMIT = 1000;
+
+/**
+ * The token of the URL's fragment, stored for the tab and removed from the
+ * address bar (history.replaceState: no reload, no history entry); without
+ * one, the tab's stored token.
+ */
+export function takeToken(win: Window = window): string | null {
+  const params = new URLSearchParams(win.location.hash.replace(/^#/, ""));
+  const given = params.get("token");
+  if (given) {
+    win.sessionStorage.setItem(TOKEN_KEY, given);
+    params.delete("token");
+    const rest = params.toString();
+    win.history.replaceState(win.history.state, "", win.location.pathname + win.location.search + (rest ? `#${rest}` : ""));
+  }
+  return win.sessionStorage.getItem(TOKEN_KEY);
+}
+
+export interface HttpOptions {
+  /** The server's origin; "" is the page's own. */
+  base?: string;
+  token: string | null;
+  fetch?: typeof fetch;
+  /** Where a given token is kept (sessionStorage). */
+  store?: Pick<Storage, "setItem">;
+  /** Saves a downloaded file (an `<a download>` click by default). */
+  save?: (bytes: Uint8Array, name: string) => void;
+}
+
+/** The HTTP transport; `info()` before the views (it sets `deploy`). */
+export class HttpTransport implements Transport {
+  readonly host = "browser" as const;
+  /** Set by `info()`: only a loopback server deploys. */
+  deploy = false;
+  private token: string | null;
+  private wanted: TokenWanted = null;
+  private waiting: Array<() => void> = [];
+  private readonly listeners = new Set<(w: TokenWanted) => void>();
+  private readonly base: string;
+  private readonly fetcher: typeof fetch;
+  private readonly store: Pick<Storage, "setItem"> | null;
+  private readonly save: (bytes: Uint8Array, name: string) => void;
+
+  constructor(opts: HttpOptions) {
+    this.base = opts.base ?? "";
+    this.token = opts.token;
+    this.fetcher = opts.fetch ?? ((input, init) => fetch(input, init));
+    this.store = opts.store ?? (typeof sessionStorage === "undefined" ? null : sessionStorage);
+    this.save = opts.save ?? saveFile;
+  }
+
+  /** Calls `cb` now and whenever the token prompt opens or closes. */
+  onTokenWanted(cb: (w: TokenWanted) => void): () => void {
+    this.listeners.add(cb);
+    cb(this.wanted);
+    return () => this.listeners.delete(cb);
+  }
+
+  /** A token pasted into the prompt: kept, and the waiting requests sent again. */
+  setToken(token: string): void {
+    this.token = token.trim();
+    this.store?.setItem(TOKEN_KEY, this.token);
+    this.want(null);
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const go of waiting) go();
+  }
+
+  async info(): Promise<ServerInfo> {
+    const info = await this.json<ServerInfo>("GET", "/api/v1/server");
+    this.deploy = info.loopback;
+    return info;
+  }
+
+  async call<K extends CommandName>(cmd: K, args: Args<K>): Promise<Result<K>> {
+    const run = (this.commands as Record<string, ((a: unknown) => Promise<unknown>) | undefined>)[cmd];
+    if (!run) throw new CommandError("bad_input", `${cmd} is not available in the browser (skillmeat serve has no route for it)`);
+    return (await run(args)) as Result<K>;
+  }
+
+  private readonly commands: { [K in CommandName]?: (args: Args<K>) => Promise<Result<K>> } = {
+    list_artifacts: (a) => this.list(a),
+    show_artifact: (a) => this.show(a),
+    deploy: (a) => this.deployTo(a),
+    undeploy: (a) => this.undeployFrom(a),
+    project_status: (a) => this.status(a),
+    export_bundle: (a) => this.exportBundle(a),
+  };
+
+  async onImportProgress(): Promise<() => void> {
+    return () => {};
+  }
+  async onDrop(): Promise<() => void> {
+    return () => {};
+  }
+  /** The server's folders are not the browser's to choose: typed instead. */
+  async pickPath(): Promise<string | null> {
+    return null;
+  }
+  async pickSavePath(): Promise<string | null> {
+    return null;
+  }
+
+  /** An artifact's parents and children. */
+  async associations(id: string, opts: { parents?: boolean; children?: boolean; relationship?: Membership } = {}): Promise<Associations> {
+    const q = new URLSearchParams();
+    if (opts.parents !== undefined) q.set("include_parents", String(opts.parents));
+    if (opts.children !== undefined) q.set("include_children", String(opts.children));
+    if (opts.relationship) q.set("relationship_type", opts.relationship);
+    return this.json("GET", `${artifact(id)}/associations${query(q)}`);
+  }
+
+  /** The bytes of one stored file (`""`: a one-file artifact's file), of the current version unless `version`. */
+  async file(id: string, path: string, version?: string): Promise<Uint8Array> {
+    const q = new URLSearchParams(version ? { version } : {});
+    const rel = path.split("/").map(encodeURIComponent).join("/");
+    const r = await this.send("GET", `${artifact(id)}/files/${rel}${query(q)}`);
+    return new Uint8Array(await r.arrayBuffer());
+  }
+
+  async verify(): Promise<VerifyReport> {
+    return this.json("POST", "/api/v1/verify");
+  }
+
+  private async list(a: ListArgs): Promise<ArtifactList> {
+    const q = new URLSearchParams();
+    if (a.kind) q.set("artifact_type", a.kind);
+    if (a.subtype) q.set("subtype", a.subtype);
+    if (a.search) q.set("q", a.search);
+    const offset = a.offset ?? 0;
+    const page = async (limit: number, at: number) => {
+      q.set("limit", String(limit));
+      q.set("offset", String(at));
+      return this.json<Page>("GET", `/api/v1/artifacts${query(q)}`);
+    };
+    if (a.limit !== undefined) {
+      const p = await page(a.limit, offset);
+      return { items: p.items.map(summary), total: p.total, count: p.count };
+    }
+    // No limit is every artifact, as in the app: page until the total.
+    const items: Item[] = [];
+    let total = 0;
+    for (;;) {
+      const p = await page(MAX_LIMIT, offset + items.length);
+      items.push(...p.items);
+      total = p.total;
+      if (p.items.length === 0 || offset + items.length >= total) break;
+    }
+    return { items: items.map(summary), total, count: items.length };
+  }
+
+  private async show(a: ShowArgs): Promise<ArtifactDetail> {
+    const id = a.kind ? `${a.kind}:${a.name_or_id}` : a.name_or_id;
+    const { type, artifact_uuid: _, ...rest } = await this.json<Info>("GET", artifact(id));
+    return { ...rest, kind: type };
+  }
+
+  private async deployTo(a: DeployArgs): Promise<DeployResult> {
+    if (a.platform !== "claude-code") {
+      throw new CommandError("bad_input", `platform ${a.platform}: only claude-code is deployable in v1`);
+    }
+    const body = { project: a.project, force: a.force, dry_run: a.dry_run, use_current: a.use_current, mode: a.mode ?? undefined };
+    return this.json("POST", `${artifact(a.name)}/deploy`, body);
+  }
+
+  private undeployFrom(a: UndeployArgs): Promise<UndeployResult> {
+    return this.json("POST", `${artifact(a.name)}/undeploy`, { project: a.project, force: a.force });
+  }
+
+  private status(a: ProjectArgs): Promise<ProjectStatus> {
+    return this.json("GET", `/api/v1/projects/status${query(new URLSearchParams({ project: a.project }))}`);
+  }
+
+  /** The bundle, downloaded: its name, SHA-256 (the wasm core) and file count. */
+  private async exportBundle(a: ExportArgs): Promise<ExportResult> {
+    const q = new URLSearchParams(a.allow_secrets ? { allow_secrets: "true" } : {});
+    const r = await this.send("GET", `${artifact(a.name)}/bundle${query(q)}`);
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    const name = fileName(r.headers.get("content-disposition")) ?? `${a.name}.zip`;
+    const core = await import("./core.ts");
+    await core.loadCore();
+    const content_hash = core.hashBytes(bytes);
+    this.save(bytes, name);
+    // The zip's entries, less skillmeat-bundle.json (as `skillmeat export` counts).
+    const files = Math.max(0, zipEntries(bytes) - 1);
+    return { path: name, content_hash, files, bytes: bytes.length, plugin: a.name, version: null };
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const r = await this.send(method, path, body);
+    return (await r.json()) as T;
+  }
+
+  /** One request with the token; a 401 waits for a token and sends it again. */
+  private async send(method: string, path: string, body?: unknown): Promise<Response> {
+    for (;;) {
+      if (this.token === null || this.token === "") {
+        await this.ask({ reason: "missing", message: "this page needs the server's token" });
+        continue;
+      }
+      const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      let r: Response;
+      try {
+        r = await this.fetcher(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      } catch (e) {
+        throw new CommandError("internal", `skillmeat serve did not answer (${e instanceof Error ? e.message : String(e)}): is it still running?`);
+      }
+      if (r.status === 401) {
+        const refused = await errorOf(r);
+        await this.ask({ reason: "wrong", message: refused.message });
+        continue;
+      }
+      if (!r.ok) throw await errorOf(r);
+      return r;
+    }
+  }
+
+  private ask(w: NonNullable<TokenWanted>): Promise<void> {
+    this.want(w);
+    return new Promise((go) => this.waiting.push(go));
+  }
+
+  private want(w: TokenWanted): void {
+    this.wanted = w;
+    for (const cb of this.listeners) cb(w);
+  }
+}
+
+/** `{code, message}` of a refusal; a body that is not one keeps the status's code. */
+export async function errorOf(r: Response): Promise<CommandError> {
+  const text = await r.text().catch(() => "");
+  try {
+    const e = JSON.parse(text) as { code?: unknown; message?: unknown };
+    if (typeof e.code === "string" && typeof e.message === "string") return new CommandError(e.code as ErrorCode, e.message);
+  } catch {
+    // not JSON: a proxy's or the browser's page
+  }
+  return new CommandError(codeOf(r.status), text.trim() || `HTTP ${r.status} ${r.statusText}`.trim());
+}
+
+/** The server's mapping (desktop/src/serve/error.rs), for answers that are not `{code, message}`. */
+export function codeOf(status: number): ErrorCode {
+  switch (status) {
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 409:
+      return "conflict";
+    case 413:
+      return "too_large";
+    default:
+      return status >= 500 ? "internal" : "bad_input";
+  }
+}
+
+function artifact(id: string): string {
+  return `/api/v1/artifacts/${encodeURIComponent(id)}`;
+}
+
+function query(q: URLSearchParams): string {
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+function summary({ type, artifact_uuid: _, ...rest }: Item): ArtifactSummary {
+  return { ...rest, kind: type };
+}
+
+/** `attachment; filename="guardrails-1.0.0.zip"` → the name. */
+function fileName(disposition: string | null): string | null {
+  const m = /filename="([^"]+)"/.exec(disposition ?? "");
+  return m ? m[1]! : null;
+}
+
+/** The entry count of a zip's end-of-central-directory record (0 if none). */
+export function zipEntries(zip: Uint8Array): number {
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  for (let at = zip.length - 22; at >= Math.max(0, zip.length - 22 - 0xffff); at--) {
+    if (view.getUint32(at, true) === 0x06054b50) return view.getUint16(at + 10, true);
+  }
+  return 0;
+}
+
+/** Saves bytes as a download. */
+function saveFile(bytes: Uint8Array, name: string): void {
+  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: "application/zip" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
