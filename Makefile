@@ -1,6 +1,6 @@
 # The README's two commands: `make run` (the main job) and `make test` (every check).
 .PHONY: run test setup fmt clippy wasm-core purity test-rust test-ui bench wasm test-wasm bench-wasm \
-	ui-build app app-release deb clippy-app test-app e2e cli-demo
+	ui-build app app-release deb clippy-app test-app e2e cli-demo browser
 
 CARGO ?= cargo
 
@@ -19,10 +19,11 @@ run: setup
 	fi
 
 ## The CLI on the bundled example plugins, in a throwaway home and project
-## (nothing is written to ~/.skillmeat).
+## (nothing is written to ~/.skillmeat). The release binary embeds ui/dist
+## (`skillmeat serve`'s browser UI), so the UI is built first.
 DEMO := target/cli-demo
 SM := SKILLMEAT_HOME=$(DEMO)/home ./target/release/skillmeat
-cli-demo:
+cli-demo: ui-build
 	$(CARGO) build --release -p skillmeat --bin skillmeat --locked
 	rm -rf $(DEMO) && mkdir -p $(DEMO)/project
 	./target/release/skillmeat inspect tests/fixtures/guardrails
@@ -37,8 +38,10 @@ cli-demo:
 	$(SM) export guardrails -o $(DEMO)/guardrails.zip
 	$(SM) verify
 
-## Every check, as CI runs it.
-test: setup fmt clippy wasm-core purity test-rust test-ui clippy-app test-app test-wasm e2e
+## Every check, as CI runs it. ui-build comes before test-rust: the server's
+## tests read ui/dist (a debug build serves it from there); without it they
+## check the "UI not built" answer instead.
+test: setup fmt clippy wasm-core purity ui-build test-rust test-ui browser clippy-app test-app test-wasm e2e
 
 fmt:
 	$(CARGO) fmt --all --check
@@ -64,12 +67,18 @@ purity:
 test-rust:
 	$(CARGO) test --workspace --locked
 
-## The UI imports wasm/pkg, and the app embeds ui/dist (generate_context!).
+## The UI imports wasm/pkg; the app (generate_context!) and a release
+## `skillmeat` (skillmeat serve's browser UI, rust-embed) embed ui/dist.
 ui-build: wasm
 	cd ui && npm run --silent build
 
 test-ui: ui-build
 	cd ui && npm test --silent
+
+## The UI in headless Chromium against a real `skillmeat serve` (ui/e2e/browser.mjs).
+browser: ui-build
+	$(CARGO) build -p skillmeat --bin skillmeat --locked
+	node ui/e2e/browser.mjs
 
 ## The desktop app (feature `app`): clippy, the tauri::test command tests
 ## (which also check that ui/src/generated/types.ts is fresh), the binary.

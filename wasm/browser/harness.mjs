@@ -89,16 +89,21 @@ export async function serve(mounts = {}) {
   };
 }
 
-/** Headless Chromium with one page open at `url`, once `window.ready` is set. */
-export async function openPage(url) {
+/** Headless Debian Chromium (also used by ui/e2e/browser.mjs). */
+export async function launch() {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: install Debian's chromium (make setup)`);
   }
-  const browser = await chromium.launch({
+  return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_ARGS,
   });
+}
+
+/** Headless Chromium with one page open at `url`, once `window.ready` is set. */
+export async function openPage(url) {
+  const browser = await launch();
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
