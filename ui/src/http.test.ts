@@ -121,6 +121,28 @@ describe("requests and answers", () => {
     expect(JSON.parse(sent[1]!.body!)).toEqual({ project: "/p", force: false, dry_run: true, use_current: false, mode: "plugin" });
   });
 
+  it("asks for associations, a stored file's bytes and a verify by their routes", async () => {
+    const assoc = { artifact_id: "01S", parents: [], children: [] };
+    const report = { ok: true, artifacts: 6, versions: 6, blobs: 12, problems: [] };
+    const { fetch, sent } = fakeFetch([
+      json(200, assoc),
+      new Response(new Uint8Array([0x23, 0x20, 0xc3, 0xa9]) as BodyInit, { status: 200 }),
+      new Response(new Uint8Array([1]) as BodyInit, { status: 200 }),
+      json(200, report),
+    ]);
+    const t = new HttpTransport({ token: "tok", fetch });
+    expect(await t.associations("skill:guard-rules", { children: false, relationship: "MEMBER" })).toEqual(assoc);
+    expect([...(await t.file("skill:guard-rules", "references/a b#.md", "f".repeat(64)))]).toEqual([0x23, 0x20, 0xc3, 0xa9]);
+    expect([...(await t.file("agent:guard-reviewer", ""))]).toEqual([1]);
+    expect(await t.verify()).toEqual(report);
+    expect(sent.map((s) => `${s.method} ${s.url}`)).toEqual([
+      "GET /api/v1/artifacts/skill%3Aguard-rules/associations?include_children=false&relationship_type=MEMBER",
+      `GET /api/v1/artifacts/skill%3Aguard-rules/files/references/a%20b%23.md?version=${"f".repeat(64)}`,
+      "GET /api/v1/artifacts/agent%3Aguard-reviewer/files/",
+      "POST /api/v1/verify",
+    ]);
+  });
+
   it("maps refusals to {code, message}", async () => {
     const { fetch } = fakeFetch([
       json(404, { code: "not_found", message: 'no artifact named "nope"' }),
