@@ -32,7 +32,7 @@ use crate::telemetry::{self, LogFormat};
 #[command(
     name = "skillmeat",
     version,
-    about = "Collection manager for Claude Code skills, commands, agents, hooks, MCP servers and the plugins that bundle them"
+    about = "Collection manager for Claude Code skills, commands, agents, hooks, MCP and LSP servers and the plugins that bundle them"
 )]
 struct Cli {
     /// Log format on stderr (`SKILLMEAT_LOG` sets the filter, e.g. `info`).
@@ -124,6 +124,8 @@ enum KindArg {
     Hook,
     #[value(name = "mcp_server", alias = "mcp")]
     McpServer,
+    #[value(name = "lsp_server", alias = "lsp")]
+    LspServer,
 }
 
 impl Command {
@@ -156,6 +158,7 @@ impl From<KindArg> for Kind {
             KindArg::Agent => Kind::Agent,
             KindArg::Hook => Kind::Hook,
             KindArg::McpServer => Kind::McpServer,
+            KindArg::LspServer => Kind::LspServer,
         }
     }
 }

@@ -5,7 +5,7 @@ export type ErrorCode = "bad_input" | "not_found" | "conflict" | "unauthorized" 
 
 export type PublicError = { code: ErrorCode, message: string, };
 
-export type Kind = "composite" | "skill" | "command" | "agent" | "hook" | "mcp_server";
+export type Kind = "composite" | "skill" | "command" | "agent" | "hook" | "mcp_server" | "lsp_server";
 
 export type Membership = "MEMBER" | "REQUIRED" | "OPTIONAL";
 

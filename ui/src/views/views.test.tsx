@@ -23,6 +23,7 @@ const ITEMS: ArtifactSummary[] = [
   item("p", "guardrails", "composite", 2, H1),
   item("s", "guard-rules", "skill", 0, H1),
   item("c", "guard-status", "command", 0, H2),
+  item("l", "pyright", "lsp_server", 0, H2),
 ];
 /** The list as the engine answers it: `total` counts what matches. */
 const list = (items: ArtifactSummary[]): ArtifactList => ({ items, total: items.length, count: items.length });
@@ -86,6 +87,13 @@ describe("Collection", () => {
     await type(m.container.querySelector("select"), "command");
     expect(t.calls.at(-1)).toEqual({ cmd: "list_artifacts", args: { kind: "command", search: undefined } });
     expect(m.container.querySelectorAll("tbody tr").length).toBe(1);
+    // LSP servers are a type of their own, with their label and icon.
+    const filter = m.container.querySelector("select");
+    expect(byText(filter!, "option", "LSP server")?.getAttribute("value")).toBe("lsp_server");
+    await type(filter, "lsp_server");
+    expect(t.calls.at(-1)).toEqual({ cmd: "list_artifacts", args: { kind: "lsp_server", search: undefined } });
+    const icon = m.container.querySelector("tbody tr [role=img]");
+    expect([icon?.getAttribute("aria-label"), icon?.textContent]).toEqual(["LSP server", "LSP"]);
     await type(m.container.querySelector("input[type=search]"), "nothing");
     expect(m.container.querySelector(".empty-state")?.textContent).toContain("Nothing matches");
   });
