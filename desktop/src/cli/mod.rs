@@ -253,9 +253,10 @@ enum Command {
         /// Print the planned file operations; write nothing.
         #[arg(long)]
         dry_run: bool,
-        /// plugin: the plugin's own tree in .claude/skills/<plugin>/, loaded by Claude Code
-        /// as <plugin>@skills-dir; unpacked (the default): skills, commands and agents in
-        /// their places, hooks merged into .claude/settings.json, MCP servers into .mcp.json.
+        /// plugin (the default for a plugin): its own tree in .claude/skills/<plugin>/, loaded
+        /// by Claude Code as <plugin>@skills-dir, LSP servers included; unpacked (what one
+        /// artifact and --use-current use): skills, commands and agents in their places, hooks
+        /// merged into .claude/settings.json, MCP servers into .mcp.json, no LSP servers.
         #[arg(long, value_enum)]
         mode: Option<ModeArg>,
         #[arg(long)]

@@ -26,7 +26,8 @@ pub struct Options {
     pub use_current: bool,
     pub force: bool,
     pub dry_run: bool,
-    /// `None`: unpacked (the plugin mode is asked for, for now).
+    /// `None`: a plugin deploys natively ([`Mode::Plugin`]), one artifact
+    /// (or a plugin with `use_current`) unpacked.
     pub mode: Option<Mode>,
 }
 
@@ -43,10 +44,17 @@ pub struct Inputs<'a> {
     pub made_claude: bool,
 }
 
-/// The mode a deployment uses: unpacked unless the plugin mode is asked
-/// for, which only a plugin at its pinned versions can use.
+/// The mode a deployment uses: the one asked for, else the plugin mode for
+/// a plugin and unpacked for one artifact. Only a plugin at its pinned
+/// versions deploys natively, so `use_current` without a mode is unpacked.
 pub fn mode_for(target: &Target, opts: &Options) -> Result<Mode> {
-    match opts.mode.unwrap_or_default() {
+    let plugin = target.artifact.kind == ArtifactKind::Composite;
+    let mode = opts.mode.unwrap_or(if plugin && !opts.use_current {
+        Mode::Plugin
+    } else {
+        Mode::Unpacked
+    });
+    match mode {
         Mode::Unpacked => Ok(Mode::Unpacked),
         Mode::Plugin if target.artifact.kind != ArtifactKind::Composite => {
             Err(Error::Usage(format!(

@@ -256,7 +256,8 @@ use_current: boolean,
 force: boolean, 
 /**
  * `plugin` (the plugin's own tree, loaded by Claude Code as
- * `<plugin>@skills-dir`) or `unpacked` (the default for now).
+ * `<plugin>@skills-dir`; the default for a plugin) or `unpacked` (the
+ * default for one artifact, and for a plugin with `use_current`).
  */
 mode: DeployMode | null, };
 

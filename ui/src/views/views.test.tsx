@@ -210,13 +210,22 @@ describe("Deploy, Project, Export", () => {
     await click(byText(m.container, "button", "Plan (dry run)"));
     expect(m.container.querySelector(".row-conflict")?.textContent).toContain(".claude/agents/a.md");
     expect(byText(m.container, "button", "Confirm deploy")?.hasAttribute("disabled")).toBe(true);
-    expect(t.calls.at(-1)?.args).toMatchObject({ mode: "unpacked" });
+    // The engine's default mode: a plugin deploys natively.
+    expect(t.calls.at(-1)?.args).toMatchObject({ mode: null });
     conflict = false;
     const mode = m.container.querySelector<HTMLSelectElement>("select[name=deploy-mode]");
-    expect([...(mode?.options ?? [])].map((o) => o.value)).toEqual(["unpacked", "plugin"]);
+    expect([...(mode?.options ?? [])].map((o) => o.value)).toEqual(["", "plugin", "unpacked"]);
+    expect(mode?.value).toBe("");
+    await type(mode, "unpacked");
     await click(byText(m.container, "button", "Plan (dry run)"));
     await click(byText(m.container, "button", "Confirm deploy"));
-    expect(t.calls.at(-1)?.args).toMatchObject({ name: "guardrails", project: "/p", dry_run: false, platform: "claude-code" });
+    expect(t.calls.at(-1)?.args).toMatchObject({
+      name: "guardrails",
+      project: "/p",
+      dry_run: false,
+      platform: "claude-code",
+      mode: "unpacked",
+    });
     expect(m.container.textContent).toContain("Deployed guardrails (1 artifacts) to /p");
   });
 
