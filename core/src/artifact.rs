@@ -7,6 +7,7 @@ use core::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub use crate::error::NameProblem;
+use crate::kind::{KINDS, KindInfo, Shape};
 
 /// What an artifact is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -17,42 +18,55 @@ pub enum ArtifactKind {
     Agent,
     Hook,
     McpServer,
+    LspServer,
     Composite,
 }
 
 impl ArtifactKind {
     /// The kinds a plugin can contain, in display order.
-    pub const CHILDREN: [ArtifactKind; 5] = [
+    pub const CHILDREN: [ArtifactKind; 6] = [
         ArtifactKind::Skill,
         ArtifactKind::Command,
         ArtifactKind::Agent,
         ArtifactKind::Hook,
         ArtifactKind::McpServer,
+        ArtifactKind::LspServer,
     ];
 
+    /// Every kind: the children, then the plugin.
+    pub const ALL: [ArtifactKind; 7] = [
+        ArtifactKind::Skill,
+        ArtifactKind::Command,
+        ArtifactKind::Agent,
+        ArtifactKind::Hook,
+        ArtifactKind::McpServer,
+        ArtifactKind::LspServer,
+        ArtifactKind::Composite,
+    ];
+
+    /// What is known about the kind ([`crate::kind::KINDS`]).
+    pub fn info(self) -> &'static KindInfo {
+        &KINDS[self as usize]
+    }
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            ArtifactKind::Skill => "skill",
-            ArtifactKind::Command => "command",
-            ArtifactKind::Agent => "agent",
-            ArtifactKind::Hook => "hook",
-            ArtifactKind::McpServer => "mcp_server",
-            ArtifactKind::Composite => "composite",
-        }
+        self.info().name
     }
 
     /// The kind in a sentence: `skill`, `MCP server`, `plugin` …
     pub fn noun(self) -> &'static str {
-        match self {
-            ArtifactKind::McpServer => "MCP server",
-            ArtifactKind::Composite => "plugin",
-            other => other.as_str(),
-        }
+        self.info().noun
     }
 
     /// Whether the artifact is one file (its hash is the file's SHA-256).
     pub fn is_single_file(self) -> bool {
-        matches!(self, ArtifactKind::Command | ArtifactKind::Agent)
+        self.info().shape == Shape::Markdown
+    }
+
+    /// Whether the artifact is one entry of a JSON map of servers (MCP,
+    /// LSP), hashed as its canonical JSON.
+    pub fn is_server(self) -> bool {
+        self.info().server_file().is_some()
     }
 }
 
@@ -72,6 +86,7 @@ impl FromStr for ArtifactKind {
             "agent" | "agents" | "subagent" => ArtifactKind::Agent,
             "hook" | "hooks" => ArtifactKind::Hook,
             "mcp_server" | "mcp" | "mcp-server" | "mcpserver" => ArtifactKind::McpServer,
+            "lsp_server" | "lsp" | "lsp-server" | "lspserver" => ArtifactKind::LspServer,
             "composite" | "plugin" => ArtifactKind::Composite,
             other => return Err(format!("unknown artifact type {other:?}")),
         })
@@ -212,7 +227,7 @@ mod tests {
 
     #[test]
     fn names_that_can_be_artifact_names() {
-        use ArtifactKind::{Agent, Command, Composite, McpServer, Skill};
+        use ArtifactKind::{Agent, Command, Composite, LspServer, McpServer, Skill};
         let long = "n".repeat(128);
         let nested = format!("{}/{}", "d".repeat(63), "c".repeat(64));
         for (kind, name) in [
@@ -224,6 +239,7 @@ mod tests {
             (Command, "notes.md"),
             (Agent, "a/b/c"),
             (McpServer, "server:1@x"),
+            (LspServer, "rust-analyzer"),
             (Composite, long.as_str()),
             (Command, nested.as_str()),
         ] {
@@ -233,7 +249,7 @@ mod tests {
 
     #[test]
     fn names_that_cannot() {
-        use ArtifactKind::{Agent, Command, Composite, Hook, McpServer, Skill};
+        use ArtifactKind::{Agent, Command, Composite, Hook, LspServer, McpServer, Skill};
         let too_long = "n".repeat(129);
         // 100 characters of 3 bytes each: short enough, but 300 bytes.
         let wide = "語".repeat(100);
@@ -248,6 +264,7 @@ mod tests {
             (Agent, "a/ /b", NameProblem::EmptyPart),
             (Command, "/x", NameProblem::EmptyPart),
             (McpServer, "a/b", NameProblem::Slash),
+            (LspServer, "a/b", NameProblem::Slash),
             (Skill, "a/b", NameProblem::Slash),
             (Hook, "a/b", NameProblem::Slash),
             (Composite, "a/b", NameProblem::Slash),
@@ -271,10 +288,7 @@ mod tests {
 
     #[test]
     fn kinds_round_trip() {
-        for k in ArtifactKind::CHILDREN
-            .into_iter()
-            .chain([ArtifactKind::Composite])
-        {
+        for k in ArtifactKind::ALL {
             assert_eq!(k.as_str().parse::<ArtifactKind>(), Ok(k));
             assert_eq!(
                 serde_json::to_string(&k).ok(),

@@ -2,8 +2,9 @@
 //!
 //! What it is: the canonical content hash ([`hash`]), the exclusion rules
 //! ([`exclude`]), the safe relative path type every manifest or archive path
-//! goes through ([`path`]), the artifact model ([`artifact`]), canonical JSON
-//! for MCP server entries ([`mcp`]) and plugin discovery over a file listing
+//! goes through ([`path`]), the artifact model ([`artifact`]) and what is
+//! known about each kind ([`kind`]), canonical JSON for MCP and LSP server
+//! entries ([`mcp`]) and plugin discovery over a file listing
 //! ([`discovery`]), plus the transfer types the CLI, the desktop app and the
 //! browser all print ([`report`]).
 //!
@@ -28,6 +29,7 @@ pub mod exclude;
 pub mod frontmatter;
 pub mod hash;
 pub mod json;
+pub mod kind;
 mod lowercase;
 pub mod mcp;
 pub mod order;

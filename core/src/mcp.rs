@@ -1,13 +1,16 @@
-//! MCP servers: the two `.mcp.json` shapes and canonical JSON.
+//! MCP and LSP servers: the shapes of `.mcp.json` and `.lsp.json`, and
+//! canonical JSON.
 //!
-//! An MCP server artifact is one entry of a `.mcp.json`; its content hash is
-//! SHA-256 of the entry's canonical JSON: object keys sorted by code point
+//! An MCP server artifact is one entry of a `.mcp.json`, an LSP server one
+//! entry of a `.lsp.json` (or of a manifest's `mcpServers` / `lspServers`);
+//! its content hash is SHA-256 of the entry's canonical JSON: object keys sorted by code point
 //! (UTF-8 byte order), no insignificant whitespace, strings with serde_json's
 //! minimal escaping (non-ASCII kept as UTF-8).
 
 use crate::prelude::*;
 use serde_json::{Map, Value};
 
+use crate::artifact::ArtifactKind;
 use crate::error::{Error, Result};
 use crate::order::sort_by_str;
 
@@ -73,22 +76,38 @@ fn write_string_or_number(value: &(impl serde::Serialize + ?Sized), out: &mut Ve
 /// ordered by name.
 /// `file` names the source in errors.
 pub fn servers<'v>(file: &str, value: &'v Value) -> Result<Vec<(&'v String, &'v Value)>> {
+    servers_of(ArtifactKind::McpServer, file, value)
+}
+
+/// The servers of a file or inline map of a server `kind` (the table's
+/// [`ServerFile`](crate::kind::ServerFile)): MCP accepts both the wrapped
+/// `{"mcpServers": {...}}` and the bare map; an `.lsp.json` is the bare
+/// map. Ordered by name; `file` names the source in errors.
+pub fn servers_of<'v>(
+    kind: ArtifactKind,
+    file: &str,
+    value: &'v Value,
+) -> Result<Vec<(&'v String, &'v Value)>> {
+    let info = kind.info();
+    let key = info.manifest_key.unwrap_or(info.name);
+    let noun = info.noun;
     let map = match value {
         Value::Object(m) => m,
         _ => {
             return Err(Error::Manifest {
                 file: file.to_owned(),
-                field: "mcpServers".into(),
-                reason: "expected an object of MCP servers".into(),
+                field: key.into(),
+                reason: format!("expected an object of {noun}s"),
             });
         }
     };
-    let inner: &Map<String, Value> = match map.get("mcpServers") {
+    let wrapper = info.server_file().and_then(|f| f.wrapper);
+    let inner: &Map<String, Value> = match wrapper.and_then(|w| map.get(w)) {
         Some(Value::Object(inner)) => inner,
         Some(_) => {
             return Err(Error::Manifest {
                 file: file.to_owned(),
-                field: "mcpServers".into(),
+                field: key.into(),
                 reason: "expected an object mapping server names to their configuration".into(),
             });
         }
@@ -103,7 +122,7 @@ pub fn servers<'v>(file: &str, value: &'v Value) -> Result<Vec<(&'v String, &'v 
         if !entry.is_object() {
             return Err(Error::Manifest {
                 file: file.to_owned(),
-                field: format!("mcpServers.{name}"),
+                field: format!("{key}.{name}"),
                 reason: "a server entry must be an object".into(),
             });
         }
@@ -181,5 +200,30 @@ mod tests {
         assert_eq!(a.map(|v| v.len()), Some(2));
         assert!(servers(".mcp.json", &json!({"x": 1})).is_err());
         assert!(servers(".mcp.json", &json!([1])).is_err());
+    }
+
+    /// An `.lsp.json` is the bare map: Claude Code reads a top-level
+    /// `lspServers` key as a server of that name (probed with `plugin
+    /// details`: `LSP servers (1) lspServers`).
+    #[test]
+    fn lsp_files_are_bare_maps() {
+        let lsp = ArtifactKind::LspServer;
+        let bare =
+            json!({"rust-analyzer": {"command": "rust-analyzer"}, "gopls": {"command": "gopls"}});
+        let names: Option<Vec<&str>> = servers_of(lsp, ".lsp.json", &bare)
+            .ok()
+            .map(|v| v.into_iter().map(|(n, _)| n.as_str()).collect());
+        assert_eq!(names, Some(vec!["gopls", "rust-analyzer"]));
+        let wrapped = json!({"lspServers": {"pyright": {"command": "pyright-langserver"}}});
+        let names: Option<Vec<&str>> = servers_of(lsp, ".lsp.json", &wrapped)
+            .ok()
+            .map(|v| v.into_iter().map(|(n, _)| n.as_str()).collect());
+        assert_eq!(names, Some(vec!["lspServers"]));
+        let not_objects = json!({"x": 1});
+        let bad = servers_of(lsp, ".lsp.json", &not_objects);
+        assert!(
+            matches!(&bad, Err(Error::Manifest { field, .. }) if field == "lspServers.x"),
+            "{bad:?}"
+        );
     }
 }

@@ -10,7 +10,7 @@ use skillmeat_core::hash::{ContentHash, tree_hash};
 use sqlx::SqliteConnection;
 use walkdir::WalkDir;
 
-use crate::collection::layout::{self, CURRENT_ROOTS, LOCK, MANIFEST, SINGLE_FILE, Shape, TXN_DIR};
+use crate::collection::layout::{self, LOCK, MANIFEST, SINGLE_FILE, Shape, TXN_DIR};
 use crate::collection::records::{self, Listed};
 use crate::collection::{Collection, lock_file, manifest_file};
 use crate::error::Result;
@@ -240,7 +240,7 @@ fn current_problems(dir: &Path, stored: &Stored, problems: &mut Vec<String>) -> 
 
 /// Files under the current-version folders that no artifact owns.
 fn orphan_files(dir: &Path, expected: &HashSet<String>, problems: &mut Vec<String>) {
-    for root in CURRENT_ROOTS {
+    for root in layout::current_roots() {
         for entry in WalkDir::new(dir.join(root))
             .into_iter()
             .flatten()

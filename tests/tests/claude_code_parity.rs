@@ -1,7 +1,7 @@
 //! Claude Code itself (`tests/tools`, pinned) as the judge of discovery: for
 //! every plugin in `tests/fixtures/`, `skillmeat inspect --json` finds what
 //! `claude plugin details` lists (skill and command names, agent names,
-//! hook events, MCP server names, no LSP server), and every export of it
+//! hook events, MCP and LSP server names), and every export of it
 //! passes `claude plugin validate` and loads with the same inventory.
 //!
 //! Marketplace plugins are read as users install them (`claude plugin
@@ -398,8 +398,7 @@ fn differences(claude: &Inventory, plugin: &Value, agents_listed: bool) -> Vec<S
         ),
         ("hook events", &claude.hooks, hook_events(plugin)),
         ("MCP servers", &claude.mcp, names(plugin, &["mcp_server"])),
-        // skillmeat does not model LSP servers yet: no fixture may have one.
-        ("LSP servers", &claude.lsp, BTreeSet::new()),
+        ("LSP servers", &claude.lsp, names(plugin, &["lsp_server"])),
     ];
     let mut out: Vec<String> = pairs
         .into_iter()
@@ -468,10 +467,12 @@ fn skillmeat_finds_what_claude_code_loads_in_every_fixture() {
         })
         .collect();
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-    // The comparison sees something: hooks, MCP servers, agents.
+    // The comparison sees something: hooks, MCP and LSP servers, agents.
     let total = |f: fn(&Inventory) -> usize| cases.iter().map(|c| f(&c.claude)).sum::<usize>();
     assert!(total(|i| i.hooks.len()) >= 4);
     assert!(total(|i| i.mcp.len()) >= 2);
+    // lsp-cases: an entry's, a .lsp.json's, a plugin.json's.
+    assert!(total(|i| i.lsp.len()) >= 3);
     assert!(total(|i| i.agents.len()) >= 100);
 }
 

@@ -174,7 +174,7 @@ fn inspect_human_output_is_a_tree() {
         ))
         .stdout(predicate::str::contains("└─ hook       superpowers"))
         .stdout(predicate::str::contains(
-            "1 plugin, 15 children: 14 skills, 0 commands, 0 agents, 1 hooks, 0 MCP servers",
+            "1 plugin, 15 children: 14 skills, 0 commands, 0 agents, 1 hooks, 0 MCP servers, 0 LSP servers",
         ));
 }
 

@@ -64,7 +64,17 @@ fn deploy_guardrails(home: &Home, project: &Path) -> Value {
         .arg(fixture("guardrails"))
         .assert()
         .success();
-    home.json(&["deploy", "guardrails", "--json", "--project"], [project])
+    home.json(
+        &[
+            "deploy",
+            "guardrails",
+            "--mode",
+            "unpacked",
+            "--json",
+            "--project",
+        ],
+        [project],
+    )
 }
 
 #[test]
@@ -255,7 +265,14 @@ fn status_reports_modified_missing_and_outdated() {
     // Redeploying warns that guard-status is pinned and deploys the pin;
     // --use-current deploys the newer one.
     home.cmd()
-        .args(["deploy", "guardrails", "--force", "--project"])
+        .args([
+            "deploy",
+            "guardrails",
+            "--mode",
+            "unpacked",
+            "--force",
+            "--project",
+        ])
         .arg(project.path())
         .assert()
         .success()
@@ -264,7 +281,14 @@ fn status_reports_modified_missing_and_outdated() {
         .expect("the deployed guard-status.md");
     assert!(deployed.contains("deny patterns"));
     home.cmd()
-        .args(["deploy", "guardrails", "--use-current", "--project"])
+        .args([
+            "deploy",
+            "guardrails",
+            "--mode",
+            "unpacked",
+            "--use-current",
+            "--project",
+        ])
         .arg(project.path())
         .assert()
         .success();
@@ -339,7 +363,7 @@ fn never_clobbers_without_force() {
     );
     let before = files(project.path());
     home.cmd()
-        .args(["deploy", "guardrails", "--project"])
+        .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
         .arg(project.path())
         .assert()
         .code(1)
@@ -348,7 +372,14 @@ fn never_clobbers_without_force() {
     assert_eq!(files(project.path()), before, "nothing may be written");
 
     home.cmd()
-        .args(["deploy", "guardrails", "--force", "--project"])
+        .args([
+            "deploy",
+            "guardrails",
+            "--mode",
+            "unpacked",
+            "--force",
+            "--project",
+        ])
         .arg(project.path())
         .assert()
         .success();
@@ -393,7 +424,15 @@ fn dry_run_platforms_and_single_artifacts() {
         .success();
     let project = tempfile::TempDir::new().expect("a temp dir");
     let plan = home.json(
-        &["deploy", "guardrails", "--dry-run", "--json", "--project"],
+        &[
+            "deploy",
+            "guardrails",
+            "--mode",
+            "unpacked",
+            "--dry-run",
+            "--json",
+            "--project",
+        ],
         [project.path()],
     );
     assert_eq!(plan["dry_run"], true);
@@ -424,7 +463,15 @@ fn dry_run_platforms_and_single_artifacts() {
         "plugin deployment to cursor is not supported in v1"
     );
     home.cmd()
-        .args(["deploy", "guardrails", "--platform", "codex", "--project"])
+        .args([
+            "deploy",
+            "guardrails",
+            "--mode",
+            "unpacked",
+            "--platform",
+            "codex",
+            "--project",
+        ])
         .arg(project.path())
         .assert()
         .code(1)
@@ -433,6 +480,7 @@ fn dry_run_platforms_and_single_artifacts() {
         ));
 
     home.cmd()
+        // One artifact deploys unpacked without being told.
         .args(["deploy", "guard-status", "--project"])
         .arg(project.path())
         .assert()
@@ -448,6 +496,61 @@ fn dry_run_platforms_and_single_artifacts() {
     assert_eq!(status["items"][0]["parent"], Value::Null);
 }
 
+/// Without `--mode`, a plugin deploys natively (its tree in
+/// `.claude/skills/<plugin>/`, nothing merged into settings.json or
+/// `.mcp.json`); with `--use-current` (a native deployment is the plugin at
+/// the versions it pins) it deploys unpacked.
+#[test]
+fn a_plugin_deploys_natively_unless_told_otherwise() {
+    let home = Home::new();
+    home.cmd()
+        .arg("add")
+        .arg(fixture("guardrails"))
+        .assert()
+        .success();
+    let project = tempfile::TempDir::new().expect("a project");
+    home.cmd()
+        .args(["deploy", "guardrails", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    let native = project.path().join(".claude/skills/guardrails");
+    for file in [
+        ".claude-plugin/plugin.json",
+        "agents/guard-reviewer.md",
+        ".mcp.json",
+    ] {
+        assert!(native.join(file).is_file(), "{file}");
+    }
+    assert!(!project.path().join(".claude/settings.json").exists());
+    assert!(!project.path().join(".mcp.json").exists());
+    assert!(!project.path().join(".claude/agents").exists());
+    let record: Value = serde_json::from_slice(
+        &std::fs::read(project.path().join(".claude/skillmeat/deployments.json"))
+            .expect("the record"),
+    )
+    .expect("JSON");
+    assert_eq!(record["deployments"][0]["mode"], "plugin", "{record}");
+    home.cmd()
+        .args(["undeploy", "guardrails", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+
+    home.cmd()
+        .args(["deploy", "guardrails", "--use-current", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    assert!(
+        project
+            .path()
+            .join(".claude/agents/guard-reviewer.md")
+            .is_file()
+    );
+    assert!(!native.exists());
+}
+
 #[test]
 fn superpowers_session_start_hook_runs_from_the_project() {
     let home = Home::new();
@@ -458,7 +561,7 @@ fn superpowers_session_start_hook_runs_from_the_project() {
         .success();
     let project = tempfile::TempDir::new().expect("a temp dir");
     home.cmd()
-        .args(["deploy", "superpowers", "--project"])
+        .args(["deploy", "superpowers", "--mode", "unpacked", "--project"])
         .arg(project.path())
         .assert()
         .success();

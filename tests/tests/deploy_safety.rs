@@ -81,7 +81,7 @@ fn assert_whole_or_nothing(
             );
             // A second deploy records everything it wrote.
             home.cmd()
-                .args(["deploy", "guardrails", "--project"])
+                .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
                 .arg(project)
                 .assert()
                 .success();
@@ -142,7 +142,7 @@ fn an_undeploy_killed_at_any_step_leaves_everything_or_nothing() {
             let project = project_with_own_config();
             let before = snapshot(project.path());
             home.cmd()
-                .args(["deploy", "guardrails", "--project"])
+                .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
                 .arg(project.path())
                 .assert()
                 .success();
@@ -182,7 +182,7 @@ fn deploys_and_undeploys_killed_at_random_instants() {
     let before = snapshot(project.path());
     let started = std::time::Instant::now();
     home.cmd()
-        .args(["deploy", "guardrails", "--project"])
+        .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
         .arg(project.path())
         .assert()
         .success();
@@ -204,7 +204,7 @@ fn deploys_and_undeploys_killed_at_random_instants() {
             // Undeploy something that is there.
             let _ = run(home
                 .cmd_std()
-                .args(["deploy", "guardrails", "--project"])
+                .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
                 .arg(project.path()));
         }
         let mut child = home
@@ -265,7 +265,7 @@ fn a_read_only_folder_part_way_rolls_back() {
     let before = snapshot(project.path());
     let out = run(as_nobody(&[&home.path(), project.path()])
         .env("SKILLMEAT_HOME", home.path())
-        .args(["deploy", "guardrails", "--project"])
+        .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
         .arg(project.path()));
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
@@ -340,7 +340,7 @@ fn a_full_disk_part_way_rolls_back() {
         fill_leaving(&filler, pages);
         let out = run(home
             .cmd_std()
-            .args(["deploy", "guardrails", "--project"])
+            .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
             .arg(&project));
         std::fs::remove_file(&filler).expect("free the disk");
         match out.status.code() {
@@ -398,7 +398,13 @@ fn two_deploys_at_once_keep_both() {
         let before = snapshot(project.path());
         let spawn = |verb: &str, name: &str| {
             home.cmd_std()
-                .args([verb, name, "--project"])
+                .args([verb, name])
+                .args(if verb == "deploy" {
+                    &["--mode", "unpacked"][..]
+                } else {
+                    &[]
+                })
+                .arg("--project")
                 .arg(project.path())
                 .stdout(std::process::Stdio::null())
                 .spawn()
@@ -440,7 +446,7 @@ fn a_held_lock_makes_the_second_caller_wait_then_fail() {
     let before = snapshot(project.path());
     let started = std::time::Instant::now();
     home.cmd()
-        .args(["deploy", "guardrails", "--project"])
+        .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
         .arg(project.path())
         .env("SKILLMEAT_LOCK_TIMEOUT", "1")
         .assert()
@@ -453,7 +459,7 @@ fn a_held_lock_makes_the_second_caller_wait_then_fail() {
     // Released, the next caller goes ahead.
     drop(lock);
     home.cmd()
-        .args(["deploy", "guardrails", "--project"])
+        .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
         .arg(project.path())
         .assert()
         .success();
@@ -516,7 +522,7 @@ fn a_record_naming_places_outside_the_project_touches_nothing() {
             &["undeploy", "x"][..],
             &["undeploy", "x", "--force"],
             &["status"],
-            &["deploy", "x"],
+            &["deploy", "x", "--mode", "unpacked"],
         ] {
             let out = home
                 .cmd()
@@ -545,7 +551,7 @@ fn a_fifo_where_a_deployed_file_was_is_never_opened() {
     let home = home_with_guardrails();
     let project = project_with_own_config();
     home.cmd()
-        .args(["deploy", "guardrails", "--project"])
+        .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
         .arg(project.path())
         .assert()
         .success();
@@ -587,7 +593,7 @@ fn a_changed_stored_file_is_never_deployed() {
     let project = project_with_own_config();
     let before = snapshot(project.path());
     home.cmd()
-        .args(["deploy", "guardrails", "--project"])
+        .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
         .arg(project.path())
         .assert()
         .code(1)
@@ -606,7 +612,7 @@ fn backups_are_never_overwritten_and_come_back() {
     let before = snapshot(project.path());
     let deploy = |force: bool| {
         let mut cmd = home.cmd();
-        cmd.args(["deploy", "guardrails", "--project"])
+        cmd.args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
             .arg(project.path());
         if force {
             cmd.arg("--force");
@@ -663,7 +669,7 @@ fn plugin_names_in_hook_commands_are_quoted() {
         home.cmd().arg("add").arg(plugin.path()).assert().success();
         let project = tempfile::TempDir::new().expect("temp dir");
         home.cmd()
-            .args(["deploy", name, "--project"])
+            .args(["deploy", name, "--mode", "unpacked", "--project"])
             .arg(project.path())
             .assert()
             .success();
@@ -700,7 +706,14 @@ fn links_out_of_the_project_are_refused() {
     let project = tempfile::TempDir::new().expect("temp dir");
     std::os::unix::fs::symlink(global.path(), project.path().join(".claude")).expect("symlink");
     home.cmd()
-        .args(["deploy", "guardrails", "--force", "--project"])
+        .args([
+            "deploy",
+            "guardrails",
+            "--mode",
+            "unpacked",
+            "--force",
+            "--project",
+        ])
         .arg(project.path())
         .assert()
         .code(1)
@@ -715,7 +728,14 @@ fn links_out_of_the_project_are_refused() {
         .expect("symlink");
     let before = snapshot(project.path());
     home.cmd()
-        .args(["deploy", "guardrails", "--force", "--project"])
+        .args([
+            "deploy",
+            "guardrails",
+            "--mode",
+            "unpacked",
+            "--force",
+            "--project",
+        ])
         .arg(project.path())
         .assert()
         .code(1)
@@ -733,7 +753,7 @@ fn modes_are_kept_and_read_only_files_never_replaced() {
     util::chmod(&project.path().join(".mcp.json"), 0o640);
     let before = snapshot(project.path());
     home.cmd()
-        .args(["deploy", "guardrails", "--project"])
+        .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
         .arg(project.path())
         .assert()
         .success();
@@ -760,7 +780,14 @@ fn modes_are_kept_and_read_only_files_never_replaced() {
     let before = snapshot(project.path());
     let out = home
         .cmd()
-        .args(["deploy", "guardrails", "--force", "--project"])
+        .args([
+            "deploy",
+            "guardrails",
+            "--mode",
+            "unpacked",
+            "--force",
+            "--project",
+        ])
         .arg(project.path())
         .assert()
         .code(1)
@@ -878,7 +905,7 @@ fn undeploy_leaves_the_users_folders_whatever_their_names() {
     let home = home_with_guardrails();
     let project = tempfile::TempDir::new().expect("temp dir");
     home.cmd()
-        .args(["deploy", "guardrails", "--project"])
+        .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
         .arg(project.path())
         .assert()
         .success();
@@ -924,7 +951,14 @@ fn a_backup_the_user_deleted_does_not_block_undeploy() {
     let path = ".claude/commands/guard-status.md";
     write(project.path(), path, "mine");
     home.cmd()
-        .args(["deploy", "guardrails", "--force", "--project"])
+        .args([
+            "deploy",
+            "guardrails",
+            "--mode",
+            "unpacked",
+            "--force",
+            "--project",
+        ])
         .arg(project.path())
         .assert()
         .success();
@@ -983,7 +1017,8 @@ fn another_deployments_files_and_servers_are_shared_or_refused_never_taken() {
     }
     let deploy = |name: &str, force: bool| {
         let mut cmd = home.cmd();
-        cmd.args(["deploy", name, "--project"]).arg(project.path());
+        cmd.args(["deploy", name, "--mode", "unpacked", "--project"])
+            .arg(project.path());
         if force {
             cmd.arg("--force");
         }
@@ -1028,7 +1063,7 @@ fn a_changed_mcp_server_is_kept_or_backed_up_never_lost() {
     let before = snapshot(project.path());
     let deploy = |force: bool| {
         let mut cmd = home.cmd();
-        cmd.args(["deploy", "guardrails", "--project"])
+        cmd.args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
             .arg(project.path());
         if force {
             cmd.arg("--force");
@@ -1071,7 +1106,7 @@ fn a_changed_mcp_server_is_kept_or_backed_up_never_lost() {
     // Undeployed with --force: removed, and backed up.
     let project = project_with_own_config();
     home.cmd()
-        .args(["deploy", "guardrails", "--project"])
+        .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
         .arg(project.path())
         .assert()
         .success();
@@ -1122,7 +1157,14 @@ fn a_file_we_may_not_write_is_never_replaced_and_owners_are_kept() {
     let before = snapshot(project.path());
     let out = run(cmd
         .env("SKILLMEAT_HOME", home.path())
-        .args(["deploy", "guardrails", "--force", "--project"])
+        .args([
+            "deploy",
+            "guardrails",
+            "--mode",
+            "unpacked",
+            "--force",
+            "--project",
+        ])
         .arg(project.path()));
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
@@ -1142,7 +1184,7 @@ fn a_file_we_may_not_write_is_never_replaced_and_owners_are_kept() {
         .expect("chown");
     assert!(chown.success());
     home.cmd()
-        .args(["deploy", "guardrails", "--project"])
+        .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
         .arg(project.path())
         .assert()
         .success();
@@ -1164,7 +1206,12 @@ fn a_killed_first_deploy_leaves_no_claude_folder() {
         let project = tempfile::TempDir::new().expect("temp dir");
         write(project.path(), "src/main.rs", "fn main() {}\n");
         let before = snapshot(project.path());
-        assert!(killed(&home, &["deploy", "guardrails"], project.path(), at));
+        assert!(killed(
+            &home,
+            &["deploy", "guardrails", "--mode", "unpacked"],
+            project.path(),
+            at
+        ));
         assert!(status(&home, project.path()).is_empty(), "{at}");
         assert_eq!(snapshot(project.path()), before, "{at}");
     }
@@ -1176,7 +1223,7 @@ fn a_bad_lock_timeout_is_a_clear_error() {
     let project = tempfile::TempDir::new().expect("temp dir");
     for bad in ["-1", "abc", "nan", "inf", "1e30"] {
         home.cmd()
-            .args(["deploy", "guardrails", "--project"])
+            .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
             .arg(project.path())
             .env("SKILLMEAT_LOCK_TIMEOUT", bad)
             .assert()
@@ -1200,11 +1247,11 @@ fn waiting_callers_never_fail_when_the_holder_tidies_up() {
                 .expect("spawns")
         };
         let children = [
-            spawn(&["deploy", "guardrails", "--dry-run"]),
+            spawn(&["deploy", "guardrails", "--mode", "unpacked", "--dry-run"]),
             spawn(&["status"]),
-            spawn(&["deploy", "guardrails", "--dry-run"]),
+            spawn(&["deploy", "guardrails", "--mode", "unpacked", "--dry-run"]),
             spawn(&["status"]),
-            spawn(&["deploy", "guardrails", "--dry-run"]),
+            spawn(&["deploy", "guardrails", "--mode", "unpacked", "--dry-run"]),
         ];
         for child in children {
             let out = child.wait_with_output().expect("waits");
@@ -1227,7 +1274,10 @@ fn odd_names_in_the_staging_folder_never_reach_the_project() {
         );
     }
     write(project.path(), ".claude/skillmeat/txn/plainfile", "stray");
-    for args in [&["status"][..], &["deploy", "guardrails", "--dry-run"]] {
+    for args in [
+        &["status"][..],
+        &["deploy", "guardrails", "--mode", "unpacked", "--dry-run"],
+    ] {
         let out = run(home
             .cmd_std()
             .args(args)
@@ -1264,7 +1314,7 @@ fn a_journal_this_home_did_not_start_is_never_run() {
     for args in [
         &["status"][..],
         &["undeploy", "x"],
-        &["deploy", "guardrails"],
+        &["deploy", "guardrails", "--mode", "unpacked"],
     ] {
         home.cmd()
             .args(args)
@@ -1279,7 +1329,14 @@ fn a_journal_this_home_did_not_start_is_never_run() {
     }
     // A dry run neither finishes nor runs anything.
     home.cmd()
-        .args(["deploy", "guardrails", "--dry-run", "--project"])
+        .args([
+            "deploy",
+            "guardrails",
+            "--mode",
+            "unpacked",
+            "--dry-run",
+            "--project",
+        ])
         .arg(project.path())
         .assert()
         .code(1)
@@ -1306,7 +1363,8 @@ fn a_shared_file_changes_only_when_no_one_else_has_it() {
     }
     let deploy = |name: &str| {
         let mut cmd = home.cmd();
-        cmd.args(["deploy", name, "--project"]).arg(project.path());
+        cmd.args(["deploy", name, "--mode", "unpacked", "--project"])
+            .arg(project.path());
         cmd.assert()
     };
     deploy("alpha").success();
@@ -1351,8 +1409,8 @@ fn a_users_file_replaced_by_a_shared_one_comes_back_at_the_last_undeploy() {
             .assert()
             .success();
     };
-    run_ok(&["deploy", "alpha", "--force"]);
-    run_ok(&["deploy", "beta"]);
+    run_ok(&["deploy", "alpha", "--mode", "unpacked", "--force"]);
+    run_ok(&["deploy", "beta", "--mode", "unpacked"]);
     run_ok(&["undeploy", "alpha"]);
     assert_eq!(
         std::fs::read_to_string(project.path().join(".claude/commands/shared.md"))
@@ -1387,7 +1445,7 @@ fn a_plugin_and_its_child_of_the_same_name_are_two_deployments() {
             .assert()
             .success();
     };
-    run_ok(&["deploy", "guardrails"]);
+    run_ok(&["deploy", "guardrails", "--mode", "unpacked"]);
     run_ok(&["deploy", &hook_id]);
     let items = status(&home, project.path());
     assert!(
@@ -1418,7 +1476,7 @@ fn files_made_by_root_in_a_users_project_are_the_users() {
         return;
     }
     home.cmd()
-        .args(["deploy", "guardrails", "--project"])
+        .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
         .arg(project.path())
         .assert()
         .success();
@@ -1458,7 +1516,7 @@ fn a_shrunk_plugin_leaves_no_empty_folders() {
     let before = snapshot(project.path());
     let deploy = || {
         home.cmd()
-            .args(["deploy", "shrinks", "--project"])
+            .args(["deploy", "shrinks", "--mode", "unpacked", "--project"])
             .arg(project.path())
             .assert()
             .success();
@@ -1491,7 +1549,7 @@ fn a_project_inside_claude_and_odd_record_names_are_refused() {
     let home = home_with_guardrails();
     let project = project_with_own_config();
     home.cmd()
-        .args(["deploy", "guardrails", "--project"])
+        .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
         .arg(project.path().join(".claude"))
         .assert()
         .code(1)
@@ -1512,7 +1570,7 @@ fn an_mcp_server_deployed_alone_says_what_it_lacks() {
     let home = home_with_guardrails();
     let project = tempfile::TempDir::new().expect("temp dir");
     home.cmd()
-        .args(["deploy", "guard-audit", "--project"])
+        .args(["deploy", "guard-audit", "--mode", "unpacked", "--project"])
         .arg(project.path())
         .assert()
         .success()
@@ -1536,7 +1594,7 @@ fn a_force_deploy_over_a_changed_server_killed_at_any_step_recovers() {
     for n in 1.. {
         let project = project_with_own_config();
         home.cmd()
-            .args(["deploy", "guardrails", "--project"])
+            .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
             .arg(project.path())
             .assert()
             .success();
@@ -1544,7 +1602,7 @@ fn a_force_deploy_over_a_changed_server_killed_at_any_step_recovers() {
         let at = format!("deploy.step#{n}");
         let was_killed = killed(
             &home,
-            &["deploy", "guardrails", "--force"],
+            &["deploy", "guardrails", "--mode", "unpacked", "--force"],
             project.path(),
             &at,
         );
@@ -1588,7 +1646,7 @@ fn the_users_mcp_servers_are_never_taken() {
             .assert()
             .success();
     };
-    run_ok(&["deploy", "alpha"]);
+    run_ok(&["deploy", "alpha", "--mode", "unpacked"]);
     run_ok(&["undeploy", "alpha"]);
     assert_eq!(
         snapshot(project.path()),
@@ -1604,8 +1662,8 @@ fn the_users_mcp_servers_are_never_taken() {
         "{\"mcpServers\": {\"shared-server\": {\"command\": \"mine\", \"env\": {\"TOKEN\": \"t\"}}}}\n",
     );
     let before = snapshot(project.path());
-    run_ok(&["deploy", "alpha", "--force"]);
-    run_ok(&["deploy", "beta"]);
+    run_ok(&["deploy", "alpha", "--mode", "unpacked", "--force"]);
+    run_ok(&["deploy", "beta", "--mode", "unpacked"]);
     run_ok(&["undeploy", "alpha"]);
     run_ok(&["undeploy", "beta"]);
     assert_eq!(snapshot(project.path()), before);
@@ -1669,7 +1727,7 @@ fn a_lock_file_left_by_another_user_does_not_lock_the_owner_out() {
     util::chmod(&project.path().join(".claude/skillmeat/lock"), 0o644);
     let out = run(cmd
         .env("SKILLMEAT_HOME", home.path())
-        .args(["deploy", "guardrails", "--project"])
+        .args(["deploy", "guardrails", "--mode", "unpacked", "--project"])
         .arg(project.path()));
     assert!(out.status.success(), "{}", stderr(&out));
 }

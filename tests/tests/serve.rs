@@ -611,13 +611,16 @@ fn deploy_status_conflict_and_undeploy() {
     let agent = project.path().join(".claude/agents/guard-reviewer.md");
     let deploy = "/api/v1/artifacts/composite:guardrails/deploy";
 
-    let (status, plan) =
-        server.send(server.post(deploy, &json!({"project": root, "dry_run": true})));
+    let (status, plan) = server.send(server.post(
+        deploy,
+        &json!({"project": root, "dry_run": true, "mode": "unpacked"}),
+    ));
     assert_eq!(status, StatusCode::OK, "{plan}");
     assert_eq!(plan["dry_run"], true);
     assert!(!project.path().join(".claude").exists(), "a dry run wrote");
 
-    let (status, done) = server.send(server.post(deploy, &json!({"project": root})));
+    let (status, done) =
+        server.send(server.post(deploy, &json!({"project": root, "mode": "unpacked"})));
     assert_eq!(status, StatusCode::OK, "{done}");
     assert_eq!(
         (&done["name"], &done["dry_run"]),
@@ -639,12 +642,15 @@ fn deploy_status_conflict_and_undeploy() {
     let other = tempfile::tempdir().expect("another project");
     write(other.path(), ".claude/agents/guard-reviewer.md", "mine\n");
     let other_root = other.path().to_str().expect("UTF-8");
-    let refused = server.send(server.post(deploy, &json!({"project": other_root})));
+    let refused =
+        server.send(server.post(deploy, &json!({"project": other_root, "mode": "unpacked"})));
     assert_eq!(error_of(refused), (409, "conflict".into()));
     let mine = std::fs::read_to_string(other.path().join(".claude/agents/guard-reviewer.md"));
     assert_eq!(mine.expect("still there"), "mine\n");
-    let (status, plan) =
-        server.send(server.post(deploy, &json!({"project": other_root, "dry_run": true})));
+    let (status, plan) = server.send(server.post(
+        deploy,
+        &json!({"project": other_root, "dry_run": true, "mode": "unpacked"}),
+    ));
     assert_eq!(status, StatusCode::OK);
     assert!(
         plan["operations"]

@@ -37,6 +37,7 @@ const ICONS: Record<Kind, string> = {
   agent: "AGT",
   hook: "HOOK",
   mcp_server: "MCP",
+  lsp_server: "LSP",
 };
 
 export const KIND_LABELS: Record<Kind, string> = {
@@ -46,6 +47,7 @@ export const KIND_LABELS: Record<Kind, string> = {
   agent: "Agent",
   hook: "Hook",
   mcp_server: "MCP server",
+  lsp_server: "LSP server",
 };
 
 export function KindIcon({ kind }: { kind: Kind }) {

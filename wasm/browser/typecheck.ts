@@ -31,7 +31,7 @@ export async function typed(): Promise<void> {
 
   const report: InspectReport = discover(['a.md'], (p: string) => (p ? bytes : undefined), { 'a.md': hex }, 'root');
   const child: ChildReport | undefined = report.plugins[0]?.children[0];
-  const kind: 'skill' | 'command' | 'agent' | 'hook' | 'mcp_server' | 'composite' | undefined = child?.kind;
+  const kind: 'skill' | 'command' | 'agent' | 'hook' | 'mcp_server' | 'lsp_server' | 'composite' | undefined = child?.kind;
   const description: string | null | undefined = child?.description;
   // @ts-expect-error: a report has no such field
   void report.nothing;

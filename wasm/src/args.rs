@@ -195,15 +195,7 @@ fn variant<T: Copy>(v: &Value, at: &str, all: &[T], name: impl Fn(T) -> &'static
 }
 
 fn kind(v: &Value, at: &str) -> Result<ArtifactKind> {
-    let all = [
-        ArtifactKind::Skill,
-        ArtifactKind::Command,
-        ArtifactKind::Agent,
-        ArtifactKind::Hook,
-        ArtifactKind::McpServer,
-        ArtifactKind::Composite,
-    ];
-    variant(v, at, &all, ArtifactKind::as_str)
+    variant(v, at, &ArtifactKind::ALL, ArtifactKind::as_str)
 }
 
 fn relationship(v: &Value, at: &str) -> Result<Relationship> {

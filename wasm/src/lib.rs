@@ -56,13 +56,13 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 const TS_TYPES: &'static str = r#"
 /** 64 lowercase hex characters of SHA-256. */
 export type ContentHash = string;
-export type ArtifactKind = "skill" | "command" | "agent" | "hook" | "mcp_server" | "composite";
+export type ArtifactKind = "skill" | "command" | "agent" | "hook" | "mcp_server" | "lsp_server" | "composite";
 export type Relationship = "MEMBER" | "REQUIRED" | "OPTIONAL";
 export type Detection = "manifest" | "legacy-manifest" | "heuristic";
 /** What to do when a child's name exists with different content. */
 export type ConflictPolicy = "new-version" | "keep" | "fork";
 
-/** Reads a small file of the listing (manifests, frontmatter, hooks.json, .mcp.json). */
+/** Reads a small file of the listing (manifests, frontmatter, hooks.json, .mcp.json, .lsp.json). */
 export type ReadSmall = (path: string) => Uint8Array | undefined | null;
 
 /** One child, as in `skillmeat inspect --json`. */

@@ -176,6 +176,10 @@ fn plugin_tree() -> BTreeMap<String, Vec<u8>> {
         ".mcp.json",
         br#"{"mcpServers": {"db": {"command": "db-server", "args": ["--port", "1"]}}}"#,
     );
+    put(
+        ".lsp.json",
+        br#"{"pyright": {"command": "pyright-langserver", "extensionToLanguage": {".py": "python"}}}"#,
+    );
     put("README.md", b"# demo\n");
     put("node_modules/left-pad/index.js", b"module.exports = 1;\n");
     put("skills/writing/.DS_Store", b"\0\0");
@@ -461,7 +465,14 @@ fn discover_gives_the_json_of_inspect() {
         .iter()
         .filter_map(|c| get(&c, "kind").as_string())
         .collect();
-    for kind in ["skill", "command", "agent", "hook", "mcp_server"] {
+    for kind in [
+        "skill",
+        "command",
+        "agent",
+        "hook",
+        "mcp_server",
+        "lsp_server",
+    ] {
         assert!(kinds.iter().any(|k| k == kind), "no {kind} in {kinds:?}");
     }
     let without_description = Array::from(&children)
@@ -867,7 +878,7 @@ fn plan_import_reads_its_arguments_like_cores_serde() {
         ),
         (
             r#"{"name": "p", "children": [{"kind": "Skill", "name": "s", "content_hash": "00"}]}"#,
-            "planImport: plugin: children[0].kind: unknown variant `Skill`, expected one of `skill`, `command`, `agent`, `hook`, `mcp_server`, `composite`",
+            "planImport: plugin: children[0].kind: unknown variant `Skill`, expected one of `skill`, `command`, `agent`, `hook`, `mcp_server`, `lsp_server`, `composite`",
         ),
         (
             r#"{"name": "p", "children": [{"kind": "skill", "content_hash": "00"}]}"#,

@@ -434,24 +434,29 @@ pub(super) fn plugin_root_references(command: &str) -> Vec<String> {
     out
 }
 
-/// Where MCP servers come from.
+/// Where the servers of one kind (MCP, LSP) come from.
 #[derive(Debug, Clone, Default)]
-pub(super) struct McpSpec {
+pub(super) struct ServerSpec {
     pub files: Vec<SafeRelPath>,
-    /// Whether the manifest's own `mcpServers` holds inline maps (read from
-    /// the manifest itself, so they are not copied out of it).
+    /// Whether the manifest's own key (`mcpServers`, `lspServers`) holds
+    /// inline maps (read from the manifest itself, so they are not copied
+    /// out of it).
     pub inline: bool,
 }
 
-/// One MCP server per entry of `.mcp.json` and of the manifest's
-/// `mcpServers`; a later declaration of a name replaces an earlier one.
-pub(super) fn mcp_servers(
+/// One server of `kind` per entry of its default file (`.mcp.json`,
+/// `.lsp.json`), of the files the manifest names, and of the manifest's
+/// inline maps, in that order (as Claude Code loads them); a later
+/// declaration of a name replaces an earlier one.
+pub(super) fn servers(
     ctx: &mut Ctx<'_>,
-    spec: &McpSpec,
+    kind: ArtifactKind,
+    spec: &ServerSpec,
     manifest: Option<&Value>,
 ) -> Result<Vec<Child>> {
+    let info = kind.info();
     let mut files: Vec<(SafeRelPath, Value)> = Vec::new();
-    let default = p(".mcp.json");
+    let default = p(info.default_location);
     if ctx.is_file(&default) {
         files.push((default.clone(), ctx.read_json(&default)?));
     }
@@ -461,7 +466,8 @@ pub(super) fn mcp_servers(
         }
     }
     let manifest_file = p(".claude-plugin/plugin.json");
-    let inline: Vec<&Value> = match manifest.and_then(|m| m.get("mcpServers")) {
+    let declared_inline = info.manifest_key.and_then(|k| manifest?.get(k));
+    let inline: Vec<&Value> = match declared_inline {
         _ if !spec.inline => Vec::new(),
         Some(Value::Array(items)) => items.iter().filter(|v| v.is_object()).collect(),
         Some(map @ Value::Object(_)) => vec![map],
@@ -474,10 +480,10 @@ pub(super) fn mcp_servers(
     let mut out: Vec<Child> = Vec::new();
     for (source, value) in declared {
         let file = ctx.abs(source).as_str().to_owned();
-        for (name, entry) in mcp::servers(&file, value)? {
+        for (name, entry) in mcp::servers_of(kind, &file, value)? {
             out.retain(|c| c.name != *name);
             out.push(Child {
-                kind: ArtifactKind::McpServer,
+                kind,
                 name: name.clone(),
                 path: source.clone(),
                 relationship: Relationship::Member,

@@ -3,7 +3,7 @@
 use crate::prelude::*;
 use serde_json::Value;
 
-use super::components::{self, CommandSource, Ctx, McpSpec};
+use super::components::{self, CommandSource, Ctx, ServerSpec};
 use super::entry::Defaults;
 use super::{Detection, FileReader, Listing, Plugin};
 use crate::artifact::{ArtifactKind, Relationship, check_name};
@@ -21,7 +21,8 @@ pub(super) struct Components {
     pub commands: Option<Vec<CommandSource>>,
     pub agents: Option<Vec<SafeRelPath>>,
     hooks: Vec<SafeRelPath>,
-    mcp: McpSpec,
+    mcp: ServerSpec,
+    lsp: ServerSpec,
     /// The earlier system's explicit `members`.
     members: Option<Vec<Member>>,
     /// Declared parts that stay in the manifest but are not children
@@ -161,6 +162,7 @@ fn heuristic_plugin(ctx: Ctx<'_>, folder_name: &str) -> Result<Option<Plugin>> {
         !components::agents(&mut probe, None).is_empty(),
         probe.is_file(&SafeRelPath::new("hooks/hooks.json")?),
         probe.is_file(&SafeRelPath::new(".mcp.json")?),
+        probe.is_file(&SafeRelPath::new(".lsp.json")?),
     ]
     .into_iter()
     .filter(|k| *k)
@@ -225,11 +227,17 @@ pub(super) fn assemble(
             ));
             children.extend(components::agents(&mut ctx, components.agents.as_deref()));
             children.extend(components::hooks(&mut ctx, &name, &components.hooks)?);
-            children.extend(components::mcp_servers(
-                &mut ctx,
-                &components.mcp,
-                manifest.as_ref(),
-            )?);
+            for (kind, spec) in [
+                (ArtifactKind::McpServer, &components.mcp),
+                (ArtifactKind::LspServer, &components.lsp),
+            ] {
+                children.extend(components::servers(
+                    &mut ctx,
+                    kind,
+                    spec,
+                    manifest.as_ref(),
+                )?);
+            }
         }
     }
     components::check_children(&ctx, &children)?;
@@ -267,9 +275,10 @@ fn member_children(ctx: &mut Ctx<'_>, plugin: &str, m: &Member) -> Result<Vec<su
         ArtifactKind::Hook => components::hooks(ctx, plugin, core::slice::from_ref(&m.path))?
             .into_iter()
             .collect(),
-        ArtifactKind::McpServer => components::mcp_servers(
+        ArtifactKind::McpServer | ArtifactKind::LspServer => components::servers(
             ctx,
-            &McpSpec {
+            m.kind,
+            &ServerSpec {
                 files: vec![m.path.clone()],
                 inline: false,
             },
@@ -461,39 +470,60 @@ pub(super) fn claude_components(
         }
     }
     if let Some(v) = manifest.get("mcpServers") {
-        for (i, item) in one_or_many(v).into_iter().enumerate() {
-            let field = if v.is_array() {
-                format!("mcpServers[{i}]")
-            } else {
-                "mcpServers".into()
-            };
-            match item {
-                Value::String(raw) if raw.ends_with(".json") => {
-                    let rel = parse(raw).map_err(|p| path_err(file, &field, raw, p))?;
-                    if !ctx.is_file(&rel) {
-                        return Err(manifest_err(
-                            file,
-                            &field,
-                            &format!("{raw:?} not found in the plugin"),
-                        ));
-                    }
-                    c.mcp.files.push(rel);
-                }
-                Value::String(raw) => c.notes.push(format!(
-                    "{file}: {field} {raw:?} is a bundle or a URL: it stays in the manifest and is not imported as an MCP server"
-                )),
-                Value::Object(_) => c.mcp.inline = true,
-                _ => {
+        c.mcp = server_spec(ctx, file, "mcpServers", v, parse, &mut c.notes)?;
+    }
+    if let Some(v) = manifest.get("lspServers") {
+        c.lsp = server_spec(ctx, file, "lspServers", v, parse, &mut c.notes)?;
+    }
+    Ok(c)
+}
+
+/// A manifest's `mcpServers` or `lspServers`: a path, an inline map, or an
+/// array of either. An MCP path that is not a `.json` (a bundle, a URL)
+/// stays in the manifest with a note; Claude Code reads any LSP path as
+/// JSON.
+fn server_spec(
+    ctx: &Ctx<'_>,
+    file: &str,
+    key: &str,
+    v: &Value,
+    parse: PathParser,
+    notes: &mut Vec<String>,
+) -> Result<ServerSpec> {
+    let mut spec = ServerSpec::default();
+    let mcp = key == "mcpServers";
+    for (i, item) in one_or_many(v).into_iter().enumerate() {
+        let field = if v.is_array() {
+            format!("{key}[{i}]")
+        } else {
+            key.into()
+        };
+        match item {
+            Value::String(raw) if !mcp || raw.ends_with(".json") => {
+                let rel = parse(raw).map_err(|p| path_err(file, &field, raw, p))?;
+                if !ctx.is_file(&rel) {
                     return Err(manifest_err(
                         file,
                         &field,
-                        "expected a path or an inline map of servers",
+                        &format!("{raw:?} not found in the plugin"),
                     ));
                 }
+                spec.files.push(rel);
+            }
+            Value::String(raw) => notes.push(format!(
+                "{file}: {field} {raw:?} is a bundle or a URL: it stays in the manifest and is not imported as an MCP server"
+            )),
+            Value::Object(_) => spec.inline = true,
+            _ => {
+                return Err(manifest_err(
+                    file,
+                    &field,
+                    "expected a path or an inline map of servers",
+                ));
             }
         }
     }
-    Ok(c)
+    Ok(spec)
 }
 
 fn one_or_many(v: &Value) -> Vec<&Value> {

@@ -944,3 +944,124 @@ fn names_that_cannot_be_artifact_names_are_an_error_naming_the_file() {
         ),
     );
 }
+
+/// LSP servers, as Claude Code 2.1.332 loads them (probed with `plugin
+/// details`): one per entry of the bare map in `.lsp.json`, then of the
+/// manifest's `lspServers` (an inline map, a path to such a file, or an
+/// array of either); a later name replaces an earlier one.
+#[test]
+fn lsp_servers_from_the_lsp_json_and_the_manifest() {
+    check(
+        &[
+            (".claude-plugin/plugin.json", r#"{"name": "langs"}"#),
+            (
+                ".lsp.json",
+                r#"{"pyright": {"command": "pyright-langserver", "args": ["--stdio"], "extensionToLanguage": {".py": "python"}}}"#,
+            ),
+        ],
+        "langs @. manifest 1.00 v=-
+  lsp_server pyright .lsp.json MEMBER
+  meta: .claude-plugin/plugin.json\n",
+    );
+    check(
+        &[
+            (
+                ".claude-plugin/plugin.json",
+                r#"{"name": "rust", "lspServers": {"rust-analyzer": {"command": "rust-analyzer", "extensionToLanguage": {".rs": "rust"}}}}"#,
+            ),
+            (".lsp.json", r#"{"ra": {"command": "ra"}}"#),
+        ],
+        "rust @. manifest 1.00 v=-
+  lsp_server ra .lsp.json MEMBER
+  lsp_server rust-analyzer .claude-plugin/plugin.json MEMBER
+  meta: \n",
+    );
+    check(
+        &[
+            (
+                ".claude-plugin/plugin.json",
+                r#"{"name": "go", "lspServers": ["./lsp/servers.json", {"clangd": {"command": "clangd"}}]}"#,
+            ),
+            (
+                "lsp/servers.json",
+                r#"{"gopls": {"command": "gopls"}, "clangd": {"command": "old"}}"#,
+            ),
+        ],
+        "go @. manifest 1.00 v=-
+  lsp_server gopls lsp/servers.json MEMBER
+  lsp_server clangd .claude-plugin/plugin.json MEMBER
+  meta: \n",
+    );
+    // A folder with only a `.lsp.json` is a plugin to Claude Code.
+    check(
+        &[(".lsp.json", r#"{"gopls": {"command": "gopls"}}"#)],
+        "folder @. heuristic 0.60 v=-
+  lsp_server gopls .lsp.json MEMBER
+  meta: \n",
+    );
+    check_err(
+        &[(
+            ".claude-plugin/plugin.json",
+            r#"{"name": "x", "lspServers": "./missing.json"}"#,
+        )],
+        ".claude-plugin/plugin.json: field `lspServers`: \"./missing.json\" not found in the plugin",
+    );
+}
+
+/// The official marketplace's `*-lsp` plugins: no plugin.json, `strict:
+/// false`, the servers in the entry. Without a plugin.json the entry's
+/// `lspServers` apply; beside one, Claude Code ignores them.
+#[test]
+fn lsp_servers_of_a_marketplace_entry() {
+    let market = r#"{"name": "m", "owner": {"name": "o"}, "plugins": [
+        {"name": "pyright-lsp", "source": "./pyright", "strict": false,
+         "lspServers": {"pyright": {"command": "pyright-langserver", "args": ["--stdio"], "extensionToLanguage": {".py": "python"}}}},
+        {"name": "own", "source": "./own",
+         "lspServers": {"ignored": {"command": "x"}}}]}"#;
+    check(
+        &[
+            (".claude-plugin/marketplace.json", market),
+            ("pyright/README.md", "# pyright\n"),
+            ("own/.claude-plugin/plugin.json", r#"{"name": "own"}"#),
+            ("own/.lsp.json", r#"{"gopls": {"command": "gopls"}}"#),
+        ],
+        "pyright-lsp @pyright manifest 1.00 v=-
+  lsp_server pyright .claude-plugin/plugin.json MEMBER
+  meta: README.md
+own @own manifest 1.00 v=-
+  lsp_server gopls .lsp.json MEMBER
+  meta: .claude-plugin/plugin.json\n",
+    );
+}
+
+/// An LSP server's hash is the SHA-256 of its entry's canonical JSON, as an
+/// MCP server's: the same entry in `.lsp.json` or inline hashes the same.
+#[test]
+fn an_lsp_server_hashes_as_canonical_json() {
+    let config = r#"{"extensionToLanguage": {".rs": "rust"}, "command": "rust-analyzer"}"#;
+    let lsp = format!(r#"{{"ra": {config}}}"#);
+    let inline = format!(r#"{{"name": "p", "lspServers": {{"ra": {config}}}}}"#);
+    let hashes: Vec<String> = [
+        vec![
+            (".claude-plugin/plugin.json", r#"{"name": "p"}"#),
+            (".lsp.json", lsp.as_str()),
+        ],
+        vec![(".claude-plugin/plugin.json", inline.as_str())],
+    ]
+    .iter()
+    .map(|files| {
+        let d = discover_tree(files, "p").expect("a plugin");
+        let child = &d.plugins[0].children[0];
+        assert_eq!(child.kind, ArtifactKind::LspServer);
+        child
+            .digest(&|_| None)
+            .expect("an inline child needs no file digest")
+            .content_hash
+            .to_hex()
+    })
+    .collect();
+    // sha256 of `{"command":"rust-analyzer","extensionToLanguage":{".rs":"rust"}}`
+    // (printf '%s' … | sha256sum).
+    let expected = "4a1f6b7fee359a0c813fcffa63b8ba178230e8abc86396f3bf5925784c21e0cf";
+    assert_eq!(hashes, [expected, expected]);
+}

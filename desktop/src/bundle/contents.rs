@@ -1,7 +1,7 @@
 //! What a bundle holds, read from the collection: the plugin's meta files,
 //! each child at its pinned version in the place it had in the plugin, MCP
-//! servers written back as `{"mcpServers": {...}}` into the file they were
-//! declared in, and a generated `.claude-plugin/plugin.json` when the plugin
+//! and LSP servers written back into the file they were declared in (in the
+//! shape of the kind table: `{"mcpServers": {...}}`, a bare `.lsp.json` map), and a generated `.claude-plugin/plugin.json` when the plugin
 //! had none of its own. A single artifact becomes a one-child plugin named
 //! after it.
 
@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 use skillmeat_core::hash::{ContentHash, hash_bytes};
+use skillmeat_core::kind::KINDS;
 use skillmeat_core::{ArtifactKind, Relationship, SafeRelPath};
 use sqlx::SqliteConnection;
 
@@ -21,7 +22,9 @@ use crate::query::{self, Detail};
 use crate::store::rows::{self, VersionFile};
 
 const PLUGIN_JSON: &str = ".claude-plugin/plugin.json";
-const MCP_JSON: &str = ".mcp.json";
+
+/// Server entries collected for the files they go to: by (file, kind).
+type Servers = BTreeMap<(String, ArtifactKind), Map<String, Value>>;
 
 /// Everything a bundle will hold, before it is checked and written.
 #[derive(Debug)]
@@ -135,7 +138,7 @@ async fn plugin(
     }
     let mut members = Vec::with_capacity(detail.children.len());
     let mut drifted = Vec::new();
-    let mut servers: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    let mut servers: Servers = BTreeMap::new();
     for child in &detail.children {
         let kind = child.artifact_type;
         let pinned_hex = child
@@ -165,7 +168,7 @@ async fn plugin(
             // The plugin root itself (a plugin that is one skill).
             Some(".") => String::new(),
             Some(p) => p.to_owned(),
-            None => standard_path(kind, &child.artifact_name),
+            None => kind.info().standard_path(&child.artifact_name),
         };
         let key = unforked(&child.artifact_name, &detail.name);
         b.child(kind, &child.artifact_name, &at, &files, key, &mut servers)?;
@@ -177,8 +180,12 @@ async fn plugin(
             pinned,
         });
     }
-    let inline = servers.remove(PLUGIN_JSON);
-    b.mcp_files(servers)?;
+    let inline: Vec<(ArtifactKind, Map<String, Value>)> =
+        [ArtifactKind::McpServer, ArtifactKind::LspServer]
+            .into_iter()
+            .filter_map(|k| Some((k, servers.remove(&(PLUGIN_JSON.to_owned(), k))?)))
+            .collect();
+    b.server_files(servers)?;
     if !b.files.contains_key(PLUGIN_JSON) {
         let generated = generated_manifest(
             manifest.as_ref(),
@@ -218,10 +225,10 @@ async fn single(
     let name = claude_name(&detail.name);
     let files = current_files(conn, collection, &detail.id).await?;
     let mut b = Builder::new(collection, &name);
-    let at = standard_path(kind, &detail.name);
+    let at = kind.info().standard_path(&detail.name);
     let mut servers = BTreeMap::new();
     b.child(kind, &detail.name, &at, &files, &detail.name, &mut servers)?;
-    b.mcp_files(servers)?;
+    b.server_files(servers)?;
     let mut manifest = Map::new();
     manifest.insert("name".into(), Value::String(name.clone()));
     if let Some(d) = &detail.description {
@@ -246,19 +253,6 @@ async fn single(
         }],
         drifted: Vec::new(),
     })
-}
-
-/// Where a child without a recorded path goes (and where a single artifact
-/// goes): the standard Claude Code layout.
-fn standard_path(kind: ArtifactKind, name: &str) -> String {
-    match kind {
-        ArtifactKind::Skill => format!("skills/{name}"),
-        ArtifactKind::Command => format!("commands/{name}.md"),
-        ArtifactKind::Agent => format!("agents/{name}.md"),
-        ArtifactKind::Hook => "hooks/hooks.json".into(),
-        ArtifactKind::McpServer => MCP_JSON.into(),
-        ArtifactKind::Composite => String::new(),
-    }
 }
 
 /// A fork is stored as `<name>--<plugin>`; inside the plugin it has its
@@ -318,13 +312,13 @@ const NOT_PLUGIN_JSON: [&str; 9] = [
 /// `.claude-plugin/plugin.json` for a plugin that had none: its effective
 /// manifest (a marketplace entry, the earlier system's manifest) less the
 /// keys plugin.json does not have, component paths written with `./`, and
-/// the inline MCP servers at their pinned versions.
+/// the inline MCP and LSP servers at their pinned versions.
 fn generated_manifest(
     manifest: Option<&Value>,
     name: &str,
     version: Option<&str>,
     description: Option<&str>,
-    inline: Option<Map<String, Value>>,
+    inline: Vec<(ArtifactKind, Map<String, Value>)>,
 ) -> Value {
     let mut out = Map::new();
     out.insert("name".into(), Value::String(name.to_owned()));
@@ -340,17 +334,18 @@ fn generated_manifest(
                 continue;
             }
             let mut value = value.clone();
-            if matches!(
-                key.as_str(),
-                "skills" | "commands" | "agents" | "hooks" | "mcpServers" | "outputStyles"
-            ) {
+            let component = KINDS.iter().any(|k| k.manifest_key == Some(key.as_str()));
+            if component || key == "outputStyles" {
                 dot_slash(&mut value);
             }
             out.insert(key.clone(), value);
         }
     }
-    if let Some(servers) = inline {
-        let merged = match out.get("mcpServers") {
+    for (kind, servers) in inline {
+        let Some(key) = kind.info().manifest_key else {
+            continue;
+        };
+        let merged = match out.get(key) {
             Some(Value::Array(items)) => Value::Array(
                 items
                     .iter()
@@ -361,7 +356,7 @@ fn generated_manifest(
             ),
             _ => Value::Object(servers),
         };
-        out.insert("mcpServers".into(), merged);
+        out.insert(key.into(), merged);
     }
     Value::Object(out)
 }
@@ -412,8 +407,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Places one child's files (MCP servers are collected in `servers`,
-    /// by the file they go to, under the name `key`).
+    /// Places one child's files (MCP and LSP servers are collected in
+    /// `servers`, by the file they go to, under the name `key`).
     fn child(
         &mut self,
         kind: ArtifactKind,
@@ -421,23 +416,24 @@ impl<'a> Builder<'a> {
         at: &str,
         files: &[VersionFile],
         key: &str,
-        servers: &mut BTreeMap<String, Map<String, Value>>,
+        servers: &mut Servers,
     ) -> Result<()> {
         let owner = format!("the {kind} {name}");
         let member = Some((kind, name));
         let single = files.len() == 1 && files[0].path == SINGLE_FILE;
         match kind {
-            ArtifactKind::McpServer => {
+            _ if kind.is_server() => {
+                let noun = kind.noun();
                 let file = files.first().filter(|_| single).ok_or_else(|| {
-                    Error::Internal(format!("MCP server {name} is not one JSON entry"))
+                    Error::Internal(format!("{noun} {name} is not one JSON entry"))
                 })?;
                 let blob = self.blob_path(&file.blob_hash)?;
                 let bytes = std::fs::read(&blob).map_err(|e| Error::io(&blob, e))?;
                 let entry: Value = serde_json::from_slice(&bytes).map_err(|e| {
-                    Error::Internal(format!("stored MCP server {name} is not JSON: {e}"))
+                    Error::Internal(format!("stored {noun} {name} is not JSON: {e}"))
                 })?;
                 servers
-                    .entry(at.to_owned())
+                    .entry((at.to_owned(), kind))
                     .or_default()
                     .insert(key.to_owned(), entry);
             }
@@ -462,13 +458,18 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    /// Writes the collected MCP servers, one `{"mcpServers": {...}}` file
-    /// per file they were declared in.
-    fn mcp_files(&mut self, servers: BTreeMap<String, Map<String, Value>>) -> Result<()> {
-        for (at, map) in servers {
-            let mut doc = Map::new();
-            doc.insert("mcpServers".into(), Value::Object(map));
-            self.bytes(&at, json_bytes(&Value::Object(doc)), "the MCP servers")?;
+    /// Writes the collected servers, one file per file they were declared
+    /// in, in their kind's shape: `{"mcpServers": {...}}`, a bare map.
+    fn server_files(&mut self, servers: Servers) -> Result<()> {
+        for ((at, kind), map) in servers {
+            let doc = match kind.info().server_file().and_then(|f| f.wrapper) {
+                Some(wrapper) => {
+                    Value::Object(Map::from_iter([(wrapper.to_owned(), Value::Object(map))]))
+                }
+                None => Value::Object(map),
+            };
+            let what = format!("the {}s", kind.noun());
+            self.bytes(&at, json_bytes(&doc), &what)?;
         }
         Ok(())
     }
@@ -567,21 +568,28 @@ mod tests {
         });
         let mut servers = Map::new();
         servers.insert("db".into(), json!({"command": "db"}));
-        let got = generated_manifest(Some(&entry), "x", Some("1.0.0"), Some("d"), Some(servers));
+        let mut lsp = Map::new();
+        lsp.insert("ra".into(), json!({"command": "rust-analyzer"}));
+        let inline = vec![
+            (ArtifactKind::McpServer, servers),
+            (ArtifactKind::LspServer, lsp),
+        ];
+        let got = generated_manifest(Some(&entry), "x", Some("1.0.0"), Some("d"), inline);
         assert_eq!(
             got,
             json!({
                 "name": "x", "version": "1.0.0", "description": "d",
                 "author": {"name": "A"}, "license": "MIT",
                 "commands": ["./commands/a.md", "./commands/b.md"], "skills": "./extra",
-                "mcpServers": ["./more.json", {"db": {"command": "db"}}]
+                "mcpServers": ["./more.json", {"db": {"command": "db"}}],
+                "lspServers": {"ra": {"command": "rust-analyzer"}}
             })
         );
         // The order of keys is fixed: name, version, description, the rest.
         let text = String::from_utf8(json_bytes(&got)).unwrap_or_default();
         assert!(text.starts_with("{\n  \"name\": \"x\",\n  \"version\""));
         assert_eq!(
-            generated_manifest(None, "h", None, None, None),
+            generated_manifest(None, "h", None, None, Vec::new()),
             json!({"name": "h"})
         );
     }

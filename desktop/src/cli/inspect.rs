@@ -89,7 +89,7 @@ fn render(path: &Path, report: &InspectReport) -> String {
     let children: usize = report.plugins.iter().map(|p| p.children.len()).sum();
     let _ = writeln!(
         out,
-        "{} plugin{}, {children} children: {} skills, {} commands, {} agents, {} hooks, {} MCP servers",
+        "{} plugin{}, {children} children: {} skills, {} commands, {} agents, {} hooks, {} MCP servers, {} LSP servers",
         report.plugins.len(),
         if report.plugins.len() == 1 { "" } else { "s" },
         count(ArtifactKind::Skill),
@@ -97,6 +97,7 @@ fn render(path: &Path, report: &InspectReport) -> String {
         count(ArtifactKind::Agent),
         count(ArtifactKind::Hook),
         count(ArtifactKind::McpServer),
+        count(ArtifactKind::LspServer),
     );
     out
 }

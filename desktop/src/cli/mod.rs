@@ -32,7 +32,7 @@ use crate::telemetry::{self, LogFormat};
 #[command(
     name = "skillmeat",
     version,
-    about = "Collection manager for Claude Code skills, commands, agents, hooks, MCP servers and the plugins that bundle them"
+    about = "Collection manager for Claude Code skills, commands, agents, hooks, MCP and LSP servers and the plugins that bundle them"
 )]
 struct Cli {
     /// Log format on stderr (`SKILLMEAT_LOG` sets the filter, e.g. `info`).
@@ -124,6 +124,8 @@ enum KindArg {
     Hook,
     #[value(name = "mcp_server", alias = "mcp")]
     McpServer,
+    #[value(name = "lsp_server", alias = "lsp")]
+    LspServer,
 }
 
 impl Command {
@@ -156,6 +158,7 @@ impl From<KindArg> for Kind {
             KindArg::Agent => Kind::Agent,
             KindArg::Hook => Kind::Hook,
             KindArg::McpServer => Kind::McpServer,
+            KindArg::LspServer => Kind::LspServer,
         }
     }
 }
@@ -250,9 +253,10 @@ enum Command {
         /// Print the planned file operations; write nothing.
         #[arg(long)]
         dry_run: bool,
-        /// plugin: the plugin's own tree in .claude/skills/<plugin>/, loaded by Claude Code
-        /// as <plugin>@skills-dir; unpacked (the default): skills, commands and agents in
-        /// their places, hooks merged into .claude/settings.json, MCP servers into .mcp.json.
+        /// plugin (the default for a plugin): its own tree in .claude/skills/<plugin>/, loaded
+        /// by Claude Code as <plugin>@skills-dir, LSP servers included; unpacked (what one
+        /// artifact and --use-current use): skills, commands and agents in their places, hooks
+        /// merged into .claude/settings.json, MCP servers into .mcp.json, no LSP servers.
         #[arg(long, value_enum)]
         mode: Option<ModeArg>,
         #[arg(long)]

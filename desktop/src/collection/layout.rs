@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use skillmeat_core::hash::ContentHash;
+use skillmeat_core::kind::{KINDS, Shape as KindShape};
 use skillmeat_core::{ArtifactKind, SafeRelPath};
 
 use crate::error::{Error, Result};
@@ -18,31 +19,25 @@ pub enum Shape {
 /// A single-file version has exactly one file row, whose path is `""`.
 pub const SINGLE_FILE: &str = "";
 
-/// `artifacts/skills/<n>`, `artifacts/commands/<n>.md`, … , `plugins/<n>`.
+/// `artifacts/skills/<n>`, `artifacts/commands/<n>.md`, … , `plugins/<n>`:
+/// the kind's store folder ([`skillmeat_core::kind::KINDS`]), and a file
+/// name for a single markdown file or a server's JSON entry.
 pub fn current_path(kind: ArtifactKind, name: &str, shape: Shape) -> Result<SafeRelPath> {
-    let rel = match (kind, shape) {
-        (ArtifactKind::Composite, _) => format!("plugins/{name}"),
-        (ArtifactKind::Skill, _) => format!("artifacts/skills/{name}"),
-        (ArtifactKind::Hook, _) => format!("artifacts/hooks/{name}"),
-        (ArtifactKind::Command, Shape::File) => format!("artifacts/commands/{name}.md"),
-        (ArtifactKind::Command, Shape::Folder) => format!("artifacts/commands/{name}"),
-        (ArtifactKind::Agent, Shape::File) => format!("artifacts/agents/{name}.md"),
-        (ArtifactKind::Agent, Shape::Folder) => format!("artifacts/agents/{name}"),
-        (ArtifactKind::McpServer, _) => format!("artifacts/mcp_servers/{name}.json"),
+    let info = kind.info();
+    let dir = info.store_dir;
+    let rel = match (info.shape, shape) {
+        (KindShape::Server(_), _) => format!("{dir}/{name}.json"),
+        (KindShape::Markdown, Shape::File) => format!("{dir}/{name}.md"),
+        _ => format!("{dir}/{name}"),
     };
     SafeRelPath::new(&rel)
         .map_err(|e| Error::Usage(format!("cannot store the {kind} named {name:?}: {e}")))
 }
 
 /// Every folder that holds current versions (for orphan checks).
-pub const CURRENT_ROOTS: [&str; 6] = [
-    "artifacts/skills",
-    "artifacts/commands",
-    "artifacts/agents",
-    "artifacts/hooks",
-    "artifacts/mcp_servers",
-    "plugins",
-];
+pub fn current_roots() -> impl Iterator<Item = &'static str> {
+    KINDS.iter().map(|k| k.store_dir)
+}
 
 /// `objects/ab/cdef…` below the collection folder.
 pub fn blob_path(collection: &Path, hash: &ContentHash) -> PathBuf {

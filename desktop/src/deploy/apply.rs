@@ -25,11 +25,14 @@ pub async fn deploy(
     project: &Path,
     opts: &Options,
 ) -> Result<Outcome> {
-    let target = units::load(collection, name, opts.use_current).await?;
+    let mut target = units::load(collection, name, opts.use_current).await?;
     plan::check_platform(&target, &opts.platform)?;
     let tree = match plan::mode_for(&target, opts)? {
         Mode::Plugin => Some(crate::bundle::plugin_tree(collection, &target.artifact.id).await?),
-        Mode::Unpacked => None,
+        Mode::Unpacked => {
+            target.unpacked_only()?;
+            None
+        }
     };
     let project = Project::open(project)?;
     let mut inputs = Inputs {

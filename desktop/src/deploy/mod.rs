@@ -1,11 +1,18 @@
 //! Deploying plugins and artifacts into a project's `.claude/` so Claude Code
 //! loads them (DESIGN.md §7), and taking them out again.
 //!
+//! A plugin deploys natively by default ([`Mode::Plugin`]): its export tree
+//! in `.claude/skills/<plugin>/`, loaded as `<plugin>@skills-dir`. One
+//! artifact, or a plugin deployed unpacked, goes where the kind table
+//! (`skillmeat_core::kind`) says:
+//!
 //! * skills → `.claude/skills/<n>/`, commands → `.claude/commands/<n>.md`,
 //!   agents → `.claude/agents/<n>.md`;
 //! * hooks → merged into `.claude/settings.json` (add-only), their scripts
 //!   and the plugin's other files → `.claude/plugins/<plugin>/`;
 //! * MCP servers → merged into `<project>/.mcp.json`;
+//! * LSP servers → nowhere: Claude Code reads them only from a plugin, so an
+//!   unpacked deployment leaves them out with a warning;
 //! * a record of every file written (with its SHA-256) and every entry
 //!   merged, in `.claude/skillmeat/deployments.json`.
 //!

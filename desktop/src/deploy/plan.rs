@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
+use skillmeat_core::kind::Unpacked;
 use skillmeat_core::{ArtifactKind, ContentHash};
 
 use super::json_file::JsonFile;
@@ -25,7 +26,8 @@ pub struct Options {
     pub use_current: bool,
     pub force: bool,
     pub dry_run: bool,
-    /// `None`: unpacked (the plugin mode is asked for, for now).
+    /// `None`: a plugin deploys natively ([`Mode::Plugin`]), one artifact
+    /// (or a plugin with `use_current`) unpacked.
     pub mode: Option<Mode>,
 }
 
@@ -42,10 +44,17 @@ pub struct Inputs<'a> {
     pub made_claude: bool,
 }
 
-/// The mode a deployment uses: unpacked unless the plugin mode is asked
-/// for, which only a plugin at its pinned versions can use.
+/// The mode a deployment uses: the one asked for, else the plugin mode for
+/// a plugin and unpacked for one artifact. Only a plugin at its pinned
+/// versions deploys natively, so `use_current` without a mode is unpacked.
 pub fn mode_for(target: &Target, opts: &Options) -> Result<Mode> {
-    match opts.mode.unwrap_or_default() {
+    let plugin = target.artifact.kind == ArtifactKind::Composite;
+    let mode = opts.mode.unwrap_or(if plugin && !opts.use_current {
+        Mode::Plugin
+    } else {
+        Mode::Unpacked
+    });
+    match mode {
         Mode::Unpacked => Ok(Mode::Unpacked),
         Mode::Plugin if target.artifact.kind != ArtifactKind::Composite => {
             Err(Error::Usage(format!(
@@ -725,22 +734,17 @@ fn desired_files(target: &Target) -> Result<Vec<Desired>> {
     for u in &target.units {
         let support = plugin_dir(u.parent.as_deref().unwrap_or(plugin));
         for f in &u.files {
-            let path = match u.kind {
-                ArtifactKind::Skill => format!(".claude/skills/{}/{}", u.name, f.path),
-                ArtifactKind::Command | ArtifactKind::Agent => {
-                    let dir = if u.kind == ArtifactKind::Command {
-                        "commands"
-                    } else {
-                        "agents"
-                    };
-                    if f.path == SINGLE_FILE {
-                        format!(".claude/{dir}/{}.md", u.name)
-                    } else {
-                        format!(".claude/{dir}/{}/{}", u.name, f.path)
-                    }
+            let path = match u.kind.info().unpacked {
+                Unpacked::Copied(dir) if u.kind == ArtifactKind::Skill => {
+                    format!(".claude/{dir}/{}/{}", u.name, f.path)
                 }
-                ArtifactKind::Hook => format!("{support}/{}", f.path),
-                ArtifactKind::McpServer | ArtifactKind::Composite => continue,
+                Unpacked::Copied(dir) if f.path == SINGLE_FILE => {
+                    format!(".claude/{dir}/{}.md", u.name)
+                }
+                Unpacked::Copied(dir) => format!(".claude/{dir}/{}/{}", u.name, f.path),
+                Unpacked::Settings => format!("{support}/{}", f.path),
+                // Merged into `.mcp.json`, or not deployed unpacked.
+                Unpacked::McpJson | Unpacked::PluginOnly => continue,
             };
             let owner = (u.name.as_str(), u.artifact_id.as_str());
             out.push(blob_file(path, &f.blob_hash, f.executable, owner)?);
@@ -781,11 +785,11 @@ fn tree_files(tree: &PluginTree, target: &Target) -> Result<Vec<Desired>> {
     for f in &tree.files {
         let mut owners: Vec<(String, String)> = match &f.member {
             Some((kind, name)) => id_of(*kind, name).into_iter().collect(),
-            // A file the export made: the MCP servers declared in it.
+            // A file the export made: the servers declared in it.
             None => tree
                 .members
                 .iter()
-                .filter(|(kind, _, at)| *kind == ArtifactKind::McpServer && *at == f.path)
+                .filter(|(kind, _, at)| kind.is_server() && *at == f.path)
                 .filter_map(|(kind, name, _)| id_of(*kind, name))
                 .collect(),
         };

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use skillmeat_core::ArtifactKind;
+use skillmeat_core::kind::Unpacked;
 use sqlx::SqliteConnection;
 
 use crate::collection::Collection;
@@ -10,6 +11,37 @@ use crate::error::{Error, Result};
 use crate::query;
 use crate::store::KindColumn;
 use crate::store::rows::{self, VersionFile};
+
+impl Target {
+    /// For an unpacked deployment: the members Claude Code reads only from
+    /// a plugin (LSP servers: it has no project-level LSP configuration)
+    /// are left out, each with a warning saying so. A single such artifact
+    /// cannot be deployed unpacked at all.
+    pub fn unpacked_only(&mut self) -> Result<()> {
+        let plugin_only = |k: ArtifactKind| k.info().unpacked == Unpacked::PluginOnly;
+        if self.artifact.kind != ArtifactKind::Composite && plugin_only(self.artifact.kind) {
+            return Err(Error::Usage(format!(
+                "{} is a single {}: Claude Code reads {}s only from a plugin (it has no project-level configuration for them); deploy the plugin it came with",
+                self.artifact.name,
+                self.artifact.kind.noun(),
+                self.artifact.kind.noun()
+            )));
+        }
+        let (kept, left): (Vec<Unit>, Vec<Unit>) = std::mem::take(&mut self.units)
+            .into_iter()
+            .partition(|u| !plugin_only(u.kind));
+        self.units = kept;
+        for u in left {
+            self.warnings.push(format!(
+                "{} {}: not deployed: an unpacked deployment cannot hold it (Claude Code reads {}s only from a plugin and has no project-level configuration for them); deploy with --mode plugin to use it",
+                u.kind.noun(),
+                u.name,
+                u.kind.noun()
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// One artifact to deploy.
 #[derive(Debug, Clone)]

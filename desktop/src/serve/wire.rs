@@ -227,7 +227,8 @@ pub struct DeployBody {
     /// Each child's current version instead of the one the plugin pins.
     #[serde(default)]
     pub use_current: bool,
-    /// `plugin` or `unpacked` (the default).
+    /// `plugin` (the default for a plugin) or `unpacked` (the default for
+    /// one artifact, and with `use_current`).
     pub mode: Option<DeployMode>,
 }
 

@@ -21,9 +21,8 @@ impl Type<Sqlite> for KindColumn {
 impl<'r> Decode<'r, Sqlite> for KindColumn {
     fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
         let text = <&str as Decode<Sqlite>>::decode(value)?;
-        ArtifactKind::CHILDREN
+        ArtifactKind::ALL
             .into_iter()
-            .chain([ArtifactKind::Composite])
             .find(|k| k.as_str() == text)
             .map(KindColumn)
             .ok_or_else(|| format!("{text:?} is not an artifact kind").into())
@@ -53,12 +52,14 @@ mod tests {
             ("agent", Some(ArtifactKind::Agent)),
             ("hook", Some(ArtifactKind::Hook)),
             ("mcp_server", Some(ArtifactKind::McpServer)),
+            ("lsp_server", Some(ArtifactKind::LspServer)),
             ("composite", Some(ArtifactKind::Composite)),
             // Names `--type` accepts, which the schema never stores.
             ("plugin", None),
             ("skills", None),
             ("Skill", None),
             ("mcp", None),
+            ("lsp", None),
             ("", None),
         ];
         for (text, expected) in cases {

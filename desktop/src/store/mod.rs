@@ -269,3 +269,82 @@ async fn checkpoint(pool: &SqlitePool) -> Result<()> {
 pub async fn begin_write(pool: &SqlitePool) -> Result<Tx> {
     Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rebuild of `artifacts` for the `lsp_server` kind keeps every
+    /// row, and every reference to it: nothing cascades away, and the
+    /// foreign keys still hold afterwards.
+    #[tokio::test]
+    async fn the_lsp_migration_keeps_a_collection() {
+        let dir = tempfile::TempDir::new().expect("a temp dir");
+        let path = dir.path().join("skillmeat.db");
+        let options = base_options(&path)
+            .expect("options")
+            .create_if_missing(true);
+        let pool = connect(&path, options).await.expect("a database");
+        MIGRATOR
+            .run_to(2, &pool)
+            .await
+            .expect("the schema before LSP servers");
+        let setup = "
+            BEGIN;
+            INSERT INTO collections VALUES ('c', 'default', 't');
+            INSERT INTO artifacts VALUES ('p', 'c', 'composite', 'p', 'p', NULL, NULL, 'pv', 't', 't');
+            INSERT INTO artifacts VALUES ('s', 'c', 'skill', 's', 's', NULL, NULL, 'sv', 't', 't');
+            INSERT INTO artifact_versions VALUES ('pv', 'p', 'h1', 1, 't');
+            INSERT INTO artifact_versions VALUES ('sv', 's', 'h2', 1, 't');
+            INSERT INTO version_files VALUES ('sv', 'SKILL.md', 'b', 1, 0);
+            INSERT INTO composite_memberships VALUES ('m', 'p', 's', 'MEMBER', 'h2', 'skills/s', 0, 't');
+            INSERT INTO deployments VALUES ('d', 'c', 's', '/x', 'p', 'h2', 'claude-code', 't');
+            COMMIT;";
+        sqlx::raw_sql(setup)
+            .execute(&pool)
+            .await
+            .expect("a collection");
+        let lsp = "INSERT INTO artifacts VALUES ('l', 'c', 'lsp_server', 'ra', 'ra', NULL, NULL, NULL, 't', 't')";
+        assert!(
+            sqlx::query(lsp).execute(&pool).await.is_err(),
+            "the old CHECK refuses lsp_server"
+        );
+        MIGRATOR.run(&pool).await.expect("the LSP migration");
+        let count = |table: &'static str| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                    "SELECT count(*) FROM {table}"
+                )))
+                .fetch_one(&pool)
+                .await
+                .expect("a count")
+            }
+        };
+        for (table, rows) in [
+            ("artifacts", 2),
+            ("artifact_versions", 2),
+            ("version_files", 1),
+            ("composite_memberships", 1),
+            ("deployments", 1),
+        ] {
+            assert_eq!(count(table).await, rows, "{table}");
+        }
+        sqlx::query(lsp)
+            .execute(&pool)
+            .await
+            .expect("lsp_server is a kind now");
+        let bad: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check")
+            .fetch_all(&pool)
+            .await
+            .expect("a check");
+        assert!(bad.is_empty(), "{bad:?}");
+        // Foreign keys are on again, and still point at the new table.
+        sqlx::query("DELETE FROM artifacts WHERE id = 's'")
+            .execute(&pool)
+            .await
+            .expect("a delete");
+        assert_eq!(count("composite_memberships").await, 0);
+        assert_eq!(count("deployments").await, 0);
+    }
+}

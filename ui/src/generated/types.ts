@@ -5,7 +5,7 @@ export type ErrorCode = "bad_input" | "not_found" | "conflict" | "unauthorized" 
 
 export type PublicError = { code: ErrorCode, message: string, };
 
-export type Kind = "composite" | "skill" | "command" | "agent" | "hook" | "mcp_server";
+export type Kind = "composite" | "skill" | "command" | "agent" | "hook" | "mcp_server" | "lsp_server";
 
 export type Membership = "MEMBER" | "REQUIRED" | "OPTIONAL";
 
@@ -256,7 +256,8 @@ use_current: boolean,
 force: boolean, 
 /**
  * `plugin` (the plugin's own tree, loaded by Claude Code as
- * `<plugin>@skills-dir`) or `unpacked` (the default for now).
+ * `<plugin>@skills-dir`; the default for a plugin) or `unpacked` (the
+ * default for one artifact, and for a plugin with `use_current`).
  */
 mode: DeployMode | null, };
 

@@ -4,7 +4,7 @@ import { type Go, useTransport } from "../context.tsx";
 import { asCommandError, type CommandError } from "../transport.ts";
 import { ErrorBox, Hash, KIND_LABELS, KindIcon } from "../ui.tsx";
 
-const KINDS: Kind[] = ["composite", "skill", "command", "agent", "hook", "mcp_server"];
+const KINDS: Kind[] = ["composite", "skill", "command", "agent", "hook", "mcp_server", "lsp_server"];
 
 /** Every artifact, plugins first with their child counts; type filter and search. */
 export function Collection({ go }: { go: Go }) {

@@ -18,7 +18,8 @@ export function Deploy({ name: initial, go }: { name?: string; go: Go }) {
   const [name, setName] = useState(initial ?? "");
   const [project, setProject] = useState("");
   const [platform, setPlatform] = useState("claude-code");
-  const [mode, setMode] = useState<DeployMode>("unpacked");
+  // "": the engine's default (a plugin natively, one artifact unpacked).
+  const [mode, setMode] = useState<DeployMode | "">("");
   const [force, setForce] = useState(false);
   const [plan, setPlan] = useState<DeployResult | null>(null);
   const [result, setResult] = useState<DeployResult | null>(null);
@@ -29,7 +30,7 @@ export function Deploy({ name: initial, go }: { name?: string; go: Go }) {
     setError(null);
     setBusy(true);
     try {
-      const r = await t.call("deploy", { name, project, platform, dry_run: dryRun, use_current: false, force, mode });
+      const r = await t.call("deploy", { name, project, platform, dry_run: dryRun, use_current: false, force, mode: mode || null });
       if (dryRun) {
         setPlan(r);
         setResult(null);
@@ -77,9 +78,12 @@ export function Deploy({ name: initial, go }: { name?: string; go: Go }) {
         </label>
         <label>
           Mode{" "}
-          <select name="deploy-mode" value={mode} onChange={(e) => setMode(e.target.value as DeployMode)}>
-            <option value="unpacked">Unpacked (skills, commands, agents in place; hooks and MCP servers merged)</option>
+          <select name="deploy-mode" value={mode} onChange={(e) => setMode(e.target.value as DeployMode | "")}>
+            <option value="">Default (a plugin natively; one artifact unpacked)</option>
             <option value="plugin">Native plugin (.claude/skills/&lt;plugin&gt;/, loaded as plugin@skills-dir)</option>
+            <option value="unpacked">
+              Unpacked (skills, commands, agents in place; hooks and MCP servers merged; no LSP servers)
+            </option>
           </select>
         </label>
         <label>

@@ -23,6 +23,7 @@ const ITEMS: ArtifactSummary[] = [
   item("p", "guardrails", "composite", 2, H1),
   item("s", "guard-rules", "skill", 0, H1),
   item("c", "guard-status", "command", 0, H2),
+  item("l", "pyright", "lsp_server", 0, H2),
 ];
 /** The list as the engine answers it: `total` counts what matches. */
 const list = (items: ArtifactSummary[]): ArtifactList => ({ items, total: items.length, count: items.length });
@@ -86,6 +87,13 @@ describe("Collection", () => {
     await type(m.container.querySelector("select"), "command");
     expect(t.calls.at(-1)).toEqual({ cmd: "list_artifacts", args: { kind: "command", search: undefined } });
     expect(m.container.querySelectorAll("tbody tr").length).toBe(1);
+    // LSP servers are a type of their own, with their label and icon.
+    const filter = m.container.querySelector("select");
+    expect(byText(filter!, "option", "LSP server")?.getAttribute("value")).toBe("lsp_server");
+    await type(filter, "lsp_server");
+    expect(t.calls.at(-1)).toEqual({ cmd: "list_artifacts", args: { kind: "lsp_server", search: undefined } });
+    const icon = m.container.querySelector("tbody tr [role=img]");
+    expect([icon?.getAttribute("aria-label"), icon?.textContent]).toEqual(["LSP server", "LSP"]);
     await type(m.container.querySelector("input[type=search]"), "nothing");
     expect(m.container.querySelector(".empty-state")?.textContent).toContain("Nothing matches");
   });
@@ -202,13 +210,22 @@ describe("Deploy, Project, Export", () => {
     await click(byText(m.container, "button", "Plan (dry run)"));
     expect(m.container.querySelector(".row-conflict")?.textContent).toContain(".claude/agents/a.md");
     expect(byText(m.container, "button", "Confirm deploy")?.hasAttribute("disabled")).toBe(true);
-    expect(t.calls.at(-1)?.args).toMatchObject({ mode: "unpacked" });
+    // The engine's default mode: a plugin deploys natively.
+    expect(t.calls.at(-1)?.args).toMatchObject({ mode: null });
     conflict = false;
     const mode = m.container.querySelector<HTMLSelectElement>("select[name=deploy-mode]");
-    expect([...(mode?.options ?? [])].map((o) => o.value)).toEqual(["unpacked", "plugin"]);
+    expect([...(mode?.options ?? [])].map((o) => o.value)).toEqual(["", "plugin", "unpacked"]);
+    expect(mode?.value).toBe("");
+    await type(mode, "unpacked");
     await click(byText(m.container, "button", "Plan (dry run)"));
     await click(byText(m.container, "button", "Confirm deploy"));
-    expect(t.calls.at(-1)?.args).toMatchObject({ name: "guardrails", project: "/p", dry_run: false, platform: "claude-code" });
+    expect(t.calls.at(-1)?.args).toMatchObject({
+      name: "guardrails",
+      project: "/p",
+      dry_run: false,
+      platform: "claude-code",
+      mode: "unpacked",
+    });
     expect(m.container.textContent).toContain("Deployed guardrails (1 artifacts) to /p");
   });
 

@@ -35,7 +35,8 @@ pub struct DeployArgs {
     #[serde(default)]
     pub force: bool,
     /// `plugin` (the plugin's own tree, loaded by Claude Code as
-    /// `<plugin>@skills-dir`) or `unpacked` (the default for now).
+    /// `<plugin>@skills-dir`; the default for a plugin) or `unpacked` (the
+    /// default for one artifact, and for a plugin with `use_current`).
     #[serde(default)]
     pub mode: Option<DeployMode>,
 }

@@ -88,6 +88,7 @@ pub enum Kind {
     Agent,
     Hook,
     McpServer,
+    LspServer,
 }
 
 impl From<ArtifactKind> for Kind {
@@ -99,6 +100,7 @@ impl From<ArtifactKind> for Kind {
             ArtifactKind::Agent => Kind::Agent,
             ArtifactKind::Hook => Kind::Hook,
             ArtifactKind::McpServer => Kind::McpServer,
+            ArtifactKind::LspServer => Kind::LspServer,
         }
     }
 }
@@ -112,6 +114,7 @@ impl Kind {
             Kind::Agent => ArtifactKind::Agent,
             Kind::Hook => ArtifactKind::Hook,
             Kind::McpServer => ArtifactKind::McpServer,
+            Kind::LspServer => ArtifactKind::LspServer,
         }
     }
 
