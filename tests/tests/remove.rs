@@ -269,9 +269,14 @@ fn keep_children_removes_the_plugin_alone() {
         ]
     );
     assert_verified(&home, "after --keep-children");
-    // only-a now belongs to no plugin: it goes without --force, and its
-    // notes.md stays (only-b has the same bytes).
-    let out = home.json(&["remove", "skill:only-a", "--json"], &[] as &[&str]);
+    // only-a now belongs to no plugin: it goes without --force (named by
+    // its id), and its notes.md stays (only-b has the same bytes).
+    let id = home.json(&["show", "skill:only-a", "--json"], &[] as &[&str])["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let out = home.json(&["remove", &id, "--json"], &[] as &[&str]);
+    assert_eq!(listed(&out["removed"]), ["skill:only-a"]);
     let expected = (only_a("v1").len() + only_a("v2").len()) as u64;
     assert_eq!(freed(&after, &store(&home)), (2, expected));
     assert_eq!(out["bytes_freed"], expected);
