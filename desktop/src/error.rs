@@ -115,6 +115,19 @@ pub enum Error {
     #[error("{}: the stored copy of {artifact} no longer matches its SHA-256 (run `skillmeat verify`); nothing was deployed", blob.display())]
     StoredContentChanged { artifact: String, blob: PathBuf },
 
+    /// An artifact has no stored version whose hash starts with `given`
+    /// (`use NAME@HASH`); `versions` are the ones it has.
+    #[error("{artifact} has no stored version {given}; its versions are:\n  {}", versions.join("\n  "))]
+    UnknownVersion {
+        artifact: String,
+        given: String,
+        versions: Vec<String>,
+    },
+
+    /// `remove` of an artifact that is part of a plugin or deployed.
+    #[error("not removing {name}: {} (--force removes it anyway)", reasons.join("; "))]
+    RemoveRefused { name: String, reasons: Vec<String> },
+
     /// A deploy would replace files or entries skillmeat did not write.
     #[error("not deploying {name}: it would replace what it may not (--force replaces files and MCP servers that skillmeat did not write or that were changed since, keeping a backup; read-only files and other deployments' files are never replaced):\n  {}", conflicts.join("\n  "))]
     DeployConflict {
@@ -172,9 +185,10 @@ impl Error {
     /// what it is.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Error::NotFound(_) | Error::UnknownArtifact { .. } | Error::NotStored { .. } => {
-                ErrorCode::NotFound
-            }
+            Error::NotFound(_)
+            | Error::UnknownArtifact { .. }
+            | Error::NotStored { .. }
+            | Error::UnknownVersion { .. } => ErrorCode::NotFound,
             Error::Unreadable { .. }
             | Error::LinkEscapes { .. }
             | Error::LinkDangling(_)
@@ -191,6 +205,7 @@ impl Error {
             | Error::NotADatabase { .. }
             | Error::NeedsWrite { .. } => ErrorCode::BadInput,
             Error::DeployConflict { .. }
+            | Error::RemoveRefused { .. }
             | Error::Locked { .. }
             | Error::StoredContentChanged { .. } => ErrorCode::Conflict,
             // What went wrong first decides; the message tells the rest.
@@ -293,6 +308,23 @@ mod tests {
                     waited: 30,
                 },
                 ErrorCode::Conflict,
+                1,
+            ),
+            (
+                Error::RemoveRefused {
+                    name: "skill s".into(),
+                    reasons: vec!["it is part of plugin p".into()],
+                },
+                ErrorCode::Conflict,
+                1,
+            ),
+            (
+                Error::UnknownVersion {
+                    artifact: "skill s".into(),
+                    given: "abcdef12".into(),
+                    versions: vec!["00".into()],
+                },
+                ErrorCode::NotFound,
                 1,
             ),
             (

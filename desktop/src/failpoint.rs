@@ -52,3 +52,31 @@ pub const ALL: &[&str] = &[
     "import.committed",
     "import.cleaned",
 ];
+
+/// Every failpoint of a `remove`, in the order it reaches them
+/// (`target_backed_up` once per current version that goes, `blob_removed`
+/// once per stored file deleted).
+pub const REMOVE: &[&str] = &[
+    "remove.locked",
+    "remove.rows_written",
+    "remove.staged",
+    "remove.journal_written",
+    "remove.target_backed_up",
+    "remove.blob_removed",
+    "remove.files_moved",
+    "remove.committed",
+    "remove.cleaned",
+];
+
+/// Every failpoint of a `use`, in the order it reaches them.
+pub const USE: &[&str] = &[
+    "use.locked",
+    "use.rows_written",
+    "use.staged",
+    "use.journal_written",
+    "use.target_backed_up",
+    "use.target_moved",
+    "use.files_moved",
+    "use.committed",
+    "use.cleaned",
+];

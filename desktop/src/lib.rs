@@ -25,6 +25,7 @@ pub mod fsx;
 pub mod home;
 pub mod import;
 pub mod inspect;
+pub mod lifecycle;
 pub mod ops;
 pub mod query;
 pub mod serve;

@@ -38,6 +38,16 @@ fn every_route_is_described_with_its_statuses_and_examples() {
             &["200", "400", "401", "404", "500"],
         ),
         (
+            "/api/v1/artifacts/{id}",
+            "delete",
+            &["200", "400", "401", "404", "409", "500"],
+        ),
+        (
+            "/api/v1/artifacts/{id}/use",
+            "post",
+            &["200", "400", "401", "404", "413", "422", "500"],
+        ),
+        (
             "/api/v1/artifacts/{id}/associations",
             "get",
             &["200", "400", "401", "404", "500"],
@@ -83,9 +93,10 @@ fn every_route_is_described_with_its_statuses_and_examples() {
         ("/api/docs", "get", &["200", "500"]),
     ];
     let paths = doc["paths"].as_object().expect("paths");
+    let described: std::collections::BTreeSet<&str> = expected.iter().map(|e| e.0).collect();
     assert_eq!(
         paths.len(),
-        expected.len(),
+        described.len(),
         "{:?}",
         paths.keys().collect::<Vec<_>>()
     );

@@ -109,6 +109,16 @@ pub async fn undeploy(state: State<'_, AppState>, args: UndeployArgs) -> AppResu
     Ok(ops::undeploy(&state.scope, args).await?)
 }
 
+/// Removes a plugin or an artifact (or, with `dry_run`, says what would
+/// go); refused with code `conflict` for one in a plugin or deployed.
+#[tauri::command]
+pub async fn remove_artifact(
+    state: State<'_, AppState>,
+    args: RemoveArgs,
+) -> AppResult<RemoveResult> {
+    Ok(ops::remove(&state.scope, args).await?)
+}
+
 #[tauri::command]
 pub async fn project_status(
     state: State<'_, AppState>,

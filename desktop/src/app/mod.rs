@@ -82,6 +82,7 @@ pub fn configure<R: Runtime>(builder: Builder<R>, config: AppConfig) -> Builder<
             commands::file_diff,
             commands::deploy,
             commands::undeploy,
+            commands::remove_artifact,
             commands::project_status,
             commands::export_bundle,
         ])

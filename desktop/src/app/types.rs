@@ -20,6 +20,7 @@ pub const COMMANDS: &[(&str, Option<&str>, &str)] = &[
     ("file_diff", Some("DiffArgs"), "FileDiff"),
     ("deploy", Some("DeployArgs"), "DeployResult"),
     ("undeploy", Some("UndeployArgs"), "UndeployResult"),
+    ("remove_artifact", Some("RemoveArgs"), "RemoveResult"),
     ("project_status", Some("ProjectArgs"), "ProjectStatus"),
     ("export_bundle", Some("ExportArgs"), "ExportResult"),
 ];
@@ -75,6 +76,10 @@ fn declarations() -> Vec<String> {
         DeployedStatus::decl(),
         ExportArgs::decl(),
         ExportResult::decl(),
+        RemoveArgs::decl(),
+        RemoveResult::decl(),
+        RemovedArtifact::decl(),
+        KeptArtifact::decl(),
     ]
 }
 

@@ -10,6 +10,7 @@ mod collection;
 mod deploy;
 mod hash;
 mod inspect;
+mod lifecycle;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -23,7 +24,7 @@ use crate::home::Home;
 use crate::ops::Scope;
 use crate::ops::transfer::{
     DeployArgs, DeployMode, ExportArgs, ImportArgs, Kind, ListArgs, Policy, PreviewArgs,
-    ProjectArgs, ShowArgs, SizeLimits, UndeployArgs,
+    ProjectArgs, RemoveArgs, ShowArgs, SizeLimits, UndeployArgs,
 };
 use crate::serve;
 use crate::telemetry::{self, LogFormat};
@@ -143,7 +144,9 @@ impl Command {
             | Command::Deploy { json, .. }
             | Command::Undeploy { json, .. }
             | Command::Status { json, .. }
-            | Command::Export { json, .. } => *json,
+            | Command::Export { json, .. }
+            | Command::Remove { json, .. }
+            | Command::Use { json, .. } => *json,
             Command::Serve { .. } => false,
         }
     }
@@ -226,6 +229,31 @@ enum Command {
         /// Disambiguate a name shared by several types.
         #[arg(long = "type", value_enum)]
         kind: Option<KindArg>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a plugin (with the children no other plugin contains) or one artifact,
+    /// and the stored files nothing else references.
+    Remove {
+        /// Name, id, or TYPE:NAME (`composite:superpowers`).
+        name: String,
+        /// Keep a plugin's children in the collection.
+        #[arg(long)]
+        keep_children: bool,
+        /// Remove an artifact that is part of a plugin or deployed in a project.
+        #[arg(long)]
+        force: bool,
+        /// Print what would be removed and freed; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make an earlier stored version of an artifact current again (plugins keep their pins).
+    Use {
+        /// NAME@HASH: the hash as sha256:<hex> or its first 8 or more hex characters.
+        #[arg(value_name = "NAME@HASH")]
+        target: String,
         #[arg(long)]
         json: bool,
     },
@@ -431,6 +459,25 @@ async fn dispatch(scope: &Scope, command: Command) -> Result<i32, Error> {
             collection::show(scope, args, json).await
         }
         Command::Verify { json } => collection::verify(scope, json).await,
+        Command::Remove {
+            name,
+            keep_children,
+            force,
+            dry_run,
+            json,
+        } => {
+            let args = RemoveArgs {
+                name,
+                keep_children,
+                force,
+                dry_run,
+            };
+            lifecycle::remove(scope, args, json).await
+        }
+        Command::Use { target, json } => {
+            let args = lifecycle::name_at_hash(&target)?;
+            lifecycle::use_version(scope, args, json).await
+        }
         Command::Deploy {
             name,
             project,

@@ -17,7 +17,12 @@
 //! Recovery of a dead transaction (always under SQLite's write lock): if its
 //! row exists the import committed and only the folder is removed; if not,
 //! every target is restored from `old/` (or removed if it is new), every new
-//! blob is deleted, and the folder is removed. Every step is idempotent.
+//! blob is deleted, every removed blob is moved back from `gone/`, and the
+//! folder is removed. Every step is idempotent.
+//!
+//! `remove` and `use` run the same protocol: a target may be removed (moved
+//! into `old/`, nothing staged in its place) and a blob nothing references
+//! any more moved into `gone/` (deleted with the folder after the commit).
 
 use std::fs::{self, File, TryLockError};
 use std::path::{Path, PathBuf};
@@ -37,6 +42,9 @@ use crate::store::rows;
 struct Journal {
     new_blobs: Vec<ContentHash>,
     targets: Vec<Target>,
+    /// Blobs moved out of the store into `gone/` (`remove`, `use`).
+    #[serde(default)]
+    removed_blobs: Vec<ContentHash>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,6 +52,9 @@ struct Target {
     /// Relative to the collection folder.
     path: String,
     existed: bool,
+    /// Taken away, nothing put in its place.
+    #[serde(default)]
+    removed: bool,
 }
 
 /// One import's files, from staging to cleanup.
@@ -53,11 +64,19 @@ pub struct FileTxn {
     dir: PathBuf,
     _lock: File,
     journal: Journal,
+    /// The operation, which names the failpoints (`import.blob_moved`).
+    op: &'static str,
 }
 
 impl FileTxn {
     /// Creates `.txn/<id>/` and takes its lock.
     pub fn begin(collection: &Path, id: &str) -> Result<FileTxn> {
+        FileTxn::begin_for(collection, id, "import")
+    }
+
+    /// [`FileTxn::begin`] for operation `op`, whose name the failpoints of
+    /// [`FileTxn::apply`] carry (`remove.target_backed_up`).
+    pub fn begin_for(collection: &Path, id: &str, op: &'static str) -> Result<FileTxn> {
         let dir = collection.join(TXN_DIR).join(id);
         fsx::create_private_dir(&dir)?;
         let lock_path = dir.join("lock");
@@ -68,7 +87,28 @@ impl FileTxn {
             dir,
             _lock: lock,
             journal: Journal::default(),
+            op,
         })
+    }
+
+    /// Records that `target` (relative to the collection, which has it)
+    /// goes away: it is moved into `old/` and nothing takes its place.
+    pub fn remove_target(&mut self, target: &str) {
+        self.journal.targets.push(Target {
+            path: target.to_owned(),
+            existed: true,
+            removed: true,
+        });
+    }
+
+    /// Records that the stored blob `hash` goes: it is moved into `gone/`,
+    /// and deleted with the folder once the transaction has committed.
+    pub fn remove_blob(&mut self, hash: ContentHash) {
+        self.journal.removed_blobs.push(hash);
+    }
+
+    fn hit(&self, point: &str) {
+        failpoint::hit(&format!("{}.{point}", self.op));
     }
 
     /// Where a new blob is staged; records it as new.
@@ -84,6 +124,7 @@ impl FileTxn {
         self.journal.targets.push(Target {
             path: target.to_owned(),
             existed,
+            removed: false,
         });
         self.dir.join("new").join(target)
     }
@@ -93,22 +134,31 @@ impl FileTxn {
         let journal =
             serde_json::to_vec_pretty(&self.journal).map_err(|e| Error::Internal(e.to_string()))?;
         fsx::write_atomic(&self.dir.join("journal.json"), &journal)?;
-        failpoint::hit("import.journal_written");
+        self.hit("journal_written");
         for hash in &self.journal.new_blobs {
             fsx::rename(
                 &self.dir.join("objects").join(hash.to_hex()),
                 &blob_path(&self.collection, hash),
             )?;
-            failpoint::hit("import.blob_moved");
+            self.hit("blob_moved");
         }
         for t in &self.journal.targets {
             let live = self.collection.join(&t.path);
             if t.existed {
                 fsx::rename(&live, &self.dir.join("old").join(&t.path))?;
-                failpoint::hit("import.target_backed_up");
+                self.hit("target_backed_up");
             }
-            fsx::rename(&self.dir.join("new").join(&t.path), &live)?;
-            failpoint::hit("import.target_moved");
+            if !t.removed {
+                fsx::rename(&self.dir.join("new").join(&t.path), &live)?;
+                self.hit("target_moved");
+            }
+        }
+        for hash in &self.journal.removed_blobs {
+            fsx::rename(
+                &blob_path(&self.collection, hash),
+                &gone_path(&self.dir, hash),
+            )?;
+            self.hit("blob_removed");
         }
         Ok(())
     }
@@ -148,7 +198,18 @@ fn undo(collection: &Path, dir: &Path, journal: &Journal) -> Result<()> {
     for hash in &journal.new_blobs {
         fsx::remove_any(&blob_path(collection, hash))?;
     }
+    for hash in &journal.removed_blobs {
+        let gone = gone_path(dir, hash);
+        if fsx::exists(&gone) {
+            fsx::rename(&gone, &blob_path(collection, hash))?;
+        }
+    }
     Ok(())
+}
+
+/// Where a removed blob waits for the commit.
+fn gone_path(dir: &Path, hash: &ContentHash) -> PathBuf {
+    dir.join("gone").join(hash.to_hex())
 }
 
 /// Transaction folders whose owner is gone (their lock is free). Only

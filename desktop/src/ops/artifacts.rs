@@ -177,7 +177,7 @@ pub async fn file(scope: &Scope, args: FileArgs) -> Result<Vec<u8>> {
 }
 
 /// An artifact named by id, name or `type:name`.
-async fn resolve(c: &Open<'_>, reference: &str) -> Result<query::Resolved> {
+pub(super) async fn resolve(c: &Open<'_>, reference: &str) -> Result<query::Resolved> {
     let (reference, kind) = c.lookup(reference, None).await?;
     let mut conn = c.pool.acquire().await?;
     query::resolve(&mut conn, c, &reference, kind.map(|k| k.as_str())).await

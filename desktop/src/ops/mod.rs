@@ -1,6 +1,6 @@
 //! The operations layer: one typed function for each thing a user can ask
 //! skillmeat to do — list, show, associations, a stored file, preview,
-//! import, deploy, undeploy, status, export, verify (and hash, inspect,
+//! import, remove, use, deploy, undeploy, status, export, verify (and hash, inspect,
 //! which need no collection). Each takes a request and returns a response
 //! ([`transfer`]) or an [`Error`] whose [`code`](Error::code) every face
 //! maps. The faces — the CLI (`cli`), the desktop app (`app`) and the
@@ -21,6 +21,7 @@ mod deploy;
 mod export;
 mod import;
 mod index;
+mod lifecycle;
 mod local;
 mod scope;
 mod source;
@@ -37,6 +38,7 @@ pub use deploy::{conflict_plan, deploy, status, undeploy};
 pub use export::{export, verify};
 pub use import::{ImportStep, import, preview};
 pub use index::index;
+pub use lifecycle::{remove, use_version};
 pub use local::{InspectReport, PathHash, hash, inspect};
 pub use scope::Scope;
 pub use source::{file_diff, list_source, read_source_file};

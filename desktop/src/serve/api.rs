@@ -16,17 +16,18 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::Shared;
-use super::routes::{artifacts, projects, system};
+use super::routes::{artifacts, lifecycle, projects, system};
 use crate::ops::transfer::{ErrorCode, PublicError};
 
 /// Every route of the server.
 pub fn router() -> OpenApiRouter<Shared> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(artifacts::list))
-        .routes(routes!(artifacts::show))
+        .routes(routes!(artifacts::show, lifecycle::remove))
         .routes(routes!(artifacts::associations))
         .routes(routes!(artifacts::single_file))
         .routes(routes!(artifacts::bundle))
+        .routes(routes!(lifecycle::use_version))
         .routes(routes!(projects::deploy))
         .routes(routes!(projects::undeploy))
         .routes(routes!(projects::status))

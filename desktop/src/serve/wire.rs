@@ -287,3 +287,28 @@ pub struct Health {
     /// Always `ok` while the server answers.
     pub status: String,
 }
+
+/// `DELETE /api/v1/artifacts/{id}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RemoveQuery {
+    /// Keep a plugin's children in the collection.
+    #[serde(default)]
+    pub keep_children: bool,
+    /// Remove an artifact that is part of a plugin or deployed in a project.
+    #[serde(default)]
+    pub force: bool,
+    /// Only say what would go; write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// `POST /api/v1/artifacts/{id}/use`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"hash": "sha256:3b1f0c9e"}))]
+pub struct UseBody {
+    /// `sha256:<hex>`, or a unique prefix of at least 8 hex characters.
+    pub hash: String,
+}

@@ -353,6 +353,59 @@ content_hash: string,
  */
 files: number, bytes: number, plugin: string, version: string | null, };
 
+export type RemoveArgs = { 
+/**
+ * The plugin or artifact: its id, its name, or `type:name`.
+ */
+name: string, 
+/**
+ * A plugin's children stay in the collection.
+ */
+keep_children: boolean, 
+/**
+ * Remove an artifact that is part of a plugin, or deployed in a project.
+ */
+force: boolean, 
+/**
+ * Only say what would go; write nothing.
+ */
+dry_run: boolean, };
+
+export type RemoveResult = { id: string, name: string, kind: Kind, dry_run: boolean, 
+/**
+ * The artifact itself first, then the children that went with it.
+ */
+removed: Array<RemovedArtifact>, 
+/**
+ * A plugin's children that stayed, and why.
+ */
+kept: Array<KeptArtifact>, 
+/**
+ * What `force` overrode (the plugins it was part of, the projects it
+ * is deployed in).
+ */
+overridden: Array<string>, 
+/**
+ * Stored files deleted because no remaining version references them.
+ */
+blobs_freed: number, 
+/**
+ * Their sizes, added up.
+ */
+bytes_freed: number, };
+
+export type RemovedArtifact = { id: string, kind: Kind, name: string, 
+/**
+ * Its stored versions, all gone.
+ */
+versions: number, };
+
+export type KeptArtifact = { kind: Kind, name: string, 
+/**
+ * `also in plugin <name>`, or `--keep-children`.
+ */
+reason: string, };
+
 /** The event `import_source` emits as each plugin starts and ends. */
 export const IMPORT_PROGRESS = "import-progress";
 
@@ -369,6 +422,7 @@ export interface Commands {
   file_diff: { args: DiffArgs; result: FileDiff };
   deploy: { args: DeployArgs; result: DeployResult };
   undeploy: { args: UndeployArgs; result: UndeployResult };
+  remove_artifact: { args: RemoveArgs; result: RemoveResult };
   project_status: { args: ProjectArgs; result: ProjectStatus };
   export_bundle: { args: ExportArgs; result: ExportResult };
 }

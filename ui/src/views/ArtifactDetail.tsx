@@ -3,6 +3,7 @@ import type { ArtifactDetail as Detail } from "../generated/types.ts";
 import { type Go, useTransport } from "../context.tsx";
 import { asCommandError, type CommandError } from "../transport.ts";
 import { ErrorBox, Hash, KIND_LABELS, KindIcon } from "../ui.tsx";
+import { RemoveDialog } from "./RemoveDialog.tsx";
 
 type Tab = "info" | "versions" | "contains" | "deployments";
 
@@ -12,6 +13,7 @@ export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
   const [detail, setDetail] = useState<Detail | null>(null);
   const [error, setError] = useState<CommandError | null>(null);
   const [tab, setTab] = useState<Tab>("info");
+  const [removing, setRemoving] = useState(false);
   const tabRefs = useRef<Partial<Record<Tab, HTMLButtonElement | null>>>({});
 
   useEffect(() => {
@@ -58,8 +60,12 @@ export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
         <div className="actions">
           {t.deploy && <button onClick={() => go({ view: "deploy", name: detail.name })}>Deploy…</button>}
           <button onClick={() => go({ view: "export", name: detail.name })}>Export bundle…</button>
+          <button className="danger" onClick={() => setRemoving(true)}>
+            Remove…
+          </button>
         </div>
       </header>
+      {removing && <RemoveDialog id={detail.id} onCancel={() => setRemoving(false)} onRemoved={() => go({ view: "collection" })} />}
 
       {detail.parents.length > 0 && (
         <section className="part-of" aria-labelledby="part-of-title">

@@ -1,7 +1,16 @@
 import { act } from "react";
 import { afterEach, describe, expect, it } from "vitest";
 import { App } from "../App.tsx";
-import type { ArtifactDetail, ArtifactList, ArtifactSummary, Association, DeployResult, Kind } from "../generated/types.ts";
+import type {
+  ArtifactDetail,
+  ArtifactList,
+  ArtifactSummary,
+  Association,
+  DeployResult,
+  Kind,
+  RemoveArgs,
+  RemoveResult,
+} from "../generated/types.ts";
 import { CommandError } from "../transport.ts";
 import { byText, click, fakeTransport, mount, type Mounted, type } from "../test/fake.ts";
 
@@ -171,6 +180,64 @@ describe("Artifact detail", () => {
     expect(m.container.querySelector(".contains")).not.toBeNull();
     expect(await press("a")).toBe(false); // other keys pass through
     expect(state()).toEqual(at("tab-contains"));
+  });
+
+  it("removes after a confirmation that shows what the dry run says will go", async () => {
+    const removal = (dry_run: boolean): RemoveResult => ({
+      id: "p",
+      name: "guardrails",
+      kind: "composite",
+      dry_run,
+      removed: [
+        { id: "p", kind: "composite", name: "guardrails", versions: 1 },
+        { id: "c", kind: "command", name: "guard-status", versions: 2 },
+      ],
+      kept: [{ kind: "skill", name: "guard-rules", reason: "also in plugin other" }],
+      overridden: [],
+      blobs_freed: 3,
+      bytes_freed: 1536,
+    });
+    const t = fakeTransport({ show_artifact: () => PLUGIN, remove_artifact: (a) => removal(a.dry_run), list_artifacts: () => list([]) });
+    m = await mount(<App transport={t} initial={{ view: "artifact", id: "p" }} />);
+    await click(byText(m.container, "button", "Remove…"));
+    expect(t.calls.at(-1)).toEqual({ cmd: "remove_artifact", args: { name: "p", dry_run: true, force: false, keep_children: false } });
+    const dialog = m.container.querySelector("[role=dialog]");
+    expect([...dialog!.querySelectorAll(".remove-list li")].map((li) => li.textContent)).toEqual([
+      "Plugin guardrails (1 version)",
+      "Command guard-status (2 versions)",
+    ]);
+    expect(dialog?.querySelector(".keep-list")?.textContent).toContain("guard-rules — also in plugin other");
+    expect(dialog?.querySelector(".freed")?.textContent).toBe("Frees 1.5 KiB (3 stored files).");
+    await click(byText(dialog!, "button", "Cancel"));
+    expect(m.container.querySelector("[role=dialog]")).toBeNull();
+    expect(t.calls.filter((c) => c.cmd === "remove_artifact")).toHaveLength(1);
+
+    await click(byText(m.container, "button", "Remove…"));
+    await click(byText(m.container, "[role=dialog] button", "Remove"));
+    expect(t.calls.find((c) => c.cmd === "remove_artifact" && !(c.args as RemoveArgs).dry_run)?.args).toEqual({
+      name: "p",
+      dry_run: false,
+      force: false,
+      keep_children: false,
+    });
+    expect(t.calls.at(-1)?.cmd).toBe("list_artifacts");
+  });
+
+  it("shows why a removal is refused and removes anyway with force", async () => {
+    const t = fakeTransport({
+      show_artifact: () => SKILL,
+      remove_artifact: (a) => {
+        if (!a.force) throw new CommandError("conflict", "not removing skill guard-rules: it is part of plugin guardrails (--force removes it anyway)");
+        return { id: "s", name: "guard-rules", kind: "skill", dry_run: false, removed: [], kept: [], overridden: [], blobs_freed: 0, bytes_freed: 0 };
+      },
+      list_artifacts: () => list([]),
+    });
+    m = await mount(<App transport={t} initial={{ view: "artifact", id: "s" }} />);
+    await click(byText(m.container, "button", "Remove…"));
+    expect(m.container.querySelector("[role=dialog] [role=alert]")?.textContent).toContain("part of plugin guardrails");
+    await click(byText(m.container, "[role=dialog] button", "Remove anyway"));
+    expect(t.calls.filter((c) => c.cmd === "remove_artifact").at(-1)?.args).toEqual({ name: "s", dry_run: false, force: true, keep_children: false });
+    expect(t.calls.at(-1)?.cmd).toBe("list_artifacts");
   });
 
   it("shows not_found in place", async () => {
