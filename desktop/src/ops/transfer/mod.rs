@@ -9,7 +9,8 @@
 //!
 //! By subject: [`collection`] (list, show, associations, files, export,
 //! verify), [`import`] (sources, preview, import), [`deploy`] (deploy,
-//! undeploy, status); all re-exported here.
+//! undeploy, status), [`upload`] (the hash-first import over HTTP); all
+//! re-exported here.
 //!
 //! Requests are named `…Args` and deserialise from JSON (a command's
 //! `args`, an HTTP body or query); an artifact is named by its id, its name
@@ -25,10 +26,12 @@ use utoipa::ToSchema;
 mod collection;
 mod deploy;
 mod import;
+mod upload;
 
 pub use collection::*;
 pub use deploy::*;
 pub use import::*;
+pub use upload::*;
 
 use crate::error::Error;
 pub use crate::error::ErrorCode;
