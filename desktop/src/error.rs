@@ -174,11 +174,38 @@ pub enum Error {
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
 
+    /// An upload's bytes are not the blob its hash names (nothing kept).
+    #[error("the bytes sent hash to {actual}, not {claimed}; nothing was kept")]
+    BlobMismatch { claimed: String, actual: String },
+
+    /// An import names blobs the server holds neither in the collection
+    /// nor in its uploads (nothing written).
+    #[error("{} blob(s) not uploaded: {}; upload them (PUT /api/v1/blobs/{{sha256}}) and try again", .0.len(), first_few(.0))]
+    MissingBlobs(Vec<String>),
+
+    /// No import with this id runs or ran recently on this server.
+    #[error("no import {0} on this server (finished imports are kept for an hour, the last 100)")]
+    UnknownImport(String),
+
+    /// A request or an upload is over a limit.
+    #[error("{0}")]
+    TooLarge(String),
+
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The first 20 of `items`, and how many more there are.
+fn first_few(items: &[String]) -> String {
+    const NAMED: usize = 20;
+    let mut text = items[..items.len().min(NAMED)].join(", ");
+    if items.len() > NAMED {
+        text.push_str(&format!(" and {} more", items.len() - NAMED));
+    }
+    text
+}
 
 impl Error {
     /// The kind of failure. Every variant is listed: a new one must say
@@ -188,7 +215,8 @@ impl Error {
             Error::NotFound(_)
             | Error::UnknownArtifact { .. }
             | Error::NotStored { .. }
-            | Error::UnknownVersion { .. } => ErrorCode::NotFound,
+            | Error::UnknownVersion { .. }
+            | Error::UnknownImport(_) => ErrorCode::NotFound,
             Error::Unreadable { .. }
             | Error::LinkEscapes { .. }
             | Error::LinkDangling(_)
@@ -203,7 +231,10 @@ impl Error {
             | Error::Usage(_)
             | Error::Project { .. }
             | Error::NotADatabase { .. }
-            | Error::NeedsWrite { .. } => ErrorCode::BadInput,
+            | Error::NeedsWrite { .. }
+            | Error::BlobMismatch { .. } => ErrorCode::BadInput,
+            Error::MissingBlobs(_) => ErrorCode::Conflict,
+            Error::TooLarge(_) => ErrorCode::TooLarge,
             Error::DeployConflict { .. }
             | Error::RemoveRefused { .. }
             | Error::Locked { .. }

@@ -33,6 +33,7 @@ pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod tree;
+pub mod upload;
 pub mod verify;
 
 pub use error::{Error, ErrorCode, Result};

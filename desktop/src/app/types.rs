@@ -80,6 +80,21 @@ fn declarations() -> Vec<String> {
         RemoveResult::decl(),
         RemovedArtifact::decl(),
         KeptArtifact::decl(),
+        VerifyReport::decl(),
+        PlanArgs::decl(),
+        PlanPlugin::decl(),
+        PlanChild::decl(),
+        MissingArgs::decl(),
+        MissingBlobs::decl(),
+        BlobStored::decl(),
+        CompositeImportArgs::decl(),
+        UploadedFile::decl(),
+        ImportStarted::decl(),
+        PendingPlugin::decl(),
+        PendingParent::decl(),
+        PendingChild::decl(),
+        JobStatus::decl(),
+        ImportJob::decl(),
     ]
 }
 

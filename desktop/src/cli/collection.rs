@@ -314,6 +314,9 @@ pub(super) async fn verify(scope: &Scope, json: bool) -> Result<i32> {
         for p in &report.problems {
             let _ = writeln!(out, "problem: {p}");
         }
+        for n in &report.notes {
+            let _ = writeln!(out, "note: {n}");
+        }
         let _ = writeln!(
             out,
             "{}: {} artifacts, {} versions, {} stored blobs checked",

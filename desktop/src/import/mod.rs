@@ -96,22 +96,28 @@ pub async fn plan(
     plugin: &Plugin,
     choices: impl Into<ConflictChoices>,
 ) -> Result<ImportPlan> {
-    let choices = choices.into();
     let (children, _) = payload::build(source, plugin)?;
     let incoming: Vec<_> = children.iter().map(|c| c.incoming.clone()).collect();
+    plan_incoming(collection, &plugin.name, &incoming, choices).await
+}
+
+/// The plan for a plugin's children given by kind, name and hash only (the
+/// hash-first import's plan: a client hashed them; nothing is read).
+pub async fn plan_incoming(
+    collection: Option<&Collection>,
+    plugin: &str,
+    incoming: &[plan::Incoming],
+    choices: impl Into<ConflictChoices>,
+) -> Result<ImportPlan> {
+    let choices = choices.into();
     let index = match collection {
         Some(c) => {
             let mut conn = c.pool.acquire().await?;
-            index::Prefetched::load(&mut conn, &c.id, &plugin.name, &incoming, &choices).await?
+            index::Prefetched::load(&mut conn, &c.id, plugin, incoming, &choices).await?
         }
         None => index::Prefetched::default(),
     };
-    Ok(plan::plan_import_with(
-        &index,
-        &plugin.name,
-        &incoming,
-        &choices,
-    ))
+    Ok(plan::plan_import_with(&index, plugin, incoming, &choices))
 }
 
 /// Imports one plugin in one transaction. `choices` is one policy for every

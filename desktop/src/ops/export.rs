@@ -8,7 +8,7 @@ use super::scope::Scope;
 use super::transfer::{ExportArgs, ExportResult, VerifyReport};
 use crate::bundle::{self, Secrets};
 use crate::error::Result;
-use crate::verify;
+use crate::{upload, verify};
 
 /// Writes the bundle of `args.name` (files that look like secrets refused
 /// unless `allow_secrets`) to `args.out`: a file, or a folder to put
@@ -46,5 +46,6 @@ pub async fn verify(scope: &Scope) -> Result<VerifyReport> {
         versions: count(r.versions),
         blobs: count(r.blobs),
         problems: r.problems,
+        notes: scope.upload_area()?.notes(upload::ttl()),
     })
 }

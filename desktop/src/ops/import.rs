@@ -10,8 +10,8 @@ use skillmeat_core::plan::{self, ConflictChoices};
 use super::artifacts::count;
 use super::scope::Scope;
 use super::transfer::{
-    Buckets, ImportArgs, ImportPhase, ImportPreview, ImportProgress, ImportSummary, PluginImport,
-    PluginPreview, PreviewArgs, PreviewChild, SizeLimits, StoredChild,
+    Buckets, ChildChoice, ImportArgs, ImportPhase, ImportPreview, ImportProgress, ImportSummary,
+    PluginImport, PluginPreview, Policy, PreviewArgs, PreviewChild, SizeLimits, StoredChild,
 };
 use super::{blocking, path_arg};
 use crate::bundle::{self, Limits, Opened};
@@ -48,7 +48,7 @@ pub async fn preview(scope: &Scope, args: PreviewArgs) -> Result<ImportPreview> 
     Ok(ImportPreview { plugins })
 }
 
-fn preview_of(p: plan::Preview) -> PluginPreview {
+pub(super) fn preview_of(p: plan::Preview) -> PluginPreview {
     let children = |items: Vec<plan::PreviewChild>| {
         items
             .into_iter()
@@ -91,15 +91,14 @@ pub async fn import(
         true => scope.read().await?,
         false => Some(scope.create().await?),
     };
-    let mut choices = ConflictChoices::new(args.policy.engine());
-    for ch in &args.choices {
-        choices.set(&ch.plugin, ch.kind.engine(), &ch.name, ch.policy.engine());
-    }
+    let choices = conflict_choices(args.policy, &args.choices);
     let target = Target {
         collection: c.as_deref(),
         source: &opened.source,
         choices: &choices,
         dry_run,
+        only: None,
+        stop: &|| false,
     };
     let results = import_all(&target, &mut on_step).await;
     if let Some(c) = c {
@@ -112,14 +111,28 @@ pub async fn import(
     })
 }
 
-async fn import_all(
+/// A default policy and a choice per child, as the engine takes them.
+pub(super) fn conflict_choices(policy: Policy, each: &[ChildChoice]) -> ConflictChoices {
+    let mut choices = ConflictChoices::new(policy.engine());
+    for ch in each {
+        choices.set(&ch.plugin, ch.kind.engine(), &ch.name, ch.policy.engine());
+    }
+    choices
+}
+
+/// Imports the plugins of `t` one after the other, until `t.stop` says
+/// to stop (checked before each plugin: one is never stopped half-way).
+pub(super) async fn import_all(
     t: &Target<'_>,
     on_step: &mut impl FnMut(ImportStep<'_>),
 ) -> Result<Vec<PluginImport>> {
-    let plugins = &t.source.discovery.plugins;
+    let plugins: Vec<&Plugin> = t.selected().collect();
     let total = count(plugins.len());
     let mut results = Vec::with_capacity(plugins.len());
-    for (i, plugin) in plugins.iter().enumerate() {
+    for (i, plugin) in plugins.into_iter().enumerate() {
+        if (t.stop)() {
+            break;
+        }
         let progress = |phase| ImportProgress {
             plugin: plugin.name.clone(),
             index: count(i),
@@ -139,11 +152,27 @@ async fn import_all(
 }
 
 /// Where one plugin goes, and how.
-struct Target<'a> {
-    collection: Option<&'a Collection>,
-    source: &'a Source,
-    choices: &'a ConflictChoices,
-    dry_run: bool,
+pub(super) struct Target<'a> {
+    pub collection: Option<&'a Collection>,
+    pub source: &'a Source,
+    pub choices: &'a ConflictChoices,
+    pub dry_run: bool,
+    /// Only the plugins of these names (every one when `None`).
+    pub only: Option<&'a [String]>,
+    /// Asked before each plugin: `true` ends the import there.
+    pub stop: &'a (dyn Fn() -> bool + Sync),
+}
+
+impl<'a> Target<'a> {
+    /// The plugins to import, in discovery order.
+    pub fn selected(&self) -> impl Iterator<Item = &'a Plugin> + use<'a> {
+        let only = self.only;
+        self.source
+            .discovery
+            .plugins
+            .iter()
+            .filter(move |p| only.is_none_or(|names| names.contains(&p.name)))
+    }
 }
 
 /// One plugin: imported (or planned), or failed with its error's code.
@@ -196,7 +225,7 @@ async fn stored_children(c: &Collection, id: &str) -> Result<Vec<StoredChild>> {
 
 /// Opens a folder or bundle (a bundle is verified and extracted below
 /// `scratch`) off the async threads.
-async fn open(path: PathBuf, scratch: PathBuf, limits: SizeLimits) -> Result<Opened> {
+pub(super) async fn open(path: PathBuf, scratch: PathBuf, limits: SizeLimits) -> Result<Opened> {
     let limits = engine_limits(limits);
     blocking(move || bundle::open_with(&path, &scratch, &limits)).await
 }

@@ -1,7 +1,9 @@
 //! The operations layer: one typed function for each thing a user can ask
 //! skillmeat to do — list, show, associations, a stored file, preview,
-//! import, remove, use, deploy, undeploy, status, export, verify (and hash, inspect,
-//! which need no collection). Each takes a request and returns a response
+//! import, remove, use, deploy, undeploy, status, export, verify (and hash,
+//! inspect, which need no collection; and the HTTP API's hash-first import:
+//! plan, missing blobs, upload, an import in the background and its status).
+//! Each takes a request and returns a response
 //! ([`transfer`]) or an [`Error`] whose [`code`](Error::code) every face
 //! maps. The faces — the CLI (`cli`), the desktop app (`app`) and the
 //! HTTP server (`serve`) — are adapters: parse, call one of these, map the result
@@ -22,11 +24,13 @@ mod export;
 mod import;
 mod index;
 mod lifecycle;
+mod jobs;
 mod local;
 mod scope;
 mod source;
 mod staging;
 pub mod transfer;
+mod upload;
 
 #[cfg(test)]
 mod tests;
@@ -39,10 +43,12 @@ pub use export::{export, verify};
 pub use import::{ImportStep, import, preview};
 pub use index::index;
 pub use lifecycle::{remove, use_version};
+pub use jobs::{Imports, import_status, start_import};
 pub use local::{InspectReport, PathHash, hash, inspect};
 pub use scope::Scope;
 pub use source::{file_diff, list_source, read_source_file};
 pub use staging::Staging;
+pub use upload::{missing_blobs, plan, put_blob, sweep_uploads, upload_ttl};
 
 use crate::error::{Error, Result};
 

@@ -8,6 +8,9 @@ use crate::collection::Collection;
 use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::query;
+use crate::upload::Area;
+
+use super::jobs::Imports;
 
 /// A skillmeat home and one collection in it. The CLI opens the collection
 /// per operation, in the mode the operation needs (a reading one never
@@ -18,6 +21,8 @@ pub struct Scope {
     home: Home,
     name: String,
     held: Option<Collection>,
+    /// Imports running in the background (the server's hash-first import).
+    imports: Imports,
 }
 
 impl Scope {
@@ -27,6 +32,7 @@ impl Scope {
             home,
             name: name.to_owned(),
             held: None,
+            imports: Imports::default(),
         }
     }
 
@@ -37,6 +43,7 @@ impl Scope {
             home,
             name: name.to_owned(),
             held: Some(collection),
+            imports: Imports::default(),
         })
     }
 
@@ -47,6 +54,16 @@ impl Scope {
     /// The collection's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The imports started in the background against this collection.
+    pub fn imports(&self) -> &Imports {
+        &self.imports
+    }
+
+    /// The collection's upload area (hash-first import).
+    pub(super) fn upload_area(&self) -> Result<Area> {
+        Ok(Area::of(&self.home.collection_dir(&self.name)?))
     }
 
     /// For reading, if the collection exists.

@@ -15,13 +15,36 @@ use utoipa::{Modify, OpenApi, ToResponse};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::Shared;
-use super::routes::{artifacts, lifecycle, projects, system};
+use axum::extract::DefaultBodyLimit;
+use tower_http::limit::RequestBodyLimitLayer;
+
+use super::routes::{artifacts, imports, lifecycle, projects, system};
+use super::{BODY_LIMIT, Shared};
 use crate::ops::transfer::{ErrorCode, PublicError};
 
-/// Every route of the server.
+/// Every route of the server, each under its body limit: a JSON request
+/// [`BODY_LIMIT`], a plan, `missing` question or import's file list
+/// [`imports::LIST_BODY_LIMIT`]; an upload is counted by its handler
+/// against the per-file limit as it streams.
 pub fn router() -> OpenApiRouter<Shared> {
+    let lists = OpenApiRouter::new()
+        .routes(routes!(imports::plan))
+        .routes(routes!(imports::missing))
+        .routes(routes!(imports::import_composite))
+        .layer(DefaultBodyLimit::max(imports::LIST_BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(imports::LIST_BODY_LIMIT));
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(imports::put_blob))
+        .layer(DefaultBodyLimit::disable());
+    json_routes()
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .merge(lists)
+        .merge(uploads)
+}
+
+fn json_routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(imports::import_status))
         .routes(routes!(artifacts::list))
         .routes(routes!(artifacts::show, lifecycle::remove))
         .routes(routes!(artifacts::associations))
@@ -63,11 +86,12 @@ pub fn document() -> Document {
     paths(artifacts::file),
     components(schemas(PublicError, ErrorCode), responses(
         BadInput, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, Unprocessable, Internal,
-        Unavailable
+        Unavailable, HashMismatch, BlobsMissing
     )),
     security(("bearer_token" = [])),
     tags(
         (name = "artifacts", description = "The collection's artifacts, their associations, files and bundles"),
+        (name = "import", description = "The hash-first import: plan from hashes, upload only the missing blobs, import from the file list, follow it"),
         (name = "projects", description = "Deploying into a project on the server's machine (refused by a --public server)"),
         (name = "collection", description = "The collection as a whole"),
         (name = "server", description = "The server itself"),
@@ -157,6 +181,16 @@ pub struct TooLarge(#[allow(dead_code)] PublicError);
 #[derive(ToResponse)]
 #[response(example = json!({"code": "bad_input", "message": "Failed to deserialize the JSON body into the target type: missing field `project` at line 1 column 2"}))]
 pub struct Unprocessable(#[allow(dead_code)] PublicError);
+
+/// The bytes sent are not the blob their hash names; nothing was kept.
+#[derive(ToResponse)]
+#[response(example = json!({"code": "bad_input", "message": "the bytes sent hash to 9f2c4e1b7a3d5f60c8e2b4a6d8f0e1c3b5a79d2e4f6081a3c5e7f9b1d3a5c7e9, not 3b1f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c; nothing was kept"}))]
+pub struct HashMismatch(#[allow(dead_code)] PublicError);
+
+/// The import names blobs the server does not hold; nothing was written.
+#[derive(ToResponse)]
+#[response(example = json!({"code": "conflict", "message": "1 blob(s) not uploaded: 3b1f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c; upload them (PUT /api/v1/blobs/{sha256}) and try again"}))]
+pub struct BlobsMissing(#[allow(dead_code)] PublicError);
 
 /// Our fault: the details are in the server's log, never here.
 #[derive(ToResponse)]

@@ -36,6 +36,12 @@ impl ApiError {
         ApiError::new(ErrorCode::BadInput, message)
     }
 
+    /// The same `{code, message}` under another status (422 for an upload
+    /// whose bytes are not the blob it names).
+    pub fn with_status(self, status: StatusCode) -> ApiError {
+        ApiError { status, ..self }
+    }
+
     /// Ours: logged, and the client gets the fixed text.
     pub fn internal(message: impl std::fmt::Display) -> ApiError {
         let message = public_message(ErrorCode::Internal, &message);

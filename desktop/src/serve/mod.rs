@@ -46,7 +46,6 @@ use tokio::sync::watch;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -146,6 +145,8 @@ async fn serve(home: Home, config: Config) -> Result<()> {
         state.token.as_str(),
         config.collection
     );
+    routes::imports::sweep_uploads(&state);
+    let background = state.clone();
     let (stopping, stopped) = watch::channel(false);
     let server = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
         shutdown_signal().await;
@@ -155,13 +156,15 @@ async fn serve(home: Home, config: Config) -> Result<()> {
         );
         let _ = stopping.send(true);
     });
-    tokio::select! {
+    let served = tokio::select! {
         served = server => served.map_err(|e| Error::Internal(format!("serving: {e}"))),
         () = grace_over(stopped) => {
             eprintln!("skillmeat serve: requests still in flight after the grace period; stopping");
             Ok(())
         }
-    }
+    };
+    routes::imports::stop_imports(&background, SHUTDOWN_GRACE).await;
+    served
 }
 
 /// Resolves [`SHUTDOWN_GRACE`] after the shutdown began.
@@ -200,7 +203,6 @@ fn app(state: Shared) -> Router {
     let compress = DefaultPredicate::new().and(NotForContentType::new("application/zip"));
     routes
         .fallback(ui::page)
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,

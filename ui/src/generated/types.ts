@@ -405,6 +405,104 @@ export type KeptArtifact = { kind: Kind, name: string,
  * `also in plugin <name>`, or `--keep-children`.
  */
 reason: string, };
+export type VerifyReport = { ok: boolean, artifacts: number, versions: number, blobs: number, problems: Array<string>, 
+/**
+ * What is worth knowing but is not a problem: uploads no import used,
+ * older than the time the server keeps them (the server removes them).
+ */
+notes?: Array<string>, };
+
+export type PlanArgs = { plugins: Array<PlanPlugin>, 
+/**
+ * The policy the buckets are planned under (`new-version` by default;
+ * a conflict is a conflict under any policy).
+ */
+on_conflict?: Policy, };
+
+export type PlanPlugin = { name: string, children: Array<PlanChild>, };
+
+export type PlanChild = { kind: Kind, name: string, 
+/**
+ * The child's content hash (64 hex digits), as the wasm core computes it.
+ */
+content_hash: string, };
+
+export type MissingArgs = { 
+/**
+ * SHA-256s of file contents (64 lowercase hex digits); at most
+ * 100,000.
+ */
+sha256: Array<string>, };
+
+export type MissingBlobs = { 
+/**
+ * Each once, in the order asked.
+ */
+missing: Array<string>, };
+
+export type BlobStored = { sha256: string, size: number, };
+
+export type CompositeImportArgs = { 
+/**
+ * Every file of the folder, relative to it (`/`-separated). The server
+ * rebuilds the folder from the blobs, discovers and hashes it itself.
+ */
+files?: Array<UploadedFile>, 
+/**
+ * The folder's name: discovery names a plugin without a manifest after
+ * it (`plugin` by default).
+ */
+root_name?: string, 
+/**
+ * Instead of `files`: a folder, marketplace or bundle zip on the
+ * server's machine (refused by a `--public` server).
+ */
+source?: string, 
+/**
+ * Only these plugins of a marketplace (all by default).
+ */
+plugins?: Array<string>, 
+/**
+ * For every conflict without its own choice (`new-version` by default).
+ */
+on_conflict?: Policy, 
+/**
+ * A choice per conflicting child.
+ */
+conflict_choices?: Array<ChildChoice>, };
+
+export type UploadedFile = { path: string, sha256: string, size: number, executable: boolean, };
+
+export type ImportStarted = { transaction_id: string, status: JobStatus, parent: PendingParent, children: Array<PendingChild>, plugins: Array<PendingPlugin>, };
+
+export type PendingPlugin = { parent: PendingParent, children: Array<PendingChild>, };
+
+export type PendingParent = { name: string, 
+/**
+ * Not imported yet.
+ */
+pending: boolean, };
+
+export type PendingChild = { name: string, kind: Kind, 
+/**
+ * `imported` (new content), `linked` (the collection has it), `kept`
+ * (a conflict whose current version stays pinned), `forked` (a
+ * conflict imported under `<name>--<plugin>`), `new_version` (a
+ * conflict imported as a new version).
+ */
+status: string, 
+/**
+ * `new`, `existing` or `conflict`: the preview's bucket.
+ */
+hash_status: string, content_hash: string, 
+/**
+ * The collection's current version of a child that exists.
+ */
+existing_hash?: string, };
+
+export type JobStatus = "in_progress" | "succeeded" | "failed";
+
+export type ImportJob = { transaction_id: string, status: JobStatus, result?: ImportSummary, error?: PublicError, };
 
 /** The event `import_source` emits as each plugin starts and ends. */
 export const IMPORT_PROGRESS = "import-progress";

@@ -228,4 +228,9 @@ pub struct VerifyReport {
     pub versions: u32,
     pub blobs: u32,
     pub problems: Vec<String>,
+    /// What is worth knowing but is not a problem: uploads no import used,
+    /// older than the time the server keeps them (the server removes them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
+    pub notes: Vec<String>,
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use skillmeat_core::plan::ConflictPolicy;
 #[cfg(feature = "ts")]
 use ts_rs::TS;
+use utoipa::ToSchema;
 
 use super::{ErrorCode, Kind, public_message};
 
@@ -54,7 +55,7 @@ pub struct ReadFileArgs {
 
 /// What to do when a child's name exists with other content:
 /// `new-version` (Overwrite), `keep`, `fork`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Policy {
@@ -97,20 +98,20 @@ pub struct PreviewArgs {
 
 /// The engine's three-bucket preview: `{"plugins": [{"name", "buckets"}]}`
 /// (`skillmeat preview --json`, and the page's wasm `planImport`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct ImportPreview {
     pub plugins: Vec<PluginPreview>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct PluginPreview {
     pub name: String,
     pub buckets: Buckets,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct Buckets {
     pub new: Vec<PreviewChild>,
@@ -118,7 +119,7 @@ pub struct Buckets {
     pub conflict: Vec<PreviewChild>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct PreviewChild {
     pub kind: Kind,
@@ -151,7 +152,7 @@ pub struct ImportArgs {
 
 /// What to do with one conflicting child (the wizard's Overwrite / Keep /
 /// Fork), by plugin, kind and name as the preview shows them.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct ChildChoice {
     pub plugin: String,
@@ -160,7 +161,7 @@ pub struct ChildChoice {
     pub policy: Policy,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct ImportSummary {
     pub results: Vec<PluginImport>,
@@ -193,7 +194,7 @@ impl ImportSummary {
 /// One plugin's import (the seed's `ImportResult`). `children` are the
 /// hashes the engine stored (its own re-hash), for comparison with a
 /// client's preview.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct PluginImport {
     pub success: bool,
@@ -215,7 +216,7 @@ pub struct PluginImport {
     pub error_code: Option<ErrorCode>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct StoredChild {
     pub kind: Kind,

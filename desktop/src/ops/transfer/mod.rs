@@ -9,7 +9,8 @@
 //!
 //! By subject: [`collection`] (list, show, associations, files, export,
 //! verify), [`import`] (sources, preview, import), [`deploy`] (deploy,
-//! undeploy, status), [`lifecycle`] (remove, use); all re-exported here.
+//! undeploy, status), [`lifecycle`] (remove, use), [`upload`] (the hash-first
+//! import over HTTP); all re-exported here.
 //!
 //! Requests are named `…Args` and deserialise from JSON (a command's
 //! `args`, an HTTP body or query); an artifact is named by its id, its name
@@ -26,11 +27,13 @@ mod collection;
 mod deploy;
 mod import;
 mod lifecycle;
+mod upload;
 
 pub use collection::*;
 pub use deploy::*;
 pub use import::*;
 pub use lifecycle::*;
+pub use upload::*;
 
 use crate::error::Error;
 pub use crate::error::ErrorCode;

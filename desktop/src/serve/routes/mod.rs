@@ -3,6 +3,7 @@
 //! lists them.
 
 pub mod artifacts;
+pub mod imports;
 pub mod lifecycle;
 pub mod projects;
 pub mod system;

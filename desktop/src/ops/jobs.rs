@@ -1,0 +1,461 @@
+//! The composite import of the HTTP API: accepted at once (202) with the
+//! plan the server made from its own discovery, run in the background, and
+//! followed by its id.
+//!
+//! The source is a file list whose bytes were uploaded first (the folder is
+//! rebuilt from the blobs and read like any folder: discovered, hashed and
+//! imported by the one transactional import, which re-hashes every byte it
+//! stores; nothing the client computed is used), or a folder, marketplace
+//! or bundle on the server's machine.
+//!
+//! Each plugin is imported in its own transaction, one after the other.
+//! [`Imports::stop`] (the server's shutdown) lets the plugin in flight
+//! finish and starts no other; a task still running when the grace period
+//! ends is aborted, and the transaction it leaves is rolled back by the
+//! collection's recovery. Never a partial plugin.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use skillmeat_core::plan::{Bucket, ChildPlan, ConflictChoices, ConflictPolicy, Decision};
+use tokio::task::JoinHandle;
+
+use super::blocking;
+use super::import::{Target, conflict_choices, engine_limits, import_all, open};
+use super::scope::{Open, Scope};
+use super::transfer::{
+    CompositeImportArgs, ErrorCode, ImportJob, ImportStarted, ImportSummary, JobStatus,
+    PendingChild, PendingParent, PendingPlugin, PublicError, SizeLimits, UploadedFile,
+};
+use super::upload::MAX_ITEMS;
+use crate::bundle::Opened;
+use crate::collection::Collection;
+use crate::error::{Error, Result};
+use crate::import;
+use crate::inspect::Source;
+use crate::store::rows;
+use crate::upload::{self, Area, Rebuilt, TreeEntry};
+
+/// Finished imports are answered for this long …
+pub const KEEP_FOR: Duration = Duration::from_secs(60 * 60);
+/// … and at most this many of them.
+pub const KEEP_FINISHED: usize = 100;
+
+/// The imports of one scope: their state by id, and their tasks.
+#[derive(Debug, Clone, Default)]
+pub struct Imports(Arc<Registry>);
+
+#[derive(Debug, Default)]
+struct Registry {
+    jobs: Mutex<HashMap<String, Entry>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    stopping: AtomicBool,
+}
+
+#[derive(Debug)]
+struct Entry {
+    job: ImportJob,
+    finished: Option<Instant>,
+}
+
+impl Imports {
+    fn jobs(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        self.0.jobs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn start(&self, id: &str) {
+        let job = ImportJob {
+            transaction_id: id.to_owned(),
+            status: JobStatus::InProgress,
+            result: None,
+            error: None,
+        };
+        let mut jobs = self.jobs();
+        prune(&mut jobs, Instant::now());
+        jobs.insert(
+            id.to_owned(),
+            Entry {
+                job,
+                finished: None,
+            },
+        );
+    }
+
+    fn finish(&self, job: ImportJob) {
+        let now = Instant::now();
+        let mut jobs = self.jobs();
+        jobs.insert(
+            job.transaction_id.clone(),
+            Entry {
+                job,
+                finished: Some(now),
+            },
+        );
+        prune(&mut jobs, now);
+    }
+
+    fn get(&self, id: &str) -> Option<ImportJob> {
+        let mut jobs = self.jobs();
+        prune(&mut jobs, Instant::now());
+        jobs.get(id).map(|e| e.job.clone())
+    }
+
+    fn track(&self, task: JoinHandle<()>) {
+        let mut tasks = self.0.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(task);
+    }
+
+    fn stopping(&self) -> bool {
+        self.0.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Starts no further plugin, and waits up to `grace` for the imports
+    /// running (each finishes the plugin it is in). Returns how many were
+    /// still running then; those are aborted.
+    pub async fn stop(&self, grace: Duration) -> usize {
+        self.0.stopping.store(true, Ordering::SeqCst);
+        let tasks = std::mem::take(&mut *self.0.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+        let deadline = tokio::time::Instant::now() + grace;
+        let mut cut = 0;
+        for mut task in tasks {
+            if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+                task.abort();
+                let _ = task.await;
+                cut += 1;
+            }
+        }
+        cut
+    }
+}
+
+/// Forgets finished imports older than [`KEEP_FOR`], and the oldest beyond
+/// [`KEEP_FINISHED`].
+fn prune(jobs: &mut HashMap<String, Entry>, now: Instant) {
+    jobs.retain(|_, e| e.finished.is_none_or(|t| now.duration_since(t) < KEEP_FOR));
+    let mut finished: Vec<(Instant, String)> = jobs
+        .iter()
+        .filter_map(|(id, e)| e.finished.map(|t| (t, id.clone())))
+        .collect();
+    if finished.len() > KEEP_FINISHED {
+        finished.sort();
+        let extra = finished.len() - KEEP_FINISHED;
+        for (_, id) in finished.into_iter().take(extra) {
+            jobs.remove(&id);
+        }
+    }
+}
+
+/// The state of import `id`: in progress, or its result or error.
+pub async fn import_status(scope: &Scope, id: &str) -> Result<ImportJob> {
+    scope
+        .imports()
+        .get(id)
+        .ok_or_else(|| Error::UnknownImport(id.to_owned()))
+}
+
+/// What an import reads from: a folder rebuilt from uploads, or a path.
+#[derive(Debug)]
+enum Held {
+    Uploaded {
+        source: Source,
+        rebuilt: Rebuilt,
+        area: Area,
+    },
+    Path(Opened),
+}
+
+impl Held {
+    fn source(&self) -> &Source {
+        match self {
+            Held::Uploaded { source, .. } => source,
+            Held::Path(opened) => &opened.source,
+        }
+    }
+}
+
+/// Checks `args`, reads the source, plans every plugin against the
+/// collection and starts the import in the background: the answer names
+/// the import (its `transaction_id`) and says what it will do. A blob not
+/// uploaded is [`Error::MissingBlobs`]; nothing is written then.
+pub async fn start_import(scope: &Scope, args: CompositeImportArgs) -> Result<ImportStarted> {
+    if scope.imports().stopping() {
+        return Err(Error::Usage(
+            "the server is stopping; no import starts".into(),
+        ));
+    }
+    let held = match (&args.files, &args.source) {
+        (Some(files), None) => uploaded(scope, files, args.root_name.as_deref()).await?,
+        (None, Some(path)) => {
+            let path = PathBuf::from(path);
+            let scratch = scope.home().root().to_owned();
+            Held::Path(open(path, scratch, SizeLimits::default()).await?)
+        }
+        _ => {
+            return Err(Error::Usage(
+                "give either files (uploaded first) or source (a path on the server), not both"
+                    .into(),
+            ));
+        }
+    };
+    check_selected(held.source(), args.plugins.as_deref())?;
+    let choices = conflict_choices(
+        args.on_conflict.unwrap_or_default(),
+        args.conflict_choices.as_deref().unwrap_or_default(),
+    );
+    let (collection, close) = match scope.create().await? {
+        Open::Held(c) => (c.clone(), false),
+        Open::Read(c) | Open::Written(c) => (c, true),
+    };
+    let plugins = pending(
+        &collection,
+        held.source(),
+        args.plugins.as_deref(),
+        &choices,
+    )
+    .await?;
+    let id = rows::new_id();
+    let started = started(&id, plugins)?;
+    let imports = scope.imports().clone();
+    imports.start(&id);
+    let run = Run {
+        id,
+        collection,
+        close,
+        held,
+        choices,
+        only: args.plugins,
+        imports: imports.clone(),
+    };
+    imports.track(tokio::spawn(run.go()));
+    Ok(started)
+}
+
+/// Rebuilds the folder `files` describes from the blobs held.
+async fn uploaded(scope: &Scope, files: &[UploadedFile], root_name: Option<&str>) -> Result<Held> {
+    if files.len() > MAX_ITEMS {
+        return Err(Error::TooLarge(format!(
+            "{} files; at most {MAX_ITEMS} in one import",
+            files.len()
+        )));
+    }
+    let entries = files
+        .iter()
+        .map(|f| {
+            Ok(TreeEntry {
+                blob: upload::parse_hash(&f.sha256)
+                    .map_err(|e| Error::Usage(format!("files: {:?}: sha256: {e}", f.path)))?,
+                path: f.path.clone(),
+                size: f.size,
+                executable: f.executable,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let area = scope.upload_area()?;
+    let name = root_name.unwrap_or("plugin").to_owned();
+    let limits = engine_limits(SizeLimits::default());
+    blocking(move || {
+        let rebuilt = area.rebuild(&entries, &name)?;
+        let mut source = Source::open_with(&rebuilt.root, &limits).map_err(|e| {
+            let text = e.to_string();
+            let root = rebuilt.root.display().to_string();
+            match e.code() {
+                ErrorCode::Internal => e,
+                _ => Error::Usage(format!(
+                    "the files do not hold a plugin skillmeat can read: {}",
+                    text.replace(&root, &name)
+                )),
+            }
+        })?;
+        // Imported artifacts record where they came from, not scratch space.
+        source.tree.root = PathBuf::from(format!("upload:{name}"));
+        Ok(Held::Uploaded {
+            source,
+            rebuilt,
+            area,
+        })
+    })
+    .await
+}
+
+/// Every name in `only` is a plugin of the source.
+fn check_selected(source: &Source, only: Option<&[String]>) -> Result<()> {
+    let names: HashSet<&str> = source
+        .discovery
+        .plugins
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    for name in only.unwrap_or_default() {
+        if !names.contains(name.as_str()) {
+            let mut have: Vec<&str> = names.iter().copied().collect();
+            have.sort_unstable();
+            return Err(Error::Usage(format!(
+                "plugins: no plugin {name:?} in the source (it holds {})",
+                have.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The plan of each plugin to import, as the 202 tells it.
+async fn pending(
+    c: &Collection,
+    source: &Source,
+    only: Option<&[String]>,
+    choices: &ConflictChoices,
+) -> Result<Vec<PendingPlugin>> {
+    let target = Target {
+        collection: Some(c),
+        source,
+        choices,
+        dry_run: true,
+        only,
+        stop: &|| false,
+    };
+    let mut out = Vec::new();
+    for plugin in target.selected() {
+        let plan = import::plan(Some(c), source, plugin, choices.clone()).await?;
+        out.push(PendingPlugin {
+            parent: PendingParent {
+                name: plugin.name.clone(),
+                pending: true,
+            },
+            children: plan
+                .children
+                .iter()
+                .map(|ch| pending_child(ch, choices.policy(&plan.plugin, ch.kind, &ch.name)))
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
+fn pending_child(c: &ChildPlan, policy: ConflictPolicy) -> PendingChild {
+    let (status, hash_status) = match (c.bucket, c.decision, policy) {
+        (Bucket::New, ..) => ("imported", "new"),
+        (Bucket::Existing, ..) => ("linked", "existing"),
+        (Bucket::Conflict, _, ConflictPolicy::Fork) => ("forked", "conflict"),
+        (Bucket::Conflict, Decision::LinkExisting, _) => ("kept", "conflict"),
+        (Bucket::Conflict, ..) => ("new_version", "conflict"),
+    };
+    PendingChild {
+        name: c.name.clone(),
+        kind: c.kind.into(),
+        status: status.into(),
+        hash_status: hash_status.into(),
+        content_hash: c.content_hash.to_hex(),
+        existing_hash: c.current_hash.map(|h| h.to_hex()),
+    }
+}
+
+fn started(id: &str, plugins: Vec<PendingPlugin>) -> Result<ImportStarted> {
+    let first = plugins
+        .first()
+        .cloned()
+        .ok_or_else(|| Error::Internal("a source without plugins was opened".into()))?;
+    Ok(ImportStarted {
+        transaction_id: id.to_owned(),
+        status: JobStatus::InProgress,
+        parent: first.parent,
+        children: first.children,
+        plugins,
+    })
+}
+
+/// One import in the background, with everything it holds.
+struct Run {
+    id: String,
+    collection: Collection,
+    /// The collection was opened for this import: close it after.
+    close: bool,
+    held: Held,
+    choices: ConflictChoices,
+    only: Option<Vec<String>>,
+    imports: Imports,
+}
+
+impl Run {
+    async fn go(self) {
+        let imports = self.imports.clone();
+        let stop = || imports.stopping();
+        let target = Target {
+            collection: Some(&self.collection),
+            source: self.held.source(),
+            choices: &self.choices,
+            dry_run: false,
+            only: self.only.as_deref(),
+            stop: &stop,
+        };
+        let planned: Vec<String> = target.selected().map(|p| p.name.clone()).collect();
+        let results = import_all(&target, &mut |_| {}).await;
+        if self.close {
+            self.collection.close().await;
+        }
+        let job = self.outcome(results, &planned);
+        if let Held::Uploaded { rebuilt, area, .. } = self.held {
+            let blobs = rebuilt.blobs.clone();
+            drop(rebuilt);
+            let _ = blocking(move || {
+                area.release(&blobs);
+                Ok(())
+            })
+            .await;
+        }
+        self.imports.finish(job);
+    }
+
+    fn outcome(
+        &self,
+        results: Result<Vec<super::transfer::PluginImport>>,
+        planned: &[String],
+    ) -> ImportJob {
+        let failed = |error: PublicError, result| ImportJob {
+            transaction_id: self.id.clone(),
+            status: JobStatus::Failed,
+            result,
+            error: Some(error),
+        };
+        let results = match results {
+            Ok(r) => r,
+            Err(e) => return failed(PublicError::from(e), None),
+        };
+        let warnings = self.held.source().discovery.warnings.iter();
+        let summary = ImportSummary {
+            results,
+            warnings: warnings.map(ToString::to_string).collect(),
+        }
+        .for_client();
+        let left: Vec<&str> = planned
+            .iter()
+            .skip(summary.results.len())
+            .map(String::as_str)
+            .collect();
+        if !left.is_empty() {
+            let error = PublicError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "the server stopped before importing {} (each plugin imported is whole)",
+                    left.join(", ")
+                ),
+            );
+            return failed(error, Some(summary));
+        }
+        match summary.worst() {
+            None => ImportJob {
+                transaction_id: self.id.clone(),
+                status: JobStatus::Succeeded,
+                result: Some(summary),
+                error: None,
+            },
+            Some(code) => {
+                let error = PublicError::new(code, "a plugin failed to import (see result)");
+                failed(error, Some(summary))
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! The hash-first import's first steps (DESIGN.md §12): the plan from the
+//! children's hashes, which blobs the server lacks, an upload re-hashed as
+//! it is written; and the removal of uploads nothing used.
+
+use std::fmt::Display;
+
+use futures_util::{Stream, StreamExt};
+use skillmeat_core::artifact::check_name;
+use skillmeat_core::plan::{self, Incoming};
+
+use super::blocking;
+use super::import::preview_of;
+use super::scope::Scope;
+use super::transfer::{BlobStored, ImportPreview, MissingArgs, MissingBlobs, PlanArgs, PlanPlugin};
+use crate::bundle::Limits;
+use crate::error::{Error, Result};
+use crate::import;
+use crate::upload::{self, Upload};
+
+/// At most this many hashes in one `missing` question, children in one
+/// plan, files in one import.
+pub const MAX_ITEMS: usize = 100_000;
+
+/// The three buckets of each plugin, planned against the collection from
+/// the kinds, names and hashes a client computed; nothing is read or
+/// written.
+pub async fn plan(scope: &Scope, args: PlanArgs) -> Result<ImportPreview> {
+    let children: usize = args.plugins.iter().map(|p| p.children.len()).sum();
+    at_most(children, "children in a plan")?;
+    let incoming = args
+        .plugins
+        .iter()
+        .map(incoming_of)
+        .collect::<Result<Vec<_>>>()?;
+    let policy = args.on_conflict.unwrap_or_default().engine();
+    let c = scope.read().await?;
+    let mut plugins = Vec::with_capacity(incoming.len());
+    for (p, children) in args.plugins.iter().zip(&incoming) {
+        let planned = import::plan_incoming(c.as_deref(), &p.name, children, policy).await?;
+        plugins.push(preview_of(plan::Preview::from(&planned)));
+    }
+    Ok(ImportPreview { plugins })
+}
+
+/// A plugin's children as the planner takes them; names and hashes checked.
+fn incoming_of(p: &PlanPlugin) -> Result<Vec<Incoming>> {
+    let bad = |what: String| Error::Usage(format!("plugins: {:?}: {what}", p.name));
+    check_name(skillmeat_core::ArtifactKind::Composite, &p.name)
+        .map_err(|e| bad(format!("not a plugin name: {e}")))?;
+    p.children
+        .iter()
+        .map(|c| {
+            let kind = c.kind.engine();
+            check_name(kind, &c.name).map_err(|e| bad(format!("{kind} {:?}: {e}", c.name)))?;
+            let content_hash = upload::parse_hash(&c.content_hash)
+                .map_err(|e| bad(format!("{kind} {:?}: content_hash: {e}", c.name)))?;
+            Ok(Incoming {
+                kind,
+                name: c.name.clone(),
+                content_hash,
+                relationship: Default::default(),
+            })
+        })
+        .collect()
+}
+
+/// The hashes of `args` the server holds neither in the collection's store
+/// nor in its uploads: what a client must upload.
+pub async fn missing_blobs(scope: &Scope, args: MissingArgs) -> Result<MissingBlobs> {
+    at_most(args.sha256.len(), "hashes in one question")?;
+    let hashes = args
+        .sha256
+        .iter()
+        .map(|h| upload::parse_hash(h).map_err(|e| Error::Usage(format!("sha256: {e}"))))
+        .collect::<Result<Vec<_>>>()?;
+    let area = scope.upload_area()?;
+    let missing = blocking(move || Ok(area.missing(&hashes))).await?;
+    Ok(MissingBlobs {
+        missing: missing.iter().map(|h| h.to_hex()).collect(),
+    })
+}
+
+/// Keeps `body` as the upload of blob `sha256`, hashing it as it is
+/// written: bytes that are not that blob are refused and nothing is kept
+/// ([`Error::BlobMismatch`]), and so is a body over the per-file limit
+/// (`length` is its announced size, when known). Uploading a blob again
+/// is harmless (and restarts its time).
+pub async fn put_blob<S, B, E>(
+    scope: &Scope,
+    sha256: &str,
+    length: Option<u64>,
+    body: S,
+) -> Result<BlobStored>
+where
+    S: Stream<Item = std::result::Result<B, E>> + Unpin,
+    B: AsRef<[u8]> + Send + 'static,
+    E: Display,
+{
+    let hash = upload::parse_hash(sha256)?;
+    let limit = Limits::in_force().file_bytes;
+    let too_large = || {
+        Error::TooLarge(format!(
+            "a file may hold at most {} bytes (the per-file limit of an import)",
+            limit
+        ))
+    };
+    if length.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let area = scope.upload_area()?;
+    let temp = {
+        let area = area.clone();
+        blocking(move || area.incoming()).await?
+    };
+    // The file is written on a blocking thread, the chunks handed over as
+    // they arrive; a client that stops sending ends the writer too.
+    let (chunks, mut arrived) = tokio::sync::mpsc::channel::<B>(16);
+    let writer = blocking(move || {
+        let mut upload = Upload::new(temp);
+        while let Some(chunk) = arrived.blocking_recv() {
+            upload.write(chunk.as_ref())?;
+        }
+        Ok(upload)
+    });
+    let fed = feed(body, chunks, limit, too_large).await;
+    let upload = writer.await?;
+    fed?;
+    let size = upload.written();
+    let (temp, got) = upload.finish();
+    if got != hash {
+        return Err(Error::BlobMismatch {
+            claimed: hash.to_hex(),
+            actual: got.to_hex(),
+        });
+    }
+    blocking(move || area.keep(temp, &hash)).await?;
+    Ok(BlobStored {
+        sha256: hash.to_hex(),
+        size,
+    })
+}
+
+/// Hands `body`'s chunks to the writer, counting them against `limit`.
+async fn feed<S, B, E>(
+    mut body: S,
+    chunks: tokio::sync::mpsc::Sender<B>,
+    limit: u64,
+    too_large: impl Fn() -> Error,
+) -> Result<()>
+where
+    S: Stream<Item = std::result::Result<B, E>> + Unpin,
+    B: AsRef<[u8]>,
+    E: Display,
+{
+    let mut total = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| Error::Usage(format!("reading the upload: {e}")))?;
+        total += chunk.as_ref().len() as u64;
+        if total > limit {
+            return Err(too_large());
+        }
+        if chunks.send(chunk).await.is_err() {
+            // The writer failed; its error is the one to report.
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Removes the uploads no import used that are older than
+/// [`upload::ttl`]; returns how many went.
+pub async fn sweep_uploads(scope: &Scope) -> Result<usize> {
+    let area = scope.upload_area()?;
+    let ttl = upload::ttl();
+    blocking(move || Ok(area.sweep(ttl))).await
+}
+
+/// How long an upload no import used is kept (24 h, or
+/// `SKILLMEAT_UPLOAD_TTL` seconds).
+pub fn upload_ttl() -> std::time::Duration {
+    upload::ttl()
+}
+
+fn at_most(n: usize, what: &str) -> Result<()> {
+    match n > MAX_ITEMS {
+        true => Err(Error::TooLarge(format!(
+            "{n} {what}; at most {MAX_ITEMS} (split the request)"
+        ))),
+        false => Ok(()),
+    }
+}

@@ -1,0 +1,433 @@
+//! The upload area of a collection (`<collection>/.uploads/`), for the
+//! hash-first import (DESIGN.md §12): blobs a client sent by their SHA-256,
+//! re-hashed as they were written, waiting for an import to use them.
+//!
+//! - `blobs/<sha256>`: whole, verified uploads. An upload is not part of the
+//!   collection: nothing refers to it, `verify` does not count it. An import
+//!   that stored a blob in `objects/` removes its upload; one that nothing
+//!   used is removed once it is older than [`ttl`] ([`Area::sweep`]).
+//! - `incoming/`: uploads being written (temp files, gone on drop).
+//! - `imports/<id>/<root>/`: the tree an import is rebuilt into from the
+//!   blobs (hard links, or copies for executable files), read as a folder
+//!   by the one transactional import; gone when the import ends.
+//!
+//! The area is inside the collection folder, so on the same filesystem as
+//! the store: keeping an upload and rebuilding a tree are renames and links.
+
+use std::collections::{BTreeSet, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use skillmeat_core::SafeRelPath;
+use skillmeat_core::hash::{ContentHash, FileHasher};
+use tempfile::{NamedTempFile, TempDir};
+
+use crate::collection::layout;
+use crate::error::{Error, Result};
+use crate::fsx;
+
+/// The upload area's folder, below the collection folder.
+pub const DIR: &str = ".uploads";
+
+/// How long an upload nothing has used is kept: 24 hours, unless
+/// [`TTL_ENV`] gives another number of seconds.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// `SKILLMEAT_UPLOAD_TTL`: seconds an unused upload is kept.
+pub const TTL_ENV: &str = "SKILLMEAT_UPLOAD_TTL";
+
+/// The time an unused upload is kept ([`DEFAULT_TTL`] or [`TTL_ENV`]).
+pub fn ttl() -> Duration {
+    std::env::var(TTL_ENV)
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map_or(DEFAULT_TTL, Duration::from_secs)
+}
+
+/// A SHA-256 as a client names a blob: 64 lowercase hex digits.
+pub fn parse_hash(text: &str) -> Result<ContentHash> {
+    let bad = || {
+        Error::Usage(format!(
+            "{text:?} is not a SHA-256 (64 lowercase hex digits)"
+        ))
+    };
+    if text.len() != 64 {
+        return Err(bad());
+    }
+    text.parse().map_err(|_| bad())
+}
+
+/// One collection's upload area.
+#[derive(Debug, Clone)]
+pub struct Area {
+    collection: PathBuf,
+    root: PathBuf,
+}
+
+/// A file of a tree to rebuild: where it goes, the blob that holds it, its
+/// size and mode as the client gave them (checked against the blob).
+#[derive(Debug, Clone)]
+pub struct TreeEntry {
+    pub path: String,
+    pub blob: ContentHash,
+    pub size: u64,
+    pub executable: bool,
+}
+
+/// A tree rebuilt from blobs; removed on drop.
+#[derive(Debug)]
+pub struct Rebuilt {
+    /// The folder to import (`imports/<id>/<root>`).
+    pub root: PathBuf,
+    /// The blobs it used.
+    pub blobs: HashSet<ContentHash>,
+    _dir: TempDir,
+}
+
+impl Area {
+    /// The upload area of the collection in `collection` (a folder).
+    pub fn of(collection: &Path) -> Area {
+        Area {
+            collection: collection.to_owned(),
+            root: collection.join(DIR),
+        }
+    }
+
+    fn blobs_dir(&self) -> PathBuf {
+        self.root.join("blobs")
+    }
+
+    /// Where an upload of `hash` is kept.
+    pub fn upload_path(&self, hash: &ContentHash) -> PathBuf {
+        self.blobs_dir().join(hash.to_hex())
+    }
+
+    /// The file holding `hash`: the collection's store first, then the
+    /// uploads.
+    pub fn find(&self, hash: &ContentHash) -> Option<PathBuf> {
+        [
+            layout::blob_path(&self.collection, hash),
+            self.upload_path(hash),
+        ]
+        .into_iter()
+        .find(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+    }
+
+    /// The hashes of `wanted` held neither in the store nor in the uploads,
+    /// each once, in the order asked.
+    pub fn missing(&self, wanted: &[ContentHash]) -> Vec<ContentHash> {
+        let mut seen = HashSet::with_capacity(wanted.len());
+        wanted
+            .iter()
+            .filter(|h| seen.insert(**h) && self.find(h).is_none())
+            .copied()
+            .collect()
+    }
+
+    /// A temp file to write an upload into (removed unless [`Area::keep`]).
+    pub fn incoming(&self) -> Result<NamedTempFile> {
+        let dir = self.root.join("incoming");
+        fsx::create_private_dir(&dir)?;
+        tempfile::Builder::new()
+            .prefix(".part-")
+            .tempfile_in(&dir)
+            .map_err(|e| Error::io(&dir, e))
+    }
+
+    /// Keeps a written upload as the blob `hash` (the caller hashed it). An
+    /// upload of the same blob is replaced, which restarts its time.
+    pub fn keep(&self, temp: NamedTempFile, hash: &ContentHash) -> Result<()> {
+        let dir = self.blobs_dir();
+        fsx::create_private_dir(&dir)?;
+        let to = self.upload_path(hash);
+        temp.persist(&to).map_err(|e| Error::io(&to, e.error))?;
+        Ok(())
+    }
+
+    /// Removes the uploads of `blobs` that the store now holds (an import
+    /// copied them there).
+    pub fn release(&self, blobs: &HashSet<ContentHash>) {
+        for hash in blobs {
+            if fsx::exists(&layout::blob_path(&self.collection, hash)) {
+                let _ = std::fs::remove_file(self.upload_path(hash));
+            }
+        }
+    }
+
+    /// Everything in the area older than `ttl`: uploads, half-written
+    /// uploads and rebuilt trees left by a killed process.
+    pub fn stale(&self, ttl: Duration) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for sub in ["blobs", "incoming", "imports"] {
+            let Ok(entries) = std::fs::read_dir(self.root.join(sub)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let age = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| SystemTime::now().duration_since(t).ok());
+                if age.is_some_and(|a| a >= ttl) {
+                    out.push(entry.path());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Removes what [`Area::stale`] finds; returns how many entries went.
+    pub fn sweep(&self, ttl: Duration) -> usize {
+        self.stale(ttl)
+            .iter()
+            .filter(|p| fsx::remove_any(p).is_ok())
+            .count()
+    }
+
+    /// `stale` as `verify` notes: paths relative to the collection.
+    pub fn notes(&self, ttl: Duration) -> Vec<String> {
+        self.stale(ttl)
+            .iter()
+            .map(|p| {
+                let rel = p.strip_prefix(&self.collection).unwrap_or(p);
+                format!(
+                    "{}: an upload no import used, older than {} s (the server removes it)",
+                    rel.display(),
+                    ttl.as_secs()
+                )
+            })
+            .collect()
+    }
+
+    /// Rebuilds the tree `files` describes under `imports/`, in a folder
+    /// named `root_name`, from the blobs held (hard links; copies where a
+    /// file is executable or the link fails). Every path must be a
+    /// [`SafeRelPath`], no path may be given twice or be a folder of
+    /// another, and every size must be the blob's; a blob not held is
+    /// [`Error::MissingBlobs`] (all of them named), and nothing is kept.
+    pub fn rebuild(&self, files: &[TreeEntry], root_name: &str) -> Result<Rebuilt> {
+        check_paths(files)?;
+        let root_name = folder_name(root_name)?;
+        let mut sources = Vec::with_capacity(files.len());
+        let mut missing = BTreeSet::new();
+        for f in files {
+            match self.find(&f.blob) {
+                Some(p) => sources.push(p),
+                None => {
+                    missing.insert(f.blob.to_hex());
+                    sources.push(PathBuf::new());
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(Error::MissingBlobs(missing.into_iter().collect()));
+        }
+        let imports = self.root.join("imports");
+        fsx::create_private_dir(&imports)?;
+        let dir = tempfile::Builder::new()
+            .prefix("import-")
+            .tempdir_in(&imports)
+            .map_err(|e| Error::io(&imports, e))?;
+        let root = dir.path().join(root_name);
+        fsx::create_private_dir(&root)?;
+        for (f, from) in files.iter().zip(&sources) {
+            place(from, &root.join(&f.path), f)?;
+        }
+        Ok(Rebuilt {
+            root,
+            blobs: files.iter().map(|f| f.blob).collect(),
+            _dir: dir,
+        })
+    }
+}
+
+/// Every path safe, none twice, none a folder of another.
+fn check_paths(files: &[TreeEntry]) -> Result<()> {
+    let mut paths = BTreeSet::new();
+    for f in files {
+        let safe = SafeRelPath::new(&f.path)
+            .ok()
+            .filter(|p| !p.is_root())
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "files: {:?} is not a relative path inside the folder (no `..`, no leading `/`, \
+                     no backslash or control character)",
+                    f.path
+                ))
+            })?;
+        if !paths.insert(safe.as_str().to_owned()) {
+            return Err(Error::Usage(format!("files: {:?} is given twice", f.path)));
+        }
+    }
+    // Sorted, a folder comes right before the first path inside it.
+    let sorted: Vec<&String> = paths.iter().collect();
+    for pair in sorted.windows(2) {
+        if pair[1].starts_with(pair[0].as_str()) && pair[1].as_bytes()[pair[0].len()] == b'/' {
+            return Err(Error::Usage(format!(
+                "files: {:?} is a file, but {:?} puts a file inside it",
+                pair[0], pair[1]
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The root folder's name (discovery names a plugin without a manifest
+/// after it): one plain path component.
+fn folder_name(name: &str) -> Result<&str> {
+    let name = if name.is_empty() { "plugin" } else { name };
+    let plain = SafeRelPath::new(name).is_ok() && !name.contains('/') && name != ".";
+    match plain {
+        true => Ok(name),
+        false => Err(Error::Usage(format!(
+            "root_name: {name:?} is not a folder name (one path component)"
+        ))),
+    }
+}
+
+/// Puts the blob `from` at `to` as `f` describes it.
+fn place(from: &Path, to: &Path, f: &TreeEntry) -> Result<()> {
+    let size = std::fs::metadata(from)
+        .map_err(|e| Error::io(from, e))?
+        .len();
+    if size != f.size {
+        return Err(Error::Usage(format!(
+            "files: {:?} is given as {} bytes, but its blob {} holds {size}",
+            f.path,
+            f.size,
+            f.blob.to_hex()
+        )));
+    }
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    if !f.executable && std::fs::hard_link(from, to).is_ok() {
+        return Ok(());
+    }
+    std::fs::copy(from, to).map_err(|e| Error::io(to, e))?;
+    fsx::set_mode(to, f.executable)
+}
+
+/// Writes an upload and hashes it on the way.
+#[derive(Debug)]
+pub struct Upload {
+    file: NamedTempFile,
+    hasher: FileHasher,
+    written: u64,
+}
+
+impl Upload {
+    pub fn new(file: NamedTempFile) -> Upload {
+        Upload {
+            file,
+            hasher: FileHasher::new(),
+            written: 0,
+        }
+    }
+
+    pub fn write(&mut self, chunk: &[u8]) -> Result<()> {
+        self.file
+            .write_all(chunk)
+            .map_err(|e| Error::io(self.file.path(), e))?;
+        self.hasher.update(chunk);
+        self.written += chunk.len() as u64;
+        Ok(())
+    }
+
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// The file and the SHA-256 of what was written.
+    pub fn finish(self) -> (NamedTempFile, ContentHash) {
+        (self.file, self.hasher.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skillmeat_core::hash::hash_bytes;
+
+    fn entry(path: &str, bytes: &[u8]) -> TreeEntry {
+        TreeEntry {
+            path: path.to_owned(),
+            blob: hash_bytes(bytes),
+            size: bytes.len() as u64,
+            executable: false,
+        }
+    }
+
+    fn keep(area: &Area, bytes: &[u8]) {
+        let mut up = Upload::new(area.incoming().expect("a temp file"));
+        up.write(bytes).expect("written");
+        let (temp, hash) = up.finish();
+        area.keep(temp, &hash).expect("kept");
+    }
+
+    #[test]
+    fn paths_that_leave_the_folder_repeat_or_nest_in_a_file_are_refused() {
+        for paths in [
+            &["../x"][..],
+            &["/etc/passwd"],
+            &["a/../../x"],
+            &["a\\b"],
+            &[""],
+            &["a", "a"],
+            &["a", "a/b"],
+        ] {
+            let files: Vec<_> = paths.iter().map(|p| entry(p, b"x")).collect();
+            let e = check_paths(&files).expect_err(&format!("{paths:?}"));
+            assert!(e.to_string().starts_with("files: "), "{e}");
+        }
+        let fine: Vec<_> = ["a/b", "a/c", "ab", "a.b/c"]
+            .iter()
+            .map(|p| entry(p, b"x"))
+            .collect();
+        check_paths(&fine).expect("distinct, safe paths");
+    }
+
+    #[test]
+    fn a_tree_is_rebuilt_from_held_blobs_and_a_missing_one_is_named() {
+        let dir = tempfile::tempdir().expect("a collection folder");
+        let area = Area::of(dir.path());
+        keep(&area, b"one");
+        let mut run = entry("bin/run.sh", b"one");
+        run.executable = true;
+        let files = vec![entry("a/one.md", b"one"), run];
+        let rebuilt = area.rebuild(&files, "p").expect("rebuilt");
+        assert_eq!(rebuilt.root.file_name().and_then(|n| n.to_str()), Some("p"));
+        assert_eq!(
+            std::fs::read(rebuilt.root.join("a/one.md")).expect("a/one.md"),
+            b"one"
+        );
+        assert!(fsx::is_executable(&rebuilt.root.join("bin/run.sh")));
+        assert!(!fsx::is_executable(&area.upload_path(&hash_bytes(b"one"))));
+        let missing = vec![entry("a.md", b"one"), entry("b.md", b"two")];
+        match area.rebuild(&missing, "p") {
+            Err(Error::MissingBlobs(names)) => assert_eq!(names, [hash_bytes(b"two").to_hex()]),
+            other => panic!("{other:?}"),
+        }
+        let mut wrong = entry("a.md", b"one");
+        wrong.size = 4;
+        assert!(matches!(area.rebuild(&[wrong], "p"), Err(Error::Usage(_))));
+        assert_eq!(
+            area.missing(&[hash_bytes(b"two"), hash_bytes(b"one"), hash_bytes(b"two")]),
+            [hash_bytes(b"two")]
+        );
+    }
+
+    #[test]
+    fn uploads_older_than_the_time_are_swept() {
+        let dir = tempfile::tempdir().expect("a collection folder");
+        let area = Area::of(dir.path());
+        keep(&area, b"old");
+        assert_eq!(area.sweep(Duration::from_secs(3600)), 0);
+        assert_eq!(area.notes(Duration::from_secs(3600)), Vec::<String>::new());
+        assert_eq!(area.notes(Duration::ZERO).len(), 1);
+        assert_eq!(area.sweep(Duration::ZERO), 1);
+        assert_eq!(area.missing(&[hash_bytes(b"old")]), [hash_bytes(b"old")]);
+    }
+}

@@ -1,0 +1,720 @@
+//! The hash-first import of `skillmeat serve` (DESIGN.md §12) through the
+//! real binary: plan from hashes, missing blobs, uploads re-hashed by the
+//! server, the import from a file list (202, then polled), its refusals,
+//! shutdown during an import, and the removal of old uploads.
+
+mod util;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde_json::{Value, json};
+use skillmeat_core::hash::hash_bytes;
+use util::{Home, fixture, write};
+
+/// A running `skillmeat serve` on an ephemeral loopback port (killed when
+/// dropped; [`Server::stop`] sends SIGTERM).
+struct Server {
+    child: Child,
+    base: String,
+    token: String,
+    stderr: Arc<Mutex<String>>,
+    client: Client,
+}
+
+impl Server {
+    fn start(home: &Home, args: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::spawn(home.cmd_std(), args, env)
+    }
+
+    /// `command` (a `skillmeat` of `home`) with `serve --listen 127.0.0.1:0 ARGS`.
+    fn spawn(mut command: std::process::Command, args: &[&str], env: &[(&str, &str)]) -> Server {
+        command
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("spawning skillmeat serve");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = stderr.clone();
+        let mut err = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = err.read_to_string(&mut text);
+            sink.lock().expect("the stderr buffer").push_str(&text);
+        });
+        let out = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(out).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the startup line within 30 s");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in the startup line {line:?}"));
+        let (base, token) = url.split_once("/#token=").expect("a #token= URL");
+        Server {
+            child,
+            base: base.to_owned(),
+            token: token.to_owned(),
+            stderr,
+            client: Client::builder()
+                .no_proxy()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .expect("an HTTP client"),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        let request = self.client.post(self.url(path)).json(body);
+        self.send(request)
+    }
+
+    fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.client.get(self.url(path)))
+    }
+
+    fn put(&self, sha256: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        let request = self
+            .client
+            .put(self.url(&format!("/api/v1/blobs/{sha256}")))
+            .body(bytes);
+        self.send(request)
+    }
+
+    fn send(&self, request: RequestBuilder) -> (StatusCode, Value) {
+        parse(
+            request
+                .bearer_auth(&self.token)
+                .send()
+                .expect("the server answers"),
+        )
+    }
+
+    /// The hashes of `files` the server says it lacks.
+    fn missing(&self, files: &[Value]) -> Vec<String> {
+        let hashes: Vec<&Value> = files.iter().map(|f| &f["sha256"]).collect();
+        let (status, body) = self.post("/api/v1/blobs/missing", &json!({ "sha256": hashes }));
+        assert_eq!(status, StatusCode::OK, "{body}");
+        strings(&body["missing"])
+    }
+
+    /// Uploads the files of `root` whose blobs the server lacks; returns
+    /// the hashes uploaded.
+    fn upload_missing(&self, root: &Path, files: &[Value]) -> Vec<String> {
+        let missing = self.missing(files);
+        for hash in &missing {
+            let f = files
+                .iter()
+                .find(|f| f["sha256"] == hash.as_str())
+                .expect("a file of that hash");
+            let bytes = std::fs::read(root.join(f["path"].as_str().expect("path"))).expect("read");
+            let (status, body) = self.put(hash, bytes);
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!(body["sha256"], hash.as_str());
+        }
+        missing
+    }
+
+    /// Starts the import of `files` (202) and polls it to its end.
+    fn import(&self, files: &[Value], root_name: &str) -> (Value, Value) {
+        let (status, started) = self.post(
+            "/api/v1/artifacts/import/composite",
+            &json!({ "files": files, "root_name": root_name }),
+        );
+        assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+        let job = self.poll(started["transaction_id"].as_str().expect("an id"));
+        (started, job)
+    }
+
+    fn poll(&self, id: &str) -> Value {
+        let start = Instant::now();
+        loop {
+            let (status, job) = self.get(&format!("/api/v1/imports/{id}"));
+            assert_eq!(status, StatusCode::OK, "{job}");
+            if job["status"] != "in_progress" {
+                return job;
+            }
+            assert!(start.elapsed() < Duration::from_secs(120), "{job}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().expect("the stderr buffer").clone()
+    }
+
+    fn stop(&mut self, limit: Duration) -> ExitStatus {
+        let status = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill -TERM");
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("waiting") {
+                return status;
+            }
+            assert!(start.elapsed() < limit, "still running after {limit:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn parse(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().expect("a body");
+    let value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {text:?}"));
+    (status, value)
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {v}"))
+        .iter()
+        .map(|s| s.as_str().expect("a string").to_owned())
+        .collect()
+}
+
+/// Every file below `root` as the page would send it: path, SHA-256, size,
+/// executable bit.
+fn file_list(root: &Path) -> Vec<Value> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+        let entry = entry.expect("walking");
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).expect("read");
+        let rel = entry.path().strip_prefix(root).expect("below the root");
+        let mode = entry.metadata().expect("metadata").permissions().mode();
+        out.push(json!({
+            "path": rel.to_str().expect("UTF-8"),
+            "sha256": hash_bytes(&bytes).to_hex(),
+            "size": bytes.len(),
+            "executable": mode & 0o111 != 0,
+        }));
+    }
+    out
+}
+
+/// `(kind, name) → content_hash` of `skillmeat list --json`.
+fn listed(home: &Home) -> BTreeMap<(String, String), String> {
+    let list = home.json(&["list", "--json"], &[] as &[&str]);
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            let s = |k: &str| i[k].as_str().unwrap_or_default().to_owned();
+            ((s("kind"), s("name")), s("content_hash"))
+        })
+        .collect()
+}
+
+fn verify_ok(home: &Home) -> Value {
+    let report = home.json(&["verify", "--json"], &[] as &[&str]);
+    assert_eq!(report["ok"], true, "{report}");
+    report
+}
+
+const DESIGN: &str = "---\nname: canvas-design\ndescription: Design on a canvas.\n---\nDraw.\n";
+const REVIEW: &str = "---\nname: canvas-review\ndescription: Review a canvas.\n---\nLook.\n";
+const COMMAND: &str = "---\ndescription: Open the canvas.\n---\nOpen it.\n";
+
+/// `canvas`: two skills, a command, and an executable hook script.
+fn canvas(root: &Path) {
+    write(
+        root,
+        ".claude-plugin/plugin.json",
+        r#"{"name": "canvas", "version": "1.2.0", "description": "Canvas tools"}"#,
+    );
+    write(root, "skills/canvas-design/SKILL.md", DESIGN);
+    write(root, "skills/canvas-review/SKILL.md", REVIEW);
+    write(
+        root,
+        "skills/canvas-review/scripts/check.sh",
+        "#!/bin/sh\necho ok\n",
+    );
+    util::chmod(&root.join("skills/canvas-review/scripts/check.sh"), 0o755);
+    write(root, "commands/canvas.md", COMMAND);
+}
+
+fn sha256_hex(text: &str) -> String {
+    // `sha256sum`: independent of the code under test.
+    let mut child = std::process::Command::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("running sha256sum");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("feeding sha256sum");
+    let out = child.wait_with_output().expect("sha256sum's output");
+    String::from_utf8_lossy(&out.stdout)[..64].to_owned()
+}
+
+/// The plan puts each child in its bucket against the database: one the
+/// collection has with that content (existing), one it has with other
+/// content (conflict, with the current hash), one it lacks (new).
+#[test]
+fn the_plan_buckets_children_by_their_hashes() {
+    let home = Home::new();
+    let src = tempfile::tempdir().expect("a source");
+    canvas(&src.path().join("canvas"));
+    home.cmd()
+        .arg("add")
+        .arg(src.path().join("canvas"))
+        .assert()
+        .success();
+    let stored = listed(&home);
+    let design = &stored[&("skill".to_owned(), "canvas-design".to_owned())];
+    let review = &stored[&("skill".to_owned(), "canvas-review".to_owned())];
+    // A command is one file: its content hash is the file's SHA-256.
+    assert_eq!(
+        stored[&("command".to_owned(), "canvas".to_owned())],
+        sha256_hex(COMMAND)
+    );
+    let other = sha256_hex("something else");
+    let server = Server::start(&home, &[], &[]);
+    let (status, plan) = server.post(
+        "/api/v1/plan",
+        &json!({"plugins": [{"name": "canvas", "children": [
+            {"kind": "skill", "name": "canvas-design", "content_hash": design},
+            {"kind": "skill", "name": "canvas-review", "content_hash": other},
+            {"kind": "command", "name": "canvas", "content_hash": sha256_hex(COMMAND)},
+            {"kind": "agent", "name": "canvas-helper", "content_hash": other},
+        ]}]}),
+    );
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    let buckets = &plan["plugins"][0]["buckets"];
+    assert_eq!(plan["plugins"][0]["name"], "canvas");
+    let names = |b: &str| -> Vec<String> {
+        buckets[b]
+            .as_array()
+            .expect("a bucket")
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}:{}",
+                    c["kind"].as_str().expect("kind"),
+                    c["name"].as_str().expect("name")
+                )
+            })
+            .collect()
+    };
+    assert_eq!(names("existing"), ["skill:canvas-design", "command:canvas"]);
+    assert_eq!(names("conflict"), ["skill:canvas-review"]);
+    assert_eq!(names("new"), ["agent:canvas-helper"]);
+    assert_eq!(buckets["conflict"][0]["current_hash"], review.as_str());
+    assert_eq!(buckets["conflict"][0]["content_hash"], other.as_str());
+    // A hash that is not one, and a name that is not one: 400.
+    for child in [
+        json!({"kind": "skill", "name": "x", "content_hash": "abc"}),
+        json!({"kind": "skill", "name": "..", "content_hash": other}),
+    ] {
+        let (status, body) = server.post(
+            "/api/v1/plan",
+            &json!({"plugins": [{"name": "canvas", "children": [child]}]}),
+        );
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["code"], "bad_input");
+    }
+}
+
+/// Missing → upload → import 202 → poll → succeeded; the collection then
+/// holds what `skillmeat add` of the same folder gives. Importing again
+/// uploads nothing; a changed copy uploads only the changed file.
+#[test]
+fn a_hash_first_import_stores_what_add_stores_and_uploads_only_what_is_missing() {
+    let src = tempfile::tempdir().expect("a source");
+    let root = src.path().join("canvas");
+    canvas(&root);
+    let files = file_list(&root);
+    let distinct: BTreeSet<&str> = files
+        .iter()
+        .map(|f| f["sha256"].as_str().expect("hash"))
+        .collect();
+
+    let home = Home::new();
+    let server = Server::start(&home, &[], &[]);
+    let uploaded = server.upload_missing(&root, &files);
+    assert_eq!(
+        uploaded.len(),
+        distinct.len(),
+        "a fresh server lacks every blob"
+    );
+    let (started, job) = server.import(&files, "canvas");
+    assert_eq!(started["status"], "in_progress");
+    assert_eq!(
+        started["parent"],
+        json!({"name": "canvas", "pending": true})
+    );
+    let mut planned: Vec<(String, String)> = started["children"]
+        .as_array()
+        .expect("children")
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().expect("name").to_owned(),
+                c["hash_status"].as_str().expect("hash_status").to_owned(),
+            )
+        })
+        .collect();
+    planned.sort();
+    assert_eq!(
+        planned,
+        [
+            ("canvas".to_owned(), "new".to_owned()),
+            ("canvas-design".to_owned(), "new".to_owned()),
+            ("canvas-review".to_owned(), "new".to_owned())
+        ]
+    );
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["result"]["results"][0]["children_imported"], 3, "{job}");
+
+    // The same folder through `skillmeat add`, in another home.
+    let by_cli = Home::new();
+    by_cli.cmd().arg("add").arg(&root).assert().success();
+    let through_http = listed(&home);
+    assert_eq!(through_http, listed(&by_cli));
+    assert_eq!(through_http.len(), 4, "{through_http:?}");
+    verify_ok(&home);
+    let script = home
+        .path()
+        .join("collections/default/artifacts/skills/canvas-review/scripts/check.sh");
+    let mode = std::fs::metadata(&script)
+        .expect("the script")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o100, 0o100, "the executable bit is kept: {mode:o}");
+
+    // Again: nothing to upload, everything linked.
+    assert_eq!(server.missing(&files), Vec::<String>::new());
+    let (started, job) = server.import(&files, "canvas");
+    assert!(
+        started["children"]
+            .as_array()
+            .expect("children")
+            .iter()
+            .all(|c| c["hash_status"] == "existing"),
+        "{started}"
+    );
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["result"]["results"][0]["children_reused"], 3, "{job}");
+
+    // A changed copy: only the changed file is missing.
+    let changed = "---\nname: canvas-design\ndescription: Design on a canvas.\n---\nDraw twice.\n";
+    write(&root, "skills/canvas-design/SKILL.md", changed);
+    let files = file_list(&root);
+    assert_eq!(server.missing(&files), [sha256_hex(changed)]);
+    assert_eq!(server.upload_missing(&root, &files), [sha256_hex(changed)]);
+    let (started, job) = server.import(&files, "canvas");
+    let design = started["children"]
+        .as_array()
+        .expect("children")
+        .iter()
+        .find(|c| c["name"] == "canvas-design")
+        .expect("canvas-design")
+        .clone();
+    assert_eq!(design["hash_status"], "conflict", "{started}");
+    assert_eq!(design["status"], "new_version", "{started}");
+    assert_eq!(
+        design["existing_hash"],
+        through_http[&("skill".to_owned(), "canvas-design".to_owned())].as_str()
+    );
+    assert_eq!(job["status"], "succeeded", "{job}");
+    by_cli.cmd().arg("add").arg(&root).assert().success();
+    assert_eq!(listed(&home), listed(&by_cli));
+    verify_ok(&home);
+}
+
+/// An upload whose bytes are not the blob it names is refused (422) and
+/// not kept; a name that is not a SHA-256 is 400.
+#[test]
+fn an_upload_that_does_not_match_its_hash_is_refused_and_not_kept() {
+    let home = Home::new();
+    let server = Server::start(&home, &[], &[]);
+    let claimed = sha256_hex("the real bytes\n");
+    let (status, body) = server.put(&claimed, b"other bytes\n".to_vec());
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "bad_input");
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains(&sha256_hex("other bytes\n")),
+        "{body}"
+    );
+    let hashes = json!({"sha256": [claimed]});
+    let (_, missing) = server.post("/api/v1/blobs/missing", &hashes);
+    assert_eq!(strings(&missing["missing"]), std::slice::from_ref(&claimed));
+    let uploads = home.path().join("collections/default/.uploads");
+    for sub in ["blobs", "incoming"] {
+        let left: Vec<_> = std::fs::read_dir(uploads.join(sub))
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "{sub}: {left:?}");
+    }
+    // The right bytes are kept, and uploading them again is fine.
+    for _ in 0..2 {
+        let (status, body) = server.put(&claimed, b"the real bytes\n".to_vec());
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body, json!({"sha256": claimed, "size": 15}));
+    }
+    let (_, missing) = server.post("/api/v1/blobs/missing", &hashes);
+    assert_eq!(missing, json!({"missing": []}));
+    for bad in ["abc", &claimed.to_uppercase(), &format!("{claimed}0")] {
+        let (status, body) = server.put(bad, b"x".to_vec());
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+    }
+    let (status, body) = server.post("/api/v1/blobs/missing", &json!({"sha256": ["nope"]}));
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
+/// Too many hashes in one question: 413. An upload over the per-file
+/// limit: 413, nothing kept.
+#[test]
+fn lists_and_uploads_over_their_limits_are_413() {
+    let home = Home::new();
+    let mut serve = home.cmd_failpoints_std();
+    serve.env("SKILLMEAT_TEST_BUNDLE_LIMITS", "entry=1000");
+    let server = Server::spawn(serve, &[], &[]);
+    let many: Vec<String> = (0..100_001u32).map(|i| format!("{i:064x}")).collect();
+    let (status, body) = server.post("/api/v1/blobs/missing", &json!({ "sha256": many }));
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["code"], "too_large");
+    let big = "x".repeat(1001);
+    let (status, body) = server.put(&sha256_hex(&big), big.into_bytes());
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    let small = "x".repeat(1000);
+    let (status, body) = server.put(&sha256_hex(&small), small.into_bytes());
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// An import naming a blob never uploaded is 409, naming it; a path that
+/// leaves the folder is 400; nothing is written either way.
+#[test]
+fn an_import_of_blobs_not_uploaded_or_of_unsafe_paths_writes_nothing() {
+    let src = tempfile::tempdir().expect("a source");
+    let root = src.path().join("canvas");
+    canvas(&root);
+    let files = file_list(&root);
+    let home = Home::new();
+    let server = Server::start(&home, &[], &[]);
+    server.upload_missing(&root, &files);
+    let never = sha256_hex("never uploaded\n");
+    let mut with_missing = files.clone();
+    with_missing
+        .push(json!({"path": "skills/canvas-design/notes.md", "sha256": never, "size": 15}));
+    let (status, body) = server.post(
+        "/api/v1/artifacts/import/composite",
+        &json!({"files": with_missing, "root_name": "canvas"}),
+    );
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "conflict");
+    assert!(
+        body["message"].as_str().expect("message").contains(&never),
+        "{body}"
+    );
+
+    for path in ["../x", "/etc/passwd", "skills/../../x", "a\\b", ""] {
+        let mut bad = files.clone();
+        bad.push(json!({"path": path, "sha256": files[0]["sha256"], "size": files[0]["size"]}));
+        let (status, body) = server.post(
+            "/api/v1/artifacts/import/composite",
+            &json!({"files": bad, "root_name": "canvas"}),
+        );
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path:?}: {body}");
+        assert!(
+            body["message"].as_str().expect("message").contains("files"),
+            "{body}"
+        );
+    }
+    // A size that is not the blob's, a file given twice: 400.
+    let mut wrong_size = files.clone();
+    wrong_size[0]["size"] = json!(1);
+    let mut twice = files.clone();
+    twice.push(files[0].clone());
+    for bad in [wrong_size, twice] {
+        let (status, body) = server.post(
+            "/api/v1/artifacts/import/composite",
+            &json!({"files": bad, "root_name": "canvas"}),
+        );
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    }
+    let (status, body) = server.get("/api/v1/imports/01JZ8Y4W5N3K9Q2R7T6V0XABCD");
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
+    assert!(listed(&home).is_empty());
+    let imports = home.path().join("collections/default/.uploads/imports");
+    let left: Vec<_> = std::fs::read_dir(&imports)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    verify_ok(&home);
+}
+
+/// A source on the server's machine imports like a file list on a
+/// loopback server, and is refused (403) by a `--public` one.
+#[test]
+fn a_source_path_imports_on_loopback_and_is_forbidden_on_a_public_server() {
+    let home = Home::new();
+    let source = fixture("guardrails");
+    let server = Server::start(&home, &[], &[]);
+    let (status, started) = server.post(
+        "/api/v1/artifacts/import/composite",
+        &json!({"source": source}),
+    );
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    assert_eq!(started["parent"]["name"], "guardrails");
+    let job = server.poll(started["transaction_id"].as_str().expect("id"));
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let by_cli = Home::new();
+    by_cli.cmd().arg("add").arg(&source).assert().success();
+    assert_eq!(listed(&home), listed(&by_cli));
+    drop(server);
+
+    let public = Server::start(&Home::new(), &["--public"], &[]);
+    let (status, body) = public.post(
+        "/api/v1/artifacts/import/composite",
+        &json!({"source": source}),
+    );
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+}
+
+/// SIGTERM while a marketplace imports: the server stops after the plugin
+/// in flight; every plugin in the collection is whole, `verify` is clean.
+#[test]
+fn a_shutdown_during_an_import_leaves_no_partial_plugin() {
+    let root = fixture("wshobson-agents");
+    let files = file_list(&root);
+    let home = Home::new();
+    let mut server = Server::start(&home, &[], &[]);
+    server.upload_missing(&root, &files);
+    let (status, started) = server.post(
+        "/api/v1/artifacts/import/composite",
+        &json!({"files": files, "root_name": "wshobson-agents"}),
+    );
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    let total = started["plugins"].as_array().expect("plugins").len();
+    assert!(total > 50, "{total} plugins");
+    let status = server.stop(Duration::from_secs(30));
+    assert!(status.success(), "{status:?}: {}", server.stderr());
+    // The plugin in flight finished; nothing had to be cut off.
+    assert!(
+        !server.stderr().contains("still running"),
+        "{}",
+        server.stderr()
+    );
+
+    verify_ok(&home);
+    let by_cli = Home::new();
+    by_cli.cmd().arg("add").arg(&root).assert().success();
+    let all = listed(&by_cli);
+    let got = listed(&home);
+    let plugins = got.keys().filter(|(kind, _)| kind == "composite").count();
+    assert!(
+        plugins < total,
+        "the import was not cut off: {plugins} of {total} plugins"
+    );
+    // Every artifact stored is stored as `add` stores it, and every plugin
+    // has all its children.
+    for (key, hash) in &got {
+        assert_eq!(all.get(key), Some(hash), "{key:?}");
+    }
+    let list = home.json(&["list", "--json", "--type", "composite"], &[] as &[&str]);
+    let full = by_cli.json(&["list", "--json", "--type", "composite"], &[] as &[&str]);
+    for plugin in list["items"].as_array().expect("items") {
+        let same = full["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|p| p["name"] == plugin["name"])
+            .expect("the plugin");
+        assert_eq!(
+            plugin["child_count"], same["child_count"],
+            "{}",
+            plugin["name"]
+        );
+    }
+}
+
+/// An upload no import used is a `verify` note once older than the time
+/// it is kept, and the server removes it then.
+#[test]
+fn old_unused_uploads_are_noted_by_verify_and_swept() {
+    let home = Home::new();
+    let server = Server::start(&home, &[], &[("SKILLMEAT_UPLOAD_TTL", "2")]);
+    let hash = sha256_hex("left behind\n");
+    let (status, body) = server.put(&hash, b"left behind\n".to_vec());
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let fresh = verify_ok(&home);
+    assert!(fresh.get("notes").is_none(), "{fresh}");
+    let mut verify = home.cmd();
+    verify
+        .env("SKILLMEAT_UPLOAD_TTL", "0")
+        .args(["verify", "--json"]);
+    let out = verify.assert().success().get_output().stdout.clone();
+    let report: Value = serde_json::from_slice(&out).expect("JSON");
+    assert_eq!(report["ok"], true, "{report}");
+    let notes = strings(&report["notes"]);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].starts_with(&format!(".uploads/blobs/{hash}: ")),
+        "{notes:?}"
+    );
+
+    let hashes = json!({"sha256": [hash]});
+    let start = Instant::now();
+    loop {
+        let (_, missing) = server.post("/api/v1/blobs/missing", &hashes);
+        if missing["missing"] == json!([hash]) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "not swept: {missing}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        !home
+            .path()
+            .join(format!("collections/default/.uploads/blobs/{hash}"))
+            .exists()
+    );
+}
