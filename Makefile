@@ -1,6 +1,6 @@
 # The README's two commands: `make run` (the main job) and `make test` (every check).
 .PHONY: run test setup fmt clippy wasm-core purity test-rust test-ui bench wasm test-wasm bench-wasm \
-	ui-build app app-release deb clippy-app test-app e2e cli-demo
+	ui-build app app-release deb clippy-app test-app e2e cli-demo api-fuzz bench-serve
 
 CARGO ?= cargo
 
@@ -38,7 +38,7 @@ cli-demo:
 	$(SM) verify
 
 ## Every check, as CI runs it.
-test: setup fmt clippy wasm-core purity test-rust test-ui clippy-app test-app test-wasm e2e
+test: setup fmt clippy wasm-core purity test-rust api-fuzz test-ui clippy-app test-app test-wasm e2e
 
 fmt:
 	$(CARGO) fmt --all --check
@@ -63,6 +63,14 @@ purity:
 
 test-rust:
 	$(CARGO) test --workspace --locked
+
+## Schemathesis (in .venv-ci/, installed by .ci/setup) against a real
+## `skillmeat serve` over a throwaway collection: no 5xx and no response
+## outside the OpenAPI description, API_FUZZ_EXAMPLES (30) examples per
+## operation from a fixed seed. See .ci/api-fuzz.
+api-fuzz: setup
+	$(CARGO) build -p skillmeat --bin skillmeat --locked
+	.ci/api-fuzz
 
 ## The UI imports wasm/pkg, and the app embeds ui/dist (generate_context!).
 ui-build: wasm
