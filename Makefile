@@ -109,6 +109,13 @@ bench:
 	$(CARGO) bench -p skillmeat --bench hash
 	$(CARGO) bench -p skillmeat --bench import
 
+## `skillmeat serve` under load (figures in the README): oha (crates.io) as
+## the load generator, installed here when missing (it is needed nowhere
+## else); the collection in TMPDIR (TMPDIR=/dev/shm keeps the disk out).
+bench-serve:
+	@command -v oha >/dev/null || $(CARGO) install oha --locked
+	$(CARGO) bench -p skillmeat --bench serve --locked
+
 ## The browser package: wasm-bindgen --target web into wasm/pkg/ (not committed),
 ## then wasm-opt -Oz (Debian's binaryen) when it is installed.
 ## Built without the reference-types feature (rustc enables it by default):
