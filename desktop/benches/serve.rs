@@ -73,7 +73,7 @@ fn main() {
         Load {
             name: "associations, 50 children, 1 connection",
             url: assoc.clone(),
-            args: &["-n", "20000", "-c", "1"],
+            args: &["-z", "10s", "-w", "-c", "1"],
         },
         Load {
             name: "associations, 50 children, 50 connections",
@@ -83,7 +83,7 @@ fn main() {
         Load {
             name: "artifact pages (limit 50, offsets spread over the collection), 1 connection",
             url: pages.clone(),
-            args: &["-n", "10000", "-c", "1", "--urls-from-file"],
+            args: &["-z", "10s", "-w", "-c", "1", "--urls-from-file"],
         },
         Load {
             name: "artifact pages (limit 50, offsets spread over the collection), 50 connections",
