@@ -1,6 +1,6 @@
 # The README's two commands: `make run` (the main job) and `make test` (every check).
 .PHONY: run test setup fmt clippy wasm-core purity test-rust test-ui bench wasm test-wasm bench-wasm \
-	ui-build app app-release deb clippy-app test-app e2e cli-demo browser
+	ui-build app app-release deb clippy-app test-app e2e cli-demo browser api-fuzz bench-serve
 
 CARGO ?= cargo
 
@@ -41,7 +41,7 @@ cli-demo: ui-build
 ## Every check, as CI runs it. ui-build comes before test-rust: the server's
 ## tests read ui/dist (a debug build serves it from there); without it they
 ## check the "UI not built" answer instead.
-test: setup fmt clippy wasm-core purity ui-build test-rust test-ui browser clippy-app test-app test-wasm e2e
+test: setup fmt clippy wasm-core purity ui-build test-rust api-fuzz test-ui browser clippy-app test-app test-wasm e2e
 
 fmt:
 	$(CARGO) fmt --all --check
@@ -66,6 +66,14 @@ purity:
 
 test-rust:
 	$(CARGO) test --workspace --locked
+
+## Schemathesis (in .venv-ci/, installed by .ci/setup) against a real
+## `skillmeat serve` over a throwaway collection: no 5xx and no response
+## outside the OpenAPI description, API_FUZZ_EXAMPLES (30) examples per
+## operation from a fixed seed. See .ci/api-fuzz.
+api-fuzz: setup
+	$(CARGO) build -p skillmeat --bin skillmeat --locked
+	.ci/api-fuzz
 
 ## The UI imports wasm/pkg; the app (generate_context!) and a release
 ## `skillmeat` (skillmeat serve's browser UI, rust-embed) embed ui/dist.
@@ -109,6 +117,13 @@ e2e: app
 bench:
 	$(CARGO) bench -p skillmeat --bench hash
 	$(CARGO) bench -p skillmeat --bench import
+
+## `skillmeat serve` under load (figures in the README): oha (crates.io) as
+## the load generator, installed here when missing (it is needed nowhere
+## else); the collection in TMPDIR (TMPDIR=/dev/shm keeps the disk out).
+bench-serve:
+	@command -v oha >/dev/null || $(CARGO) install oha --locked
+	$(CARGO) bench -p skillmeat --bench serve --locked
 
 ## The browser package: wasm-bindgen --target web into wasm/pkg/ (not committed),
 ## then wasm-opt -Oz (Debian's binaryen) when it is installed.

@@ -10,7 +10,7 @@ use alloc::collections::BTreeMap;
 use core::fmt;
 use core::str::FromStr;
 
-use crate::spans::{debug, info_span};
+use crate::spans::{Span, debug, info_span};
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::{ArtifactKind, Relationship, name_key};
@@ -281,13 +281,30 @@ pub fn decide(
     child: &Incoming,
     policy: ConflictPolicy,
 ) -> ChildPlan {
-    let span = info_span!(
+    let span = dedup_span(child);
+    let _guard = span.enter();
+    decide_in(&span, index, plugin, child, policy)
+}
+
+/// `artifact.dedup_resolve`: one child's decision.
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+fn dedup_span(child: &Incoming) -> Span {
+    info_span!(
         "artifact.dedup_resolve",
         artifact_name = %child.name,
         content_hash = %child.content_hash,
         decision = tracing::field::Empty
-    );
-    let _guard = span.enter();
+    )
+}
+
+/// Decides one child inside its entered `artifact.dedup_resolve` span.
+fn decide_in(
+    span: &Span,
+    index: &dyn ArtifactIndex,
+    plugin: &str,
+    child: &Incoming,
+    policy: ConflictPolicy,
+) -> ChildPlan {
     let key = name_key(&child.name);
     let base =
         |bucket, decision, target_name: String, existing: Option<&IndexedArtifact>, pinned| {
@@ -401,6 +418,32 @@ pub fn plan_import_with(
             .map(|c| decide(index, plugin, c, choices.policy(plugin, c.kind, &c.name)))
             .collect(),
     }
+}
+
+/// [`plan_import_with`], running `within(i)` first inside child `i`'s
+/// `artifact.dedup_resolve` span: the engine re-computes the child's hash
+/// there (its `artifact.hash_compute` span), so a trace shows the import →
+/// the dedup decision → the hash it rests on. The first error stops the plan.
+pub fn plan_import_within<E>(
+    index: &dyn ArtifactIndex,
+    plugin: &str,
+    children: &[Incoming],
+    choices: &ConflictChoices,
+    mut within: impl FnMut(usize) -> Result<(), E>,
+) -> Result<ImportPlan, E> {
+    let mut planned = Vec::with_capacity(children.len());
+    for (i, c) in children.iter().enumerate() {
+        let span = dedup_span(c);
+        let _guard = span.enter();
+        within(i)?;
+        let policy = choices.policy(plugin, c.kind, &c.name);
+        planned.push(decide_in(&span, index, plugin, c, policy));
+    }
+    Ok(ImportPlan {
+        plugin: plugin.to_owned(),
+        policy: choices.default,
+        children: planned,
+    })
 }
 
 /// The preview: `{"name", "buckets": {"new", "existing", "conflict"}}`.

@@ -5,7 +5,7 @@
 //! tracing's `max_level_off`, the spans cost the package 1.9 KB).
 
 #[cfg(feature = "tracing")]
-pub(crate) use tracing::{debug, field::display, info_span};
+pub(crate) use tracing::{Span, debug, field::display, info_span};
 
 #[cfg(not(feature = "tracing"))]
 pub(crate) use off::{Span, debug, display, info_span};

@@ -340,6 +340,35 @@ fn per_child_choices_override_the_default() {
 }
 
 #[test]
+fn planning_within_runs_first_for_each_child_and_stops_at_an_error() {
+    use ArtifactKind::*;
+    let mut choices = ConflictChoices::new(ConflictPolicy::NewVersion);
+    choices.set("plug", Skill, "tdd", ConflictPolicy::Keep);
+    let children = [
+        child(Command, "review", "v3"),
+        child(Skill, "tdd", "tdd2"),
+        child(Agent, "new", "n"),
+    ];
+    let mut seen = Vec::new();
+    let plan = plan_import_within(&index(), "plug", &children, &choices, |i| {
+        seen.push(i);
+        Ok::<(), &str>(())
+    });
+    assert_eq!(seen, [0, 1, 2]);
+    assert_eq!(
+        plan,
+        Ok(plan_import_with(&index(), "plug", &children, &choices))
+    );
+    let mut seen = Vec::new();
+    let stopped = plan_import_within(&index(), "plug", &children, &choices, |i| {
+        seen.push(i);
+        if i == 1 { Err("child 1") } else { Ok(()) }
+    });
+    assert_eq!(stopped, Err("child 1"));
+    assert_eq!(seen, [0, 1], "nothing runs after the error");
+}
+
+#[test]
 fn lookups_ask_for_forks_only_where_the_policy_is_fork() {
     use ArtifactKind::*;
     let children = [child(Command, "Review", "v3"), child(Skill, "tdd", "x")];

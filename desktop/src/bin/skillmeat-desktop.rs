@@ -4,7 +4,7 @@
 fn main() -> std::process::ExitCode {
     skillmeat::startup::mark_start();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    skillmeat::telemetry::init(skillmeat::telemetry::LogFormat::Text, 0);
+    let _telemetry = skillmeat::telemetry::init(skillmeat::telemetry::LogFormat::Text, 0);
     let result = skillmeat::app::check_display(|name| std::env::var_os(name))
         .and_then(|()| skillmeat::app::AppConfig::from_env_and_args(&args))
         .map_err(|e| e.to_string())

@@ -361,7 +361,8 @@ pub fn run() -> i32 {
         LogArg::Text => LogFormat::Text,
         LogArg::Json => LogFormat::Json,
     };
-    telemetry::init(format, cli.verbose);
+    // Held to the end: dropping it flushes the spans not yet exported.
+    let _telemetry = telemetry::init(format, cli.verbose);
     let json = cli.command.wants_json();
     let result = match cli.command {
         Command::Hash { paths, json } => hash::run(&paths, json),

@@ -200,7 +200,7 @@ async fn run(
         &mut files,
         collection,
         plugin,
-        &source.tree.root,
+        source,
         &children,
         &composite,
         choices,
@@ -311,7 +311,7 @@ async fn write<'a>(
     files: &'a mut FileTxn,
     collection: &'a Collection,
     plugin: &Plugin,
-    origin: &std::path::Path,
+    source: &Source,
     children: &'a [Payload],
     composite: &'a Payload,
     choices: &ConflictChoices,
@@ -321,7 +321,10 @@ async fn write<'a>(
     let incoming: Vec<_> = children.iter().map(|c| c.incoming.clone()).collect();
     let index =
         index::Prefetched::load(tx, &collection.id, &plugin.name, &incoming, choices).await?;
-    let plan = plan::plan_import_with(&index, &plugin.name, &incoming, choices);
+    let plan = plan::plan_import_within(&index, &plugin.name, &incoming, choices, |i| {
+        payload::check_hash(source, plugin, i, &children[i])
+    })?;
+    let origin = &source.tree.root;
     let source = if plugin.root.is_root() {
         origin.display().to_string()
     } else {

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use skillmeat_core::discovery::{Child, ChildContent, Plugin};
 use skillmeat_core::hash::{ContentHash, hash_bytes};
@@ -14,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::fsx;
 use crate::inspect::Source;
 use crate::store::rows::VersionFile;
+use tracing::info_span;
 
 /// Where a file's bytes come from.
 #[derive(Debug, Clone)]
@@ -159,6 +161,36 @@ pub fn build(source: &Source, plugin: &Plugin) -> Result<(Vec<Payload>, Payload)
         },
     };
     Ok((children, composite))
+}
+
+/// Re-computes a child's hash from its files' digests, in its
+/// `artifact.hash_compute` span (inside its `artifact.dedup_resolve`, see
+/// [`skillmeat_core::plan::plan_import_within`]), and checks it is the one
+/// the plan rests on.
+/// `payload` was built from `plugin.children[i]` ([`build`] keeps their order).
+pub fn check_hash(source: &Source, plugin: &Plugin, i: usize, payload: &Payload) -> Result<()> {
+    let span = info_span!(
+        "artifact.hash_compute",
+        artifact_name = %payload.name,
+        content_hash = tracing::field::Empty
+    );
+    let _guard = span.enter();
+    let started = Instant::now();
+    let child = plugin
+        .children
+        .get(i)
+        .filter(|c| c.kind == payload.kind && c.name == payload.name)
+        .ok_or_else(|| Error::Internal(format!("{} is not a child of the plugin", payload.name)))?;
+    let hash = child_hash(source, plugin, child)?;
+    crate::telemetry::record_hash_duration(started.elapsed());
+    span.record("content_hash", tracing::field::display(hash));
+    match hash == payload.content_hash {
+        true => Ok(()),
+        false => Err(Error::Internal(format!(
+            "{}: its hash changed between the plan and the import",
+            payload.name
+        ))),
+    }
 }
 
 fn child_hash(source: &Source, plugin: &Plugin, child: &Child) -> Result<ContentHash> {

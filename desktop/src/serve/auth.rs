@@ -1,4 +1,4 @@
-//! Every `/api/` request needs `Authorization: Bearer <token>`, checked
+//! Every `/api/` request (and `/metrics`) needs `Authorization: Bearer <token>`, checked
 //! before routing (an unknown `/api/` path without the token is a 401, not
 //! a 404). The static API page needs none: it holds no data and asks for
 //! the description with the token.
@@ -15,7 +15,7 @@ use crate::error::ErrorCode;
 
 pub async fn require_token(State(state): State<Shared>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let guarded = path == "/api" || path.starts_with("/api/");
+    let guarded = path == "/api" || path.starts_with("/api/") || path == super::metrics::ROUTE;
     if !guarded || PUBLIC_PAGES.contains(&path) {
         return next.run(request).await;
     }

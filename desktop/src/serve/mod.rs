@@ -14,7 +14,10 @@
 //!   except the static API page (`/api/docs`), which holds no data and asks
 //!   for the rest with the token. `/healthz` and the browser UI at `/`
 //!   ([`ui`], the files embedded in the binary) need none. No CORS headers.
-//! - Layers (tower-http): tracing, gzip, a panic is a 500, plain error
+//! - `GET /metrics` ([`metrics`]): Prometheus text, behind the token.
+//! - Layers (tower-http): tracing (a span per request, continuing an
+//!   incoming `traceparent` when traces are exported: [`spans`]), request
+//!   counts and latencies ([`metrics`]), gzip, a panic is a 500, plain error
 //!   responses become `{code, message}`, a time limit, the token, a body
 //!   limit ([`BODY_LIMIT`]).
 //! - SIGINT or SIGTERM: stop accepting, let requests in flight finish, for at
@@ -29,7 +32,9 @@ mod api;
 mod auth;
 mod docs;
 mod error;
+mod metrics;
 mod routes;
+mod spans;
 mod token;
 mod ui;
 mod wire;
@@ -47,8 +52,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tower_http::trace::TraceLayer;
 
 use crate::error::{Error, Result};
 use crate::home::Home;
@@ -127,6 +131,7 @@ async fn serve(home: Home, config: Config) -> Result<()> {
     let addr = listener
         .local_addr()
         .map_err(|e| Error::Internal(format!("the listening address: {e}")))?;
+    metrics::install()?;
     let scope = Scope::held(home, &config.collection).await?;
     let state = Arc::new(State {
         scope,
@@ -202,6 +207,7 @@ fn app(state: Shared) -> Router {
     let (routes, _) = api::router().split_for_parts();
     let compress = DefaultPredicate::new().and(NotForContentType::new("application/zip"));
     routes
+        .merge(metrics::router())
         .fallback(ui::page)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -214,10 +220,11 @@ fn app(state: Shared) -> Router {
         .layer(axum::middleware::from_fn(error::json_errors))
         .layer(CatchPanicLayer::custom(error::panicked))
         .layer(CompressionLayer::new().compress_when(compress))
+        .layer(axum::middleware::from_fn(metrics::record))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                .make_span_with(spans::request)
+                .on_response(spans::response),
         )
         .with_state(state)
 }

@@ -1,0 +1,90 @@
+//! What the benchmarks share: a generated plugin, a collection of many
+//! artifacts made quickly.
+
+use std::path::{Path, PathBuf};
+
+use skillmeat::collection::Collection;
+
+/// 20 skills of 3 files, 20 commands, 10 agents.
+pub fn generate_plugin(tmp: &Path, children: usize) -> PathBuf {
+    let dir = tmp.join("bench-plugin");
+    let write = |rel: &str, body: String| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap_or(&dir)).expect("creating a plugin folder");
+        std::fs::write(p, body).expect("writing a plugin file");
+    };
+    write(
+        ".claude-plugin/plugin.json",
+        r#"{"name": "bench-plugin", "version": "1.0.0"}"#.into(),
+    );
+    write("README.md", "# bench\n".into());
+    for i in 0..children {
+        let body = format!(
+            "---\nname: c{i}\ndescription: child {i}\n---\n{}\n",
+            "lorem ipsum ".repeat(100 + i)
+        );
+        match i % 5 {
+            0 | 1 => {
+                write(&format!("skills/skill-{i}/SKILL.md"), body.clone());
+                write(&format!("skills/skill-{i}/reference.md"), body.repeat(2));
+                write(
+                    &format!("skills/skill-{i}/scripts/run.sh"),
+                    "#!/bin/sh\necho hi\n".into(),
+                );
+            }
+            2 | 3 => write(&format!("commands/command-{i}.md"), body),
+            _ => write(&format!("agents/agent-{i}.md"), body),
+        }
+    }
+    dir
+}
+
+/// Bulk rows: `n` commands with one version each (the database side of a
+/// large collection; their files are not needed for the lookups measured).
+pub async fn preload_artifacts(coll: &Collection, n: usize) {
+    let mut tx = coll.pool.begin().await.expect("a transaction");
+    for i in 0..n {
+        let name = format!("preloaded-{i}");
+        let hash = skillmeat_core::hash::hash_bytes(name.as_bytes());
+        let id = skillmeat::store::rows::insert_artifact(
+            &mut tx,
+            &coll.id,
+            skillmeat_core::ArtifactKind::Command,
+            &name,
+            None,
+            None,
+        )
+        .await
+        .expect("inserting an artifact");
+        let files = [skillmeat::store::rows::VersionFile {
+            path: String::new(),
+            blob_hash: hash.to_hex(),
+            size: 10,
+            executable: false,
+        }];
+        let vid = skillmeat::store::rows::insert_version(&mut tx, &id, &hash, &files)
+            .await
+            .expect("inserting a version");
+        skillmeat::store::rows::set_current(&mut tx, &id, &vid, None, None)
+            .await
+            .expect("setting the current version");
+    }
+    // A real collection has its lock file and manifest.
+    let lock = skillmeat::collection::lock_file(&mut tx, &coll.id)
+        .await
+        .expect("the lock file");
+    let manifest = skillmeat::collection::manifest_file(&mut tx, &coll.id, &coll.name)
+        .await
+        .expect("the manifest file");
+    tx.commit().await.expect("committing the rows");
+    skillmeat::fsx::write_atomic(
+        &coll.path(skillmeat::collection::layout::LOCK),
+        lock.as_bytes(),
+    )
+    .expect("writing the lock file");
+    skillmeat::fsx::write_atomic(
+        &coll.path(skillmeat::collection::layout::MANIFEST),
+        manifest.as_bytes(),
+    )
+    .expect("writing the manifest");
+}
