@@ -26,6 +26,7 @@ pub mod home;
 pub mod import;
 pub mod inspect;
 pub mod ops;
+pub mod origin;
 pub mod query;
 pub mod serve;
 pub mod startup;
