@@ -669,3 +669,55 @@ fn bad_marketplace_entries_are_exit_1_with_nothing_written() {
         assert_nothing_written(&home);
     }
 }
+
+#[test]
+fn folders_and_bundles_record_their_provenance_too() {
+    let market = fixture("entry-cases");
+    let canonical = std::fs::canonicalize(&market).expect("the fixture");
+    let home = Home::new();
+    run(
+        &home,
+        &[
+            "add",
+            market.to_str().expect("utf-8"),
+            "--plugin",
+            "bare-skills",
+        ],
+        0,
+    );
+    assert_eq!(plugin_names(&home), ["bare-skills"]);
+    let origin = &show(&home, "bare-skills")["origin"];
+    assert_eq!(origin["kind"], "folder");
+    assert_eq!(origin["url"], canonical.to_str().expect("utf-8"));
+    assert_eq!(origin["path"], "plugins/skills-folder");
+    assert_eq!(origin["commit"], Value::Null);
+    assert_eq!(origin["marketplace"]["name"], "entry-cases");
+    assert_eq!(origin["marketplace"]["kind"], "folder");
+    let entry = lock_plugin(&home, "bare-skills");
+    assert_eq!(entry["origin"]["kind"].as_str(), Some("folder"));
+    assert_eq!(
+        entry["source"].as_str(),
+        canonical.join("plugins/skills-folder").to_str()
+    );
+
+    // Exported, then added elsewhere: a bundle, and its manifest keeps
+    // where the plugin came from before.
+    let out = tempfile::tempdir().expect("a temp dir");
+    let zip = out.path().join("b.zip");
+    run(
+        &home,
+        &["export", "bare-skills", "-o", zip.to_str().expect("utf-8")],
+        0,
+    );
+    let m: Value = serde_json::from_slice(&read_zip_entry(&zip, "skillmeat-bundle.json"))
+        .expect("the manifest");
+    assert_eq!(m["plugin"]["origin"]["path"], "plugins/skills-folder");
+    let other = Home::new();
+    run(&other, &["add", zip.to_str().expect("utf-8")], 0);
+    let origin = &show(&other, "bare-skills")["origin"];
+    assert_eq!(origin["kind"], "bundle");
+    let zip_path = std::fs::canonicalize(&zip).expect("the zip");
+    assert_eq!(origin["url"], zip_path.to_str().expect("utf-8"));
+    assert_eq!(origin["path"], "");
+    run(&other, &["verify"], 0);
+}
