@@ -94,7 +94,17 @@ impl InspectReport {
         Ok(Self {
             plugins,
             marketplace: discovery.marketplace.clone(),
-            warnings: discovery.warnings.clone(),
+            warnings: discovery
+                .warnings
+                .iter()
+                .cloned()
+                .chain(discovery.remote.iter().map(|r| {
+                    format!(
+                        "plugin {:?}: its source is a git repository ({}), which inspect does not fetch (add and preview do)",
+                        r.name, r.source
+                    )
+                }))
+                .collect(),
         })
     }
 }

@@ -125,7 +125,10 @@ fn rewrite_cost(collection: &Path) -> (Figure, usize) {
             let path = collection.join(name);
             let spliced = records::splice_file(&path, |f| {
                 if name == LOCK {
-                    records::splice_lock(f, vec![records::lock_entry("skill", "zz", "00", None)])
+                    records::splice_lock(
+                        f,
+                        vec![records::lock_entry("skill", "zz", "00", None, None)],
+                    )
                 } else {
                     let zz = records::manifest_artifact_entry("skill", "zz");
                     records::splice_manifest(f, "default", Vec::new(), vec![zz])

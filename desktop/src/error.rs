@@ -41,6 +41,14 @@ impl ErrorCode {
     }
 }
 
+/// "; the closest are: a, b" (or nothing when there are none).
+fn closest_names(names: &[String]) -> String {
+    match names.is_empty() {
+        true => String::new(),
+        false => format!("; the closest are: {}", names.join(", ")),
+    }
+}
+
 /// Every way the engine can fail. [`Error::code`] says which kind of
 /// failure it is; the CLI's exit code derives from it.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +80,19 @@ pub enum Error {
 
     #[error("{}: {reason}", path.display())]
     BadInput { path: PathBuf, reason: String },
+
+    /// A git source that cannot be read: unreachable, an unknown ref, a
+    /// missing folder, a sha that does not match, a refused URL.
+    #[error("{url}: {reason}")]
+    Remote { url: String, reason: String },
+
+    /// `--plugin NAME` names no plugin of the source.
+    #[error("{source_name}: no plugin named {name:?}{}", closest_names(closest))]
+    UnknownPlugin {
+        source_name: String,
+        name: String,
+        closest: Vec<String>,
+    },
 
     #[error("{}: no plugin found (looked for .claude-plugin/marketplace.json, .claude-plugin/plugin.json, plugin.json or composite.json, and for skills/ commands/ agents/ hooks/hooks.json, a SKILL.md or a .mcp.json with artifacts in them)", .0.display())]
     NoPlugin(PathBuf),
@@ -224,6 +245,8 @@ impl Error {
             | Error::NonUtf8Name(_)
             | Error::SpecialFile { .. }
             | Error::BadInput { .. }
+            | Error::Remote { .. }
+            | Error::UnknownPlugin { .. }
             | Error::NoPlugin(_)
             | Error::Core { .. }
             | Error::BadBundle { .. }
@@ -250,6 +273,13 @@ impl Error {
     /// 1 for a problem with the user's input, 2 for an internal error.
     pub fn exit_code(&self) -> i32 {
         self.code().exit_code()
+    }
+
+    pub(crate) fn remote(url: &str, reason: impl Into<String>) -> Self {
+        Error::Remote {
+            url: url.to_owned(),
+            reason: reason.into(),
+        }
     }
 
     pub(crate) fn io(path: &Path, source: io::Error) -> Self {

@@ -36,6 +36,11 @@ impl Home {
         self.root.join("skillmeat.db")
     }
 
+    /// The cache of fetched git repositories: one bare repository per URL.
+    pub fn git_cache(&self) -> PathBuf {
+        self.root.join("cache").join("git")
+    }
+
     /// The folder of collection `name`, which must be one plain component.
     pub fn collection_dir(&self, name: &str) -> Result<PathBuf> {
         check_collection_name(name)?;

@@ -128,7 +128,7 @@ fn discover(path: &Path, tree: &Tree, listing: &Listing, files: &Files<'_>) -> R
         .unwrap_or("plugin");
     let discovery =
         discovery::discover(listing, root_name, &read).map_err(|e| Error::core(path, e))?;
-    if discovery.plugins.is_empty() {
+    if discovery.plugins.is_empty() && discovery.remote.is_empty() {
         return Err(match discovery.warnings.first() {
             Some(w) => Error::BadInput {
                 path: path.to_owned(),

@@ -27,6 +27,7 @@ pub mod import;
 pub mod inspect;
 pub mod lifecycle;
 pub mod ops;
+pub mod origin;
 pub mod query;
 pub mod serve;
 pub mod startup;

@@ -7,7 +7,8 @@ use sqlx::{FromRow, SqliteConnection};
 
 use crate::collection::Collection;
 use crate::error::{Error, Result};
-use crate::store::KindColumn;
+use crate::origin::Provenance;
+use crate::store::{KindColumn, sources};
 
 /// `{"items": [...], "total", "count"}`.
 #[derive(Debug, Clone, Serialize)]
@@ -104,6 +105,8 @@ pub struct Detail {
     pub version: Option<String>,
     pub description: Option<String>,
     pub source: Option<String>,
+    /// Where a plugin was last imported from (recorded since provenance).
+    pub origin: Option<Provenance>,
     pub content_hash: String,
     pub created_at: String,
     pub updated_at: String,
@@ -213,6 +216,7 @@ pub async fn show(collection: &Collection, name_or_id: &str, kind: Option<&str>)
     let parents = associations(&mut conn, &head.id, Side::Parents, None).await?;
     let children = associations(&mut conn, &head.id, Side::Children, None).await?;
     let deployments = deployments(&mut conn, &head.id).await?;
+    let origin = sources::of(&mut conn, &head.id).await?;
     Ok(Detail {
         id: head.id,
         name: head.name,
@@ -221,6 +225,7 @@ pub async fn show(collection: &Collection, name_or_id: &str, kind: Option<&str>)
         version: head.version,
         description: head.description,
         source: head.source,
+        origin,
         content_hash: head.content_hash,
         created_at: head.created_at,
         updated_at: head.updated_at,

@@ -3,6 +3,7 @@
 use crate::prelude::*;
 use serde_json::Value;
 
+use super::remote::{self, RemoteEntry, RemoteProblem};
 use super::{Discovery, FileReader, Listing, entry};
 use crate::error::{Error, Result};
 use crate::path::SafeRelPath;
@@ -11,8 +12,10 @@ pub(super) fn manifest_path(root: &SafeRelPath) -> SafeRelPath {
     root.join(&SafeRelPath::new(".claude-plugin/marketplace.json").unwrap_or_default())
 }
 
-/// Each entry with a local `source` becomes a plugin; an entry that cannot be
-/// read is skipped with a warning (one bad entry does not fail the rest).
+/// Each entry with a local `source` becomes a plugin, each with a remote one
+/// a [`RemoteEntry`] for the host to fetch; an entry that cannot be read is
+/// skipped with a warning (one bad entry does not fail the rest), and one
+/// whose path would leave the root is also listed in `escaping`.
 pub(super) fn discover(listing: &Listing, read: &dyn FileReader) -> Result<Discovery> {
     let path = manifest_path(&SafeRelPath::root());
     let file = path.as_str().to_owned();
@@ -49,14 +52,28 @@ pub(super) fn discover(listing: &Listing, read: &dyn FileReader) -> Result<Disco
             .and_then(Value::as_str)
             .map_or_else(|| format!("plugins[{i}]"), |n| format!("plugin {n:?}"));
         match local_source(entry, plugin_root.as_ref()) {
-            Ok(Some(root)) if root.is_root() || listing.is_dir(&root) => located.push((i, root)),
-            Ok(Some(root)) => discovery.warnings.push(format!(
+            Ok(Located::Local(root)) if root.is_root() || listing.is_dir(&root) => {
+                located.push((i, root))
+            }
+            Ok(Located::Local(root)) => discovery.warnings.push(format!(
                 "{file}: {label}: source ./{root} has no files here; skipped"
             )),
-            Ok(None) => discovery.warnings.push(format!(
-                "{file}: {label}: source is not a local path; skipped"
-            )),
-            Err(reason) => discovery
+            Ok(Located::Remote(source)) => match entry.get("name").and_then(Value::as_str) {
+                Some(name) => discovery.remote.push(RemoteEntry {
+                    name: name.to_owned(),
+                    source,
+                    entry: entry.clone(),
+                }),
+                None => discovery
+                    .warnings
+                    .push(format!("{file}: {label}: `name` is required; skipped")),
+            },
+            Err(RemoteProblem::Escapes(reason)) => {
+                let message = format!("{file}: {label}: {reason}");
+                discovery.warnings.push(format!("{message}; skipped"));
+                discovery.escaping.push(message);
+            }
+            Err(RemoteProblem::Invalid(reason)) => discovery
                 .warnings
                 .push(format!("{file}: {label}: {reason}; skipped")),
         }
@@ -74,22 +91,33 @@ pub(super) fn discover(listing: &Listing, read: &dyn FileReader) -> Result<Disco
     Ok(discovery)
 }
 
-/// The plugin root an entry points to, `None` for remote sources.
+/// Where an entry's plugin is.
+enum Located {
+    /// A folder below the marketplace root.
+    Local(SafeRelPath),
+    /// Another repository.
+    Remote(remote::RemoteSource),
+}
+
+/// The plugin root or remote source an entry points to.
 fn local_source(
     entry: &Value,
     plugin_root: Option<&SafeRelPath>,
-) -> core::result::Result<Option<SafeRelPath>, String> {
+) -> core::result::Result<Located, RemoteProblem> {
     match entry.get("source") {
         Some(Value::String(s)) => {
             let bare = !s.starts_with("./") && s != ".";
-            let rel = SafeRelPath::from_lenient(s).map_err(|p| format!("source {s:?}: {p}"))?;
-            Ok(Some(match (bare, plugin_root) {
+            let rel = SafeRelPath::from_lenient(s)
+                .map_err(|p| RemoteProblem::Escapes(format!("source {s:?}: {p}")))?;
+            Ok(Located::Local(match (bare, plugin_root) {
                 (true, Some(base)) => base.join(&rel),
                 _ => rel,
             }))
         }
-        Some(Value::Object(_)) => Ok(None),
-        Some(_) => Err("source must be a path or an object".into()),
-        None => Err("source is required".into()),
+        Some(source @ Value::Object(_)) => remote::parse(source).map(Located::Remote),
+        Some(_) => Err(RemoteProblem::Invalid(
+            "source must be a path or an object".into(),
+        )),
+        None => Err(RemoteProblem::Invalid("source is required".into())),
     }
 }

@@ -14,10 +14,12 @@ mod entry;
 mod listing;
 mod manifest;
 mod marketplace;
+mod remote;
 
 use serde_json::Value;
 
 pub use listing::Listing;
+pub use remote::{RemoteEntry, RemoteRepo, RemoteSource};
 
 use crate::artifact::{ArtifactKind, Relationship};
 use crate::error::Result;
@@ -99,6 +101,12 @@ pub struct Discovery {
     pub warnings: Vec<String>,
     /// Set when the root is a marketplace: its `name`.
     pub marketplace: Option<String>,
+    /// A marketplace's entries whose plugins are in other git repositories,
+    /// in the order listed; the host fetches them (none is in `plugins`).
+    pub remote: Vec<RemoteEntry>,
+    /// A marketplace's entries whose source would leave the root (also
+    /// warned about): a host reading a fetched marketplace refuses them.
+    pub escaping: Vec<String>,
 }
 
 /// One plugin and its children.
@@ -249,6 +257,18 @@ pub fn discover(listing: &Listing, root_name: &str, read: &dyn FileReader) -> Re
             let others: Vec<SafeRelPath> =
                 discovery.plugins.iter().map(|p| p.root.clone()).collect();
             if let Some(p) = manifest::plugin_at(listing, read, &root, root_name, &others)? {
+                // The folder is that plugin: a remote entry of its name (a
+                // plugin listing itself) is not fetched.
+                let (listed, rest) = core::mem::take(&mut discovery.remote)
+                    .into_iter()
+                    .partition(|r| r.name == p.name);
+                discovery.remote = rest;
+                for r in listed {
+                    discovery.warnings.push(format!(
+                        ".claude-plugin/marketplace.json: plugin {:?}: this folder is that plugin; its remote source ({}) is not fetched",
+                        r.name, r.source
+                    ));
+                }
                 discovery.plugins.insert(0, p);
             }
         }

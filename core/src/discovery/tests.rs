@@ -21,6 +21,18 @@ fn render(d: &Discovery) -> String {
     for w in &d.warnings {
         out.push_str(&format!("! {w}\n"));
     }
+    for r in &d.remote {
+        out.push_str(&format!(
+            "remote {} {} ref={} sha={}\n",
+            r.name,
+            r.source,
+            r.source.git_ref.as_deref().unwrap_or("-"),
+            r.source.sha.as_deref().unwrap_or("-")
+        ));
+    }
+    for e in &d.escaping {
+        out.push_str(&format!("escaping {e}\n"));
+    }
     for p in &d.plugins {
         out.push_str(&format!(
             "{} @{} {} {:.2} v={}\n",
@@ -330,7 +342,7 @@ fn a_root_with_both_manifests_is_a_plugin_too() {
             ),
             ("skills/s/SKILL.md", ""),
         ],
-        "! .claude-plugin/marketplace.json: plugin \"solo\": source is not a local path; skipped
+        "! .claude-plugin/marketplace.json: plugin \"solo\": this folder is that plugin; its remote source (github o/solo) is not fetched
 solo @. manifest 1.00 v=1.0
   skill s skills/s MEMBER skills/s/SKILL.md
   meta: .claude-plugin/marketplace.json,.claude-plugin/plugin.json
@@ -533,9 +545,10 @@ fn marketplace_with_local_and_remote_sources() {
             ("plugins/two/commands/c.md", ""),
             ("plugins/two/extra.md", ""),
         ],
-        "! .claude-plugin/marketplace.json: plugin \"remote\": source is not a local path; skipped
-! .claude-plugin/marketplace.json: plugin \"evil\": source \"../outside\": `..` could escape the root and is not allowed; skipped
+        "! .claude-plugin/marketplace.json: plugin \"evil\": source \"../outside\": `..` could escape the root and is not allowed; skipped
 ! .claude-plugin/marketplace.json: plugin \"gone\": source ./plugins/gone has no files here; skipped
+remote remote github a/b ref=- sha=-
+escaping .claude-plugin/marketplace.json: plugin \"evil\": source \"../outside\": `..` could escape the root and is not allowed
 root @. manifest 1.00 v=0.1
   skill top skills/top MEMBER skills/top/SKILL.md
   meta: .claude-plugin/marketplace.json
@@ -1064,4 +1077,32 @@ fn an_lsp_server_hashes_as_canonical_json() {
     // (printf '%s' … | sha256sum).
     let expected = "4a1f6b7fee359a0c813fcffa63b8ba178230e8abc86396f3bf5925784c21e0cf";
     assert_eq!(hashes, [expected, expected]);
+}
+#[test]
+fn remote_entries_are_listed_for_the_host_with_ref_sha_and_subdir() {
+    let sha = "0123456789abcdef0123456789abcdef01234567";
+    let market = format!(
+        r#"{{"name": "mk", "owner": {{"name": "o"}}, "plugins": [
+            {{"name": "gh", "source": {{"source": "github", "repo": "o/gh", "ref": "v1"}}}},
+            {{"name": "u", "source": {{"source": "url", "url": "git://h/u.git", "sha": "{sha}"}}}},
+            {{"name": "sub", "source": {{"source": "git-subdir", "url": "https://h/m.git", "path": "plugins/sub"}}}},
+            {{"name": "out", "source": {{"source": "git-subdir", "url": "https://h/m.git", "path": "../x"}}}},
+            {{"name": "npm", "source": {{"source": "npm", "package": "p"}}}},
+            {{"name": "short", "source": {{"source": "url", "url": "git://h/u.git", "sha": "abc"}}}},
+            {{"name": "nourl", "source": {{"source": "url"}}}}]}}"#
+    );
+    check(
+        &[(".claude-plugin/marketplace.json", &market)],
+        &format!(
+            "! .claude-plugin/marketplace.json: plugin \"out\": source path \"../x\" leaves the repository: `..` could escape the root and is not allowed; skipped
+! .claude-plugin/marketplace.json: plugin \"npm\": source \"npm\" is not supported (github, url and git-subdir are); skipped
+! .claude-plugin/marketplace.json: plugin \"short\": source sha \"abc\" is not a full 40-character lowercase commit id; skipped
+! .claude-plugin/marketplace.json: plugin \"nourl\": a \"url\" source needs `url`; skipped
+remote gh github o/gh ref=v1 sha=-
+remote u git://h/u.git ref=- sha={sha}
+remote sub https://h/m.git#plugins/sub ref=- sha=-
+escaping .claude-plugin/marketplace.json: plugin \"out\": source path \"../x\" leaves the repository: `..` could escape the root and is not allowed
+"
+        ),
+    );
 }

@@ -36,6 +36,8 @@ fn declarations() -> Vec<String> {
         ArtifactList::decl(),
         ShowArgs::decl(),
         ArtifactDetail::decl(),
+        Origin::decl(),
+        OriginMarketplace::decl(),
         VersionInfo::decl(),
         Association::decl(),
         DeploymentInfo::decl(),

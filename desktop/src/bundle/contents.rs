@@ -38,6 +38,8 @@ pub(super) struct Contents {
     pub members: Vec<Member>,
     /// Children exported at a pinned version other than their current one.
     pub drifted: Vec<String>,
+    /// Where a plugin was imported from.
+    pub origin: Option<crate::origin::Provenance>,
 }
 
 #[derive(Debug, Clone)]
@@ -213,6 +215,7 @@ async fn plugin(
         files: b.files,
         members,
         drifted,
+        origin: detail.origin.clone(),
     })
 }
 
@@ -252,6 +255,7 @@ async fn single(
             pinned: rows::parse_hash(&detail.content_hash)?,
         }],
         drifted: Vec::new(),
+        origin: None,
     })
 }
 

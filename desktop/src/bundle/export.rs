@@ -307,6 +307,7 @@ fn self_check(c: &Contents) -> Result<BundleManifest> {
             version: c.version.clone(),
             description: c.description.clone(),
             content_hash,
+            origin: c.origin.clone(),
         },
         members,
         files,

@@ -11,6 +11,7 @@ use skillmeat_core::hash::ContentHash;
 use skillmeat_core::{ArtifactKind, Relationship, SafeRelPath};
 
 use super::{FORMAT_VERSION, MANIFEST_NAME};
+use crate::origin::Provenance;
 
 /// The bundle manifest, as written at the root of the zip.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +33,10 @@ pub struct BundlePlugin {
     /// The canonical tree hash of `files`: the hash the plugin gets when
     /// the bundle is imported.
     pub content_hash: ContentHash,
+    /// Where the plugin was imported from before it was exported (absent
+    /// when the collection did not record it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Provenance>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

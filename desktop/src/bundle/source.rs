@@ -31,6 +31,16 @@ pub struct Opened {
 }
 
 impl Opened {
+    /// A folder already read (a tree rebuilt from uploads).
+    pub fn folder(source: Source) -> Opened {
+        Opened {
+            source,
+            bundle: None,
+            extracted: None,
+            _scratch: None,
+        }
+    }
+
     /// Where a bundle's files were extracted (`source.tree.root` names the
     /// zip); `None` for a folder. It lives as long as `self`.
     pub fn extracted(&self) -> Option<&Path> {

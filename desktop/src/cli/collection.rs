@@ -262,6 +262,31 @@ pub(super) async fn show(scope: &Scope, args: ShowArgs, json: bool) -> Result<i3
     if let Some(s) = &d.source {
         let _ = writeln!(out, "  source       {s}");
     }
+    if let Some(o) = &d.origin {
+        let at = location_text(
+            &o.kind,
+            &o.url,
+            o.git_ref.as_deref(),
+            o.commit.as_deref(),
+            &o.path,
+        );
+        let _ = writeln!(out, "  origin       {at}");
+        if let Some(m) = &o.marketplace {
+            let name = m
+                .name
+                .as_deref()
+                .map(|n| format!("{n}: "))
+                .unwrap_or_default();
+            let at = location_text(
+                &m.kind,
+                &m.url,
+                m.git_ref.as_deref(),
+                m.commit.as_deref(),
+                &m.path,
+            );
+            let _ = writeln!(out, "  marketplace  {name}{at}");
+        }
+    }
     if !d.parents.is_empty() {
         let _ = writeln!(out, "Part of:");
         for p in &d.parents {
@@ -328,4 +353,26 @@ pub(super) async fn verify(scope: &Scope, json: bool) -> Result<i32> {
         emit(&out)?;
     }
     Ok(if report.ok { 0 } else { 1 })
+}
+
+/// `git https://h/r.git @ v1 (commit 0123…) #plugins/p`, parts left out
+/// when absent.
+fn location_text(
+    kind: &str,
+    url: &str,
+    git_ref: Option<&str>,
+    commit: Option<&str>,
+    path: &str,
+) -> String {
+    let mut text = format!("{kind} {url}");
+    if let Some(r) = git_ref {
+        text.push_str(&format!(" @ {r}"));
+    }
+    if let Some(c) = commit {
+        text.push_str(&format!(" (commit {c})"));
+    }
+    if !path.is_empty() {
+        text.push_str(&format!(" #{path}"));
+    }
+    text
 }

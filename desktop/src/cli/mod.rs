@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use bytesize::ByteSize;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::Error;
 use crate::home::Home;
@@ -101,6 +101,23 @@ impl From<PolicyArg> for Policy {
     }
 }
 
+/// Which plugins of a source, and whether to fetch.
+#[derive(Debug, Args)]
+struct FromArgs {
+    /// Only this plugin of a marketplace (repeatable); an unknown name lists the closest.
+    #[arg(long = "plugin", value_name = "NAME")]
+    plugins: Vec<String>,
+    /// Fetch nothing: read git repositories from the cache ($SKILLMEAT_HOME/cache/git) only.
+    #[arg(long)]
+    offline: bool,
+}
+
+impl FromArgs {
+    fn plugins(&self) -> Option<Vec<String>> {
+        (!self.plugins.is_empty()).then(|| self.plugins.clone())
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ModeArg {
     Plugin,
@@ -177,10 +194,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Import a plugin or every local plugin of a marketplace, each in one transaction.
+    /// Import a plugin or every plugin of a marketplace, each in one transaction.
     Add {
-        /// A plugin folder, a marketplace folder, or a bundle zip (`skillmeat export`).
+        /// A plugin or marketplace folder, a bundle zip (`skillmeat export`), or a git
+        /// repository: a URL (https, ssh, git, file, user@host:path) or GitHub owner/repo,
+        /// with @REF (branch, tag or commit) and #PATH (a folder in it). A path that
+        /// exists on disk wins over owner/repo; gh:owner/repo forces GitHub.
         source: PathBuf,
+        #[command(flatten)]
+        from: FromArgs,
         /// What to do when a child's name exists with other content.
         #[arg(long, value_enum, default_value_t = PolicyArg::NewVersion)]
         on_conflict: PolicyArg,
@@ -195,8 +217,10 @@ enum Command {
     },
     /// Show what an import would do: NEW, EXISTING and CONFLICT children. Writes nothing.
     Preview {
-        /// A plugin folder, a marketplace folder, or a bundle zip (`skillmeat export`).
+        /// A plugin or marketplace folder, a bundle zip, or a git repository (as for add).
         source: PathBuf,
+        #[command(flatten)]
+        from: FromArgs,
         #[arg(long, value_enum, default_value_t = PolicyArg::NewVersion)]
         on_conflict: PolicyArg,
         #[command(flatten)]
@@ -409,6 +433,7 @@ async fn dispatch(scope: &Scope, command: Command) -> Result<i32, Error> {
     match command {
         Command::Add {
             source,
+            from,
             on_conflict,
             dry_run,
             sizes,
@@ -416,6 +441,8 @@ async fn dispatch(scope: &Scope, command: Command) -> Result<i32, Error> {
         } => {
             let args = ImportArgs {
                 path: source,
+                plugins: from.plugins(),
+                offline: Some(from.offline),
                 policy: on_conflict.into(),
                 choices: Vec::new(),
                 dry_run: Some(dry_run),
@@ -425,12 +452,15 @@ async fn dispatch(scope: &Scope, command: Command) -> Result<i32, Error> {
         }
         Command::Preview {
             source,
+            from,
             on_conflict,
             sizes,
             json,
         } => {
             let args = PreviewArgs {
                 path: source,
+                plugins: from.plugins(),
+                offline: Some(from.offline),
                 policy: Some(on_conflict.into()),
                 limits: sizes.limits(),
             };

@@ -27,7 +27,8 @@ use crate::error::{Error, Result};
 use crate::failpoint;
 use crate::fsx;
 use crate::inspect::Source;
-use crate::store::{self, rows};
+use crate::origin::Provenance;
+use crate::store::{self, rows, sources};
 
 /// The outcome of importing one plugin (the seed's `ImportResult`).
 #[derive(Debug, Clone, Serialize)]
@@ -129,6 +130,20 @@ pub async fn import_plugin(
     choices: impl Into<ConflictChoices>,
     transaction_id: &str,
 ) -> Result<ImportResult> {
+    import_from(collection, (source, plugin, None), choices, transaction_id).await
+}
+
+/// A plugin of a source, and where it came from (recorded with it; without
+/// it the plugin's source is the folder it was read from, unrecorded).
+pub type FromSource<'a> = (&'a Source, &'a Plugin, Option<&'a Provenance>);
+
+/// [`import_plugin`], recording the plugin's provenance.
+pub async fn import_from(
+    collection: &Collection,
+    (source, plugin, provenance): FromSource<'_>,
+    choices: impl Into<ConflictChoices>,
+    transaction_id: &str,
+) -> Result<ImportResult> {
     let choices = choices.into();
     let span = info_span!(
         "plugin.import_transactional",
@@ -137,9 +152,14 @@ pub async fn import_plugin(
         transaction_id = %transaction_id
     );
     let started = Instant::now();
-    let result = run(collection, source, plugin, &choices, transaction_id)
-        .instrument(span)
-        .await;
+    let result = run(
+        collection,
+        (source, plugin, provenance),
+        &choices,
+        transaction_id,
+    )
+    .instrument(span)
+    .await;
     let elapsed = started.elapsed();
     match &result {
         Ok((res, plan)) => {
@@ -177,8 +197,7 @@ pub async fn import_plugin(
 
 async fn run(
     collection: &Collection,
-    source: &Source,
-    plugin: &Plugin,
+    (source, plugin, provenance): FromSource<'_>,
     choices: &ConflictChoices,
     transaction_id: &str,
 ) -> Result<(ImportResult, ImportPlan)> {
@@ -199,8 +218,7 @@ async fn run(
         &mut tx,
         &mut files,
         collection,
-        plugin,
-        source,
+        (source, plugin, provenance),
         &children,
         &composite,
         choices,
@@ -310,8 +328,7 @@ async fn write<'a>(
     tx: &'a mut SqliteConnection,
     files: &'a mut FileTxn,
     collection: &'a Collection,
-    plugin: &Plugin,
-    source: &Source,
+    (source, plugin, provenance): FromSource<'_>,
     children: &'a [Payload],
     composite: &'a Payload,
     choices: &ConflictChoices,
@@ -325,10 +342,10 @@ async fn write<'a>(
         payload::check_hash(source, plugin, i, &children[i])
     })?;
     let origin = &source.tree.root;
-    let source = if plugin.root.is_root() {
-        origin.display().to_string()
-    } else {
-        origin.join(plugin.root.as_str()).display().to_string()
+    let source = match provenance {
+        Some(p) => p.location.display(),
+        None if plugin.root.is_root() => origin.display().to_string(),
+        None => origin.join(plugin.root.as_str()).display().to_string(),
     };
     let step = PluginStep::look_up(tx, collection, plugin, composite).await?;
     let mut w = Writer {
@@ -343,6 +360,13 @@ async fn write<'a>(
     let (plugin_id, members_changed) = w
         .rows(plugin, children, (composite, step), &plan, &source)
         .await?;
+    let source_changed = match provenance {
+        Some(p) => sources::record(w.tx, &plugin_id, p).await?,
+        None => false,
+    };
+    if source_changed && !w.touched.contains(&plugin_id) {
+        w.touched.push(plugin_id.clone());
+    }
     rows::record_transaction(
         w.tx,
         transaction_id,

@@ -6,10 +6,12 @@ use skillmeat_core::hash::ContentHash;
 use super::scope::{Open, Scope};
 use super::transfer::{
     ArtifactDetail, ArtifactList, ArtifactSummary, Association, Associations, AssociationsArgs,
-    DeploymentInfo, FileArgs, ListArgs, Membership, ShowArgs, VersionInfo,
+    DeploymentInfo, FileArgs, ListArgs, Membership, Origin, OriginMarketplace, ShowArgs,
+    VersionInfo,
 };
 use crate::collection::layout;
 use crate::error::{Error, Result};
+use crate::origin::Provenance;
 use crate::query::{self, ListFilter, Side};
 use crate::store::rows;
 
@@ -62,6 +64,26 @@ pub async fn show(scope: &Scope, args: ShowArgs) -> Result<ArtifactDetail> {
     detail(d)
 }
 
+/// A plugin's provenance as the transfer type.
+pub(super) fn origin(p: Provenance) -> Origin {
+    let l = p.location;
+    Origin {
+        kind: l.kind.as_str().to_owned(),
+        url: l.url,
+        git_ref: l.git_ref,
+        commit: l.commit,
+        path: l.path,
+        marketplace: p.marketplace.map(|m| OriginMarketplace {
+            name: m.name,
+            kind: m.location.kind.as_str().to_owned(),
+            url: m.location.url,
+            git_ref: m.location.git_ref,
+            commit: m.location.commit,
+            path: m.location.path,
+        }),
+    }
+}
+
 /// An engine [`query::Detail`] as the transfer type.
 pub(super) fn detail(d: query::Detail) -> Result<ArtifactDetail> {
     Ok(ArtifactDetail {
@@ -72,6 +94,7 @@ pub(super) fn detail(d: query::Detail) -> Result<ArtifactDetail> {
         version: d.version,
         description: d.description,
         source: d.source,
+        origin: d.origin.map(origin),
         content_hash: d.content_hash,
         created_at: d.created_at,
         updated_at: d.updated_at,

@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use skillmeat_core::discovery::Plugin;
 use skillmeat_core::plan::{self, ConflictChoices};
 
 use super::artifacts::count;
@@ -14,11 +13,11 @@ use super::transfer::{
     PluginImport, PluginPreview, Policy, PreviewArgs, PreviewChild, SizeLimits, StoredChild,
 };
 use super::{blocking, path_arg};
-use crate::bundle::{self, Limits, Opened};
+use crate::bundle::Limits;
 use crate::collection::Collection;
 use crate::error::{Error, Result};
-use crate::import::{self, ImportResult};
-use crate::inspect::Source;
+use crate::import::{self, FromSource, ImportResult};
+use crate::origin::{self, Request, Resolved};
 use crate::query;
 use crate::store::rows;
 
@@ -35,17 +34,58 @@ pub enum ImportStep<'a> {
 /// buckets; nothing is written (a bundle is extracted into the system's
 /// temp folder, not the skillmeat home).
 pub async fn preview(scope: &Scope, args: PreviewArgs) -> Result<ImportPreview> {
-    let path = path_arg(&args.path)?.to_owned();
-    let opened = open(path, std::env::temp_dir(), args.limits).await?;
-    let source = &opened.source;
+    let from = From::of(&args.path, args.limits, args.offline, args.plugins)?;
+    let resolved = from.resolve(scope, std::env::temp_dir()).await?;
     let c = scope.read().await?;
     let policy = args.policy.unwrap_or_default().engine();
-    let mut plugins = Vec::with_capacity(source.discovery.plugins.len());
-    for plugin in &source.discovery.plugins {
+    let mut plugins = Vec::new();
+    for (source, plugin, _) in resolved.plugins() {
         let plan = import::plan(c.as_deref(), source, plugin, policy).await?;
         plugins.push(preview_of(plan::Preview::from(&plan)));
     }
     Ok(ImportPreview { plugins })
+}
+
+/// What a face asked to read: the source as given, and how.
+pub(super) struct From {
+    given: PathBuf,
+    limits: SizeLimits,
+    offline: bool,
+    plugins: Option<Vec<String>>,
+}
+
+impl From {
+    pub(super) fn of(
+        given: &std::path::Path,
+        limits: SizeLimits,
+        offline: Option<bool>,
+        plugins: Option<Vec<String>>,
+    ) -> Result<From> {
+        Ok(From {
+            given: path_arg(given)?.to_owned(),
+            limits,
+            offline: offline.unwrap_or(false),
+            plugins,
+        })
+    }
+
+    /// The source resolved (fetched, a bundle extracted below `scratch`)
+    /// off the async threads.
+    pub(super) async fn resolve(self, scope: &Scope, scratch: PathBuf) -> Result<Resolved> {
+        let cache = scope.home().git_cache();
+        blocking(move || {
+            let limits = engine_limits(self.limits);
+            origin::resolve(&Request {
+                given: &self.given,
+                scratch: &scratch,
+                cache: &cache,
+                limits: &limits,
+                offline: self.offline,
+                plugins: self.plugins.as_deref(),
+            })
+        })
+        .await
+    }
 }
 
 pub(super) fn preview_of(p: plan::Preview) -> PluginPreview {
@@ -80,13 +120,13 @@ pub async fn import(
     args: ImportArgs,
     mut on_step: impl FnMut(ImportStep<'_>),
 ) -> Result<ImportSummary> {
-    let path = path_arg(&args.path)?.to_owned();
     let dry_run = args.dry_run.unwrap_or(false);
     let scratch = match dry_run {
         true => std::env::temp_dir(),
         false => scope.home().root().to_owned(),
     };
-    let opened = open(path, scratch, args.limits).await?;
+    let from = From::of(&args.path, args.limits, args.offline, args.plugins.clone())?;
+    let resolved = from.resolve(scope, scratch).await?;
     let c = match dry_run {
         true => scope.read().await?,
         false => Some(scope.create().await?),
@@ -94,20 +134,18 @@ pub async fn import(
     let choices = conflict_choices(args.policy, &args.choices);
     let target = Target {
         collection: c.as_deref(),
-        source: &opened.source,
+        resolved: &resolved,
         choices: &choices,
         dry_run,
-        only: None,
         stop: &|| false,
     };
     let results = import_all(&target, &mut on_step).await;
     if let Some(c) = c {
         c.close().await;
     }
-    let warnings = opened.source.discovery.warnings.iter();
     Ok(ImportSummary {
         results: results?,
-        warnings: warnings.map(ToString::to_string).collect(),
+        warnings: resolved.warnings(),
     })
 }
 
@@ -126,10 +164,9 @@ pub(super) async fn import_all(
     t: &Target<'_>,
     on_step: &mut impl FnMut(ImportStep<'_>),
 ) -> Result<Vec<PluginImport>> {
-    let plugins: Vec<&Plugin> = t.selected().collect();
-    let total = count(plugins.len());
-    let mut results = Vec::with_capacity(plugins.len());
-    for (i, plugin) in plugins.into_iter().enumerate() {
+    let total = count(t.resolved.plugins().count());
+    let mut results = Vec::new();
+    for (i, (source, plugin, provenance)) in t.resolved.plugins().enumerate() {
         if (t.stop)() {
             break;
         }
@@ -140,7 +177,7 @@ pub(super) async fn import_all(
             phase,
         };
         on_step(ImportStep::Started(&progress(ImportPhase::Started)));
-        let result = import_one(t, plugin).await?;
+        let result = import_one(t, (source, plugin, Some(provenance))).await?;
         let phase = match result.success {
             true => ImportPhase::Finished,
             false => ImportPhase::Failed,
@@ -154,36 +191,23 @@ pub(super) async fn import_all(
 /// Where one plugin goes, and how.
 pub(super) struct Target<'a> {
     pub collection: Option<&'a Collection>,
-    pub source: &'a Source,
+    pub resolved: &'a Resolved,
     pub choices: &'a ConflictChoices,
     pub dry_run: bool,
-    /// Only the plugins of these names (every one when `None`).
-    pub only: Option<&'a [String]>,
     /// Asked before each plugin: `true` ends the import there.
     pub stop: &'a (dyn Fn() -> bool + Sync),
 }
 
-impl<'a> Target<'a> {
-    /// The plugins to import, in discovery order.
-    pub fn selected(&self) -> impl Iterator<Item = &'a Plugin> + use<'a> {
-        let only = self.only;
-        self.source
-            .discovery
-            .plugins
-            .iter()
-            .filter(move |p| only.is_none_or(|names| names.contains(&p.name)))
-    }
-}
-
 /// One plugin: imported (or planned), or failed with its error's code.
-async fn import_one(t: &Target<'_>, plugin: &Plugin) -> Result<PluginImport> {
+async fn import_one(t: &Target<'_>, from: FromSource<'_>) -> Result<PluginImport> {
+    let (source, plugin, _) = from;
     let txn = rows::new_id();
     let choices = t.choices.clone();
     let result = match (t.collection, t.dry_run) {
-        (c, true) => import::plan(c, t.source, plugin, choices)
+        (c, true) => import::plan(c, source, plugin, choices)
             .await
             .map(|plan| ImportResult::planned(&plan)),
-        (Some(c), false) => import::import_plugin(c, t.source, plugin, choices, &txn).await,
+        (Some(c), false) => import::import_from(c, from, choices, &txn).await,
         (None, false) => Err(Error::Internal("collection not open".into())),
     };
     let (result, code) = match result {
@@ -221,13 +245,6 @@ async fn stored_children(c: &Collection, id: &str) -> Result<Vec<StoredChild>> {
             pinned_hash: c.pinned_version_hash,
         })
         .collect())
-}
-
-/// Opens a folder or bundle (a bundle is verified and extracted below
-/// `scratch`) off the async threads.
-pub(super) async fn open(path: PathBuf, scratch: PathBuf, limits: SizeLimits) -> Result<Opened> {
-    let limits = engine_limits(limits);
-    blocking(move || bundle::open_with(&path, &scratch, &limits)).await
 }
 
 /// The limits in force, with the face's sizes.

@@ -14,7 +14,7 @@
 //! ends is aborted, and the transaction it leaves is rolled back by the
 //! collection's recovery. Never a partial plugin.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,7 +24,7 @@ use skillmeat_core::plan::{Bucket, ChildPlan, ConflictChoices, ConflictPolicy, D
 use tokio::task::JoinHandle;
 
 use super::blocking;
-use super::import::{Target, conflict_choices, engine_limits, import_all, open};
+use super::import::{From, Target, conflict_choices, engine_limits, import_all};
 use super::scope::{Open, Scope};
 use super::transfer::{
     CompositeImportArgs, ErrorCode, ImportJob, ImportStarted, ImportSummary, JobStatus,
@@ -32,6 +32,7 @@ use super::transfer::{
 };
 use super::upload::MAX_ITEMS;
 use crate::bundle::Opened;
+use crate::origin::{self, Resolved};
 use crate::collection::Collection;
 use crate::error::{Error, Result};
 use crate::import;
@@ -161,18 +162,18 @@ pub async fn import_status(scope: &Scope, id: &str) -> Result<ImportJob> {
 #[derive(Debug)]
 enum Held {
     Uploaded {
-        source: Source,
+        resolved: Resolved,
         rebuilt: Rebuilt,
         area: Area,
     },
-    Path(Opened),
+    Path(Resolved),
 }
 
 impl Held {
-    fn source(&self) -> &Source {
+    fn resolved(&self) -> &Resolved {
         match self {
-            Held::Uploaded { source, .. } => source,
-            Held::Path(opened) => &opened.source,
+            Held::Uploaded { resolved, .. } => resolved,
+            Held::Path(resolved) => resolved,
         }
     }
 }
@@ -188,11 +189,19 @@ pub async fn start_import(scope: &Scope, args: CompositeImportArgs) -> Result<Im
         ));
     }
     let held = match (&args.files, &args.source) {
-        (Some(files), None) => uploaded(scope, files, args.root_name.as_deref()).await?,
+        (Some(files), None) => {
+            let only = args.plugins.clone();
+            uploaded(scope, files, args.root_name.as_deref(), only).await?
+        }
         (None, Some(path)) => {
-            let path = PathBuf::from(path);
+            let from = From::of(
+                &PathBuf::from(path),
+                SizeLimits::default(),
+                None,
+                args.plugins.clone(),
+            )?;
             let scratch = scope.home().root().to_owned();
-            Held::Path(open(path, scratch, SizeLimits::default()).await?)
+            Held::Path(from.resolve(scope, scratch).await?)
         }
         _ => {
             return Err(Error::Usage(
@@ -201,7 +210,6 @@ pub async fn start_import(scope: &Scope, args: CompositeImportArgs) -> Result<Im
             ));
         }
     };
-    check_selected(held.source(), args.plugins.as_deref())?;
     let choices = conflict_choices(
         args.on_conflict.unwrap_or_default(),
         args.conflict_choices.as_deref().unwrap_or_default(),
@@ -210,13 +218,7 @@ pub async fn start_import(scope: &Scope, args: CompositeImportArgs) -> Result<Im
         Open::Held(c) => (c.clone(), false),
         Open::Read(c) | Open::Written(c) => (c, true),
     };
-    let plugins = pending(
-        &collection,
-        held.source(),
-        args.plugins.as_deref(),
-        &choices,
-    )
-    .await?;
+    let plugins = pending(&collection, held.resolved(), &choices).await?;
     let id = rows::new_id();
     let started = started(&id, plugins)?;
     let imports = scope.imports().clone();
@@ -227,7 +229,6 @@ pub async fn start_import(scope: &Scope, args: CompositeImportArgs) -> Result<Im
         close,
         held,
         choices,
-        only: args.plugins,
         imports: imports.clone(),
     };
     imports.track(tokio::spawn(run.go()));
@@ -235,7 +236,12 @@ pub async fn start_import(scope: &Scope, args: CompositeImportArgs) -> Result<Im
 }
 
 /// Rebuilds the folder `files` describes from the blobs held.
-async fn uploaded(scope: &Scope, files: &[UploadedFile], root_name: Option<&str>) -> Result<Held> {
+async fn uploaded(
+    scope: &Scope,
+    files: &[UploadedFile],
+    root_name: Option<&str>,
+    only: Option<Vec<String>>,
+) -> Result<Held> {
     if files.len() > MAX_ITEMS {
         return Err(Error::TooLarge(format!(
             "{} files; at most {MAX_ITEMS} in one import",
@@ -272,8 +278,9 @@ async fn uploaded(scope: &Scope, files: &[UploadedFile], root_name: Option<&str>
         })?;
         // Imported artifacts record where they came from, not scratch space.
         source.tree.root = PathBuf::from(format!("upload:{name}"));
+        let resolved = origin::uploaded(Opened::folder(source), &name, only.as_deref())?;
         Ok(Held::Uploaded {
-            source,
+            resolved,
             rebuilt,
             area,
         })
@@ -281,44 +288,14 @@ async fn uploaded(scope: &Scope, files: &[UploadedFile], root_name: Option<&str>
     .await
 }
 
-/// Every name in `only` is a plugin of the source.
-fn check_selected(source: &Source, only: Option<&[String]>) -> Result<()> {
-    let names: HashSet<&str> = source
-        .discovery
-        .plugins
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect();
-    for name in only.unwrap_or_default() {
-        if !names.contains(name.as_str()) {
-            let mut have: Vec<&str> = names.iter().copied().collect();
-            have.sort_unstable();
-            return Err(Error::Usage(format!(
-                "plugins: no plugin {name:?} in the source (it holds {})",
-                have.join(", ")
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// The plan of each plugin to import, as the 202 tells it.
 async fn pending(
     c: &Collection,
-    source: &Source,
-    only: Option<&[String]>,
+    resolved: &Resolved,
     choices: &ConflictChoices,
 ) -> Result<Vec<PendingPlugin>> {
-    let target = Target {
-        collection: Some(c),
-        source,
-        choices,
-        dry_run: true,
-        only,
-        stop: &|| false,
-    };
     let mut out = Vec::new();
-    for plugin in target.selected() {
+    for (source, plugin, _) in resolved.plugins() {
         let plan = import::plan(Some(c), source, plugin, choices.clone()).await?;
         out.push(PendingPlugin {
             parent: PendingParent {
@@ -375,7 +352,6 @@ struct Run {
     close: bool,
     held: Held,
     choices: ConflictChoices,
-    only: Option<Vec<String>>,
     imports: Imports,
 }
 
@@ -385,13 +361,14 @@ impl Run {
         let stop = || imports.stopping();
         let target = Target {
             collection: Some(&self.collection),
-            source: self.held.source(),
+            resolved: self.held.resolved(),
             choices: &self.choices,
             dry_run: false,
-            only: self.only.as_deref(),
             stop: &stop,
         };
-        let planned: Vec<String> = target.selected().map(|p| p.name.clone()).collect();
+        let planned: Vec<String> = (target.resolved.plugins())
+            .map(|(_, p, _)| p.name.clone())
+            .collect();
         let results = import_all(&target, &mut |_| {}).await;
         if self.close {
             self.collection.close().await;
@@ -424,10 +401,9 @@ impl Run {
             Ok(r) => r,
             Err(e) => return failed(PublicError::from(e), None),
         };
-        let warnings = self.held.source().discovery.warnings.iter();
         let summary = ImportSummary {
             results,
-            warnings: warnings.map(ToString::to_string).collect(),
+            warnings: self.held.resolved().warnings(),
         }
         .for_client();
         let left: Vec<&str> = planned

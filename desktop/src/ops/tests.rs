@@ -65,6 +65,8 @@ async fn fixture() -> Fixture {
     for name in ["kit", "extras"] {
         let args = ImportArgs {
             path: src.path().join(name),
+            plugins: None,
+            offline: None,
             policy: Policy::NewVersion,
             choices: Vec::new(),
             dry_run: None,

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::ApiError;
 use crate::ops::transfer::{
     ArtifactDetail, ArtifactList, ArtifactSummary, Association, DeployMode, DeploymentInfo, Kind,
-    ListArgs, Membership, VersionInfo,
+    ListArgs, Membership, Origin, VersionInfo,
 };
 
 /// The page size when none is asked for, and the largest one.
@@ -138,8 +138,11 @@ pub struct ArtifactInfo {
     pub subtype: Option<String>,
     pub version: Option<String>,
     pub description: Option<String>,
-    /// Where it was imported from.
-    pub source: Option<String>,
+    /// Where a plugin was last imported from: kind (folder, bundle, git),
+    /// URL or path, ref as given, resolved commit, folder, and the
+    /// marketplace it was listed in; null for other artifacts (and for
+    /// plugins imported before skillmeat recorded it).
+    pub source: Option<Origin>,
     pub content_hash: String,
     pub created_at: String,
     pub updated_at: String,
@@ -163,7 +166,7 @@ impl From<ArtifactDetail> for ArtifactInfo {
             subtype: d.subtype,
             version: d.version,
             description: d.description,
-            source: d.source,
+            source: d.origin,
             content_hash: d.content_hash,
             created_at: d.created_at,
             updated_at: d.updated_at,

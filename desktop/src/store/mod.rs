@@ -4,6 +4,7 @@
 
 mod kind;
 pub mod rows;
+pub mod sources;
 
 pub use kind::KindColumn;
 

@@ -321,6 +321,9 @@ pub struct CurrentArtifact {
     pub version_id: String,
     pub content_hash: String,
     pub plugin_version: Option<String>,
+    /// Where a plugin was imported from.
+    #[sqlx(flatten)]
+    pub origin: super::sources::SourceRow,
 }
 
 pub async fn current_artifacts(
@@ -328,10 +331,12 @@ pub async fn current_artifacts(
     collection: &str,
 ) -> Result<Vec<CurrentArtifact>> {
     Ok(sqlx::query_as(
-        "SELECT a.id, a.kind, a.name, a.source, v.id AS version_id, v.content_hash, c.version AS plugin_version
+        // Constant text: the columns are a constant too.
+        sqlx::AssertSqlSafe(format!("SELECT a.id, a.kind, a.name, a.source, v.id AS version_id, v.content_hash, c.version AS plugin_version, {}
          FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id
          LEFT JOIN composites c ON c.artifact_id = a.id
-         WHERE a.collection_id = ? ORDER BY a.kind, a.name_key",
+         LEFT JOIN plugin_sources s ON s.artifact_id = a.id
+         WHERE a.collection_id = ? ORDER BY a.kind, a.name_key", super::sources::COLUMNS)),
     )
     .bind(collection)
     .fetch_all(conn)
@@ -346,12 +351,14 @@ pub async fn current_artifacts_by_id(
 ) -> Result<Vec<CurrentArtifact>> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let row: Option<CurrentArtifact> = sqlx::query_as(
-            "SELECT a.id, a.kind, a.name, a.source, v.id AS version_id, v.content_hash, c.version AS plugin_version
+        let row: Option<CurrentArtifact> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT a.id, a.kind, a.name, a.source, v.id AS version_id, v.content_hash, c.version AS plugin_version, {}
              FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id
              LEFT JOIN composites c ON c.artifact_id = a.id
+             LEFT JOIN plugin_sources s ON s.artifact_id = a.id
              WHERE a.id = ? AND a.collection_id = ?",
-        )
+            super::sources::COLUMNS
+        )))
         .bind(id)
         .bind(collection)
         .fetch_optional(&mut *conn)

@@ -53,7 +53,13 @@ count: number, };
 
 export type ShowArgs = { name_or_id: string, kind?: Kind, };
 
-export type ArtifactDetail = { id: string, name: string, kind: Kind, subtype: string | null, version: string | null, description: string | null, source: string | null, content_hash: string, created_at: string, updated_at: string, versions: Array<VersionInfo>, 
+export type ArtifactDetail = { id: string, name: string, kind: Kind, subtype: string | null, version: string | null, description: string | null, source: string | null, 
+/**
+ * Where a plugin was last imported from: kind, URL or path, ref as
+ * given, resolved commit, folder (absent for other artifacts, and for
+ * plugins imported before it was recorded).
+ */
+origin: Origin | null, content_hash: string, created_at: string, updated_at: string, versions: Array<VersionInfo>, 
 /**
  * The plugins this artifact belongs to ("Part of").
  */
@@ -66,6 +72,38 @@ children: Array<Association>,
  * Projects it is deployed to.
  */
 deployments: Array<DeploymentInfo>, };
+
+export type Origin = { 
+/**
+ * `folder`, `bundle` or `git`.
+ */
+kind: string, 
+/**
+ * The git URL, or the absolute path of the folder or bundle.
+ */
+url: string, 
+/**
+ * The ref as given (a branch, tag or commit); none for the default.
+ */
+ref: string | null, 
+/**
+ * The commit the ref resolved to (git).
+ */
+commit: string | null, 
+/**
+ * The plugin's folder inside the repository or folder (`""`: its root).
+ */
+path: string, 
+/**
+ * The marketplace the plugin was listed in, if any.
+ */
+marketplace: OriginMarketplace | null, };
+
+export type OriginMarketplace = { name: string | null, kind: string, url: string, ref: string | null, commit: string | null, 
+/**
+ * The marketplace's folder inside the repository or folder.
+ */
+path: string, };
 
 export type VersionInfo = { content_hash: string, file_count: number, created_at: string, current: boolean, };
 
@@ -131,9 +169,18 @@ export type Policy = "new-version" | "keep" | "fork";
 
 export type PreviewArgs = { 
 /**
- * A plugin or marketplace folder, or a bundle zip.
+ * A plugin or marketplace folder, a bundle zip, or a git source (a URL
+ * or GitHub `owner/repo`, with `@ref` and `#path`).
  */
-path: string, policy?: Policy, };
+path: string, policy?: Policy, 
+/**
+ * Only these plugins of a marketplace (by name); all when absent.
+ */
+plugins?: Array<string>, 
+/**
+ * Fetch nothing: git sources come from the cache only.
+ */
+offline?: boolean, };
 
 export type ImportPreview = { plugins: Array<PluginPreview>, };
 
@@ -149,9 +196,18 @@ current_hash: string | null, };
 
 export type ImportArgs = { 
 /**
- * A plugin or marketplace folder, or a bundle zip.
+ * A plugin or marketplace folder, a bundle zip, or a git source (a URL
+ * or GitHub `owner/repo`, with `@ref` and `#path`).
  */
 path: string, 
+/**
+ * Only these plugins of a marketplace (by name); all when absent.
+ */
+plugins?: Array<string>, 
+/**
+ * Fetch nothing: git sources come from the cache only.
+ */
+offline?: boolean, 
 /**
  * For every conflict without its own choice.
  */

@@ -58,6 +58,7 @@ function detail(over: Partial<ArtifactDetail>): ArtifactDetail {
     version: null,
     description: null,
     source: null,
+    origin: null,
     content_hash: H1,
     created_at: "2026-01-01",
     updated_at: "2026-01-01",

@@ -80,6 +80,10 @@ pub struct ArtifactDetail {
     pub version: Option<String>,
     pub description: Option<String>,
     pub source: Option<String>,
+    /// Where a plugin was last imported from: kind, URL or path, ref as
+    /// given, resolved commit, folder (absent for other artifacts, and for
+    /// plugins imported before it was recorded).
+    pub origin: Option<Origin>,
     pub content_hash: String,
     pub created_at: String,
     pub updated_at: String,
@@ -233,4 +237,38 @@ pub struct VerifyReport {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
     pub notes: Vec<String>,
+}
+
+/// Where a plugin's files came from (DESIGN.md §13), and the marketplace
+/// it was listed in: what `outdated` and `update` fetch again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct Origin {
+    /// `folder`, `bundle` or `git`.
+    pub kind: String,
+    /// The git URL, or the absolute path of the folder or bundle.
+    pub url: String,
+    /// The ref as given (a branch, tag or commit); none for the default.
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    /// The commit the ref resolved to (git).
+    pub commit: Option<String>,
+    /// The plugin's folder inside the repository or folder (`""`: its root).
+    pub path: String,
+    /// The marketplace the plugin was listed in, if any.
+    pub marketplace: Option<OriginMarketplace>,
+}
+
+/// A marketplace's own location and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct OriginMarketplace {
+    pub name: Option<String>,
+    pub kind: String,
+    pub url: String,
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    pub commit: Option<String>,
+    /// The marketplace's folder inside the repository or folder.
+    pub path: String,
 }

@@ -88,10 +88,19 @@ pub struct SizeLimits {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct PreviewArgs {
-    /// A plugin or marketplace folder, or a bundle zip.
+    /// A plugin or marketplace folder, a bundle zip, or a git source (a URL
+    /// or GitHub `owner/repo`, with `@ref` and `#path`).
     pub path: PathBuf,
     #[cfg_attr(feature = "ts", ts(optional))]
     pub policy: Option<Policy>,
+    /// Only these plugins of a marketplace (by name); all when absent.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub plugins: Option<Vec<String>>,
+    /// Fetch nothing: git sources come from the cache only.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub offline: Option<bool>,
     #[serde(skip)]
     pub limits: SizeLimits,
 }
@@ -134,8 +143,17 @@ pub struct PreviewChild {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct ImportArgs {
-    /// A plugin or marketplace folder, or a bundle zip.
+    /// A plugin or marketplace folder, a bundle zip, or a git source (a URL
+    /// or GitHub `owner/repo`, with `@ref` and `#path`).
     pub path: PathBuf,
+    /// Only these plugins of a marketplace (by name); all when absent.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub plugins: Option<Vec<String>>,
+    /// Fetch nothing: git sources come from the cache only.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub offline: Option<bool>,
     /// For every conflict without its own choice.
     #[serde(default)]
     pub policy: Policy,
