@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use skillmeat_core::discovery::Plugin;
 use skillmeat_core::plan::{self, ConflictChoices};
+use skillmeat_core::validate::{Level, Validation};
 
 use super::artifacts::count;
 use super::scope::Scope;
@@ -43,12 +44,12 @@ pub async fn preview(scope: &Scope, args: PreviewArgs) -> Result<ImportPreview> 
     let mut plugins = Vec::with_capacity(source.discovery.plugins.len());
     for plugin in &source.discovery.plugins {
         let plan = import::plan(c.as_deref(), source, plugin, policy).await?;
-        plugins.push(preview_of(plan::Preview::from(&plan)));
+        plugins.push(preview_of(plan::Preview::from(&plan), &plugin.validation));
     }
     Ok(ImportPreview { plugins })
 }
 
-fn preview_of(p: plan::Preview) -> PluginPreview {
+fn preview_of(p: plan::Preview, v: &Validation) -> PluginPreview {
     let children = |items: Vec<plan::PreviewChild>| {
         items
             .into_iter()
@@ -67,7 +68,30 @@ fn preview_of(p: plan::Preview) -> PluginPreview {
             existing: children(p.buckets.existing),
             conflict: children(p.buckets.conflict),
         },
+        loads_in_claude_code: v.loads(),
+        load_errors: v.messages(Level::Load),
+        validation_errors: v.messages(Level::Validate),
     }
+}
+
+/// What an import says of plugins Claude Code would refuse (imported
+/// anyway: the user may fix them; deploy refuses them without --force).
+fn verdict_warnings(plugins: &[Plugin]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in plugins {
+        let v = &p.validation;
+        if !v.loads() {
+            out.push(format!(
+                "{}: Claude Code would not load this plugin (imported anyway; deploy refuses it until it is fixed, or with --force): {}",
+                p.name,
+                v.messages(Level::Load).join("; ")
+            ));
+        }
+        for e in v.messages(Level::Validate) {
+            out.push(format!("{}: `claude plugin validate` reports: {e}", p.name));
+        }
+    }
+    out
 }
 
 /// Imports every plugin of `args.path`, each in its own transaction (each
@@ -105,10 +129,12 @@ pub async fn import(
     if let Some(c) = c {
         c.close().await;
     }
-    let warnings = opened.source.discovery.warnings.iter();
+    let discovery = &opened.source.discovery;
+    let mut warnings: Vec<String> = discovery.warnings.clone();
+    warnings.extend(verdict_warnings(&discovery.plugins));
     Ok(ImportSummary {
         results: results?,
-        warnings: warnings.map(ToString::to_string).collect(),
+        warnings,
     })
 }
 
@@ -176,6 +202,9 @@ async fn import_one(t: &Target<'_>, plugin: &Plugin) -> Result<PluginImport> {
         transaction_id: result.transaction_id,
         dry_run: result.dry_run,
         children,
+        loads_in_claude_code: plugin.validation.loads(),
+        load_errors: plugin.validation.messages(Level::Load),
+        validation_errors: plugin.validation.messages(Level::Validate),
         error_code: code,
     })
 }
