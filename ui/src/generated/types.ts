@@ -65,7 +65,16 @@ children: Array<Association>,
 /**
  * Projects it is deployed to.
  */
-deployments: Array<DeploymentInfo>, };
+deployments: Array<DeploymentInfo>, 
+/**
+ * For a plugin: whether Claude Code loads it as stored (always true
+ * for other kinds); `load_errors` say why not.
+ */
+loads_in_claude_code: boolean, load_errors: Array<string>, 
+/**
+ * What `claude plugin validate` calls an error although it loads.
+ */
+validation_errors: Array<string>, };
 
 export type VersionInfo = { content_hash: string, file_count: number, created_at: string, current: boolean, };
 
@@ -137,7 +146,15 @@ path: string, policy?: Policy, };
 
 export type ImportPreview = { plugins: Array<PluginPreview>, };
 
-export type PluginPreview = { name: string, buckets: Buckets, };
+export type PluginPreview = { name: string, buckets: Buckets, 
+/**
+ * Whether Claude Code loads the plugin; `load_errors` say why not.
+ */
+loads_in_claude_code: boolean, load_errors: Array<string>, 
+/**
+ * What `claude plugin validate` calls an error although it loads.
+ */
+validation_errors: Array<string>, };
 
 export type Buckets = { new: Array<PreviewChild>, existing: Array<PreviewChild>, conflict: Array<PreviewChild>, };
 
@@ -189,7 +206,16 @@ children_new_version: number, errors: Array<string>, transaction_id: string,
 /**
  * Planned only; nothing was written.
  */
-dry_run: boolean, children: Array<StoredChild>, };
+dry_run: boolean, children: Array<StoredChild>, 
+/**
+ * Whether Claude Code loads the plugin (it is imported either way);
+ * `load_errors` say why not.
+ */
+loads_in_claude_code: boolean, load_errors: Array<string>, 
+/**
+ * What `claude plugin validate` calls an error although it loads.
+ */
+validation_errors: Array<string>, };
 
 export type StoredChild = { kind: Kind, name: string, pinned_hash: string | null, };
 
