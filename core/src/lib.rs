@@ -38,6 +38,7 @@ pub mod plan;
 mod prelude;
 pub mod report;
 mod spans;
+pub mod validate;
 
 pub use artifact::{ArtifactKind, Relationship};
 pub use error::{Error, Result};

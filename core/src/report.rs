@@ -10,6 +10,7 @@ use crate::discovery::{Detection, Discovery};
 use crate::error::Result;
 use crate::hash::ContentHash;
 use crate::path::SafeRelPath;
+use crate::validate::Level;
 
 /// `{"plugins": [...], "warnings": [...]}`.
 #[derive(Debug, Clone, Serialize)]
@@ -32,6 +33,12 @@ pub struct PluginReport {
     pub files: usize,
     pub children: Vec<ChildReport>,
     pub warnings: Vec<String>,
+    /// Whether Claude Code loads the plugin; `load_errors` say why not.
+    pub loads_in_claude_code: bool,
+    pub load_errors: Vec<String>,
+    /// What `claude plugin validate` calls an error although the plugin
+    /// loads.
+    pub validation_errors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -89,6 +96,9 @@ impl InspectReport {
                 files: whole.files,
                 children,
                 warnings: plugin.warnings.clone(),
+                loads_in_claude_code: plugin.validation.loads(),
+                load_errors: plugin.validation.messages(Level::Load),
+                validation_errors: plugin.validation.messages(Level::Validate),
             });
         }
         Ok(Self {

@@ -158,6 +158,11 @@ pub enum Error {
         plan: Box<crate::deploy::Outcome>,
     },
 
+    /// A plugin Claude Code would not load (`skillmeat_core::validate`):
+    /// not deployed without `--force`.
+    #[error("not deploying {name}: Claude Code would not load it (--force deploys it anyway):\n  {}", reasons.join("\n  "))]
+    NotLoadable { name: String, reasons: Vec<String> },
+
     /// A deploy or undeploy failed, and so did its rollback: the next
     /// command in the project finishes the rollback.
     #[error("{cause}\n(rolling back also failed: {rollback}; the next skillmeat command in {} finishes the rollback)", project.display())]
@@ -251,6 +256,7 @@ impl Error {
             | Error::Core { .. }
             | Error::BadBundle { .. }
             | Error::Export { .. }
+            | Error::NotLoadable { .. }
             | Error::Usage(_)
             | Error::Project { .. }
             | Error::NotADatabase { .. }

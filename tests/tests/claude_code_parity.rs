@@ -87,7 +87,11 @@ struct Case {
     label: String,
     /// skillmeat's name for it.
     name: String,
-    claude: Inventory,
+    /// The fixture it comes from.
+    fixture: String,
+    /// `None`: Claude Code does not load it (`plugin details` finds no
+    /// such plugin).
+    claude: Option<Inventory>,
     /// The plugin's entry of `skillmeat inspect --json`.
     skillmeat: Value,
     /// Its manifest or marketplace entry lists agents as `.md` files.
@@ -217,15 +221,17 @@ enum How {
 struct Pending {
     label: String,
     name: String,
+    fixture: String,
     skillmeat: Value,
     agents_listed: bool,
 }
 
 impl Pending {
-    fn with(self, claude: Inventory) -> Case {
+    fn with(self, claude: Option<Inventory>) -> Case {
         Case {
             label: self.label,
             name: self.name,
+            fixture: self.fixture,
             claude,
             skillmeat: self.skillmeat,
             agents_listed: self.agents_listed,
@@ -234,10 +240,14 @@ impl Pending {
 }
 
 impl Job {
-    fn run(&self) -> Vec<Inventory> {
+    fn run(&self) -> Vec<Option<Inventory>> {
         let claude = ClaudeCode::new();
         let cwd = tempfile::TempDir::new().expect("a working folder");
-        let details = |args: &[&str]| Inventory::parse(&claude.inventory(cwd.path(), args));
+        let details = |args: &[&str]| {
+            claude
+                .details(cwd.path(), args)
+                .map(|lines| Inventory::parse(&lines))
+        };
         match &self.how {
             How::Marketplace {
                 fixture: f,
@@ -326,6 +336,7 @@ fn fixture_jobs(home: &Home, f: &str) -> Vec<Job> {
                     Pending {
                         label: format!("{f}: {}@{name}", e.name),
                         name: e.name.clone(),
+                        fixture: f.to_owned(),
                         skillmeat: plugin_at(&report, &e.root, f).clone(),
                         agents_listed: lists_agent_files(Some(&e.value))
                             || lists_agent_files(own.as_ref()),
@@ -361,6 +372,7 @@ fn plugin_dir_job(f: &str, dir: &Path, report: &Value) -> Job {
         plugins: vec![Pending {
             label: format!("{f}: --plugin-dir {}", dir.display()),
             name: skillmeat["name"].as_str().expect("a name").to_owned(),
+            fixture: f.to_owned(),
             skillmeat,
             agents_listed: lists_agent_files(own.as_ref()),
         }],
@@ -461,14 +473,29 @@ fn skillmeat_finds_what_claude_code_loads_in_every_fixture() {
     let mismatches: Vec<String> = cases
         .iter()
         .flat_map(|c| {
-            differences(&c.claude, &c.skillmeat, c.agents_listed)
+            let loads = c.skillmeat["loads_in_claude_code"].as_bool();
+            let verdict = (loads != Some(c.claude.is_some())).then(|| {
+                format!(
+                    "loads: Claude Code {}, skillmeat {loads:?} ({})",
+                    c.claude.is_some(),
+                    c.skillmeat["load_errors"]
+                )
+            });
+            let inventory = c.claude.as_ref().map_or_else(Vec::new, |claude| {
+                differences(claude, &c.skillmeat, c.agents_listed)
+            });
+            verdict
                 .into_iter()
+                .chain(inventory)
                 .map(move |d| format!("{}: {d}", c.label))
         })
         .collect();
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    // Both verdicts are among the fixtures.
+    assert!(cases.iter().any(|c| c.claude.is_none()));
     // The comparison sees something: hooks, MCP and LSP servers, agents.
-    let total = |f: fn(&Inventory) -> usize| cases.iter().map(|c| f(&c.claude)).sum::<usize>();
+    let loaded = || cases.iter().filter_map(|c| c.claude.as_ref());
+    let total = |f: fn(&Inventory) -> usize| loaded().map(f).sum::<usize>();
     assert!(total(|i| i.hooks.len()) >= 4);
     assert!(total(|i| i.mcp.len()) >= 2);
     // lsp-cases: an entry's, a .lsp.json's, a plugin.json's.
@@ -494,11 +521,11 @@ fn unzip(zip: &Path, to: &Path) {
 }
 
 /// An export unzipped: whether `claude plugin validate` passes it (and its
-/// report), what `plugin details` lists, and whether its manifest lists
-/// agents as `.md` files.
+/// report), what `plugin details` lists (`None`: it does not load), and
+/// whether its manifest lists agents as `.md` files.
 struct Exported {
     validated: Result<(), String>,
-    inventory: Inventory,
+    inventory: Option<Inventory>,
     agents_listed: bool,
 }
 
@@ -510,25 +537,78 @@ fn export(home: &Home, name: &str, out: &Path) -> Exported {
     let claude = ClaudeCode::new();
     // The plugin's manifest, not a marketplace.json it may also hold.
     let manifest = dir.join(".claude-plugin/plugin.json");
-    let manifest_arg = manifest.display().to_string();
-    let (passed, report) = claude.output(&dir, &["plugin", "validate", &manifest_arg]);
-    let validated = if passed && report.contains("Validation passed") {
-        Ok(())
-    } else {
-        Err(report)
-    };
+    let validated = validate(&claude, &dir, &manifest);
     let dir_arg = dir.display().to_string();
     let id = plugin_dir_name(&dir);
     let args = ["--plugin-dir", &dir_arg, "plugin", "details", &id];
     Exported {
         validated,
-        inventory: Inventory::parse(&claude.inventory(&dir, &args)),
+        inventory: claude
+            .details(&dir, &args)
+            .map(|lines| Inventory::parse(&lines)),
         agents_listed: lists_agent_files(read_json(&manifest).as_ref()),
     }
 }
 
+/// `claude plugin validate PATH` run in `dir`: passed, or its report.
+fn validate(claude: &ClaudeCode, dir: &Path, path: &Path) -> Result<(), String> {
+    let (passed, report) = claude.output(dir, &["plugin", "validate", &path.display().to_string()]);
+    if passed && report.contains("Validation passed") {
+        Ok(())
+    } else {
+        Err(report)
+    }
+}
+
+/// Whether `claude plugin validate` passes each fixture (a marketplace is
+/// validated with the manifests of its plugins), by fixture name; one run
+/// per fixture.
+fn fixture_verdicts() -> &'static BTreeMap<String, Result<(), String>> {
+    static VERDICTS: OnceLock<BTreeMap<String, Result<(), String>>> = OnceLock::new();
+    VERDICTS.get_or_init(|| {
+        let names = fixture_names();
+        let verdicts = par_map(&names, |f| {
+            let dir = fixture(f);
+            validate(&ClaudeCode::new(), &dir, &dir)
+        });
+        names.into_iter().zip(verdicts).collect()
+    })
+}
+
+/// skillmeat's errors for a plugin of `inspect --json`: why Claude Code
+/// would not load it, and what `claude plugin validate` would report.
+fn skillmeat_errors(plugin: &Value) -> Vec<String> {
+    ["load_errors", "validation_errors"]
+        .iter()
+        .flat_map(|k| plugin[k].as_array().expect("a list").iter())
+        .map(|e| e.as_str().expect("a message").to_owned())
+        .collect()
+}
+
 #[test]
-fn every_export_passes_validation_and_loads_as_its_source() {
+fn skillmeat_reports_errors_exactly_when_claude_code_validation_fails() {
+    let verdicts = fixture_verdicts();
+    let mut mismatches = Vec::new();
+    for (f, verdict) in verdicts {
+        let errors: Vec<String> = cases()
+            .iter()
+            .filter(|c| c.fixture == *f)
+            .flat_map(|c| skillmeat_errors(&c.skillmeat))
+            .collect();
+        if errors.is_empty() != verdict.is_ok() {
+            mismatches.push(format!(
+                "{f}: skillmeat's errors {errors:?}; claude plugin validate: {verdict:?}"
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    // Both verdicts are among the fixtures.
+    assert!(verdicts.values().any(Result::is_ok));
+    assert!(verdicts.values().any(Result::is_err));
+}
+
+#[test]
+fn every_export_validates_and_loads_as_its_source() {
     let home = Home::new();
     for f in fixture_names() {
         home.cmd().arg("add").arg(fixture(&f)).assert().success();
@@ -549,18 +629,29 @@ fn every_export_passes_validation_and_loads_as_its_source() {
     for c in cases() {
         sources.entry(&c.name).or_insert(c);
     }
+    let verdicts = fixture_verdicts();
     let mut problems: Vec<String> = Vec::new();
     for (name, e) in plugins.iter().zip(&exports) {
-        if let Err(report) = &e.validated {
-            problems.push(format!("{name}: claude plugin validate:\n{report}"));
-        }
         let source = sources
             .get(name.as_str())
             .unwrap_or_else(|| panic!("{name}: exported, but not among the fixtures' plugins"));
+        // A fixture that fails validation is one plugin (a marketplace's
+        // plugins all pass): its export fails as it does.
+        let source_valid = verdicts[&source.fixture].is_ok();
+        match &e.validated {
+            Err(report) if source_valid => {
+                problems.push(format!("{name}: claude plugin validate:\n{report}"));
+            }
+            Ok(()) if !source_valid => {
+                problems.push(format!("{name}: its export validates, its source does not"));
+            }
+            _ => {}
+        }
         let (mut want, mut got) = (source.claude.clone(), e.inventory.clone());
         if source.agents_listed || e.agents_listed {
-            want.agents.clear();
-            got.agents.clear();
+            for i in want.iter_mut().chain(got.iter_mut()) {
+                i.agents.clear();
+            }
         }
         if got != want {
             problems.push(format!(

@@ -184,7 +184,7 @@ fn inspect_errors_name_the_file_and_exit_1() {
     util::write(
         dir.path(),
         ".claude-plugin/plugin.json",
-        r#"{"name": "p", "commands": ["../../etc/passwd"]}"#,
+        r#"{"name": "my plugin"}"#,
     );
     skillmeat()
         .arg("inspect")
@@ -192,9 +192,24 @@ fn inspect_errors_name_the_file_and_exit_1() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "field `commands[0]`: \"../../etc/passwd\": `..` could escape the root and is not allowed",
+            "field `name`: \"my plugin\" contains ' '",
         ))
         .stderr(predicate::str::contains(".claude-plugin/plugin.json"));
+    // A path Claude Code refuses is not read; the plugin is, and says why
+    // Claude Code would not load it.
+    util::write(
+        dir.path(),
+        ".claude-plugin/plugin.json",
+        r#"{"name": "p", "commands": ["../../etc/passwd"]}"#,
+    );
+    skillmeat()
+        .arg("inspect")
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "  does not load in Claude Code:\n    error: .claude-plugin/plugin.json: commands: \"../../etc/passwd\" must start with \"./\"",
+        ));
 
     let empty = tempfile::TempDir::new().expect("a temp dir");
     util::write(empty.path(), "notes.md", "just notes");

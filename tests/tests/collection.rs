@@ -196,7 +196,7 @@ fn bad_input_exits_1_and_writes_nothing() {
     util::write(
         dir.path(),
         ".claude-plugin/plugin.json",
-        r#"{"name": "x", "agents": "../../etc/passwd"}"#,
+        r#"{"name": "x y"}"#,
     );
     home.cmd()
         .arg("add")
@@ -204,7 +204,7 @@ fn bad_input_exits_1_and_writes_nothing() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            ".claude-plugin/plugin.json: field `agents`",
+            ".claude-plugin/plugin.json: field `name`",
         ));
     assert!(!home.path().exists());
     home.cmd()

@@ -606,3 +606,84 @@ fn superpowers_session_start_hook_runs_from_the_project() {
             .is_file()
     );
 }
+
+/// A plugin Claude Code would not load (`agents: "./agents"`, a folder):
+/// `add` imports it and says so, `deploy` refuses it with the reason
+/// (exit 1, the project untouched) and `--force` deploys it; one Claude
+/// Code loads but `claude plugin validate` faults (`repository` as an
+/// object) is imported and deployed with a warning only.
+#[test]
+fn deploy_refuses_what_claude_code_would_not_load_unless_forced() {
+    let home = Home::new();
+    let added = home.json(&["add", "--json"], [fixture("agents-folder")]);
+    let result = &added["results"][0];
+    assert_eq!(result["success"], true, "{added}");
+    assert_eq!(result["loads_in_claude_code"], false, "{added}");
+    let reason = r#".claude-plugin/plugin.json: agents: "./agents" must be a .md file"#;
+    assert!(
+        result["load_errors"][0]
+            .as_str()
+            .is_some_and(|e| e.starts_with(reason)),
+        "{added}"
+    );
+    // The text form says so too.
+    let again = Home::new();
+    again
+        .cmd()
+        .arg("add")
+        .arg(fixture("agents-folder"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "agents-folder: Claude Code would not load this plugin",
+        ))
+        .stdout(predicate::str::contains(reason));
+
+    let project = tempfile::TempDir::new().expect("a temp dir");
+    util::write(project.path(), "README.md", "the user's project");
+    let before = files(project.path());
+    for dry_run in [false, true] {
+        let mut cmd = home.cmd();
+        cmd.args(["deploy", "agents-folder", "--project"])
+            .arg(project.path());
+        if dry_run {
+            cmd.arg("--dry-run");
+        }
+        cmd.assert()
+            .code(1)
+            .stderr(predicate::str::contains(
+                "not deploying agents-folder: Claude Code would not load it",
+            ))
+            .stderr(predicate::str::contains(reason));
+        assert_eq!(files(project.path()), before, "nothing may be written");
+    }
+    home.cmd()
+        .args(["deploy", "agents-folder", "--force", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+    // Wherever the deploy mode puts it.
+    let deployed = files(project.path());
+    assert!(
+        deployed
+            .keys()
+            .any(|p| p.starts_with(".claude/") && p.ends_with("/reviewer.md")),
+        "{:?}",
+        deployed.keys()
+    );
+
+    let added = home.json(&["add", "--json"], [fixture("repository-object")]);
+    let result = &added["results"][0];
+    assert_eq!(result["loads_in_claude_code"], true, "{added}");
+    assert_eq!(
+        result["validation_errors"],
+        serde_json::json!([
+            ".claude-plugin/plugin.json: repository: expected a string, found an object"
+        ])
+    );
+    home.cmd()
+        .args(["deploy", "repository-object", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+}

@@ -66,3 +66,32 @@ export function Hash({ value }: { value: string | null | undefined }) {
     </code>
   );
 }
+
+/** Claude Code's verdict on a plugin, as `inspect` and the engine report it. */
+export type Verdict = {
+  loads_in_claude_code: boolean;
+  load_errors: string[];
+  validation_errors: string[];
+};
+
+/** A badge when Claude Code would not load the plugin, with its reasons, and
+ * what `claude plugin validate` would report; nothing for a clean plugin. */
+export function ClaudeCodeVerdict({ verdict }: { verdict: Verdict }) {
+  const { loads_in_claude_code: loads, load_errors: load, validation_errors: validate } = verdict;
+  if (loads && validate.length === 0) return null;
+  return (
+    <div className="verdict" role={loads ? "note" : "alert"}>
+      {loads ? (
+        <span className="badge badge-warn">claude plugin validate reports errors</span>
+      ) : (
+        <span className="badge badge-error">Claude Code would not load this plugin</span>
+      )}
+      {!loads && <p className="muted">It can be imported and fixed; deploy refuses it until then (or with --force).</p>}
+      <ul>
+        {[...load, ...validate].map((e) => (
+          <li key={e}>{e}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}

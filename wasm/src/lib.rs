@@ -91,6 +91,11 @@ export interface PluginReport {
   files: number;
   children: ChildReport[];
   warnings: string[];
+  /** Whether Claude Code loads the plugin; `load_errors` say why not. */
+  loads_in_claude_code: boolean;
+  load_errors: string[];
+  /** What `claude plugin validate` calls an error although the plugin loads. */
+  validation_errors: string[];
 }
 
 /** Exactly the JSON of `skillmeat inspect --json`. */

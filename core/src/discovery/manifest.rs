@@ -79,7 +79,10 @@ pub(super) fn claude_plugin(
 ) -> Result<Plugin> {
     let name = required_name(file, &manifest)?;
     check_claude_name(file, &name)?;
-    let mut components = claude_components(&ctx, file, &manifest, SafeRelPath::from_manifest)?;
+    // What Claude Code would refuse is reported, and left out of reading.
+    let mut problems = crate::validate::manifest(&manifest, &ctx);
+    let usable = crate::validate::usable(&manifest, &problems);
+    let mut components = claude_components(&ctx, file, &usable, SafeRelPath::from_manifest)?;
     let mut version = string_field(&manifest, "version");
     let mut description = string_field(&manifest, "description");
     if let Some(entry) = entry {
@@ -98,13 +101,14 @@ pub(super) fn claude_plugin(
         description = string_field(entry, "description").or(description);
     }
     for (key, folder) in [("commands", "commands"), ("agents", "agents")] {
-        if manifest.get(key).is_some() && ctx.listing.is_dir(&ctx.abs(&SafeRelPath::new(folder)?)) {
+        if usable.get(key).is_some() && ctx.listing.is_dir(&ctx.abs(&SafeRelPath::new(folder)?)) {
             ctx.warn(format!(
                 "{file}: default {folder}/ folder is ignored because the manifest sets {key:?}"
             ));
         }
     }
-    assemble(
+    problems.extend(super::validation::hook_configs(&ctx, &components.hooks));
+    let mut plugin = assemble(
         ctx,
         name,
         Detection::Manifest,
@@ -113,7 +117,9 @@ pub(super) fn claude_plugin(
         description,
         Some(manifest),
         components,
-    )
+    )?;
+    plugin.validation = crate::validate::Validation { problems };
+    Ok(plugin)
 }
 
 fn legacy_plugin(mut ctx: Ctx<'_>, rel: &SafeRelPath, manifest: Value) -> Result<Plugin> {
@@ -254,6 +260,7 @@ pub(super) fn assemble(
         children,
         files,
         warnings: ctx.warnings,
+        validation: crate::validate::Validation::default(),
     })
 }
 

@@ -15,6 +15,7 @@ mod listing;
 mod manifest;
 mod marketplace;
 mod remote;
+mod validation;
 
 use serde_json::Value;
 
@@ -125,6 +126,8 @@ pub struct Plugin {
     /// Every file of the plugin, relative to the plugin root.
     pub files: Vec<SafeRelPath>,
     pub warnings: Vec<String>,
+    /// What Claude Code would refuse in it (`crate::validate`).
+    pub validation: crate::validate::Validation,
 }
 
 /// One child artifact of a plugin.

@@ -181,31 +181,62 @@ fn manifest_component_paths() {
 #[test]
 fn manifest_paths_must_stay_inside() {
     let m = ".claude-plugin/plugin.json";
+    // Claude Code loads none of these paths: the plugin is read without
+    // them, and says why (crate::validate).
     for (manifest, expected) in [
         (
             r#"{"name": "p", "commands": ["../escape.md"]}"#,
-            r#".claude-plugin/plugin.json: field `commands[0]`: "../escape.md": `..` could escape the root and is not allowed"#,
+            r#"load .claude-plugin/plugin.json: commands: "../escape.md" must start with "./""#,
         ),
         (
             r#"{"name": "p", "skills": "skills"}"#,
-            r#".claude-plugin/plugin.json: field `skills`: "skills": plugin manifest paths must start with `./`"#,
+            r#"load .claude-plugin/plugin.json: skills: "skills" must start with "./""#,
         ),
         (
             r#"{"name": "p", "agents": "/etc/passwd"}"#,
-            r#".claude-plugin/plugin.json: field `agents`: "/etc/passwd": absolute paths are not allowed"#,
+            r#"load .claude-plugin/plugin.json: agents: "/etc/passwd" must start with "./""#,
         ),
         (
             r#"{"name": "p", "hooks": "./a\\b.json"}"#,
-            r#".claude-plugin/plugin.json: field `hooks`: "./a\\b.json": backslashes are not allowed in paths"#,
+            r#"validate .claude-plugin/plugin.json: hooks: "./a\\b.json" is not a path inside the plugin"#,
+        ),
+        (
+            r#"{"name": "p", "commands": "./../escape.md"}"#,
+            r#"validate .claude-plugin/plugin.json: commands: "./../escape.md" contains `..`, which could leave the plugin"#,
         ),
         (
             r#"{"name": "p", "commands": "./nope.md"}"#,
-            r#".claude-plugin/plugin.json: field `commands`: path "./nope.md" not found in the plugin"#,
+            r#"validate .claude-plugin/plugin.json: commands: "./nope.md" not found in the plugin"#,
         ),
         (
             r#"{"name": "p", "agents": ["./agents"]}"#,
-            r#".claude-plugin/plugin.json: field `agents[0]`: "./agents" must be an existing .md file (folders are not accepted)"#,
+            r#"load .claude-plugin/plugin.json: agents: "./agents" must be a .md file (Claude Code does not take a folder here)"#,
         ),
+    ] {
+        let d = discover_tree(&[(m, manifest), ("agents/a.md", "")], "folder")
+            .expect("a plugin Claude Code refuses is still read");
+        let problems: Vec<String> = d.plugins[0]
+            .validation
+            .problems
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {p}",
+                    if p.level == crate::validate::Level::Load {
+                        "load"
+                    } else {
+                        "validate"
+                    }
+                )
+            })
+            .collect();
+        assert_eq!(problems, [expected], "{manifest}");
+        // The default agents/ folder stands in for what was left out.
+        assert_eq!(d.plugins[0].count(ArtifactKind::Agent), 1, "{manifest}");
+    }
+    // Without a name, or one Claude Code refuses, or without JSON, there
+    // is no plugin to name.
+    for (manifest, expected) in [
         (
             r#"{"version": "1"}"#,
             ".claude-plugin/plugin.json: field `name`: is required",
@@ -697,11 +728,13 @@ fn manifest_parts_that_are_not_children_are_reported() {
                     "mcpServers": ["./servers.mcpb", {"gh": {"command": "gh"}}]}"#,
             ),
             ("ship.md", "---\ndescription: Ship\n---\n"),
+            ("servers.mcpb", "a bundle"),
         ],
         "inline @. manifest 1.00 v=-
   command ship ship.md MEMBER
   mcp_server gh .claude-plugin/plugin.json MEMBER
-  meta: \n  ! .claude-plugin/plugin.json: commands.hello has inline `content`: it stays in the manifest and is not imported as a command artifact
+  meta: servers.mcpb
+  ! .claude-plugin/plugin.json: commands.hello has inline `content`: it stays in the manifest and is not imported as a command artifact
   ! .claude-plugin/plugin.json: hooks is an inline hooks object: it stays in the manifest and is not part of the hook artifact (not merged on deploy)
   ! .claude-plugin/plugin.json: mcpServers[0] \"./servers.mcpb\" is a bundle or a URL: it stays in the manifest and is not imported as an MCP server
 ",

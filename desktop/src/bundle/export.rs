@@ -15,6 +15,7 @@ use std::time::Instant;
 use serde::Serialize;
 use skillmeat_core::discovery::{self, Listing, MAX_SMALL_FILE, ReadProblem};
 use skillmeat_core::hash::{ContentHash, FileHasher, tree_hash};
+use skillmeat_core::validate::Validation;
 use skillmeat_core::{ArtifactKind, SafeRelPath};
 use tracing::{info, info_span, warn};
 use zip::write::SimpleFileOptions;
@@ -217,6 +218,33 @@ fn check_limits(c: &Contents) -> Result<()> {
     Ok(())
 }
 
+/// What Claude Code would make of the plugin `name_or_id` as exporting (or
+/// deploying) it writes it: its files read through core discovery, which
+/// validates them (`skillmeat_core::validate`).
+pub async fn claude_code_verdict(collection: &Collection, name_or_id: &str) -> Result<Validation> {
+    let c = contents::gather(collection, name_or_id).await?;
+    let found = discover(&c).map_err(|reason| fail(&c, reason))?;
+    Ok(found
+        .plugins
+        .into_iter()
+        .find(|p| p.root.is_root())
+        .map(|p| p.validation)
+        .unwrap_or_default())
+}
+
+/// Core discovery over the bundle's files.
+fn discover(c: &Contents) -> std::result::Result<discovery::Discovery, String> {
+    let listing = Listing::new(c.files.keys()).map_err(|e| e.to_string())?;
+    let read = |rel: &str| -> Result<Vec<u8>, ReadProblem> {
+        let e = c.files.get(rel).ok_or(ReadProblem::Failed)?;
+        if e.size > MAX_SMALL_FILE {
+            return Err(ReadProblem::TooLarge);
+        }
+        e.data.read().map_err(|_| ReadProblem::Failed)
+    };
+    discovery::discover(&listing, &c.name, &read).map_err(|e| e.to_string())
+}
+
 /// Reads the bundle's files back through core discovery, exactly as an
 /// import of the unzipped bundle will, and checks that they are one plugin
 /// with the same children at the same hashes. Returns the bundle manifest.
@@ -227,15 +255,7 @@ fn self_check(c: &Contents) -> Result<BundleManifest> {
             format!("the bundle would not read back as the same plugin: {reason}"),
         )
     };
-    let listing = Listing::new(c.files.keys()).map_err(|e| wrong(e.to_string()))?;
-    let read = |rel: &str| -> Result<Vec<u8>, ReadProblem> {
-        let e = c.files.get(rel).ok_or(ReadProblem::Failed)?;
-        if e.size > MAX_SMALL_FILE {
-            return Err(ReadProblem::TooLarge);
-        }
-        e.data.read().map_err(|_| ReadProblem::Failed)
-    };
-    let found = discovery::discover(&listing, &c.name, &read).map_err(|e| wrong(e.to_string()))?;
+    let found = discover(c).map_err(wrong)?;
     let plugin = match found.plugins.as_slice() {
         [one] => one,
         many => {

@@ -295,6 +295,7 @@ mod tests {
             children: vec![server("a", b"{}"), server("b", b"{}"), server("c", b"[]")],
             files: Vec::new(),
             warnings: Vec::new(),
+            validation: Default::default(),
         };
         let same = hash_bytes(b"{}");
         let other = hash_bytes(b"[]");

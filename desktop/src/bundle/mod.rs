@@ -22,7 +22,9 @@ pub mod read;
 mod secrets;
 mod source;
 
-pub use export::{ExportReport, PluginTree, Secrets, TreeFile, export, plugin_tree};
+pub use export::{
+    ExportReport, PluginTree, Secrets, TreeFile, claude_code_verdict, export, plugin_tree,
+};
 pub use limits::Limits;
 pub use manifest::{BundleFile, BundleManifest, BundleMember, BundlePlugin};
 pub use read::{VerifiedBundle, verify};

@@ -32,6 +32,9 @@ struct AddedPlugin<'a> {
     errors: &'a [String],
     transaction_id: &'a str,
     dry_run: bool,
+    loads_in_claude_code: bool,
+    load_errors: &'a [String],
+    validation_errors: &'a [String],
 }
 
 impl<'a> From<&'a PluginImport> for AddedPlugin<'a> {
@@ -46,6 +49,9 @@ impl<'a> From<&'a PluginImport> for AddedPlugin<'a> {
             errors: &r.errors,
             transaction_id: &r.transaction_id,
             dry_run: r.dry_run,
+            loads_in_claude_code: r.loads_in_claude_code,
+            load_errors: &r.load_errors,
+            validation_errors: &r.validation_errors,
         }
     }
 }
@@ -153,6 +159,7 @@ pub(super) async fn preview(scope: &Scope, args: PreviewArgs, json: bool) -> Res
             b.existing.len(),
             b.conflict.len()
         );
+        super::inspect::write_validation(&mut out, &p.load_errors, &p.validation_errors);
         for (label, items) in [
             ("NEW", &b.new),
             ("EXISTING", &b.existing),

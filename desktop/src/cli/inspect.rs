@@ -74,6 +74,7 @@ fn render(path: &Path, report: &InspectReport) -> String {
         for w in &plugin.warnings {
             let _ = writeln!(out, "  warning: {w}");
         }
+        write_validation(&mut out, &plugin.load_errors, &plugin.validation_errors);
         out.push('\n');
     }
     for w in &report.warnings {
@@ -100,4 +101,18 @@ fn render(path: &Path, report: &InspectReport) -> String {
         count(ArtifactKind::LspServer),
     );
     out
+}
+
+/// Claude Code's verdict on a plugin: the reasons it would not load it,
+/// and what `claude plugin validate` would call an error.
+pub(super) fn write_validation(out: &mut String, load_errors: &[String], validation: &[String]) {
+    if !load_errors.is_empty() {
+        let _ = writeln!(out, "  does not load in Claude Code:");
+        for e in load_errors {
+            let _ = writeln!(out, "    error: {e}");
+        }
+    }
+    for e in validation {
+        let _ = writeln!(out, "  warning: claude plugin validate: {e}");
+    }
 }

@@ -2,11 +2,12 @@
 //! associations, a file of a stored version.
 
 use skillmeat_core::hash::ContentHash;
+use skillmeat_core::validate::Level;
 
 use super::scope::{Open, Scope};
 use super::transfer::{
     ArtifactDetail, ArtifactList, ArtifactSummary, Association, Associations, AssociationsArgs,
-    DeploymentInfo, FileArgs, ListArgs, Membership, Origin, OriginMarketplace, ShowArgs,
+    DeploymentInfo, FileArgs, Kind, ListArgs, Membership, Origin, OriginMarketplace, ShowArgs,
     VersionInfo,
 };
 use crate::collection::layout;
@@ -61,7 +62,20 @@ pub async fn show(scope: &Scope, args: ShowArgs) -> Result<ArtifactDetail> {
         .lookup(&args.name_or_id, args.kind.map(|k| k.engine()))
         .await?;
     let d = query::show(&c, &reference, kind.map(|k| k.as_str())).await?;
-    detail(d)
+    let mut out = detail(d)?;
+    if out.kind == Kind::Composite {
+        // The plugin as a deploy or an export writes it. Not read back:
+        // shown without a verdict, as the deploy that needs it will say.
+        match crate::bundle::claude_code_verdict(&c, &out.id).await {
+            Ok(v) => {
+                out.loads_in_claude_code = v.loads();
+                out.load_errors = v.messages(Level::Load);
+                out.validation_errors = v.messages(Level::Validate);
+            }
+            Err(e) => tracing::warn!(plugin = %out.name, error = %e, "no Claude Code verdict"),
+        }
+    }
+    Ok(out)
 }
 
 /// A plugin's provenance as the transfer type.
@@ -121,6 +135,9 @@ pub(super) fn detail(d: query::Detail) -> Result<ArtifactDetail> {
                 deployed_at: x.deployed_at,
             })
             .collect(),
+        loads_in_claude_code: true,
+        load_errors: Vec::new(),
+        validation_errors: Vec::new(),
     })
 }
 

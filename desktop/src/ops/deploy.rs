@@ -10,6 +10,7 @@ use super::transfer::{
 use crate::deploy::{self, Action, Options, Outcome};
 use crate::error::{Error, Result};
 use crate::query;
+use skillmeat_core::ArtifactKind;
 
 /// Deploys the plugin or artifact `args.name` into `args.project` (with
 /// `dry_run`, only plans it). A plan with conflicts — files it may not
@@ -29,11 +30,34 @@ pub async fn deploy(scope: &Scope, args: DeployArgs) -> Result<DeployResult> {
         mode: args.mode.map(Into::into),
     };
     let outcome = match c.lookup(&args.name, None).await {
-        Ok((name, _)) => deploy::deploy(scope.home(), &c, &name, project, &opts).await,
+        Ok((name, kind)) => match loadable(&c, &name, kind, args.force).await {
+            Ok(()) => deploy::deploy(scope.home(), &c, &name, project, &opts).await,
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     c.close().await;
     outcome.map(result)
+}
+
+/// Refuses a plugin Claude Code would not load, unless `force`.
+async fn loadable(
+    c: &crate::collection::Collection,
+    name: &str,
+    kind: Option<ArtifactKind>,
+    force: bool,
+) -> Result<()> {
+    if force || kind.is_some_and(|k| k != ArtifactKind::Composite) {
+        return Ok(());
+    }
+    let verdict = crate::bundle::claude_code_verdict(c, name).await?;
+    if verdict.loads() {
+        return Ok(());
+    }
+    Err(Error::NotLoadable {
+        name: name.to_owned(),
+        reasons: verdict.messages(skillmeat_core::validate::Level::Load),
+    })
 }
 
 /// The plan a refused deploy carries, conflicts marked: what a client shows

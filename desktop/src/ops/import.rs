@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use skillmeat_core::plan::{self, ConflictChoices};
+use skillmeat_core::validate::{Level, Validation};
 
 use super::artifacts::count;
 use super::scope::Scope;
@@ -41,7 +42,7 @@ pub async fn preview(scope: &Scope, args: PreviewArgs) -> Result<ImportPreview> 
     let mut plugins = Vec::new();
     for (source, plugin, _) in resolved.plugins() {
         let plan = import::plan(c.as_deref(), source, plugin, policy).await?;
-        plugins.push(preview_of(plan::Preview::from(&plan)));
+        plugins.push(preview_of(plan::Preview::from(&plan), &plugin.validation));
     }
     Ok(ImportPreview { plugins })
 }
@@ -88,7 +89,7 @@ impl From {
     }
 }
 
-pub(super) fn preview_of(p: plan::Preview) -> PluginPreview {
+pub(super) fn preview_of(p: plan::Preview, v: &Validation) -> PluginPreview {
     let children = |items: Vec<plan::PreviewChild>| {
         items
             .into_iter()
@@ -107,7 +108,31 @@ pub(super) fn preview_of(p: plan::Preview) -> PluginPreview {
             existing: children(p.buckets.existing),
             conflict: children(p.buckets.conflict),
         },
+        loads_in_claude_code: v.loads(),
+        load_errors: v.messages(Level::Load),
+        validation_errors: v.messages(Level::Validate),
     }
+}
+
+/// What discovery noticed, then what an import says of the chosen plugins
+/// Claude Code would refuse (imported anyway: the user may fix them; deploy
+/// refuses them without --force).
+pub(super) fn summary_warnings(resolved: &Resolved) -> Vec<String> {
+    let mut out = resolved.warnings();
+    for (_, p, _) in resolved.plugins() {
+        let v = &p.validation;
+        if !v.loads() {
+            out.push(format!(
+                "{}: Claude Code would not load this plugin (imported anyway; deploy refuses it until it is fixed, or with --force): {}",
+                p.name,
+                v.messages(Level::Load).join("; ")
+            ));
+        }
+        for e in v.messages(Level::Validate) {
+            out.push(format!("{}: `claude plugin validate` reports: {e}", p.name));
+        }
+    }
+    out
 }
 
 /// Imports every plugin of `args.path`, each in its own transaction (each
@@ -145,7 +170,7 @@ pub async fn import(
     }
     Ok(ImportSummary {
         results: results?,
-        warnings: resolved.warnings(),
+        warnings: summary_warnings(&resolved),
     })
 }
 
@@ -229,6 +254,9 @@ async fn import_one(t: &Target<'_>, from: FromSource<'_>) -> Result<PluginImport
         transaction_id: result.transaction_id,
         dry_run: result.dry_run,
         children,
+        loads_in_claude_code: plugin.validation.loads(),
+        load_errors: plugin.validation.messages(Level::Load),
+        validation_errors: plugin.validation.messages(Level::Validate),
         error_code: code,
     })
 }

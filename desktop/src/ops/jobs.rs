@@ -24,7 +24,9 @@ use skillmeat_core::plan::{Bucket, ChildPlan, ConflictChoices, ConflictPolicy, D
 use tokio::task::JoinHandle;
 
 use super::blocking;
-use super::import::{From, Target, conflict_choices, engine_limits, import_all};
+use super::import::{
+    From, Target, conflict_choices, engine_limits, import_all, summary_warnings,
+};
 use super::scope::{Open, Scope};
 use super::transfer::{
     CompositeImportArgs, ErrorCode, ImportJob, ImportStarted, ImportSummary, JobStatus,
@@ -403,7 +405,7 @@ impl Run {
         };
         let summary = ImportSummary {
             results,
-            warnings: self.held.resolved().warnings(),
+            warnings: summary_warnings(self.held.resolved()),
         }
         .for_client();
         let left: Vec<&str> = planned

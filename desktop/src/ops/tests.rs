@@ -454,6 +454,9 @@ fn a_client_never_sees_an_internal_message() {
         transaction_id: "t".into(),
         dry_run: false,
         children: Vec::new(),
+        loads_in_claude_code: true,
+        load_errors: Vec::new(),
+        validation_errors: Vec::new(),
         error_code: Some(code),
     };
     let summary = ImportSummary {

@@ -7,6 +7,7 @@ use std::fmt::Display;
 use futures_util::{Stream, StreamExt};
 use skillmeat_core::artifact::check_name;
 use skillmeat_core::plan::{self, Incoming};
+use skillmeat_core::validate::Validation;
 
 use super::blocking;
 use super::import::preview_of;
@@ -37,7 +38,9 @@ pub async fn plan(scope: &Scope, args: PlanArgs) -> Result<ImportPreview> {
     let mut plugins = Vec::with_capacity(incoming.len());
     for (p, children) in args.plugins.iter().zip(&incoming) {
         let planned = import::plan_incoming(c.as_deref(), &p.name, children, policy).await?;
-        plugins.push(preview_of(plan::Preview::from(&planned)));
+        // The client sent kinds, names and hashes only: the verdict comes with
+        // the import, which reads the files.
+        plugins.push(preview_of(plan::Preview::from(&planned), &Validation::default()));
     }
     Ok(ImportPreview { plugins })
 }

@@ -371,14 +371,28 @@ impl ClaudeCode {
             .collect()
     }
 
+    /// The "Component inventory" lines of `claude … plugin details`, or
+    /// `None` when Claude Code finds no such plugin (it did not load it).
+    pub fn details(&self, dir: &Path, args: &[&str]) -> Option<Vec<String>> {
+        let (ok, text) = self.output(dir, args);
+        if !ok {
+            assert!(text.contains("not found"), "claude {args:?}: {text}");
+            return None;
+        }
+        Some(inventory_lines(&text))
+    }
+
     /// The "Component inventory" lines of `claude … plugin details`.
     pub fn inventory(&self, dir: &Path, args: &[&str]) -> Vec<String> {
-        let text = self.run(dir, args);
-        text.lines()
-            .skip_while(|l| !l.starts_with("Component inventory"))
-            .skip(1)
-            .take_while(|l| !l.trim().is_empty())
-            .map(|l| l.trim().to_owned())
-            .collect()
+        inventory_lines(&self.run(dir, args))
     }
+}
+
+fn inventory_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .skip_while(|l| !l.starts_with("Component inventory"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .map(|l| l.trim().to_owned())
+        .collect()
 }

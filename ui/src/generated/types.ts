@@ -71,7 +71,16 @@ children: Array<Association>,
 /**
  * Projects it is deployed to.
  */
-deployments: Array<DeploymentInfo>, };
+deployments: Array<DeploymentInfo>, 
+/**
+ * For a plugin: whether Claude Code loads it as stored (always true
+ * for other kinds); `load_errors` say why not.
+ */
+loads_in_claude_code: boolean, load_errors: Array<string>, 
+/**
+ * What `claude plugin validate` calls an error although it loads.
+ */
+validation_errors: Array<string>, };
 
 export type Origin = { 
 /**
@@ -184,7 +193,15 @@ offline?: boolean, };
 
 export type ImportPreview = { plugins: Array<PluginPreview>, };
 
-export type PluginPreview = { name: string, buckets: Buckets, };
+export type PluginPreview = { name: string, buckets: Buckets, 
+/**
+ * Whether Claude Code loads the plugin; `load_errors` say why not.
+ */
+loads_in_claude_code: boolean, load_errors: Array<string>, 
+/**
+ * What `claude plugin validate` calls an error although it loads.
+ */
+validation_errors: Array<string>, };
 
 export type Buckets = { new: Array<PreviewChild>, existing: Array<PreviewChild>, conflict: Array<PreviewChild>, };
 
@@ -245,7 +262,16 @@ children_new_version: number, errors: Array<string>, transaction_id: string,
 /**
  * Planned only; nothing was written.
  */
-dry_run: boolean, children: Array<StoredChild>, };
+dry_run: boolean, children: Array<StoredChild>, 
+/**
+ * Whether Claude Code loads the plugin (it is imported either way);
+ * `load_errors` say why not.
+ */
+loads_in_claude_code: boolean, load_errors: Array<string>, 
+/**
+ * What `claude plugin validate` calls an error although it loads.
+ */
+validation_errors: Array<string>, };
 
 export type StoredChild = { kind: Kind, name: string, pinned_hash: string | null, };
 

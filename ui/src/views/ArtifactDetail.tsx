@@ -2,7 +2,7 @@ import { type KeyboardEvent, useEffect, useRef, useState } from "react";
 import type { ArtifactDetail as Detail } from "../generated/types.ts";
 import { type Go, useTransport } from "../context.tsx";
 import { asCommandError, type CommandError } from "../transport.ts";
-import { ErrorBox, Hash, KIND_LABELS, KindIcon } from "../ui.tsx";
+import { ClaudeCodeVerdict, ErrorBox, Hash, KIND_LABELS, KindIcon } from "../ui.tsx";
 import { RemoveDialog } from "./RemoveDialog.tsx";
 
 type Tab = "info" | "versions" | "contains" | "deployments";
@@ -57,6 +57,7 @@ export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
         <p className="muted">
           {KIND_LABELS[detail.kind]} · <Hash value={detail.content_hash} />
         </p>
+        <ClaudeCodeVerdict verdict={detail} />
         <div className="actions">
           {t.deploy && <button onClick={() => go({ view: "deploy", name: detail.name })}>Deploy…</button>}
           <button onClick={() => go({ view: "export", name: detail.name })}>Export bundle…</button>

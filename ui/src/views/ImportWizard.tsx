@@ -3,7 +3,7 @@ import type { ChildChoice, FileDiff, ImportSummary, Policy } from "../generated/
 import { type Go, useTransport } from "../context.tsx";
 import { discover, hashBytes, loadCore, planImport, type Preview } from "../core.ts";
 import { asCommandError, type CommandError } from "../transport.ts";
-import { ErrorBox, Hash, KindIcon } from "../ui.tsx";
+import { ClaudeCodeVerdict, ErrorBox, Hash, KindIcon, type Verdict } from "../ui.tsx";
 import { lineDiff } from "./diff.ts";
 
 type Stage = "choose" | "reading" | "preview" | "importing" | "done";
@@ -32,6 +32,7 @@ export function ImportWizard({ go }: { go: Go }) {
   const [stage, setStage] = useState<Stage>("choose");
   const [progress, setProgress] = useState({ done: 0, total: 0 });
   const [previews, setPreviews] = useState<Preview[]>([]);
+  const [verdicts, setVerdicts] = useState<Record<string, Verdict>>({});
   const [bundle, setBundle] = useState(false);
   const [choices, setChoices] = useState<Record<string, Policy>>({});
   const [diff, setDiff] = useState<{ key: string; diff: FileDiff } | null>(null);
@@ -85,6 +86,7 @@ export function ImportWizard({ go }: { go: Go }) {
       );
       const index = await t.call("collection_index", null);
       setPreviews(report.plugins.map((p) => planImport(p, index, "new-version")));
+      setVerdicts(Object.fromEntries(report.plugins.map((p) => [p.name, p])));
       setBundle(listing.bundle);
       setChoices({});
       setStage("preview");
@@ -162,6 +164,7 @@ export function ImportWizard({ go }: { go: Go }) {
               <h3>
                 <KindIcon kind="composite" /> {p.name}
               </h3>
+              {verdicts[p.name] && <ClaudeCodeVerdict verdict={verdicts[p.name]!} />}
               <p className="buckets">
                 <span className="bucket bucket-new" data-bucket="new">
                   NEW <strong>{p.buckets.new.length}</strong>

@@ -67,6 +67,9 @@ function detail(over: Partial<ArtifactDetail>): ArtifactDetail {
     parents: [],
     children: [],
     deployments: [],
+    loads_in_claude_code: true,
+    load_errors: [],
+    validation_errors: [],
     ...over,
   };
 }
@@ -239,6 +242,20 @@ describe("Artifact detail", () => {
     await click(byText(m.container, "[role=dialog] button", "Remove anyway"));
     expect(t.calls.filter((c) => c.cmd === "remove_artifact").at(-1)?.args).toEqual({ name: "s", dry_run: false, force: true, keep_children: false });
     expect(t.calls.at(-1)?.cmd).toBe("list_artifacts");
+  });
+
+  it("says when Claude Code would not load a plugin, with the reasons", async () => {
+    const reason = '.claude-plugin/plugin.json: agents: "./agents" must be a .md file';
+    const broken = { ...PLUGIN, loads_in_claude_code: false, load_errors: [reason], validation_errors: ["x: license: expected a string"] };
+    const t = fakeTransport({ show_artifact: (a) => (a.name_or_id === "p" ? broken : PLUGIN) });
+    m = await mount(<App transport={t} initial={{ view: "artifact", id: "p" }} />);
+    const verdict = m.container.querySelector(".verdict[role=alert]");
+    expect(verdict?.querySelector(".badge")?.textContent).toBe("Claude Code would not load this plugin");
+    expect([...verdict!.querySelectorAll("li")].map((li) => li.textContent)).toEqual([reason, "x: license: expected a string"]);
+    // A plugin that loads and validates shows no verdict at all.
+    m.unmount();
+    m = await mount(<App transport={t} initial={{ view: "artifact", id: "q" }} />);
+    expect(m.container.querySelector(".verdict")).toBeNull();
   });
 
   it("shows not_found in place", async () => {

@@ -17,6 +17,13 @@ function walk(dir: string): string[] {
 
 const FILES = walk(FIXTURE).sort();
 
+function walkIn(root: string, dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? walkIn(root, p) : [relative(root, p).split("\\").join("/")];
+  });
+}
+
 function listing(): SourceListing {
   return {
     path: FIXTURE,
@@ -110,6 +117,9 @@ describe("Import wizard", () => {
           errors: [],
           transaction_id: "txn-42",
           dry_run: false,
+          loads_in_claude_code: true,
+          load_errors: [],
+          validation_errors: [],
           children: items.map((c) => ({ kind: kinds[c.name]!, name: c.name, pinned_hash: pins[c.name] ?? c.hash })),
         },
       ],
@@ -168,6 +178,9 @@ describe("Import wizard", () => {
           errors: [],
           transaction_id: "txn-7",
           dry_run: false,
+          loads_in_claude_code: true,
+          load_errors: [],
+          validation_errors: [],
           children: [
             { kind: "skill" as const, name: "guard-rules", pinned_hash: keptPin },
             { kind: "command" as const, name: "guard-status--guardrails", pinned_hash: hash("guard-status") },
@@ -261,6 +274,9 @@ describe("Import wizard", () => {
               errors: [],
               transaction_id: "t",
               dry_run: false,
+              loads_in_claude_code: true,
+              load_errors: [],
+              validation_errors: [],
               children: [{ kind: "skill", name: "guard-rules", pinned_hash: "b".repeat(64) }],
             },
           ],
@@ -286,5 +302,33 @@ describe("Import wizard", () => {
     const alert = m.container.querySelector(".error-not_found");
     expect(alert?.textContent).toContain("/nope: no such file or directory");
     expect(m.container.querySelector("input[name=source-path]")).not.toBeNull();
+  });
+  it("says which plugins Claude Code would not load, with the reasons, before importing", async () => {
+    const dir = repo("tests/fixtures/agents-folder");
+    const files = walkIn(dir, dir).sort();
+    const t = fakeTransport({
+      list_source: () => ({
+        path: dir,
+        root_name: "agents-folder",
+        bundle: false,
+        files: files.map((path) => ({ path, size: statSync(join(dir, path)).size })),
+      }),
+      read_source_file: ({ path }) => {
+        const b = readFileSync(join(dir, path));
+        return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+      },
+      collection_index: () => ({ artifacts: [] }),
+    });
+    m = await mount(<App transport={t} initial={{ view: "import" }} />);
+    await type(m.container.querySelector("input[name=source-path]"), dir);
+    await click(byText(m.container, "button", "Preview"));
+    await settle();
+    const verdict = m.container.querySelector(".plugin-preview .verdict[role=alert]");
+    expect(verdict?.querySelector(".badge")?.textContent).toBe("Claude Code would not load this plugin");
+    expect([...verdict!.querySelectorAll("li")].map((li) => li.textContent)).toEqual([
+      '.claude-plugin/plugin.json: agents: "./agents" must be a .md file (Claude Code does not take a folder here)',
+    ]);
+    // It can still be imported.
+    expect(byText(m.container, "button", "Import All")?.hasAttribute("disabled")).toBe(false);
   });
 });

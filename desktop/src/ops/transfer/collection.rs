@@ -94,6 +94,12 @@ pub struct ArtifactDetail {
     pub children: Vec<Association>,
     /// Projects it is deployed to.
     pub deployments: Vec<DeploymentInfo>,
+    /// For a plugin: whether Claude Code loads it as stored (always true
+    /// for other kinds); `load_errors` say why not.
+    pub loads_in_claude_code: bool,
+    pub load_errors: Vec<String>,
+    /// What `claude plugin validate` calls an error although it loads.
+    pub validation_errors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

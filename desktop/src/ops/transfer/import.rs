@@ -118,6 +118,11 @@ pub struct ImportPreview {
 pub struct PluginPreview {
     pub name: String,
     pub buckets: Buckets,
+    /// Whether Claude Code loads the plugin; `load_errors` say why not.
+    pub loads_in_claude_code: bool,
+    pub load_errors: Vec<String>,
+    /// What `claude plugin validate` calls an error although it loads.
+    pub validation_errors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -229,6 +234,12 @@ pub struct PluginImport {
     /// Planned only; nothing was written.
     pub dry_run: bool,
     pub children: Vec<StoredChild>,
+    /// Whether Claude Code loads the plugin (it is imported either way);
+    /// `load_errors` say why not.
+    pub loads_in_claude_code: bool,
+    pub load_errors: Vec<String>,
+    /// What `claude plugin validate` calls an error although it loads.
+    pub validation_errors: Vec<String>,
     /// Why it failed, for a face's exit code or status.
     #[serde(skip)]
     pub error_code: Option<ErrorCode>,
