@@ -9,9 +9,10 @@ use skillmeat_core::plan::{self, ConflictChoices};
 
 use super::artifacts::count;
 use super::scope::Scope;
+use super::staging::Staging;
 use super::transfer::{
     Buckets, ImportArgs, ImportPhase, ImportPreview, ImportProgress, ImportSummary, PluginImport,
-    PluginPreview, PreviewArgs, PreviewChild, SizeLimits, StoredChild,
+    PluginPreview, Policy, PreviewArgs, PreviewChild, SizeLimits, StoredChild,
 };
 use super::{blocking, path_arg};
 use crate::bundle::{self, Limits, Opened};
@@ -37,9 +38,28 @@ pub enum ImportStep<'a> {
 pub async fn preview(scope: &Scope, args: PreviewArgs) -> Result<ImportPreview> {
     let path = path_arg(&args.path)?.to_owned();
     let opened = open(path, std::env::temp_dir(), args.limits).await?;
-    let source = &opened.source;
+    plan_all(scope, &opened.source, args.policy).await
+}
+
+/// [`preview`] for the desktop app's wizard, in one call: the engine reads
+/// and hashes the folder or bundle (no file crosses to the page). A bundle
+/// stays staged, extracted next to the collection, so
+/// [`file_diff`](super::file_diff) reads the conflict the user opens.
+pub async fn preview_staged(
+    scope: &Scope,
+    staging: &Staging,
+    args: PreviewArgs,
+) -> Result<ImportPreview> {
+    let path = path_arg(&args.path)?.to_owned();
+    let (staging, scratch) = (staging.clone(), scope.home().root().to_owned());
+    let limits = engine_limits(args.limits);
+    let opened = blocking(move || staging.open(&path, &scratch, &limits)).await?;
+    plan_all(scope, &opened.source, args.policy).await
+}
+
+async fn plan_all(scope: &Scope, source: &Source, policy: Option<Policy>) -> Result<ImportPreview> {
     let c = scope.read().await?;
-    let policy = args.policy.unwrap_or_default().engine();
+    let policy = policy.unwrap_or_default().engine();
     let mut plugins = Vec::with_capacity(source.discovery.plugins.len());
     for plugin in &source.discovery.plugins {
         let plan = import::plan(c.as_deref(), source, plugin, policy).await?;
