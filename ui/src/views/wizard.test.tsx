@@ -94,6 +94,10 @@ describe("Import wizard", () => {
     expect(r.t.calls[0]!.args).toEqual({ path: FIXTURE });
     expect(counts(m, "[aria-label='Preview of guardrails']")).toEqual({ new: 5, existing: 0, conflict: 0 });
     expect(counts(m, "[aria-label='Preview of second']")).toEqual({ new: 1, existing: 1, conflict: 0 });
+    // Several plugins: each one's children are rendered only when asked for.
+    expect(m.container.querySelectorAll(".children li").length).toBe(0);
+    await click(byText(m.container, "[aria-label='Preview of guardrails'] button", "Show 5 children"));
+    expect(m.container.querySelectorAll(".children li").length).toBe(5);
     expect(m.container.querySelector("progress")).toBeNull(); // the bar is gone once the preview is shown
     await act(() => new Promise((done) => setTimeout(done, 50))); // the next frame
     expect(m.container.querySelector("[data-field=preview-time]")?.textContent).toMatch(/^2 plugins previewed in \d+ ms$/);
@@ -115,6 +119,7 @@ describe("Import wizard", () => {
     });
     m = r.m;
     expect(counts(m)).toEqual({ new: 0, existing: 4, conflict: 1 });
+    expect(m.container.querySelectorAll(".children li").length).toBe(4); // one plugin: listed at once
     const conflict = m.container.querySelector<HTMLElement>("[data-conflict=guard-rules]")!;
     expect(conflict.textContent).toContain(old.slice(0, 12));
     expect(diffs).toEqual([]);
