@@ -227,6 +227,15 @@ try {
   });
   assert.deepEqual(shown, { plugins: gen.plugins, new: gen.plugins * gen.children, existing: 0, conflict: 0 });
   console.log(`ok - marketplace preview (${size}): ${ms} ms in the window (click → preview painted, as the page measured it; ${seen} ms as WebDriver saw it)`);
+  // The same command alone, from the page: the engine and IPC without the UI.
+  const call = await wd("POST", s("/execute/async"), {
+    script: `const done = arguments[arguments.length - 1]; const t = performance.now();
+      window.__TAURI_INTERNALS__.invoke("preview_import", { args: { path: arguments[0] } })
+        .then((r) => done({ ms: Math.round(performance.now() - t), plugins: r.plugins.length }), (e) => done({ error: String(e) }));`,
+    args: [market],
+  });
+  assert.equal(call.plugins, gen.plugins, JSON.stringify(call));
+  console.log(`   the preview_import call alone, from the page: ${call.ms} ms`);
 
   await nav("Collection");
   await css("table.artifacts");
