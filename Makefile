@@ -83,7 +83,8 @@ ui-build: wasm
 test-ui: ui-build
 	cd ui && npm test --silent
 
-## The UI in headless Chromium against a real `skillmeat serve` (ui/e2e/browser.mjs).
+## The UI in headless Chromium against a real `skillmeat serve` (ui/e2e/browser.mjs),
+## with /folder.html hashing a folder in a Web Worker (checked against `skillmeat hash`).
 browser: ui-build
 	$(CARGO) build -p skillmeat --bin skillmeat --locked
 	node ui/e2e/browser.mjs

@@ -9,7 +9,11 @@ export default defineConfig({
   build: {
     outDir: "dist",
     emptyOutDir: true,
+    // folder.html: hashing a chosen folder in a Web Worker (src/folder/).
+    rollupOptions: { input: { main: "index.html", folder: "folder.html" } },
   },
+  // The hashing worker imports the wasm core: a module worker.
+  worker: { format: "es" },
   test: {
     environment: "jsdom",
   },

@@ -630,6 +630,95 @@ fn a_bundle_is_listed_and_read_from_its_verified_copy() {
     assert_eq!(staged(app.home.path()), 0);
 }
 
+/// The wizard's preview is one command: the engine reads the bundle (no
+/// `list_source`, no file sent to the page), and keeps it staged so the
+/// conflict the user opens is diffed from it; previewing a folder drops it.
+#[test]
+fn a_bundle_previews_in_one_call_and_its_conflict_diffs() {
+    // A bundle of a changed guardrails, exported from another collection.
+    let changed = tempfile::tempdir().expect("changed");
+    let copy = changed.path().join("guardrails");
+    copy_tree(&guardrails(), &copy);
+    let skill_md = copy.join("skills/guard-rules/SKILL.md");
+    let original = std::fs::read_to_string(&skill_md).expect("read");
+    let incoming = format!("{original}\nA rule only the bundle has.\n");
+    std::fs::write(&skill_md, &incoming).expect("write");
+    let other = App::new();
+    other.import(&copy, "new-version");
+    let out = tempfile::tempdir().expect("out");
+    let exported: ExportResult = other.ok(
+        "export_bundle",
+        json!({ "name": "guardrails", "out": out.path() }),
+    );
+    let zip = PathBuf::from(&exported.path);
+
+    let app = App::new();
+    app.import(&guardrails(), "new-version");
+    let preview: ImportPreview = app.ok("preview_import", json!({ "path": zip }));
+    let b = &preview.plugins[0].buckets;
+    let conflicts: Vec<&str> = b.conflict.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        (b.new.len(), b.existing.len(), conflicts),
+        (0, 4, vec!["guard-rules"])
+    );
+    assert_eq!(
+        staged(app.home.path()),
+        1,
+        "the previewed bundle stays staged"
+    );
+
+    let diff: FileDiff = app.ok(
+        "file_diff",
+        json!({ "path": zip, "plugin": "guardrails", "kind": "skill", "name": "guard-rules" }),
+    );
+    assert_eq!(diff.files.len(), 1);
+    assert_eq!(diff.files[0].current.as_deref(), Some(original.as_str()));
+    assert_eq!(diff.files[0].incoming.as_deref(), Some(incoming.as_str()));
+
+    let _: ImportPreview = app.ok("preview_import", json!({ "path": guardrails() }));
+    assert_eq!(
+        staged(app.home.path()),
+        0,
+        "a folder's preview drops the copy"
+    );
+}
+
+/// A marketplace previews in the same one call, plugin by plugin.
+#[test]
+fn a_marketplace_previews_every_plugin_in_one_call() {
+    let app = App::new();
+    let market = workspace().join("tests/fixtures/wshobson-agents");
+    let expected: serde_json::Map<String, Value> = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("tests/fixtures/wshobson-agents.expected.json"))
+            .expect("expected.json"),
+    )
+    .expect("json");
+    let preview: ImportPreview = app.ok("preview_import", json!({ "path": market }));
+    let mut got: Vec<(String, usize)> = preview
+        .plugins
+        .iter()
+        .map(|p| (p.name.clone(), p.buckets.new.len()))
+        .collect();
+    got.sort();
+    let want: Vec<(String, usize)> = expected
+        .iter()
+        .map(|(name, counts)| {
+            let n = ["agent", "command", "hook", "mcp_server", "skill"]
+                .iter()
+                .map(|k| counts[*k].as_u64().expect("count") as usize)
+                .sum();
+            (name.clone(), n)
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert!(
+        preview
+            .plugins
+            .iter()
+            .all(|p| p.buckets.existing.is_empty())
+    );
+}
+
 #[test]
 fn first_paint_is_recorded_once() {
     let app = App::new();

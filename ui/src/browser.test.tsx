@@ -30,7 +30,7 @@ function server(loopback: boolean) {
     if (auth !== "Bearer good") return json(401, { code: "unauthorized", message: "wrong token" });
     if (url === "/api/v1/server") return json(200, { version: "0.1.0", collection: "default", loopback });
     if (url.startsWith("/api/v1/artifacts?")) return json(200, { items: [ITEM], total: 1, count: 1 });
-    if (url === "/api/v1/artifacts/01P") return json(200, { ...ITEM, description: null, source: null, versions: [], parents: [], children: [], deployments: [] });
+    if (url === "/api/v1/artifacts/01P") return json(200, { ...ITEM, description: null, source: null, versions: [], parents: [], children: [], deployments: [], loads_in_claude_code: true, load_errors: [], validation_errors: [] });
     return json(404, { code: "not_found", message: `no route ${url}` });
   };
   return { fetch: fetch as typeof globalThis.fetch, seen };

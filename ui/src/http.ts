@@ -57,7 +57,18 @@ export interface Associations {
 // The server's names for the list and the artifact (`type`, `artifact_uuid`).
 type Item = Omit<ArtifactSummary, "kind"> & { type: Kind; artifact_uuid: string };
 type Page = { items: Item[]; total: number; count: number };
-type Info = Omit<ArtifactDetail, "kind"> & { type: Kind; artifact_uuid: string };
+/** The API's artifact: `type` for `kind`, and `source` is the provenance (`origin`). */
+type Info = Omit<ArtifactDetail, "kind" | "source" | "origin"> & {
+  type: Kind;
+  artifact_uuid: string;
+  source: ArtifactDetail["origin"];
+};
+
+/** A provenance in one line, as `skillmeat show` prints it: `url#path@commit`. */
+function originText(o: NonNullable<ArtifactDetail["origin"]>): string {
+  const at = o.path ? `${o.url}#${o.path}` : o.url;
+  return o.commit ? `${at} @ ${o.commit.slice(0, 12)}` : at;
+}
 
 /** The largest page the server gives. */
 const MAX_LIMIT = 1000;
@@ -214,8 +225,8 @@ export class HttpTransport implements Transport {
 
   private async show(a: ShowArgs): Promise<ArtifactDetail> {
     const id = a.kind ? `${a.kind}:${a.name_or_id}` : a.name_or_id;
-    const { type, artifact_uuid: _, ...rest } = await this.json<Info>("GET", artifact(id));
-    return { ...rest, kind: type };
+    const { type, artifact_uuid: _, source, ...rest } = await this.json<Info>("GET", artifact(id));
+    return { ...rest, kind: type, origin: source, source: source ? originText(source) : null };
   }
 
   private async deployTo(a: DeployArgs): Promise<DeployResult> {

@@ -50,12 +50,14 @@ pub async fn read_source_file(
     Ok(Response::new(bytes))
 }
 
+/// The wizard's three buckets, per plugin, in one call: the engine reads
+/// and hashes the folder or bundle (a bundle stays staged for `file_diff`).
 #[tauri::command]
 pub async fn preview_import(
     state: State<'_, AppState>,
     args: PreviewArgs,
 ) -> AppResult<ImportPreview> {
-    Ok(ops::preview(&state.scope, args).await?)
+    Ok(ops::preview_staged(&state.scope, &state.staging, args).await?)
 }
 
 /// Imports every plugin of a folder or bundle, each in its own transaction,

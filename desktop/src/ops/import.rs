@@ -4,11 +4,13 @@
 
 use std::path::PathBuf;
 
+use skillmeat_core::discovery::Plugin;
 use skillmeat_core::plan::{self, ConflictChoices};
 use skillmeat_core::validate::{Level, Validation};
 
 use super::artifacts::count;
 use super::scope::Scope;
+use super::staging::Staging;
 use super::transfer::{
     Buckets, ChildChoice, ImportArgs, ImportPhase, ImportPreview, ImportProgress, ImportSummary,
     PluginImport, PluginPreview, Policy, PreviewArgs, PreviewChild, SizeLimits, StoredChild,
@@ -18,6 +20,7 @@ use crate::bundle::Limits;
 use crate::collection::Collection;
 use crate::error::{Error, Result};
 use crate::import::{self, FromSource, ImportResult};
+use crate::inspect::Source;
 use crate::origin::{self, Request, Resolved};
 use crate::query;
 use crate::store::rows;
@@ -37,10 +40,37 @@ pub enum ImportStep<'a> {
 pub async fn preview(scope: &Scope, args: PreviewArgs) -> Result<ImportPreview> {
     let from = From::of(&args.path, args.limits, args.offline, args.plugins)?;
     let resolved = from.resolve(scope, std::env::temp_dir()).await?;
+    let each = resolved.plugins().map(|(source, plugin, _)| (source, plugin));
+    plan_all(scope, each, args.policy).await
+}
+
+/// [`preview`] for the desktop app's wizard, in one call: the engine reads
+/// and hashes the folder or bundle (no file crosses to the page). A bundle
+/// stays staged, extracted next to the collection, so
+/// [`file_diff`](super::file_diff) reads the conflict the user opens.
+pub async fn preview_staged(
+    scope: &Scope,
+    staging: &Staging,
+    args: PreviewArgs,
+) -> Result<ImportPreview> {
+    let path = path_arg(&args.path)?.to_owned();
+    let (staging, scratch) = (staging.clone(), scope.home().root().to_owned());
+    let limits = engine_limits(args.limits);
+    let opened = blocking(move || staging.open(&path, &scratch, &limits)).await?;
+    let source = &opened.source;
+    let each = source.discovery.plugins.iter().map(|plugin| (source, plugin));
+    plan_all(scope, each, args.policy).await
+}
+
+async fn plan_all<'a>(
+    scope: &Scope,
+    each: impl Iterator<Item = (&'a Source, &'a Plugin)>,
+    policy: Option<Policy>,
+) -> Result<ImportPreview> {
     let c = scope.read().await?;
-    let policy = args.policy.unwrap_or_default().engine();
+    let policy = policy.unwrap_or_default().engine();
     let mut plugins = Vec::new();
-    for (source, plugin, _) in resolved.plugins() {
+    for (source, plugin) in each {
         let plan = import::plan(c.as_deref(), source, plugin, policy).await?;
         plugins.push(preview_of(plan::Preview::from(&plan), &plugin.validation));
     }

@@ -1,16 +1,17 @@
 //! The source the desktop app's import wizard is reading. A folder is read
 //! where it is; a bundle zip is verified and extracted once (`bundle::open`,
-//! the same checks as an import) so the page can read and hash each of its
-//! files like a folder's. One bundle is staged at a time: listing another
-//! source, importing it or closing the app removes the extracted copy (a
-//! killed app's copy is swept by the next `bundle::open`).
+//! the same checks as an import) so the engine previews it and the page
+//! reads the files of the conflict it diffs. One bundle is staged at a
+//! time: listing or previewing another source, importing it or closing the
+//! app removes the extracted copy (a killed app's copy is swept by the next
+//! `bundle::open`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::source;
 use super::transfer::{SourceFile, SourceListing};
-use crate::bundle::{self, Opened};
+use crate::bundle::{self, Limits, Opened};
 use crate::error::{Error, Result};
 
 /// The staged bundle, if any (a handle: clones share it).
@@ -74,6 +75,21 @@ impl Staging {
             opened: Arc::new(opened),
         });
         Ok(listing)
+    }
+
+    /// Opens `path` (a folder, or a bundle zip verified and extracted below
+    /// `scratch` under `limits`) for a preview. A bundle replaces the staged
+    /// one, so its conflicts can be diffed; a folder releases it.
+    pub(super) fn open(&self, path: &Path, scratch: &Path, limits: &Limits) -> Result<Arc<Opened>> {
+        self.lock().take();
+        let opened = Arc::new(bundle::open_with(path, scratch, limits)?);
+        if opened.extracted().is_some() {
+            *self.lock() = Some(Staged {
+                zip: opened.source.tree.root.clone(),
+                opened: opened.clone(),
+            });
+        }
+        Ok(opened)
     }
 
     /// The folder to read `root`'s files from: the extracted copy when

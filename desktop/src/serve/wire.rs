@@ -154,6 +154,12 @@ pub struct ArtifactInfo {
     pub children: Vec<Association>,
     /// Projects it is deployed to.
     pub deployments: Vec<DeploymentInfo>,
+    /// For a plugin: whether Claude Code loads it as stored (always true
+    /// for other kinds); `load_errors` say why not.
+    pub loads_in_claude_code: bool,
+    pub load_errors: Vec<String>,
+    /// What `claude plugin validate` calls an error although it loads.
+    pub validation_errors: Vec<String>,
 }
 
 impl From<ArtifactDetail> for ArtifactInfo {
@@ -174,6 +180,9 @@ impl From<ArtifactDetail> for ArtifactInfo {
             parents: d.parents,
             children: d.children,
             deployments: d.deployments,
+            loads_in_claude_code: d.loads_in_claude_code,
+            load_errors: d.load_errors,
+            validation_errors: d.validation_errors,
         }
     }
 }

@@ -84,7 +84,7 @@ validation_errors: Array<string>, };
 
 export type Origin = { 
 /**
- * `folder`, `bundle` or `git`.
+ * `folder`, `bundle`, `git` or `upload` (sent to `skillmeat serve`).
  */
 kind: string, 
 /**

@@ -1,14 +1,13 @@
-import { useEffect, useState } from "react";
-import type { ChildChoice, FileDiff, ImportSummary, Policy } from "../generated/types.ts";
+import { useEffect, useRef, useState } from "react";
+import type { ChildChoice, FileDiff, ImportSummary, PluginPreview, Policy } from "../generated/types.ts";
 import { type Go, useTransport } from "../context.tsx";
-import { discover, hashBytes, loadCore, planImport, type Preview } from "../core.ts";
 import { asCommandError, type CommandError } from "../transport.ts";
 import { ClaudeCodeVerdict, ErrorBox, Hash, KindIcon, type Verdict } from "../ui.tsx";
 import { lineDiff } from "./diff.ts";
 
 type Stage = "choose" | "reading" | "preview" | "importing" | "done";
+type Preview = PluginPreview;
 type Child = Preview["buckets"]["new"][number];
-const SMALL = 8 * 1024 * 1024;
 const CHOICES: Array<{ policy: Policy; label: string }> = [
   { policy: "new-version", label: "Overwrite" },
   { policy: "keep", label: "Keep" },
@@ -24,8 +23,10 @@ export function childChoices(previews: Preview[], choices: Record<string, Policy
   );
 }
 
-/** Choose a folder or bundle → hash in the page (wasm) → three-bucket
- * preview → resolve conflicts → Import All → summary. */
+/** Choose a folder or bundle → the engine's three-bucket preview of every
+ * plugin, in one `preview_import` call (the engine reads and hashes the
+ * files; none crosses to the page) → resolve conflicts (a diff fetches only
+ * the two versions of the child opened) → Import All → summary. */
 export function ImportWizard({ go }: { go: Go }) {
   const t = useTransport();
   const [path, setPath] = useState("");
@@ -39,6 +40,18 @@ export function ImportWizard({ go }: { go: Go }) {
   const [summary, setSummary] = useState<ImportSummary | null>(null);
   const [mismatches, setMismatches] = useState<string[]>([]);
   const [error, setError] = useState<CommandError | null>(null);
+  // Click → preview on screen: started at the click, read once it is painted.
+  const started = useRef(0);
+  const [elapsed, setElapsed] = useState<number | null>(null);
+
+  useEffect(() => {
+    if (stage !== "preview" || started.current === 0) return;
+    const id = requestAnimationFrame(() => {
+      setElapsed(Math.round(performance.now() - started.current));
+      started.current = 0;
+    });
+    return () => cancelAnimationFrame(id);
+  }, [stage]);
 
   useEffect(() => {
     let off: (() => void) | undefined;
@@ -59,38 +72,18 @@ export function ImportWizard({ go }: { go: Go }) {
     setError(null);
     setSummary(null);
     setDiff(null);
+    setElapsed(null);
     setStage("reading");
+    started.current = performance.now();
     try {
-      // A bundle zip is verified and extracted by the engine; its files are
-      // then read and hashed here exactly like a folder's.
-      const listing = await t.call("list_source", { path });
-      await loadCore();
-      const total = listing.files.length;
-      setProgress({ done: 0, total });
-      const digests: Record<string, string> = {};
-      const small = new Map<string, Uint8Array>();
-      let done = 0;
-      for (const f of listing.files) {
-        const buf = await t.call("read_source_file", { root: listing.path, path: f.path });
-        const bytes = new Uint8Array(buf);
-        digests[f.path] = hashBytes(bytes);
-        if (bytes.length <= SMALL) small.set(f.path, bytes);
-        done++;
-        setProgress({ done, total });
-      }
-      const report = discover(
-        listing.files.map((f) => f.path),
-        (p) => small.get(p),
-        digests,
-        listing.root_name,
-      );
-      const index = await t.call("collection_index", null);
-      setPreviews(report.plugins.map((p) => planImport(p, index, "new-version")));
-      setVerdicts(Object.fromEntries(report.plugins.map((p) => [p.name, p])));
-      setBundle(listing.bundle);
+      const preview = await t.call("preview_import", { path });
+      setPreviews(preview.plugins);
+      setVerdicts(Object.fromEntries(preview.plugins.map((p) => [p.name, p])));
+      setBundle(/\.zip$/i.test(path.trim()));
       setChoices({});
       setStage("preview");
     } catch (e) {
+      started.current = 0;
       setError(asCommandError(e));
       setStage("choose");
     }
@@ -147,10 +140,17 @@ export function ImportWizard({ go }: { go: Go }) {
       </div>
       <ErrorBox error={error} />
 
-      {(stage === "reading" || stage === "importing") && (
+      {stage === "reading" && (
         <div className="progress">
           <label>
-            {stage === "reading" ? "Hashing files" : "Importing plugins"} {progress.done}/{progress.total}
+            Reading and hashing the files <progress />
+          </label>
+        </div>
+      )}
+      {stage === "importing" && (
+        <div className="progress">
+          <label>
+            Importing plugins {progress.done}/{progress.total}
             <progress max={progress.total || 1} value={progress.done} />
           </label>
         </div>
@@ -158,7 +158,12 @@ export function ImportWizard({ go }: { go: Go }) {
 
       {stage !== "choose" && stage !== "reading" && (
         <div className="previews">
-          {bundle && <p className="muted">A bundle zip: the engine verified it; its files were hashed here.</p>}
+          {bundle && <p className="muted">A bundle zip: the engine verified it.</p>}
+          {elapsed !== null && (
+            <p className="muted" data-field="preview-time">
+              {previews.length} {previews.length === 1 ? "plugin" : "plugins"} previewed in <span data-ms={elapsed}>{elapsed} ms</span>
+            </p>
+          )}
           {previews.map((p) => (
             <article key={p.name} className="plugin-preview" aria-label={`Preview of ${p.name}`}>
               <h3>
@@ -176,18 +181,7 @@ export function ImportWizard({ go }: { go: Go }) {
                   CONFLICT <strong>{p.buckets.conflict.length}</strong>
                 </span>
               </p>
-              <ul className="children">
-                {p.buckets.new.map((c) => (
-                  <li key={`n-${c.kind}-${c.name}`}>
-                    <span className="badge badge-new">NEW</span> <KindIcon kind={c.kind} /> {c.name} <Hash value={c.content_hash} />
-                  </li>
-                ))}
-                {p.buckets.existing.map((c) => (
-                  <li key={`e-${c.kind}-${c.name}`}>
-                    <span className="badge badge-ok">EXISTING</span> <KindIcon kind={c.kind} /> {c.name} <Hash value={c.content_hash} />
-                  </li>
-                ))}
-              </ul>
+              <Children preview={p} collapsed={previews.length > 1} />
               {p.buckets.conflict.map((c) => {
                 const k = key(p.name, c);
                 return (
@@ -284,6 +278,36 @@ export function compare(previews: Preview[], s: ImportSummary, choices: Record<s
     }
   }
   return out;
+}
+
+/** A plugin's NEW and EXISTING children. In a marketplace's preview they
+ * are rendered only when asked for: 300 plugins' 5,400 rows took seconds
+ * to paint in the window. Conflicts are always shown (each needs a choice). */
+function Children({ preview: p, collapsed }: { preview: Preview; collapsed: boolean }) {
+  const [open, setOpen] = useState(!collapsed);
+  const n = p.buckets.new.length + p.buckets.existing.length;
+  if (n === 0) return null;
+  if (!open) {
+    return (
+      <button className="link" onClick={() => setOpen(true)}>
+        Show {n} {n === 1 ? "child" : "children"}
+      </button>
+    );
+  }
+  return (
+    <ul className="children">
+      {p.buckets.new.map((c) => (
+        <li key={`n-${c.kind}-${c.name}`}>
+          <span className="badge badge-new">NEW</span> <KindIcon kind={c.kind} /> {c.name} <Hash value={c.content_hash} />
+        </li>
+      ))}
+      {p.buckets.existing.map((c) => (
+        <li key={`e-${c.kind}-${c.name}`}>
+          <span className="badge badge-ok">EXISTING</span> <KindIcon kind={c.kind} /> {c.name} <Hash value={c.content_hash} />
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 function DiffView({ diff, onClose }: { diff: FileDiff; onClose: () => void }) {

@@ -1,58 +1,58 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { act } from "react";
+import { afterEach, describe, expect, it } from "vitest";
 import { App } from "../App.tsx";
-import type { ImportArgs, IndexSnapshot, ImportSummary, SourceListing } from "../generated/types.ts";
+import type { ImportArgs, ImportPreview, ImportSummary, Kind, PreviewChild } from "../generated/types.ts";
 import { CommandError } from "../transport.ts";
-import { byText, click, fakeTransport, loadWasm, mount, type Mounted, repo, settle, type } from "../test/fake.ts";
+import { byText, click, fakeTransport, mount, type Mounted, settle, type } from "../test/fake.ts";
 
-const FIXTURE = repo("tests/fixtures/guardrails");
+const FIXTURE = "/plugins/guardrails";
+const KINDS: Record<string, Kind> = {
+  "guard-rules": "skill",
+  "guard-status": "command",
+  "guard-reviewer": "agent",
+  guardrails: "hook",
+  "guard-audit": "mcp_server",
+};
+/** Each child's incoming hash: its position among NAMES + 1, 64 times. */
+const hash = (name: string) => (NAMES.indexOf(name) + 1).toString(16).repeat(64);
+const child = (name: string, current: string | null = null): PreviewChild => ({
+  kind: KINDS[name]!,
+  name,
+  content_hash: hash(name),
+  current_hash: current,
+});
+const NAMES = Object.keys(KINDS);
 
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? walk(p) : [relative(FIXTURE, p).split("\\").join("/")];
-  });
-}
+/** Claude Code's verdict on a plugin that loads and validates. */
+const LOADS = { loads_in_claude_code: true, load_errors: [], validation_errors: [] };
 
-const FILES = walk(FIXTURE).sort();
-
-function walkIn(root: string, dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? walkIn(root, p) : [relative(root, p).split("\\").join("/")];
-  });
-}
-
-function listing(): SourceListing {
+/** What the engine answers for guardrails: `conflicts` maps a name to its current hash. */
+function enginePreview(existing: string[] = [], conflicts: Record<string, string> = {}): ImportPreview {
   return {
-    path: FIXTURE,
-    root_name: "guardrails",
-    bundle: false,
-    files: FILES.map((path) => ({ path, size: statSync(join(FIXTURE, path)).size })),
+    plugins: [
+      {
+        name: "guardrails",
+        buckets: {
+          new: NAMES.filter((n) => !existing.includes(n) && !(n in conflicts)).map((n) => child(n)),
+          existing: existing.map((n) => child(n, hash(n))),
+          conflict: Object.entries(conflicts).map(([n, cur]) => child(n, cur)),
+        },
+        ...LOADS,
+      },
+    ],
   };
 }
 
-function read({ path }: { path: string }): ArrayBuffer {
-  const b = readFileSync(join(FIXTURE, path));
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-}
-
-function counts(m: Mounted): Record<string, number> {
+function counts(m: Mounted, within = ""): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const b of m.container.querySelectorAll<HTMLElement>("[data-bucket]")) {
+  for (const b of m.container.querySelectorAll<HTMLElement>(`${within} [data-bucket]`)) {
     out[b.dataset.bucket!] = Number(b.querySelector("strong")?.textContent);
   }
   return out;
 }
 
-async function preview(index: IndexSnapshot, extra: Parameters<typeof fakeTransport>[0] = {}, at = FIXTURE) {
-  const t = fakeTransport({
-    list_source: () => listing(),
-    read_source_file: read,
-    collection_index: () => index,
-    ...extra,
-  });
+async function preview(answer: ImportPreview, extra: Parameters<typeof fakeTransport>[0] = {}, at = FIXTURE) {
+  const t = fakeTransport({ preview_import: () => answer, ...extra });
   const m = await mount(<App transport={t} initial={{ view: "import" }} />);
   await type(m.container.querySelector("input[name=source-path]"), at);
   await click(byText(m.container, "button", "Preview"));
@@ -60,88 +60,78 @@ async function preview(index: IndexSnapshot, extra: Parameters<typeof fakeTransp
   return { t, m };
 }
 
-/** The children and hashes the page computed for an empty collection. */
-async function firstPreview() {
-  const { m, t } = await preview({ artifacts: [] });
-  const items = [...m.container.querySelectorAll<HTMLElement>(".children li")].map((li) => ({
-    name: li.textContent!.replace(/^NEW\s*\S+\s*/u, "").split(" ")[0]!,
-    hash: li.querySelector("code")!.getAttribute("title")!,
-  }));
-  m.unmount();
-  return { items, t };
-}
+const summary = (pins: Record<string, string> = {}, names = NAMES): ImportSummary => ({
+  warnings: [],
+  results: [
+    {
+      success: true,
+      plugin_name: "guardrails",
+      plugin_id: "plugin-1",
+      children_imported: 0,
+      children_reused: 4,
+      children_new_version: 0,
+      errors: [],
+      transaction_id: "txn-42",
+      dry_run: false,
+      ...LOADS,
+      children: names.map((n) => ({ kind: KINDS[n.split("--")[0]!]!, name: n, pinned_hash: pins[n] ?? hash(n.split("--")[0]!) })),
+    },
+  ],
+});
 
 describe("Import wizard", () => {
   let m: Mounted | undefined;
-  beforeAll(loadWasm);
   afterEach(() => m?.unmount());
 
-  it("hashes every file with the wasm core and shows all children NEW for an empty collection", async () => {
-    const r = await preview({ artifacts: [] });
-    m = r.m;
-    expect(counts(m)).toEqual({ new: 5, existing: 0, conflict: 0 });
-    const reads = r.t.calls.filter((c) => c.cmd === "read_source_file");
-    expect(reads.length).toBe(FILES.length);
-    const bar = m.container.querySelector("progress");
-    expect(bar).toBeNull(); // the bar is gone once the preview is shown
-    expect(m.container.textContent).toContain("guardrails");
-  });
-
-  it("puts a child with other content in CONFLICT, imports with Keep, and compares the engine's hashes", async () => {
-    const { items } = await firstPreview();
-    expect(items.length).toBe(5);
-    const kinds: Record<string, IndexSnapshot["artifacts"][number]["kind"]> = {
-      "guard-rules": "skill",
-      "guard-status": "command",
-      "guard-reviewer": "agent",
-      guardrails: "hook",
-      "guard-audit": "mcp_server",
-    };
-    const old = "a".repeat(64);
-    const index: IndexSnapshot = {
-      artifacts: items.map((c, i) => {
-        const h = c.name === "guard-rules" ? old : c.hash;
-        return { id: `id${i}`, kind: kinds[c.name]!, name: c.name, current_hash: h, hashes: [h] };
-      }),
-    };
-    const summary = (pins: Record<string, string>): ImportSummary => ({
-      warnings: [],
-      results: [
+  it("previews a marketplace in one engine call, no file read by the page, buckets per plugin", async () => {
+    const answer: ImportPreview = {
+      plugins: [
+        enginePreview().plugins[0]!,
         {
-          success: true,
-          plugin_name: "guardrails",
-          plugin_id: "plugin-1",
-          children_imported: 0,
-          children_reused: 4,
-          children_new_version: 0,
-          errors: [],
-          transaction_id: "txn-42",
-          dry_run: false,
-          loads_in_claude_code: true,
-          load_errors: [],
-          validation_errors: [],
-          children: items.map((c) => ({ kind: kinds[c.name]!, name: c.name, pinned_hash: pins[c.name] ?? c.hash })),
+          name: "second",
+          buckets: { new: [child("guard-status")], existing: [child("guard-rules", hash("guard-rules"))], conflict: [] },
+          ...LOADS,
         },
       ],
-    });
+    };
+    const r = await preview(answer);
+    m = r.m;
+    expect(r.t.calls.map((c) => c.cmd)).toEqual(["preview_import"]);
+    expect(r.t.calls[0]!.args).toEqual({ path: FIXTURE });
+    expect(counts(m, "[aria-label='Preview of guardrails']")).toEqual({ new: 5, existing: 0, conflict: 0 });
+    expect(counts(m, "[aria-label='Preview of second']")).toEqual({ new: 1, existing: 1, conflict: 0 });
+    // Several plugins: each one's children are rendered only when asked for.
+    expect(m.container.querySelectorAll(".children li").length).toBe(0);
+    await click(byText(m.container, "[aria-label='Preview of guardrails'] button", "Show 5 children"));
+    expect(m.container.querySelectorAll(".children li").length).toBe(5);
+    expect(m.container.querySelector("progress")).toBeNull(); // the bar is gone once the preview is shown
+    await act(() => new Promise((done) => setTimeout(done, 50))); // the next frame
+    expect(m.container.querySelector("[data-field=preview-time]")?.textContent).toMatch(/^2 plugins previewed in \d+ ms$/);
+  });
+
+  it("puts a child with other content in CONFLICT, diffs it on request only, imports with Keep", async () => {
+    const old = "a".repeat(64);
     let sent: ImportArgs | undefined;
-    const r = await preview(index, {
+    const diffs: unknown[] = [];
+    const r = await preview(enginePreview(["guard-status", "guard-reviewer", "guardrails", "guard-audit"], { "guard-rules": old }), {
       import_source: (a) => {
         sent = a;
         return summary({ "guard-rules": old });
       },
-      file_diff: (a) => ({
-        kind: a.kind,
-        name: a.name,
-        files: [{ path: "SKILL.md", current: "one\ntwo", incoming: "one\nthree", change: "changed" }],
-      }),
+      file_diff: (a) => {
+        diffs.push(a);
+        return { kind: a.kind, name: a.name, files: [{ path: "SKILL.md", current: "one\ntwo", incoming: "one\nthree", change: "changed" }] };
+      },
     });
     m = r.m;
     expect(counts(m)).toEqual({ new: 0, existing: 4, conflict: 1 });
+    expect(m.container.querySelectorAll(".children li").length).toBe(4); // one plugin: listed at once
     const conflict = m.container.querySelector<HTMLElement>("[data-conflict=guard-rules]")!;
     expect(conflict.textContent).toContain(old.slice(0, 12));
+    expect(diffs).toEqual([]);
 
     await click(byText(conflict, "button", "View diff"));
+    expect(diffs).toEqual([{ path: FIXTURE, plugin: "guardrails", kind: "skill", name: "guard-rules" }]);
     const del = [...conflict.querySelectorAll("pre[aria-label=current] .del")].map((e) => e.textContent);
     const add = [...conflict.querySelectorAll("pre[aria-label=incoming] .add")].map((e) => e.textContent);
     expect(del).toEqual(["two"]);
@@ -156,49 +146,15 @@ describe("Import wizard", () => {
   });
 
   it("sends a choice per conflict (Keep one, Fork another) and checks each against the engine", async () => {
-    const { items } = await firstPreview();
-    const hash = (name: string) => items.find((c) => c.name === name)!.hash;
     const [oldRules, oldStatus] = ["a".repeat(64), "b".repeat(64)];
-    const index: IndexSnapshot = {
-      artifacts: [
-        { id: "s", kind: "skill", name: "guard-rules", current_hash: oldRules, hashes: [oldRules] },
-        { id: "c", kind: "command", name: "guard-status", current_hash: oldStatus, hashes: [oldStatus] },
-      ],
-    };
-    const stored = (keptPin: string) => ({
-      warnings: [],
-      results: [
-        {
-          success: true,
-          plugin_name: "guardrails",
-          plugin_id: "plugin-1",
-          children_imported: 4,
-          children_reused: 1,
-          children_new_version: 0,
-          errors: [],
-          transaction_id: "txn-7",
-          dry_run: false,
-          loads_in_claude_code: true,
-          load_errors: [],
-          validation_errors: [],
-          children: [
-            { kind: "skill" as const, name: "guard-rules", pinned_hash: keptPin },
-            { kind: "command" as const, name: "guard-status--guardrails", pinned_hash: hash("guard-status") },
-            ...["guard-reviewer", "guardrails", "guard-audit"].map((name) => ({
-              kind: ({ "guard-reviewer": "agent", guardrails: "hook", "guard-audit": "mcp_server" } as const)[name]!,
-              name,
-              pinned_hash: hash(name),
-            })),
-          ],
-        },
-      ],
-    });
+    const answer = enginePreview([], { "guard-rules": oldRules, "guard-status": oldStatus });
+    const stored = (keptPin: string) =>
+      summary({ "guard-rules": keptPin }, ["guard-rules", "guard-status--guardrails", "guard-reviewer", "guardrails", "guard-audit"]);
     let sent: ImportArgs | undefined;
-    let keptPin = oldRules;
-    const r = await preview(index, {
+    const r = await preview(answer, {
       import_source: (a) => {
         sent = a;
-        return stored(keptPin);
+        return stored(oldRules);
       },
     });
     m = r.m;
@@ -218,8 +174,7 @@ describe("Import wizard", () => {
 
     // Had the engine overwritten the kept child, the page would say so.
     m.unmount();
-    keptPin = hash("guard-rules");
-    const again = await preview(index, { import_source: () => stored(keptPin) });
+    const again = await preview(answer, { import_source: () => stored(hash("guard-rules")) });
     m = again.m;
     await click(m.container.querySelector("[data-conflict=guard-rules] input[value=keep]"));
     await click(m.container.querySelector("[data-conflict=guard-status] input[value=fork]"));
@@ -228,18 +183,12 @@ describe("Import wizard", () => {
     expect(m.container.querySelector("[role=alert]")?.textContent).not.toContain("guard-status");
   });
 
-  it("hashes a bundle's files in the page like a folder's and imports the zip", async () => {
+  it("previews a bundle zip in the same one call and imports the zip", async () => {
     const zip = "/downloads/guardrails.zip";
-    const roots = new Set<string>();
     let imported = "";
     const r = await preview(
-      { artifacts: [] },
+      enginePreview(NAMES),
       {
-        list_source: () => ({ ...listing(), path: zip, bundle: true }),
-        read_source_file: (a) => {
-          roots.add(a.root);
-          return read(a);
-        },
         import_source: (a) => {
           imported = a.path;
           return { results: [], warnings: [] };
@@ -248,51 +197,26 @@ describe("Import wizard", () => {
       zip,
     );
     m = r.m;
-    expect(counts(m)).toEqual({ new: 5, existing: 0, conflict: 0 });
-    expect(r.t.calls.filter((c) => c.cmd === "read_source_file").length).toBe(FILES.length);
-    expect([...roots]).toEqual([zip]);
-    expect(r.t.calls.some((c) => c.cmd === "preview_import")).toBe(false);
+    expect(counts(m)).toEqual({ new: 0, existing: 5, conflict: 0 });
+    expect(r.t.calls).toEqual([{ cmd: "preview_import", args: { path: zip } }]);
     expect(m.container.textContent).toContain("A bundle zip: the engine verified it");
     await click(byText(m.container, "button", "Import All"));
     expect(imported).toBe(zip);
   });
 
   it("says so when the engine stored other hashes than the preview", async () => {
-    const r = await preview(
-      { artifacts: [] },
-      {
-        import_source: () => ({
-          warnings: [],
-          results: [
-            {
-              success: true,
-              plugin_name: "guardrails",
-              plugin_id: "p",
-              children_imported: 5,
-              children_reused: 0,
-              children_new_version: 0,
-              errors: [],
-              transaction_id: "t",
-              dry_run: false,
-              loads_in_claude_code: true,
-              load_errors: [],
-              validation_errors: [],
-              children: [{ kind: "skill", name: "guard-rules", pinned_hash: "b".repeat(64) }],
-            },
-          ],
-        }),
-      },
-    );
+    const r = await preview(enginePreview(), { import_source: () => summary({ "guard-rules": "b".repeat(64) }) });
     m = r.m;
     await click(byText(m.container, "button", "Import All"));
     const alert = m.container.querySelector("[role=alert]");
     expect(alert?.textContent).toContain("differ from the preview");
     expect(alert?.textContent).toContain("guardrails/guard-rules");
+    expect(alert?.textContent).not.toContain("guard-status");
   });
 
-  it("shows a failing listing in place", async () => {
+  it("shows a failing preview in place", async () => {
     const t = fakeTransport({
-      list_source: () => {
+      preview_import: () => {
         throw new CommandError("not_found", "/nope: no such file or directory");
       },
     });
@@ -302,32 +226,17 @@ describe("Import wizard", () => {
     const alert = m.container.querySelector(".error-not_found");
     expect(alert?.textContent).toContain("/nope: no such file or directory");
     expect(m.container.querySelector("input[name=source-path]")).not.toBeNull();
+    expect(m.container.querySelector("[data-field=preview-time]")).toBeNull();
   });
   it("says which plugins Claude Code would not load, with the reasons, before importing", async () => {
-    const dir = repo("tests/fixtures/agents-folder");
-    const files = walkIn(dir, dir).sort();
-    const t = fakeTransport({
-      list_source: () => ({
-        path: dir,
-        root_name: "agents-folder",
-        bundle: false,
-        files: files.map((path) => ({ path, size: statSync(join(dir, path)).size })),
-      }),
-      read_source_file: ({ path }) => {
-        const b = readFileSync(join(dir, path));
-        return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-      },
-      collection_index: () => ({ artifacts: [] }),
-    });
-    m = await mount(<App transport={t} initial={{ view: "import" }} />);
-    await type(m.container.querySelector("input[name=source-path]"), dir);
-    await click(byText(m.container, "button", "Preview"));
-    await settle();
+    const reason = '.claude-plugin/plugin.json: agents: "./agents" must be a .md file (Claude Code does not take a folder here)';
+    const answer = enginePreview();
+    answer.plugins[0] = { ...answer.plugins[0]!, loads_in_claude_code: false, load_errors: [reason] };
+    const r = await preview(answer);
+    m = r.m;
     const verdict = m.container.querySelector(".plugin-preview .verdict[role=alert]");
     expect(verdict?.querySelector(".badge")?.textContent).toBe("Claude Code would not load this plugin");
-    expect([...verdict!.querySelectorAll("li")].map((li) => li.textContent)).toEqual([
-      '.claude-plugin/plugin.json: agents: "./agents" must be a .md file (Claude Code does not take a folder here)',
-    ]);
+    expect([...verdict!.querySelectorAll("li")].map((li) => li.textContent)).toEqual([reason]);
     // It can still be imported.
     expect(byText(m.container, "button", "Import All")?.hasAttribute("disabled")).toBe(false);
   });

@@ -250,7 +250,7 @@ pub struct VerifyReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct Origin {
-    /// `folder`, `bundle` or `git`.
+    /// `folder`, `bundle`, `git` or `upload` (sent to `skillmeat serve`).
     pub kind: String,
     /// The git URL, or the absolute path of the folder or bundle.
     pub url: String,
