@@ -40,7 +40,9 @@ pub enum ImportStep<'a> {
 pub async fn preview(scope: &Scope, args: PreviewArgs) -> Result<ImportPreview> {
     let from = From::of(&args.path, args.limits, args.offline, args.plugins)?;
     let resolved = from.resolve(scope, std::env::temp_dir()).await?;
-    let each = resolved.plugins().map(|(source, plugin, _)| (source, plugin));
+    let each = resolved
+        .plugins()
+        .map(|(source, plugin, _)| (source, plugin));
     plan_all(scope, each, args.policy).await
 }
 
@@ -58,7 +60,11 @@ pub async fn preview_staged(
     let limits = engine_limits(args.limits);
     let opened = blocking(move || staging.open(&path, &scratch, &limits)).await?;
     let source = &opened.source;
-    let each = source.discovery.plugins.iter().map(|plugin| (source, plugin));
+    let each = source
+        .discovery
+        .plugins
+        .iter()
+        .map(|plugin| (source, plugin));
     plan_all(scope, each, args.policy).await
 }
 

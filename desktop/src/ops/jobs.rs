@@ -24,9 +24,7 @@ use skillmeat_core::plan::{Bucket, ChildPlan, ConflictChoices, ConflictPolicy, D
 use tokio::task::JoinHandle;
 
 use super::blocking;
-use super::import::{
-    From, Target, conflict_choices, engine_limits, import_all, summary_warnings,
-};
+use super::import::{From, Target, conflict_choices, engine_limits, import_all, summary_warnings};
 use super::scope::{Open, Scope};
 use super::transfer::{
     CompositeImportArgs, ErrorCode, ImportJob, ImportStarted, ImportSummary, JobStatus,
@@ -34,11 +32,11 @@ use super::transfer::{
 };
 use super::upload::MAX_ITEMS;
 use crate::bundle::Opened;
-use crate::origin::{self, Resolved};
 use crate::collection::Collection;
 use crate::error::{Error, Result};
 use crate::import;
 use crate::inspect::Source;
+use crate::origin::{self, Resolved};
 use crate::store::rows;
 use crate::upload::{self, Area, Rebuilt, TreeEntry};
 

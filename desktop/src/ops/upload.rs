@@ -40,7 +40,10 @@ pub async fn plan(scope: &Scope, args: PlanArgs) -> Result<ImportPreview> {
         let planned = import::plan_incoming(c.as_deref(), &p.name, children, policy).await?;
         // The client sent kinds, names and hashes only: the verdict comes with
         // the import, which reads the files.
-        plugins.push(preview_of(plan::Preview::from(&planned), &Validation::default()));
+        plugins.push(preview_of(
+            plan::Preview::from(&planned),
+            &Validation::default(),
+        ));
     }
     Ok(ImportPreview { plugins })
 }

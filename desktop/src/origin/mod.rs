@@ -54,8 +54,8 @@ impl SourceKind {
             SourceKind::Git,
             SourceKind::Upload,
         ]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
