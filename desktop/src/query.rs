@@ -56,6 +56,27 @@ const FILTERED: &str = "FROM artifacts a
      WHERE a.collection_id = ?1 AND (?2 IS NULL OR a.kind = ?2)
        AND (?3 IS NULL OR c.subtype = ?3) AND (?4 IS NULL OR instr(a.name_key, ?4) > 0)";
 
+/// [`FILTERED`] counted from the index alone (no join for the rows it
+/// does not need: a subtype is asked of `composites` only when given).
+pub const COUNTED: &str = "SELECT COUNT(*) FROM artifacts a
+     WHERE a.collection_id = ?1 AND a.current_version_id IS NOT NULL
+       AND (?2 IS NULL OR a.kind = ?2)
+       AND (?3 IS NULL OR EXISTS (SELECT 1 FROM composites c
+                                  WHERE c.artifact_id = a.id AND c.subtype = ?3))
+       AND (?4 IS NULL OR instr(a.name_key, ?4) > 0)";
+
+/// One page of [`FILTERED`] in the list's order, which the index
+/// `artifacts_listing` (migration 0005) holds: no sort of the collection.
+pub fn page_sql() -> String {
+    format!(
+        "SELECT a.id, a.name, a.kind, c.subtype, c.version,
+            (SELECT COUNT(*) FROM composite_memberships m WHERE m.composite_id = a.id) AS child_count,
+            v.content_hash, a.created_at, a.updated_at
+         {FILTERED}
+         ORDER BY a.kind <> 'composite', a.kind, a.name_key LIMIT ?5 OFFSET ?6"
+    )
+}
+
 /// Artifacts (composites first, then by kind and name) matching `filter`,
 /// one page of them; `total` counts every match.
 pub async fn list(collection: &Collection, filter: &ListFilter<'_>) -> Result<Listing> {
@@ -65,7 +86,7 @@ pub async fn list(collection: &Collection, filter: &ListFilter<'_>) -> Result<Li
         .search
         .map(skillmeat_core::artifact::name_key)
         .filter(|n| !n.is_empty());
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {FILTERED}")))
+    let total: i64 = sqlx::query_scalar(COUNTED)
         .bind(&collection.id)
         .bind(kind)
         .bind(filter.subtype)
@@ -73,21 +94,15 @@ pub async fn list(collection: &Collection, filter: &ListFilter<'_>) -> Result<Li
         .fetch_one(&mut *conn)
         .await?;
     // `FILTERED` is a constant; every value is bound.
-    let items: Vec<ListItem> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT a.id, a.name, a.kind, c.subtype, c.version,
-            (SELECT COUNT(*) FROM composite_memberships m WHERE m.composite_id = a.id) AS child_count,
-            v.content_hash, a.created_at, a.updated_at
-         {FILTERED}
-         ORDER BY a.kind <> 'composite', a.kind, a.name_key LIMIT ?5 OFFSET ?6"
-    )))
-    .bind(&collection.id)
-    .bind(kind)
-    .bind(filter.subtype)
-    .bind(needle.as_deref())
-    .bind(filter.limit.map_or(-1, i64::from))
-    .bind(i64::from(filter.offset))
-    .fetch_all(&mut *conn)
-    .await?;
+    let items: Vec<ListItem> = sqlx::query_as(sqlx::AssertSqlSafe(page_sql()))
+        .bind(&collection.id)
+        .bind(kind)
+        .bind(filter.subtype)
+        .bind(needle.as_deref())
+        .bind(filter.limit.map_or(-1, i64::from))
+        .bind(i64::from(filter.offset))
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(Listing {
         count: items.len(),
         total: usize::try_from(total).unwrap_or(0),
