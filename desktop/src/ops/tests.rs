@@ -477,7 +477,8 @@ fn a_client_never_sees_an_internal_message() {
 }
 
 /// `undeploy` takes the artifact's id as well as its name: the id of an
-/// artifact the collection knows is its `type:name` in the project's record.
+/// artifact the collection knows is its `type:name` in the project's record
+/// (unpacked, so the plugin's agent lands in `.claude/agents/`).
 #[tokio::test]
 async fn a_deployment_is_undeployed_by_the_artifacts_id() {
     let f = fixture().await;
@@ -491,7 +492,7 @@ async fn a_deployment_is_undeployed_by_the_artifacts_id() {
             dry_run: false,
             use_current: false,
             force: false,
-            mode: None,
+            mode: Some(DeployMode::Unpacked),
         },
     )
     .await
