@@ -1045,12 +1045,25 @@ fn lsp_servers_from_the_lsp_json_and_the_manifest() {
   lsp_server gopls .lsp.json MEMBER
   meta: \n",
     );
-    check_err(
+    // A path that is not there: Claude Code loads the plugin without it,
+    // and `claude plugin validate` calls it an error (crate::validate).
+    let d = discover_tree(
         &[(
             ".claude-plugin/plugin.json",
             r#"{"name": "x", "lspServers": "./missing.json"}"#,
         )],
-        ".claude-plugin/plugin.json: field `lspServers`: \"./missing.json\" not found in the plugin",
+        "x",
+    )
+    .expect("a missing path is left out, not an error");
+    assert_eq!(d.plugins[0].count(ArtifactKind::LspServer), 0);
+    let problems: Vec<String> = (d.plugins[0].validation.problems.iter())
+        .map(|p| format!("{:?} {p}", p.level))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            r#"Validate .claude-plugin/plugin.json: lspServers: "./missing.json" not found in the plugin"#
+        ]
     );
 }
 
