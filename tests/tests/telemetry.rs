@@ -390,7 +390,8 @@ fn metrics_count_requests_by_route_method_and_status_behind_the_token() {
     );
     assert_eq!(get("/api/v1/artifacts/skill:nope"), StatusCode::NOT_FOUND);
     assert_eq!(get("/api/v1/artifacts/skill:canvas-design"), StatusCode::OK);
-    assert_eq!(get("/nowhere"), StatusCode::NOT_FOUND);
+    // No route (outside /api/ a path is the browser UI's, answered by its page).
+    assert_eq!(get("/api/v1/nowhere"), StatusCode::NOT_FOUND);
 
     let unauthorized = server
         .client
