@@ -416,8 +416,10 @@ fn deploy_plan_status_conflict_undeploy() {
     app.import(&guardrails(), "new-version");
     let project = tempfile::tempdir().expect("project");
     let args = |dry_run: bool, force: bool| {
+        // Unpacked: the layout this test reads (plugin mode, the default, is
+        // tested end to end in tests/deploy.rs and tests/claude_code.rs).
         json!({ "name": "guardrails", "project": project.path(), "platform": "claude-code",
-                "dry_run": dry_run, "use_current": false, "force": force })
+                "dry_run": dry_run, "use_current": false, "force": force, "mode": "unpacked" })
     };
 
     let plan: DeployResult = app.ok("deploy", args(true, false));
@@ -464,7 +466,7 @@ fn deploy_plan_status_conflict_undeploy() {
     std::fs::write(&foreign, "mine").expect("write");
     let other_args = |dry_run: bool| {
         json!({ "name": "guardrails", "project": other.path(), "platform": "claude-code",
-                "dry_run": dry_run, "use_current": false, "force": false })
+                "dry_run": dry_run, "use_current": false, "force": false, "mode": "unpacked" })
     };
     let planned: DeployResult = app.ok("deploy", other_args(true));
     let conflict = planned

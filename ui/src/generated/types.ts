@@ -487,6 +487,7 @@ export type KeptArtifact = { kind: Kind, name: string,
  * `also in plugin <name>`, or `--keep-children`.
  */
 reason: string, };
+
 export type VerifyReport = { ok: boolean, artifacts: number, versions: number, blobs: number, problems: Array<string>, 
 /**
  * What is worth knowing but is not a problem: uploads no import used,
