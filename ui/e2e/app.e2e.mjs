@@ -177,14 +177,18 @@ try {
   await fill(await css("input[name=deploy-project]"), project);
   await click(await button("Plan (dry run)"));
   await css(".plan tbody tr");
-  assert.ok(!existsSync(join(project, ".claude/skills/guard-rules/SKILL.md")), "dry run wrote nothing");
+  // The default for a plugin: deployed whole, as the project plugin Claude
+  // Code loads from .claude/skills/<plugin>/ (guardrails@skills-dir).
+  const native = ".claude/skills/guardrails";
+  assert.ok(!existsSync(join(project, native)), "dry run wrote nothing");
   await shot("deploy-plan.png");
   await click(await button("Confirm deploy"));
   await css(".result");
-  for (const f of [".claude/skills/guard-rules/SKILL.md", ".claude/commands/guard-status.md", ".claude/agents/guard-reviewer.md"]) {
-    assert.ok(existsSync(join(project, f)), `${f} deployed`);
+  for (const f of ["skills/guard-rules/SKILL.md", "commands/guard-status.md", "agents/guard-reviewer.md", ".claude-plugin/plugin.json"]) {
+    assert.ok(existsSync(join(project, native, f)), `${native}/${f} deployed`);
   }
-  console.log("ok - deployed: files present in the project");
+  assert.ok(!existsSync(join(project, ".claude/settings.json")), "a plugin deployed whole edits no settings.json");
+  console.log("ok - deployed: the plugin whole in the project (plugin mode)");
   await click(await button("Project status"));
   await css(".badge-ok");
   await shot("project-status.png");
