@@ -14,9 +14,8 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 use serde_json::Value;
@@ -25,6 +24,7 @@ use skillmeat::home::Home;
 use skillmeat::import;
 use skillmeat::inspect::Source;
 use skillmeat_core::plan::ConflictPolicy;
+use support::server::Server;
 
 /// One load: its name, the URL (a file of URLs with `--urls-from-file`)
 /// and oha's options.
@@ -137,47 +137,6 @@ async fn prepare(tmp: &Path, home: &Path, artifacts: usize) {
     .expect("importing the plugin");
     assert_eq!(result.children_imported, 50);
     coll.pool.close().await;
-}
-
-/// The real server of this build.
-struct Server {
-    child: Child,
-    base: String,
-    token: String,
-}
-
-impl Server {
-    fn start(home: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_skillmeat"))
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .env("SKILLMEAT_HOME", home)
-            .env_remove("SKILLMEAT_LOG")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starting skillmeat serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("its stdout"))
-            .read_line(&mut line)
-            .expect("its startup line");
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"));
-        let (base, token) = url.split_once("/#token=").expect("#token= in the URL");
-        Server {
-            child,
-            base: base.to_owned(),
-            token: token.to_owned(),
-        }
-    }
-
-    fn stop(&mut self) {
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-    }
 }
 
 /// Runs oha once; its summary and both processes' CPU.

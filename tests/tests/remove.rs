@@ -7,11 +7,9 @@
 mod util;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::time::Duration;
 
 use serde_json::Value;
+use util::server::Server;
 use util::{Home, snapshot, write};
 
 const SHARED: &str = "---\nname: shared\ndescription: in both plugins\n---\nShared body.\n";
@@ -538,43 +536,21 @@ fn a_use_killed_at_any_step_leaves_one_version_or_the_other() {
     }
 }
 
-/// `skillmeat serve` on an ephemeral port: (child, base URL, token).
-fn serve(home: &Home) -> (Child, String, String) {
-    let mut child = home
-        .cmd_std()
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawning skillmeat serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the startup line");
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"));
-    let (base, token) = url.split_once("/#token=").expect("a token");
-    (child, base.to_owned(), token.to_owned())
-}
-
 #[test]
 fn the_http_routes_remove_and_use() {
     let home = home_with_two_plugins();
     let (v2, others) = versions(&home, "skill:only-a");
-    let (mut child, base, token) = serve(&home);
-    let client = reqwest::blocking::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .expect("a client");
+    let server = Server::start(&home, &[]);
+    let client = &server.client;
     let send = |r: reqwest::blocking::RequestBuilder| -> (u16, Value) {
-        let response = r.bearer_auth(&token).send().expect("the server answers");
+        let response = r
+            .bearer_auth(&server.token)
+            .send()
+            .expect("the server answers");
         let status = response.status().as_u16();
         (status, response.json().expect("a JSON body"))
     };
-    let url = |path: &str| format!("{base}/api/v1/artifacts/{path}");
+    let url = |path: &str| server.url(&format!("/api/v1/artifacts/{path}"));
 
     let (status, body) = send(client.delete(url("skill:shared")));
     assert_eq!(
@@ -626,7 +602,6 @@ fn the_http_routes_remove_and_use() {
     assert_eq!(body["bytes_freed"], freed(&before, &store(&home)).1);
     let (status, _) = send(client.get(url("alpha")));
     assert_eq!(status, 404);
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     assert_verified(&home, "after the HTTP removal");
 }

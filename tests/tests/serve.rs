@@ -5,161 +5,18 @@
 
 mod util;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::blocking::Response;
 use serde_json::{Value, json};
+use util::server::{Server, parse, signal, wait};
 use util::{Home, fixture, write};
-
-/// A running `skillmeat serve`, stopped (SIGTERM) when dropped.
-struct Server {
-    child: Child,
-    /// `http://127.0.0.1:PORT`
-    base: String,
-    addr: String,
-    token: String,
-    stderr: Arc<Mutex<String>>,
-    client: Client,
-}
-
-impl Server {
-    /// `skillmeat serve --listen 127.0.0.1:0 ARGS` in `home`, once it has
-    /// printed its startup line.
-    fn start(home: &Home, args: &[&str]) -> Server {
-        let mut child = home
-            .cmd_std()
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawning skillmeat serve");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let sink = stderr.clone();
-        let mut err = child.stderr.take().expect("stderr");
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = err.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-                sink.lock().expect("the stderr buffer").push_str(&text);
-            }
-        });
-        let out = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(out).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the startup line within 30 s");
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in the startup line {line:?}"));
-        let (base, token) = url
-            .split_once("/#token=")
-            .unwrap_or_else(|| panic!("no #token= in {url:?}"));
-        let addr = base.trim_start_matches("http://").to_owned();
-        let client = Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .expect("an HTTP client");
-        Server {
-            child,
-            base: base.to_owned(),
-            addr,
-            token: token.to_owned(),
-            stderr,
-            client,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn get(&self, path: &str) -> RequestBuilder {
-        self.client.get(self.url(path)).bearer_auth(&self.token)
-    }
-
-    fn post(&self, path: &str, body: &Value) -> RequestBuilder {
-        self.client
-            .post(self.url(path))
-            .bearer_auth(&self.token)
-            .json(body)
-    }
-
-    /// GET with the token: status and JSON body.
-    fn json(&self, path: &str) -> (StatusCode, Value) {
-        parse(self.get(path).send().expect("the server answers"))
-    }
-
-    fn send(&self, request: RequestBuilder) -> (StatusCode, Value) {
-        parse(request.send().expect("the server answers"))
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().expect("the stderr buffer").clone()
-    }
-
-    /// SIGTERM, then the exit status (within `limit`).
-    fn stop(&mut self, limit: Duration) -> ExitStatus {
-        signal(&self.child, "TERM");
-        wait(&mut self.child, limit)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn signal(child: &Child, name: &str) {
-    let status = std::process::Command::new("kill")
-        .arg(format!("-{name}"))
-        .arg(child.id().to_string())
-        .status()
-        .expect("running kill");
-    assert!(status.success(), "kill -{name}");
-}
-
-fn wait(child: &mut Child, limit: Duration) -> ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("waiting for the server") {
-            return status;
-        }
-        assert!(
-            start.elapsed() < limit,
-            "the server still runs after {limit:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn parse(response: Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let text = response.text().expect("a body");
-    let value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {text:?}"));
-    (status, value)
-}
 
 /// `(status, code)` of an error answer.
 fn error_of((status, body): (StatusCode, Value)) -> (u16, String) {

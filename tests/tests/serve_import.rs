@@ -6,113 +6,23 @@
 mod util;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde_json::{Value, json};
 use skillmeat_core::hash::hash_bytes;
+use util::server::Server;
 use util::{Home, fixture, write};
 
-/// A running `skillmeat serve` on an ephemeral loopback port (killed when
-/// dropped; [`Server::stop`] sends SIGTERM).
-struct Server {
-    child: Child,
-    base: String,
-    token: String,
-    stderr: Arc<Mutex<String>>,
-    client: Client,
-}
-
+/// The hash-first import's steps, as the page takes them.
 impl Server {
-    fn start(home: &Home, args: &[&str], env: &[(&str, &str)]) -> Server {
-        Server::spawn(home.cmd_std(), args, env)
-    }
-
-    /// `command` (a `skillmeat` of `home`) with `serve --listen 127.0.0.1:0 ARGS`.
-    fn spawn(mut command: std::process::Command, args: &[&str], env: &[(&str, &str)]) -> Server {
-        command
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(args)
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("spawning skillmeat serve");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let sink = stderr.clone();
-        let mut err = child.stderr.take().expect("stderr");
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = err.read_to_string(&mut text);
-            sink.lock().expect("the stderr buffer").push_str(&text);
-        });
-        let out = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(out).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the startup line within 30 s");
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in the startup line {line:?}"));
-        let (base, token) = url.split_once("/#token=").expect("a #token= URL");
-        Server {
-            child,
-            base: base.to_owned(),
-            token: token.to_owned(),
-            stderr,
-            client: Client::builder()
-                .no_proxy()
-                .timeout(Duration::from_secs(60))
-                .build()
-                .expect("an HTTP client"),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        let request = self.client.post(self.url(path)).json(body);
-        self.send(request)
-    }
-
-    fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.send(self.client.get(self.url(path)))
-    }
-
-    fn put(&self, sha256: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-        let request = self
-            .client
-            .put(self.url(&format!("/api/v1/blobs/{sha256}")))
-            .body(bytes);
-        self.send(request)
-    }
-
-    fn send(&self, request: RequestBuilder) -> (StatusCode, Value) {
-        parse(
-            request
-                .bearer_auth(&self.token)
-                .send()
-                .expect("the server answers"),
-        )
-    }
-
     /// The hashes of `files` the server says it lacks.
     fn missing(&self, files: &[Value]) -> Vec<String> {
         let hashes: Vec<&Value> = files.iter().map(|f| &f["sha256"]).collect();
-        let (status, body) = self.post("/api/v1/blobs/missing", &json!({ "sha256": hashes }));
+        let (status, body) = self.post_json("/api/v1/blobs/missing", &json!({ "sha256": hashes }));
         assert_eq!(status, StatusCode::OK, "{body}");
         strings(&body["missing"])
     }
@@ -127,7 +37,7 @@ impl Server {
                 .find(|f| f["sha256"] == hash.as_str())
                 .expect("a file of that hash");
             let bytes = std::fs::read(root.join(f["path"].as_str().expect("path"))).expect("read");
-            let (status, body) = self.put(hash, bytes);
+            let (status, body) = self.put_blob(hash, bytes);
             assert_eq!(status, StatusCode::OK, "{body}");
             assert_eq!(body["sha256"], hash.as_str());
         }
@@ -136,7 +46,7 @@ impl Server {
 
     /// Starts the import of `files` (202) and polls it to its end.
     fn import(&self, files: &[Value], root_name: &str) -> (Value, Value) {
-        let (status, started) = self.post(
+        let (status, started) = self.post_json(
             "/api/v1/artifacts/import/composite",
             &json!({ "files": files, "root_name": root_name }),
         );
@@ -148,7 +58,7 @@ impl Server {
     fn poll(&self, id: &str) -> Value {
         let start = Instant::now();
         loop {
-            let (status, job) = self.get(&format!("/api/v1/imports/{id}"));
+            let (status, job) = self.json(&format!("/api/v1/imports/{id}"));
             assert_eq!(status, StatusCode::OK, "{job}");
             if job["status"] != "in_progress" {
                 return job;
@@ -157,44 +67,6 @@ impl Server {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().expect("the stderr buffer").clone()
-    }
-
-    fn stop(&mut self, limit: Duration) -> ExitStatus {
-        let status = std::process::Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("running kill");
-        assert!(status.success(), "kill -TERM");
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("waiting") {
-                return status;
-            }
-            assert!(start.elapsed() < limit, "still running after {limit:?}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn parse(response: Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let text = response.text().expect("a body");
-    let value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {text:?}"));
-    (status, value)
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -309,8 +181,8 @@ fn the_plan_buckets_children_by_their_hashes() {
         sha256_hex(COMMAND)
     );
     let other = sha256_hex("something else");
-    let server = Server::start(&home, &[], &[]);
-    let (status, plan) = server.post(
+    let server = Server::start(&home, &[]);
+    let (status, plan) = server.post_json(
         "/api/v1/plan",
         &json!({"plugins": [{"name": "canvas", "children": [
             {"kind": "skill", "name": "canvas-design", "content_hash": design},
@@ -346,7 +218,7 @@ fn the_plan_buckets_children_by_their_hashes() {
         json!({"kind": "skill", "name": "x", "content_hash": "abc"}),
         json!({"kind": "skill", "name": "..", "content_hash": other}),
     ] {
-        let (status, body) = server.post(
+        let (status, body) = server.post_json(
             "/api/v1/plan",
             &json!({"plugins": [{"name": "canvas", "children": [child]}]}),
         );
@@ -370,7 +242,7 @@ fn a_hash_first_import_stores_what_add_stores_and_uploads_only_what_is_missing()
         .collect();
 
     let home = Home::new();
-    let server = Server::start(&home, &[], &[]);
+    let server = Server::start(&home, &[]);
     let uploaded = server.upload_missing(&root, &files);
     assert_eq!(
         uploaded.len(),
@@ -467,9 +339,9 @@ fn a_hash_first_import_stores_what_add_stores_and_uploads_only_what_is_missing()
 #[test]
 fn an_upload_that_does_not_match_its_hash_is_refused_and_not_kept() {
     let home = Home::new();
-    let server = Server::start(&home, &[], &[]);
+    let server = Server::start(&home, &[]);
     let claimed = sha256_hex("the real bytes\n");
-    let (status, body) = server.put(&claimed, b"other bytes\n".to_vec());
+    let (status, body) = server.put_blob(&claimed, b"other bytes\n".to_vec());
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["code"], "bad_input");
     assert!(
@@ -480,7 +352,7 @@ fn an_upload_that_does_not_match_its_hash_is_refused_and_not_kept() {
         "{body}"
     );
     let hashes = json!({"sha256": [claimed]});
-    let (_, missing) = server.post("/api/v1/blobs/missing", &hashes);
+    let (_, missing) = server.post_json("/api/v1/blobs/missing", &hashes);
     assert_eq!(strings(&missing["missing"]), std::slice::from_ref(&claimed));
     let uploads = home.path().join("collections/default/.uploads");
     for sub in ["blobs", "incoming"] {
@@ -491,17 +363,17 @@ fn an_upload_that_does_not_match_its_hash_is_refused_and_not_kept() {
     }
     // The right bytes are kept, and uploading them again is fine.
     for _ in 0..2 {
-        let (status, body) = server.put(&claimed, b"the real bytes\n".to_vec());
+        let (status, body) = server.put_blob(&claimed, b"the real bytes\n".to_vec());
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body, json!({"sha256": claimed, "size": 15}));
     }
-    let (_, missing) = server.post("/api/v1/blobs/missing", &hashes);
+    let (_, missing) = server.post_json("/api/v1/blobs/missing", &hashes);
     assert_eq!(missing, json!({"missing": []}));
     for bad in ["abc", &claimed.to_uppercase(), &format!("{claimed}0")] {
-        let (status, body) = server.put(bad, b"x".to_vec());
+        let (status, body) = server.put_blob(bad, b"x".to_vec());
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
     }
-    let (status, body) = server.post("/api/v1/blobs/missing", &json!({"sha256": ["nope"]}));
+    let (status, body) = server.post_json("/api/v1/blobs/missing", &json!({"sha256": ["nope"]}));
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }
 
@@ -514,14 +386,14 @@ fn lists_and_uploads_over_their_limits_are_413() {
     serve.env("SKILLMEAT_TEST_BUNDLE_LIMITS", "entry=1000");
     let server = Server::spawn(serve, &[], &[]);
     let many: Vec<String> = (0..100_001u32).map(|i| format!("{i:064x}")).collect();
-    let (status, body) = server.post("/api/v1/blobs/missing", &json!({ "sha256": many }));
+    let (status, body) = server.post_json("/api/v1/blobs/missing", &json!({ "sha256": many }));
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert_eq!(body["code"], "too_large");
     let big = "x".repeat(1001);
-    let (status, body) = server.put(&sha256_hex(&big), big.into_bytes());
+    let (status, body) = server.put_blob(&sha256_hex(&big), big.into_bytes());
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     let small = "x".repeat(1000);
-    let (status, body) = server.put(&sha256_hex(&small), small.into_bytes());
+    let (status, body) = server.put_blob(&sha256_hex(&small), small.into_bytes());
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
@@ -534,13 +406,13 @@ fn an_import_of_blobs_not_uploaded_or_of_unsafe_paths_writes_nothing() {
     canvas(&root);
     let files = file_list(&root);
     let home = Home::new();
-    let server = Server::start(&home, &[], &[]);
+    let server = Server::start(&home, &[]);
     server.upload_missing(&root, &files);
     let never = sha256_hex("never uploaded\n");
     let mut with_missing = files.clone();
     with_missing
         .push(json!({"path": "skills/canvas-design/notes.md", "sha256": never, "size": 15}));
-    let (status, body) = server.post(
+    let (status, body) = server.post_json(
         "/api/v1/artifacts/import/composite",
         &json!({"files": with_missing, "root_name": "canvas"}),
     );
@@ -554,7 +426,7 @@ fn an_import_of_blobs_not_uploaded_or_of_unsafe_paths_writes_nothing() {
     for path in ["../x", "/etc/passwd", "skills/../../x", "a\\b", ""] {
         let mut bad = files.clone();
         bad.push(json!({"path": path, "sha256": files[0]["sha256"], "size": files[0]["size"]}));
-        let (status, body) = server.post(
+        let (status, body) = server.post_json(
             "/api/v1/artifacts/import/composite",
             &json!({"files": bad, "root_name": "canvas"}),
         );
@@ -570,13 +442,13 @@ fn an_import_of_blobs_not_uploaded_or_of_unsafe_paths_writes_nothing() {
     let mut twice = files.clone();
     twice.push(files[0].clone());
     for bad in [wrong_size, twice] {
-        let (status, body) = server.post(
+        let (status, body) = server.post_json(
             "/api/v1/artifacts/import/composite",
             &json!({"files": bad, "root_name": "canvas"}),
         );
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     }
-    let (status, body) = server.get("/api/v1/imports/01JZ8Y4W5N3K9Q2R7T6V0XABCD");
+    let (status, body) = server.json("/api/v1/imports/01JZ8Y4W5N3K9Q2R7T6V0XABCD");
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 
     assert!(listed(&home).is_empty());
@@ -594,8 +466,8 @@ fn an_import_of_blobs_not_uploaded_or_of_unsafe_paths_writes_nothing() {
 fn a_source_path_imports_on_loopback_and_is_forbidden_on_a_public_server() {
     let home = Home::new();
     let source = fixture("guardrails");
-    let server = Server::start(&home, &[], &[]);
-    let (status, started) = server.post(
+    let server = Server::start(&home, &[]);
+    let (status, started) = server.post_json(
         "/api/v1/artifacts/import/composite",
         &json!({"source": source}),
     );
@@ -608,8 +480,8 @@ fn a_source_path_imports_on_loopback_and_is_forbidden_on_a_public_server() {
     assert_eq!(listed(&home), listed(&by_cli));
     drop(server);
 
-    let public = Server::start(&Home::new(), &["--public"], &[]);
-    let (status, body) = public.post(
+    let public = Server::start(&Home::new(), &["--public"]);
+    let (status, body) = public.post_json(
         "/api/v1/artifacts/import/composite",
         &json!({"source": source}),
     );
@@ -623,9 +495,9 @@ fn a_shutdown_during_an_import_leaves_no_partial_plugin() {
     let root = fixture("wshobson-agents");
     let files = file_list(&root);
     let home = Home::new();
-    let mut server = Server::start(&home, &[], &[]);
+    let mut server = Server::start(&home, &[]);
     server.upload_missing(&root, &files);
-    let (status, started) = server.post(
+    let (status, started) = server.post_json(
         "/api/v1/artifacts/import/composite",
         &json!({"files": files, "root_name": "wshobson-agents"}),
     );
@@ -678,9 +550,9 @@ fn a_shutdown_during_an_import_leaves_no_partial_plugin() {
 #[test]
 fn old_unused_uploads_are_noted_by_verify_and_swept() {
     let home = Home::new();
-    let server = Server::start(&home, &[], &[("SKILLMEAT_UPLOAD_TTL", "2")]);
+    let server = Server::spawn(home.cmd_std(), &[], &[("SKILLMEAT_UPLOAD_TTL", "2")]);
     let hash = sha256_hex("left behind\n");
-    let (status, body) = server.put(&hash, b"left behind\n".to_vec());
+    let (status, body) = server.put_blob(&hash, b"left behind\n".to_vec());
     assert_eq!(status, StatusCode::OK, "{body}");
     let fresh = verify_ok(&home);
     assert!(fresh.get("notes").is_none(), "{fresh}");
@@ -701,7 +573,7 @@ fn old_unused_uploads_are_noted_by_verify_and_swept() {
     let hashes = json!({"sha256": [hash]});
     let start = Instant::now();
     loop {
-        let (_, missing) = server.post("/api/v1/blobs/missing", &hashes);
+        let (_, missing) = server.post_json("/api/v1/blobs/missing", &hashes);
         if missing["missing"] == json!([hash]) {
             break;
         }

@@ -6,9 +6,7 @@
 mod util;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,8 +14,8 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
 use prost::Message;
 use reqwest::StatusCode;
-use reqwest::blocking::Client;
 use serde_json::Value;
+use util::server::Server;
 use util::{Home, write};
 
 /// One exported span, flattened.
@@ -290,71 +288,6 @@ fn nothing_is_exported_when_the_sdk_is_disabled() {
     assert_eq!(receiver.requests(), 0);
 }
 
-/// A running `skillmeat serve` on an ephemeral port, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    token: String,
-    client: Client,
-}
-
-impl Server {
-    fn start(home: &Home, env: &[(&str, &str)]) -> Server {
-        let mut child = home
-            .cmd_std()
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawning skillmeat serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("the startup line");
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"));
-        let (base, token) = url.split_once("/#token=").expect("#token= in the URL");
-        Server {
-            child,
-            base: base.to_owned(),
-            token: token.to_owned(),
-            client: Client::builder()
-                .no_proxy()
-                .timeout(Duration::from_secs(60))
-                .build()
-                .expect("an HTTP client"),
-        }
-    }
-
-    fn get(&self, path: &str) -> reqwest::blocking::RequestBuilder {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-    }
-
-    /// SIGTERM and wait for the exit (the spans are flushed on the way out).
-    fn stop(&mut self) {
-        let status = std::process::Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill");
-        assert!(status.success());
-        let exit = self.child.wait().expect("the server exits");
-        assert!(exit.success(), "{exit:?}");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// The value of one sample line `name{labels} value` in Prometheus text.
 fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
@@ -479,8 +412,9 @@ fn a_request_with_a_traceparent_continues_its_trace() {
         .arg(src.path().join("canvas"))
         .assert()
         .success();
-    let mut server = Server::start(
-        &home,
+    let mut server = Server::spawn(
+        home.cmd_std(),
+        &[],
         &[
             (
                 "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
@@ -502,7 +436,9 @@ fn a_request_with_a_traceparent_continues_its_trace() {
         .send()
         .expect("the server answers");
     assert_eq!(without.status(), StatusCode::OK);
-    server.stop();
+    // SIGTERM and wait for the exit (the spans are flushed on the way out).
+    let exit = server.stop(Duration::from_secs(60));
+    assert!(exit.success(), "{exit:?}");
 
     let spans = receiver.wait_for("GET /api/v1/artifacts/{id}/associations");
     let request = spans

@@ -1,5 +1,8 @@
 //! What the benchmarks share: a generated plugin, a collection of many
-//! artifacts made quickly.
+//! artifacts made quickly, the real server.
+#![allow(dead_code)]
+
+pub mod server;
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,7 @@
 //! Helpers shared by the end-to-end tests.
 
+pub mod server;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
