@@ -127,6 +127,16 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// `undeploy NAME`: no deployment of that name in the project;
+    /// `deployed` lists the ones there are (`kind:name`).
+    #[error("{name:?} is not deployed in {} (deployed: {})", project.display(),
+        if deployed.is_empty() { "nothing".to_owned() } else { deployed.join(", ") })]
+    NotDeployed {
+        name: String,
+        project: PathBuf,
+        deployed: Vec<String>,
+    },
+
     /// A file operation in the user's project failed (permissions, a full
     /// disk …); a deploy or undeploy was rolled back.
     #[error("{}: {source}", path.display())]
@@ -242,6 +252,7 @@ impl Error {
             | Error::UnknownArtifact { .. }
             | Error::NotStored { .. }
             | Error::UnknownVersion { .. }
+            | Error::NotDeployed { .. }
             | Error::UnknownImport(_) => ErrorCode::NotFound,
             Error::Unreadable { .. }
             | Error::LinkEscapes { .. }
@@ -351,6 +362,15 @@ mod tests {
                 1,
             ),
             (Error::Usage("add --type".into()), ErrorCode::BadInput, 1),
+            (
+                Error::NotDeployed {
+                    name: "canvas".into(),
+                    project: path("/project"),
+                    deployed: Vec::new(),
+                },
+                ErrorCode::NotFound,
+                1,
+            ),
             (Error::LinkLoop(path("/x")), ErrorCode::BadInput, 1),
             (
                 Error::Project {

@@ -561,8 +561,23 @@ fn deploy_status_conflict_and_undeploy() {
     assert!(!agent.exists());
     let (_, state) = server.json(&status_path);
     assert_eq!(state["items"], json!([]));
+    // Not deployed (any more): 404 over HTTP; the CLI exits 1 with the
+    // same message.
     let again = server.send(server.post(&undeploy, &json!({"project": root})));
-    assert_eq!(error_of(again).0, 400);
+    let message = again.1["message"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(error_of(again), (404, "not_found".into()));
+    let cli = home
+        .cmd()
+        .args(["undeploy", "composite:guardrails", "--project", &root])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&cli.get_output().stderr).into_owned();
+    assert_eq!(stderr, format!("skillmeat: error: {message}\n"));
+    assert!(
+        message.starts_with("\"composite:guardrails\" is not deployed in ")
+            && message.ends_with("(deployed: nothing)"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -95,16 +95,11 @@ fn key_text(d: &Deployment) -> String {
 }
 
 fn not_deployed(project: &Project, record: &Record, name: &str) -> Error {
-    let names: Vec<String> = record.deployments.iter().map(key_text).collect();
-    Error::Usage(format!(
-        "{name:?} is not deployed in {} (deployed: {})",
-        project.root().display(),
-        if names.is_empty() {
-            "nothing".to_owned()
-        } else {
-            names.join(", ")
-        }
-    ))
+    Error::NotDeployed {
+        name: name.to_owned(),
+        project: project.root().to_owned(),
+        deployed: record.deployments.iter().map(key_text).collect(),
+    }
 }
 
 struct Planned {
