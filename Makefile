@@ -1,6 +1,6 @@
 # The README's two commands: `make run` (the main job) and `make test` (every check).
 .PHONY: run test setup fmt clippy wasm-core purity test-rust test-ui bench wasm test-wasm bench-wasm \
-	ui-build app app-release deb clippy-app test-app e2e cli-demo browser api-fuzz bench-serve
+	ui-build app app-release deb clippy-app test-app e2e cli-demo browser api-fuzz bench-serve bench-outdated
 
 CARGO ?= cargo
 
@@ -125,6 +125,10 @@ bench:
 bench-serve:
 	@command -v oha >/dev/null || $(CARGO) install oha --locked
 	$(CARGO) bench -p skillmeat --bench serve --locked
+
+## `outdated` over 300 plugins of one cached repository (figure in the README).
+bench-outdated:
+	$(CARGO) bench -p skillmeat --bench outdated --locked
 
 ## The browser package: wasm-bindgen --target web into wasm/pkg/ (not committed),
 ## then wasm-opt -Oz (Debian's binaryen) when it is installed.

@@ -86,6 +86,12 @@ pub enum Error {
     #[error("{url}: {reason}")]
     Remote { url: String, reason: String },
 
+    /// A source that was reached but no longer has what was asked of it: a
+    /// ref, a folder, a local path that is gone (`outdated` reports it as
+    /// "source gone" rather than "unreachable").
+    #[error("{url}: {reason}")]
+    SourceGone { url: String, reason: String },
+
     /// `--plugin NAME` names no plugin of the source.
     #[error("{source_name}: no plugin named {name:?}{}", closest_names(closest))]
     UnknownPlugin {
@@ -262,6 +268,7 @@ impl Error {
             | Error::SpecialFile { .. }
             | Error::BadInput { .. }
             | Error::Remote { .. }
+            | Error::SourceGone { .. }
             | Error::UnknownPlugin { .. }
             | Error::NoPlugin(_)
             | Error::Core { .. }
@@ -294,6 +301,13 @@ impl Error {
 
     pub(crate) fn remote(url: &str, reason: impl Into<String>) -> Self {
         Error::Remote {
+            url: url.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn gone(url: &str, reason: impl Into<String>) -> Self {
+        Error::SourceGone {
             url: url.to_owned(),
             reason: reason.into(),
         }

@@ -121,6 +121,27 @@ pub async fn remove_artifact(
     Ok(ops::remove(&state.scope, args).await?)
 }
 
+/// Makes an earlier stored version of an artifact current again.
+#[tauri::command]
+pub async fn use_version(state: State<'_, AppState>, args: UseArgs) -> AppResult<UseResult> {
+    Ok(ops::use_version(&state.scope, args).await?)
+}
+
+/// Each plugin checked against its recorded source, by content hash.
+#[tauri::command]
+pub async fn outdated(state: State<'_, AppState>, args: OutdatedArgs) -> AppResult<OutdatedReport> {
+    Ok(ops::outdated(&state.scope, args).await?)
+}
+
+/// The changed plugins imported again (or, with `dry_run`, their buckets).
+#[tauri::command]
+pub async fn update_plugins(
+    state: State<'_, AppState>,
+    args: UpdateArgs,
+) -> AppResult<UpdateResult> {
+    Ok(ops::update(&state.scope, args).await?)
+}
+
 #[tauri::command]
 pub async fn project_status(
     state: State<'_, AppState>,

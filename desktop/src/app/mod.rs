@@ -83,6 +83,9 @@ pub fn configure<R: Runtime>(builder: Builder<R>, config: AppConfig) -> Builder<
             commands::deploy,
             commands::undeploy,
             commands::remove_artifact,
+            commands::use_version,
+            commands::outdated,
+            commands::update_plugins,
             commands::project_status,
             commands::export_bundle,
         ])

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{emit, to_json};
 use crate::error::Result;
 use crate::ops::transfer::{
-    ImportArgs, ImportSummary, Kind, ListArgs, PluginImport, PreviewArgs, ShowArgs,
+    ImportArgs, ImportSummary, Kind, ListArgs, PluginImport, PluginPreview, PreviewArgs, ShowArgs,
 };
 use crate::ops::{self, ImportStep, Scope};
 
@@ -99,7 +99,7 @@ fn progress_bar(len: u64) -> ProgressBar {
     bar
 }
 
-fn describe(r: &PluginImport) -> String {
+pub(super) fn describe(r: &PluginImport) -> String {
     if !r.success {
         return format!("failed    {}: {}\n", r.plugin_name, r.errors.join("; "));
     }
@@ -147,47 +147,51 @@ pub(super) async fn preview(scope: &Scope, args: PreviewArgs, json: bool) -> Res
         emit(&to_json(&preview)?)?;
         return Ok(0);
     }
-    let plugins = &preview.plugins;
     let mut out = String::new();
-    for p in plugins {
-        let b = &p.buckets;
-        let _ = writeln!(
-            out,
-            "{}: {} new, {} existing, {} conflict",
-            p.name,
-            b.new.len(),
-            b.existing.len(),
-            b.conflict.len()
-        );
-        super::inspect::write_validation(&mut out, &p.load_errors, &p.validation_errors);
-        for (label, items) in [
-            ("NEW", &b.new),
-            ("EXISTING", &b.existing),
-            ("CONFLICT", &b.conflict),
-        ] {
-            for c in items {
-                let change = match &c.current_hash {
-                    Some(cur) if label == "CONFLICT" => {
-                        format!("  {} -> {}", short(cur), short(&c.content_hash))
-                    }
-                    _ => format!("  {}", short(&c.content_hash)),
-                };
-                let _ = writeln!(
-                    out,
-                    "  {label:<8} {:<10} {}{change}",
-                    c.kind.as_str(),
-                    c.name
-                );
-            }
-        }
+    for p in &preview.plugins {
+        write_buckets(&mut out, p);
     }
     let _ = writeln!(out, "nothing was written");
     emit(&out)?;
     Ok(0)
 }
 
+/// One plugin's NEW, EXISTING and CONFLICT children (`preview`, `update --dry-run`).
+pub(super) fn write_buckets(out: &mut String, p: &PluginPreview) {
+    let b = &p.buckets;
+    let _ = writeln!(
+        out,
+        "{}: {} new, {} existing, {} conflict",
+        p.name,
+        b.new.len(),
+        b.existing.len(),
+        b.conflict.len()
+    );
+    super::inspect::write_validation(out, &p.load_errors, &p.validation_errors);
+    for (label, items) in [
+        ("NEW", &b.new),
+        ("EXISTING", &b.existing),
+        ("CONFLICT", &b.conflict),
+    ] {
+        for c in items {
+            let change = match &c.current_hash {
+                Some(cur) if label == "CONFLICT" => {
+                    format!("  {} -> {}", short(cur), short(&c.content_hash))
+                }
+                _ => format!("  {}", short(&c.content_hash)),
+            };
+            let _ = writeln!(
+                out,
+                "  {label:<8} {:<10} {}{change}",
+                c.kind.as_str(),
+                c.name
+            );
+        }
+    }
+}
+
 /// The first 12 characters of a hash, for people.
-fn short(hash: &str) -> &str {
+pub(super) fn short(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
 }
 

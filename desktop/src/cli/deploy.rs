@@ -149,6 +149,18 @@ pub(super) async fn status(scope: &Scope, args: ProjectArgs, json: bool) -> Resu
             i.parent.as_deref().unwrap_or("-")
         );
     }
+    let outdated = report
+        .items
+        .iter()
+        .filter(|i| i.status == Drift::Outdated)
+        .count();
+    if outdated > 0 {
+        let _ = writeln!(
+            out,
+            "{outdated} outdated: the collection has a newer version (after `skillmeat update` or `use`); `skillmeat deploy NAME --project {}` deploys it",
+            report.project
+        );
+    }
     emit(&out)?;
     Ok(0)
 }

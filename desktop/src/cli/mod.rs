@@ -11,6 +11,7 @@ mod deploy;
 mod hash;
 mod inspect;
 mod lifecycle;
+mod updates;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -23,8 +24,8 @@ use crate::error::Error;
 use crate::home::Home;
 use crate::ops::Scope;
 use crate::ops::transfer::{
-    DeployArgs, DeployMode, ExportArgs, ImportArgs, Kind, ListArgs, Policy, PreviewArgs,
-    ProjectArgs, RemoveArgs, ShowArgs, SizeLimits, UndeployArgs,
+    DeployArgs, DeployMode, ExportArgs, ImportArgs, Kind, ListArgs, OutdatedArgs, Policy,
+    PreviewArgs, ProjectArgs, RemoveArgs, ShowArgs, SizeLimits, UndeployArgs, UpdateArgs,
 };
 use crate::serve;
 use crate::telemetry::{self, LogFormat};
@@ -163,7 +164,9 @@ impl Command {
             | Command::Status { json, .. }
             | Command::Export { json, .. }
             | Command::Remove { json, .. }
-            | Command::Use { json, .. } => *json,
+            | Command::Use { json, .. }
+            | Command::Outdated { json, .. }
+            | Command::Update { json, .. } => *json,
             Command::Serve { .. } => false,
         }
     }
@@ -278,6 +281,36 @@ enum Command {
         /// NAME@HASH: the hash as sha256:<hex> or its first 8 or more hex characters.
         #[arg(value_name = "NAME@HASH")]
         target: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check plugins against their recorded sources by content hash: up to date, changed
+    /// (which children are new, changed or gone), source unreachable, source gone.
+    /// Exits 0 whatever it finds.
+    Outdated {
+        /// Plugins to check (all when none).
+        names: Vec<String>,
+        /// Fetch nothing: read git repositories from the cache only.
+        #[arg(long)]
+        offline: bool,
+        /// Print JSON: {"plugins": [{"name", "state", "children", ...}]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import the changed plugins again from their sources (each in one transaction).
+    /// Deployed projects are not touched.
+    Update {
+        /// Plugins to update (all changed ones when none).
+        names: Vec<String>,
+        /// Print the NEW, EXISTING and CONFLICT children of each changed plugin; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// What to do when a child's name exists with other content.
+        #[arg(long, value_enum, default_value_t = PolicyArg::NewVersion)]
+        on_conflict: PolicyArg,
+        /// Fetch nothing: read git repositories from the cache only.
+        #[arg(long)]
+        offline: bool,
         #[arg(long)]
         json: bool,
     },
@@ -508,6 +541,32 @@ async fn dispatch(scope: &Scope, command: Command) -> Result<i32, Error> {
         Command::Use { target, json } => {
             let args = lifecycle::name_at_hash(&target)?;
             lifecycle::use_version(scope, args, json).await
+        }
+        Command::Outdated {
+            names,
+            offline,
+            json,
+        } => {
+            let args = OutdatedArgs {
+                names: Some(names),
+                offline: Some(offline),
+            };
+            updates::outdated(scope, args, json).await
+        }
+        Command::Update {
+            names,
+            dry_run,
+            on_conflict,
+            offline,
+            json,
+        } => {
+            let args = UpdateArgs {
+                names: Some(names),
+                dry_run: Some(dry_run),
+                on_conflict: Some(on_conflict.into()),
+                offline: Some(offline),
+            };
+            updates::update(scope, args, json).await
         }
         Command::Deploy {
             name,

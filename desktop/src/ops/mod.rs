@@ -1,6 +1,6 @@
 //! The operations layer: one typed function for each thing a user can ask
 //! skillmeat to do — list, show, associations, a stored file, preview,
-//! import, remove, use, deploy, undeploy, status, export, verify (and hash,
+//! import, remove, use, outdated, update, deploy, undeploy, status, export, verify (and hash,
 //! inspect, which need no collection; and the HTTP API's hash-first import:
 //! plan, missing blobs, upload, an import in the background and its status).
 //! Each takes a request and returns a response
@@ -30,6 +30,7 @@ mod scope;
 mod source;
 mod staging;
 pub mod transfer;
+mod updates;
 mod upload;
 
 #[cfg(test)]
@@ -48,6 +49,7 @@ pub use local::{InspectReport, PathHash, hash, inspect};
 pub use scope::Scope;
 pub use source::{file_diff, list_source, read_source_file};
 pub use staging::Staging;
+pub use updates::{outdated, update};
 pub use upload::{missing_blobs, plan, put_blob, sweep_uploads, upload_ttl};
 
 use crate::error::{Error, Result};

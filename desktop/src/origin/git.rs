@@ -251,7 +251,7 @@ impl Git<'_> {
                 .iter()
                 .find_map(|name| self.rev(name))
                 .ok_or_else(|| {
-                    Error::remote(self.url, format!("has no branch, tag or commit {r:?}"))
+                    Error::gone(self.url, format!("has no branch, tag or commit {r:?}"))
                 })?,
             ),
         };
@@ -289,7 +289,7 @@ impl Git<'_> {
             .arg(format!("{commit}:{path}"));
         match self.run(c, "cat-file").as_deref() {
             Ok("tree") => Ok(()),
-            _ => Err(Error::remote(
+            _ => Err(Error::gone(
                 self.url,
                 format!("has no folder {path} at commit {commit}"),
             )),

@@ -179,9 +179,16 @@ impl Resolved {
 
 /// Reads the source `req.given` names, fetching what is remote.
 pub fn resolve(req: &Request<'_>) -> Result<Resolved> {
-    match spec::parse(req.given)? {
+    let (base, opened, work) = open(req, &spec::parse(req.given)?)?;
+    assemble(req, &base, opened, work)
+}
+
+/// The source `spec` names, opened (a git repository fetched and checked
+/// out into `work`), before any plugin is chosen.
+fn open(req: &Request<'_>, spec: &Spec) -> Result<(Base, Opened, Option<TempDir>)> {
+    match spec {
         Spec::Local(path) => {
-            let opened = bundle::open_with(&path, req.scratch, req.limits)?;
+            let opened = bundle::open_with(path, req.scratch, req.limits)?;
             let kind = match opened.bundle {
                 Some(_) => SourceKind::Bundle,
                 None => SourceKind::Folder,
@@ -196,10 +203,10 @@ pub fn resolve(req: &Request<'_>) -> Result<Resolved> {
                 },
                 from_afar: false,
             };
-            assemble(req, &base, opened, None)
+            Ok((base, opened, None))
         }
         Spec::Git(g) => {
-            let (checkout, work) = fetch(req, &g, None, g.is_local())?;
+            let (checkout, work) = fetch(req, g, None, g.is_local())?;
             let base = Base {
                 location: Location {
                     kind: SourceKind::Git,
@@ -215,9 +222,70 @@ pub fn resolve(req: &Request<'_>) -> Result<Resolved> {
                 from_afar: !g.is_local(),
             };
             let opened = bundle::open_with(&checkout.root, req.scratch, req.limits)?;
-            assemble(req, &base, opened, Some(work))
+            Ok((base, opened, Some(work)))
         }
     }
+}
+
+/// What `outdated` and `update` read again for a plugin imported from
+/// `p`: its marketplace (the plugin picked by name, so the entry applies as
+/// it did), else the folder or bundle the import named, else the git
+/// repository at the plugin's folder. `None` for an upload (nothing to
+/// fetch again).
+pub fn source_of(p: &Provenance) -> Option<Spec> {
+    let (l, whole) = match &p.marketplace {
+        Some(m) => (&m.location, true),
+        None => (&p.location, false),
+    };
+    match l.kind {
+        SourceKind::Upload => None,
+        SourceKind::Git => Some(Spec::Git(GitSpec {
+            url: l.url.clone(),
+            git_ref: l.git_ref.clone(),
+            path: SafeRelPath::new(&l.path)
+                .ok()
+                .filter(|p| !p.as_str().is_empty()),
+        })),
+        SourceKind::Folder | SourceKind::Bundle if whole && !l.path.is_empty() => {
+            Some(Spec::Local(Path::new(&l.url).join(&l.path)))
+        }
+        SourceKind::Folder | SourceKind::Bundle => Some(Spec::Local(PathBuf::from(&l.url))),
+    }
+}
+
+/// Reads `spec` again and picks the plugins `names` from it; the names it
+/// no longer has come back apart (`req.plugins` is not used). A local path
+/// that is not there any more is [`Error::SourceGone`].
+pub fn recheck(
+    req: &Request<'_>,
+    spec: &Spec,
+    names: &[String],
+) -> Result<(Resolved, Vec<String>)> {
+    if let Spec::Local(path) = spec
+        && !crate::fsx::exists(path)
+    {
+        return Err(Error::gone(
+            &path.display().to_string(),
+            "is not there any more",
+        ));
+    }
+    let (base, opened, work) = open(req, spec)?;
+    let d = &opened.source.discovery;
+    let present: HashSet<String> = d
+        .plugins
+        .iter()
+        .map(|p| name_key(&p.name))
+        .chain(d.remote.iter().map(|r| name_key(&r.name)))
+        .collect();
+    let (found, missing): (Vec<String>, Vec<String>) = names
+        .iter()
+        .cloned()
+        .partition(|n| present.contains(&name_key(n)));
+    let req = Request {
+        plugins: Some(&found[..]),
+        ..*req
+    };
+    Ok((assemble(&req, &base, opened, work)?, missing))
 }
 
 /// The plugins of a folder rebuilt from uploaded files, `name` its name

@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use axum::extract::DefaultBodyLimit;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use super::routes::{artifacts, imports, lifecycle, projects, system};
+use super::routes::{artifacts, imports, lifecycle, projects, system, updates};
 use super::{BODY_LIMIT, Shared};
 use crate::ops::transfer::{ErrorCode, PublicError};
 
@@ -51,6 +51,8 @@ fn json_routes() -> OpenApiRouter<Shared> {
         .routes(routes!(artifacts::single_file))
         .routes(routes!(artifacts::bundle))
         .routes(routes!(lifecycle::use_version))
+        .routes(routes!(updates::outdated))
+        .routes(routes!(updates::update))
         .routes(routes!(projects::deploy))
         .routes(routes!(projects::undeploy))
         .routes(routes!(projects::status))

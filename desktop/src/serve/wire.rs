@@ -324,3 +324,16 @@ pub struct UseBody {
     /// `sha256:<hex>`, or a unique prefix of at least 8 hex characters.
     pub hash: String,
 }
+
+/// `GET /api/v1/outdated`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OutdatedQuery {
+    /// One plugin (its id, name or `composite:name`); every plugin when absent.
+    #[param(example = "superpowers")]
+    pub name: Option<String>,
+    /// Fetch nothing: git sources are read from the server's cache only.
+    #[serde(default)]
+    pub offline: bool,
+}

@@ -9,7 +9,8 @@
 //!
 //! By subject: [`collection`] (list, show, associations, files, export,
 //! verify), [`import`] (sources, preview, import), [`deploy`] (deploy,
-//! undeploy, status), [`lifecycle`] (remove, use), [`upload`] (the hash-first
+//! undeploy, status), [`lifecycle`] (remove, use), [`updates`] (outdated,
+//! update), [`upload`] (the hash-first
 //! import over HTTP); all re-exported here.
 //!
 //! Requests are named `…Args` and deserialise from JSON (a command's
@@ -27,12 +28,14 @@ mod collection;
 mod deploy;
 mod import;
 mod lifecycle;
+mod updates;
 mod upload;
 
 pub use collection::*;
 pub use deploy::*;
 pub use import::*;
 pub use lifecycle::*;
+pub use updates::*;
 pub use upload::*;
 
 use crate::error::Error;

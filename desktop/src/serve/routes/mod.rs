@@ -7,6 +7,7 @@ pub mod imports;
 pub mod lifecycle;
 pub mod projects;
 pub mod system;
+pub mod updates;
 
 use std::future::Future;
 
