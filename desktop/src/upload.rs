@@ -261,14 +261,16 @@ fn check_paths(files: &[TreeEntry]) -> Result<()> {
             return Err(Error::Usage(format!("files: {:?} is given twice", f.path)));
         }
     }
-    // Sorted, a folder comes right before the first path inside it.
-    let sorted: Vec<&String> = paths.iter().collect();
-    for pair in sorted.windows(2) {
-        if pair[1].starts_with(pair[0].as_str()) && pair[1].as_bytes()[pair[0].len()] == b'/' {
-            return Err(Error::Usage(format!(
-                "files: {:?} is a file, but {:?} puts a file inside it",
-                pair[0], pair[1]
-            )));
+    // A file may not be a folder of another path: every folder on each
+    // path's way is looked up (sorted neighbours miss `a`, `a-b`, `a/b`).
+    for path in &paths {
+        for (i, _) in path.match_indices('/') {
+            let folder = &path[..i];
+            if paths.contains(folder) {
+                return Err(Error::Usage(format!(
+                    "files: {folder:?} is a file, but {path:?} puts a file inside it"
+                )));
+            }
         }
     }
     Ok(())
@@ -377,6 +379,8 @@ mod tests {
             &[""],
             &["a", "a"],
             &["a", "a/b"],
+            &["a", "a-b", "a/b"],
+            &["a/b/c", "a/b.md", "a/b"],
         ] {
             let files: Vec<_> = paths.iter().map(|p| entry(p, b"x")).collect();
             let e = check_paths(&files).expect_err(&format!("{paths:?}"));
