@@ -112,6 +112,16 @@ fn every_route_is_described_with_its_statuses_and_examples() {
             "get",
             &["200", "401", "404", "500"],
         ),
+        (
+            "/api/v1/outdated",
+            "get",
+            &["200", "400", "401", "404", "500"],
+        ),
+        (
+            "/api/v1/update",
+            "post",
+            &["200", "400", "401", "404", "413", "422", "500"],
+        ),
         ("/api/v1/openapi.json", "get", &["200", "401", "500"]),
         ("/api/v1/server", "get", &["200", "401", "500"]),
         ("/healthz", "get", &["200", "500"]),

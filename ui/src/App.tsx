@@ -7,9 +7,11 @@ import { Deploy } from "./views/Deploy.tsx";
 import { Export } from "./views/Export.tsx";
 import { ImportWizard } from "./views/ImportWizard.tsx";
 import { Project } from "./views/Project.tsx";
+import { Updates } from "./views/Updates.tsx";
 
-const NAV: Array<{ view: "collection" | "import" | "deploy" | "project" | "export"; label: string }> = [
+const NAV: Array<{ view: "collection" | "import" | "updates" | "deploy" | "project" | "export"; label: string }> = [
   { view: "collection", label: "Collection" },
+  { view: "updates", label: "Updates" },
   { view: "import", label: "Import" },
   { view: "deploy", label: "Deploy" },
   { view: "project", label: "Project" },
@@ -67,6 +69,8 @@ function View({ route, go }: { route: Route; go: (r: Route) => void }) {
       return <Project key={route.project ?? ""} project={route.project} />;
     case "export":
       return <Export key={route.name ?? ""} name={route.name} />;
+    case "updates":
+      return <Updates />;
   }
 }
 

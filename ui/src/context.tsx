@@ -14,6 +14,7 @@ export type Route =
   | { view: "collection" }
   | { view: "artifact"; id: string }
   | { view: "import" }
+  | { view: "updates" }
   | { view: "deploy"; name?: string }
   | { view: "project"; project?: string }
   | { view: "export"; name?: string };

@@ -16,6 +16,8 @@ import type {
   Kind,
   ListArgs,
   Membership,
+  OutdatedArgs,
+  OutdatedReport,
   ProjectArgs,
   ProjectStatus,
   ShowArgs,
@@ -159,6 +161,9 @@ export class HttpTransport implements Transport {
     undeploy: (a) => this.undeployFrom(a),
     project_status: (a) => this.status(a),
     export_bundle: (a) => this.exportBundle(a),
+    use_version: (a) => this.json("POST", `${artifact(a.name)}/use`, { hash: a.hash }),
+    outdated: (a) => this.outdated(a),
+    update_plugins: (a) => this.json("POST", "/api/v1/update", a),
   };
 
   async onImportProgress(): Promise<() => void> {
@@ -227,6 +232,19 @@ export class HttpTransport implements Transport {
     const id = a.kind ? `${a.kind}:${a.name_or_id}` : a.name_or_id;
     const { type, artifact_uuid: _, source, ...rest } = await this.json<Info>("GET", artifact(id));
     return { ...rest, kind: type, origin: source, source: source ? originText(source) : null };
+  }
+
+  /** One plugin (`name`) or all: the route takes one name at a time. */
+  private async outdated(a: OutdatedArgs): Promise<OutdatedReport> {
+    const get = (name?: string) => {
+      const q = new URLSearchParams();
+      if (name) q.set("name", name);
+      if (a.offline) q.set("offline", "true");
+      return this.json<OutdatedReport>("GET", `/api/v1/outdated${query(q)}`);
+    };
+    if (!a.names || a.names.length === 0) return get();
+    const each = await Promise.all(a.names.map((n) => get(n)));
+    return { plugins: each.flatMap((r) => r.plugins) };
   }
 
   private async deployTo(a: DeployArgs): Promise<DeployResult> {

@@ -488,6 +488,114 @@ export type KeptArtifact = { kind: Kind, name: string,
  */
 reason: string, };
 
+export type UseArgs = { 
+/**
+ * The artifact: its id, its name, or `type:name`.
+ */
+name: string, 
+/**
+ * `sha256:<hex>`, or a unique prefix of at least 8 hex characters.
+ */
+hash: string, };
+
+export type UseResult = { id: string, name: string, kind: Kind, 
+/**
+ * The version that was current.
+ */
+from_hash: string, 
+/**
+ * The version that is current now.
+ */
+to_hash: string, 
+/**
+ * False when it was current already (nothing was written).
+ */
+changed: boolean, };
+
+export type OutdatedArgs = { 
+/**
+ * Plugins by id, name or `composite:name`; every plugin when absent or empty.
+ */
+names?: Array<string>, 
+/**
+ * Fetch nothing: git sources are read from the cache only.
+ */
+offline?: boolean, };
+
+export type OutdatedState = "up_to_date" | "changed" | "unreachable" | "gone" | "untracked";
+
+export type ChildChange = "new" | "changed" | "gone";
+
+export type ChangedChild = { kind: Kind, name: string, change: ChildChange, 
+/**
+ * The hash the plugin pins (none for a new child).
+ */
+old_hash: string | null, 
+/**
+ * The source's hash (none for a child that is gone).
+ */
+new_hash: string | null, };
+
+export type PluginOutdated = { id: string, name: string, state: OutdatedState, 
+/**
+ * The recorded source, on one line (`url#path`, or a path).
+ */
+source: string | null, 
+/**
+ * The commit recorded at import (git sources).
+ */
+commit: string | null, 
+/**
+ * The commit the source's ref resolves to now.
+ */
+latest_commit: string | null, 
+/**
+ * The plugin's stored content hash.
+ */
+content_hash: string, 
+/**
+ * Its content hash in the source now.
+ */
+latest_hash: string | null, 
+/**
+ * The children that are new, changed or gone (by kind and name).
+ */
+children: Array<ChangedChild>, 
+/**
+ * Why it is unreachable or gone.
+ */
+reason: string | null, };
+
+export type OutdatedReport = { plugins: Array<PluginOutdated>, };
+
+export type UpdateArgs = { 
+/**
+ * Plugins by id, name or `composite:name`; every plugin when absent or empty.
+ */
+names?: Array<string>, 
+/**
+ * Only plan: the three buckets of each changed plugin; write nothing.
+ */
+dry_run?: boolean, 
+/**
+ * What to do when a child's name exists with other content (as `add`).
+ */
+on_conflict?: Policy, 
+/**
+ * Fetch nothing: git sources are read from the cache only.
+ */
+offline?: boolean, };
+
+export type UpdateResult = { dry_run: boolean, checked: Array<PluginOutdated>, 
+/**
+ * With `dry_run`: NEW, EXISTING and CONFLICT children of each changed plugin.
+ */
+previews: Array<PluginPreview>, 
+/**
+ * Without: the import of each changed plugin (each its own transaction).
+ */
+results: Array<PluginImport>, };
+
 export type VerifyReport = { ok: boolean, artifacts: number, versions: number, blobs: number, problems: Array<string>, 
 /**
  * What is worth knowing but is not a problem: uploads no import used,
@@ -604,6 +712,9 @@ export interface Commands {
   deploy: { args: DeployArgs; result: DeployResult };
   undeploy: { args: UndeployArgs; result: UndeployResult };
   remove_artifact: { args: RemoveArgs; result: RemoveResult };
+  use_version: { args: UseArgs; result: UseResult };
+  outdated: { args: OutdatedArgs; result: OutdatedReport };
+  update_plugins: { args: UpdateArgs; result: UpdateResult };
   project_status: { args: ProjectArgs; result: ProjectStatus };
   export_bundle: { args: ExportArgs; result: ExportResult };
 }

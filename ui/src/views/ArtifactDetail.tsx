@@ -14,6 +14,8 @@ export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
   const [error, setError] = useState<CommandError | null>(null);
   const [tab, setTab] = useState<Tab>("info");
   const [removing, setRemoving] = useState(false);
+  const [reloads, setReloads] = useState(0);
+  const [note, setNote] = useState("");
   const tabRefs = useRef<Partial<Record<Tab, HTMLButtonElement | null>>>({});
 
   useEffect(() => {
@@ -24,13 +26,24 @@ export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
         if (!live) return;
         setDetail(d);
         setError(null);
-        setTab(d.kind === "composite" ? "contains" : "info");
+        if (reloads === 0) setTab(d.kind === "composite" ? "contains" : "info");
       })
       .catch((e) => live && setError(asCommandError(e)));
     return () => {
       live = false;
     };
-  }, [t, id]);
+  }, [t, id, reloads]);
+
+  /** `use`: the stored version `hash` becomes current again. */
+  async function makeCurrent(hash: string) {
+    try {
+      const r = await t.call("use_version", { name: id, hash });
+      setNote(r.changed ? `${r.name} is now at ${r.to_hash.slice(0, 12)} (was ${r.from_hash.slice(0, 12)}).` : `${r.name}: already current.`);
+      setReloads((n) => n + 1);
+    } catch (e) {
+      setError(asCommandError(e));
+    }
+  }
 
   if (error) return <ErrorBox error={error} />;
   if (!detail) return <p role="status">Loading…</p>;
@@ -103,6 +116,7 @@ export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
         ))}
       </div>
 
+      {note && <p role="status">{note}</p>}
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} tabIndex={0}>
         {tab === "info" && (
           <dl className="info">
@@ -138,7 +152,13 @@ export function ArtifactDetail({ id, go }: { id: string; go: Go }) {
                   </td>
                   <td className="num">{v.file_count}</td>
                   <td>{v.created_at}</td>
-                  <td>{v.current ? "current" : ""}</td>
+                  <td>
+                    {v.current ? (
+                      "current"
+                    ) : (
+                      <button onClick={() => void makeCurrent(v.content_hash)}>Make current</button>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
