@@ -1,6 +1,7 @@
 # The README's two commands: `make run` (the main job) and `make test` (every check).
 .PHONY: run test setup fmt clippy wasm-core purity test-rust test-ui bench wasm test-wasm bench-wasm \
-	ui-build app app-release deb clippy-app test-app e2e cli-demo browser api-fuzz bench-serve bench-outdated
+	ui-build app app-release deb clippy-app test-app e2e cli-demo browser api-fuzz bench-serve bench-outdated \
+	bench-browser
 
 CARGO ?= cargo
 
@@ -84,10 +85,21 @@ test-ui: ui-build
 	cd ui && npm test --silent
 
 ## The UI in headless Chromium against a real `skillmeat serve` (ui/e2e/browser.mjs),
-## with /folder.html hashing a folder in a Web Worker (checked against `skillmeat hash`).
+## with /folder.html hashing a folder in a Web Worker (checked against `skillmeat hash`);
+## then the browser's Import (ui/e2e/browser-import.mjs: hash-first uploads,
+## re-import, a changed copy, Keep, Cancel; screenshots into docs/screenshots/).
 browser: ui-build
 	$(CARGO) build -p skillmeat --bin skillmeat --locked
 	node ui/e2e/browser.mjs
+	node ui/e2e/browser-import.mjs
+
+## The browser's Import of a generated 300-plugin marketplace in Chromium
+## (hash + discover + plan through the File API, then upload and re-import);
+## prints the figures (README). The marketplace goes to TMPDIR. The server
+## is the debug build (it serves ui/dist from disk); SKILLMEAT_BIN overrides it.
+bench-browser: ui-build
+	$(CARGO) build -p skillmeat --bin skillmeat --locked
+	node ui/e2e/bench-browser.mjs
 
 ## The desktop app (feature `app`): clippy, the tauri::test command tests
 ## (which also check that ui/src/generated/types.ts is fresh), the binary.

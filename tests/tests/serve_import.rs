@@ -590,3 +590,113 @@ fn old_unused_uploads_are_noted_by_verify_and_swept() {
             .exists()
     );
 }
+
+/// A bundle zip uploaded as one blob imports as `skillmeat add BUNDLE.zip`
+/// does; `/metrics` counts the bytes uploaded; the same zip again uploads
+/// nothing; bad bundles are refused with the CLI's message (naming the zip
+/// by the name the client gave, not a server path) and nothing is written.
+#[test]
+fn a_bundle_uploaded_as_one_blob_imports_as_add_does() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let author = Home::new();
+    author
+        .cmd()
+        .arg("add")
+        .arg(fixture("guardrails"))
+        .assert()
+        .success();
+    let zip = dir.path().join("guardrails.zip");
+    author
+        .cmd()
+        .args(["export", "guardrails", "-o"])
+        .arg(&zip)
+        .assert()
+        .success();
+    let bytes = std::fs::read(&zip).expect("the bundle");
+    let sha = hash_bytes(&bytes).to_hex();
+    let entry = json!({"path": "guardrails.zip", "sha256": sha, "size": bytes.len()});
+
+    let home = Home::new();
+    let server = Server::start(&home, &[], &[]);
+    assert_eq!(
+        server.missing(std::slice::from_ref(&entry)),
+        std::slice::from_ref(&sha)
+    );
+    let (status, body) = server.put(&sha, bytes.clone());
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        server
+            .metrics()
+            .contains(&format!("blob_upload_bytes_total {}", bytes.len())),
+        "{}",
+        server.metrics()
+    );
+    let (status, started) = server.post(
+        "/api/v1/artifacts/import/composite",
+        &json!({ "bundle": entry }),
+    );
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    assert_eq!(started["parent"]["name"], "guardrails");
+    let job = server.poll(started["transaction_id"].as_str().expect("an id"));
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let by_cli = Home::new();
+    by_cli.cmd().arg("add").arg(&zip).assert().success();
+    assert_eq!(listed(&home), listed(&by_cli));
+    verify_ok(&home);
+    assert_eq!(
+        server.missing(std::slice::from_ref(&entry)),
+        Vec::<String>::new()
+    );
+
+    // Bad bundles: not a zip; a zip whose README disagrees with its manifest.
+    let not_zip = dir.path().join("notes.zip");
+    std::fs::write(&not_zip, b"these are notes, not a zip\n").expect("write");
+    let mut tampered = bytes.clone();
+    let at = tampered
+        .windows(b"guardrails".len())
+        .rposition(|w| w == b"guardrails")
+        .expect("a name in the zip");
+    tampered[at] = b'G';
+    let bad = dir.path().join("tampered.zip");
+    std::fs::write(&bad, &tampered).expect("write");
+    let bad = [&not_zip, &bad].map(|zip| {
+        let bytes = std::fs::read(zip).expect("read");
+        let sha = hash_bytes(&bytes).to_hex();
+        let (status, body) = server.put(&sha, bytes.clone());
+        assert_eq!(status, StatusCode::OK, "{body}");
+        (zip, sha, bytes.len())
+    });
+    let before = util::snapshot(&home.path().join("collections"));
+    for (zip, sha, size) in bad {
+        let name = zip.file_name().and_then(|n| n.to_str()).expect("a name");
+        let output = by_cli.cmd().arg("add").arg(zip).output().expect("add");
+        assert_eq!(output.status.code(), Some(1));
+        let cli = String::from_utf8_lossy(&output.stderr);
+        let reason = cli
+            .trim()
+            .strip_prefix(&format!("skillmeat: error: {}: ", zip.display()))
+            .unwrap_or_else(|| panic!("{cli}"))
+            .to_owned();
+        let (status, body) = server.post(
+            "/api/v1/artifacts/import/composite",
+            &json!({"bundle": {"path": name, "sha256": sha, "size": size}}),
+        );
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["message"], format!("{name}: {reason}"), "{name}");
+    }
+    assert_eq!(util::snapshot(&home.path().join("collections")), before);
+
+    // A bundle never uploaded is a 409 naming it.
+    let absent = "ab".repeat(32);
+    let (status, body) = server.post(
+        "/api/v1/artifacts/import/composite",
+        &json!({"bundle": {"path": "x.zip", "sha256": absent, "size": 1}}),
+    );
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("a message")
+            .contains(&absent)
+    );
+}

@@ -1,7 +1,9 @@
 import { useState } from "react";
-import { type Route, TransportContext } from "./context.tsx";
+import { type Route, TransportContext, useTransport } from "./context.tsx";
 import type { Transport } from "./transport.ts";
+import { isHashFirst } from "./upload/flow.ts";
 import { ArtifactDetail } from "./views/ArtifactDetail.tsx";
+import { BrowserImport } from "./views/BrowserImport.tsx";
 import { Collection } from "./views/Collection.tsx";
 import { Deploy } from "./views/Deploy.tsx";
 import { Export } from "./views/Export.tsx";
@@ -18,10 +20,11 @@ const NAV: Array<{ view: "collection" | "import" | "updates" | "deploy" | "proje
   { view: "export", label: "Export" },
 ];
 
-/** The views this host has: no Import in a browser (yet), Deploy and Project only where deploying works. */
+/** The views this host has: Import in a browser only over the hash-first
+ * protocol (skillmeat serve), Deploy and Project only where deploying works. */
 function navFor(t: Transport | null) {
   return NAV.filter(
-    (n) => !(n.view === "import" && t?.host === "browser") && !((n.view === "deploy" || n.view === "project") && t && !t.deploy),
+    (n) => !(n.view === "import" && t?.host === "browser" && !isHashFirst(t)) && !((n.view === "deploy" || n.view === "project") && t && !t.deploy),
   );
 }
 
@@ -62,7 +65,7 @@ function View({ route, go }: { route: Route; go: (r: Route) => void }) {
     case "artifact":
       return <ArtifactDetail key={route.id} id={route.id} go={go} />;
     case "import":
-      return <ImportWizard go={go} />;
+      return <Import go={go} />;
     case "deploy":
       return <Deploy key={route.name ?? ""} name={route.name} go={go} />;
     case "project":
@@ -72,6 +75,13 @@ function View({ route, go }: { route: Route; go: (r: Route) => void }) {
     case "updates":
       return <Updates />;
   }
+}
+
+/** The desktop wizard in the window; in a browser, hashing in the page and
+ * uploading only what the server lacks (views/BrowserImport.tsx). */
+function Import({ go }: { go: (r: Route) => void }) {
+  const t = useTransport();
+  return t.host === "browser" && isHashFirst(t) ? <BrowserImport go={go} api={t} /> : <ImportWizard go={go} />;
 }
 
 export default App;

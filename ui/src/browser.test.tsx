@@ -60,14 +60,14 @@ describe("in a browser", () => {
     expect(byText(m.container, "table.artifacts button", "guardrails")).toBeTruthy();
     expect(s.seen[0]).toBe("/api/v1/server Bearer wrong");
     expect(s.seen[1]).toBe("/api/v1/server Bearer good");
-    // Loopback: Deploy and Project; never Import (not in the browser yet).
-    expect(nav(m)).toEqual(["Collection", "Updates", "Deploy", "Project", "Export"]);
+    // Loopback: Deploy and Project; Import (hash-first uploads) everywhere.
+    expect(nav(m)).toEqual(["Collection", "Updates", "Import", "Deploy", "Project", "Export"]);
   });
 
   it("a server that is not on loopback offers neither Deploy nor Project", async () => {
     m = await mount(<Browser http={new HttpTransport({ token: "good", fetch: server(false).fetch })} />);
     await settle();
-    expect(nav(m)).toEqual(["Collection", "Updates", "Export"]);
+    expect(nav(m)).toEqual(["Collection", "Updates", "Import", "Export"]);
     await click(byText(m.container, "table.artifacts button", "guardrails"));
     expect(m.container.querySelector("h2#detail-title")?.textContent).toContain("guardrails");
     expect(byText(m.container, ".actions button", "Deploy")).toBeUndefined();

@@ -5,6 +5,13 @@
 // (`onTokenWanted`) and the request is sent again once it is given.
 import type {
   ArtifactDetail,
+  BlobStored,
+  CompositeImportArgs,
+  ImportJob,
+  ImportPreview,
+  ImportStarted,
+  MissingBlobs,
+  PlanArgs,
   ArtifactList,
   ArtifactSummary,
   Association,
@@ -201,6 +208,33 @@ export class HttpTransport implements Transport {
     return this.json("POST", "/api/v1/verify");
   }
 
+  // The hash-first import (DESIGN.md §12), for the browser's Import (upload/).
+
+  /** `POST /api/v1/plan`: the three buckets of each plugin from its children's hashes. */
+  plan(args: PlanArgs): Promise<ImportPreview> {
+    return this.json("POST", "/api/v1/plan", args);
+  }
+
+  /** `POST /api/v1/blobs/missing`: the hashes the server holds nowhere. */
+  async missingBlobs(sha256: string[]): Promise<string[]> {
+    return (await this.json<MissingBlobs>("POST", "/api/v1/blobs/missing", { sha256 })).missing;
+  }
+
+  /** `PUT /api/v1/blobs/{sha256}`: one file's bytes (the server re-hashes them). */
+  putBlob(sha256: string, body: Blob, signal?: AbortSignal): Promise<BlobStored> {
+    return this.json("PUT", `/api/v1/blobs/${sha256}`, body, signal);
+  }
+
+  /** `POST /api/v1/artifacts/import/composite` (202): the import starts. */
+  importComposite(args: CompositeImportArgs): Promise<ImportStarted> {
+    return this.json("POST", "/api/v1/artifacts/import/composite", args);
+  }
+
+  /** `GET /api/v1/imports/{id}`. */
+  importStatus(id: string): Promise<ImportJob> {
+    return this.json("GET", `/api/v1/imports/${encodeURIComponent(id)}`);
+  }
+
   private async list(a: ListArgs): Promise<ArtifactList> {
     const q = new URLSearchParams();
     if (a.kind) q.set("artifact_type", a.kind);
@@ -278,24 +312,28 @@ export class HttpTransport implements Transport {
     return { path: name, content_hash, files, bytes: bytes.length, plugin: a.name, version: null };
   }
 
-  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const r = await this.send(method, path, body);
+  private async json<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const r = await this.send(method, path, body, signal);
     return (await r.json()) as T;
   }
 
-  /** One request with the token; a 401 waits for a token and sends it again. */
-  private async send(method: string, path: string, body?: unknown): Promise<Response> {
+  /** One request with the token; a 401 waits for a token and sends it again.
+   * A `Blob` body goes as it is (`application/octet-stream`), any other as JSON. */
+  private async send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     for (;;) {
       if (this.token === null || this.token === "") {
         await this.ask({ reason: "missing", message: "this page needs the server's token" });
         continue;
       }
       const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
-      if (body !== undefined) headers["Content-Type"] = "application/json";
+      const raw = typeof Blob !== "undefined" && body instanceof Blob;
+      if (body !== undefined) headers["Content-Type"] = raw ? "application/octet-stream" : "application/json";
+      const payload = body === undefined ? undefined : raw ? (body as Blob) : JSON.stringify(body);
       let r: Response;
       try {
-        r = await this.fetcher(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+        r = await this.fetcher(this.base + path, { method, headers, body: payload, signal });
       } catch (e) {
+        if (signal?.aborted) throw e;
         throw new CommandError("internal", `skillmeat serve did not answer (${e instanceof Error ? e.message : String(e)}): is it still running?`);
       }
       if (r.status === 401) {

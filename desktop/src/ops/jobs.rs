@@ -31,7 +31,7 @@ use super::transfer::{
     PendingChild, PendingParent, PendingPlugin, PublicError, SizeLimits, UploadedFile,
 };
 use super::upload::MAX_ITEMS;
-use crate::bundle::Opened;
+use crate::bundle::{self, Opened};
 use crate::collection::Collection;
 use crate::error::{Error, Result};
 use crate::import;
@@ -188,12 +188,13 @@ pub async fn start_import(scope: &Scope, args: CompositeImportArgs) -> Result<Im
             "the server is stopping; no import starts".into(),
         ));
     }
-    let held = match (&args.files, &args.source) {
-        (Some(files), None) => {
+    let held = match (&args.files, &args.source, &args.bundle) {
+        (Some(files), None, None) => {
             let only = args.plugins.clone();
             uploaded(scope, files, args.root_name.as_deref(), only).await?
         }
-        (None, Some(path)) => {
+        (None, None, Some(zip)) => uploaded_bundle(scope, zip, args.plugins.clone()).await?,
+        (None, Some(path), None) => {
             let from = From::of(
                 &PathBuf::from(path),
                 SizeLimits::default(),
@@ -205,7 +206,7 @@ pub async fn start_import(scope: &Scope, args: CompositeImportArgs) -> Result<Im
         }
         _ => {
             return Err(Error::Usage(
-                "give either files (uploaded first) or source (a path on the server), not both"
+                "give one of files (uploaded first), bundle (a zip uploaded first) or source (a path on the server)"
                     .into(),
             ));
         }
@@ -286,6 +287,61 @@ async fn uploaded(
         })
     })
     .await
+}
+
+/// Opens a bundle zip uploaded as one blob as `skillmeat add` opens a zip
+/// (verified, then extracted into scratch space); its errors name the zip
+/// by the name the client gave, never by the server's path.
+async fn uploaded_bundle(
+    scope: &Scope,
+    zip: &UploadedFile,
+    only: Option<Vec<String>>,
+) -> Result<Held> {
+    let blob = upload::parse_hash(&zip.sha256)
+        .map_err(|e| Error::Usage(format!("bundle: {:?}: sha256: {e}", zip.path)))?;
+    let name = zip_name(&zip.path)?;
+    let area = scope.upload_area()?;
+    let scratch = scope.home().root().to_owned();
+    let limits = engine_limits(SizeLimits::default());
+    blocking(move || {
+        let path = area
+            .find(&blob)
+            .ok_or_else(|| Error::MissingBlobs(vec![blob.to_hex()]))?;
+        let renamed = |e: Error| match e {
+            Error::BadBundle { reason, .. } => Error::BadBundle {
+                bundle: PathBuf::from(&name),
+                reason,
+            },
+            e => e,
+        };
+        if !bundle::is_bundle(&path) {
+            // Not a zip by its first bytes: the refusal `add` gives a `.zip`
+            // that is not one.
+            let refused = bundle::verify(&path, &limits).err();
+            return Err(renamed(refused.unwrap_or(Error::BadBundle {
+                bundle: path,
+                reason: "is not a zip file".into(),
+            })));
+        }
+        let mut opened = bundle::open_with(&path, &scratch, &limits).map_err(renamed)?;
+        // Imported artifacts record the upload as their source, not the blob.
+        opened.source.tree.root = PathBuf::from(format!("upload:{name}"));
+        let resolved = origin::uploaded(opened, &name, only.as_deref())?;
+        Ok(Held::Path(resolved))
+    })
+    .await
+}
+
+/// A bundle's name as given: one file name (no folder), for messages and
+/// provenance.
+fn zip_name(path: &str) -> Result<String> {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or_default();
+    match name.is_empty() || name == "." || name == ".." {
+        true => Err(Error::Usage(format!(
+            "bundle: {path:?}: give the zip's file name as its path"
+        ))),
+        false => Ok(name.to_owned()),
+    }
 }
 
 /// The plan of each plugin to import, as the 202 tells it.

@@ -5,7 +5,8 @@
 //! Besides the engine's metrics (DESIGN.md §10: `plugin_import_total`,
 //! `dedup_hit_total`, `dedup_miss_total`, `composite_conflict_total`,
 //! `plugin_import_duration_seconds`, `artifact_hash_compute_duration_seconds`),
-//! every response counts in `http_server_requests_total` and
+//! the blobs uploaded count in `blob_upload_bytes_total` and
+//! `blob_upload_total`; every response counts in `http_server_requests_total` and
 //! `http_server_request_duration_seconds`, labelled by `method`, `route`
 //! (the route's template, `/api/v1/artifacts/{id}`, never the path asked
 //! for; `unmatched` for a path no route has) and `status`.
@@ -26,6 +27,11 @@ use crate::error::{Error, Result};
 
 /// The route of the metrics (outside `/api/`, but behind the token).
 pub const ROUTE: &str = "/metrics";
+
+/// Bytes of blobs kept by `PUT /api/v1/blobs/{sha256}` (what clients uploaded).
+pub const UPLOADED_BYTES: &str = "blob_upload_bytes_total";
+/// Blobs kept by `PUT /api/v1/blobs/{sha256}`.
+pub const UPLOADED_BLOBS: &str = "blob_upload_total";
 
 /// The histograms' buckets, in seconds: from 100 µs (a cached read) to
 /// 60 s (a large import).
@@ -88,6 +94,8 @@ fn describe() {
         "http_server_request_duration_seconds",
         "Time to the response's head, by method, route and status"
     );
+    describe_counter!(UPLOADED_BYTES, "Bytes of the blobs uploaded and kept");
+    describe_counter!(UPLOADED_BLOBS, "Blobs uploaded and kept");
     for status in ["success", "failure"] {
         counter!("plugin_import_total", "status" => status).increment(0);
     }
@@ -95,6 +103,8 @@ fn describe() {
         "dedup_hit_total",
         "dedup_miss_total",
         "composite_conflict_total",
+        UPLOADED_BYTES,
+        UPLOADED_BLOBS,
     ] {
         counter!(name).increment(0);
     }

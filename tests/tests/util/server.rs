@@ -142,6 +142,13 @@ impl Server {
         parse(request.send().expect("the server answers"))
     }
 
+    /// `GET /metrics` (Prometheus text).
+    pub fn metrics(&self) -> String {
+        let response = self.get("/metrics").send().expect("the server answers");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().expect("a body")
+    }
+
     /// What the server printed on stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().expect("the stderr buffer").clone()

@@ -127,6 +127,15 @@ describe("hashFolder", () => {
     expect(w.terminated).toBe(true);
   });
 
+  it("a file the worker saw start with #! is executable (the File API has no mode bits)", async () => {
+    const w = new FakeWorker();
+    const run = hashFolder(folder([1, 1]), { worker: w });
+    w.reply({ type: "hashed", id: 0, sha256: sha(0), size: 1, bytes: 1, script: true });
+    w.reply({ type: "hashed", id: 1, sha256: sha(1), size: 1, bytes: 1 });
+    w.reply({ type: "done", tree: sha(2), treeFiles: 2, report: REPORT, discoverMs: 0 });
+    expect((await run).files.map((f) => f.executable)).toEqual([true, undefined]);
+  });
+
   it("an empty folder asks for the tree at once", async () => {
     const w = new FakeWorker();
     const run = hashFolder({ rootName: "empty", files: [] }, { worker: w });

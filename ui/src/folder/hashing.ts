@@ -34,8 +34,9 @@ export interface HashedFolder {
   tree: string;
   /** Files the tree counts (excluded names such as `.git/` left out). */
   treeFiles: number;
-  /** Every chosen file with its SHA-256, in the order given. */
-  files: Array<{ path: string; size: number; sha256: string }>;
+  /** Every chosen file with its SHA-256, in the order given; `executable`
+   * (present only when true) for a script (it starts with `#!`). */
+  files: Array<{ path: string; size: number; sha256: string; executable?: true }>;
   /** `discover` over the listing: `skillmeat inspect --json`. */
   report: InspectReport;
   /** How long `discover` took in the worker. */
@@ -83,6 +84,7 @@ export function hashFolder(folder: PickedFolder, opts: HashOptions): Promise<Has
 class Run {
   private readonly digests: string[];
   private readonly sizes: number[];
+  private readonly scripts = new Set<number>();
   private readonly now: () => number;
   private readonly t0: number;
   private next = 0;
@@ -135,6 +137,7 @@ class Run {
         if (this.digests[m.id] !== undefined) return this.fail(`file ${m.id} reported twice`);
         this.digests[m.id] = m.sha256;
         this.sizes[m.id] = m.size;
+        if (m.script) this.scripts.add(m.id);
         this.bytes += m.bytes;
         this.hashed++;
         this.report(false);
@@ -146,7 +149,12 @@ class Run {
             rootName: this.folder.rootName,
             tree: m.tree,
             treeFiles: m.treeFiles,
-            files: this.folder.files.map((f, i) => ({ path: f.path, size: this.sizes[i]!, sha256: this.digests[i]! })),
+            files: this.folder.files.map((f, i) => ({
+              path: f.path,
+              size: this.sizes[i]!,
+              sha256: this.digests[i]!,
+              ...(this.scripts.has(i) ? { executable: true as const } : {}),
+            })),
             report: m.report,
             discoverMs: m.discoverMs,
             progress: this.progress(),

@@ -16,8 +16,10 @@ export type ToWorker =
 export type FromWorker =
   /** `bytes` more of file `id` were hashed. */
   | { type: "progress"; id: number; bytes: number }
-  /** File `id` is hashed: its `size`, and its bytes not yet reported by `progress`. */
-  | { type: "hashed"; id: number; sha256: string; size: number; bytes: number }
+  /** File `id` is hashed: its `size`, and its bytes not yet reported by `progress`;
+   * `script` when it starts with `#!` (the File API has no mode bits: an
+   * import marks such a file executable). */
+  | { type: "hashed"; id: number; sha256: string; size: number; bytes: number; script?: boolean }
   /** The tree hash, and `discover`'s report (which took `discoverMs`). */
   | { type: "done"; tree: string; treeFiles: number; report: InspectReport; discoverMs: number }
   /** Reading or hashing failed (the page rejects with this message). */

@@ -44,7 +44,7 @@ function fail(err: unknown): void {
 async function hashOne(id: number, path: string, file: File): Promise<void> {
   const h = new FileHasher();
   const chunks: Uint8Array[] | null = keeps(path) ? [] : null;
-  const { size, unreported } = await stream(id, file, h, chunks);
+  const { size, unreported, script } = await stream(id, file, h, chunks);
   if (chunks && size <= KEEP) kept.set(path, concat(chunks, size));
   const sha256 = h.finish();
   tree ??= new TreeHasher();
@@ -52,17 +52,25 @@ async function hashOne(id: number, path: string, file: File): Promise<void> {
   files.set(path, file);
   digests.set(path, sha256);
   sizes.set(path, size);
-  post({ type: "hashed", id, sha256, size, bytes: unreported });
+  post({ type: "hashed", id, sha256, size, bytes: unreported, ...(script ? { script } : {}) });
 }
 
-/** Feeds `file` to `h` chunk by chunk: its size, and the bytes not yet reported. */
-async function stream(id: number, file: File, h: FileHasher, keep: Uint8Array[] | null): Promise<{ size: number; unreported: number }> {
+/** Feeds `file` to `h` chunk by chunk: its size, the bytes not yet reported, whether it starts with `#!`. */
+async function stream(
+  id: number,
+  file: File,
+  h: FileHasher,
+  keep: Uint8Array[] | null,
+): Promise<{ size: number; unreported: number; script: boolean }> {
   const reader = file.stream().getReader();
   let size = 0;
   let unreported = 0;
+  let script = false;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
+    // `#!` (a chunk of one byte is not worth a second look).
+    if (size === 0) script = value.length >= 2 && value[0] === 0x23 && value[1] === 0x21;
     h.update(value);
     if (keep && size + value.byteLength <= KEEP) keep.push(value);
     size += value.byteLength;
@@ -72,7 +80,7 @@ async function stream(id: number, file: File, h: FileHasher, keep: Uint8Array[] 
       unreported = 0;
     }
   }
-  return { size, unreported };
+  return { size, unreported, script };
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {

@@ -650,6 +650,12 @@ root_name?: string,
  */
 source?: string, 
 /**
+ * Instead of `files`: a bundle zip uploaded as one blob (its `path` is
+ * the zip's name). The server verifies and reads it as
+ * `skillmeat add BUNDLE.zip` does.
+ */
+bundle?: UploadedFile, 
+/**
  * Only these plugins of a marketplace (all by default).
  */
 plugins?: Array<string>, 

@@ -283,7 +283,7 @@ export function compare(previews: Preview[], s: ImportSummary, choices: Record<s
 /** A plugin's NEW and EXISTING children. In a marketplace's preview they
  * are rendered only when asked for: 300 plugins' 5,400 rows took seconds
  * to paint in the window. Conflicts are always shown (each needs a choice). */
-function Children({ preview: p, collapsed }: { preview: Preview; collapsed: boolean }) {
+export function Children({ preview: p, collapsed }: { preview: Preview; collapsed: boolean }) {
   const [open, setOpen] = useState(!collapsed);
   const n = p.buckets.new.length + p.buckets.existing.length;
   if (n === 0) return null;
@@ -310,7 +310,7 @@ function Children({ preview: p, collapsed }: { preview: Preview; collapsed: bool
   );
 }
 
-function DiffView({ diff, onClose }: { diff: FileDiff; onClose: () => void }) {
+export function DiffView({ diff, onClose }: { diff: FileDiff; onClose: () => void }) {
   return (
     <div className="diff" role="region" aria-label={`Diff of ${diff.name}`}>
       {diff.files.length === 0 && <p>No file differs.</p>}

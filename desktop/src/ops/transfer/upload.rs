@@ -92,6 +92,12 @@ pub struct CompositeImportArgs {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub source: Option<String>,
+    /// Instead of `files`: a bundle zip uploaded as one blob (its `path` is
+    /// the zip's name). The server verifies and reads it as
+    /// `skillmeat add BUNDLE.zip` does.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub bundle: Option<UploadedFile>,
     /// Only these plugins of a marketplace (all by default).
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional))]

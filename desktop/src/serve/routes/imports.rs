@@ -122,6 +122,8 @@ pub async fn put_blob(
             }
             e => ApiError::from(e),
         })?;
+    metrics::counter!(crate::serve::metrics::UPLOADED_BYTES).increment(stored.size);
+    metrics::counter!(crate::serve::metrics::UPLOADED_BLOBS).increment(1);
     Ok(Json(stored))
 }
 

@@ -1,0 +1,371 @@
+import { useRef, useState } from "react";
+import type { FileDiff, ImportSummary, PluginPreview, Policy } from "../generated/types.ts";
+import { type Go } from "../context.tsx";
+import { HashCancelled, type HashProgress, type HashWorker, hashFolder, type PickedFolder, startHashWorker } from "../folder/hashing.ts";
+import { droppedFolder, folderFromEntry, folderFromInput } from "../folder/pick.ts";
+import type { InspectReport } from "../folder/protocol.ts";
+import { asCommandError, CommandError } from "../transport.ts";
+import { ClaudeCodeVerdict, ErrorBox, Hash, KindIcon } from "../ui.tsx";
+import { conflictDiff } from "../upload/conflict.ts";
+import {
+  type HashFirstApi,
+  type HashedFile,
+  importUploaded,
+  planArgs,
+  size,
+  type UploadOutcome,
+  uploadMissing,
+  uploadSummary,
+} from "../upload/flow.ts";
+import { importBundle } from "../upload/bundle.ts";
+import { UploadCancelled, type UploadProgress } from "../upload/queue.ts";
+import { Children, childChoices, compare, DiffView } from "./ImportWizard.tsx";
+
+type Stage = "choose" | "hashing" | "planning" | "preview" | "uploading" | "importing" | "done";
+type Child = PluginPreview["buckets"]["new"][number];
+
+const CHOICES: Array<{ policy: Policy; label: string }> = [
+  { policy: "new-version", label: "Overwrite" },
+  { policy: "keep", label: "Keep" },
+  { policy: "fork", label: "Fork" },
+];
+const key = (plugin: string, c: Child) => `${plugin}/${c.kind}/${c.name}`;
+const mb = (n: number) => (n / 1e6).toFixed(1);
+
+interface Chosen {
+  rootName: string;
+  files: HashedFile[];
+  report: InspectReport;
+}
+
+/** Import in a browser (`skillmeat serve`): choose or drop a folder (or a
+ * bundle zip) → hashed in a Web Worker by the wasm core, `discover` shows
+ * the plugins at once → the server's plan from the hashes (three buckets) →
+ * resolve conflicts (the diff: the server's file beside the page's) →
+ * upload only the blobs the server lacks → the composite import, followed
+ * to the end → what was uploaded and imported. */
+export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: Go; api: HashFirstApi; startWorker?: () => HashWorker }) {
+  const [stage, setStage] = useState<Stage>("choose");
+  const [hashing, setHashing] = useState<HashProgress | null>(null);
+  const [chosen, setChosen] = useState<Chosen | null>(null);
+  const [previews, setPreviews] = useState<PluginPreview[]>([]);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [choices, setChoices] = useState<Record<string, Policy>>({});
+  const [diff, setDiff] = useState<{ key: string; diff: FileDiff } | null>(null);
+  const [upload, setUpload] = useState<UploadProgress | null>(null);
+  const [uploaded, setUploaded] = useState<UploadOutcome | null>(null);
+  const [summary, setSummary] = useState<ImportSummary | null>(null);
+  const [mismatches, setMismatches] = useState<string[]>([]);
+  const [error, setError] = useState<CommandError | null>(null);
+  const running = useRef<AbortController | null>(null);
+  const busy = stage === "hashing" || stage === "planning" || stage === "uploading" || stage === "importing";
+
+  function begin(): AbortController {
+    running.current?.abort();
+    const ctl = new AbortController();
+    running.current = ctl;
+    setError(null);
+    setSummary(null);
+    setUploaded(null);
+    setUpload(null);
+    setDiff(null);
+    setChoices({});
+    return ctl;
+  }
+
+  async function hashAndPlan(folder: PickedFolder) {
+    const ctl = begin();
+    setChosen(null);
+    setPreviews([]);
+    setHashing(null);
+    setStage("hashing");
+    try {
+      const h = await hashFolder(folder, { worker: startWorker(), signal: ctl.signal, onProgress: setHashing });
+      setHashing(h.progress);
+      const files = h.files.map((f, i) => ({ ...f, file: folder.files[i]!.file }));
+      const c = { rootName: h.rootName, files, report: h.report };
+      setChosen(c);
+      if (h.report.plugins.length === 0) throw new CommandError("bad_input", `${folder.rootName || "the folder"}: no plugin found (no .claude-plugin/plugin.json, marketplace or skills/commands/agents)`);
+      setSelected(new Set(h.report.plugins.map((p) => p.name)));
+      setStage("planning");
+      const plan = await api.plan(planArgs(h.report));
+      if (ctl.signal.aborted) return;
+      setPreviews(plan.plugins);
+      setStage("preview");
+    } catch (e) {
+      if (e instanceof HashCancelled) {
+        setError(new CommandError("bad_input", "Cancelled: nothing was sent to the server."));
+      } else setError(asCommandError(e));
+      setStage("choose");
+    } finally {
+      if (running.current === ctl) running.current = null;
+    }
+  }
+
+  async function importChosen() {
+    if (!chosen) return;
+    const ctl = begin();
+    setStage("uploading");
+    try {
+      const only = previews.length > 1 && selected.size < previews.length ? [...selected] : undefined;
+      const sent = await uploadMissing(api, chosen.files, { signal: ctl.signal, onProgress: setUpload });
+      setUploaded(sent);
+      setStage("importing");
+      const shown = previews.filter((p) => !only || only.includes(p.name));
+      const s = await importUploaded(api, {
+        rootName: chosen.rootName,
+        files: chosen.files,
+        plugins: only,
+        choices: childChoices(shown, choices),
+      });
+      setSummary(s);
+      setMismatches(compare(shown, s, choices));
+      setStage("done");
+    } catch (e) {
+      setError(e instanceof UploadCancelled ? new CommandError("bad_input", "Upload cancelled: nothing was imported (Import again sends only what is still missing).") : asCommandError(e));
+      setStage("preview");
+    } finally {
+      if (running.current === ctl) running.current = null;
+    }
+  }
+
+  async function chooseBundle(file: File) {
+    const ctl = begin();
+    setChosen(null);
+    setPreviews([]);
+    setStage("uploading");
+    try {
+      const r = await importBundle(api, file, { signal: ctl.signal, onProgress: setUpload, onUploaded: (o) => (setUploaded(o), setStage("importing")) });
+      setSummary(r.summary);
+      setMismatches([]);
+      setStage("done");
+    } catch (e) {
+      setError(e instanceof UploadCancelled ? new CommandError("bad_input", "Upload cancelled: nothing was imported.") : asCommandError(e));
+      setStage("choose");
+    } finally {
+      if (running.current === ctl) running.current = null;
+    }
+  }
+
+  async function viewDiff(plugin: string, c: Child) {
+    if (!chosen) return;
+    try {
+      setDiff({ key: key(plugin, c), diff: await conflictDiff(api, chosen.report, chosen.files, plugin, c.kind, c.name) });
+    } catch (e) {
+      setError(asCommandError(e));
+    }
+  }
+
+  const verdict = (name: string) => chosen?.report.plugins.find((p) => p.name === name);
+
+  return (
+    <section aria-labelledby="import-title" className="wizard browser-import">
+      <h2 id="import-title">Import</h2>
+      <div
+        className="dropzone"
+        aria-label="Choose what to import"
+        onDragOver={(e) => e.preventDefault()}
+        onDrop={(e) => {
+          e.preventDefault();
+          const entry = droppedFolder(e.dataTransfer);
+          if (!entry) return setError(new CommandError("bad_input", "Drop a folder (a plugin or a marketplace)."));
+          folderFromEntry(entry).then(hashAndPlan, (err: unknown) => setError(asCommandError(err)));
+        }}
+      >
+        <label>
+          Plugin or marketplace folder{" "}
+          <input
+            type="file"
+            name="import-folder"
+            // @ts-expect-error: webkitdirectory is not in React's attribute types
+            webkitdirectory=""
+            multiple
+            disabled={busy}
+            onChange={(e) => {
+              const list = e.currentTarget.files;
+              if (list && list.length > 0) void hashAndPlan(folderFromInput(list));
+              e.currentTarget.value = "";
+            }}
+          />
+        </label>{" "}
+        <label>
+          or a bundle zip{" "}
+          <input
+            type="file"
+            name="import-bundle"
+            accept=".zip,application/zip"
+            disabled={busy}
+            onChange={(e) => {
+              const f = e.currentTarget.files?.[0];
+              if (f) void chooseBundle(f);
+              e.currentTarget.value = "";
+            }}
+          />
+        </label>{" "}
+        <span className="muted">— or drop a folder here. The files are hashed in this page; only what the server lacks is uploaded.</span>
+      </div>
+      <ErrorBox error={error} />
+
+      {stage === "hashing" && (
+        <div className="progress">
+          <label>
+            Hashing <progress max={hashing?.totalFiles || 1} value={hashing?.files ?? 0} />
+          </label>{" "}
+          <span data-field="hash-progress" data-state="hashing">
+            {hashing ? `${hashing.files}/${hashing.totalFiles} files, ${mb(hashing.bytes)} MB, ${hashing.mbPerSec.toFixed(1)} MB/s` : "starting…"}
+          </span>{" "}
+          <button name="cancel" onClick={() => running.current?.abort()}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {stage === "planning" && chosen && (
+        <div className="progress" data-field="discovered">
+          <p>
+            Found {chosen.report.plugins.length} {chosen.report.plugins.length === 1 ? "plugin" : "plugins"}; asking the server for the plan…
+          </p>
+          <ul>
+            {chosen.report.plugins.slice(0, 50).map((p) => (
+              <li key={p.name}>
+                {p.name}: {p.children.length} children
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {(stage === "uploading" || stage === "importing") && (
+        <div className="progress">
+          <label>
+            {stage === "uploading" ? "Uploading" : "Importing"}{" "}
+            <progress max={upload?.totalBytes || 1} value={stage === "importing" ? upload?.totalBytes || 1 : (upload?.bytes ?? 0)} />
+          </label>{" "}
+          <span data-field="upload-progress">
+            {upload ? `${size(upload.bytes)} of ${size(upload.totalBytes)} (${upload.blobs}/${upload.totalBlobs} files)` : "asking the server what it lacks…"}
+          </span>{" "}
+          {stage === "uploading" && (
+            <button name="cancel" onClick={() => running.current?.abort()}>
+              Cancel
+            </button>
+          )}
+        </div>
+      )}
+
+      {hashing && stage !== "hashing" && chosen && (
+        <p className="muted" data-field="hashed" data-ms={Math.round(hashing.elapsedMs)}>
+          {chosen.rootName}: {hashing.files} files, {mb(hashing.bytes)} MB hashed in {Math.round(hashing.elapsedMs)} ms ({hashing.mbPerSec.toFixed(1)} MB/s)
+        </p>
+      )}
+
+      {(stage === "preview" || stage === "uploading" || stage === "importing" || stage === "done") && previews.length > 0 && (
+        <div className="previews">
+          {previews.map((p) => (
+            <article key={p.name} className="plugin-preview" aria-label={`Preview of ${p.name}`}>
+              <h3>
+                {previews.length > 1 && (
+                  <input
+                    type="checkbox"
+                    aria-label={`Import ${p.name}`}
+                    checked={selected.has(p.name)}
+                    disabled={stage !== "preview"}
+                    onChange={(e) => {
+                      const next = new Set(selected);
+                      if (e.currentTarget.checked) next.add(p.name);
+                      else next.delete(p.name);
+                      setSelected(next);
+                    }}
+                  />
+                )}{" "}
+                <KindIcon kind="composite" /> {p.name}
+              </h3>
+              {verdict(p.name) && <ClaudeCodeVerdict verdict={verdict(p.name)!} />}
+              <p className="buckets">
+                <span className="bucket bucket-new" data-bucket="new">
+                  NEW <strong>{p.buckets.new.length}</strong>
+                </span>
+                <span className="bucket bucket-existing" data-bucket="existing">
+                  EXISTING <strong>{p.buckets.existing.length}</strong>
+                </span>
+                <span className="bucket bucket-conflict" data-bucket="conflict">
+                  CONFLICT <strong>{p.buckets.conflict.length}</strong>
+                </span>
+              </p>
+              <Children preview={p} collapsed={previews.length > 1} />
+              {p.buckets.conflict.map((c) => {
+                const k = key(p.name, c);
+                return (
+                  <div key={k} className="conflict" data-conflict={c.name}>
+                    <div>
+                      <span className="badge badge-warn">CONFLICT</span> <KindIcon kind={c.kind} /> <strong>{c.name}</strong>: current{" "}
+                      <Hash value={c.current_hash} /> → incoming <Hash value={c.content_hash} />
+                    </div>
+                    <fieldset disabled={stage !== "preview"}>
+                      <legend className="sr-only">Resolve {c.name}</legend>
+                      {CHOICES.map((ch) => (
+                        <label key={ch.policy}>
+                          <input
+                            type="radio"
+                            name={k}
+                            value={ch.policy}
+                            checked={(choices[k] ?? "new-version") === ch.policy}
+                            onChange={() => setChoices({ ...choices, [k]: ch.policy })}
+                          />{" "}
+                          {ch.label}
+                        </label>
+                      ))}
+                      <button onClick={() => viewDiff(p.name, c)}>View diff</button>
+                    </fieldset>
+                    {diff?.key === k && <DiffView diff={diff.diff} onClose={() => setDiff(null)} />}
+                  </div>
+                );
+              })}
+            </article>
+          ))}
+          {stage === "preview" && (
+            <div className="actions">
+              <button className="primary" disabled={selected.size === 0} onClick={importChosen}>
+                {previews.length > 1 && selected.size < previews.length ? `Import selected (${selected.size})` : "Import"}
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+
+      {stage === "done" && summary && (
+        <section className="summary" aria-labelledby="summary-title">
+          <h3 id="summary-title">Imported</h3>
+          {uploaded && (
+            <p data-field="upload-summary" data-uploaded={uploaded.bytes} data-content={uploaded.contentBytes} data-files={uploaded.blobs}>
+              {uploadSummary(uploaded)}
+            </p>
+          )}
+          {mismatches.length > 0 ? (
+            <p role="alert" className="error">
+              The server's hashes differ from the preview for: {mismatches.join(", ")}.
+            </p>
+          ) : (
+            previews.length > 0 && <p className="ok">The server's hashes match the preview.</p>
+          )}
+          <ul>
+            {summary.results.map((r) => (
+              <li key={r.transaction_id} data-plugin={r.plugin_name}>
+                {r.success ? (
+                  <>
+                    <strong>{r.plugin_name}</strong>: <span data-count="imported">{r.children_imported}</span> imported,{" "}
+                    <span data-count="reused">{r.children_reused}</span> reused,{" "}
+                    <span data-count="new-versions">{r.children_new_version}</span> new versions — transaction{" "}
+                    <code>{r.transaction_id}</code>{" "}
+                    {r.plugin_id && <button onClick={() => go({ view: "artifact", id: r.plugin_id! })}>Open {r.plugin_name}</button>}
+                  </>
+                ) : (
+                  <span className="error">
+                    {r.plugin_name} failed: {r.errors.join("; ")}
+                  </span>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </section>
+  );
+}
