@@ -460,6 +460,57 @@ fn an_import_of_blobs_not_uploaded_or_of_unsafe_paths_writes_nothing() {
     verify_ok(&home);
 }
 
+/// Adversarial lists: a file that is a folder of another path (whatever
+/// the paths' order: `a`, `a-b`, `a/b` once reached the rebuild and a
+/// 500), a conflict choice naming no child, an unknown plugin: 400, and
+/// nothing is written.
+#[test]
+fn nested_files_and_choices_naming_nothing_are_400_and_write_nothing() {
+    let src = tempfile::tempdir().expect("a source");
+    let root = src.path().join("canvas");
+    canvas(&root);
+    let files = file_list(&root);
+    let home = Home::new();
+    let server = Server::start(&home, &[]);
+    server.upload_missing(&root, &files);
+    let import = |body: Value| {
+        let (status, body) = server.post_json("/api/v1/artifacts/import/composite", &body);
+        (
+            status,
+            body["message"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+
+    let blob =
+        |path: &str| json!({"path": path, "sha256": files[0]["sha256"], "size": files[0]["size"]});
+    for nested in [
+        ["notes", "notes-x", "notes/y"],
+        ["skills/canvas-design/SKILL.md/x", "a", "b"],
+    ] {
+        let mut bad = files.clone();
+        bad.extend(nested.iter().map(|p| blob(p)));
+        let (status, message) = import(json!({"files": bad, "root_name": "canvas"}));
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{nested:?}: {message}");
+        assert!(message.contains("puts a file inside it"), "{message}");
+    }
+
+    let choice = json!([{"plugin": "canvas", "kind": "skill", "name": "nope", "policy": "fork"}]);
+    let (status, message) =
+        import(json!({"files": files, "root_name": "canvas", "conflict_choices": choice}));
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{message}");
+    assert_eq!(
+        message,
+        "conflict_choices: plugin \"canvas\" has no skill \"nope\" among the plugins imported"
+    );
+    let (status, message) =
+        import(json!({"files": files, "root_name": "canvas", "plugins": ["nope"]}));
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{message}");
+    assert!(message.contains("nope"), "{message}");
+
+    assert!(listed(&home).is_empty());
+    verify_ok(&home);
+}
+
 /// A source on the server's machine imports like a file list on a
 /// loopback server, and is refused (403) by a `--public` one.
 #[test]

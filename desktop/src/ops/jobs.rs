@@ -27,8 +27,8 @@ use super::blocking;
 use super::import::{From, Target, conflict_choices, engine_limits, import_all, summary_warnings};
 use super::scope::{Open, Scope};
 use super::transfer::{
-    CompositeImportArgs, ErrorCode, ImportJob, ImportStarted, ImportSummary, JobStatus,
-    PendingChild, PendingParent, PendingPlugin, PublicError, SizeLimits, UploadedFile,
+    ChildChoice, CompositeImportArgs, ErrorCode, ImportJob, ImportStarted, ImportSummary,
+    JobStatus, PendingChild, PendingParent, PendingPlugin, PublicError, SizeLimits, UploadedFile,
 };
 use super::upload::MAX_ITEMS;
 use crate::bundle::{self, Opened};
@@ -211,10 +211,9 @@ pub async fn start_import(scope: &Scope, args: CompositeImportArgs) -> Result<Im
             ));
         }
     };
-    let choices = conflict_choices(
-        args.on_conflict.unwrap_or_default(),
-        args.conflict_choices.as_deref().unwrap_or_default(),
-    );
+    let each = args.conflict_choices.as_deref().unwrap_or_default();
+    check_choices(held.resolved(), each)?;
+    let choices = conflict_choices(args.on_conflict.unwrap_or_default(), each);
     let (collection, close) = match scope.create().await? {
         Open::Held(c) => (c.clone(), false),
         Open::Read(c) | Open::Written(c) => (c, true),
@@ -234,6 +233,28 @@ pub async fn start_import(scope: &Scope, args: CompositeImportArgs) -> Result<Im
     };
     imports.track(tokio::spawn(run.go()));
     Ok(started)
+}
+
+/// Every per-child choice names a child of a plugin being imported (a
+/// choice that names nothing would be dropped without a word).
+fn check_choices(resolved: &Resolved, each: &[ChildChoice]) -> Result<()> {
+    let key = skillmeat_core::artifact::name_key;
+    for ch in each {
+        let kind = ch.kind.engine();
+        let found = resolved.plugins().any(|(_, p, _)| {
+            key(&p.name) == key(&ch.plugin)
+                && p.children
+                    .iter()
+                    .any(|c| c.kind == kind && key(&c.name) == key(&ch.name))
+        });
+        if !found {
+            return Err(Error::Usage(format!(
+                "conflict_choices: plugin {:?} has no {kind} {:?} among the plugins imported",
+                ch.plugin, ch.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Rebuilds the folder `files` describes from the blobs held.
