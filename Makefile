@@ -1,7 +1,7 @@
 # The README's two commands: `make run` (the main job) and `make test` (every check).
 .PHONY: run test setup fmt clippy wasm-core purity test-rust test-ui bench wasm test-wasm bench-wasm \
-	ui-build app app-release deb clippy-app test-app e2e cli-demo browser api-fuzz bench-serve bench-outdated \
-	bench-browser
+	ui-build app app-release deb clippy-app test-app e2e bench-desktop cli-demo browser api-fuzz bench-serve \
+	bench-outdated bench-browser
 
 CARGO ?= cargo
 
@@ -123,9 +123,18 @@ deb: ui-build
 		--config tauri.deb.conf.json -- --locked
 	@ls -l target/release/bundle/deb/*.deb
 
-## The real window under Xvfb, driven by tauri-driver + WebKitWebDriver.
+## The real window under Xvfb, driven by tauri-driver + WebKitWebDriver
+## (the CLI adds the test's 1,500-artifact collection).
 e2e: app
+	$(CARGO) build -p skillmeat --bin skillmeat --locked
 	xvfb-run -a -s "-screen 0 1280x1024x24" node ui/e2e/app.e2e.mjs
+
+## The same run against the release app, for its figures (the marketplace
+## preview, the collection search): no screenshots taken.
+bench-desktop: app-release
+	$(CARGO) build -p skillmeat --bin skillmeat --locked
+	SKILLMEAT_APP=target/release/skillmeat-desktop SKILLMEAT_E2E_SHOTS=0 \
+		xvfb-run -a -s "-screen 0 1280x1024x24" node ui/e2e/app.e2e.mjs
 
 bench:
 	$(CARGO) bench -p skillmeat --bench hash

@@ -77,6 +77,11 @@ fn preview_buckets_and_dry_run_write_nothing() {
     let preview = home.json(&["preview", "--json"], [&plugin]);
     let p = &preview["plugins"][0];
     assert_eq!(p["name"], "superpowers");
+    // The picker searches it: plugin.json's description.
+    assert_eq!(
+        p["description"],
+        "Core skills library for Claude Code: TDD, debugging, collaboration patterns, and proven techniques"
+    );
     assert_eq!(p["buckets"]["new"].as_array().map(Vec::len), Some(15));
     assert_eq!(p["buckets"]["existing"].as_array().map(Vec::len), Some(0));
     let dry = home.json(&["add", "--dry-run", "--json"], [&plugin]);

@@ -7,19 +7,27 @@
 // changed copy → CONFLICT → Keep; deploy to a temp project → files present;
 // export → the bundle exists with the reported SHA-256, and previews as all
 // EXISTING; a generated marketplace of 300 plugins (ui/e2e/marketplace.mjs,
-// in a temp folder) previews in one engine call, and the time is printed.
-// Screenshots go to docs/screenshots/.
-import { spawn } from "node:child_process";
+// in a temp folder) previews in one engine call, and the time is printed;
+// two of its plugins chosen in the picker are imported, and only those.
+// The collection starts with 1,500 artifacts (a generated plugin of 1,499
+// skills, added with the CLI): a search keystroke → rows painted is timed.
+// Screenshots go to docs/screenshots/ (not with SKILLMEAT_E2E_SHOTS=0).
+//
+// SKILLMEAT_APP picks the app binary (the release one: `make bench-desktop`),
+// SKILLMEAT_CLI the CLI that adds the 1,500 artifacts.
+import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
-import { generateMarketplace } from "./marketplace.mjs";
+import { generateMarketplace, generateSkills } from "./marketplace.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const APP = process.env.SKILLMEAT_APP ?? join(ROOT, "target/debug/skillmeat-desktop");
+const CLI = process.env.SKILLMEAT_CLI ?? join(ROOT, "target/debug/skillmeat");
+const SHOTS_ON = process.env.SKILLMEAT_E2E_SHOTS !== "0";
 const FIXTURE = join(ROOT, "tests/fixtures/guardrails");
 const SHOTS = join(ROOT, "docs/screenshots");
 const PORT = 4444;
@@ -34,6 +42,11 @@ for (const d of [home, project, out]) mkdirSync(d, { recursive: true });
 cpSync(FIXTURE, changed, { recursive: true });
 const skill = join(changed, "skills/guard-rules/SKILL.md");
 appendFileSync(skill, "\nOne more rule, from the changed copy.\n");
+// 1,500 artifacts in the collection before the app starts.
+const bulk = generateSkills(join(work, "bulk"), 1499);
+const tAdd = performance.now();
+execFileSync(CLI, ["add", join(work, "bulk")], { env: { ...process.env, SKILLMEAT_HOME: home }, stdio: "ignore" });
+console.log(`collection of ${bulk.artifacts} artifacts added with the CLI in ${Math.round(performance.now() - tAdd)} ms`);
 
 const driver = spawn("tauri-driver", ["--port", String(PORT), "--native-driver", "/usr/bin/WebKitWebDriver"], {
   env: { ...process.env, SKILLMEAT_HOME: home },
@@ -79,6 +92,7 @@ async function fill(id, value) {
   await wd("POST", s(`/element/${id}/value`), { text: value });
 }
 async function shot(name) {
+  if (!SHOTS_ON) return;
   const png = await wd("GET", s("/screenshot"));
   writeFileSync(join(SHOTS, name), Buffer.from(png, "base64"));
   console.log(`  screenshot docs/screenshots/${name}`);
@@ -99,6 +113,38 @@ async function previewOf(path) {
   await click(await button("Preview"));
   return buckets();
 }
+
+/** Types `q` into the Collection's search at once (as one keystroke does)
+ * and times it to the first frame painted with the engine's rows for it. */
+async function searchTimed(q) {
+  return wd("POST", s("/execute/async"), {
+    script: `const [q, done] = arguments;
+      const input = document.querySelector("input[name=collection-search]");
+      const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
+      const t0 = performance.now();
+      set.call(input, q);
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      const want = "|" + q + "|0";
+      const poll = () => {
+        const table = document.querySelector("table.artifacts");
+        const empty = document.querySelector(".empty-state");
+        if ((table && table.dataset.query === want) || (empty && !table)) {
+          // Committed before this frame: painted when this callback returns.
+          setTimeout(() => done({ ms: performance.now() - t0,
+            rows: table ? [...table.querySelectorAll("tbody tr td:first-child")].map((td) => td.textContent.trim()) : [],
+            range: document.querySelector("[data-field=range]")?.textContent ?? "" }));
+        } else requestAnimationFrame(poll);
+      };
+      requestAnimationFrame(poll);`,
+    args: [q],
+  });
+}
+const rowsOf = async () =>
+  wd("POST", s("/execute/sync"), {
+    script: `return [...document.querySelectorAll("table.artifacts tbody tr td:first-child")].map((td) => td.textContent.trim());`,
+    args: [],
+  });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 let failed = false;
 try {
@@ -127,6 +173,26 @@ try {
   assert.equal(typeof firstPaint, "number", `first_paint: ${JSON.stringify(firstPaint)}`);
   console.log(`cold start to first paint (process created → first frame, as the app measured it): ${firstPaint} ms`);
   await wd("POST", s("/window/rect"), { width: 1200, height: 800 }).catch(() => {});
+
+  // 0. the collection at 1,500 artifacts: a page at a time, search by the engine
+  const first = await text(await css("[data-field=range]"));
+  assert.equal(first, `1–100 of ${bulk.artifacts.toLocaleString("en")}`);
+  const times = [];
+  let last;
+  for (const q of ["b", "bu", "bul", "bulk", "bulk-", "bulk-1", "bulk-12", "bulk-123"]) {
+    last = await searchTimed(q);
+    times.push(last.ms);
+  }
+  assert.deepEqual(last.rows, Array.from({ length: 10 }, (_, i) => `SKL bulk-123${i}`));
+  assert.equal(last.range, "1–10 of 10");
+  const none = await searchTimed("no-such-artifact");
+  assert.deepEqual(none.rows, []);
+  const back = await searchTimed("");
+  assert.equal(back.range, `1–100 of ${bulk.artifacts.toLocaleString("en")}`);
+  console.log(
+    `ok - collection of ${bulk.artifacts} artifacts: search keystroke → rows painted, median ${median(times).toFixed(0)} ms, ` +
+      `max ${Math.max(...times).toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(", ")}); bulk-123 → its 10 skills`,
+  );
 
   // 1. import through the wizard
   let b = await previewOf(FIXTURE);
@@ -225,11 +291,12 @@ try {
   const ms = Number(await wd("GET", s(`/element/${await css("[data-field=preview-time] [data-ms]", 60000)}/attribute/data-ms`)));
   const seen = Math.round(performance.now() - t1);
   const shown = await wd("POST", s("/execute/sync"), {
-    script: `const n = (b) => [...document.querySelectorAll("[data-bucket=" + b + "] strong")].reduce((a, e) => a + Number(e.textContent), 0);
-      return { plugins: document.querySelectorAll("article.plugin-preview").length, new: n("new"), existing: n("existing"), conflict: n("conflict") };`,
+    script: `const n = (k) => Number(document.querySelector("[data-total=" + k + "] strong").textContent);
+      return { plugins: Number(document.querySelector("strong[data-total=plugins]").textContent), selected: n("selected"),
+        new: n("new"), existing: n("existing"), conflict: n("conflict") };`,
     args: [],
   });
-  assert.deepEqual(shown, { plugins: gen.plugins, new: gen.plugins * gen.children, existing: 0, conflict: 0 });
+  assert.deepEqual(shown, { plugins: gen.plugins, selected: gen.plugins, new: gen.plugins * gen.children, existing: 0, conflict: 0 });
   console.log(`ok - marketplace preview (${size}): ${ms} ms in the window (click → preview painted, as the page measured it; ${seen} ms as WebDriver saw it)`);
   // The same command alone, from the page: the engine and IPC without the UI.
   const call = await wd("POST", s("/execute/async"), {
@@ -241,7 +308,37 @@ try {
   assert.equal(call.plugins, gen.plugins, JSON.stringify(call));
   console.log(`   the preview_import call alone, from the page: ${call.ms} ms`);
 
+  // 9. choose 2 of the marketplace's plugins: only those are imported
+  await click(await button("None"));
+  for (const name of ["gen-007", "gen-123"]) {
+    await fill(await css("input[name=plugin-search]"), name);
+    await click(await css(`input[name=pick-plugin][value=${name}]`));
+  }
+  await fill(await css("input[name=plugin-search]"), "gen-0");
+  await shot("wizard-picker.png");
+  await wd("POST", s(`/element/${await css("input[name=plugin-search]")}/clear`), {});
+  await click(await button("Import selected (2)"));
+  await css(".summary", 60000);
+  const imported = await wd("POST", s("/execute/sync"), {
+    script: `return [...document.querySelectorAll(".summary li[data-plugin]")].map((li) => li.dataset.plugin + ":" + li.querySelector("[data-count=imported]")?.textContent);`,
+    args: [],
+  });
+  assert.deepEqual(imported, [`gen-007:${gen.children}`, `gen-123:${gen.children}`]);
   await nav("Collection");
+  await css("table.artifacts");
+  const named = await searchTimed("gen-");
+  assert.deepEqual(named.rows.slice(0, 2), ["PLG gen-007", "PLG gen-123"]); // plugins first
+  const all = await wd("POST", s("/execute/async"), {
+    script: `const done = arguments[arguments.length - 1];
+      window.__TAURI_INTERNALS__.invoke("list_artifacts", { args: { kind: "composite", search: "gen-" } })
+        .then((l) => done(l.items.map((i) => i.name)), (e) => done(String(e)));`,
+    args: [],
+  });
+  assert.deepEqual(all, ["gen-007", "gen-123"]);
+  assert.equal(named.range, `1–${2 + 2 * gen.children} of ${2 + 2 * gen.children}`);
+  console.log(`ok - marketplace: 2 of ${gen.plugins} plugins chosen in the picker, only those imported (${2 + 2 * gen.children} artifacts named gen-)`);
+
+  await searchTimed("");
   await css("table.artifacts");
   await shot("collection.png");
   console.log("e2e: all passed");

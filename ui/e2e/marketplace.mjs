@@ -65,6 +65,20 @@ export function generateMarketplace(root, plugins = 300) {
   return { plugins, ...totals, children: SHAPE.skills + SHAPE.commands + SHAPE.agents };
 }
 
+/** A plugin `name` of `skills` one-file skills (`<name>-0000`, …), for a
+ * collection of many artifacts: the plugin and its skills. */
+export function generateSkills(root, skills, name = "bulk") {
+  const totals = { files: 0, bytes: 0 };
+  mkdirSync(join(root, ".claude-plugin"), { recursive: true });
+  write(join(root, ".claude-plugin/plugin.json"), JSON.stringify({ name, version: "1.0.0", description: `${skills} generated skills` }), totals);
+  for (let s = 0; s < skills; s++) {
+    const skill = `${name}-${String(s).padStart(4, "0")}`;
+    mkdirSync(join(root, "skills", skill), { recursive: true });
+    write(join(root, "skills", skill, "SKILL.md"), `---\nname: ${skill}\ndescription: Generated skill ${s}.\n---\n\n` + filler(skill, 200), totals);
+  }
+  return { artifacts: skills + 1, ...totals };
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [dir, n] = process.argv.slice(2);
   if (!dir) {

@@ -78,7 +78,10 @@ async fn plan_all<'a>(
     let mut plugins = Vec::new();
     for (source, plugin) in each {
         let plan = import::plan(c.as_deref(), source, plugin, policy).await?;
-        plugins.push(preview_of(plan::Preview::from(&plan), &plugin.validation));
+        plugins.push(PluginPreview {
+            description: plugin.description.clone(),
+            ..preview_of(plan::Preview::from(&plan), &plugin.validation)
+        });
     }
     Ok(ImportPreview { plugins })
 }
@@ -139,6 +142,7 @@ pub(super) fn preview_of(p: plan::Preview, v: &Validation) -> PluginPreview {
     };
     PluginPreview {
         name: p.name,
+        description: None,
         buckets: Buckets {
             new: children(p.buckets.new),
             existing: children(p.buckets.existing),

@@ -193,7 +193,13 @@ offline?: boolean, };
 
 export type ImportPreview = { plugins: Array<PluginPreview>, };
 
-export type PluginPreview = { name: string, buckets: Buckets, 
+export type PluginPreview = { name: string, 
+/**
+ * The plugin's description (its manifest's, or its marketplace
+ * entry's), for the picker's search; null when it has none or the
+ * client planned only hashes (absent then).
+ */
+description?: string, buckets: Buckets, 
 /**
  * Whether Claude Code loads the plugin; `load_errors` say why not.
  */

@@ -2,8 +2,9 @@ import { useEffect, useRef, useState } from "react";
 import type { ChildChoice, FileDiff, ImportSummary, PluginPreview, Policy } from "../generated/types.ts";
 import { type Go, useTransport } from "../context.tsx";
 import { asCommandError, type CommandError } from "../transport.ts";
-import { ClaudeCodeVerdict, ErrorBox, Hash, KindIcon, type Verdict } from "../ui.tsx";
+import { ClaudeCodeVerdict, ErrorBox, Hash, KindIcon } from "../ui.tsx";
 import { lineDiff } from "./diff.ts";
+import { BucketCounts, PluginPicker } from "./PluginPicker.tsx";
 
 type Stage = "choose" | "reading" | "preview" | "importing" | "done";
 type Preview = PluginPreview;
@@ -25,17 +26,18 @@ export function childChoices(previews: Preview[], choices: Record<string, Policy
 
 /** Choose a folder or bundle → the engine's three-bucket preview of every
  * plugin, in one `preview_import` call (the engine reads and hashes the
- * files; none crosses to the page) → resolve conflicts (a diff fetches only
- * the two versions of the child opened) → Import All → summary. */
+ * files; none crosses to the page) → for a marketplace, choose its plugins
+ * (PluginPicker) → resolve conflicts (a diff fetches only the two versions
+ * of the child opened) → Import All, or Import selected (N) → summary. */
 export function ImportWizard({ go }: { go: Go }) {
   const t = useTransport();
   const [path, setPath] = useState("");
   const [stage, setStage] = useState<Stage>("choose");
   const [progress, setProgress] = useState({ done: 0, total: 0 });
   const [previews, setPreviews] = useState<Preview[]>([]);
-  const [verdicts, setVerdicts] = useState<Record<string, Verdict>>({});
   const [bundle, setBundle] = useState(false);
   const [choices, setChoices] = useState<Record<string, Policy>>({});
+  const [selected, setSelected] = useState<Set<string>>(new Set());
   const [diff, setDiff] = useState<{ key: string; diff: FileDiff } | null>(null);
   const [summary, setSummary] = useState<ImportSummary | null>(null);
   const [mismatches, setMismatches] = useState<string[]>([]);
@@ -78,9 +80,9 @@ export function ImportWizard({ go }: { go: Go }) {
     try {
       const preview = await t.call("preview_import", { path });
       setPreviews(preview.plugins);
-      setVerdicts(Object.fromEntries(preview.plugins.map((p) => [p.name, p])));
       setBundle(/\.zip$/i.test(path.trim()));
       setChoices({});
+      setSelected(new Set(preview.plugins.map((p) => p.name)));
       setStage("preview");
     } catch (e) {
       started.current = 0;
@@ -89,17 +91,22 @@ export function ImportWizard({ go }: { go: Go }) {
     }
   }
 
-  async function importAll() {
+  // A marketplace imports the plugins chosen in the picker; one plugin, itself.
+  const marketplace = previews.length > 1;
+  const chosen = marketplace ? previews.filter((p) => selected.has(p.name)) : previews;
+
+  async function importChosen() {
     setError(null);
     setStage("importing");
-    setProgress({ done: 0, total: previews.length });
+    setProgress({ done: 0, total: chosen.length });
     const off = await t.onImportProgress((p) => {
       if (p.phase !== "started") setProgress({ done: p.index + 1, total: p.total });
     });
     try {
-      const s = await t.call("import_source", { path, policy: "new-version", choices: childChoices(previews, choices) });
+      const plugins = marketplace ? { plugins: chosen.map((p) => p.name) } : {};
+      const s = await t.call("import_source", { path, policy: "new-version", choices: childChoices(chosen, choices), ...plugins });
       setSummary(s);
-      setMismatches(compare(previews, s, choices));
+      setMismatches(compare(chosen, s, choices));
       setStage("done");
     } catch (e) {
       setError(asCommandError(e));
@@ -117,6 +124,15 @@ export function ImportWizard({ go }: { go: Go }) {
       setError(asCommandError(e));
     }
   }
+
+  const detailProps = {
+    locked: stage !== "preview",
+    choices,
+    choose: (k: string, policy: Policy) => setChoices({ ...choices, [k]: policy }),
+    diff,
+    viewDiff,
+    closeDiff: () => setDiff(null),
+  };
 
   return (
     <section aria-labelledby="import-title" className="wizard">
@@ -164,58 +180,29 @@ export function ImportWizard({ go }: { go: Go }) {
               {previews.length} {previews.length === 1 ? "plugin" : "plugins"} previewed in <span data-ms={elapsed}>{elapsed} ms</span>
             </p>
           )}
-          {previews.map((p) => (
-            <article key={p.name} className="plugin-preview" aria-label={`Preview of ${p.name}`}>
-              <h3>
-                <KindIcon kind="composite" /> {p.name}
-              </h3>
-              {verdicts[p.name] && <ClaudeCodeVerdict verdict={verdicts[p.name]!} />}
-              <p className="buckets">
-                <span className="bucket bucket-new" data-bucket="new">
-                  NEW <strong>{p.buckets.new.length}</strong>
-                </span>
-                <span className="bucket bucket-existing" data-bucket="existing">
-                  EXISTING <strong>{p.buckets.existing.length}</strong>
-                </span>
-                <span className="bucket bucket-conflict" data-bucket="conflict">
-                  CONFLICT <strong>{p.buckets.conflict.length}</strong>
-                </span>
-              </p>
-              <Children preview={p} collapsed={previews.length > 1} />
-              {p.buckets.conflict.map((c) => {
-                const k = key(p.name, c);
-                return (
-                  <div key={k} className="conflict" data-conflict={c.name}>
-                    <div>
-                      <span className="badge badge-warn">CONFLICT</span> <KindIcon kind={c.kind} /> <strong>{c.name}</strong>: current{" "}
-                      <Hash value={c.current_hash} /> → incoming <Hash value={c.content_hash} />
-                    </div>
-                    <fieldset disabled={stage !== "preview"}>
-                      <legend className="sr-only">Resolve {c.name}</legend>
-                      {CHOICES.map((ch) => (
-                        <label key={ch.policy}>
-                          <input
-                            type="radio"
-                            name={k}
-                            value={ch.policy}
-                            checked={(choices[k] ?? "new-version") === ch.policy}
-                            onChange={() => setChoices({ ...choices, [k]: ch.policy })}
-                          />{" "}
-                          {ch.label}
-                        </label>
-                      ))}
-                      <button onClick={() => viewDiff(p.name, c)}>View diff</button>
-                    </fieldset>
-                    {diff?.key === k && <DiffView diff={diff.diff} onClose={() => setDiff(null)} />}
-                  </div>
-                );
-              })}
-            </article>
-          ))}
+          {marketplace ? (
+            <PluginPicker
+              previews={previews}
+              selected={selected}
+              onChange={setSelected}
+              disabled={stage !== "preview"}
+              detail={(p) => <PluginDetail {...detailProps} preview={p} collapsed />}
+            />
+          ) : (
+            previews.map((p) => (
+              <article key={p.name} className="plugin-preview" aria-label={`Preview of ${p.name}`}>
+                <h3>
+                  <KindIcon kind="composite" /> {p.name}
+                </h3>
+                <BucketCounts buckets={p.buckets} />
+                <PluginDetail {...detailProps} preview={p} collapsed={false} />
+              </article>
+            ))
+          )}
           {stage === "preview" && (
             <div className="actions">
-              <button className="primary" disabled={previews.length === 0} onClick={importAll}>
-                Import All
+              <button className="primary" disabled={chosen.length === 0} onClick={importChosen}>
+                {marketplace ? `Import selected (${chosen.length})` : "Import All"}
               </button>
             </div>
           )}
@@ -254,6 +241,63 @@ export function ImportWizard({ go }: { go: Go }) {
         </section>
       )}
     </section>
+  );
+}
+
+/** Under a plugin's buckets: Claude Code's verdict, its NEW and EXISTING
+ * children, and a choice (and diff) per conflict. */
+function PluginDetail({
+  preview: p,
+  collapsed,
+  locked,
+  choices,
+  choose,
+  diff,
+  viewDiff,
+  closeDiff,
+}: {
+  preview: Preview;
+  collapsed: boolean;
+  locked: boolean;
+  choices: Record<string, Policy>;
+  choose: (key: string, policy: Policy) => void;
+  diff: { key: string; diff: FileDiff } | null;
+  viewDiff: (plugin: string, c: Child) => void;
+  closeDiff: () => void;
+}) {
+  return (
+    <>
+      <ClaudeCodeVerdict verdict={p} />
+      <Children preview={p} collapsed={collapsed} />
+      {p.buckets.conflict.map((c) => {
+        const k = key(p.name, c);
+        return (
+          <div key={k} className="conflict" data-conflict={c.name}>
+            <div>
+              <span className="badge badge-warn">CONFLICT</span> <KindIcon kind={c.kind} /> <strong>{c.name}</strong>: current{" "}
+              <Hash value={c.current_hash} /> → incoming <Hash value={c.content_hash} />
+            </div>
+            <fieldset disabled={locked}>
+              <legend className="sr-only">Resolve {c.name}</legend>
+              {CHOICES.map((ch) => (
+                <label key={ch.policy}>
+                  <input
+                    type="radio"
+                    name={k}
+                    value={ch.policy}
+                    checked={(choices[k] ?? "new-version") === ch.policy}
+                    onChange={() => choose(k, ch.policy)}
+                  />{" "}
+                  {ch.label}
+                </label>
+              ))}
+              <button onClick={() => viewDiff(p.name, c)}>View diff</button>
+            </fieldset>
+            {diff?.key === k && <DiffView diff={diff.diff} onClose={closeDiff} />}
+          </div>
+        );
+      })}
+    </>
   );
 }
 

@@ -98,13 +98,13 @@ describe("Collection", () => {
     expect(rows[0]).toContain("guardrails");
     expect(m.container.querySelector("tbody tr td.num")?.textContent).toBe("2");
     await type(m.container.querySelector("select"), "command");
-    expect(t.calls.at(-1)).toEqual({ cmd: "list_artifacts", args: { kind: "command", search: undefined } });
+    expect(t.calls.at(-1)).toEqual({ cmd: "list_artifacts", args: { kind: "command", search: undefined, limit: 100, offset: 0 } });
     expect(m.container.querySelectorAll("tbody tr").length).toBe(1);
     // LSP servers are a type of their own, with their label and icon.
     const filter = m.container.querySelector("select");
     expect(byText(filter!, "option", "LSP server")?.getAttribute("value")).toBe("lsp_server");
     await type(filter, "lsp_server");
-    expect(t.calls.at(-1)).toEqual({ cmd: "list_artifacts", args: { kind: "lsp_server", search: undefined } });
+    expect(t.calls.at(-1)).toEqual({ cmd: "list_artifacts", args: { kind: "lsp_server", search: undefined, limit: 100, offset: 0 } });
     const icon = m.container.querySelector("tbody tr [role=img]");
     expect([icon?.getAttribute("aria-label"), icon?.textContent]).toEqual(["LSP server", "LSP"]);
     await type(m.container.querySelector("input[type=search]"), "nothing");

@@ -117,6 +117,12 @@ pub struct ImportPreview {
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct PluginPreview {
     pub name: String,
+    /// The plugin's description (its manifest's, or its marketplace
+    /// entry's), for the picker's search; null when it has none or the
+    /// client planned only hashes (absent then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub description: Option<String>,
     pub buckets: Buckets,
     /// Whether Claude Code loads the plugin; `load_errors` say why not.
     pub loads_in_claude_code: bool,
