@@ -668,12 +668,12 @@ fn a_bundle_uploaded_as_one_blob_imports_as_add_does() {
     let entry = json!({"path": "guardrails.zip", "sha256": sha, "size": bytes.len()});
 
     let home = Home::new();
-    let server = Server::start(&home, &[], &[]);
+    let server = Server::start(&home, &[]);
     assert_eq!(
         server.missing(std::slice::from_ref(&entry)),
         std::slice::from_ref(&sha)
     );
-    let (status, body) = server.put(&sha, bytes.clone());
+    let (status, body) = server.put_blob(&sha, bytes.clone());
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(
         server
@@ -682,7 +682,7 @@ fn a_bundle_uploaded_as_one_blob_imports_as_add_does() {
         "{}",
         server.metrics()
     );
-    let (status, started) = server.post(
+    let (status, started) = server.post_json(
         "/api/v1/artifacts/import/composite",
         &json!({ "bundle": entry }),
     );
@@ -713,7 +713,7 @@ fn a_bundle_uploaded_as_one_blob_imports_as_add_does() {
     let bad = [&not_zip, &bad].map(|zip| {
         let bytes = std::fs::read(zip).expect("read");
         let sha = hash_bytes(&bytes).to_hex();
-        let (status, body) = server.put(&sha, bytes.clone());
+        let (status, body) = server.put_blob(&sha, bytes.clone());
         assert_eq!(status, StatusCode::OK, "{body}");
         (zip, sha, bytes.len())
     });
@@ -728,7 +728,7 @@ fn a_bundle_uploaded_as_one_blob_imports_as_add_does() {
             .strip_prefix(&format!("skillmeat: error: {}: ", zip.display()))
             .unwrap_or_else(|| panic!("{cli}"))
             .to_owned();
-        let (status, body) = server.post(
+        let (status, body) = server.post_json(
             "/api/v1/artifacts/import/composite",
             &json!({"bundle": {"path": name, "sha256": sha, "size": size}}),
         );
@@ -739,7 +739,7 @@ fn a_bundle_uploaded_as_one_blob_imports_as_add_does() {
 
     // A bundle never uploaded is a 409 naming it.
     let absent = "ab".repeat(32);
-    let (status, body) = server.post(
+    let (status, body) = server.post_json(
         "/api/v1/artifacts/import/composite",
         &json!({"bundle": {"path": "x.zip", "sha256": absent, "size": 1}}),
     );
