@@ -125,6 +125,7 @@ bench:
 bench-serve:
 	@command -v oha >/dev/null || $(CARGO) install oha --locked
 	$(CARGO) bench -p skillmeat --bench serve --locked
+	$(CARGO) bench -p skillmeat --bench serve_import --locked
 
 ## The browser package: wasm-bindgen --target web into wasm/pkg/ (not committed),
 ## then wasm-opt -Oz (Debian's binaryen) when it is installed.
