@@ -146,6 +146,7 @@ bench:
 bench-serve:
 	@command -v oha >/dev/null || $(CARGO) install oha --locked
 	$(CARGO) bench -p skillmeat --bench serve --locked
+	$(CARGO) bench -p skillmeat --bench serve_import --locked
 
 ## `outdated` over 300 plugins of one cached repository (figure in the README).
 bench-outdated:

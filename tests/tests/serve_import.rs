@@ -511,6 +511,35 @@ fn nested_files_and_choices_naming_nothing_are_400_and_write_nothing() {
     verify_ok(&home);
 }
 
+/// Blobs of many chunks (a body of 8 MiB), four PUTs of the same one at
+/// once: each is kept whole (the writer once started only after the body
+/// was read, and a body over 16 chunks waited for it until the time limit).
+#[test]
+fn large_blobs_upload_and_concurrent_puts_of_one_blob_agree() {
+    let home = Home::new();
+    let server = Server::start(&home, &[]);
+    let bytes: Vec<u8> = (0..8 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let hash = hash_bytes(&bytes).to_hex();
+    let results: Vec<(StatusCode, Value)> = std::thread::scope(|s| {
+        let puts: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| server.put_blob(&hash, bytes.clone())))
+            .collect();
+        puts.into_iter().map(|p| p.join().expect("a PUT")).collect()
+    });
+    for (status, body) in results {
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["size"], bytes.len());
+    }
+    let kept = home
+        .path()
+        .join("collections/default/.uploads/blobs")
+        .join(&hash);
+    assert_eq!(std::fs::read(kept).expect("the upload"), bytes);
+    assert!(server.missing(&[json!({"sha256": hash})]).is_empty());
+}
+
 /// A source on the server's machine imports like a file list on a
 /// loopback server, and is refused (403) by a `--public` one.
 #[test]

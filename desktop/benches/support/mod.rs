@@ -1,7 +1,8 @@
 //! What the benchmarks share: a generated plugin, a collection of many
-//! artifacts made quickly, the real server.
+//! artifacts made quickly, a generated marketplace, the real server.
 #![allow(dead_code)]
 
+pub mod marketplace;
 pub mod server;
 
 use std::path::{Path, PathBuf};

@@ -119,17 +119,21 @@ where
         blocking(move || area.incoming()).await?
     };
     // The file is written on a blocking thread, the chunks handed over as
-    // they arrive; a client that stops sending ends the writer too.
+    // they arrive; a client that stops sending ends the writer too. The
+    // writer is spawned before the body is read (a future not yet polled
+    // would leave the channel full after 16 chunks: a deadlock).
     let (chunks, mut arrived) = tokio::sync::mpsc::channel::<B>(16);
-    let writer = blocking(move || {
+    let writer = tokio::task::spawn_blocking(move || {
         let mut upload = Upload::new(temp);
         while let Some(chunk) = arrived.blocking_recv() {
             upload.write(chunk.as_ref())?;
         }
-        Ok(upload)
+        Ok::<_, Error>(upload)
     });
     let fed = feed(body, chunks, limit, too_large).await;
-    let upload = writer.await?;
+    let upload = writer
+        .await
+        .map_err(|e| Error::Internal(format!("the upload's writer failed: {e}")))??;
     fed?;
     let size = upload.written();
     let (temp, got) = upload.finish();
