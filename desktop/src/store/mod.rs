@@ -436,8 +436,10 @@ mod tests {
     /// byte here would lock every user out of their collection.
     #[test]
     fn the_sqlite_migrations_keep_their_checksums() {
+        // Versions released so far; later ones are added here once shipped.
         let got: Vec<(i64, String)> = MIGRATOR
             .iter()
+            .filter(|m| m.version <= 5)
             .map(|m| {
                 let hex: String = m.checksum.iter().map(|b| format!("{b:02x}")).collect();
                 (m.version, hex)
