@@ -1,7 +1,7 @@
 # The README's two commands: `make run` (the main job) and `make test` (every check).
 .PHONY: run test setup fmt clippy wasm-core purity test-rust test-ui bench wasm test-wasm bench-wasm \
 	ui-build app app-release deb clippy-app test-app e2e bench-desktop cli-demo browser api-fuzz bench-serve \
-	bench-outdated bench-browser
+	bench-outdated bench-browser test-postgres
 
 CARGO ?= cargo
 
@@ -67,6 +67,13 @@ purity:
 
 test-rust:
 	$(CARGO) test --workspace --locked
+
+## The engine's tests with each test's collection rows in a fresh PostgreSQL
+## database on a throwaway cluster (tests/src/postgres.rs: Debian's server
+## binaries, `make setup` installs them), started for the run and stopped after.
+test-postgres:
+	$(CARGO) build -p skillmeat-tests --bin throwaway-postgres --locked
+	./target/debug/throwaway-postgres $(CARGO) test -p skillmeat --test engine --locked
 
 ## Schemathesis (in .venv-ci/, installed by .ci/setup) against a real
 ## `skillmeat serve` over a throwaway collection: no 5xx and no response

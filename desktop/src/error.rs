@@ -205,6 +205,11 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// `--database`: not a URL we can use, or its server does not answer
+    /// (the URL shown without its password).
+    #[error("database {url}: {reason}")]
+    DatabaseUnavailable { url: String, reason: String },
+
     /// The database said no.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -278,6 +283,7 @@ impl Error {
             | Error::Usage(_)
             | Error::Project { .. }
             | Error::NotADatabase { .. }
+            | Error::DatabaseUnavailable { .. }
             | Error::NeedsWrite { .. }
             | Error::BlobMismatch { .. } => ErrorCode::BadInput,
             Error::MissingBlobs(_) => ErrorCode::Conflict,

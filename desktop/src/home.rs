@@ -6,10 +6,13 @@ use skillmeat_core::SafeRelPath;
 
 use crate::error::{Error, Result};
 
-/// The skillmeat home: `skillmeat.db` and `collections/<name>/`.
+/// The skillmeat home: `skillmeat.db` and `collections/<name>/`; or, with
+/// a database server (`--database postgres://…`), the rows there and the
+/// collection folders here.
 #[derive(Debug, Clone)]
 pub struct Home {
     root: PathBuf,
+    server: Option<String>,
 }
 
 impl Home {
@@ -25,7 +28,20 @@ impl Home {
     }
 
     pub fn at(root: PathBuf) -> Home {
-        Home { root }
+        Home { root, server: None }
+    }
+
+    /// The collection's rows in the database server at `url`, if given.
+    pub fn with_server(self, url: Option<String>) -> Home {
+        Home {
+            server: url,
+            ..self
+        }
+    }
+
+    /// The URL of the database server, if the rows live in one.
+    pub fn server(&self) -> Option<&str> {
+        self.server.as_deref()
     }
 
     pub fn root(&self) -> &Path {

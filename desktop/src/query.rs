@@ -3,12 +3,12 @@
 use serde::Serialize;
 use skillmeat_core::ArtifactKind;
 use skillmeat_core::artifact::Relationship;
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::{AnyConnection, FromRow};
 
 use crate::collection::Collection;
 use crate::error::{Error, Result};
 use crate::origin::Provenance;
-use crate::store::{KindColumn, sources};
+use crate::store::{Flag, KindColumn, sources};
 
 /// `{"items": [...], "total", "count"}`.
 #[derive(Debug, Clone, Serialize)]
@@ -48,22 +48,22 @@ pub struct ListFilter<'a> {
     pub offset: u32,
 }
 
-/// The rows a filter selects (`?1` collection, `?2` kind, `?3` subtype,
-/// `?4` name-key needle).
+/// The rows a filter selects (`$1` collection, `$2` kind, `$3` subtype,
+/// `$4` a LIKE pattern of the name-key needle, see [`contains`]).
 const FILTERED: &str = "FROM artifacts a
      JOIN artifact_versions v ON v.id = a.current_version_id
      LEFT JOIN composites c ON c.artifact_id = a.id
-     WHERE a.collection_id = ?1 AND (?2 IS NULL OR a.kind = ?2)
-       AND (?3 IS NULL OR c.subtype = ?3) AND (?4 IS NULL OR instr(a.name_key, ?4) > 0)";
+     WHERE a.collection_id = $1 AND ($2 IS NULL OR a.kind = $2)
+       AND ($3 IS NULL OR c.subtype = $3) AND ($4 IS NULL OR a.name_key LIKE $4 ESCAPE '\\')";
 
 /// [`FILTERED`] counted from the index alone (no join for the rows it
 /// does not need: a subtype is asked of `composites` only when given).
 pub const COUNTED: &str = "SELECT COUNT(*) FROM artifacts a
-     WHERE a.collection_id = ?1 AND a.current_version_id IS NOT NULL
-       AND (?2 IS NULL OR a.kind = ?2)
-       AND (?3 IS NULL OR EXISTS (SELECT 1 FROM composites c
-                                  WHERE c.artifact_id = a.id AND c.subtype = ?3))
-       AND (?4 IS NULL OR instr(a.name_key, ?4) > 0)";
+     WHERE a.collection_id = $1 AND a.current_version_id IS NOT NULL
+       AND ($2 IS NULL OR a.kind = $2)
+       AND ($3 IS NULL OR EXISTS (SELECT 1 FROM composites c
+                                  WHERE c.artifact_id = a.id AND c.subtype = $3))
+       AND ($4 IS NULL OR a.name_key LIKE $4 ESCAPE '\\')";
 
 /// One page of [`FILTERED`] in the list's order, which the index
 /// `artifacts_listing` (migration 0005) holds: no sort of the collection.
@@ -73,8 +73,24 @@ pub fn page_sql() -> String {
             (SELECT COUNT(*) FROM composite_memberships m WHERE m.composite_id = a.id) AS child_count,
             v.content_hash, a.created_at, a.updated_at
          {FILTERED}
-         ORDER BY a.kind <> 'composite', a.kind, a.name_key LIMIT ?5 OFFSET ?6"
+         ORDER BY a.kind <> 'composite', a.kind, a.name_key LIMIT $5 OFFSET $6"
     )
+}
+
+/// The `LIKE … ESCAPE '\'` pattern of the names that contain `needle`
+/// (SQLite's `instr` and PostgreSQL's `strpos` have no common spelling).
+/// Name keys are lower case, so SQLite's case-blind LIKE and PostgreSQL's
+/// case-exact one agree.
+fn contains(needle: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// Artifacts (composites first, then by kind and name) matching `filter`,
@@ -85,7 +101,8 @@ pub async fn list(collection: &Collection, filter: &ListFilter<'_>) -> Result<Li
     let needle = filter
         .search
         .map(skillmeat_core::artifact::name_key)
-        .filter(|n| !n.is_empty());
+        .filter(|n| !n.is_empty())
+        .map(|n| contains(&n));
     let total: i64 = sqlx::query_scalar(COUNTED)
         .bind(&collection.id)
         .bind(kind)
@@ -99,7 +116,7 @@ pub async fn list(collection: &Collection, filter: &ListFilter<'_>) -> Result<Li
         .bind(kind)
         .bind(filter.subtype)
         .bind(needle.as_deref())
-        .bind(filter.limit.map_or(-1, i64::from))
+        .bind(filter.limit.map_or(i64::MAX, i64::from))
         .bind(i64::from(filter.offset))
         .fetch_all(&mut *conn)
         .await?;
@@ -142,11 +159,11 @@ pub struct DeploymentItem {
     pub deployed_at: String,
 }
 
-async fn deployments(conn: &mut SqliteConnection, artifact: &str) -> Result<Vec<DeploymentItem>> {
+async fn deployments(conn: &mut AnyConnection, artifact: &str) -> Result<Vec<DeploymentItem>> {
     Ok(sqlx::query_as(
         "SELECT d.project, p.name AS parent, d.content_hash, d.platform, d.deployed_at
          FROM deployments d LEFT JOIN artifacts p ON p.id = d.parent_id
-         WHERE d.artifact_id = ? ORDER BY d.project, d.deployed_at",
+         WHERE d.artifact_id = $1 ORDER BY d.project, d.deployed_at",
     )
     .bind(artifact)
     .fetch_all(conn)
@@ -158,6 +175,7 @@ pub struct VersionItem {
     pub content_hash: String,
     pub file_count: i64,
     pub created_at: String,
+    #[sqlx(try_from = "Flag")]
     pub current: bool,
 }
 
@@ -197,7 +215,7 @@ const HEAD: &str =
         a.created_at, a.updated_at
      FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id
      LEFT JOIN composites c ON c.artifact_id = a.id
-     WHERE a.collection_id = ?";
+     WHERE a.collection_id = $1";
 
 /// An artifact found by name or id.
 #[derive(Debug, Clone)]
@@ -210,7 +228,7 @@ pub struct Resolved {
 /// Finds an artifact by id or name. A name shared by several kinds picks
 /// the plugin if one of them is a plugin, else asks for `--type`.
 pub async fn resolve(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     collection: &Collection,
     name_or_id: &str,
     kind: Option<&str>,
@@ -252,17 +270,16 @@ pub async fn show(collection: &Collection, name_or_id: &str, kind: Option<&str>)
 }
 
 async fn find(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     collection: &Collection,
     name_or_id: &str,
     kind: Option<&str>,
 ) -> Result<Head> {
     let by_id: Option<Head> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{HEAD} AND a.id = ? AND (? IS NULL OR a.kind = ?)"
+        "{HEAD} AND a.id = $2 AND ($3 IS NULL OR a.kind = $3)"
     )))
     .bind(&collection.id)
     .bind(name_or_id)
-    .bind(kind)
     .bind(kind)
     .fetch_optional(&mut *conn)
     .await?;
@@ -270,7 +287,7 @@ async fn find(
         return Ok(head);
     }
     // By (collection, kind, name key): the unique index, probed once per
-    // kind. (`? IS NULL OR a.kind = ?` could use none of it: every lookup
+    // kind. (`$3 IS NULL OR a.kind = $3` could use none of it: every lookup
     // scanned the collection, 60 ms at 100,000 artifacts.)
     let key = skillmeat_core::artifact::name_key(name_or_id);
     let kinds: Vec<&str> = match kind {
@@ -281,9 +298,9 @@ async fn find(
             .map(|k| k.as_str())
             .collect(),
     };
-    let slots: Vec<String> = (0..kinds.len()).map(|i| format!("?{}", i + 3)).collect();
+    let slots: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 3)).collect();
     let sql = format!(
-        "{HEAD} AND a.name_key = ?2 AND a.kind IN ({})",
+        "{HEAD} AND a.name_key = $2 AND a.kind IN ({})",
         slots.join(", ")
     );
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -317,11 +334,11 @@ async fn find(
     Ok(head)
 }
 
-async fn versions(conn: &mut SqliteConnection, artifact: &str) -> Result<Vec<VersionItem>> {
+async fn versions(conn: &mut AnyConnection, artifact: &str) -> Result<Vec<VersionItem>> {
     Ok(sqlx::query_as(
         "SELECT v.content_hash, v.file_count, v.created_at, (v.id = a.current_version_id) AS current
          FROM artifact_versions v JOIN artifacts a ON a.id = v.artifact_id
-         WHERE v.artifact_id = ? ORDER BY v.created_at, v.id",
+         WHERE v.artifact_id = $1 ORDER BY v.created_at, v.id",
     )
     .bind(artifact)
     .fetch_all(conn)
@@ -340,7 +357,7 @@ pub enum Side {
 /// The artifacts on one side of `artifact`'s memberships, in plugin order,
 /// only those of `relationship` (`MEMBER`, `REQUIRED`, `OPTIONAL`) if given.
 pub async fn associations(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     artifact: &str,
     side: Side,
     relationship: Option<Relationship>,
@@ -355,7 +372,7 @@ pub async fn associations(
          FROM composite_memberships m
          JOIN artifacts o ON o.id = m.{other}
          JOIN artifact_versions v ON v.id = o.current_version_id
-         WHERE m.{this} = ?1 AND (?2 IS NULL OR m.relationship_type = ?2)
+         WHERE m.{this} = $1 AND ($2 IS NULL OR m.relationship_type = $2)
          ORDER BY m.position, o.name_key"
     );
     // `other` and `this` are column names chosen above, never user input.
@@ -367,9 +384,9 @@ pub async fn associations(
 }
 
 /// The id of `artifact`'s current version.
-pub async fn current_version(conn: &mut SqliteConnection, artifact: &str) -> Result<String> {
+pub async fn current_version(conn: &mut AnyConnection, artifact: &str) -> Result<String> {
     Ok(
-        sqlx::query_scalar("SELECT current_version_id FROM artifacts WHERE id = ?")
+        sqlx::query_scalar("SELECT current_version_id FROM artifacts WHERE id = $1")
             .bind(artifact)
             .fetch_one(conn)
             .await?,

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 use skillmeat_core::ArtifactKind;
 use skillmeat_core::hash::{ContentHash, tree_hash};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use walkdir::WalkDir;
 
 use crate::collection::layout::{self, LOCK, MANIFEST, SINGLE_FILE, Shape, TXN_DIR};
@@ -72,10 +72,10 @@ pub fn verify_folder(dir: &Path, collection: &str) -> Report {
 }
 
 impl Stored {
-    async fn read(conn: &mut SqliteConnection, collection: &Collection) -> Result<Stored> {
+    async fn read(conn: &mut AnyConnection, collection: &Collection) -> Result<Stored> {
         let versions: Vec<VersionRow> = sqlx::query_as(
             "SELECT v.id, v.content_hash, a.kind, a.name FROM artifact_versions v JOIN artifacts a ON a.id = v.artifact_id
-             WHERE a.collection_id = ?",
+             WHERE a.collection_id = $1",
         )
         .bind(&collection.id)
         .fetch_all(&mut *conn)
@@ -94,9 +94,13 @@ impl Stored {
     }
 }
 
-/// SQLite's own checks: page structure and foreign keys.
-async fn database_problems(conn: &mut SqliteConnection) -> Result<Vec<String>> {
+/// SQLite's own checks: page structure and foreign keys (a server
+/// database enforces its foreign keys itself, and checks its pages).
+async fn database_problems(conn: &mut AnyConnection) -> Result<Vec<String>> {
     let mut problems = Vec::new();
+    if !crate::store::is_sqlite(conn) {
+        return Ok(problems);
+    }
     let integrity: String = sqlx::query_scalar("PRAGMA quick_check")
         .fetch_one(&mut *conn)
         .await?;
@@ -115,11 +119,11 @@ async fn database_problems(conn: &mut SqliteConnection) -> Result<Vec<String>> {
 }
 
 /// Memberships pin versions that exist.
-async fn pin_problems(conn: &mut SqliteConnection, collection: &str) -> Result<Vec<String>> {
+async fn pin_problems(conn: &mut AnyConnection, collection: &str) -> Result<Vec<String>> {
     let bad_pins: Vec<(String, String, Option<String>)> = sqlx::query_as(
         "SELECT p.name, c.name, m.pinned_version_hash FROM composite_memberships m
          JOIN artifacts p ON p.id = m.composite_id JOIN artifacts c ON c.id = m.child_id
-         WHERE p.collection_id = ? AND NOT EXISTS
+         WHERE p.collection_id = $1 AND NOT EXISTS
            (SELECT 1 FROM artifact_versions v WHERE v.artifact_id = m.child_id AND v.content_hash = m.pinned_version_hash)",
     )
     .bind(collection)

@@ -341,7 +341,7 @@ async fn names_normalise_and_equal_bytes_under_other_names_stay_separate() {
 
 #[tokio::test]
 async fn dedup_lookups_use_indexes() {
-    let env = support::Env::new();
+    let env = support::Env::sqlite();
     let coll = env.collection().await;
     let mut conn = coll.pool.acquire().await.expect("a pooled connection");
     for (name, sql) in [
@@ -368,7 +368,7 @@ async fn dedup_lookups_use_indexes() {
 /// without).
 #[tokio::test]
 async fn the_artifact_list_pages_in_index_order() {
-    let env = support::Env::new();
+    let env = support::Env::sqlite();
     let coll = env.collection().await;
     let mut conn = coll.pool.acquire().await.expect("a pooled connection");
     let none: Option<&str> = None;
@@ -463,7 +463,7 @@ async fn records_files_equal_the_database_after_every_kind_of_import() {
 /// which `--type` accepts for a composite.
 #[tokio::test]
 async fn a_stored_kind_that_is_not_a_kind_name_is_a_database_error() {
-    let env = support::Env::new();
+    let env = support::Env::sqlite();
     let coll = env.collection().await;
     let p = Plugin::build(
         &env,

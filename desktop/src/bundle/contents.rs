@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use skillmeat_core::hash::{ContentHash, hash_bytes};
 use skillmeat_core::kind::KINDS;
 use skillmeat_core::{ArtifactKind, Relationship, SafeRelPath};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::collection::Collection;
 use crate::collection::layout::{self, SINGLE_FILE};
@@ -111,7 +111,7 @@ pub(super) async fn gather(collection: &Collection, name_or_id: &str) -> Result<
 
 /// The files of one version of `artifact`.
 async fn current_files(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     collection: &Collection,
     artifact: &str,
 ) -> Result<Vec<VersionFile>> {
@@ -123,12 +123,12 @@ async fn current_files(
 }
 
 async fn plugin(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     collection: &Collection,
     detail: &Detail,
 ) -> Result<Contents> {
     let (version, manifest): (Option<String>, Option<String>) =
-        sqlx::query_as("SELECT version, manifest FROM composites WHERE artifact_id = ?")
+        sqlx::query_as("SELECT version, manifest FROM composites WHERE artifact_id = $1")
             .bind(&detail.id)
             .fetch_optional(&mut *conn)
             .await?
@@ -220,7 +220,7 @@ async fn plugin(
 }
 
 async fn single(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     collection: &Collection,
     detail: &Detail,
     kind: ArtifactKind,

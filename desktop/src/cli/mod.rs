@@ -50,6 +50,18 @@ struct Cli {
     )]
     collection: String,
 
+    /// Keep the collection's rows in this PostgreSQL database
+    /// (postgres://user:password@host:port/database) instead of the
+    /// home's SQLite file.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "SKILLMEAT_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database: Option<String>,
+
     /// More logging (-v info, -vv debug, -vvv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -428,7 +440,7 @@ pub fn run() -> i32 {
             listen,
             token_file,
             public,
-        } => with_home(|home| {
+        } => with_home(cli.database, |home| {
             let config = serve::Config {
                 listen,
                 collection: cli.collection,
@@ -437,7 +449,7 @@ pub fn run() -> i32 {
             };
             serve::run(home, config)
         }),
-        command => with_home(|home| {
+        command => with_home(cli.database, |home| {
             let scope = Scope::per_call(home, &cli.collection);
             block_on(dispatch(&scope, command))
         }),
@@ -456,8 +468,11 @@ pub fn run() -> i32 {
     }
 }
 
-fn with_home(f: impl FnOnce(Home) -> Result<i32, Error>) -> Result<i32, Error> {
-    let home = Home::from_env()?;
+fn with_home(
+    database: Option<String>,
+    f: impl FnOnce(Home) -> Result<i32, Error>,
+) -> Result<i32, Error> {
+    let home = Home::from_env()?.with_server(database.filter(|url| !url.is_empty()));
     f(home)
 }
 

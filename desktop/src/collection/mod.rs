@@ -9,7 +9,7 @@ pub mod txn;
 
 use std::path::{Path, PathBuf};
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 pub use records::{changed_entries, lock_file, manifest_file};
 
@@ -23,7 +23,7 @@ pub struct Collection {
     pub name: String,
     pub id: String,
     pub dir: PathBuf,
-    pub pool: SqlitePool,
+    pub pool: AnyPool,
 }
 
 impl Collection {
@@ -31,7 +31,7 @@ impl Collection {
     /// import a killed process left behind.
     pub async fn open(home: &Home, name: &str) -> Result<Collection> {
         let dir = home.collection_dir(name)?;
-        let pool = store::open(&home.database()).await?;
+        let pool = Collection::database(home).await?;
         let mut conn = pool.acquire().await?;
         let id = rows::ensure_collection(&mut conn, name).await?;
         drop(conn);
@@ -49,10 +49,10 @@ impl Collection {
     /// Opens collection `name` only if it exists (nothing is created).
     pub async fn open_existing(home: &Home, name: &str) -> Result<Option<Collection>> {
         let dir = home.collection_dir(name)?;
-        if !home.database().exists() {
+        if home.server().is_none() && !home.database().exists() {
             return Ok(None);
         }
-        let pool = store::open(&home.database()).await?;
+        let pool = Collection::database(home).await?;
         let Some(collection) = Collection::found(pool, name, dir).await? else {
             return Ok(None);
         };
@@ -67,6 +67,9 @@ impl Collection {
     /// opened as by [`Collection::open_existing`], and if the home cannot
     /// be written the error says what needed the write.
     pub async fn open_read(home: &Home, name: &str) -> Result<Option<Collection>> {
+        if home.server().is_some() {
+            return Collection::open_existing(home, name).await;
+        }
         let dir = home.collection_dir(name)?;
         let database = home.database();
         if !database.exists() {
@@ -98,8 +101,16 @@ impl Collection {
         })
     }
 
+    /// The home's database: its server's, else its SQLite file.
+    async fn database(home: &Home) -> Result<AnyPool> {
+        match home.server() {
+            Some(url) => store::open_server(url).await,
+            None => store::open(&home.database()).await,
+        }
+    }
+
     /// The collection `name` of an open database, if it has that row.
-    async fn found(pool: SqlitePool, name: &str, dir: PathBuf) -> Result<Option<Collection>> {
+    async fn found(pool: AnyPool, name: &str, dir: PathBuf) -> Result<Option<Collection>> {
         let mut conn = pool.acquire().await?;
         let id = rows::collection_id(&mut conn, name).await?;
         drop(conn);

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 use skillmeat_core::ArtifactKind;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 pub use splice::{ReadAt, Splice, splice_lock, splice_manifest};
 
@@ -256,7 +256,7 @@ pub fn parse_manifest(text: &str) -> Result<Vec<Listed>, toml::de::Error> {
 }
 
 /// The lock file regenerated from the database.
-pub async fn lock_file(conn: &mut SqliteConnection, collection: &str) -> Result<String> {
+pub async fn lock_file(conn: &mut AnyConnection, collection: &str) -> Result<String> {
     let current = rows::current_artifacts(conn, collection).await?;
     Ok(render_lock(
         current
@@ -276,7 +276,7 @@ pub async fn lock_file(conn: &mut SqliteConnection, collection: &str) -> Result<
 
 /// The manifest regenerated from the database.
 pub async fn manifest_file(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     collection: &str,
     collection_name: &str,
 ) -> Result<String> {
@@ -327,7 +327,7 @@ pub struct Changes {
 /// The entries an import changed: lock and manifest lines of `artifacts`
 /// (ids), and the plugin line of `plugin`.
 pub async fn changed_entries(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     collection: &str,
     artifacts: &[String],
     plugin: &str,

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use skillmeat_core::hash::ContentHash;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::layout::{TXN_DIR, blob_path};
 use crate::error::{Error, Result};
@@ -240,7 +240,7 @@ pub fn dead_transactions(collection: &Path) -> Vec<(String, PathBuf)> {
 
 /// Rolls every dead transaction forward or back. Call with SQLite's write
 /// lock held (inside a `BEGIN IMMEDIATE` transaction). Returns how many.
-pub async fn recover(conn: &mut SqliteConnection, collection: &Path) -> Result<usize> {
+pub async fn recover(conn: &mut AnyConnection, collection: &Path) -> Result<usize> {
     let dead = dead_transactions(collection);
     for (id, dir) in &dead {
         let committed = rows::transaction_committed(conn, id).await?;

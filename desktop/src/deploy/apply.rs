@@ -240,7 +240,7 @@ async fn register(
     for (artifact, hash) in rows_to_add {
         sqlx::query(
             "INSERT INTO deployments (id, collection_id, artifact_id, project, parent_id, content_hash, platform, deployed_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT(artifact_id, project, parent_id) DO UPDATE SET content_hash = excluded.content_hash,
                platform = excluded.platform, deployed_at = excluded.deployed_at",
         )

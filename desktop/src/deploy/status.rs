@@ -163,7 +163,7 @@ fn worst(a: State, b: State) -> State {
 
 async fn current_hash(collection: &Collection, artifact: &str) -> Result<Option<String>> {
     Ok(sqlx::query_scalar(
-        "SELECT v.content_hash FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id WHERE a.id = ?",
+        "SELECT v.content_hash FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id WHERE a.id = $1",
     )
     .bind(artifact)
     .fetch_optional(&collection.pool)

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use skillmeat_core::ArtifactKind;
 use skillmeat_core::kind::Unpacked;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::collection::Collection;
 use crate::error::{Error, Result};
@@ -116,7 +116,7 @@ pub async fn load(collection: &Collection, name: &str, use_current: bool) -> Res
         return Ok(target);
     }
     target.meta = files;
-    target.version = sqlx::query_scalar("SELECT version FROM composites WHERE artifact_id = ?")
+    target.version = sqlx::query_scalar("SELECT version FROM composites WHERE artifact_id = $1")
         .bind(&target.artifact.id)
         .fetch_optional(&mut *conn)
         .await?
@@ -129,13 +129,13 @@ pub async fn load(collection: &Collection, name: &str, use_current: bool) -> Res
 }
 
 /// A plugin's members, in their order.
-async fn members(conn: &mut SqliteConnection, plugin: &str) -> Result<Vec<MemberRow>> {
+async fn members(conn: &mut AnyConnection, plugin: &str) -> Result<Vec<MemberRow>> {
     Ok(sqlx::query_as(
         "SELECT m.child_id, c.kind, c.name, m.relationship_type, m.pinned_version_hash, m.path,
                 c.current_version_id, v.content_hash AS current_hash
          FROM composite_memberships m JOIN artifacts c ON c.id = m.child_id
          JOIN artifact_versions v ON v.id = c.current_version_id
-         WHERE m.composite_id = ? ORDER BY m.position",
+         WHERE m.composite_id = $1 ORDER BY m.position",
     )
     .bind(plugin)
     .fetch_all(conn)
@@ -146,7 +146,7 @@ async fn members(conn: &mut SqliteConnection, plugin: &str) -> Result<Vec<Member
 /// warning when the collection's current one differs), or with
 /// `use_current` the current one.
 async fn member_unit(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     target: &mut Target,
     m: MemberRow,
     use_current: bool,
@@ -185,9 +185,9 @@ async fn member_unit(
     })
 }
 
-async fn current(conn: &mut SqliteConnection, artifact: &str) -> Result<(String, String)> {
+async fn current(conn: &mut AnyConnection, artifact: &str) -> Result<(String, String)> {
     Ok(sqlx::query_as(
-        "SELECT v.id, v.content_hash FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id WHERE a.id = ?",
+        "SELECT v.id, v.content_hash FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id WHERE a.id = $1",
     )
     .bind(artifact)
     .fetch_one(conn)

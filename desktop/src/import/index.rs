@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use skillmeat_core::ArtifactKind;
 use skillmeat_core::hash::ContentHash;
 use skillmeat_core::plan::{self, ArtifactIndex, ConflictChoices, Incoming, IndexedArtifact};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::error::Result;
 use crate::store::rows;
@@ -19,7 +19,7 @@ pub struct Prefetched {
 
 impl Prefetched {
     pub async fn load(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         collection: &str,
         plugin: &str,
         children: &[Incoming],

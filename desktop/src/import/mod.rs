@@ -15,7 +15,7 @@ use skillmeat_core::ArtifactKind;
 use skillmeat_core::discovery::Plugin;
 use skillmeat_core::hash::ContentHash;
 use skillmeat_core::plan::{self, Bucket, ConflictChoices, Decision, ImportPlan, IndexedArtifact};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use tracing::{Instrument, error, info, info_span};
 
 use self::payload::{Payload, StagedCopy, copy_verified};
@@ -289,7 +289,7 @@ enum PluginStep {
 
 impl PluginStep {
     async fn look_up(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         collection: &Collection,
         plugin: &Plugin,
         composite: &Payload,
@@ -310,7 +310,7 @@ impl PluginStep {
 /// The writes of one import, inside its database transaction: rows as it
 /// goes, files collected to be staged once every row is written.
 struct Writer<'a> {
-    tx: &'a mut SqliteConnection,
+    tx: &'a mut AnyConnection,
     files: &'a mut FileTxn,
     collection: &'a Collection,
     staged_blobs: HashSet<ContentHash>,
@@ -325,7 +325,7 @@ struct Writer<'a> {
 /// Rows, staged files and the journal's contents, inside the transaction.
 #[allow(clippy::too_many_arguments)]
 async fn write<'a>(
-    tx: &'a mut SqliteConnection,
+    tx: &'a mut AnyConnection,
     files: &'a mut FileTxn,
     collection: &'a Collection,
     (source, plugin, provenance): FromSource<'_>,

@@ -5,7 +5,7 @@
 use std::fs::File;
 use std::path::PathBuf;
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::collection::layout::{LOCK, MANIFEST};
 use crate::collection::records::{self, Changes};
@@ -52,7 +52,7 @@ impl RecordsWrite {
 /// in, regenerated from the database when there is no usable file, and
 /// records their staged paths; an unchanged file is not staged.
 pub(super) async fn plan_records(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     files: &mut FileTxn,
     collection: &Collection,
     changes: Changes,

@@ -11,7 +11,7 @@
 mod remove;
 mod switch;
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 pub use remove::{Gone, Kept, Removal, RemoveOptions, remove};
 pub use switch::{Switch, use_version};
@@ -31,7 +31,7 @@ async fn transact<T>(
     collection: &Collection,
     op: &'static str,
     label: &str,
-    write: impl AsyncFnOnce(&mut SqliteConnection, &mut FileTxn) -> Result<T>,
+    write: impl AsyncFnOnce(&mut AnyConnection, &mut FileTxn) -> Result<T>,
 ) -> Result<T> {
     let id = rows::new_id();
     let started_at = fsx::now_rfc3339();
@@ -77,7 +77,7 @@ async fn transact<T>(
 /// they now are (inside the transaction). Whole files, not splices: a
 /// splice only adds or replaces lines, and these operations take some away.
 async fn stage_records(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     files: &mut FileTxn,
     collection: &Collection,
 ) -> Result<()> {
@@ -99,7 +99,7 @@ fn shape_of(files: &[rows::VersionFile]) -> Shape {
 /// Where `version`'s files live when it is the current version of the
 /// artifact `kind` `name` (relative to the collection).
 async fn current_target(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     kind: skillmeat_core::ArtifactKind,
     name: &str,
     version: &str,

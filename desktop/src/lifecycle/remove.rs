@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use skillmeat_core::ArtifactKind;
 use skillmeat_core::hash::ContentHash;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{current_target, stage_records, transact};
 use crate::collection::Collection;
@@ -96,7 +96,7 @@ struct Plan {
 
 impl Plan {
     async fn make(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         collection: &Collection,
         artifact: &Resolved,
         opts: RemoveOptions,
@@ -150,12 +150,12 @@ impl Plan {
     /// with them) and records in the journal what leaves the folder.
     async fn write(
         &self,
-        tx: &mut SqliteConnection,
+        tx: &mut AnyConnection,
         files: &mut FileTxn,
         collection: &Collection,
     ) -> Result<()> {
         for g in &self.removal.removed {
-            sqlx::query("DELETE FROM artifacts WHERE id = ?")
+            sqlx::query("DELETE FROM artifacts WHERE id = $1")
                 .bind(&g.id)
                 .execute(&mut *tx)
                 .await?;
@@ -172,9 +172,9 @@ impl Plan {
     }
 }
 
-async fn gone(conn: &mut SqliteConnection, a: &Resolved) -> Result<Gone> {
+async fn gone(conn: &mut AnyConnection, a: &Resolved) -> Result<Gone> {
     let versions: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM artifact_versions WHERE artifact_id = ?")
+        sqlx::query_scalar("SELECT COUNT(*) FROM artifact_versions WHERE artifact_id = $1")
             .bind(&a.id)
             .fetch_one(conn)
             .await?;
@@ -215,13 +215,13 @@ impl Child {
     }
 }
 
-async fn children(conn: &mut SqliteConnection, plugin: &str) -> Result<Vec<Child>> {
+async fn children(conn: &mut AnyConnection, plugin: &str) -> Result<Vec<Child>> {
     Ok(sqlx::query_as(
         "SELECT c.id, c.kind, c.name,
             (SELECT MIN(p.name) FROM composite_memberships o JOIN artifacts p ON p.id = o.composite_id
              WHERE o.child_id = c.id AND o.composite_id <> m.composite_id) AS other_plugin
          FROM composite_memberships m JOIN artifacts c ON c.id = m.child_id
-         WHERE m.composite_id = ? ORDER BY m.position",
+         WHERE m.composite_id = $1 ORDER BY m.position",
     )
     .bind(plugin)
     .fetch_all(conn)
@@ -231,14 +231,14 @@ async fn children(conn: &mut SqliteConnection, plugin: &str) -> Result<Vec<Child
 /// Why the removal needs `force`: the artifact is part of a plugin, or it
 /// (or a child that would go with it) is deployed in a project.
 async fn refusals(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     artifact: &Resolved,
     ids: &BTreeSet<&str>,
 ) -> Result<Vec<String>> {
     let mut reasons = Vec::new();
     let parents: Vec<String> = sqlx::query_scalar(
         "SELECT p.name FROM composite_memberships m JOIN artifacts p ON p.id = m.composite_id
-         WHERE m.child_id = ? ORDER BY p.name_key",
+         WHERE m.child_id = $1 ORDER BY p.name_key",
     )
     .bind(&artifact.id)
     .fetch_all(&mut *conn)
@@ -249,7 +249,7 @@ async fn refusals(
     let mut projects = BTreeSet::new();
     for id in ids {
         let found: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT project FROM deployments WHERE artifact_id = ?1 OR parent_id = ?1",
+            "SELECT DISTINCT project FROM deployments WHERE artifact_id = $1 OR parent_id = $1",
         )
         .bind(*id)
         .fetch_all(&mut *conn)
@@ -266,7 +266,7 @@ async fn refusals(
 /// artifact's version references, with the sum of their sizes on disk (a
 /// blob already missing from the store frees nothing and is not moved).
 async fn unreferenced_blobs(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     collection: &Collection,
     ids: &BTreeSet<&str>,
 ) -> Result<(Vec<ContentHash>, u64)> {
@@ -274,7 +274,7 @@ async fn unreferenced_blobs(
     for id in ids {
         let hashes: Vec<String> = sqlx::query_scalar(
             "SELECT DISTINCT f.blob_hash FROM version_files f
-             JOIN artifact_versions v ON v.id = f.version_id WHERE v.artifact_id = ?",
+             JOIN artifact_versions v ON v.id = f.version_id WHERE v.artifact_id = $1",
         )
         .bind(*id)
         .fetch_all(&mut *conn)
@@ -287,7 +287,7 @@ async fn unreferenced_blobs(
             "SELECT DISTINCT v.artifact_id FROM version_files f
              JOIN artifact_versions v ON v.id = f.version_id
              JOIN artifacts a ON a.id = v.artifact_id
-             WHERE f.blob_hash = ? AND a.collection_id = ?",
+             WHERE f.blob_hash = $1 AND a.collection_id = $2",
         )
         .bind(hash)
         .bind(&collection.id)

@@ -4,7 +4,7 @@
 //! pins.
 
 use skillmeat_core::hash::ContentHash;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{current_target, stage_records, transact};
 use crate::collection::Collection;
@@ -80,12 +80,12 @@ fn hash_prefix(given: &str) -> Result<String> {
 
 /// The one version of `artifact` whose hash starts with `prefix`.
 async fn pick(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     artifact: &Resolved,
     prefix: &str,
 ) -> Result<(String, String)> {
     let versions: Vec<(String, String)> = sqlx::query_as(
-        "SELECT id, content_hash FROM artifact_versions WHERE artifact_id = ? ORDER BY created_at, id",
+        "SELECT id, content_hash FROM artifact_versions WHERE artifact_id = $1 ORDER BY created_at, id",
     )
     .bind(&artifact.id)
     .fetch_all(conn)
@@ -110,9 +110,9 @@ async fn pick(
     }
 }
 
-async fn current(conn: &mut SqliteConnection, artifact: &str) -> Result<(String, String)> {
+async fn current(conn: &mut AnyConnection, artifact: &str) -> Result<(String, String)> {
     Ok(sqlx::query_as(
-        "SELECT v.id, v.content_hash FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id WHERE a.id = ?",
+        "SELECT v.id, v.content_hash FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id WHERE a.id = $1",
     )
     .bind(artifact)
     .fetch_one(conn)
@@ -123,7 +123,7 @@ async fn current(conn: &mut SqliteConnection, artifact: &str) -> Result<(String,
 /// and re-hashed; the path of version `from` goes if it differs (a
 /// one-file command whose other version is a folder).
 async fn stage_version(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     files: &mut FileTxn,
     collection: &Collection,
     artifact: &Resolved,

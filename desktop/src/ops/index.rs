@@ -36,7 +36,7 @@ async fn snapshot(collection: &Collection) -> Result<IndexSnapshot> {
     let heads: Vec<Head> = sqlx::query_as(
         "SELECT a.id, a.kind, a.name, v.content_hash
          FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id
-         WHERE a.collection_id = ? ORDER BY a.kind, a.name_key",
+         WHERE a.collection_id = $1 ORDER BY a.kind, a.name_key",
     )
     .bind(&collection.id)
     .fetch_all(&mut *conn)
@@ -44,7 +44,7 @@ async fn snapshot(collection: &Collection) -> Result<IndexSnapshot> {
     let versions: Vec<(String, String)> = sqlx::query_as(
         "SELECT v.artifact_id, v.content_hash
          FROM artifact_versions v JOIN artifacts a ON a.id = v.artifact_id
-         WHERE a.collection_id = ? ORDER BY v.created_at, v.id",
+         WHERE a.collection_id = $1 ORDER BY v.created_at, v.id",
     )
     .bind(&collection.id)
     .fetch_all(&mut *conn)

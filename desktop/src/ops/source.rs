@@ -223,7 +223,7 @@ async fn current_files(
     let mut conn = collection.pool.acquire().await?;
     let key = skillmeat_core::artifact::name_key(name);
     let version: Option<(String,)> = sqlx::query_as(
-        "SELECT current_version_id FROM artifacts WHERE collection_id = ? AND kind = ? AND name_key = ?",
+        "SELECT current_version_id FROM artifacts WHERE collection_id = $1 AND kind = $2 AND name_key = $3",
     )
     .bind(&collection.id)
     .bind(kind.engine().as_str())

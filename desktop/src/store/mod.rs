@@ -1,31 +1,36 @@
-//! The SQLite database: one file under `$SKILLMEAT_HOME`, WAL, foreign keys
-//! on, a generous busy timeout so concurrent processes wait instead of
+//! The database: one SQLite file under `$SKILLMEAT_HOME`, WAL, foreign
+//! keys on, a generous busy timeout so concurrent processes wait instead of
 //! failing, migrations embedded in the binary.
+//!
+//! The row layer talks to it through sqlx's `Any` driver (`AnyPool`,
+//! `AnyConnection`, [`Tx`]) in SQL that SQLite and PostgreSQL both read
+//! (`$1` placeholders, `ON CONFLICT`, no SQLite-only functions, flags
+//! decoded by [`Flag`]). What only SQLite has stays here: the file, its
+//! opening lock, WAL, the busy timeout and read-only opening.
 
 mod kind;
 pub mod rows;
 pub mod sources;
 
-pub use kind::KindColumn;
+pub use kind::{Flag, KindColumn};
 
 use std::fs::{File, TryLockError};
 use std::path::Path;
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{MigrateError, Migrator};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Transaction};
 
 use crate::error::{Error, Result};
 
 /// How long a writer waits for another process's transaction.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
-pub type Tx = Transaction<'static, Sqlite>;
+pub type Tx = Transaction<'static, Any>;
 
-/// The schema, embedded in the binary.
-static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// The SQLite schema, embedded in the binary.
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// SQLite's result codes the opening tells apart (`sqlite3.h`).
 const SQLITE_NOTADB: i32 = 26;
@@ -34,11 +39,11 @@ const SQLITE_READONLY: i32 = 8;
 const SQLITE_READONLY_DIRECTORY: i32 = 1544;
 
 /// Opens (creating if needed) and migrates the database at `path`.
-pub async fn open(path: &Path) -> Result<SqlitePool> {
+pub async fn open(path: &Path) -> Result<AnyPool> {
     if let Some(parent) = path.parent() {
         crate::fsx::create_private_dir(parent)?;
     }
-    let options = base_options(path)?.create_if_missing(true);
+    let options = SqliteUrl::new(path, "rwc");
     // sqlx's migrator takes no lock of its own on SQLite, and creating the
     // file and switching it to WAL race too: processes opening the database
     // at the same moment take turns through a lock file beside it.
@@ -54,11 +59,95 @@ pub async fn open(path: &Path) -> Result<SqlitePool> {
     Ok(pool)
 }
 
+/// The PostgreSQL schema (`--database postgres://…`), embedded too: the
+/// same tables and versions as [`MIGRATOR`]'s, in PostgreSQL's dialect.
+static SERVER_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How long opening waits for the database server, and a request for a
+/// pooled connection.
+const SERVER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens (migrating if needed) the collection database on a PostgreSQL
+/// server. Any number of processes may open it at once: sqlx's migrator
+/// takes turns through an advisory lock on the server. A URL that is not
+/// PostgreSQL's, or a server that does not answer, is the user's to fix
+/// ([`Error::DatabaseUnavailable`], without the password).
+pub async fn open_server(url: &str) -> Result<AnyPool> {
+    let shown = server_url(url)?;
+    sqlx::any::install_default_drivers();
+    let unavailable = |e: &dyn std::fmt::Display| Error::DatabaseUnavailable {
+        url: shown.clone(),
+        reason: without_password(url, &e.to_string()),
+    };
+    // One connection first: a pool that cannot connect only says it timed
+    // out, this says why (refused, unknown host, authentication …).
+    let first = tokio::time::timeout(SERVER_TIMEOUT, AnyConnection::connect(url))
+        .await
+        .map_err(|_| unavailable(&format!("no answer within {} s", SERVER_TIMEOUT.as_secs())))?
+        .map_err(|e| unavailable(&e))?;
+    first.close().await.map_err(|e| unavailable(&e))?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(SERVER_TIMEOUT)
+        .connect(url)
+        .await
+        .map_err(|e| unavailable(&e))?;
+    SERVER_MIGRATOR.run(&pool).await.map_err(|e| match e {
+        MigrateError::Execute(sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut) => unavailable(&e),
+        other => Error::Migration(other),
+    })?;
+    Ok(pool)
+}
+
+/// `url` as it may be shown: `postgres://user@host:port/database`, never
+/// the password; an error if it is not a PostgreSQL URL.
+fn server_url(url: &str) -> Result<String> {
+    let bad = |reason: String| Error::DatabaseUnavailable {
+        url: match url.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://…"),
+            None => "(not a URL)".to_owned(),
+        },
+        reason,
+    };
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(bad(
+            "not a PostgreSQL URL: give postgres://user:password@host:port/database".into(),
+        ));
+    }
+    let options: sqlx::postgres::PgConnectOptions = url
+        .parse()
+        .map_err(|e: sqlx::Error| bad(without_password(url, &e.to_string())))?;
+    let at = match options.get_socket() {
+        Some(socket) => socket.display().to_string(),
+        None => format!("{}:{}", options.get_host(), options.get_port()),
+    };
+    Ok(format!(
+        "postgres://{}@{at}/{}",
+        options.get_username(),
+        options.get_database().unwrap_or_default()
+    ))
+}
+
+/// `text` with the password of `url` (if any) blanked out.
+fn without_password(url: &str, text: &str) -> String {
+    let password = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split(['/', '?']).next())
+        .and_then(|authority| authority.rsplit_once('@'))
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map(|(_, password)| password)
+        .filter(|p| !p.is_empty());
+    match password {
+        Some(p) => text.replace(p, "***"),
+        None => text.to_owned(),
+    }
+}
+
 /// What an existing database holds, as a reading command sees it.
 #[derive(Debug)]
 pub enum ReadOnly {
     /// The schema of this binary: read away.
-    Current(SqlitePool),
+    Current(AnyPool),
     /// No tables at all: nothing was ever stored.
     Empty,
     /// An older schema: it must be migrated (written) before it is read.
@@ -71,7 +160,7 @@ pub enum ReadOnly {
 pub async fn open_read_only(path: &Path) -> Result<ReadOnly> {
     // Waits while another process creates or migrates the database.
     let _turn = shared_open_lock(path).await?;
-    let options = base_options(path)?.read_only(true);
+    let options = SqliteUrl::new(path, "ro");
     let pool = match connect(path, options.clone()).await {
         // SQLite cannot create the `-shm` index of a WAL database in a
         // folder we cannot write. None exists, so no process has the
@@ -79,7 +168,7 @@ pub async fn open_read_only(path: &Path) -> Result<ReadOnly> {
         // that starts meanwhile needs write access we lack, i.e. another
         // user; our reads then race its checkpoint, which we accept.
         Err(Error::Database(e)) if result_code(&e) == Some(SQLITE_READONLY_DIRECTORY) => {
-            connect(path, options.immutable(true)).await?
+            connect(path, options.immutable()).await?
         }
         other => other?,
     };
@@ -90,22 +179,65 @@ pub async fn open_read_only(path: &Path) -> Result<ReadOnly> {
     })
 }
 
-fn base_options(path: &Path) -> Result<SqliteConnectOptions> {
-    Ok(SqliteConnectOptions::from_str("sqlite://")
-        .map_err(Error::Database)?
-        .filename(path)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(BUSY_TIMEOUT))
+/// The URL of the SQLite file at a path: `Any` takes nothing else (sqlx's
+/// defaults: foreign keys on), so what the URL cannot say is set on every
+/// new connection ([`SQLITE_SESSION`]).
+#[derive(Debug, Clone)]
+struct SqliteUrl(String);
+
+impl SqliteUrl {
+    /// `mode`: `rwc` (create if missing), `rw` or `ro`.
+    fn new(path: &Path, mode: &str) -> SqliteUrl {
+        SqliteUrl(format!("sqlite://{}?mode={mode}", url_path(path)))
+    }
+
+    /// The file read as it is, without the WAL index (`immutable`).
+    fn immutable(self) -> SqliteUrl {
+        SqliteUrl(format!("{}&immutable=true", self.0))
+    }
 }
+
+/// `path` percent-encoded for the URL (sqlx decodes it back).
+fn url_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for &b in path.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/._-~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Set on every SQLite connection: the busy timeout (a writer waits for
+/// another process's transaction) and `synchronous = NORMAL` (safe with WAL).
+const SQLITE_SESSION: &str = "PRAGMA busy_timeout = 60000; PRAGMA synchronous = NORMAL;";
+const _: () = assert!(BUSY_TIMEOUT.as_secs() == 60, "SQLITE_SESSION says 60000 ms");
 
 /// A pool with one connection made (so a file that is not a database
 /// fails here, naming it).
-async fn connect(path: &Path, options: SqliteConnectOptions) -> Result<SqlitePool> {
-    let pool = SqlitePoolOptions::new()
+async fn connect(path: &Path, url: SqliteUrl) -> Result<AnyPool> {
+    sqlx::any::install_default_drivers();
+    // One connection and one read first: the pool retries a connection
+    // that fails (in `after_connect`) until it times out, and then says
+    // only that; this says what is wrong with the file.
+    let mut first = AnyConnection::connect(&url.0)
+        .await
+        .map_err(|e| classify(path, e))?;
+    sqlx::query("SELECT count(*) FROM sqlite_master")
+        .execute(&mut first)
+        .await
+        .map_err(|e| classify(path, e))?;
+    first.close().await.map_err(|e| classify(path, e))?;
+    let pool = AnyPoolOptions::new()
         .max_connections(4)
         .acquire_timeout(BUSY_TIMEOUT)
-        .connect_with(options)
+        .after_connect(|conn, _| {
+            Box::pin(async move { sqlx::raw_sql(SQLITE_SESSION).execute(conn).await.map(drop) })
+        })
+        .connect(&url.0)
         .await
         .map_err(|e| classify(path, e))?;
     sqlx::query("SELECT count(*) FROM sqlite_master")
@@ -155,7 +287,7 @@ enum Schema {
 
 /// Which of this binary's migrations the database has; a SQLite file with
 /// tables but not sqlx's migration table is someone else's.
-async fn schema(pool: &SqlitePool, path: &Path) -> Result<Schema> {
+async fn schema(pool: &AnyPool, path: &Path) -> Result<Schema> {
     let tables: Vec<String> =
         sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
             .fetch_all(pool)
@@ -242,14 +374,17 @@ async fn take_turn(
 /// `skillmeat.db-wal`: a backup of `skillmeat.db` alone held none of them.
 /// A checkpoint that cannot finish (another process is reading) is logged;
 /// the data is committed either way.
-pub async fn close(pool: &SqlitePool) {
+pub async fn close(pool: &AnyPool) {
+    if pool.connect_options().database_url.scheme() != "sqlite" {
+        return pool.close().await;
+    }
     if let Err(e) = checkpoint(pool).await {
         tracing::warn!(error = %e, "the WAL could not be checkpointed");
     }
     pool.close().await;
 }
 
-async fn checkpoint(pool: &SqlitePool) -> Result<()> {
+async fn checkpoint(pool: &AnyPool) -> Result<()> {
     let mut conn = pool.acquire().await?;
     // Wait 2 s (not BUSY_TIMEOUT) for another process's readers, then
     // leave the WAL to the next checkpoint.
@@ -265,15 +400,121 @@ async fn checkpoint(pool: &SqlitePool) -> Result<()> {
     Ok(())
 }
 
-/// A write transaction that takes SQLite's write lock up front
-/// (`BEGIN IMMEDIATE`), so read-then-write never fails to upgrade.
-pub async fn begin_write(pool: &SqlitePool) -> Result<Tx> {
-    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+/// Whether `conn` is a SQLite connection (else a database server's).
+pub fn is_sqlite(conn: &AnyConnection) -> bool {
+    conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME
 }
+
+/// A write transaction that takes SQLite's write lock up front
+/// (`BEGIN IMMEDIATE`), so read-then-write never fails to upgrade. On a
+/// database server, the same one writer at a time: a transaction-level
+/// advisory lock ([`WRITE_LOCK`]), because the import's files still move in
+/// the collection folder under it (the import transaction invariant).
+pub async fn begin_write(pool: &AnyPool) -> Result<Tx> {
+    if pool.connect_options().database_url.scheme() == "sqlite" {
+        return Ok(pool.begin_with("BEGIN IMMEDIATE").await?);
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(WRITE_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+/// The advisory lock key of [`begin_write`] on PostgreSQL ("skillmeat" in
+/// ASCII, so other applications' keys are unlikely to collide).
+const WRITE_LOCK: i64 = 0x736b_696c_6c6d_6561;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The SQLite migrations keep the checksums (SHA-384 of each file)
+    /// that every existing home recorded when it applied them: sqlx refuses
+    /// a database whose applied migration's checksum differs, so a changed
+    /// byte here would lock every user out of their collection.
+    #[test]
+    fn the_sqlite_migrations_keep_their_checksums() {
+        // Versions released so far; later ones are added here once shipped.
+        let got: Vec<(i64, String)> = MIGRATOR
+            .iter()
+            .filter(|m| m.version <= 5)
+            .map(|m| {
+                let hex: String = m.checksum.iter().map(|b| format!("{b:02x}")).collect();
+                (m.version, hex)
+            })
+            .collect();
+        let want = [
+            (
+                1,
+                "db0ce4df4971c3c867c239b56bcde0d8cc327b4155b0d699d273cafa60f7159be965b624feacf39f6823f64e6d38f3ac",
+            ),
+            (
+                2,
+                "0b450e2aac9e379f511c5309d417d05eeede16bdbf0228d8b5fd9f9c75e8227be28618221169e4af9de4b0777bf8564c",
+            ),
+            (
+                3,
+                "f8de82de1be98dad100ca123886e9bb03a26fa3bb36952bec3b955730f3d70418d2148a5ff4598443839a1b30d96d38d",
+            ),
+            (
+                4,
+                "c9ece35529b02c6ea32b85c067e7ea203ee510dcf46d5b7692b57b25f750610cc9d6fec532a5616c1765e75de6115263",
+            ),
+            (
+                5,
+                "e89694f16f293aa8b2cf5920a4ecaed53de5b81d40dfd07cf4152cdc904841a2caf9d7930f71d30d4d9678ba556e8ed2",
+            ),
+        ];
+        let want: Vec<(i64, String)> = want.iter().map(|(v, h)| (*v, (*h).to_owned())).collect();
+        assert_eq!(got, want);
+    }
+
+    /// Both schemas end at the same version, migration for migration.
+    #[test]
+    fn the_postgres_migrations_mirror_the_sqlite_ones() {
+        let versions = |m: &Migrator| -> Vec<(i64, String)> {
+            m.iter()
+                .map(|m| (m.version, m.description.to_string()))
+                .collect()
+        };
+        assert_eq!(versions(&SERVER_MIGRATOR), versions(&MIGRATOR));
+    }
+
+    #[test]
+    fn a_shown_url_has_no_password() {
+        let cases = [
+            (
+                "postgres://alice:pw@db.example:5433/team",
+                Ok("postgres://alice@db.example:5433/team"),
+            ),
+            (
+                "postgresql://bob@localhost/c?host=/run/pg",
+                Ok("postgres://bob@/run/pg/c"),
+            ),
+            ("mysql://alice:pw@db/team", Err("mysql://…")),
+            ("postgres://alice:pw@db:99999/team", Err("postgres://…")),
+        ];
+        for (url, want) in cases {
+            let got = server_url(url).map_err(|e| match e {
+                Error::DatabaseUnavailable { url, reason } => {
+                    assert!(!reason.contains("pw"), "{reason}");
+                    url
+                }
+                other => panic!("{url}: {other}"),
+            });
+            assert_eq!(
+                got.as_deref(),
+                want.map_err(|u| u.to_owned()).as_deref(),
+                "{url}"
+            );
+        }
+        assert_eq!(
+            without_password("postgres://a:p%40ss@h/d", "error: p%40ss at h"),
+            "error: *** at h"
+        );
+    }
 
     /// The rebuild of `artifacts` for the `lsp_server` kind keeps every
     /// row, and every reference to it: nothing cascades away, and the
@@ -282,10 +523,9 @@ mod tests {
     async fn the_lsp_migration_keeps_a_collection() {
         let dir = tempfile::TempDir::new().expect("a temp dir");
         let path = dir.path().join("skillmeat.db");
-        let options = base_options(&path)
-            .expect("options")
-            .create_if_missing(true);
-        let pool = connect(&path, options).await.expect("a database");
+        let pool = connect(&path, SqliteUrl::new(&path, "rwc"))
+            .await
+            .expect("a database");
         MIGRATOR
             .run_to(2, &pool)
             .await

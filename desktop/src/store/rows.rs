@@ -5,10 +5,10 @@
 use skillmeat_core::hash::ContentHash;
 use skillmeat_core::plan::IndexedArtifact;
 use skillmeat_core::{ArtifactKind, Relationship};
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::{AnyConnection, FromRow};
 use ulid::Ulid;
 
-use super::KindColumn;
+use super::{Flag, KindColumn};
 use crate::error::{Error, Result};
 use crate::fsx::now_rfc3339;
 
@@ -17,23 +17,23 @@ pub fn new_id() -> String {
 }
 
 /// The collection `name`'s id, creating the row on first use.
-pub async fn ensure_collection(conn: &mut SqliteConnection, name: &str) -> Result<String> {
-    sqlx::query("INSERT INTO collections (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO NOTHING")
+pub async fn ensure_collection(conn: &mut AnyConnection, name: &str) -> Result<String> {
+    sqlx::query("INSERT INTO collections (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT(name) DO NOTHING")
         .bind(new_id())
         .bind(name)
         .bind(now_rfc3339())
         .execute(&mut *conn)
         .await?;
-    let id: String = sqlx::query_scalar("SELECT id FROM collections WHERE name = ?")
+    let id: String = sqlx::query_scalar("SELECT id FROM collections WHERE name = $1")
         .bind(name)
         .fetch_one(&mut *conn)
         .await?;
     Ok(id)
 }
 
-pub async fn collection_id(conn: &mut SqliteConnection, name: &str) -> Result<Option<String>> {
+pub async fn collection_id(conn: &mut AnyConnection, name: &str) -> Result<Option<String>> {
     Ok(
-        sqlx::query_scalar("SELECT id FROM collections WHERE name = ?")
+        sqlx::query_scalar("SELECT id FROM collections WHERE name = $1")
             .bind(name)
             .fetch_optional(conn)
             .await?,
@@ -43,20 +43,21 @@ pub async fn collection_id(conn: &mut SqliteConnection, name: &str) -> Result<Op
 /// The dedup lookup: the artifact `(kind, name_key)` with its current hash
 /// and whether it has a version with `hash`.
 pub const FIND_IDENTITY: &str = "SELECT a.id, a.name, cv.content_hash AS current_hash,
-        EXISTS (SELECT 1 FROM artifact_versions v WHERE v.artifact_id = a.id AND v.content_hash = ?) AS has_hash
+        EXISTS (SELECT 1 FROM artifact_versions v WHERE v.artifact_id = a.id AND v.content_hash = $1) AS has_hash
      FROM artifacts a JOIN artifact_versions cv ON cv.id = a.current_version_id
-     WHERE a.collection_id = ? AND a.kind = ? AND a.name_key = ?";
+     WHERE a.collection_id = $2 AND a.kind = $3 AND a.name_key = $4";
 
 #[derive(Debug, FromRow)]
 struct IdentityRow {
     id: String,
     name: String,
     current_hash: String,
+    #[sqlx(try_from = "Flag")]
     has_hash: bool,
 }
 
 pub async fn find_identity(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     collection: &str,
     kind: ArtifactKind,
     name_key: &str,
@@ -88,7 +89,7 @@ pub fn parse_hash(s: &str) -> Result<ContentHash> {
 /// A new artifact row (no current version yet).
 #[allow(clippy::too_many_arguments)]
 pub async fn insert_artifact(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     collection: &str,
     kind: ArtifactKind,
     name: &str,
@@ -99,7 +100,7 @@ pub async fn insert_artifact(
     let now = now_rfc3339();
     sqlx::query(
         "INSERT INTO artifacts (id, collection_id, kind, name, name_key, description, source, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&id)
     .bind(collection)
@@ -121,18 +122,19 @@ pub struct VersionFile {
     pub path: String,
     pub blob_hash: String,
     pub size: i64,
+    #[sqlx(try_from = "Flag")]
     pub executable: bool,
 }
 
 /// A new version with its files; returns its id.
 pub async fn insert_version(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     artifact: &str,
     hash: &ContentHash,
     files: &[VersionFile],
 ) -> Result<String> {
     let id = new_id();
-    sqlx::query("INSERT INTO artifact_versions (id, artifact_id, content_hash, file_count, created_at) VALUES (?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO artifact_versions (id, artifact_id, content_hash, file_count, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
         .bind(artifact)
         .bind(hash.to_hex())
@@ -141,7 +143,7 @@ pub async fn insert_version(
         .execute(&mut *conn)
         .await?;
     for f in files {
-        sqlx::query("INSERT INTO version_files (version_id, path, blob_hash, size, executable) VALUES (?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO version_files (version_id, path, blob_hash, size, executable) VALUES ($1, $2, $3, $4, $5)")
             .bind(&id)
             .bind(&f.path)
             .bind(&f.blob_hash)
@@ -154,12 +156,12 @@ pub async fn insert_version(
 }
 
 pub async fn version_id(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     artifact: &str,
     hash: &ContentHash,
 ) -> Result<Option<String>> {
     Ok(sqlx::query_scalar(
-        "SELECT id FROM artifact_versions WHERE artifact_id = ? AND content_hash = ?",
+        "SELECT id FROM artifact_versions WHERE artifact_id = $1 AND content_hash = $2",
     )
     .bind(artifact)
     .bind(hash.to_hex())
@@ -169,15 +171,15 @@ pub async fn version_id(
 
 /// Makes `version` current and refreshes the artifact's description/source.
 pub async fn set_current(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     artifact: &str,
     version: &str,
     description: Option<&str>,
     source: Option<&str>,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE artifacts SET current_version_id = ?, description = COALESCE(?, description),
-         source = COALESCE(?, source), updated_at = ? WHERE id = ?",
+        "UPDATE artifacts SET current_version_id = $1, description = COALESCE($2, description),
+         source = COALESCE($3, source), updated_at = $4 WHERE id = $5",
     )
     .bind(version)
     .bind(description)
@@ -190,13 +192,13 @@ pub async fn set_current(
 }
 
 pub async fn upsert_composite(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     artifact: &str,
     version: Option<&str>,
     manifest: Option<&str>,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO composites (artifact_id, subtype, version, manifest) VALUES (?, 'plugin', ?, ?)
+        "INSERT INTO composites (artifact_id, subtype, version, manifest) VALUES ($1, 'plugin', $2, $3)
          ON CONFLICT(artifact_id) DO UPDATE SET version = excluded.version, manifest = excluded.manifest",
     )
     .bind(artifact)
@@ -222,13 +224,13 @@ type MembershipRow = (String, String, Option<String>, Option<String>, i64);
 /// Reconciles a plugin's memberships to exactly `members` (in order),
 /// writing only what differs. Returns whether anything changed.
 pub async fn reconcile_memberships(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     composite: &str,
     members: &[NewMembership],
 ) -> Result<bool> {
     let existing: Vec<MembershipRow> = sqlx::query_as(
         "SELECT child_id, relationship_type, pinned_version_hash, path, position
-         FROM composite_memberships WHERE composite_id = ?",
+         FROM composite_memberships WHERE composite_id = $1",
     )
     .bind(composite)
     .fetch_all(&mut *conn)
@@ -238,7 +240,7 @@ pub async fn reconcile_memberships(
         .iter()
         .filter(|e| !members.iter().any(|m| m.child_id == e.0))
     {
-        sqlx::query("DELETE FROM composite_memberships WHERE composite_id = ? AND child_id = ?")
+        sqlx::query("DELETE FROM composite_memberships WHERE composite_id = $1 AND child_id = $2")
             .bind(composite)
             .bind(child)
             .execute(&mut *conn)
@@ -260,7 +262,7 @@ pub async fn reconcile_memberships(
         sqlx::query(
             "INSERT INTO composite_memberships
                (id, composite_id, child_id, relationship_type, pinned_version_hash, path, position, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT(composite_id, child_id) DO UPDATE SET
                relationship_type = excluded.relationship_type,
                pinned_version_hash = excluded.pinned_version_hash,
@@ -282,14 +284,14 @@ pub async fn reconcile_memberships(
 }
 
 pub async fn record_transaction(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: &str,
     collection: &str,
     plugin: &str,
     started_at: &str,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO import_transactions (id, collection_id, plugin_name, started_at, committed_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO import_transactions (id, collection_id, plugin_name, started_at, committed_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(id)
     .bind(collection)
@@ -301,8 +303,8 @@ pub async fn record_transaction(
     Ok(())
 }
 
-pub async fn transaction_committed(conn: &mut SqliteConnection, id: &str) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM import_transactions WHERE id = ?")
+pub async fn transaction_committed(conn: &mut AnyConnection, id: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM import_transactions WHERE id = $1")
         .bind(id)
         .fetch_one(conn)
         .await?;
@@ -327,7 +329,7 @@ pub struct CurrentArtifact {
 }
 
 pub async fn current_artifacts(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     collection: &str,
 ) -> Result<Vec<CurrentArtifact>> {
     Ok(sqlx::query_as(
@@ -336,7 +338,7 @@ pub async fn current_artifacts(
          FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id
          LEFT JOIN composites c ON c.artifact_id = a.id
          LEFT JOIN plugin_sources s ON s.artifact_id = a.id
-         WHERE a.collection_id = ? ORDER BY a.kind, a.name_key", super::sources::COLUMNS)),
+         WHERE a.collection_id = $1 ORDER BY a.kind, a.name_key", super::sources::COLUMNS)),
     )
     .bind(collection)
     .fetch_all(conn)
@@ -345,7 +347,7 @@ pub async fn current_artifacts(
 
 /// The current state of the given artifacts.
 pub async fn current_artifacts_by_id(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     collection: &str,
     ids: &[String],
 ) -> Result<Vec<CurrentArtifact>> {
@@ -356,7 +358,7 @@ pub async fn current_artifacts_by_id(
              FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id
              LEFT JOIN composites c ON c.artifact_id = a.id
              LEFT JOIN plugin_sources s ON s.artifact_id = a.id
-             WHERE a.id = ? AND a.collection_id = ?",
+             WHERE a.id = $1 AND a.collection_id = $2",
             super::sources::COLUMNS
         )))
         .bind(id)
@@ -369,19 +371,19 @@ pub async fn current_artifacts_by_id(
 }
 
 /// The members of one plugin, in order.
-pub async fn members_of(conn: &mut SqliteConnection, composite: &str) -> Result<Vec<MemberRow>> {
+pub async fn members_of(conn: &mut AnyConnection, composite: &str) -> Result<Vec<MemberRow>> {
     Ok(sqlx::query_as(
         "SELECT m.composite_id, a.kind, a.name, m.relationship_type, m.pinned_version_hash
          FROM composite_memberships m JOIN artifacts a ON a.id = m.child_id
-         WHERE m.composite_id = ? ORDER BY m.position",
+         WHERE m.composite_id = $1 ORDER BY m.position",
     )
     .bind(composite)
     .fetch_all(conn)
     .await?)
 }
 
-pub async fn version_files(conn: &mut SqliteConnection, version: &str) -> Result<Vec<VersionFile>> {
-    Ok(sqlx::query_as("SELECT path, blob_hash, size, executable FROM version_files WHERE version_id = ? ORDER BY path")
+pub async fn version_files(conn: &mut AnyConnection, version: &str) -> Result<Vec<VersionFile>> {
+    Ok(sqlx::query_as("SELECT path, blob_hash, size, executable FROM version_files WHERE version_id = $1 ORDER BY path")
         .bind(version)
         .fetch_all(conn)
         .await?)
@@ -399,11 +401,11 @@ pub struct MemberRow {
     pub pinned_version_hash: Option<String>,
 }
 
-pub async fn all_members(conn: &mut SqliteConnection, collection: &str) -> Result<Vec<MemberRow>> {
+pub async fn all_members(conn: &mut AnyConnection, collection: &str) -> Result<Vec<MemberRow>> {
     Ok(sqlx::query_as(
         "SELECT m.composite_id, a.kind, a.name, m.relationship_type, m.pinned_version_hash
          FROM composite_memberships m JOIN artifacts a ON a.id = m.child_id
-         WHERE a.collection_id = ? ORDER BY m.composite_id, m.position",
+         WHERE a.collection_id = $1 ORDER BY m.composite_id, m.position",
     )
     .bind(collection)
     .fetch_all(conn)
@@ -413,12 +415,12 @@ pub async fn all_members(conn: &mut SqliteConnection, collection: &str) -> Resul
 /// Forgets a deployment of `artifact` (a plugin with its children, or one
 /// artifact on its own) in `project`.
 pub async fn delete_deployment(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     project: &str,
     artifact: &str,
 ) -> Result<()> {
     sqlx::query(
-        "DELETE FROM deployments WHERE project = ?1 AND (parent_id = ?2 OR (artifact_id = ?2 AND parent_id IS NULL))",
+        "DELETE FROM deployments WHERE project = $1 AND (parent_id = $2 OR (artifact_id = $2 AND parent_id IS NULL))",
     )
     .bind(project)
     .bind(artifact)

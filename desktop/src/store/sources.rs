@@ -1,6 +1,6 @@
 //! `plugin_sources`: where each plugin was last imported from.
 
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::{AnyConnection, FromRow};
 
 use crate::error::Result;
 use crate::origin::{Location, Marketplace, Provenance, SourceKind};
@@ -68,9 +68,9 @@ fn location(kind: Option<&str>, url: Option<&String>, rest: Rest<'_>) -> Option<
 }
 
 /// The provenance of plugin `artifact`, if recorded.
-pub async fn of(conn: &mut SqliteConnection, artifact: &str) -> Result<Option<Provenance>> {
+pub async fn of(conn: &mut AnyConnection, artifact: &str) -> Result<Option<Provenance>> {
     let row: Option<SourceRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM plugin_sources s WHERE s.artifact_id = ?"
+        "SELECT {COLUMNS} FROM plugin_sources s WHERE s.artifact_id = $1"
     )))
     .bind(artifact)
     .fetch_optional(conn)
@@ -79,7 +79,7 @@ pub async fn of(conn: &mut SqliteConnection, artifact: &str) -> Result<Option<Pr
 }
 
 /// Records where plugin `artifact` was imported from; whether that changed.
-pub async fn record(conn: &mut SqliteConnection, artifact: &str, p: &Provenance) -> Result<bool> {
+pub async fn record(conn: &mut AnyConnection, artifact: &str, p: &Provenance) -> Result<bool> {
     if of(&mut *conn, artifact).await?.as_ref() == Some(p) {
         return Ok(false);
     }
@@ -87,9 +87,15 @@ pub async fn record(conn: &mut SqliteConnection, artifact: &str, p: &Provenance)
     let m = p.marketplace.as_ref();
     let ml = m.map(|m| &m.location);
     sqlx::query(
-        "INSERT OR REPLACE INTO plugin_sources (artifact_id, kind, url, git_ref, resolved_commit, path,
+        "INSERT INTO plugin_sources (artifact_id, kind, url, git_ref, resolved_commit, path,
             market_name, market_kind, market_url, market_ref, market_commit, market_path)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (artifact_id) DO UPDATE SET kind = excluded.kind, url = excluded.url,
+            git_ref = excluded.git_ref, resolved_commit = excluded.resolved_commit,
+            path = excluded.path, market_name = excluded.market_name,
+            market_kind = excluded.market_kind, market_url = excluded.market_url,
+            market_ref = excluded.market_ref, market_commit = excluded.market_commit,
+            market_path = excluded.market_path",
     )
     .bind(artifact)
     .bind(l.kind.as_str())

@@ -13,17 +13,36 @@ use tempfile::TempDir;
 
 pub struct Env {
     pub tmp: TempDir,
+    /// The fresh PostgreSQL database of this test, if it runs on one.
+    server: Option<String>,
 }
 
 impl Env {
+    /// A temp home. Its rows live in a fresh PostgreSQL database when
+    /// `SKILLMEAT_TEST_DATABASE_URL` names a server's (`make
+    /// test-postgres`), else in the home's SQLite file.
     pub fn new() -> Env {
+        let server = std::env::var("SKILLMEAT_TEST_DATABASE_URL")
+            .ok()
+            .filter(|url| !url.is_empty())
+            .map(|admin| fresh_database(&admin));
         Env {
             tmp: TempDir::new().expect("a temp dir"),
+            server,
+        }
+    }
+
+    /// A temp home on SQLite whatever the environment says: the tests of
+    /// SQLite itself (query plans, PRAGMAs).
+    pub fn sqlite() -> Env {
+        Env {
+            tmp: TempDir::new().expect("a temp dir"),
+            server: None,
         }
     }
 
     pub fn home(&self) -> Home {
-        Home::at(self.tmp.path().join("home"))
+        Home::at(self.tmp.path().join("home")).with_server(self.server.clone())
     }
 
     pub async fn collection(&self) -> Collection {
@@ -31,6 +50,42 @@ impl Env {
             .await
             .expect("opening the collection")
     }
+}
+
+/// A new database on the server of `admin` (a URL of its `postgres`
+/// database); its URL.
+fn fresh_database(admin: &str) -> String {
+    let name = format!("t_{}", skillmeat::store::rows::new_id().to_lowercase());
+    let admin = admin.to_owned();
+    let create = format!("CREATE DATABASE {name}");
+    // Env::new is not async; the tests' runtime may be single-threaded.
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("the test server (SKILLMEAT_TEST_DATABASE_URL)");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+                .execute(&mut conn)
+                .await
+                .expect("a fresh database");
+        });
+        with_database(&admin, &name)
+    })
+    .join()
+    .expect("creating the test database")
+}
+
+/// `url` with its database (the path) replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let (authority, after) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let query = after.find('?').map_or("", |i| &after[i..]);
+    format!("{scheme}://{authority}/{name}{query}")
 }
 
 pub struct Plugin {
@@ -133,7 +188,7 @@ pub async fn count(coll: &Collection, from: &str) -> i64 {
 pub async fn current_hash(coll: &Collection, kind: &str, name: &str) -> Option<String> {
     sqlx::query_scalar(
         "SELECT v.content_hash FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id
-         WHERE a.kind = ? AND a.name = ?",
+         WHERE a.kind = $1 AND a.name = $2",
     )
     .bind(kind)
     .bind(name)
@@ -144,7 +199,7 @@ pub async fn current_hash(coll: &Collection, kind: &str, name: &str) -> Option<S
 
 pub async fn version_count(coll: &Collection, kind: &str, name: &str) -> i64 {
     sqlx::query_scalar(
-        "SELECT COUNT(*) FROM artifact_versions v JOIN artifacts a ON a.id = v.artifact_id WHERE a.kind = ? AND a.name = ?",
+        "SELECT COUNT(*) FROM artifact_versions v JOIN artifacts a ON a.id = v.artifact_id WHERE a.kind = $1 AND a.name = $2",
     )
     .bind(kind)
     .bind(name)
@@ -165,12 +220,18 @@ pub async fn all_rows(coll: &Collection) -> Vec<String> {
         "composite_memberships",
         "import_transactions",
     ] {
-        let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT '{table}: ' || json_array(*) FROM (SELECT * FROM {table}) ORDER BY 1"
-        )))
-        .fetch_all(&coll.pool)
-        .await
-        .unwrap_or_else(|e| panic!("{table}: {e}"));
+        let sql = match coll.pool.connect_options().database_url.scheme() {
+            "sqlite" => format!(
+                "SELECT '{table}: ' || json_array(*) FROM (SELECT * FROM {table}) ORDER BY 1"
+            ),
+            _ => format!(
+                "SELECT '{table}: ' || CAST(row_to_json(t) AS TEXT) FROM {table} t ORDER BY 1"
+            ),
+        };
+        let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&coll.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{table}: {e}"));
         out.extend(rows.into_iter().map(|r| r.0));
     }
     out

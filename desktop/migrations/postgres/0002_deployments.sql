@@ -1,0 +1,13 @@
+-- Where artifacts are deployed (as migrations/sqlite/0002).
+CREATE TABLE deployments (
+    id             TEXT PRIMARY KEY,         -- ULID
+    collection_id  TEXT NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    artifact_id    TEXT NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+    project        TEXT NOT NULL,            -- absolute project path
+    parent_id      TEXT REFERENCES artifacts(id) ON DELETE CASCADE,  -- the plugin it came with
+    content_hash   TEXT NOT NULL,            -- the version deployed
+    platform       TEXT NOT NULL,
+    deployed_at    TEXT NOT NULL,
+    UNIQUE (artifact_id, project, parent_id)
+);
+CREATE INDEX deployments_project ON deployments(project);
