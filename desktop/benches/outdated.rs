@@ -4,10 +4,12 @@
 //! `cargo bench -p skillmeat --bench outdated` (`make bench-outdated`): a
 //! git repository generated here holds a marketplace of 300 plugins (each
 //! 2 skills and a command); all are imported from its `file://` URL, then
-//! `outdated` checks the 300 against it: with `--offline` (the cached
-//! repository only: checkout, scan, hash, compare) and with a fetch.
+//! `outdated` checks the 300 against it, with `--offline` (the cached
+//! repository only) and with a fetch: first at the imported commit (the
+//! ref resolves to the recorded commit: nothing is read), then after an
+//! empty commit (every plugin checked out, read, hashed and compared).
 //! Target: ≤ 2 s. Each figure is the median and the best of
-//! `SKILLMEAT_BENCH_RUNS` runs (default 5).
+//! `SKILLMEAT_BENCH_RUNS` runs (default 3).
 
 use std::path::Path;
 use std::process::Command;
@@ -24,7 +26,7 @@ fn runs() -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .filter(|&n| n > 0)
-        .unwrap_or(5)
+        .unwrap_or(3)
 }
 
 fn main() {
@@ -42,13 +44,24 @@ fn main() {
         "{imported} plugins imported from {url} in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    measure(&rt, &scope, "the commit unchanged: nothing read");
+    // A new commit that changes no file: every plugin is checked out,
+    // read, hashed and compared.
+    git(
+        &tmp.path().join("market"),
+        &["commit", "-q", "--allow-empty", "-m", "empty"],
+    );
+    measure(&rt, &scope, "a new commit: all 300 read and hashed");
+}
+
+fn measure(rt: &tokio::runtime::Runtime, scope: &Scope, what: &str) {
     for offline in [true, false] {
         let mut times = Vec::new();
         for _ in 0..runs() {
             let started = Instant::now();
             let report = rt
                 .block_on(ops::outdated(
-                    &scope,
+                    scope,
                     OutdatedArgs {
                         names: None,
                         offline: Some(offline),
@@ -65,7 +78,7 @@ fn main() {
         }
         times.sort();
         println!(
-            "outdated over {PLUGINS} plugins of one cached repository{}: median {}, best {} (target ≤ 2 s)",
+            "outdated over {PLUGINS} plugins of one cached repository, {what}{}: median {}, best {} (target ≤ 2 s)",
             if offline {
                 " (--offline)"
             } else {
@@ -139,23 +152,24 @@ fn generate_repository(dir: &Path) -> String {
             entries.join(",\n")
         ),
     );
-    let git = |args: &[&str]| {
-        let status = Command::new("git")
-            .current_dir(dir)
-            .args([
-                "-c",
-                "user.name=bench",
-                "-c",
-                "user.email=bench@example.com",
-            ])
-            .args(["-c", "init.defaultBranch=main"])
-            .args(args)
-            .status()
-            .expect("git runs");
-        assert!(status.success(), "git {args:?}");
-    };
-    git(&["init", "-q"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "300 plugins"]);
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "300 plugins"]);
     format!("file://{}", dir.display())
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.com",
+        ])
+        .args(["-c", "init.defaultBranch=main"])
+        .args(args)
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
 }

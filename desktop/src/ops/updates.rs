@@ -298,6 +298,60 @@ fn check_group(
     members: &[usize],
     found: &mut Found,
 ) -> Result<()> {
+    let now = match origin::current_commit(req, spec) {
+        Ok(now) => now,
+        Err(e) => {
+            let (state, reason) = failed(e)?;
+            for &i in members {
+                let s = &stored[i];
+                found
+                    .states
+                    .insert(i, state_of(s, state, Some(reason.clone())));
+            }
+            return Ok(());
+        }
+    };
+    let (same, rest): (Vec<usize>, Vec<usize>) = members
+        .iter()
+        .partition(|&&i| now.is_some() && recorded_at(&stored[i], now.as_deref()));
+    for i in same {
+        let s = &stored[i];
+        let state = PluginOutdated {
+            latest_commit: now.clone(),
+            latest_hash: Some(s.content_hash.clone()),
+            ..state_of(s, OutdatedState::UpToDate, None)
+        };
+        found.states.insert(i, state);
+    }
+    match rest.is_empty() {
+        true => Ok(()),
+        false => recheck_members(req, stored, spec, &rest, found),
+    }
+}
+
+/// Whether plugin `s` was imported from commit `now` of its source's
+/// repository, its files in that repository (not in another one a
+/// marketplace entry names): then its source is unchanged and nothing
+/// needs reading.
+fn recorded_at(s: &Stored, now: Option<&str>) -> bool {
+    let Some(p) = &s.origin else {
+        return false;
+    };
+    let at = |l: &crate::origin::Location| l.commit.as_deref() == now;
+    match &p.marketplace {
+        Some(m) => at(&m.location) && at(&p.location) && p.location.url == m.location.url,
+        None => at(&p.location),
+    }
+}
+
+/// The plugins `members` of `spec`, read and compared.
+fn recheck_members(
+    req: &Request<'_>,
+    stored: &[Stored],
+    spec: &Spec,
+    members: &[usize],
+    found: &mut Found,
+) -> Result<()> {
     let names: Vec<String> = members.iter().map(|&i| stored[i].name.clone()).collect();
     match origin::recheck(req, spec, &names) {
         Ok((resolved, missing)) => {
@@ -314,7 +368,7 @@ fn check_group(
         }
         Err(e) if members.len() > 1 && !base_failed(&e, spec) => {
             for &i in members {
-                check_group(req, stored, spec, &[i], found)?;
+                recheck_members(req, stored, spec, &[i], found)?;
             }
         }
         Err(e) => {

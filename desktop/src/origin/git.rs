@@ -66,26 +66,12 @@ pub fn check_out(
     if want.url.starts_with('-') {
         return Err(Error::remote(want.url, "is not a URL"));
     }
-    let repo = cache_dir(cache, want.url);
-    let fresh = !fsx::exists(&repo.join("HEAD"));
-    if fresh && rules.offline {
-        return Err(Error::remote(
-            want.url,
-            "is not in the cache (--offline uses only repositories fetched before); run without --offline",
-        ));
-    }
-    let _lock = lock(cache, &repo)?;
-    if fresh {
-        first_fetch(&repo, want.url, rules)?;
-    }
+    let (repo, _lock) = fetched(cache, want.url, rules)?;
     let git = Git {
         repo: &repo,
         url: want.url,
         rules,
     };
-    if !fresh && !rules.offline {
-        git.fetch()?;
-    }
     let commit = git.resolve(want.git_ref, want.sha)?;
     if let Some(path) = want.path {
         git.check_folder(&commit, path)?;
@@ -96,6 +82,47 @@ pub fn check_out(
         None => work.to_owned(),
     };
     Ok(CheckedOut { root, commit })
+}
+
+/// The commit `want`'s ref (or sha) resolves to, fetched into the cache
+/// first unless offline; nothing is checked out (`outdated` asks this
+/// first: an unchanged commit is unchanged content).
+pub fn resolve_commit(cache: &Path, want: Want<'_>, rules: FetchRules) -> Result<String> {
+    let (repo, _lock) = fetched(cache, want.url, rules)?;
+    let git = Git {
+        repo: &repo,
+        url: want.url,
+        rules,
+    };
+    git.resolve(want.git_ref, want.sha)
+}
+
+/// The cached repository of `url`, fetched (unless offline), and its lock,
+/// held while the caller reads it.
+fn fetched(cache: &Path, url: &str, rules: FetchRules) -> Result<(PathBuf, std::fs::File)> {
+    if url.starts_with('-') {
+        return Err(Error::remote(url, "is not a URL"));
+    }
+    let repo = cache_dir(cache, url);
+    let fresh = !fsx::exists(&repo.join("HEAD"));
+    if fresh && rules.offline {
+        return Err(Error::remote(
+            url,
+            "is not in the cache (--offline uses only repositories fetched before); run without --offline",
+        ));
+    }
+    let lock = lock(cache, &repo)?;
+    if fresh {
+        first_fetch(&repo, url, rules)?;
+    } else if !rules.offline {
+        Git {
+            repo: &repo,
+            url,
+            rules,
+        }
+        .fetch()?;
+    }
+    Ok((repo, lock))
 }
 
 /// One fetch at a time per cached repository (another skillmeat waits).

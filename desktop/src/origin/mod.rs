@@ -253,6 +253,25 @@ pub fn source_of(p: &Provenance) -> Option<Spec> {
     }
 }
 
+/// The commit a git source's ref resolves to now (fetched unless
+/// offline); `None` for a folder or bundle.
+pub fn current_commit(req: &Request<'_>, spec: &Spec) -> Result<Option<String>> {
+    let Spec::Git(g) = spec else {
+        return Ok(None);
+    };
+    let want = Want {
+        url: &g.url,
+        git_ref: g.git_ref.as_deref(),
+        sha: None,
+        path: None,
+    };
+    let rules = FetchRules {
+        offline: req.offline,
+        allow_file: g.is_local(),
+    };
+    git::resolve_commit(req.cache, want, rules).map(Some)
+}
+
 /// Reads `spec` again and picks the plugins `names` from it; the names it
 /// no longer has come back apart (`req.plugins` is not used). A local path
 /// that is not there any more is [`Error::SourceGone`].
