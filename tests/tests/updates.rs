@@ -325,6 +325,10 @@ fn a_new_commit_is_outdated_with_exactly_its_changed_children_then_updated() {
     assert_eq!(report["plugins"][0]["commit"], first.as_str());
     assert_eq!(report["plugins"][0]["children"], json!([]));
 
+    let first_hash = show(&home, "guardrails")["content_hash"]
+        .as_str()
+        .expect("a hash")
+        .to_owned();
     let old_rules = pinned(&home, "guardrails", "skill", "guard-rules");
     let old_status = pinned(&home, "guardrails", "command", "guard-status");
     change_guardrails(&repos.work("kit"));
@@ -408,6 +412,11 @@ fn a_new_commit_is_outdated_with_exactly_its_changed_children_then_updated() {
     let (text, _) = run(&home, &["status", "--project", project_arg], 0);
     assert!(text.contains("skillmeat deploy"), "{text}");
     assert!(project.path().join(".claude").exists());
+
+    // `use` makes the first version current again: the source's commit is
+    // the recorded one, but it does not hold the current content.
+    run(&home, &["use", &format!("guardrails@{first_hash}")], 0);
+    assert_eq!(states(&outdated(&home, &[])), ["guardrails: changed"]);
 }
 
 #[test]

@@ -178,6 +178,10 @@ struct Stored {
     /// Each child's kind, name and the hash the plugin pins.
     children: Vec<ChildHash>,
     origin: Option<Provenance>,
+    /// Whether the current version is the newest one stored: after `use`
+    /// made an older one current, the source's unchanged commit says
+    /// nothing about the current content, which is then compared.
+    current_is_newest: bool,
 }
 
 /// The plugins `names` names (every plugin when empty), each once, by name.
@@ -205,7 +209,9 @@ async fn stored(c: &Collection, names: &[String]) -> Result<Vec<Stored>> {
         if !seen.insert(d.id.clone()) {
             continue;
         }
+        let current_is_newest = d.versions.last().is_some_and(|v| v.current);
         out.push(Stored {
+            current_is_newest,
             children: d
                 .children
                 .into_iter()
@@ -311,9 +317,9 @@ fn check_group(
             return Ok(());
         }
     };
-    let (same, rest): (Vec<usize>, Vec<usize>) = members
-        .iter()
-        .partition(|&&i| now.is_some() && recorded_at(&stored[i], now.as_deref()));
+    let (same, rest): (Vec<usize>, Vec<usize>) = members.iter().partition(|&&i| {
+        now.is_some() && stored[i].current_is_newest && recorded_at(&stored[i], now.as_deref())
+    });
     for i in same {
         let s = &stored[i];
         let state = PluginOutdated {
