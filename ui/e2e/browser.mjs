@@ -109,7 +109,7 @@ try {
   assert.equal(await page.evaluate(() => sessionStorage.getItem("skillmeat-token")), server.token);
   const names = (await texts(page, "table.artifacts tbody tr td:first-child")).map((t) => t.replace(/^\S+\s+/, "").trim());
   assert.deepEqual(names, listed.map((a) => a.name));
-  assert.deepEqual(await texts(page, 'nav[aria-label="Main"] button'), ["Collection", "Import", "Deploy", "Project", "Export"]);
+  assert.deepEqual(await texts(page, 'nav[aria-label="Main"] button'), ["Collection", "Updates", "Import", "Deploy", "Project", "Export"]);
   await page.screenshot({ path: join(SHOTS, "collection.png") });
   step(`Collection lists the ${names.length} artifacts of skillmeat list; the token left the URL; Import, and Deploy and Project on loopback`);
 

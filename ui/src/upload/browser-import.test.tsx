@@ -227,7 +227,7 @@ describe("the browser's Import", () => {
     const http = new HttpTransport({ token: "t0k3n", fetch: server.fetch as typeof fetch, store: { setItem() {} } });
     await http.info();
     const app = await mount(<App transport={http} />);
-    expect([...app.container.querySelectorAll('nav[aria-label="Main"] button')].map((b) => b.textContent)).toEqual(["Collection", "Import", "Export"]);
+    expect([...app.container.querySelectorAll('nav[aria-label="Main"] button')].map((b) => b.textContent)).toEqual(["Collection", "Updates", "Import", "Export"]);
     app.unmount();
 
     await open(server);
