@@ -15,7 +15,7 @@ import type {
 } from "../generated/types.ts";
 import type { InspectReport } from "../folder/protocol.ts";
 import { CommandError } from "../transport.ts";
-import { type QueueOptions, type QueuedBlob, UploadCancelled, type UploadProgress, uploadBlobs } from "./queue.ts";
+import { type QueueOptions, type QueuedBlob, UploadCancelled, type UploadProgress, backoff, isRetryable, uploadBlobs } from "./queue.ts";
 
 /** What the flow needs of `skillmeat serve` (HttpTransport has it; tests fake it). */
 export interface HashFirstApi {
@@ -101,6 +101,9 @@ export async function importUploaded(
   return follow(api, started.transaction_id, opts);
 }
 
+/** How many failed status requests in a row `follow` sits out. */
+const STATUS_RETRIES = 5;
+
 /** Polls an import until it succeeded (its summary) or failed (its error; the
  * summary of the plugins it reached when it has one). */
 export async function follow(
@@ -109,8 +112,19 @@ export async function follow(
   opts: { pollMs?: number; sleep?: (ms: number) => Promise<void> } = {},
 ): Promise<ImportSummary> {
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let failures = 0;
   for (;;) {
-    const job = await api.importStatus(id);
+    let job: ImportJob;
+    try {
+      job = await api.importStatus(id);
+      failures = 0;
+    } catch (e) {
+      // The import goes on on the server: a dropped answer is asked again
+      // (with the upload queue's backoff), not reported as a failed import.
+      if (!isRetryable(e) || ++failures > STATUS_RETRIES) throw e;
+      await sleep(backoff(failures));
+      continue;
+    }
     if (job.status === "succeeded" && job.result) return job.result;
     if (job.status === "failed") {
       if (job.result) return job.result;

@@ -81,6 +81,7 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
     setStage("hashing");
     try {
       const h = await hashFolder(folder, { worker: startWorker(), signal: ctl.signal, onProgress: setHashing });
+      if (running.current !== ctl) return;
       setHashing(h.progress);
       const files = h.files.map((f, i) => ({ ...f, file: folder.files[i]!.file }));
       const c = { rootName: h.rootName, files, report: h.report };
@@ -89,10 +90,12 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
       setSelected(new Set(h.report.plugins.map((p) => p.name)));
       setStage("planning");
       const plan = await api.plan(planArgs(h.report));
-      if (ctl.signal.aborted) return;
+      if (running.current !== ctl) return;
       setPreviews(plan.plugins);
       setStage("preview");
     } catch (e) {
+      // A newer choice took over: its flow owns the view now.
+      if (running.current !== ctl) return;
       if (e instanceof HashCancelled) {
         setError(new CommandError("bad_input", "Cancelled: nothing was sent to the server."));
       } else setError(asCommandError(e));
@@ -109,6 +112,7 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
     try {
       const only = previews.length > 1 && selected.size < previews.length ? [...selected] : undefined;
       const sent = await uploadMissing(api, chosen.files, { signal: ctl.signal, onProgress: setUpload });
+      if (running.current !== ctl) return;
       setUploaded(sent);
       setStage("importing");
       const shown = previews.filter((p) => !only || only.includes(p.name));
@@ -118,10 +122,12 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
         plugins: only,
         choices: childChoices(shown, choices),
       });
+      if (running.current !== ctl) return;
       setSummary(s);
       setMismatches(compare(shown, s, choices));
       setStage("done");
     } catch (e) {
+      if (running.current !== ctl) return;
       setError(e instanceof UploadCancelled ? new CommandError("bad_input", "Upload cancelled: nothing was imported (Import again sends only what is still missing).") : asCommandError(e));
       setStage("preview");
     } finally {
@@ -136,10 +142,12 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
     setStage("uploading");
     try {
       const r = await importBundle(api, file, { signal: ctl.signal, onProgress: setUpload, onUploaded: (o) => (setUploaded(o), setStage("importing")) });
+      if (running.current !== ctl) return;
       setSummary(r.summary);
       setMismatches([]);
       setStage("done");
     } catch (e) {
+      if (running.current !== ctl) return;
       setError(e instanceof UploadCancelled ? new CommandError("bad_input", "Upload cancelled: nothing was imported.") : asCommandError(e));
       setStage("choose");
     } finally {
@@ -167,6 +175,8 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
         onDragOver={(e) => e.preventDefault()}
         onDrop={(e) => {
           e.preventDefault();
+          // One import at a time: a drop while one runs is refused, not raced.
+          if (busy) return setError(new CommandError("conflict", "An import is running: wait for it or Cancel it before dropping another folder."));
           const entry = droppedFolder(e.dataTransfer);
           if (!entry) return setError(new CommandError("bad_input", "Drop a folder (a plugin or a marketplace)."));
           folderFromEntry(entry).then(hashAndPlan, (err: unknown) => setError(asCommandError(err)));
