@@ -192,6 +192,13 @@ pub enum Error {
     #[error("{}: another skillmeat is deploying or undeploying here (waited {waited} s for .claude/skillmeat/lock); try again when it has finished", project.display())]
     Locked { project: PathBuf, waited: u64 },
 
+    /// A collection folder whose files another database's rows describe
+    /// (`--database` with a home whose folder `skillmeat.db` or another
+    /// server made): using it would let each delete the other's files.
+    #[error("{}: this collection folder belongs to {owner}, not to the database in use; \
+             use the database it was made with, or another SKILLMEAT_HOME", dir.display())]
+    ForeignFolder { dir: PathBuf, owner: String },
+
     /// `skillmeat.db` is not skillmeat's database.
     #[error("{}: not a skillmeat database ({reason})", path.display())]
     NotADatabase { path: PathBuf, reason: &'static str },
@@ -291,6 +298,7 @@ impl Error {
             Error::DeployConflict { .. }
             | Error::RemoveRefused { .. }
             | Error::Locked { .. }
+            | Error::ForeignFolder { .. }
             | Error::StoredContentChanged { .. } => ErrorCode::Conflict,
             // What went wrong first decides; the message tells the rest.
             Error::RollbackFailed { cause, .. } => cause.code(),

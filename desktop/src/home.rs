@@ -9,10 +9,24 @@ use crate::error::{Error, Result};
 /// The skillmeat home: `skillmeat.db` and `collections/<name>/`; or, with
 /// a database server (`--database postgres://…`), the rows there and the
 /// collection folders here.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Home {
     root: PathBuf,
     server: Option<String>,
+}
+
+/// Never the database password, wherever a `Home` is printed (spans, logs).
+impl std::fmt::Debug for Home {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let server = self
+            .server
+            .as_deref()
+            .map(|url| crate::store::without_password(url, url));
+        f.debug_struct("Home")
+            .field("root", &self.root)
+            .field("server", &server)
+            .finish()
+    }
 }
 
 impl Home {
@@ -78,5 +92,22 @@ pub fn check_collection_name(name: &str) -> Result<()> {
         Err(Error::Usage(format!(
             "collection name {name:?} is not allowed: use letters, digits, '-', '_' and '.'"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_home_prints_its_database_url_without_the_password() {
+        let home = Home::at(PathBuf::from("/h"))
+            .with_server(Some("postgres://alice:s3cret@db:5432/team".into()));
+        let printed = format!("{home:?}");
+        assert!(!printed.contains("s3cret"), "{printed}");
+        assert!(
+            printed.contains("postgres://alice:***@db:5432/team"),
+            "{printed}"
+        );
     }
 }

@@ -161,3 +161,52 @@ fn a_collection_on_postgresql() {
         .clone();
     assert_eq!(json(&after)["total"].as_u64(), Some(0), "{}", json(&after));
 }
+
+/// One collection folder never serves two databases: a home whose folder
+/// `skillmeat.db` describes refuses a database server, and a folder a
+/// database server made refuses `skillmeat.db` (each one's `remove` would
+/// delete the other's files). Exit 1, nothing written.
+#[test]
+fn a_collection_folder_serves_one_database() {
+    let cluster = Cluster::start().expect("a throwaway cluster");
+    let url = cluster.database("team").expect("a database");
+
+    let embedded = tempfile::TempDir::new().expect("a temp dir");
+    let mut sqlite = skillmeat();
+    sqlite.env("SKILLMEAT_HOME", embedded.path());
+    sqlite
+        .arg("add")
+        .arg(fixture("guardrails"))
+        .assert()
+        .success();
+    let before = util::snapshot(&embedded.path().join("collections"));
+    on(&url, embedded.path())
+        .arg("add")
+        .arg(fixture("superpowers"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "this collection folder belongs to the database collection",
+        ));
+    assert_eq!(util::snapshot(&embedded.path().join("collections")), before);
+
+    let served = tempfile::TempDir::new().expect("a temp dir");
+    on(&url, served.path())
+        .arg("add")
+        .arg(fixture("guardrails"))
+        .assert()
+        .success();
+    let before = util::snapshot(&served.path().join("collections"));
+    let mut sqlite = skillmeat();
+    sqlite.env("SKILLMEAT_HOME", served.path());
+    sqlite
+        .arg("add")
+        .arg(fixture("superpowers"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "this collection folder belongs to the database collection",
+        ));
+    assert_eq!(util::snapshot(&served.path().join("collections")), before);
+    on(&url, served.path()).arg("verify").assert().success();
+}

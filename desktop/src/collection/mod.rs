@@ -36,6 +36,7 @@ impl Collection {
         let id = rows::ensure_collection(&mut conn, name).await?;
         drop(conn);
         crate::fsx::create_private_dir(&dir)?;
+        claim(&dir, &id, home.server().is_some())?;
         let collection = Collection {
             name: name.to_owned(),
             id,
@@ -56,6 +57,7 @@ impl Collection {
         let Some(collection) = Collection::found(pool, name, dir).await? else {
             return Ok(None);
         };
+        check_owner(&collection.dir, &collection.id)?;
         collection.recover().await?;
         Ok(Some(collection))
     }
@@ -79,7 +81,11 @@ impl Collection {
             match store::open_read_only(&database).await? {
                 store::ReadOnly::Empty => return Ok(None),
                 store::ReadOnly::Current(pool) => {
-                    return Collection::found(pool, name, dir).await;
+                    let found = Collection::found(pool, name, dir).await?;
+                    if let Some(c) = &found {
+                        check_owner(&c.dir, &c.id)?;
+                    }
+                    return Ok(found);
                 }
                 store::ReadOnly::Older => {
                     "the database was made by an older skillmeat and must be upgraded"
@@ -145,5 +151,57 @@ impl Collection {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+}
+
+/// The file in a collection folder naming the database collection (its row
+/// id) whose rows describe the folder's files. One folder never serves two
+/// databases: each one's `remove` and recovery would delete or undo the
+/// other's files.
+const OWNER: &str = ".collection-id";
+
+/// Checks the folder's owner and, on first use, records it. A folder of
+/// files without an owner predates the record: it is the home's SQLite
+/// collection's, so a database server may not take it.
+fn claim(dir: &Path, id: &str, server: bool) -> Result<()> {
+    if owner(dir)?.is_some() {
+        return check_owner(dir, id);
+    }
+    let has_files = std::fs::read_dir(dir)
+        .map_err(|source| Error::Io {
+            path: dir.to_owned(),
+            source,
+        })?
+        .next()
+        .is_some();
+    if server && has_files {
+        return Err(Error::ForeignFolder {
+            dir: dir.to_owned(),
+            owner: "the home's skillmeat.db".to_owned(),
+        });
+    }
+    crate::fsx::write_atomic(&dir.join(OWNER), format!("{id}\n").as_bytes())
+}
+
+/// Refuses a folder recorded as another database collection's.
+fn check_owner(dir: &Path, id: &str) -> Result<()> {
+    match owner(dir)? {
+        Some(found) if found != id => Err(Error::ForeignFolder {
+            dir: dir.to_owned(),
+            owner: format!("the database collection {found}"),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The owner recorded in `dir`, if any.
+fn owner(dir: &Path) -> Result<Option<String>> {
+    match std::fs::read_to_string(dir.join(OWNER)) {
+        Ok(text) => Ok(Some(text.trim().to_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(Error::Io {
+            path: dir.join(OWNER),
+            source,
+        }),
     }
 }

@@ -129,7 +129,7 @@ fn server_url(url: &str) -> Result<String> {
 }
 
 /// `text` with the password of `url` (if any) blanked out.
-fn without_password(url: &str, text: &str) -> String {
+pub(crate) fn without_password(url: &str, text: &str) -> String {
     let password = url
         .split_once("://")
         .and_then(|(_, rest)| rest.split(['/', '?']).next())
