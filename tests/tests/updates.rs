@@ -7,222 +7,16 @@
 //! place and then deleted; a marketplace whose entries are in other
 //! repositories; a remote that goes away (unreachable, exit 0, nothing
 //! written; `--offline` reads the cache); and the HTTP routes.
-//!
-//! The git and daemon helpers are those of `git_sources.rs`, copied.
 
 mod util;
 
-use std::io::{BufRead, BufReader};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
 use serde_json::{Value, json};
+use util::git::{Daemon, Repos, copy_into, git, lock_plugin, run, show};
+use util::server::Server;
 use util::{Home, fixture};
-
-/// Runs git in `dir`, expecting success; its trimmed stdout.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "protocol.file.allow=always",
-        ])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?} in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-/// The files of folder `from` copied into `to` (made if needed).
-fn copy_into(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("the copy's folder");
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", from.display()))
-        .arg(to)
-        .status()
-        .expect("cp runs");
-    assert!(
-        status.success(),
-        "cp -a {} {}",
-        from.display(),
-        to.display()
-    );
-}
-
-/// Folders of repositories: each a working copy committed and pushed to a
-/// bare repository `<name>.git` below `served`, which `git daemon` serves.
-struct Repos {
-    tmp: tempfile::TempDir,
-}
-
-impl Repos {
-    fn new() -> Repos {
-        let tmp = tempfile::tempdir().expect("a temp dir");
-        std::fs::create_dir_all(tmp.path().join("served")).expect("served/");
-        Repos { tmp }
-    }
-
-    fn served(&self) -> PathBuf {
-        self.tmp.path().join("served")
-    }
-
-    fn work(&self, name: &str) -> PathBuf {
-        self.tmp.path().join("work").join(name)
-    }
-
-    /// A new repository `name` whose first commit holds `files` (a folder
-    /// copied from the fixtures, placed at a path in the repository).
-    fn create(&self, name: &str, files: &[(&str, &Path)]) -> String {
-        let work = self.work(name);
-        std::fs::create_dir_all(&work).expect("the working copy");
-        git(&work, &["init", "-q"]);
-        for (at, from) in files {
-            copy_into(from, &work.join(at));
-        }
-        let bare = self.served().join(format!("{name}.git"));
-        git(
-            self.tmp.path(),
-            &["init", "-q", "--bare", bare.to_str().expect("utf-8")],
-        );
-        self.commit(name, "first")
-    }
-
-    /// Commits everything in the working copy and pushes `main` (forced);
-    /// the new commit's id.
-    fn commit(&self, name: &str, message: &str) -> String {
-        let work = self.work(name);
-        git(&work, &["add", "-A"]);
-        git(&work, &["commit", "-q", "--allow-empty", "-m", message]);
-        self.push(name)
-    }
-
-    fn push(&self, name: &str) -> String {
-        let work = self.work(name);
-        let bare = self.served().join(format!("{name}.git"));
-        git(
-            &work,
-            &[
-                "push",
-                "-q",
-                "--force",
-                "--tags",
-                bare.to_str().expect("utf-8"),
-                "main",
-            ],
-        );
-        git(&work, &["rev-parse", "HEAD"])
-    }
-}
-
-/// `git daemon` serving a folder on an ephemeral loopback port; killed on drop.
-struct Daemon {
-    child: Child,
-    port: u16,
-}
-
-impl Daemon {
-    fn serve(base: &Path) -> Daemon {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        // git-daemon itself, not `git daemon`: git runs it as a child
-        // process, which killing git would leave serving.
-        let exec_path = git(base, &["--exec-path"]);
-        let child = Command::new(Path::new(&exec_path).join("git-daemon"))
-            .arg("--export-all")
-            .arg(format!("--base-path={}", base.display()))
-            .arg(format!("--port={port}"))
-            .arg("--listen=127.0.0.1")
-            .arg("--reuseaddr")
-            .arg("--informative-errors")
-            .arg(base)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("git daemon starts");
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "git daemon did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Daemon { child, port }
-    }
-
-    fn url(&self, name: &str) -> String {
-        format!("git://127.0.0.1:{}/{name}.git", self.port)
-    }
-
-    fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs skillmeat with `args`, expecting `code`; (stdout, stderr).
-fn run(home: &Home, args: &[&str], code: i32) -> (String, String) {
-    let out = home
-        .cmd()
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .args(args)
-        .assert()
-        .code(code)
-        .get_output()
-        .clone();
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn show(home: &Home, name: &str) -> Value {
-    let (out, _) = run(home, &["show", name, "--type", "composite", "--json"], 0);
-    serde_json::from_str(&out).expect("show --json is JSON")
-}
-
-fn lock(home: &Home) -> toml::Table {
-    let text = std::fs::read_to_string(home.path().join("collections/default/skillmeat.lock"))
-        .expect("the lock file");
-    toml::from_str(&text).expect("the lock file is TOML")
-}
-
-/// The lock entry of plugin `name`.
-fn lock_plugin(home: &Home, name: &str) -> toml::Table {
-    let lock = lock(home);
-    let entries = lock["artifact"].as_array().expect("artifact = [...]");
-    entries
-        .iter()
-        .filter_map(toml::Value::as_table)
-        .find(|e| {
-            e.get("kind").and_then(toml::Value::as_str) == Some("composite")
-                && e.get("name").and_then(toml::Value::as_str) == Some(name)
-        })
-        .cloned()
-        .unwrap_or_else(|| panic!("no lock entry for plugin {name}"))
-}
 
 /// `outdated --json` of `names`, exit 0.
 fn outdated(home: &Home, args: &[&str]) -> Value {
@@ -624,28 +418,6 @@ fn a_remote_that_goes_away_is_unreachable_and_offline_reads_the_cache() {
     assert!(err.contains("nope"), "{err}");
 }
 
-/// `skillmeat serve` on an ephemeral port: (child, base URL, token).
-fn serve(home: &Home) -> (Child, String, String) {
-    let mut child = home
-        .cmd_std()
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawning skillmeat serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the startup line");
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"));
-    let (base, token) = url.split_once("/#token=").expect("a token");
-    (child, base.to_owned(), token.to_owned())
-}
-
 #[test]
 fn the_http_routes_outdated_and_update() {
     let repos = Repos::new();
@@ -656,49 +428,34 @@ fn the_http_routes_outdated_and_update() {
     change_guardrails(&repos.work("kit"));
     let second = repos.commit("kit", "second");
 
-    let (mut child, base, token) = serve(&home);
-    let client = reqwest::blocking::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .expect("a client");
-    let send = |r: reqwest::blocking::RequestBuilder| -> (u16, Value) {
-        let response = r.bearer_auth(&token).send().expect("the server answers");
-        let status = response.status().as_u16();
-        (status, response.json().expect("a JSON body"))
-    };
-    let (status, body) = send(client.get(format!("{base}/api/v1/outdated?name=guardrails")));
+    let mut server = Server::spawn(home.cmd_std(), &[], &[("GIT_CONFIG_NOSYSTEM", "1")]);
+    let (status, body) = server.json("/api/v1/outdated?name=guardrails");
     assert_eq!(status, 200, "{body}");
     assert_eq!(states(&body), ["guardrails: changed"]);
     assert_eq!(children(&body, "guardrails").len(), 3, "{body}");
-    let (status, body) = send(client.get(format!("{base}/api/v1/outdated?name=nope")));
+    let (status, body) = server.json("/api/v1/outdated?name=nope");
     assert_eq!(
-        (status, body["code"].as_str()),
+        (status.as_u16(), body["code"].as_str()),
         (404, Some("not_found")),
         "{body}"
     );
 
-    let update = format!("{base}/api/v1/update");
-    let (status, body) = send(client.post(&update).json(&json!({"dry_run": true})));
+    let update = "/api/v1/update";
+    let (status, body) = server.post_json(update, &json!({"dry_run": true}));
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["previews"][0]["buckets"]["new"][0]["name"], "guard-extra",
         "{body}"
     );
     assert_eq!(body["results"], json!([]));
-    let (status, body) = send(
-        client
-            .post(&update)
-            .json(&json!({"on_conflict": "sideways"})),
-    );
+    let (status, body) = server.post_json(update, &json!({"on_conflict": "sideways"}));
     assert_eq!(status, 422, "{body}");
-    let (status, body) = send(client.post(&update).json(&json!({"names": ["guardrails"]})));
+    let (status, body) = server.post_json(update, &json!({"names": ["guardrails"]}));
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["results"][0]["success"], true, "{body}");
-    let (_, body) = send(client.get(format!("{base}/api/v1/outdated")));
+    let (_, body) = server.json("/api/v1/outdated");
     assert_eq!(states(&body), ["guardrails: up_to_date"]);
-    let _ = child.kill();
-    let _ = child.wait();
+    server.stop(Duration::from_secs(60));
     assert_eq!(
         show(&home, "guardrails")["origin"]["commit"],
         second.as_str()

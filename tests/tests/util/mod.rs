@@ -1,5 +1,6 @@
 //! Helpers shared by the end-to-end tests.
 
+pub mod git;
 pub mod server;
 
 use std::fs;
