@@ -19,7 +19,7 @@ import {
 } from "../upload/flow.ts";
 import { importBundle } from "../upload/bundle.ts";
 import { UploadCancelled, type UploadProgress } from "../upload/queue.ts";
-import { Children, childChoices, compare, DiffView } from "./ImportWizard.tsx";
+import { Children, childChoices, compare, DiffView, ImportResults } from "./ImportWizard.tsx";
 
 type Stage = "choose" | "hashing" | "planning" | "preview" | "uploading" | "importing" | "done";
 type Child = PluginPreview["buckets"]["new"][number];
@@ -355,25 +355,7 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
           ) : (
             previews.length > 0 && <p className="ok">The server's hashes match the preview.</p>
           )}
-          <ul>
-            {summary.results.map((r) => (
-              <li key={r.transaction_id} data-plugin={r.plugin_name}>
-                {r.success ? (
-                  <>
-                    <strong>{r.plugin_name}</strong>: <span data-count="imported">{r.children_imported}</span> imported,{" "}
-                    <span data-count="reused">{r.children_reused}</span> reused,{" "}
-                    <span data-count="new-versions">{r.children_new_version}</span> new versions — transaction{" "}
-                    <code>{r.transaction_id}</code>{" "}
-                    {r.plugin_id && <button onClick={() => go({ view: "artifact", id: r.plugin_id! })}>Open {r.plugin_name}</button>}
-                  </>
-                ) : (
-                  <span className="error">
-                    {r.plugin_name} failed: {r.errors.join("; ")}
-                  </span>
-                )}
-              </li>
-            ))}
-          </ul>
+          <ImportResults summary={summary} go={go} />
         </section>
       )}
     </section>

@@ -219,28 +219,35 @@ export function ImportWizard({ go }: { go: Go }) {
           ) : (
             <p className="ok">The engine's hashes match the preview.</p>
           )}
-          <ul>
-            {summary.results.map((r) => (
-              <li key={r.transaction_id} data-plugin={r.plugin_name}>
-                {r.success ? (
-                  <>
-                    <strong>{r.plugin_name}</strong>: <span data-count="imported">{r.children_imported}</span> imported,{" "}
-                    <span data-count="reused">{r.children_reused}</span> reused,{" "}
-                    <span data-count="new-versions">{r.children_new_version}</span> new versions — transaction{" "}
-                    <code>{r.transaction_id}</code>{" "}
-                    {r.plugin_id && <button onClick={() => go({ view: "artifact", id: r.plugin_id! })}>Open {r.plugin_name}</button>}
-                  </>
-                ) : (
-                  <span className="error">
-                    {r.plugin_name} failed: {r.errors.join("; ")}
-                  </span>
-                )}
-              </li>
-            ))}
-          </ul>
+          <ImportResults summary={summary} go={go} />
         </section>
       )}
     </section>
+  );
+}
+
+/** Each plugin's import result (the wizard's and the browser's summary). */
+export function ImportResults({ summary, go }: { summary: ImportSummary; go: Go }) {
+  return (
+    <ul>
+      {summary.results.map((r) => (
+        <li key={r.transaction_id} data-plugin={r.plugin_name}>
+          {r.success ? (
+            <>
+              <strong>{r.plugin_name}</strong>: <span data-count="imported">{r.children_imported}</span> imported,{" "}
+              <span data-count="reused">{r.children_reused}</span> reused,{" "}
+              <span data-count="new-versions">{r.children_new_version}</span> new versions — transaction{" "}
+              <code>{r.transaction_id}</code>{" "}
+              {r.plugin_id && <button onClick={() => go({ view: "artifact", id: r.plugin_id! })}>Open {r.plugin_name}</button>}
+            </>
+          ) : (
+            <span className="error">
+              {r.plugin_name} failed: {r.errors.join("; ")}
+            </span>
+          )}
+        </li>
+      ))}
+    </ul>
   );
 }
 
