@@ -152,6 +152,13 @@ pub enum Error {
     #[error("{}: the stored copy of {artifact} no longer matches its SHA-256 (run `skillmeat verify`); nothing was deployed", blob.display())]
     StoredContentChanged { artifact: String, blob: PathBuf },
 
+    /// A database collection's content is missing from the database's
+    /// `contents` table, or its bytes no longer hash to its name.
+    #[error(
+        "the database's content sha256:{hash} {reason} (run `skillmeat verify`); nothing was written"
+    )]
+    DatabaseContent { hash: String, reason: &'static str },
+
     /// An artifact has no stored version whose hash starts with `given`
     /// (`use NAME@HASH`); `versions` are the ones it has.
     #[error("{artifact} has no stored version {given}; its versions are:\n  {}", versions.join("\n  "))]
@@ -299,7 +306,8 @@ impl Error {
             | Error::RemoveRefused { .. }
             | Error::Locked { .. }
             | Error::ForeignFolder { .. }
-            | Error::StoredContentChanged { .. } => ErrorCode::Conflict,
+            | Error::StoredContentChanged { .. }
+            | Error::DatabaseContent { .. } => ErrorCode::Conflict,
             // What went wrong first decides; the message tells the rest.
             Error::RollbackFailed { cause, .. } => cause.code(),
             Error::Database(_) | Error::Migration(_) | Error::Io { .. } | Error::Internal(_) => {

@@ -13,6 +13,10 @@
 //!
 //! The area is inside the collection folder, so on the same filesystem as
 //! the store: keeping an upload and rebuilding a tree are renames and links.
+//! A collection on a database server has no folder: its area is
+//! `$SKILLMEAT_HOME/uploads/<collection>/`, and the blobs the database
+//! holds are read from the home's cache of checked copies
+//! ([`crate::collection::Contents`]), which the caller fills first.
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::Write;
@@ -61,8 +65,14 @@ pub fn parse_hash(text: &str) -> Result<ContentHash> {
 /// One collection's upload area.
 #[derive(Debug, Clone)]
 pub struct Area {
+    /// What the area's notes are relative to.
     collection: PathBuf,
     root: PathBuf,
+    /// Where the collection's stored blobs are read (`objects/` below it).
+    store: PathBuf,
+    /// Whether the store is the database's (read through a cache): an
+    /// upload an import used is then released without looking.
+    in_database: bool,
 }
 
 /// A file of a tree to rebuild: where it goes, the blob that holds it, its
@@ -91,6 +101,19 @@ impl Area {
         Area {
             collection: collection.to_owned(),
             root: collection.join(DIR),
+            store: collection.to_owned(),
+            in_database: false,
+        }
+    }
+
+    /// The upload area `root` of a collection whose contents live in the
+    /// database, read through the cache `cache`.
+    pub fn for_database(root: &Path, cache: &Path) -> Area {
+        Area {
+            collection: root.to_owned(),
+            root: root.to_owned(),
+            store: cache.to_owned(),
+            in_database: true,
         }
     }
 
@@ -106,12 +129,9 @@ impl Area {
     /// The file holding `hash`: the collection's store first, then the
     /// uploads.
     pub fn find(&self, hash: &ContentHash) -> Option<PathBuf> {
-        [
-            layout::blob_path(&self.collection, hash),
-            self.upload_path(hash),
-        ]
-        .into_iter()
-        .find(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+        [layout::blob_path(&self.store, hash), self.upload_path(hash)]
+            .into_iter()
+            .find(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
     }
 
     /// The hashes of `wanted` held neither in the store nor in the uploads,
@@ -146,10 +166,11 @@ impl Area {
     }
 
     /// Removes the uploads of `blobs` that the store now holds (an import
-    /// copied them there).
+    /// copied them there). For a database collection, the caller gives
+    /// only those the database holds.
     pub fn release(&self, blobs: &HashSet<ContentHash>) {
         for hash in blobs {
-            if fsx::exists(&layout::blob_path(&self.collection, hash)) {
+            if self.in_database || fsx::exists(&layout::blob_path(&self.store, hash)) {
                 let _ = std::fs::remove_file(self.upload_path(hash));
             }
         }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 use skillmeat_core::ArtifactKind;
-use skillmeat_core::hash::{ContentHash, tree_hash};
+use skillmeat_core::hash::{ContentHash, hash_bytes, tree_hash};
 use sqlx::AnyConnection;
 use walkdir::WalkDir;
 
@@ -14,7 +14,7 @@ use crate::collection::layout::{self, LOCK, MANIFEST, SINGLE_FILE, Shape, TXN_DI
 use crate::collection::records::{self, Listed};
 use crate::collection::{Collection, lock_file, manifest_file};
 use crate::error::Result;
-use crate::store::{KindColumn, rows};
+use crate::store::{KindColumn, contents, rows};
 use crate::tree::hash_file;
 
 /// `{"ok": bool, "problems": [...]}`.
@@ -57,7 +57,56 @@ pub async fn verify(collection: &Collection) -> Result<Report> {
     let mut problems = database_problems(&mut conn).await?;
     problems.extend(pin_problems(&mut conn, &collection.id).await?);
     let stored = Stored::read(&mut conn, collection).await?;
+    if collection.in_database() {
+        return check_database(&mut conn, &stored, problems).await;
+    }
     Ok(check_folder(collection.dir(), &stored, problems))
+}
+
+/// A collection on a database server: every content its versions use is
+/// in the `contents` table and hashes to its name, every version adds up
+/// to its hash, and no content is left that no version (of any collection
+/// in the database) uses. It has no folder and no records files.
+async fn check_database(
+    conn: &mut AnyConnection,
+    stored: &Stored,
+    mut problems: Vec<String>,
+) -> Result<Report> {
+    let mut intact: HashMap<String, bool> = HashMap::new();
+    for f in stored.files_of.values().flatten() {
+        if intact.contains_key(&f.blob_hash) {
+            continue;
+        }
+        let ok = match f.blob_hash.parse::<ContentHash>() {
+            Ok(hash) => contents::read(conn, &hash)
+                .await?
+                .is_some_and(|bytes| hash_bytes(&bytes) == hash),
+            Err(_) => false,
+        };
+        intact.insert(f.blob_hash.clone(), ok);
+    }
+    let check = |hex: &str| intact.get(hex).copied().unwrap_or(false);
+    version_problems(stored, &mut problems, check, |hex| {
+        format!("database content sha256:{hex}")
+    });
+    let orphans: Vec<String> = sqlx::query_scalar(
+        "SELECT c.hash FROM contents c WHERE NOT EXISTS
+           (SELECT 1 FROM version_files f WHERE f.blob_hash = c.hash) ORDER BY c.hash",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for hex in orphans {
+        problems.push(format!(
+            "database content sha256:{hex}: used by no version (orphan)"
+        ));
+    }
+    Ok(Report {
+        ok: problems.is_empty(),
+        artifacts: stored.current.len(),
+        versions: stored.versions.len(),
+        blobs: intact.len(),
+        problems,
+    })
 }
 
 /// A collection folder the database knows nothing about (its row, or the
@@ -142,7 +191,8 @@ async fn pin_problems(conn: &mut AnyConnection, collection: &str) -> Result<Vec<
 
 /// Everything on disk against what the database says.
 fn check_folder(dir: &Path, stored: &Stored, mut problems: Vec<String>) -> Report {
-    version_problems(dir, stored, &mut problems);
+    let check = |hex: &str| check_blob(dir, hex);
+    version_problems(stored, &mut problems, check, blob_rel_path);
     let expected_files = current_problems(dir, stored, &mut problems);
     orphan_files(dir, &expected_files, &mut problems);
     let blobs = orphan_blobs(dir, stored, &mut problems);
@@ -163,7 +213,14 @@ fn check_folder(dir: &Path, stored: &Stored, mut problems: Vec<String>) -> Repor
 
 /// Every stored version: its blobs are there and intact, and its files add
 /// up to its content hash.
-fn version_problems(dir: &Path, stored: &Stored, problems: &mut Vec<String>) {
+/// `intact` says whether a blob (by hex) is there and intact, `located`
+/// where it is.
+fn version_problems(
+    stored: &Stored,
+    problems: &mut Vec<String>,
+    intact: impl Fn(&str) -> bool,
+    located: impl Fn(&str) -> String,
+) {
     let mut blob_ok: HashMap<&str, bool> = HashMap::new();
     for VersionRow {
         id: vid,
@@ -176,12 +233,12 @@ fn version_problems(dir: &Path, stored: &Stored, problems: &mut Vec<String>) {
         for f in files {
             let ok = *blob_ok
                 .entry(&f.blob_hash)
-                .or_insert_with(|| check_blob(dir, &f.blob_hash));
+                .or_insert_with(|| intact(&f.blob_hash));
             if !ok {
                 problems.push(format!(
                     "{kind} {name}: stored file {} ({}) of version {} is missing or corrupt",
                     stored_file_name(*kind, name, f),
-                    blob_rel_path(&f.blob_hash),
+                    located(&f.blob_hash),
                     hash.get(..12).unwrap_or(hash)
                 ));
             }

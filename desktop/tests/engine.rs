@@ -52,19 +52,29 @@ async fn happy_path_then_dedup_on_reimport() {
         first.iter().map(counts).collect::<Vec<_>>(),
         [(true, 3, 0, 0)]
     );
-    assert!(coll.dir.join("artifacts/skills/tdd/SKILL.md").is_file());
-    assert!(coll.dir.join("artifacts/commands/review.md").is_file());
-    assert!(coll.dir.join("artifacts/agents/helper.md").is_file());
-    assert!(
-        coll.dir
-            .join("plugins/demo/.claude-plugin/plugin.json")
-            .is_file()
+    let skill = support::current_files(&coll, "skill", "tdd").await;
+    assert_eq!(
+        skill.keys().collect::<Vec<_>>(),
+        ["SKILL.md", "scripts/run.sh"]
     );
-    assert!(coll.dir.join("plugins/demo/README.md").is_file());
     assert!(
-        !coll.dir.join("plugins/demo/commands").exists(),
+        support::current_text(&coll, "command", "review")
+            .await
+            .is_some()
+    );
+    assert!(
+        support::current_text(&coll, "agent", "helper")
+            .await
+            .is_some()
+    );
+    let meta = support::current_files(&coll, "composite", "demo").await;
+    assert_eq!(
+        meta.keys().collect::<Vec<_>>(),
+        [".claude-plugin/plugin.json", "README.md"],
         "children are not meta files"
     );
+    // A collection on a database server keeps nothing in the home.
+    assert_eq!(coll.dir.exists(), !coll.in_database());
 
     let before = support::memberships(&coll).await;
     assert_eq!(before.len(), 3);
@@ -178,8 +188,8 @@ async fn conflict_policies() {
         Some(hash("v1"))
     );
     assert_eq!(
-        std::fs::read_to_string(coll.dir.join("artifacts/commands/review.md"))
-            .ok()
+        support::current_text(&coll, "command", "review")
+            .await
             .as_deref(),
         Some("v1")
     );
@@ -208,8 +218,8 @@ async fn conflict_policies() {
         Some(hash("v2"))
     );
     assert_eq!(
-        std::fs::read_to_string(coll.dir.join("artifacts/commands/review.md"))
-            .ok()
+        support::current_text(&coll, "command", "review")
+            .await
             .as_deref(),
         Some("v2")
     );
@@ -326,17 +336,14 @@ async fn names_normalise_and_equal_bytes_under_other_names_stay_separate() {
         2
     );
     // "same" is stored once in the content-addressed store.
-    let blob = skillmeat::collection::layout::blob_path(
-        &coll.dir,
-        &skillmeat_core::hash::hash_bytes(b"same"),
+    let blobs = support::stored_blobs(&coll).await;
+    let same = skillmeat_core::hash::hash_bytes(b"same").to_hex();
+    assert!(blobs.contains(&same), "{blobs:?}");
+    assert_eq!(
+        blobs.len(),
+        2 + 2,
+        "same, x, and the two plugins' manifests"
     );
-    assert!(blob.is_file());
-    let blobs = walkdir::WalkDir::new(coll.dir.join("objects"))
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .count();
-    assert_eq!(blobs, 2 + 2, "same, x, and the two plugins' manifests");
 }
 
 #[tokio::test]

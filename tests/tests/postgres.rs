@@ -162,51 +162,175 @@ fn a_collection_on_postgresql() {
     assert_eq!(json(&after)["total"].as_u64(), Some(0), "{}", json(&after));
 }
 
-/// One collection folder never serves two databases: a home whose folder
-/// `skillmeat.db` describes refuses a database server, and a folder a
-/// database server made refuses `skillmeat.db` (each one's `remove` would
-/// delete the other's files). Exit 1, nothing written.
+/// A home's embedded collection and a collection on a database server
+/// never share a file: the server's keeps nothing in the home's collection
+/// folders, so importing into one leaves the other as it was, and each
+/// lists and verifies only its own.
 #[test]
-fn a_collection_folder_serves_one_database() {
+fn a_home_holds_an_embedded_collection_beside_a_database_one() {
     let cluster = Cluster::start().expect("a throwaway cluster");
     let url = cluster.database("team").expect("a database");
-
-    let embedded = tempfile::TempDir::new().expect("a temp dir");
-    let mut sqlite = skillmeat();
-    sqlite.env("SKILLMEAT_HOME", embedded.path());
-    sqlite
+    let home = tempfile::TempDir::new().expect("a temp dir");
+    let sqlite = || {
+        let mut cmd = skillmeat();
+        cmd.env("SKILLMEAT_HOME", home.path());
+        cmd
+    };
+    sqlite()
         .arg("add")
         .arg(fixture("guardrails"))
         .assert()
         .success();
-    let before = util::snapshot(&embedded.path().join("collections"));
-    on(&url, embedded.path())
+    let before = util::snapshot(&home.path().join("collections"));
+    on(&url, home.path())
         .arg("add")
         .arg(fixture("superpowers"))
         .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "this collection folder belongs to the database collection",
-        ));
-    assert_eq!(util::snapshot(&embedded.path().join("collections")), before);
+        .success();
+    assert_eq!(util::snapshot(&home.path().join("collections")), before);
+    let names = |cmd: &mut assert_cmd::Command| -> Vec<String> {
+        let out = cmd
+            .args(["list", "--type", "composite", "--json"])
+            .assert()
+            .success();
+        json(&out.get_output().stdout)["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["name"].as_str().expect("a name").to_owned())
+            .collect()
+    };
+    assert_eq!(names(&mut sqlite()), ["guardrails"]);
+    assert_eq!(names(&mut on(&url, home.path())), ["superpowers"]);
+    sqlite().arg("verify").assert().success();
+    on(&url, home.path()).arg("verify").assert().success();
+}
 
+/// A collection on a database server keeps its file contents there: homes
+/// without any collection files deploy and export it, `skillmeat lock`
+/// writes the very bytes of an embedded collection's records files, a
+/// removal frees the database's contents, and content changed in the
+/// database is refused by deploy (exit 1) and reported by verify.
+#[test]
+fn contents_live_in_the_database() {
+    let cluster = Cluster::start().expect("a throwaway cluster");
+    let url = cluster.database("team").expect("a database");
     let served = tempfile::TempDir::new().expect("a temp dir");
+    let embedded = tempfile::TempDir::new().expect("a temp dir");
+    let sqlite = || {
+        let mut cmd = skillmeat();
+        cmd.env("SKILLMEAT_HOME", embedded.path());
+        cmd
+    };
+    for plugin in ["guardrails", "superpowers"] {
+        on(&url, served.path())
+            .arg("add")
+            .arg(fixture(plugin))
+            .assert()
+            .success();
+        sqlite().arg("add").arg(fixture(plugin)).assert().success();
+    }
+    assert!(
+        !served.path().join("collections").exists(),
+        "nothing of the collection is kept in the home"
+    );
+
+    // The records files, made on demand, byte for byte.
+    let out = tempfile::TempDir::new().expect("a temp dir");
     on(&url, served.path())
-        .arg("add")
-        .arg(fixture("guardrails"))
+        .args(["lock", "--output"])
+        .arg(out.path())
         .assert()
         .success();
-    let before = util::snapshot(&served.path().join("collections"));
-    let mut sqlite = skillmeat();
-    sqlite.env("SKILLMEAT_HOME", served.path());
-    sqlite
-        .arg("add")
-        .arg(fixture("superpowers"))
+    let kept = embedded.path().join("collections/default");
+    for file in ["skillmeat.lock", "manifest.toml"] {
+        let made = std::fs::read(out.path().join(file)).expect("written");
+        assert_eq!(
+            made,
+            std::fs::read(kept.join(file)).expect("kept"),
+            "{file}"
+        );
+    }
+
+    // Another home, with nothing but the URL: export and deploy.
+    let elsewhere = tempfile::TempDir::new().expect("a temp dir");
+    let zips = tempfile::TempDir::new().expect("a temp dir");
+    let (from_db, from_folder) = (zips.path().join("db.zip"), zips.path().join("folder.zip"));
+    on(&url, elsewhere.path())
+        .args(["export", "superpowers", "-o"])
+        .arg(&from_db)
+        .assert()
+        .success();
+    sqlite()
+        .args(["export", "superpowers", "-o"])
+        .arg(&from_folder)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(&from_db).expect("a zip"),
+        std::fs::read(&from_folder).expect("a zip"),
+        "the same bundle from either collection"
+    );
+    let (p1, p2) = (
+        tempfile::TempDir::new().unwrap(),
+        tempfile::TempDir::new().unwrap(),
+    );
+    on(&url, elsewhere.path())
+        .args(["deploy", "superpowers", "--project"])
+        .arg(p1.path())
+        .assert()
+        .success();
+    sqlite()
+        .args(["deploy", "superpowers", "--project"])
+        .arg(p2.path())
+        .assert()
+        .success();
+    let deployed = |p: &Path| util::snapshot(&p.join(".claude/skills"));
+    assert!(!deployed(p1.path()).is_empty());
+    assert_eq!(deployed(p1.path()), deployed(p2.path()));
+
+    // Content changed in the database: refused, nothing deployed, reported.
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let rows = |sql: &'static str| {
+        runtime.block_on(async {
+            let mut conn = PgConnection::connect(&url).await.expect("a connection");
+            let n: i64 = sqlx::query_scalar(sql)
+                .fetch_one(&mut conn)
+                .await
+                .expect(sql);
+            n
+        })
+    };
+    let stored = rows("SELECT COUNT(*) FROM contents");
+    on(&url, served.path())
+        .args(["remove", "guardrails"])
+        .assert()
+        .success();
+    assert!(
+        rows("SELECT COUNT(*) FROM contents") < stored,
+        "its contents went"
+    );
+    on(&url, served.path()).arg("verify").assert().success();
+    let changed = rows(
+        "WITH changed AS (UPDATE contents SET bytes = 'tampered'::bytea
+         WHERE hash = (SELECT MIN(hash) FROM contents) RETURNING 1) SELECT COUNT(*) FROM changed",
+    );
+    assert_eq!(changed, 1);
+    let fresh = tempfile::TempDir::new().expect("a temp dir");
+    let p3 = tempfile::TempDir::new().expect("a temp dir");
+    on(&url, fresh.path())
+        .args(["deploy", "superpowers", "--project"])
+        .arg(p3.path())
         .assert()
         .code(1)
-        .stderr(predicate::str::contains(
-            "this collection folder belongs to the database collection",
-        ));
-    assert_eq!(util::snapshot(&served.path().join("collections")), before);
-    on(&url, served.path()).arg("verify").assert().success();
+        .stderr(predicate::str::contains("no longer matches its SHA-256"));
+    assert!(
+        !p3.path().join(".claude/skills").exists(),
+        "nothing deployed"
+    );
+    on(&url, served.path())
+        .arg("verify")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("database content sha256:"));
 }

@@ -16,7 +16,7 @@ use skillmeat_core::{ArtifactKind, Relationship, SafeRelPath};
 use sqlx::AnyConnection;
 
 use crate::collection::Collection;
-use crate::collection::layout::{self, SINGLE_FILE};
+use crate::collection::layout::SINGLE_FILE;
 use crate::error::{Error, Result};
 use crate::query::{self, Detail};
 use crate::store::rows::{self, VersionFile};
@@ -100,6 +100,7 @@ impl Data {
 /// Reads what exporting `name_or_id` puts in the bundle.
 pub(super) async fn gather(collection: &Collection, name_or_id: &str) -> Result<Contents> {
     let detail = query::show(collection, name_or_id, None).await?;
+    collection.fetch_artifact(&detail.id).await?;
     let kind = detail.kind;
     let mut conn = collection.pool.acquire().await?;
     if kind == ArtifactKind::Composite {
@@ -479,10 +480,7 @@ impl<'a> Builder<'a> {
     }
 
     fn blob_path(&self, hex: &str) -> Result<PathBuf> {
-        Ok(layout::blob_path(
-            &self.collection.dir,
-            &rows::parse_hash(hex)?,
-        ))
+        Ok(self.collection.blob_path(&rows::parse_hash(hex)?))
     }
 
     fn blob(
@@ -497,7 +495,7 @@ impl<'a> Builder<'a> {
             size: u64::try_from(f.size).unwrap_or(0),
             sha256,
             executable: f.executable,
-            data: Data::Blob(layout::blob_path(&self.collection.dir, &sha256)),
+            data: Data::Blob(self.collection.blob_path(&sha256)),
             owner: owner.to_owned(),
             member: member.map(|(k, n)| (k, n.to_owned())),
         };

@@ -10,7 +10,8 @@ use serde::Serialize;
 use super::{emit, to_json};
 use crate::error::Result;
 use crate::ops::transfer::{
-    ImportArgs, ImportSummary, Kind, ListArgs, PluginImport, PluginPreview, PreviewArgs, ShowArgs,
+    ImportArgs, ImportSummary, Kind, ListArgs, LockArgs, PluginImport, PluginPreview, PreviewArgs,
+    ShowArgs,
 };
 use crate::ops::{self, ImportStep, Scope};
 
@@ -338,6 +339,19 @@ pub(super) async fn show(scope: &Scope, args: ShowArgs, json: bool) -> Result<i3
         }
     }
     emit(&out)?;
+    Ok(0)
+}
+
+pub(super) async fn lock(scope: &Scope, args: LockArgs, json: bool) -> Result<i32> {
+    let written = ops::lock(scope, args).await?;
+    if json {
+        emit(&to_json(&written)?)?;
+    } else {
+        emit(&format!(
+            "wrote {} ({} artifacts) and {}\n",
+            written.lock, written.artifacts, written.manifest
+        ))?;
+    }
     Ok(0)
 }
 

@@ -24,7 +24,7 @@ use crate::error::Error;
 use crate::home::Home;
 use crate::ops::Scope;
 use crate::ops::transfer::{
-    DeployArgs, DeployMode, ExportArgs, ImportArgs, Kind, ListArgs, OutdatedArgs, Policy,
+    DeployArgs, DeployMode, ExportArgs, ImportArgs, Kind, ListArgs, LockArgs, OutdatedArgs, Policy,
     PreviewArgs, ProjectArgs, RemoveArgs, ShowArgs, SizeLimits, UndeployArgs, UpdateArgs,
 };
 use crate::serve;
@@ -171,6 +171,7 @@ impl Command {
             | Command::List { json, .. }
             | Command::Show { json, .. }
             | Command::Verify { json }
+            | Command::Lock { json, .. }
             | Command::Deploy { json, .. }
             | Command::Undeploy { json, .. }
             | Command::Status { json, .. }
@@ -328,6 +329,15 @@ enum Command {
     },
     /// Re-hash everything stored and check the database, files and lock file agree.
     Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write skillmeat.lock and manifest.toml, made from the database, into a folder (what an embedded collection keeps in its folder; a collection on a database server keeps none).
+    Lock {
+        /// The folder to write them in.
+        #[arg(short, long, default_value = ".")]
+        output: PathBuf,
+        /// Print JSON: {"lock", "manifest", "artifacts"}.
         #[arg(long)]
         json: bool,
     },
@@ -538,6 +548,12 @@ async fn dispatch(scope: &Scope, command: Command) -> Result<i32, Error> {
             collection::show(scope, args, json).await
         }
         Command::Verify { json } => collection::verify(scope, json).await,
+        Command::Lock { output, json } => {
+            let args = LockArgs {
+                out: output.display().to_string(),
+            };
+            collection::lock(scope, args, json).await
+        }
         Command::Remove {
             name,
             keep_children,

@@ -1,16 +1,21 @@
 //! A collection: its row in the database and its folder
 //! `$SKILLMEAT_HOME/collections/<name>/` (current versions, plugin meta
 //! files, the content-addressed store of every version, `manifest.toml`,
-//! `skillmeat.lock`).
+//! `skillmeat.lock`). A collection on a database server has no folder: its
+//! contents are rows of the database's `contents` table
+//! ([`Contents::Database`]), and its records files are made on demand.
 
+mod contents;
 pub mod layout;
 pub mod records;
 pub mod txn;
 
 use std::path::{Path, PathBuf};
 
+use skillmeat_core::hash::ContentHash;
 use sqlx::AnyPool;
 
+pub use contents::Contents;
 pub use records::{changed_entries, lock_file, manifest_file};
 
 use crate::error::{Error, Result};
@@ -24,6 +29,7 @@ pub struct Collection {
     pub id: String,
     pub dir: PathBuf,
     pub pool: AnyPool,
+    pub contents: Contents,
 }
 
 impl Collection {
@@ -35,13 +41,17 @@ impl Collection {
         let mut conn = pool.acquire().await?;
         let id = rows::ensure_collection(&mut conn, name).await?;
         drop(conn);
-        crate::fsx::create_private_dir(&dir)?;
-        claim(&dir, &id, home.server().is_some())?;
+        let contents = Contents::of(home);
+        if !contents.in_database() {
+            crate::fsx::create_private_dir(&dir)?;
+            claim(&dir, &id)?;
+        }
         let collection = Collection {
             name: name.to_owned(),
             id,
             dir,
             pool,
+            contents,
         };
         collection.recover().await?;
         Ok(collection)
@@ -54,10 +64,12 @@ impl Collection {
             return Ok(None);
         }
         let pool = Collection::database(home).await?;
-        let Some(collection) = Collection::found(pool, name, dir).await? else {
+        let Some(collection) = Collection::found(pool, name, dir, Contents::of(home)).await? else {
             return Ok(None);
         };
-        check_owner(&collection.dir, &collection.id)?;
+        if !collection.in_database() {
+            check_owner(&collection.dir, &collection.id)?;
+        }
         collection.recover().await?;
         Ok(Some(collection))
     }
@@ -81,7 +93,7 @@ impl Collection {
             match store::open_read_only(&database).await? {
                 store::ReadOnly::Empty => return Ok(None),
                 store::ReadOnly::Current(pool) => {
-                    let found = Collection::found(pool, name, dir).await?;
+                    let found = Collection::found(pool, name, dir, Contents::Folder).await?;
                     if let Some(c) = &found {
                         check_owner(&c.dir, &c.id)?;
                     }
@@ -116,7 +128,12 @@ impl Collection {
     }
 
     /// The collection `name` of an open database, if it has that row.
-    async fn found(pool: AnyPool, name: &str, dir: PathBuf) -> Result<Option<Collection>> {
+    async fn found(
+        pool: AnyPool,
+        name: &str,
+        dir: PathBuf,
+        contents: Contents,
+    ) -> Result<Option<Collection>> {
         let mut conn = pool.acquire().await?;
         let id = rows::collection_id(&mut conn, name).await?;
         drop(conn);
@@ -125,12 +142,65 @@ impl Collection {
             id,
             dir,
             pool,
+            contents,
         }))
+    }
+
+    /// Whether the collection lives on a database server (rows and
+    /// contents; no folder).
+    pub fn in_database(&self) -> bool {
+        self.contents.in_database()
+    }
+
+    /// Where the bytes of `hash` are read: the store in the folder, or for
+    /// a database collection the local copy [`Collection::fetch`] made.
+    pub fn blob_path(&self, hash: &ContentHash) -> PathBuf {
+        match &self.contents {
+            Contents::Folder => layout::blob_path(&self.dir, hash),
+            Contents::Database { cache } => layout::blob_path(cache, hash),
+        }
+    }
+
+    /// Makes the contents `hashes` readable at [`Collection::blob_path`]:
+    /// for a database collection, the ones not yet copied are read from
+    /// the database, checked against their hash and copied into the local
+    /// cache; a folder collection has them already.
+    pub async fn fetch(&self, hashes: impl IntoIterator<Item = ContentHash>) -> Result<()> {
+        match &self.contents {
+            Contents::Folder => Ok(()),
+            Contents::Database { cache } => contents::fetch(&self.pool, cache, hashes).await,
+        }
+    }
+
+    /// [`Collection::fetch`] for everything deploying or exporting
+    /// `artifact` may read: the files of each of its stored versions and,
+    /// for a plugin, of each of its members' (one query; nothing for a
+    /// folder collection).
+    pub async fn fetch_artifact(&self, artifact: &str) -> Result<()> {
+        if !self.in_database() {
+            return Ok(());
+        }
+        let mut conn = self.pool.acquire().await?;
+        let hashes: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT f.blob_hash FROM version_files f
+             JOIN artifact_versions v ON v.id = f.version_id
+             WHERE v.artifact_id = $1 OR v.artifact_id IN
+               (SELECT child_id FROM composite_memberships WHERE composite_id = $1)",
+        )
+        .bind(artifact)
+        .fetch_all(&mut *conn)
+        .await?;
+        drop(conn);
+        let hashes = hashes
+            .iter()
+            .map(|h| rows::parse_hash(h))
+            .collect::<Result<Vec<_>>>()?;
+        self.fetch(hashes).await
     }
 
     /// Recovers dead import transactions, if there are any.
     pub async fn recover(&self) -> Result<usize> {
-        if txn::dead_transactions(&self.dir).is_empty() {
+        if self.in_database() || txn::dead_transactions(&self.dir).is_empty() {
             return Ok(0);
         }
         let mut tx = store::begin_write(&self.pool).await?;
@@ -160,25 +230,10 @@ impl Collection {
 /// other's files.
 const OWNER: &str = ".collection-id";
 
-/// Checks the folder's owner and, on first use, records it. A folder of
-/// files without an owner predates the record: it is the home's SQLite
-/// collection's, so a database server may not take it.
-fn claim(dir: &Path, id: &str, server: bool) -> Result<()> {
+/// Checks the folder's owner and, on first use, records it.
+fn claim(dir: &Path, id: &str) -> Result<()> {
     if owner(dir)?.is_some() {
         return check_owner(dir, id);
-    }
-    let has_files = std::fs::read_dir(dir)
-        .map_err(|source| Error::Io {
-            path: dir.to_owned(),
-            source,
-        })?
-        .next()
-        .is_some();
-    if server && has_files {
-        return Err(Error::ForeignFolder {
-            dir: dir.to_owned(),
-            owner: "the home's skillmeat.db".to_owned(),
-        });
     }
     crate::fsx::write_atomic(&dir.join(OWNER), format!("{id}\n").as_bytes())
 }

@@ -62,7 +62,8 @@ struct Target {
 pub struct FileTxn {
     collection: PathBuf,
     dir: PathBuf,
-    _lock: File,
+    /// `None` for a [`FileTxn::detached`] one.
+    _lock: Option<File>,
     journal: Journal,
     /// The operation, which names the failpoints (`import.blob_moved`).
     op: &'static str,
@@ -85,10 +86,35 @@ impl FileTxn {
         Ok(FileTxn {
             collection: collection.to_owned(),
             dir,
-            _lock: lock,
+            _lock: Some(lock),
             journal: Journal::default(),
             op,
         })
+    }
+
+    /// The journal of a collection without a folder (its contents in the
+    /// database): it only records the blobs that go, for the caller to
+    /// delete in its database transaction. Nothing may be staged in it.
+    pub fn detached(op: &'static str) -> FileTxn {
+        FileTxn {
+            collection: PathBuf::new(),
+            dir: PathBuf::new(),
+            _lock: None,
+            journal: Journal::default(),
+            op,
+        }
+    }
+
+    /// The blobs recorded as going ([`FileTxn::remove_blob`]).
+    pub fn removed_blobs(&self) -> &[ContentHash] {
+        &self.journal.removed_blobs
+    }
+
+    fn check_attached(&self) {
+        assert!(
+            self._lock.is_some(),
+            "nothing is staged for a collection without a folder"
+        );
     }
 
     /// Records that `target` (relative to the collection, which has it)
@@ -113,6 +139,7 @@ impl FileTxn {
 
     /// Where a new blob is staged; records it as new.
     pub fn stage_blob_path(&mut self, hash: ContentHash) -> PathBuf {
+        self.check_attached();
         self.journal.new_blobs.push(hash);
         self.dir.join("objects").join(hash.to_hex())
     }
@@ -120,6 +147,7 @@ impl FileTxn {
     /// Where the new content of `target` (relative to the collection) is
     /// staged; records the target.
     pub fn stage_target_path(&mut self, target: &str) -> PathBuf {
+        self.check_attached();
         let existed = fsx::exists(&self.collection.join(target));
         self.journal.targets.push(Target {
             path: target.to_owned(),

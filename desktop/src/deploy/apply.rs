@@ -13,7 +13,6 @@ use super::units::{self, Target};
 use skillmeat_core::ContentHash;
 
 use crate::collection::Collection;
-use crate::collection::layout::blob_path;
 use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::store::rows;
@@ -66,7 +65,7 @@ pub async fn deploy(
     let work = Work {
         op: "deploy",
         what: &target.artifact.name,
-        blobs: Some(collection.dir.as_path()),
+        blobs: Some(collection),
         changes: &planned.changes,
         rmdirs: planned.rmdirs,
     };
@@ -109,7 +108,7 @@ pub(super) struct Work<'a> {
     /// The plugin or artifact.
     pub what: &'a str,
     /// The collection folder stored files are copied from.
-    pub blobs: Option<&'a Path>,
+    pub blobs: Option<&'a Collection>,
     pub changes: &'a [Change],
     /// Folders to remove after the commit if nothing but junk is left in them.
     pub rmdirs: Vec<Place>,
@@ -138,7 +137,12 @@ pub(super) fn transaction(
 }
 
 /// One change as staged files and renames.
-fn add(project: &Project, txn: &mut Txn, blobs: Option<&Path>, change: &Change) -> Result<()> {
+fn add(
+    project: &Project,
+    txn: &mut Txn,
+    blobs: Option<&Collection>,
+    change: &Change,
+) -> Result<()> {
     match change {
         Change::Put {
             path,
@@ -155,8 +159,8 @@ fn add(project: &Project, txn: &mut Txn, blobs: Option<&Path>, change: &Change) 
                 },
             };
             let staged = match (source, blobs) {
-                (Source::Blob(hash), Some(dir)) => {
-                    txn.stage_blob(&blob_path(dir, hash), hash, perms, artifact)?
+                (Source::Blob(hash), Some(collection)) => {
+                    txn.stage_blob(&collection.blob_path(hash), hash, perms, artifact)?
                 }
                 (Source::Bytes(bytes), _) => txn.stage_bytes(bytes, perms)?,
                 (Source::Blob(_), None) => {

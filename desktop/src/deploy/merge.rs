@@ -16,7 +16,6 @@ use super::record::{
 };
 use super::units::{Target, Unit};
 use crate::collection::Collection;
-use crate::collection::layout::blob_path;
 use crate::error::{Error, Result};
 
 /// The two shared files after a deployment's merges, and what it owns in them.
@@ -113,7 +112,7 @@ pub fn read_blob(collection: &Collection, hash: &str, artifact: &str) -> Result<
     let hash: ContentHash = hash
         .parse()
         .map_err(|e| Error::Internal(format!("stored blob hash {hash:?}: {e}")))?;
-    let path = blob_path(&collection.dir, &hash);
+    let path = collection.blob_path(&hash);
     let bytes = std::fs::read(&path).map_err(|source| Error::Unreadable {
         path: path.clone(),
         source,

@@ -18,7 +18,7 @@ use skillmeat_core::plan::{self, Bucket, ConflictChoices, Decision, ImportPlan, 
 use sqlx::AnyConnection;
 use tracing::{Instrument, error, info, info_span};
 
-use self::payload::{Payload, StagedCopy, copy_verified};
+use self::payload::{Payload, PayloadFile, StagedCopy, copy_verified};
 use self::records::{RecordsWrite, plan_records};
 use crate::collection::layout::{self, Shape};
 use crate::collection::txn::{self, FileTxn};
@@ -207,6 +207,19 @@ async fn run(
         layout::current_path(c.kind, &c.name, c.shape)?;
     }
     let started_at = fsx::now_rfc3339();
+    let from = (source, plugin, provenance);
+    if collection.in_database() {
+        let payloads = (&children[..], &composite);
+        return in_database(
+            collection,
+            from,
+            payloads,
+            choices,
+            transaction_id,
+            &started_at,
+        )
+        .await;
+    }
     // The transaction folder is created only under SQLite's write lock, and
     // recovery runs only under it: no process ever sees a half-made folder.
     let mut tx = store::begin_write(&collection.pool).await?;
@@ -216,9 +229,9 @@ async fn run(
 
     let outcome = write(
         &mut tx,
-        &mut files,
+        Sink::folder(&mut files),
         collection,
-        (source, plugin, provenance),
+        from,
         &children,
         &composite,
         choices,
@@ -308,25 +321,58 @@ impl PluginStep {
 }
 
 /// The writes of one import, inside its database transaction: rows as it
-/// goes, files collected to be staged once every row is written.
+/// goes, files collected to be written once every row is.
 struct Writer<'a> {
     tx: &'a mut AnyConnection,
-    files: &'a mut FileTxn,
+    sink: Sink<'a>,
     collection: &'a Collection,
-    staged_blobs: HashSet<ContentHash>,
     /// Artifacts whose current version this import changes.
     touched: Vec<String>,
-    /// Every payload file to stage (new blobs, new current versions).
-    copies: Vec<StagedCopy<'a>>,
-    /// Current versions that are empty folders.
-    empty_dirs: Vec<PathBuf>,
+}
+
+/// Where an import's files go.
+enum Sink<'a> {
+    /// Staged in the collection folder's transaction ([`FileTxn`]) and
+    /// moved into place before the commit.
+    Folder {
+        files: &'a mut FileTxn,
+        staged_blobs: HashSet<ContentHash>,
+        /// Every payload file to stage (new blobs, new current versions).
+        copies: Vec<StagedCopy<'a>>,
+        /// Current versions that are empty folders.
+        empty_dirs: Vec<PathBuf>,
+    },
+    /// Rows of the database's `contents` table, written inside the
+    /// import's transaction: each blob a new current version needs, once.
+    Database {
+        blobs: Vec<&'a PayloadFile>,
+        seen: HashSet<ContentHash>,
+    },
+}
+
+impl<'a> Sink<'a> {
+    fn folder(files: &'a mut FileTxn) -> Sink<'a> {
+        Sink::Folder {
+            files,
+            staged_blobs: HashSet::new(),
+            copies: Vec::new(),
+            empty_dirs: Vec::new(),
+        }
+    }
+
+    fn database() -> Sink<'a> {
+        Sink::Database {
+            blobs: Vec::new(),
+            seen: HashSet::new(),
+        }
+    }
 }
 
 /// Rows, staged files and the journal's contents, inside the transaction.
 #[allow(clippy::too_many_arguments)]
 async fn write<'a>(
     tx: &'a mut AnyConnection,
-    files: &'a mut FileTxn,
+    sink: Sink<'a>,
     collection: &'a Collection,
     (source, plugin, provenance): FromSource<'_>,
     children: &'a [Payload],
@@ -350,12 +396,9 @@ async fn write<'a>(
     let step = PluginStep::look_up(tx, collection, plugin, composite).await?;
     let mut w = Writer {
         tx,
-        files,
+        sink,
         collection,
-        staged_blobs: HashSet::new(),
         touched: Vec::new(),
-        copies: Vec::new(),
-        empty_dirs: Vec::new(),
     };
     let (plugin_id, members_changed) = w
         .rows(plugin, children, (composite, step), &plan, &source)
@@ -377,22 +420,39 @@ async fn write<'a>(
     .await?;
     failpoint::hit("import.rows_written");
 
-    let records = if !w.touched.is_empty() || members_changed {
-        let changes = changed_entries(w.tx, &collection.id, &w.touched, &plugin_id).await?;
-        plan_records(w.tx, w.files, collection, changes).await?
-    } else {
-        Vec::new()
+    let Writer {
+        tx, sink, touched, ..
+    } = w;
+    let old_records = match sink {
+        Sink::Folder {
+            files,
+            copies,
+            empty_dirs,
+            ..
+        } => {
+            let records = if !touched.is_empty() || members_changed {
+                let changes = changed_entries(tx, &collection.id, &touched, &plugin_id).await?;
+                plan_records(tx, files, collection, changes).await?
+            } else {
+                Vec::new()
+            };
+            stage(&copies, &empty_dirs, &records)?;
+            records
+                .into_iter()
+                .filter_map(RecordsWrite::into_old)
+                .collect()
+        }
+        Sink::Database { blobs, .. } => {
+            store_contents(tx, &blobs).await?;
+            Vec::new()
+        }
     };
-    stage(&w.copies, &w.empty_dirs, &records)?;
     failpoint::hit("import.staged");
     let result = ImportResult::from_plan(&plan, Some(plugin_id), transaction_id.to_owned(), false);
     Ok(Outcome {
         result,
         plan,
-        old_records: records
-            .into_iter()
-            .filter_map(RecordsWrite::into_old)
-            .collect(),
+        old_records,
     })
 }
 
@@ -523,28 +583,106 @@ impl<'a> Writer<'a> {
     }
 
     /// Records where the blobs a payload needs and its current version are
-    /// staged (in the journal), and the copies that will put them there.
+    /// staged (in the journal), and the copies that will put them there;
+    /// for a database collection, the blobs to store.
     fn stage_current(&mut self, artifact: &str, name: &str, payload: &'a Payload) -> Result<()> {
         self.touched.push(artifact.to_owned());
         let target = layout::current_path(payload.kind, name, payload.shape)?;
-        let staged = self.files.stage_target_path(target.as_str());
+        let (files, staged_blobs, copies, empty_dirs) = match &mut self.sink {
+            Sink::Database { blobs, seen } => {
+                blobs.extend(payload.files.iter().filter(|f| seen.insert(f.blob)));
+                return Ok(());
+            }
+            Sink::Folder {
+                files,
+                staged_blobs,
+                copies,
+                empty_dirs,
+            } => (files, staged_blobs, copies, empty_dirs),
+        };
+        let staged = files.stage_target_path(target.as_str());
         for f in &payload.files {
             let mut to = Vec::with_capacity(2);
             let live = layout::blob_path(&self.collection.dir, &f.blob);
-            if !fsx::exists(&live) && self.staged_blobs.insert(f.blob) {
-                to.push(self.files.stage_blob_path(f.blob));
+            if !fsx::exists(&live) && staged_blobs.insert(f.blob) {
+                to.push(files.stage_blob_path(f.blob));
             }
             to.push(match payload.shape {
                 Shape::File => staged.clone(),
                 Shape::Folder => staged.join(&f.rel),
             });
-            self.copies.push(StagedCopy { file: f, to });
+            copies.push(StagedCopy { file: f, to });
         }
         if payload.shape == Shape::Folder && payload.files.is_empty() {
-            self.empty_dirs.push(staged);
+            empty_dirs.push(staged);
         }
         Ok(())
     }
+}
+
+/// How many times an import into a database collection is tried when
+/// another import's transaction decided first (a unique constraint, a
+/// serialization failure or a deadlock).
+const ATTEMPTS: u32 = 5;
+
+/// An import into a database collection: rows and contents in one
+/// transaction on the server, no files. Imports run side by side (from any
+/// number of servers); when two create the same artifact at once, the
+/// database's unique constraints let one commit and the other runs again
+/// and finds it.
+async fn in_database(
+    collection: &Collection,
+    from: FromSource<'_>,
+    (children, composite): (&[Payload], &Payload),
+    choices: &ConflictChoices,
+    transaction_id: &str,
+    started_at: &str,
+) -> Result<(ImportResult, ImportPlan)> {
+    let mut attempt = 1;
+    loop {
+        let mut tx = store::begin_import(&collection.pool).await?;
+        failpoint::hit("import.locked");
+        let sink = Sink::database();
+        let written = write(
+            &mut tx,
+            sink,
+            collection,
+            from,
+            children,
+            composite,
+            choices,
+            transaction_id,
+            started_at,
+        )
+        .await;
+        let committed = match written {
+            Ok(outcome) => tx.commit().await.map(|()| outcome).map_err(Error::from),
+            Err(e) => Err(e),
+        };
+        match committed {
+            Ok(outcome) => {
+                failpoint::hit("import.committed");
+                return Ok((outcome.result, outcome.plan));
+            }
+            Err(e) if attempt < ATTEMPTS && store::is_contention(&e) => {
+                tracing::info!(transaction_id, attempt, error = %e, "import retried");
+                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Stores the blobs the database lacks, each read and checked on the way.
+async fn store_contents(tx: &mut AnyConnection, blobs: &[&PayloadFile]) -> Result<()> {
+    let hashes: Vec<ContentHash> = blobs.iter().map(|f| f.blob).collect();
+    let present = store::contents::present(tx, &hashes).await?;
+    for f in blobs.iter().filter(|f| !present.contains(&f.blob)) {
+        let bytes = payload::read_verified(f)?;
+        store::contents::insert(tx, &f.blob, &bytes).await?;
+    }
+    Ok(())
 }
 
 /// Writes every staged file: the payload copies in parallel (each re-hashed

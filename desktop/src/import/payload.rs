@@ -211,6 +211,33 @@ pub struct StagedCopy<'a> {
     pub to: Vec<PathBuf>,
 }
 
+/// A payload file's bytes, read whole and checked against its hash.
+pub fn read_verified(file: &PayloadFile) -> Result<std::borrow::Cow<'_, [u8]>> {
+    let bytes = match &file.origin {
+        Origin::Bytes(bytes) => std::borrow::Cow::Borrowed(bytes.as_slice()),
+        Origin::Disk(path) => {
+            std::borrow::Cow::Owned(std::fs::read(path).map_err(|e| Error::io(path, e))?)
+        }
+    };
+    if hash_bytes(&bytes) != file.blob {
+        return Err(changed(file));
+    }
+    Ok(bytes)
+}
+
+/// A payload file whose bytes no longer hash to what was planned.
+fn changed(file: &PayloadFile) -> Error {
+    let what = match &file.origin {
+        Origin::Disk(p) => p.display().to_string(),
+        Origin::Bytes(_) => "inline content".into(),
+    };
+    Error::BadInput {
+        path: PathBuf::from(what),
+        reason: "changed while it was being imported (its hash no longer matches); try again"
+            .into(),
+    }
+}
+
 /// Performs one [`StagedCopy`]; the last path (the current version) gets
 /// the file's executable bit, blobs keep the default mode.
 pub fn copy_verified(copy: &StagedCopy<'_>) -> Result<()> {
@@ -233,15 +260,7 @@ pub fn copy_verified(copy: &StagedCopy<'_>) -> Result<()> {
         Origin::Disk(path) => crate::tree::hash_file_with(path, write)?,
     };
     if got != file.blob {
-        let what = match &file.origin {
-            Origin::Disk(p) => p.display().to_string(),
-            Origin::Bytes(_) => "inline content".into(),
-        };
-        return Err(Error::BadInput {
-            path: PathBuf::from(what),
-            reason: "changed while it was being imported (its hash no longer matches); try again"
-                .into(),
-        });
+        return Err(changed(file));
     }
     if let Some(current) = copy.to.last().filter(|_| file.executable) {
         fsx::set_mode(current, true)?;

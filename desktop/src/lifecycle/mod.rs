@@ -36,6 +36,9 @@ async fn transact<T>(
     let id = rows::new_id();
     let started_at = fsx::now_rfc3339();
     let hit = |point: &str| failpoint::hit(&format!("{op}.{point}"));
+    if collection.in_database() {
+        return in_database(collection, op, (&id, label, &started_at), write).await;
+    }
     let mut tx = store::begin_write(&collection.pool).await?;
     txn::recover(&mut tx, &collection.dir).await?;
     let mut files = FileTxn::begin_for(&collection.dir, &id, op)?;
@@ -73,14 +76,37 @@ async fn transact<T>(
     Ok(value)
 }
 
+/// [`transact`] for a collection on a database server: the rows and the
+/// contents no version needs any more go in one database transaction.
+async fn in_database<T>(
+    collection: &Collection,
+    op: &'static str,
+    (id, label, started_at): (&str, &str, &str),
+    write: impl AsyncFnOnce(&mut AnyConnection, &mut FileTxn) -> Result<T>,
+) -> Result<T> {
+    let mut tx = store::begin_write(&collection.pool).await?;
+    failpoint::hit(&format!("{op}.locked"));
+    let mut files = FileTxn::detached(op);
+    let value = write(&mut tx, &mut files).await?;
+    rows::record_transaction(&mut tx, id, &collection.id, label, started_at).await?;
+    store::contents::delete(&mut tx, files.removed_blobs()).await?;
+    tx.commit().await?;
+    failpoint::hit(&format!("{op}.committed"));
+    Ok(value)
+}
+
 /// Stages `skillmeat.lock` and `manifest.toml` regenerated from the rows as
 /// they now are (inside the transaction). Whole files, not splices: a
 /// splice only adds or replaces lines, and these operations take some away.
+/// A collection without a folder has no records files.
 async fn stage_records(
     conn: &mut AnyConnection,
     files: &mut FileTxn,
     collection: &Collection,
 ) -> Result<()> {
+    if collection.in_database() {
+        return Ok(());
+    }
     let lock = lock_file(conn, &collection.id).await?;
     fsx::write_atomic(&files.stage_target_path(LOCK), lock.as_bytes())?;
     let manifest = manifest_file(conn, &collection.id, &collection.name).await?;

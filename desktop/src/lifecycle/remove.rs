@@ -2,7 +2,7 @@
 //! contains, or one artifact; stored contents no remaining version
 //! references are deleted.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use skillmeat_core::ArtifactKind;
 use skillmeat_core::hash::ContentHash;
@@ -281,27 +281,53 @@ async fn unreferenced_blobs(
         .await?;
         candidates.extend(hashes);
     }
-    let mut users: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // A folder's store is the collection's; the database's contents are
+    // shared by every collection in it.
+    let mut unused = Vec::new();
     for hash in &candidates {
-        let artifacts: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT v.artifact_id FROM version_files f
-             JOIN artifact_versions v ON v.id = f.version_id
-             JOIN artifacts a ON a.id = v.artifact_id
-             WHERE f.blob_hash = $1 AND a.collection_id = $2",
-        )
-        .bind(hash)
-        .bind(&collection.id)
-        .fetch_all(&mut *conn)
-        .await?;
-        users.insert(hash.clone(), artifacts);
+        let query = if collection.in_database() {
+            sqlx::query_scalar(
+                "SELECT DISTINCT v.artifact_id FROM version_files f
+                 JOIN artifact_versions v ON v.id = f.version_id
+                 WHERE f.blob_hash = $1",
+            )
+            .bind(hash)
+        } else {
+            sqlx::query_scalar(
+                "SELECT DISTINCT v.artifact_id FROM version_files f
+                 JOIN artifact_versions v ON v.id = f.version_id
+                 JOIN artifacts a ON a.id = v.artifact_id
+                 WHERE f.blob_hash = $1 AND a.collection_id = $2",
+            )
+            .bind(hash)
+            .bind(&collection.id)
+        };
+        let artifacts: Vec<String> = query.fetch_all(&mut *conn).await?;
+        if artifacts.iter().all(|a| ids.contains(a.as_str())) {
+            unused.push(rows::parse_hash(hash)?);
+        }
+    }
+    stored_sizes(conn, collection, unused).await
+}
+
+/// Those of `hashes` the collection stores, with the sum of their sizes
+/// (a blob already missing frees nothing and is not removed).
+async fn stored_sizes(
+    conn: &mut AnyConnection,
+    collection: &Collection,
+    hashes: Vec<ContentHash>,
+) -> Result<(Vec<ContentHash>, u64)> {
+    if collection.in_database() {
+        let sizes = crate::store::contents::sizes(conn, &hashes).await?;
+        let blobs: Vec<ContentHash> = hashes
+            .into_iter()
+            .filter(|h| sizes.contains_key(h))
+            .collect();
+        return Ok((blobs, sizes.values().sum()));
     }
     let mut blobs = Vec::new();
     let mut bytes = 0;
-    for (hash, artifacts) in users {
-        if artifacts.iter().any(|a| !ids.contains(a.as_str())) {
-            continue;
-        }
-        let hash = rows::parse_hash(&hash)?;
+    for hash in hashes {
         if let Ok(meta) = std::fs::symlink_metadata(layout::blob_path(collection.dir(), &hash)) {
             bytes += meta.len();
             blobs.push(hash);

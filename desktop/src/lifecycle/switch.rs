@@ -129,6 +129,9 @@ async fn stage_version(
     artifact: &Resolved,
     (from, to): (&str, &str),
 ) -> Result<()> {
+    if collection.in_database() {
+        return Ok(());
+    }
     let (old_path, _) = current_target(conn, artifact.kind, &artifact.name, from).await?;
     let (new_path, version_files) = current_target(conn, artifact.kind, &artifact.name, to).await?;
     if old_path != new_path && fsx::exists(&collection.path(&old_path)) {

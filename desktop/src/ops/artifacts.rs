@@ -10,7 +10,6 @@ use super::transfer::{
     DeploymentInfo, FileArgs, Kind, ListArgs, Membership, Origin, OriginMarketplace, ShowArgs,
     VersionInfo,
 };
-use crate::collection::layout;
 use crate::error::{Error, Result};
 use crate::origin::Provenance;
 use crate::query::{self, ListFilter, Side};
@@ -212,7 +211,9 @@ pub async fn file(scope: &Scope, args: FileArgs) -> Result<Vec<u8>> {
             artifact: describe(),
             what: format!("file {:?} in that version", args.path),
         })?;
-    let blob = layout::blob_path(c.dir(), &rows::parse_hash(&f.blob_hash)?);
+    let hash = rows::parse_hash(&f.blob_hash)?;
+    c.fetch([hash]).await?;
+    let blob = c.blob_path(&hash);
     std::fs::read(&blob).map_err(|e| Error::io(&blob, e))
 }
 

@@ -14,12 +14,13 @@
 //! ends is aborted, and the transaction it leaves is rolled back by the
 //! collection's recovery. Never a partial plugin.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use skillmeat_core::hash::ContentHash;
 use skillmeat_core::plan::{Bucket, ChildPlan, ConflictChoices, ConflictPolicy, Decision};
 use tokio::task::JoinHandle;
 
@@ -283,6 +284,8 @@ async fn uploaded(
         })
         .collect::<Result<Vec<_>>>()?;
     let area = scope.upload_area()?;
+    let blobs: Vec<ContentHash> = entries.iter().map(|e| e.blob).collect();
+    super::upload::fetch_held(scope, &blobs).await?;
     let name = root_name.unwrap_or("plugin").to_owned();
     let limits = engine_limits(SizeLimits::default());
     blocking(move || {
@@ -322,6 +325,7 @@ async fn uploaded_bundle(
         .map_err(|e| Error::Usage(format!("bundle: {:?}: sha256: {e}", zip.path)))?;
     let name = zip_name(&zip.path)?;
     let area = scope.upload_area()?;
+    super::upload::fetch_held(scope, &[blob]).await?;
     let scratch = scope.home().root().to_owned();
     let limits = engine_limits(SizeLimits::default());
     blocking(move || {
@@ -421,6 +425,18 @@ fn started(id: &str, plugins: Vec<PendingPlugin>) -> Result<ImportStarted> {
     })
 }
 
+/// Those of `blobs` the database now holds (a database collection's
+/// uploads that may go); none if the database cannot say.
+async fn stored(collection: &Collection, blobs: HashSet<ContentHash>) -> HashSet<ContentHash> {
+    let hashes: Vec<ContentHash> = blobs.into_iter().collect();
+    let Ok(mut conn) = collection.pool.acquire().await else {
+        return HashSet::new();
+    };
+    crate::store::contents::present(&mut conn, &hashes)
+        .await
+        .unwrap_or_default()
+}
+
 /// One import in the background, with everything it holds.
 struct Run {
     id: String,
@@ -452,8 +468,11 @@ impl Run {
         }
         let job = self.outcome(results, &planned);
         if let Held::Uploaded { rebuilt, area, .. } = self.held {
-            let blobs = rebuilt.blobs.clone();
+            let mut blobs = rebuilt.blobs.clone();
             drop(rebuilt);
+            if self.collection.in_database() {
+                blobs = stored(&self.collection, blobs).await;
+            }
             let _ = blocking(move || {
                 area.release(&blobs);
                 Ok(())

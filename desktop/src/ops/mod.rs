@@ -40,7 +40,7 @@ use std::path::Path;
 
 pub use artifacts::{associations, file, list, show};
 pub use deploy::{conflict_plan, deploy, status, undeploy};
-pub use export::{export, verify};
+pub use export::{export, lock, verify};
 pub use import::{ImportStep, import, preview, preview_staged};
 pub use index::index;
 pub use jobs::{Imports, import_status, start_import};

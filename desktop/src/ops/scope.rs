@@ -4,7 +4,7 @@ use std::ops::Deref;
 
 use skillmeat_core::ArtifactKind;
 
-use crate::collection::Collection;
+use crate::collection::{Collection, Contents};
 use crate::error::{Error, Result};
 use crate::home::Home;
 use crate::query;
@@ -63,7 +63,14 @@ impl Scope {
 
     /// The collection's upload area (hash-first import).
     pub(super) fn upload_area(&self) -> Result<Area> {
-        Ok(Area::of(&self.home.collection_dir(&self.name)?))
+        let dir = self.home.collection_dir(&self.name)?;
+        Ok(match Contents::of(&self.home) {
+            Contents::Folder => Area::of(&dir),
+            Contents::Database { cache } => {
+                let root = self.home.root().join("uploads").join(&self.name);
+                Area::for_database(&root, &cache)
+            }
+        })
     }
 
     /// For reading, if the collection exists.

@@ -17,7 +17,7 @@ use super::transfer::{
 };
 use super::{blocking, path_arg};
 use crate::collection::Collection;
-use crate::collection::layout::{self, SINGLE_FILE};
+use crate::collection::layout::SINGLE_FILE;
 use crate::error::{Error, Result};
 use crate::inspect::Source;
 use crate::store::rows;
@@ -236,7 +236,8 @@ async fn current_files(
     let mut out = BTreeMap::new();
     for f in rows::version_files(&mut conn, &version).await? {
         let hash = rows::parse_hash(&f.blob_hash)?;
-        let blob = layout::blob_path(collection.dir(), &hash);
+        collection.fetch([hash]).await?;
+        let blob = collection.blob_path(&hash);
         let bytes = std::fs::read(&blob).map_err(|e| Error::io(&blob, e))?;
         out.insert(f.path, bytes);
     }

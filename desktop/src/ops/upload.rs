@@ -4,8 +4,11 @@
 
 use std::fmt::Display;
 
+use std::collections::HashSet;
+
 use futures_util::{Stream, StreamExt};
 use skillmeat_core::artifact::check_name;
+use skillmeat_core::hash::ContentHash;
 use skillmeat_core::plan::{self, Incoming};
 use skillmeat_core::validate::Validation;
 
@@ -81,9 +84,38 @@ pub async fn missing_blobs(scope: &Scope, args: MissingArgs) -> Result<MissingBl
         .collect::<Result<Vec<_>>>()?;
     let area = scope.upload_area()?;
     let missing = blocking(move || Ok(area.missing(&hashes))).await?;
+    let held = in_database(scope, &missing).await?;
+    let missing: Vec<_> = missing.into_iter().filter(|h| !held.contains(h)).collect();
     Ok(MissingBlobs {
         missing: missing.iter().map(|h| h.to_hex()).collect(),
     })
+}
+
+/// Those of `hashes` a collection on a database server holds in the
+/// database (none for a folder collection, whose store the upload area
+/// reads itself).
+pub(super) async fn in_database(
+    scope: &Scope,
+    hashes: &[ContentHash],
+) -> Result<HashSet<ContentHash>> {
+    let Some(c) = scope.read().await? else {
+        return Ok(HashSet::new());
+    };
+    if !c.in_database() || hashes.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut conn = c.pool.acquire().await?;
+    crate::store::contents::present(&mut conn, hashes).await
+}
+
+/// Makes the blobs of `hashes` that the database holds readable by the
+/// upload area (copied into the cache), for a database collection.
+pub(super) async fn fetch_held(scope: &Scope, hashes: &[ContentHash]) -> Result<()> {
+    let held = in_database(scope, hashes).await?;
+    if let Some(c) = scope.read().await?.filter(|_| !held.is_empty()) {
+        c.fetch(held).await?;
+    }
+    Ok(())
 }
 
 /// Keeps `body` as the upload of blob `sha256`, hashing it as it is

@@ -8,6 +8,7 @@
 //! decoded by [`Flag`]). What only SQLite has stays here: the file, its
 //! opening lock, WAL, the busy timeout and read-only opening.
 
+pub mod contents;
 mod kind;
 pub mod rows;
 pub mod sources;
@@ -407,9 +408,10 @@ pub fn is_sqlite(conn: &AnyConnection) -> bool {
 
 /// A write transaction that takes SQLite's write lock up front
 /// (`BEGIN IMMEDIATE`), so read-then-write never fails to upgrade. On a
-/// database server, the same one writer at a time: a transaction-level
-/// advisory lock ([`WRITE_LOCK`]), because the import's files still move in
-/// the collection folder under it (the import transaction invariant).
+/// database server, one writer at a time: a transaction-level advisory
+/// lock ([`WRITE_LOCK`]) held alone, which waits for running imports
+/// ([`begin_import`]) and keeps new ones out (`remove`, `use`, recording
+/// a deployment).
 pub async fn begin_write(pool: &AnyPool) -> Result<Tx> {
     if pool.connect_options().database_url.scheme() == "sqlite" {
         return Ok(pool.begin_with("BEGIN IMMEDIATE").await?);
@@ -420,6 +422,35 @@ pub async fn begin_write(pool: &AnyPool) -> Result<Tx> {
         .execute(&mut *tx)
         .await?;
     Ok(tx)
+}
+
+/// An import's transaction. On SQLite, [`begin_write`]'s. On a database
+/// server, imports run side by side (unique constraints decide between
+/// them, see [`is_contention`]); they hold [`WRITE_LOCK`] shared, so that
+/// `remove` and `use`, which take it alone, never run during one.
+pub async fn begin_import(pool: &AnyPool) -> Result<Tx> {
+    if pool.connect_options().database_url.scheme() == "sqlite" {
+        return begin_write(pool).await;
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
+        .bind(WRITE_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+/// Whether `e` is the database deciding between two transactions (a
+/// unique constraint another one's commit took, a serialization failure,
+/// a deadlock): the loser may run again. PostgreSQL's SQLSTATE codes.
+pub fn is_contention(e: &Error) -> bool {
+    const RETRYABLE: [&str; 3] = ["23505", "40001", "40P01"];
+    match e {
+        Error::Database(sqlx::Error::Database(db)) => db
+            .code()
+            .is_some_and(|code| RETRYABLE.contains(&code.as_ref())),
+        _ => false,
+    }
 }
 
 /// The advisory lock key of [`begin_write`] on PostgreSQL ("skillmeat" in

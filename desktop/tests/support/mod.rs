@@ -197,6 +197,81 @@ pub async fn current_hash(coll: &Collection, kind: &str, name: &str) -> Option<S
     .expect("reading the current version")
 }
 
+/// The files of the current version of `kind` `name` as the collection
+/// keeps them, each path with its text: its current tree in the folder
+/// (`artifacts/…`, `plugins/…`), or for a collection on a database server
+/// its file rows with their bytes read from the database.
+pub async fn current_files(coll: &Collection, kind: &str, name: &str) -> BTreeMap<String, String> {
+    let files: Vec<(String, String)> = sqlx::query_as(
+        "SELECT f.path, f.blob_hash FROM artifacts a JOIN version_files f ON f.version_id = a.current_version_id
+         WHERE a.kind = $1 AND a.name = $2",
+    )
+    .bind(kind)
+    .bind(name)
+    .fetch_all(&coll.pool)
+    .await
+    .expect("reading the current version's files");
+    if !coll.in_database() {
+        let kind: skillmeat_core::ArtifactKind = kind.parse().expect("a kind");
+        let single = files.len() == 1 && files[0].0.is_empty();
+        let shape = match single {
+            true => skillmeat::collection::layout::Shape::File,
+            false => skillmeat::collection::layout::Shape::Folder,
+        };
+        let at = skillmeat::collection::layout::current_path(kind, name, shape).expect("a path");
+        let live = coll.dir.join(at.as_str());
+        return match single {
+            true => std::fs::read_to_string(&live)
+                .map(|text| BTreeMap::from([(String::new(), text)]))
+                .unwrap_or_default(),
+            false => snapshot(&live),
+        };
+    }
+    let mut out = BTreeMap::new();
+    for (path, hex) in files {
+        let bytes: Vec<u8> = sqlx::query_scalar("SELECT bytes FROM contents WHERE hash = $1")
+            .bind(&hex)
+            .fetch_one(&coll.pool)
+            .await
+            .expect("the content in the database");
+        out.insert(path, String::from_utf8(bytes).expect("text"));
+    }
+    out
+}
+
+/// The current text of a one-file artifact (a command, an agent).
+pub async fn current_text(coll: &Collection, kind: &str, name: &str) -> Option<String> {
+    current_files(coll, kind, name).await.remove("")
+}
+
+/// The hashes of every stored content: the files of the folder's
+/// `objects/`, or the rows of the database's `contents`.
+pub async fn stored_blobs(coll: &Collection) -> Vec<String> {
+    if coll.in_database() {
+        return sqlx::query_scalar("SELECT hash FROM contents ORDER BY hash")
+            .fetch_all(&coll.pool)
+            .await
+            .expect("reading contents");
+    }
+    let mut out: Vec<String> = walkdir::WalkDir::new(coll.dir.join("objects"))
+        .min_depth(2)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let p = e.path();
+            let dir = p.parent().and_then(|d| d.file_name()).expect("a folder");
+            format!(
+                "{}{}",
+                dir.to_string_lossy(),
+                e.file_name().to_string_lossy()
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 pub async fn version_count(coll: &Collection, kind: &str, name: &str) -> i64 {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM artifact_versions v JOIN artifacts a ON a.id = v.artifact_id WHERE a.kind = $1 AND a.name = $2",

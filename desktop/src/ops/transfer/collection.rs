@@ -245,6 +245,22 @@ pub struct VerifyReport {
     pub notes: Vec<String>,
 }
 
+/// `skillmeat lock`: where the records files were written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LockArgs {
+    /// The folder to write `skillmeat.lock` and `manifest.toml` in.
+    pub out: String,
+}
+
+/// The records files `skillmeat lock` wrote.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LockWritten {
+    pub lock: String,
+    pub manifest: String,
+    /// How many artifacts the lock file lists.
+    pub artifacts: u32,
+}
+
 /// Where a plugin's files came from (DESIGN.md §13), and the marketplace
 /// it was listed in: what `outdated` and `update` fetch again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
