@@ -42,7 +42,7 @@ cli-demo: ui-build
 ## Every check, as CI runs it. ui-build comes before test-rust: the server's
 ## tests read ui/dist (a debug build serves it from there); without it they
 ## check the "UI not built" answer instead.
-test: setup fmt clippy wasm-core purity ui-build test-rust api-fuzz test-ui browser clippy-app test-app test-wasm e2e
+test: setup fmt clippy wasm-core purity ui-build test-rust test-postgres api-fuzz test-ui browser clippy-app test-app test-wasm e2e
 
 fmt:
 	$(CARGO) fmt --all --check
@@ -68,12 +68,12 @@ purity:
 test-rust:
 	$(CARGO) test --workspace --locked
 
-## The engine's tests with each test's collection rows in a fresh PostgreSQL
+## The engine's tests with each test's collection (rows and contents) in a fresh PostgreSQL
 ## database on a throwaway cluster (tests/src/postgres.rs: Debian's server
 ## binaries, `make setup` installs them), started for the run and stopped after.
 test-postgres:
 	$(CARGO) build -p skillmeat-tests --bin throwaway-postgres --locked
-	./target/debug/throwaway-postgres $(CARGO) test -p skillmeat --test engine --locked
+	./target/debug/throwaway-postgres $(CARGO) test -p skillmeat --test engine --test observability --locked
 
 ## Schemathesis (in .venv-ci/, installed by .ci/setup) against a real
 ## `skillmeat serve` over a throwaway collection: no 5xx and no response

@@ -334,3 +334,61 @@ fn contents_live_in_the_database() {
         .code(1)
         .stdout(predicate::str::contains("database content sha256:"));
 }
+
+/// Imports of the same plugins from several processes at once (each its
+/// own home, one database): every one succeeds, the database's unique
+/// constraints leave one artifact per name and one content per hash (the
+/// imports that lost a race ran again), and the collection verifies.
+#[test]
+fn concurrent_imports_of_the_same_plugins_never_duplicate() {
+    let cluster = Cluster::start().expect("a throwaway cluster");
+    let url = cluster.database("team").expect("a database");
+    let homes: Vec<tempfile::TempDir> = (0..6)
+        .map(|_| tempfile::TempDir::new().expect("a temp dir"))
+        .collect();
+    let running: Vec<_> = homes
+        .iter()
+        .enumerate()
+        .map(|(i, home)| {
+            let plugin = ["superpowers", "guardrails"][i % 2];
+            let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("skillmeat"));
+            cmd.env("SKILLMEAT_HOME", home.path())
+                .env("SKILLMEAT_DATABASE_URL", &url)
+                .arg("add")
+                .arg(fixture(plugin))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped());
+            cmd.spawn().expect("starting skillmeat add")
+        })
+        .collect();
+    for child in running {
+        let out = child.wait_with_output().expect("waiting");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let alone = tempfile::TempDir::new().expect("a temp dir");
+    for plugin in ["superpowers", "guardrails"] {
+        let mut sqlite = skillmeat();
+        sqlite
+            .env("SKILLMEAT_HOME", alone.path())
+            .arg("add")
+            .arg(fixture(plugin))
+            .assert()
+            .success();
+    }
+    let total = |cmd: &mut assert_cmd::Command| {
+        let out = cmd.args(["list", "--json"]).assert().success();
+        json(&out.get_output().stdout)["total"].as_u64()
+    };
+    let mut sqlite = skillmeat();
+    sqlite.env("SKILLMEAT_HOME", alone.path());
+    assert_eq!(
+        total(&mut on(&url, homes[0].path())),
+        total(&mut sqlite),
+        "as many artifacts as one import makes"
+    );
+    on(&url, homes[0].path()).arg("verify").assert().success();
+}
