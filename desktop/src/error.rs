@@ -159,6 +159,16 @@ pub enum Error {
     )]
     DatabaseContent { hash: String, reason: &'static str },
 
+    /// `migrate` into a database holding another collection of that name.
+    #[error(
+        "{url} already holds another collection named {collection} (not one migrated from here); nothing was copied: migrate into another database"
+    )]
+    MigrateConflict { collection: String, url: String },
+
+    /// A file of a collection folder's store no longer hashes to its name.
+    #[error("{}: this stored file no longer matches its SHA-256 (run `skillmeat verify`); nothing was copied", blob.display())]
+    StoredBlobChanged { blob: PathBuf },
+
     /// An artifact has no stored version whose hash starts with `given`
     /// (`use NAME@HASH`); `versions` are the ones it has.
     #[error("{artifact} has no stored version {given}; its versions are:\n  {}", versions.join("\n  "))]
@@ -307,7 +317,9 @@ impl Error {
             | Error::Locked { .. }
             | Error::ForeignFolder { .. }
             | Error::StoredContentChanged { .. }
-            | Error::DatabaseContent { .. } => ErrorCode::Conflict,
+            | Error::DatabaseContent { .. }
+            | Error::MigrateConflict { .. }
+            | Error::StoredBlobChanged { .. } => ErrorCode::Conflict,
             // What went wrong first decides; the message tells the rest.
             Error::RollbackFailed { cause, .. } => cause.code(),
             Error::Database(_) | Error::Migration(_) | Error::Io { .. } | Error::Internal(_) => {

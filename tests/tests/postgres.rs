@@ -392,3 +392,161 @@ fn concurrent_imports_of_the_same_plugins_never_duplicate() {
     );
     on(&url, homes[0].path()).arg("verify").assert().success();
 }
+
+/// `skillmeat migrate` copies an embedded collection into PostgreSQL:
+/// every version (an older one made current again), pin, source and
+/// deployment record, so that `show` and `lock` answer the same from
+/// either side; a second run (from the collection folder this time)
+/// copies nothing; what cannot be migrated is exit 1 with nothing copied.
+#[test]
+fn migrate_copies_an_embedded_collection_and_is_idempotent() {
+    let cluster = Cluster::start().expect("a throwaway cluster");
+    let url = cluster.database("team").expect("a database");
+    let home = tempfile::TempDir::new().expect("a temp dir");
+    let sqlite = || {
+        let mut cmd = skillmeat();
+        cmd.env("SKILLMEAT_HOME", home.path())
+            .env_remove("SKILLMEAT_DATABASE_URL");
+        cmd
+    };
+    let changed = util::copy_tree(&fixture("guardrails"));
+    sqlite()
+        .arg("add")
+        .arg(fixture("guardrails"))
+        .assert()
+        .success();
+    sqlite()
+        .arg("add")
+        .arg(fixture("superpowers"))
+        .assert()
+        .success();
+    let readme = changed.path().join("README.md");
+    std::fs::write(&readme, "changed\n").expect("writing");
+    sqlite().arg("add").arg(changed.path()).assert().success();
+    let first = json(
+        &sqlite()
+            .args(["show", "guardrails", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    let oldest = first["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .filter_map(|v| v["content_hash"].as_str())
+        .find(|h| Some(*h) != first["content_hash"].as_str())
+        .expect("an older version")
+        .to_owned();
+    sqlite()
+        .args(["use", &format!("guardrails@{oldest}")])
+        .assert()
+        .success();
+    let project = tempfile::TempDir::new().expect("a temp dir");
+    sqlite()
+        .args(["deploy", "superpowers", "--project"])
+        .arg(project.path())
+        .assert()
+        .success();
+
+    let migrated = skillmeat()
+        .args(["migrate", "--json", "--to", &url, "--from"])
+        .arg(home.path())
+        .assert()
+        .success();
+    let migrated = json(&migrated.get_output().stdout);
+    assert!(migrated["rows_copied"].as_u64() > Some(0), "{migrated}");
+    assert!(migrated["contents_copied"].as_u64() > Some(0), "{migrated}");
+    assert_eq!(migrated["rows_present"].as_u64(), Some(0), "{migrated}");
+
+    let served = tempfile::TempDir::new().expect("another home, without files");
+    for args in [
+        vec!["show", "guardrails", "--json"],
+        vec!["show", "superpowers", "--json"],
+        vec!["list", "--json"],
+    ] {
+        let a = sqlite()
+            .args(&args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let b = on(&url, served.path())
+            .args(&args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        assert_eq!(json(&a), json(&b), "{args:?}");
+    }
+    let out = tempfile::TempDir::new().expect("a temp dir");
+    on(&url, served.path())
+        .args(["lock", "-o"])
+        .arg(out.path())
+        .assert()
+        .success();
+    for file in ["skillmeat.lock", "manifest.toml"] {
+        assert_eq!(
+            std::fs::read(out.path().join(file)).expect("written"),
+            std::fs::read(home.path().join("collections/default").join(file)).expect("kept"),
+            "{file}"
+        );
+    }
+
+    // Again, from the collection folder: everything is there already.
+    let again = skillmeat()
+        .args(["migrate", "--json", "--to", &url, "--from"])
+        .arg(home.path().join("collections/default"))
+        .assert()
+        .success();
+    let again = json(&again.get_output().stdout);
+    assert_eq!(again["rows_copied"].as_u64(), Some(0), "{again}");
+    assert_eq!(again["contents_copied"].as_u64(), Some(0), "{again}");
+    assert_eq!(again["rows_present"], migrated["rows_copied"], "{again}");
+
+    // Not a home; another collection of that name on the server; a
+    // collection whose stored file changed: exit 1, nothing copied.
+    let elsewhere = tempfile::TempDir::new().expect("a temp dir");
+    skillmeat()
+        .args(["migrate", "--to", &url, "--from"])
+        .arg(elsewhere.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a skillmeat home"));
+    let other_url = cluster.database("other").expect("a database");
+    on(&other_url, served.path())
+        .arg("add")
+        .arg(fixture("guardrails"))
+        .assert()
+        .success();
+    skillmeat()
+        .args(["migrate", "--to", &other_url, "--from"])
+        .arg(home.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "already holds another collection named default",
+        ));
+    let blob = walkdir::WalkDir::new(home.path().join("collections/default/objects"))
+        .min_depth(2)
+        .into_iter()
+        .flatten()
+        .find(|e| e.file_type().is_file())
+        .expect("a stored file");
+    std::fs::write(blob.path(), "tampered").expect("tampering");
+    let third_url = cluster.database("third").expect("a database");
+    skillmeat()
+        .args(["migrate", "--to", &third_url, "--from"])
+        .arg(home.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nothing was copied"));
+    on(&third_url, served.path())
+        .args(["list", "--json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"total\": 0"));
+}

@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::{emit, to_json};
 use crate::error::Result;
 use crate::ops::transfer::{
-    ImportArgs, ImportSummary, Kind, ListArgs, LockArgs, PluginImport, PluginPreview, PreviewArgs,
-    ShowArgs,
+    ImportArgs, ImportSummary, Kind, ListArgs, LockArgs, MigrateArgs, PluginImport, PluginPreview,
+    PreviewArgs, ShowArgs,
 };
 use crate::ops::{self, ImportStep, Scope};
 
@@ -350,6 +350,27 @@ pub(super) async fn lock(scope: &Scope, args: LockArgs, json: bool) -> Result<i3
         emit(&format!(
             "wrote {} ({} artifacts) and {}\n",
             written.lock, written.artifacts, written.manifest
+        ))?;
+    }
+    Ok(0)
+}
+
+pub(super) async fn migrate(args: MigrateArgs, json: bool) -> Result<i32> {
+    let m = ops::migrate(args).await?;
+    if json {
+        emit(&to_json(&m)?)?;
+    } else {
+        emit(&format!(
+            "migrated collection {} ({} artifacts) to {}: {} rows and {} files ({} bytes) copied, \
+             {} rows and {} files already there; the copy verifies and equals the original\n",
+            m.collection,
+            m.artifacts,
+            m.to,
+            m.rows_copied,
+            m.contents_copied,
+            m.bytes_copied,
+            m.rows_present,
+            m.contents_present
         ))?;
     }
     Ok(0)

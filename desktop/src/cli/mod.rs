@@ -24,8 +24,9 @@ use crate::error::Error;
 use crate::home::Home;
 use crate::ops::Scope;
 use crate::ops::transfer::{
-    DeployArgs, DeployMode, ExportArgs, ImportArgs, Kind, ListArgs, LockArgs, OutdatedArgs, Policy,
-    PreviewArgs, ProjectArgs, RemoveArgs, ShowArgs, SizeLimits, UndeployArgs, UpdateArgs,
+    DeployArgs, DeployMode, ExportArgs, ImportArgs, Kind, ListArgs, LockArgs, MigrateArgs,
+    OutdatedArgs, Policy, PreviewArgs, ProjectArgs, RemoveArgs, ShowArgs, SizeLimits, UndeployArgs,
+    UpdateArgs,
 };
 use crate::serve;
 use crate::telemetry::{self, LogFormat};
@@ -172,6 +173,7 @@ impl Command {
             | Command::Show { json, .. }
             | Command::Verify { json }
             | Command::Lock { json, .. }
+            | Command::Migrate { json, .. }
             | Command::Deploy { json, .. }
             | Command::Undeploy { json, .. }
             | Command::Status { json, .. }
@@ -341,6 +343,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Copy an embedded collection (every version, pin, source and deployment record, and its files) into a PostgreSQL database, then check the copy equals it; running it again copies nothing.
+    Migrate {
+        /// A skillmeat home (the folder with skillmeat.db; --collection picks the collection) or one of its collection folders.
+        #[arg(long, value_name = "HOME_OR_FOLDER")]
+        from: PathBuf,
+        /// The database: postgres://user:password@host:port/database.
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// Print JSON: {"collection", "to", "artifacts", "rows_copied", "rows_present", "contents_copied", "contents_present", "bytes_copied"}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Deploy a plugin (all its children and files) or one artifact into a project's .claude/.
     Deploy {
         /// Plugin or artifact name (or id).
@@ -446,6 +460,14 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Hash { paths, json } => hash::run(&paths, json),
         Command::Inspect { path, sizes, json } => inspect::run(&path, sizes.limits(), json),
+        Command::Migrate { from, to, json } => {
+            let args = MigrateArgs {
+                from: from.display().to_string(),
+                to,
+                collection: cli.collection,
+            };
+            block_on(collection::migrate(args, json))
+        }
         Command::Serve {
             listen,
             token_file,
@@ -650,7 +672,10 @@ async fn dispatch(scope: &Scope, command: Command) -> Result<i32, Error> {
             };
             bundle::export(scope, args, json).await
         }
-        Command::Hash { .. } | Command::Inspect { .. } | Command::Serve { .. } => Ok(0),
+        Command::Hash { .. }
+        | Command::Inspect { .. }
+        | Command::Serve { .. }
+        | Command::Migrate { .. } => Ok(0),
     }
 }
 

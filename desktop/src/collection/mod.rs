@@ -7,6 +7,7 @@
 
 mod contents;
 pub mod layout;
+pub mod migrate;
 pub mod records;
 pub mod txn;
 

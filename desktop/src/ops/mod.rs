@@ -1,6 +1,7 @@
 //! The operations layer: one typed function for each thing a user can ask
 //! skillmeat to do — list, show, associations, a stored file, preview,
-//! import, remove, use, outdated, update, deploy, undeploy, status, export, verify (and hash,
+//! import, remove, use, outdated, update, deploy, undeploy, status, export, verify, lock,
+//! migrate (and hash,
 //! inspect, which need no collection; and the HTTP API's hash-first import:
 //! plan, missing blobs, upload, an import in the background and its status).
 //! Each takes a request and returns a response
@@ -26,6 +27,7 @@ mod index;
 mod jobs;
 mod lifecycle;
 mod local;
+mod migrate;
 mod scope;
 mod source;
 mod staging;
@@ -46,6 +48,7 @@ pub use index::index;
 pub use jobs::{Imports, import_status, start_import};
 pub use lifecycle::{remove, use_version};
 pub use local::{InspectReport, PathHash, hash, inspect};
+pub use migrate::migrate;
 pub use scope::Scope;
 pub use source::{file_diff, list_source, read_source_file};
 pub use staging::Staging;

@@ -102,7 +102,7 @@ pub async fn open_server(url: &str) -> Result<AnyPool> {
 
 /// `url` as it may be shown: `postgres://user@host:port/database`, never
 /// the password; an error if it is not a PostgreSQL URL.
-fn server_url(url: &str) -> Result<String> {
+pub(crate) fn server_url(url: &str) -> Result<String> {
     let bad = |reason: String| Error::DatabaseUnavailable {
         url: match url.split_once("://") {
             Some((scheme, _)) => format!("{scheme}://…"),

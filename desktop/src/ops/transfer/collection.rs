@@ -252,6 +252,31 @@ pub struct LockArgs {
     pub out: String,
 }
 
+/// `skillmeat migrate`: an embedded collection into a database server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MigrateArgs {
+    /// A home (the folder with `skillmeat.db`) or one of its collection folders.
+    pub from: String,
+    /// `postgres://…`.
+    pub to: String,
+    /// The collection, when `from` is a home.
+    pub collection: String,
+}
+
+/// What `skillmeat migrate` copied, and what it found already there.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Migrated {
+    pub collection: String,
+    /// The database, without its password.
+    pub to: String,
+    pub artifacts: u32,
+    pub rows_copied: u64,
+    pub rows_present: u64,
+    pub contents_copied: u64,
+    pub contents_present: u64,
+    pub bytes_copied: u64,
+}
+
 /// The records files `skillmeat lock` wrote.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LockWritten {
