@@ -6,9 +6,13 @@
 //! `src/serve/ui.rs`): it is built again once `ui/dist/index.html` appears
 //! or changes, so a binary built before `make ui-build` does not keep an
 //! empty UI. Debug builds read `ui/dist` at run time.
+//!
+//! The migrations are embedded by `sqlx::migrate!`, which cannot ask cargo
+//! to watch its folder on stable Rust: a new migration file rebuilds too.
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=migrations");
     if std::env::var("PROFILE").as_deref() == Ok("release") {
         println!("cargo::rerun-if-changed=../ui/dist/index.html");
     }

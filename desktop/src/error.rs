@@ -25,6 +25,10 @@ pub enum ErrorCode {
     Forbidden,
     /// A body or file over a limit.
     TooLarge,
+    /// Every database connection stayed in use for the pool's acquire
+    /// timeout: nothing was done; try again shortly (HTTP 503 with
+    /// `Retry-After`).
+    Busy,
     /// Our fault; the details are in the log, never in the message a
     /// client sees.
     Internal,
@@ -234,9 +238,16 @@ pub enum Error {
     #[error("database {url}: {reason}")]
     DatabaseUnavailable { url: String, reason: String },
 
+    /// Every pooled database connection stayed in use for the acquire
+    /// timeout (`SKILLMEAT_POOL_TIMEOUT_MS`); nothing was done.
+    #[error(
+        "the collection database is busy: every connection stayed in use for the pool's acquire timeout; nothing was done, try again shortly"
+    )]
+    Busy,
+
     /// The database said no.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
 
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
@@ -254,8 +265,11 @@ pub enum Error {
     #[error("{} blob(s) not uploaded: {}; upload them (PUT /api/v1/blobs/{{sha256}}) and try again", .0.len(), first_few(.0))]
     MissingBlobs(Vec<String>),
 
-    /// No import with this id runs or ran recently on this server.
-    #[error("no import {0} on this server (finished imports are kept for an hour, the last 100)")]
+    /// No import (or update) with this id runs or ran recently on this
+    /// server.
+    #[error(
+        "no import or update {0} on this server (finished ones are kept for an hour, the last 100 of each)"
+    )]
     UnknownImport(String),
 
     /// A request or an upload is over a limit.
@@ -267,6 +281,16 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<sqlx::Error> for Error {
+    /// A pool that gave no connection in time is busy, not broken.
+    fn from(e: sqlx::Error) -> Error {
+        match e {
+            sqlx::Error::PoolTimedOut => Error::Busy,
+            e => Error::Database(e),
+        }
+    }
+}
 
 /// The first 20 of `items`, and how many more there are.
 fn first_few(items: &[String]) -> String {
@@ -311,6 +335,7 @@ impl Error {
             | Error::NeedsWrite { .. }
             | Error::BlobMismatch { .. } => ErrorCode::BadInput,
             Error::MissingBlobs(_) => ErrorCode::Conflict,
+            Error::Busy => ErrorCode::Busy,
             Error::TooLarge(_) => ErrorCode::TooLarge,
             Error::DeployConflict { .. }
             | Error::RemoveRefused { .. }
@@ -476,6 +501,7 @@ mod tests {
                 2,
             ),
             (Error::Internal("bug".into()), ErrorCode::Internal, 2),
+            (Error::from(sqlx::Error::PoolTimedOut), ErrorCode::Busy, 1),
             (
                 rollback(Error::Project {
                     path: path("/project/.claude"),
@@ -504,6 +530,7 @@ mod tests {
             (ErrorCode::Unauthorized, "unauthorized"),
             (ErrorCode::Forbidden, "forbidden"),
             (ErrorCode::TooLarge, "too_large"),
+            (ErrorCode::Busy, "busy"),
             (ErrorCode::Internal, "internal"),
         ];
         for (code, text) in all {

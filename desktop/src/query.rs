@@ -3,7 +3,7 @@
 use serde::Serialize;
 use skillmeat_core::ArtifactKind;
 use skillmeat_core::artifact::Relationship;
-use sqlx::{AnyConnection, FromRow};
+use sqlx::{AnyConnection, Connection, FromRow};
 
 use crate::collection::Collection;
 use crate::error::{Error, Result};
@@ -48,33 +48,139 @@ pub struct ListFilter<'a> {
     pub offset: u32,
 }
 
-/// The rows a filter selects (`$1` collection, `$2` kind, `$3` subtype,
-/// `$4` a LIKE pattern of the name-key needle, see [`contains`]).
-const FILTERED: &str = "FROM artifacts a
-     JOIN artifact_versions v ON v.id = a.current_version_id
-     LEFT JOIN composites c ON c.artifact_id = a.id
-     WHERE a.collection_id = $1 AND ($2 IS NULL OR a.kind = $2)
-       AND ($3 IS NULL OR c.subtype = $3) AND ($4 IS NULL OR a.name_key LIKE $4 ESCAPE '\\')";
+/// The artifacts a filter selects (as `p`): the conditions given and
+/// nothing else (an `$n IS NULL OR …` is checked on every row, and keeps
+/// SQLite from the index a kind needs), `$1` the collection, then
+/// [`values`](Self::values) from `$2` on.
+#[derive(Debug, Clone)]
+pub struct Selected {
+    pub conditions: String,
+    pub values: Vec<String>,
+    /// The list's order over `p`: by name key within one kind (the unique
+    /// index on (collection, kind, name key)), else plugins first, then by
+    /// kind and name key (the index `artifacts_listing`, migration 0005).
+    by_name: bool,
+}
 
-/// [`FILTERED`] counted from the index alone (no join for the rows it
-/// does not need: a subtype is asked of `composites` only when given).
-pub const COUNTED: &str = "SELECT COUNT(*) FROM artifacts a
-     WHERE a.collection_id = $1 AND a.current_version_id IS NOT NULL
-       AND ($2 IS NULL OR a.kind = $2)
-       AND ($3 IS NULL OR EXISTS (SELECT 1 FROM composites c
-                                  WHERE c.artifact_id = a.id AND c.subtype = $3))
-       AND ($4 IS NULL OR a.name_key LIKE $4 ESCAPE '\\')";
+/// Which way a page is read through the list's order: from the start, or
+/// back from the end (a page past the middle skips fewer index entries so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Forward,
+    Backward,
+}
 
-/// One page of [`FILTERED`] in the list's order, which the index
-/// `artifacts_listing` (migration 0005) holds: no sort of the collection.
-pub fn page_sql() -> String {
+impl Selected {
+    pub fn of(filter: &ListFilter<'_>) -> Selected {
+        let mut selected = Selected {
+            conditions: "p.collection_id = $1".to_owned(),
+            values: Vec::new(),
+            by_name: filter.kind.is_some(),
+        };
+        if let Some(kind) = filter.kind {
+            selected.and("p.kind = $", kind.as_str().to_owned(), "");
+        }
+        if let Some(subtype) = filter.subtype {
+            selected.and(
+                "EXISTS (SELECT 1 FROM composites s WHERE s.artifact_id = p.id AND s.subtype = $",
+                subtype.to_owned(),
+                ")",
+            );
+        }
+        let needle = filter
+            .search
+            .map(skillmeat_core::artifact::name_key)
+            .filter(|n| !n.is_empty());
+        if let Some(needle) = needle {
+            selected.and("p.name_key LIKE $", contains(&needle), " ESCAPE '\\'");
+        }
+        selected
+    }
+
+    /// Adds `before $n after` with `value` as `$n`.
+    fn and(&mut self, before: &str, value: String, after: &str) {
+        self.values.push(value);
+        let n = self.values.len() + 1;
+        self.conditions
+            .push_str(&format!(" AND {before}{n}{after}"));
+    }
+
+    /// How many artifacts are selected, counted from an index alone.
+    pub fn count_sql(&self) -> String {
+        format!("SELECT COUNT(*) FROM artifacts p WHERE {}", self.conditions)
+    }
+
+    /// The list's order over `p`, read in `direction`.
+    fn order(&self, direction: Direction) -> String {
+        let desc = match direction {
+            Direction::Forward => "",
+            Direction::Backward => " DESC",
+        };
+        match self.by_name {
+            true => format!("p.name_key{desc}"),
+            false => format!("p.kind <> 'composite'{desc}, p.kind{desc}, p.name_key{desc}"),
+        }
+    }
+
+    /// One page (`LIMIT` and `OFFSET` the two values after
+    /// [`values`](Self::values)) read in `direction` through the index of
+    /// the list's order, then the details of its rows only, in the list's
+    /// order (a sort of the page alone).
+    pub fn page_sql(&self, direction: Direction) -> String {
+        let limit = self.values.len() + 2;
+        format!(
+            "SELECT {}
+             FROM (SELECT p.id FROM artifacts p WHERE {} ORDER BY {}
+                   LIMIT ${limit} OFFSET ${}) page
+             JOIN artifacts a ON a.id = page.id
+             JOIN artifact_versions v ON v.id = a.current_version_id
+             LEFT JOIN composites c ON c.artifact_id = a.id
+             ORDER BY a.kind <> 'composite', a.kind, a.name_key",
+            details("a"),
+            self.conditions,
+            self.order(direction),
+            limit + 1
+        )
+    }
+
+    /// Every selected artifact from `OFFSET` (the value after
+    /// [`values`](Self::values)) on, read in the list's order through its
+    /// index (no page: no sort at all).
+    pub fn rest_sql(&self) -> String {
+        let limit = self.values.len() + 2;
+        format!(
+            "SELECT {}
+             FROM artifacts p
+             JOIN artifact_versions v ON v.id = p.current_version_id
+             LEFT JOIN composites c ON c.artifact_id = p.id
+             WHERE {} ORDER BY {} LIMIT ${limit} OFFSET ${}",
+            details("p"),
+            self.conditions,
+            self.order(Direction::Forward),
+            limit + 1
+        )
+    }
+}
+
+/// A list item's columns, of the artifact `a` (its version `v`, its
+/// plugin row `c`).
+fn details(a: &str) -> String {
     format!(
-        "SELECT a.id, a.name, a.kind, c.subtype, c.version,
-            (SELECT COUNT(*) FROM composite_memberships m WHERE m.composite_id = a.id) AS child_count,
-            v.content_hash, a.created_at, a.updated_at
-         {FILTERED}
-         ORDER BY a.kind <> 'composite', a.kind, a.name_key LIMIT $5 OFFSET $6"
+        "{a}.id, {a}.name, {a}.kind, c.subtype, c.version,
+         (SELECT COUNT(*) FROM composite_memberships m WHERE m.composite_id = {a}.id) AS child_count,
+         v.content_hash, {a}.created_at, {a}.updated_at"
     )
+}
+
+/// Where the page `offset`, `limit` of `total` rows is read from: the
+/// direction, and the limit and offset in it.
+pub fn page_at(total: u64, offset: u64, limit: u64) -> (Direction, u64, u64) {
+    let limit = limit.min(total.saturating_sub(offset));
+    let from_end = total.saturating_sub(offset.saturating_add(limit));
+    match from_end < offset {
+        true => (Direction::Backward, limit, from_end),
+        false => (Direction::Forward, limit, offset),
+    }
 }
 
 /// The `LIKE … ESCAPE '\'` pattern of the names that contain `needle`
@@ -94,35 +200,47 @@ fn contains(needle: &str) -> String {
 }
 
 /// Artifacts (composites first, then by kind and name) matching `filter`,
-/// one page of them; `total` counts every match.
+/// one page of them; `total` counts every match. Both read in one
+/// transaction (the page's place is worked out from the total), each from
+/// an index: the total from `artifacts_collection` (or the index of the
+/// filter), the page by skipping index entries from the nearer end.
 pub async fn list(collection: &Collection, filter: &ListFilter<'_>) -> Result<Listing> {
+    let selected = Selected::of(filter);
     let mut conn = collection.pool.acquire().await?;
-    let kind = filter.kind.map(ArtifactKind::as_str);
-    let needle = filter
-        .search
-        .map(skillmeat_core::artifact::name_key)
-        .filter(|n| !n.is_empty())
-        .map(|n| contains(&n));
-    let total: i64 = sqlx::query_scalar(COUNTED)
-        .bind(&collection.id)
-        .bind(kind)
-        .bind(filter.subtype)
-        .bind(needle.as_deref())
-        .fetch_one(&mut *conn)
-        .await?;
-    // `FILTERED` is a constant; every value is bound.
-    let items: Vec<ListItem> = sqlx::query_as(sqlx::AssertSqlSafe(page_sql()))
-        .bind(&collection.id)
-        .bind(kind)
-        .bind(filter.subtype)
-        .bind(needle.as_deref())
-        .bind(filter.limit.map_or(i64::MAX, i64::from))
-        .bind(i64::from(filter.offset))
-        .fetch_all(&mut *conn)
-        .await?;
+    let mut tx = conn.begin().await?;
+    // The SQL is made of constants; every value is bound.
+    let mut count =
+        sqlx::query_scalar(sqlx::AssertSqlSafe(selected.count_sql())).bind(&collection.id);
+    for v in &selected.values {
+        count = count.bind(v);
+    }
+    let total: i64 = count.fetch_one(&mut *tx).await?;
+    let total = u64::try_from(total).unwrap_or(0);
+    let offset = u64::from(filter.offset);
+    let (sql, limit, offset) = match filter.limit {
+        None => (selected.rest_sql(), u64::MAX, offset),
+        Some(limit) => {
+            let (direction, limit, offset) = page_at(total, offset, u64::from(limit));
+            (selected.page_sql(direction), limit, offset)
+        }
+    };
+    let mut page = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(&collection.id);
+    for v in &selected.values {
+        page = page.bind(v);
+    }
+    let items: Vec<ListItem> = match limit {
+        0 => Vec::new(),
+        _ => {
+            page.bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+                .fetch_all(&mut *tx)
+                .await?
+        }
+    };
+    tx.commit().await?;
     Ok(Listing {
         count: items.len(),
-        total: usize::try_from(total).unwrap_or(0),
+        total: usize::try_from(total).unwrap_or(usize::MAX),
         items,
     })
 }
@@ -246,8 +364,7 @@ pub async fn show(collection: &Collection, name_or_id: &str, kind: Option<&str>)
     let mut conn = collection.pool.acquire().await?;
     let head = find(&mut conn, collection, name_or_id, kind).await?;
     let versions = versions(&mut conn, &head.id).await?;
-    let parents = associations(&mut conn, &head.id, Side::Parents, None).await?;
-    let children = associations(&mut conn, &head.id, Side::Children, None).await?;
+    let (parents, children) = associations(&mut conn, &head.id, Sides::BOTH, None).await?;
     let deployments = deployments(&mut conn, &head.id).await?;
     let origin = sources::of(&mut conn, &head.id).await?;
     Ok(Detail {
@@ -275,20 +392,10 @@ async fn find(
     name_or_id: &str,
     kind: Option<&str>,
 ) -> Result<Head> {
-    let by_id: Option<Head> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{HEAD} AND a.id = $2 AND ($3 IS NULL OR a.kind = $3)"
-    )))
-    .bind(&collection.id)
-    .bind(name_or_id)
-    .bind(kind)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(head) = by_id {
-        return Ok(head);
-    }
-    // By (collection, kind, name key): the unique index, probed once per
-    // kind. (`$3 IS NULL OR a.kind = $3` could use none of it: every lookup
-    // scanned the collection, 60 ms at 100,000 artifacts.)
+    // One statement: by id, then by (collection, kind, name key), each half
+    // on its own index (an `OR` of the two made SQLite scan the collection).
+    // The name half probes the unique index once per kind: `a.kind IN …`,
+    // not "any kind" (which could use only its `collection_id` prefix).
     let key = skillmeat_core::artifact::name_key(name_or_id);
     let kinds: Vec<&str> = match kind {
         Some(k) => vec![k],
@@ -298,18 +405,25 @@ async fn find(
             .map(|k| k.as_str())
             .collect(),
     };
-    let slots: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 3)).collect();
+    let slots: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 4)).collect();
+    let slots = slots.join(", ");
     let sql = format!(
-        "{HEAD} AND a.name_key = $2 AND a.kind IN ({})",
-        slots.join(", ")
+        "{HEAD} AND a.id = $2 AND a.kind IN ({slots})
+         UNION ALL
+         {HEAD} AND a.name_key = $3 AND a.kind IN ({slots})"
     );
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(&collection.id)
+        .bind(name_or_id)
         .bind(&key);
     for k in kinds {
         query = query.bind(k);
     }
     let mut heads: Vec<Head> = query.fetch_all(&mut *conn).await?;
+    // An id names one artifact, whatever shares its text as a name.
+    if let Some(i) = heads.iter().position(|h| h.id == name_or_id) {
+        return Ok(heads.swap_remove(i));
+    }
     if heads.len() > 1
         && let Some(i) = heads.iter().position(|h| h.kind == ArtifactKind::Composite)
     {
@@ -354,33 +468,85 @@ pub enum Side {
     Children,
 }
 
-/// The artifacts on one side of `artifact`'s memberships, in plugin order,
-/// only those of `relationship` (`MEMBER`, `REQUIRED`, `OPTIONAL`) if given.
-pub async fn associations(
-    conn: &mut AnyConnection,
-    artifact: &str,
-    side: Side,
-    relationship: Option<Relationship>,
-) -> Result<Vec<Association>> {
-    let (other, this) = match side {
-        Side::Parents => ("composite_id", "child_id"),
-        Side::Children => ("child_id", "composite_id"),
+/// Which sides of an artifact's memberships [`associations`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sides {
+    pub parents: bool,
+    pub children: bool,
+}
+
+impl Sides {
+    pub const BOTH: Sides = Sides {
+        parents: true,
+        children: true,
     };
-    let sql = format!(
-        "SELECT o.id AS artifact_id, o.name AS artifact_name, o.kind AS artifact_type, m.relationship_type,
-                m.pinned_version_hash, v.content_hash AS current_hash, m.path, m.created_at
+}
+
+/// An [`Association`] and the side it is on, as [`associations`] reads it.
+#[derive(Debug, FromRow)]
+struct Sided {
+    side: String,
+    #[sqlx(flatten)]
+    association: Association,
+}
+
+/// One side's rows of the statement [`associations`] runs (`$1` the
+/// artifact, `$2` a relationship or NULL), tagged with the side.
+fn side_sql(side: Side) -> String {
+    let (tag, other, this) = match side {
+        Side::Parents => ("parent", "composite_id", "child_id"),
+        Side::Children => ("child", "child_id", "composite_id"),
+    };
+    format!(
+        "SELECT '{tag}' AS side, m.position AS place, o.name_key AS sort_key,
+                o.id AS artifact_id, o.name AS artifact_name, o.kind AS artifact_type,
+                m.relationship_type, m.pinned_version_hash, v.content_hash AS current_hash,
+                m.path, m.created_at
          FROM composite_memberships m
          JOIN artifacts o ON o.id = m.{other}
          JOIN artifact_versions v ON v.id = o.current_version_id
-         WHERE m.{this} = $1 AND ($2 IS NULL OR m.relationship_type = $2)
-         ORDER BY m.position, o.name_key"
+         WHERE m.{this} = $1 AND ($2 IS NULL OR m.relationship_type = $2)"
+    )
+}
+
+/// The artifacts on each side of `artifact`'s memberships that `sides`
+/// asks for, in plugin order, only those of `relationship` (`MEMBER`,
+/// `REQUIRED`, `OPTIONAL`) if given: (parents, children), in one statement.
+pub async fn associations(
+    conn: &mut AnyConnection,
+    artifact: &str,
+    sides: Sides,
+    relationship: Option<Relationship>,
+) -> Result<(Vec<Association>, Vec<Association>)> {
+    let parts: Vec<String> = [
+        (sides.parents, Side::Parents),
+        (sides.children, Side::Children),
+    ]
+    .into_iter()
+    .filter(|(wanted, _)| *wanted)
+    .map(|(_, side)| side_sql(side))
+    .collect();
+    if parts.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let sql = format!(
+        "{} ORDER BY side, place, sort_key",
+        parts.join(" UNION ALL ")
     );
-    // `other` and `this` are column names chosen above, never user input.
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    // Every part is a constant chosen above, never user input.
+    let rows: Vec<Sided> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(artifact)
         .bind(relationship.map(Relationship::as_str))
         .fetch_all(conn)
-        .await?)
+        .await?;
+    let (mut parents, mut children) = (Vec::new(), Vec::new());
+    for row in rows {
+        match row.side.as_str() {
+            "parent" => parents.push(row.association),
+            _ => children.push(row.association),
+        }
+    }
+    Ok((parents, children))
 }
 
 /// The id of `artifact`'s current version.

@@ -120,7 +120,12 @@ fn every_route_is_described_with_its_statuses_and_examples() {
         (
             "/api/v1/update",
             "post",
-            &["200", "400", "401", "404", "413", "422", "500"],
+            &["202", "400", "401", "413", "422", "500"],
+        ),
+        (
+            "/api/v1/updates/{transaction_id}",
+            "get",
+            &["200", "401", "404", "500"],
         ),
         ("/api/v1/openapi.json", "get", &["200", "401", "500"]),
         ("/api/v1/server", "get", &["200", "401", "500"]),

@@ -948,3 +948,79 @@ fn an_internal_error_is_logged_and_answered_without_paths_or_sql() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// When every pooled connection stays in use (here the pool's one
+/// connection, taken by a `remove` that waits for the write lock another
+/// process holds), a request waits the pool's acquire timeout, then gets
+/// 503 `busy` with `Retry-After`, never a hang or a 500; the waiting
+/// request is answered once the lock goes.
+#[test]
+fn a_request_that_finds_every_connection_busy_gets_503_with_retry_after() {
+    let (home, _src) = home_with_plugins();
+    let env = [
+        ("SKILLMEAT_POOL_SIZE", "1"),
+        ("SKILLMEAT_POOL_TIMEOUT_MS", "300"),
+    ];
+    let mut server = Server::spawn(home.cmd_std(), &[], &env);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let mut writer = runtime.block_on(async {
+        use sqlx::Connection;
+        let options =
+            sqlx::sqlite::SqliteConnectOptions::new().filename(home.path().join("skillmeat.db"));
+        let mut conn = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .expect("opening the database");
+        sqlx::raw_sql("BEGIN IMMEDIATE")
+            .execute(&mut conn)
+            .await
+            .expect("taking the write lock");
+        conn
+    });
+    // The pool's one connection, taken by a write that waits for the lock.
+    let waiting = {
+        let request = server.delete("/api/v1/artifacts/composite:canvas");
+        std::thread::spawn(move || parse(request.send().expect("the waiting request")))
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    let response = server
+        .get("/api/v1/artifacts?limit=1")
+        .send()
+        .expect("the busy request");
+    let waited = started.elapsed();
+    let retry_after = response.headers().get("retry-after").cloned();
+    let (status, body) = parse(response);
+    assert_eq!(
+        (status.as_u16(), body["code"].as_str()),
+        (503, Some("busy")),
+        "{body}"
+    );
+    assert_eq!(retry_after.as_ref().map(|v| v.as_bytes()), Some(&b"1"[..]));
+    assert!(
+        body["message"].as_str().is_some_and(|m| m.contains("busy")),
+        "{body}"
+    );
+    assert!(waited < Duration::from_secs(5), "answered after {waited:?}");
+
+    runtime.block_on(async {
+        use sqlx::Connection;
+        sqlx::raw_sql("ROLLBACK")
+            .execute(&mut writer)
+            .await
+            .expect("releasing the lock");
+        writer.close().await.expect("closing");
+    });
+    let (status, body) = waiting.join().expect("the waiting request's thread");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server.json("/api/v1/artifacts?limit=1");
+    assert_eq!(
+        (status.as_u16(), &body["total"]),
+        (200, &json!(6)),
+        "{body}"
+    );
+    server.stop(Duration::from_secs(30));
+}

@@ -418,6 +418,24 @@ fn a_remote_that_goes_away_is_unreachable_and_offline_reads_the_cache() {
     assert!(err.contains("nope"), "{err}");
 }
 
+const UPDATE: &str = "/api/v1/update";
+
+/// The update a 202 started, followed until it is no longer in progress.
+fn followed(server: &Server, started: &Value) -> Value {
+    let id = started["transaction_id"]
+        .as_str()
+        .expect("a transaction id");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, job) = server.json(&format!("/api/v1/updates/{id}"));
+        assert_eq!(status, 200, "{job}");
+        if job["status"] != "in_progress" || std::time::Instant::now() > deadline {
+            return job;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn the_http_routes_outdated_and_update() {
     let repos = Repos::new();
@@ -440,19 +458,37 @@ fn the_http_routes_outdated_and_update() {
         "{body}"
     );
 
-    let update = "/api/v1/update";
-    let (status, body) = server.post_json(update, &json!({"dry_run": true}));
-    assert_eq!(status, 200, "{body}");
+    let (status, body) = server.post_json(UPDATE, &json!({"dry_run": true}));
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["status"], "in_progress", "{body}");
+    let job = followed(&server, &body);
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let body = &job["result"];
     assert_eq!(
         body["previews"][0]["buckets"]["new"][0]["name"], "guard-extra",
         "{body}"
     );
     assert_eq!(body["results"], json!([]));
-    let (status, body) = server.post_json(update, &json!({"on_conflict": "sideways"}));
+    let (status, body) = server.post_json(UPDATE, &json!({"on_conflict": "sideways"}));
     assert_eq!(status, 422, "{body}");
-    let (status, body) = server.post_json(update, &json!({"names": ["guardrails"]}));
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["results"][0]["success"], true, "{body}");
+    let (status, body) = server.post_json(UPDATE, &json!({"names": ["nope"]}));
+    assert_eq!(status, 202, "{body}");
+    let job = followed(&server, &body);
+    assert_eq!(
+        (job["status"].as_str(), job["error"]["code"].as_str()),
+        (Some("failed"), Some("not_found")),
+        "{job}"
+    );
+    let (status, body) = server.json("/api/v1/updates/01JZ8Y5A0B1C2D3E4F5G6H7J8K");
+    assert_eq!(
+        (status.as_u16(), body["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let (status, body) = server.post_json(UPDATE, &json!({"names": ["guardrails"]}));
+    assert_eq!(status, 202, "{body}");
+    let job = followed(&server, &body);
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["result"]["results"][0]["success"], true, "{job}");
     let (_, body) = server.json("/api/v1/outdated");
     assert_eq!(states(&body), ["guardrails: up_to_date"]);
     server.stop(Duration::from_secs(60));

@@ -170,6 +170,29 @@ describe("requests and answers", () => {
     // Import has no route yet: a clear refusal, no request.
     expect((await fail(t.call("import_source", { path: "/x", policy: "keep", choices: [] })))?.code).toBe("bad_input");
   });
+
+  it("starts an update (202) and follows it by its id until it ends", async () => {
+    const result = { dry_run: false, checked: [], previews: [], results: [] };
+    const { fetch, sent } = fakeFetch([
+      json(202, { transaction_id: "01UPD", status: "in_progress" }),
+      json(200, { transaction_id: "01UPD", status: "in_progress" }),
+      json(200, { transaction_id: "01UPD", status: "succeeded", result }),
+      json(202, { transaction_id: "01BAD", status: "in_progress" }),
+      json(200, { transaction_id: "01BAD", status: "failed", error: { code: "not_found", message: 'no artifact named "nope"' } }),
+    ]);
+    const t = new HttpTransport({ token: "tok", fetch, pollMs: 0 });
+    expect(await t.call("update_plugins", { names: ["guardrails"] })).toEqual(result);
+    expect(sent.map((s) => `${s.method} ${s.url}`)).toEqual([
+      "POST /api/v1/update",
+      "GET /api/v1/updates/01UPD",
+      "GET /api/v1/updates/01UPD",
+    ]);
+    expect(JSON.parse(sent[0]?.body ?? "")).toEqual({ names: ["guardrails"] });
+    const failed = await t.call("update_plugins", { names: ["nope"] }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(CommandError);
+    expect((failed as CommandError).code).toBe("not_found");
+    expect((failed as CommandError).message).toBe('no artifact named "nope"');
+  });
 });
 
 describe("a 401", () => {

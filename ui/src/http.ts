@@ -30,6 +30,10 @@ import type {
   ShowArgs,
   UndeployArgs,
   UndeployResult,
+  UpdateArgs,
+  UpdateJob,
+  UpdateResult,
+  UpdateStarted,
 } from "./generated/types.ts";
 import { type Args, type CommandName, CommandError, type Result, type Transport } from "./transport.ts";
 
@@ -108,6 +112,8 @@ export interface HttpOptions {
   store?: Pick<Storage, "setItem">;
   /** Saves a downloaded file (an `<a download>` click by default). */
   save?: (bytes: Uint8Array, name: string) => void;
+  /** How long to wait between two looks at a running update (ms). */
+  pollMs?: number;
 }
 
 /** The HTTP transport; `info()` before the views (it sets `deploy`). */
@@ -123,6 +129,7 @@ export class HttpTransport implements Transport {
   private readonly fetcher: typeof fetch;
   private readonly store: Pick<Storage, "setItem"> | null;
   private readonly save: (bytes: Uint8Array, name: string) => void;
+  private readonly pollMs: number;
 
   constructor(opts: HttpOptions) {
     this.base = opts.base ?? "";
@@ -130,6 +137,7 @@ export class HttpTransport implements Transport {
     this.fetcher = opts.fetch ?? ((input, init) => fetch(input, init));
     this.store = opts.store ?? (typeof sessionStorage === "undefined" ? null : sessionStorage);
     this.save = opts.save ?? saveFile;
+    this.pollMs = opts.pollMs ?? 250;
   }
 
   /** Calls `cb` now and whenever the token prompt opens or closes. */
@@ -170,7 +178,7 @@ export class HttpTransport implements Transport {
     export_bundle: (a) => this.exportBundle(a),
     use_version: (a) => this.json("POST", `${artifact(a.name)}/use`, { hash: a.hash }),
     outdated: (a) => this.outdated(a),
-    update_plugins: (a) => this.json("POST", "/api/v1/update", a),
+    update_plugins: (a) => this.updatePlugins(a),
   };
 
   async onImportProgress(): Promise<() => void> {
@@ -279,6 +287,21 @@ export class HttpTransport implements Transport {
     if (!a.names || a.names.length === 0) return get();
     const each = await Promise.all(a.names.map((n) => get(n)));
     return { plugins: each.flatMap((r) => r.plugins) };
+  }
+
+  /** `POST /api/v1/update` answers 202 at once (fetching and importing may
+   * take longer than a request may): followed by its id until it ends. */
+  private async updatePlugins(a: UpdateArgs): Promise<UpdateResult> {
+    const started = await this.json<UpdateStarted>("POST", "/api/v1/update", a);
+    const id = started.transaction_id;
+    for (;;) {
+      const job = await this.json<UpdateJob>("GET", `/api/v1/updates/${encodeURIComponent(id)}`);
+      if (job.status === "succeeded" && job.result) return job.result;
+      if (job.status === "failed") {
+        throw new CommandError(job.error?.code ?? "internal", job.error?.message ?? `update ${id} failed`);
+      }
+      await new Promise((r) => setTimeout(r, this.pollMs));
+    }
   }
 
   private async deployTo(a: DeployArgs): Promise<DeployResult> {

@@ -25,6 +25,8 @@ function label(code: CommandError["code"]): string {
       return "Not allowed here:";
     case "too_large":
       return "Too large:";
+    case "busy":
+      return "Busy, try again:";
     case "internal":
       return "Something went wrong:";
   }

@@ -95,6 +95,8 @@ fn declarations() -> Vec<String> {
         OutdatedReport::decl(),
         UpdateArgs::decl(),
         UpdateResult::decl(),
+        UpdateStarted::decl(),
+        UpdateJob::decl(),
         VerifyReport::decl(),
         PlanArgs::decl(),
         PlanPlugin::decl(),

@@ -3,16 +3,18 @@
 
 use skillmeat_core::hash::ContentHash;
 use skillmeat_core::validate::Level;
+use sqlx::AnyConnection;
 
-use super::scope::{Open, Scope};
+use super::scope::{Open, Scope, split_typed};
 use super::transfer::{
     ArtifactDetail, ArtifactList, ArtifactSummary, Association, Associations, AssociationsArgs,
     DeploymentInfo, FileArgs, Kind, ListArgs, Membership, Origin, OriginMarketplace, ShowArgs,
     VersionInfo,
 };
+use crate::collection::Collection;
 use crate::error::{Error, Result};
 use crate::origin::Provenance;
-use crate::query::{self, ListFilter, Side};
+use crate::query::{self, ListFilter, Sides};
 use crate::store::rows;
 
 /// Artifacts matching `args` (composites first, then by kind and name), one
@@ -158,26 +160,23 @@ fn associated(rows: Vec<query::Association>) -> Result<Vec<Association>> {
 }
 
 /// An artifact's parents and children (each side only if asked for), only
-/// memberships of `relationship_type` if given.
+/// memberships of `relationship_type` if given: one pooled connection, two
+/// statements (the artifact, then both sides).
 pub async fn associations(scope: &Scope, args: AssociationsArgs) -> Result<Associations> {
     let c = scope.read_for(&args.id).await?;
-    let artifact = resolve(&c, &args.id).await?;
-    let relationship = args.relationship_type.map(Membership::engine);
     let mut conn = c.pool.acquire().await?;
-    let mut side = async |wanted: bool, side: Side| -> Result<Vec<Association>> {
-        match wanted {
-            true => {
-                associated(query::associations(&mut conn, &artifact.id, side, relationship).await?)
-            }
-            false => Ok(Vec::new()),
-        }
+    let artifact = resolve_on(&mut conn, &c, &args.id).await?;
+    let sides = Sides {
+        parents: args.include_parents,
+        children: args.include_children,
     };
-    let parents = side(args.include_parents, Side::Parents).await?;
-    let children = side(args.include_children, Side::Children).await?;
+    let relationship = args.relationship_type.map(Membership::engine);
+    let (parents, children) =
+        query::associations(&mut conn, &artifact.id, sides, relationship).await?;
     Ok(Associations {
         artifact_id: artifact.id,
-        parents,
-        children,
+        parents: associated(parents)?,
+        children: associated(children)?,
     })
 }
 
@@ -219,9 +218,25 @@ pub async fn file(scope: &Scope, args: FileArgs) -> Result<Vec<u8>> {
 
 /// An artifact named by id, name or `type:name`.
 pub(super) async fn resolve(c: &Open<'_>, reference: &str) -> Result<query::Resolved> {
-    let (reference, kind) = c.lookup(reference, None).await?;
     let mut conn = c.pool.acquire().await?;
-    query::resolve(&mut conn, c, &reference, kind.map(|k| k.as_str())).await
+    resolve_on(&mut conn, c, reference).await
+}
+
+/// [`resolve`] on a connection the caller holds: a `type:name` that names
+/// nothing is tried as a plain name (names may hold a `:`), as
+/// [`Open::lookup`] does.
+async fn resolve_on(
+    conn: &mut AnyConnection,
+    c: &Collection,
+    reference: &str,
+) -> Result<query::Resolved> {
+    if let Some((kind, name)) = split_typed(reference) {
+        match query::resolve(conn, c, name, Some(kind.as_str())).await {
+            Err(Error::UnknownArtifact { .. }) => {}
+            found => return found,
+        }
+    }
+    query::resolve(conn, c, reference, None).await
 }
 
 /// A count for the wire (u32: a TypeScript `number`).

@@ -15,9 +15,10 @@
 //! collection's recovery. Never a partial plugin.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use skillmeat_core::hash::ContentHash;
@@ -29,7 +30,8 @@ use super::import::{From, Target, conflict_choices, engine_limits, import_all, s
 use super::scope::{Open, Scope};
 use super::transfer::{
     ChildChoice, CompositeImportArgs, ErrorCode, ImportJob, ImportStarted, ImportSummary,
-    JobStatus, PendingChild, PendingParent, PendingPlugin, PublicError, SizeLimits, UploadedFile,
+    JobStatus, OutdatedState, PendingChild, PendingParent, PendingPlugin, PublicError, SizeLimits,
+    UpdateJob, UpdateResult, UpdateStarted, UploadedFile,
 };
 use super::upload::MAX_ITEMS;
 use crate::bundle::{self, Opened};
@@ -46,28 +48,54 @@ pub const KEEP_FOR: Duration = Duration::from_secs(60 * 60);
 /// … and at most this many of them.
 pub const KEEP_FINISHED: usize = 100;
 
-/// The imports of one scope: their state by id, and their tasks.
+/// The background work of one scope (imports, and updates): their state
+/// by id, and their tasks.
 #[derive(Debug, Clone, Default)]
 pub struct Imports(Arc<Registry>);
 
 #[derive(Debug, Default)]
 struct Registry {
-    jobs: Mutex<HashMap<String, Entry>>,
+    jobs: Mutex<HashMap<String, Entry<ImportJob>>>,
+    updates: Mutex<HashMap<String, Entry<UpdateJob>>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     stopping: AtomicBool,
 }
 
 #[derive(Debug)]
-struct Entry {
-    job: ImportJob,
+struct Entry<J> {
+    job: J,
     finished: Option<Instant>,
 }
 
-impl Imports {
-    fn jobs(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
-        self.0.jobs.lock().unwrap_or_else(|e| e.into_inner())
-    }
+/// A table of jobs, poisoned or not.
+fn locked<J>(
+    table: &Mutex<HashMap<String, Entry<J>>>,
+) -> MutexGuard<'_, HashMap<String, Entry<J>>> {
+    table.lock().unwrap_or_else(|e| e.into_inner())
+}
 
+/// Records `job` under `id`: running, or finished now.
+fn put<J>(table: &Mutex<HashMap<String, Entry<J>>>, id: &str, job: J, finished: bool) {
+    let now = Instant::now();
+    let mut jobs = locked(table);
+    jobs.insert(
+        id.to_owned(),
+        Entry {
+            job,
+            finished: finished.then_some(now),
+        },
+    );
+    prune(&mut jobs, now);
+}
+
+/// The job recorded under `id`, if it is still kept.
+fn get<J: Clone>(table: &Mutex<HashMap<String, Entry<J>>>, id: &str) -> Option<J> {
+    let mut jobs = locked(table);
+    prune(&mut jobs, Instant::now());
+    jobs.get(id).map(|e| e.job.clone())
+}
+
+impl Imports {
     fn start(&self, id: &str) {
         let job = ImportJob {
             transaction_id: id.to_owned(),
@@ -75,34 +103,15 @@ impl Imports {
             result: None,
             error: None,
         };
-        let mut jobs = self.jobs();
-        prune(&mut jobs, Instant::now());
-        jobs.insert(
-            id.to_owned(),
-            Entry {
-                job,
-                finished: None,
-            },
-        );
+        put(&self.0.jobs, id, job, false);
     }
 
     fn finish(&self, job: ImportJob) {
-        let now = Instant::now();
-        let mut jobs = self.jobs();
-        jobs.insert(
-            job.transaction_id.clone(),
-            Entry {
-                job,
-                finished: Some(now),
-            },
-        );
-        prune(&mut jobs, now);
+        put(&self.0.jobs, &job.transaction_id.clone(), job, true);
     }
 
     fn get(&self, id: &str) -> Option<ImportJob> {
-        let mut jobs = self.jobs();
-        prune(&mut jobs, Instant::now());
-        jobs.get(id).map(|e| e.job.clone())
+        get(&self.0.jobs, id)
     }
 
     fn track(&self, task: JoinHandle<()>) {
@@ -111,13 +120,15 @@ impl Imports {
         tasks.push(task);
     }
 
-    fn stopping(&self) -> bool {
+    /// The server is stopping: no import or update starts, and a running
+    /// one starts no further plugin.
+    pub(super) fn stopping(&self) -> bool {
         self.0.stopping.load(Ordering::SeqCst)
     }
 
     /// Starts no further plugin, and waits up to `grace` for the imports
-    /// running (each finishes the plugin it is in). Returns how many were
-    /// still running then; those are aborted.
+    /// and updates running (each finishes the plugin it is in). Returns how
+    /// many were still running then; those are aborted.
     pub async fn stop(&self, grace: Duration) -> usize {
         self.0.stopping.store(true, Ordering::SeqCst);
         let tasks = std::mem::take(&mut *self.0.tasks.lock().unwrap_or_else(|e| e.into_inner()));
@@ -134,9 +145,9 @@ impl Imports {
     }
 }
 
-/// Forgets finished imports older than [`KEEP_FOR`], and the oldest beyond
+/// Forgets finished jobs older than [`KEEP_FOR`], and the oldest beyond
 /// [`KEEP_FINISHED`].
-fn prune(jobs: &mut HashMap<String, Entry>, now: Instant) {
+fn prune<J>(jobs: &mut HashMap<String, Entry<J>>, now: Instant) {
     jobs.retain(|_, e| e.finished.is_none_or(|t| now.duration_since(t) < KEEP_FOR));
     let mut finished: Vec<(Instant, String)> = jobs
         .iter()
@@ -157,6 +168,85 @@ pub async fn import_status(scope: &Scope, id: &str) -> Result<ImportJob> {
         .imports()
         .get(id)
         .ok_or_else(|| Error::UnknownImport(id.to_owned()))
+}
+
+/// Starts `update` (the server's [`super::update`] over its held scope) in
+/// the background; follow it with [`update_status`]. Refused while the
+/// server stops.
+pub fn start_update<F>(scope: &Scope, update: F) -> Result<UpdateStarted>
+where
+    F: Future<Output = Result<UpdateResult>> + Send + 'static,
+{
+    let imports = scope.imports().clone();
+    if imports.stopping() {
+        return Err(Error::Usage(
+            "the server is stopping; no update starts".into(),
+        ));
+    }
+    let id = rows::new_id();
+    let job = |status, result, error| UpdateJob {
+        transaction_id: id.clone(),
+        status,
+        result,
+        error,
+    };
+    put(
+        &imports.0.updates,
+        &id,
+        job(JobStatus::InProgress, None, None),
+        false,
+    );
+    let finished = imports.clone();
+    let done = job(JobStatus::InProgress, None, None);
+    imports.track(tokio::spawn(async move {
+        let outcome = update.await;
+        let job = update_outcome(done, outcome, finished.stopping());
+        put(&finished.0.updates, &job.transaction_id.clone(), job, true);
+    }));
+    Ok(UpdateStarted {
+        transaction_id: id,
+        status: JobStatus::InProgress,
+    })
+}
+
+/// How an update ended: `succeeded` with its result (each plugin's import
+/// says whether it worked), `failed` with the error, or with what it did
+/// when the server stopped before every changed plugin was imported.
+fn update_outcome(job: UpdateJob, outcome: Result<UpdateResult>, stopped: bool) -> UpdateJob {
+    let result = match outcome {
+        Ok(r) => r,
+        Err(e) => {
+            return UpdateJob {
+                status: JobStatus::Failed,
+                error: Some(PublicError::from(e)),
+                ..job
+            };
+        }
+    };
+    let changed = (result.checked.iter())
+        .filter(|p| p.state == OutdatedState::Changed)
+        .count();
+    let status = match stopped && !result.dry_run && result.results.len() < changed {
+        true => JobStatus::Failed,
+        false => JobStatus::Succeeded,
+    };
+    let error = (status == JobStatus::Failed).then(|| {
+        PublicError::new(
+            ErrorCode::Conflict,
+            "the server stopped before updating every changed plugin (each plugin updated is whole)",
+        )
+    });
+    UpdateJob {
+        status,
+        result: Some(result),
+        error,
+        ..job
+    }
+}
+
+/// The state of update `id`: in progress, or its result or error.
+pub async fn update_status(scope: &Scope, id: &str) -> Result<UpdateJob> {
+    get(&scope.imports().0.updates, id).ok_or_else(|| Error::UnknownImport(id.to_owned()))
 }
 
 /// What an import reads from: a folder rebuilt from uploads, or a path.

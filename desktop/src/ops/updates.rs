@@ -116,7 +116,8 @@ async fn update_in(
                     resolved,
                     choices: &choices,
                     dry_run: false,
-                    stop: &|| false,
+                    // A stopping server starts no further plugin.
+                    stop: &|| scope.imports().stopping(),
                 };
                 out.results.extend(import_all(&target, &mut |_| {}).await?);
             }

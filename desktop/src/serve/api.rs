@@ -53,6 +53,7 @@ fn json_routes() -> OpenApiRouter<Shared> {
         .routes(routes!(lifecycle::use_version))
         .routes(routes!(updates::outdated))
         .routes(routes!(updates::update))
+        .routes(routes!(updates::update_status))
         .routes(routes!(projects::deploy))
         .routes(routes!(projects::undeploy))
         .routes(routes!(projects::status))
@@ -199,8 +200,9 @@ pub struct BlobsMissing(#[allow(dead_code)] PublicError);
 #[response(example = json!({"code": "internal", "message": "internal error; the details are in the log (SKILLMEAT_LOG=error)"}))]
 pub struct Internal(#[allow(dead_code)] PublicError);
 
-/// The request took longer than the server's limit (120 s); the operation
-/// goes on.
+/// The request took longer than the server's limit (120 s; the operation
+/// goes on), or every pooled database connection stayed in use for the
+/// pool's acquire timeout (`busy`, with `Retry-After`: nothing was done).
 #[derive(ToResponse)]
 #[response(example = json!({"code": "internal", "message": "the request took longer than 120 s; the operation goes on, and a later request shows its result"}))]
 pub struct Unavailable(#[allow(dead_code)] PublicError);

@@ -64,8 +64,7 @@ pub async fn open(path: &Path) -> Result<AnyPool> {
 /// same tables and versions as [`MIGRATOR`]'s, in PostgreSQL's dialect.
 static SERVER_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// How long opening waits for the database server, and a request for a
-/// pooled connection.
+/// How long opening waits for the database server.
 const SERVER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Opens (migrating if needed) the collection database on a PostgreSQL
@@ -87,9 +86,7 @@ pub async fn open_server(url: &str) -> Result<AnyPool> {
         .map_err(|_| unavailable(&format!("no answer within {} s", SERVER_TIMEOUT.as_secs())))?
         .map_err(|e| unavailable(&e))?;
     first.close().await.map_err(|e| unavailable(&e))?;
-    let pool = AnyPoolOptions::new()
-        .max_connections(8)
-        .acquire_timeout(SERVER_TIMEOUT)
+    let pool = pool_options(8)?
         .connect(url)
         .await
         .map_err(|e| unavailable(&e))?;
@@ -98,6 +95,38 @@ pub async fn open_server(url: &str) -> Result<AnyPool> {
         other => Error::Migration(other),
     })?;
     Ok(pool)
+}
+
+/// How long a request waits for a pooled connection when every one is in
+/// use before it fails with [`Error::Busy`] (HTTP 503 on the server).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A pool of `default_size` connections waiting [`ACQUIRE_TIMEOUT`] for
+/// one, or what `SKILLMEAT_POOL_SIZE` and `SKILLMEAT_POOL_TIMEOUT_MS` say.
+fn pool_options(default_size: u32) -> Result<AnyPoolOptions> {
+    let size = env_number("SKILLMEAT_POOL_SIZE")?.unwrap_or(u64::from(default_size));
+    if size == 0 {
+        return Err(Error::Usage(
+            "SKILLMEAT_POOL_SIZE=0: a pool needs at least one connection".into(),
+        ));
+    }
+    let timeout =
+        env_number("SKILLMEAT_POOL_TIMEOUT_MS")?.map_or(ACQUIRE_TIMEOUT, Duration::from_millis);
+    Ok(AnyPoolOptions::new()
+        .max_connections(u32::try_from(size).unwrap_or(u32::MAX))
+        .acquire_timeout(timeout))
+}
+
+/// A whole number from the environment variable `name`, if it is set.
+fn env_number(name: &str) -> Result<Option<u64>> {
+    match std::env::var(name) {
+        Err(_) => Ok(None),
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| Error::Usage(format!("{name}={v:?}: not a whole number"))),
+    }
 }
 
 /// `url` as it may be shown: `postgres://user@host:port/database`, never
@@ -232,9 +261,7 @@ async fn connect(path: &Path, url: SqliteUrl) -> Result<AnyPool> {
         .await
         .map_err(|e| classify(path, e))?;
     first.close().await.map_err(|e| classify(path, e))?;
-    let pool = AnyPoolOptions::new()
-        .max_connections(4)
-        .acquire_timeout(BUSY_TIMEOUT)
+    let pool = pool_options(4)?
         .after_connect(|conn, _| {
             Box::pin(async move { sqlx::raw_sql(SQLITE_SESSION).execute(conn).await.map(drop) })
         })
@@ -470,7 +497,7 @@ mod tests {
         // Versions released so far; later ones are added here once shipped.
         let got: Vec<(i64, String)> = MIGRATOR
             .iter()
-            .filter(|m| m.version <= 5)
+            .filter(|m| m.version <= 6)
             .map(|m| {
                 let hex: String = m.checksum.iter().map(|b| format!("{b:02x}")).collect();
                 (m.version, hex)
@@ -496,6 +523,10 @@ mod tests {
             (
                 5,
                 "e89694f16f293aa8b2cf5920a4ecaed53de5b81d40dfd07cf4152cdc904841a2caf9d7930f71d30d4d9678ba556e8ed2",
+            ),
+            (
+                6,
+                "9ae0bb69ac40b5041efd9dc0f58b80d7fa8f814501d5cdc35ebc81d34bb8df54c098c3021986b940b68d79dc335d3b2a",
             ),
         ];
         let want: Vec<(i64, String)> = want.iter().map(|(v, h)| (*v, (*h).to_owned())).collect();

@@ -1,7 +1,7 @@
 // Generated from desktop/src/ops/transfer.rs by ts-rs (desktop/src/app/types.rs).
 // Do not edit: SKILLMEAT_WRITE_TYPES=1 cargo test -p skillmeat --features app-test --test app
 
-export type ErrorCode = "bad_input" | "not_found" | "conflict" | "unauthorized" | "forbidden" | "too_large" | "internal";
+export type ErrorCode = "bad_input" | "not_found" | "conflict" | "unauthorized" | "forbidden" | "too_large" | "busy" | "internal";
 
 export type PublicError = { code: ErrorCode, message: string, };
 
@@ -601,6 +601,10 @@ previews: Array<PluginPreview>,
  * Without: the import of each changed plugin (each its own transaction).
  */
 results: Array<PluginImport>, };
+
+export type UpdateStarted = { transaction_id: string, status: JobStatus, };
+
+export type UpdateJob = { transaction_id: string, status: JobStatus, result?: UpdateResult, error?: PublicError, };
 
 export type VerifyReport = { ok: boolean, artifacts: number, versions: number, blobs: number, problems: Array<string>, 
 /**

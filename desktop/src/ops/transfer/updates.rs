@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use utoipa::ToSchema;
 
-use super::{Kind, PluginImport, PluginPreview, Policy};
+use super::{JobStatus, Kind, PluginImport, PluginPreview, Policy, PublicError};
 
 /// Which plugins to check, and whether to fetch.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -139,4 +139,29 @@ pub struct UpdateResult {
     pub previews: Vec<PluginPreview>,
     /// Without: the import of each changed plugin (each its own transaction).
     pub results: Vec<PluginImport>,
+}
+
+/// `POST /api/v1/update` (202): the update runs in the background; follow
+/// it with `GET /api/v1/updates/{transaction_id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct UpdateStarted {
+    pub transaction_id: String,
+    pub status: JobStatus,
+}
+
+/// `GET /api/v1/updates/{transaction_id}`: an update's state; `result` once
+/// it ran (each plugin's import says whether it succeeded), `error` when it
+/// could not run or was cut off.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct UpdateJob {
+    pub transaction_id: String,
+    pub status: JobStatus,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<UpdateResult>,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<PublicError>,
 }
