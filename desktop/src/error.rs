@@ -26,8 +26,9 @@ pub enum ErrorCode {
     /// A body or file over a limit.
     TooLarge,
     /// Every database connection stayed in use for the pool's acquire
-    /// timeout: nothing was done; try again shortly (HTTP 503 with
-    /// `Retry-After`).
+    /// timeout, or the connection to the database server was lost:
+    /// what was being written was not kept; try again shortly (HTTP 503
+    /// with `Retry-After`).
     Busy,
     /// Our fault; the details are in the log, never in the message a
     /// client sees.
@@ -245,6 +246,13 @@ pub enum Error {
     )]
     Busy,
 
+    /// The connection to the database server broke (it restarted, or the
+    /// network failed): the transaction in flight was rolled back.
+    #[error(
+        "lost the connection to the database server ({reason}); what was being written was not kept: try again"
+    )]
+    DatabaseLost { reason: String },
+
     /// The database said no.
     #[error("database error: {0}")]
     Database(sqlx::Error),
@@ -283,12 +291,28 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl From<sqlx::Error> for Error {
-    /// A pool that gave no connection in time is busy, not broken.
+    /// A pool that gave no connection in time is busy, not broken; a
+    /// connection the server dropped is lost, not broken either.
     fn from(e: sqlx::Error) -> Error {
         match e {
             sqlx::Error::PoolTimedOut => Error::Busy,
+            e if connection_lost(&e) => Error::DatabaseLost {
+                reason: e.to_string(),
+            },
             e => Error::Database(e),
         }
+    }
+}
+
+/// A socket error, a closed pool, or PostgreSQL's connection exceptions
+/// (SQLSTATE class 08) and shutdowns (57P01–57P03).
+fn connection_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
     }
 }
 
@@ -335,7 +359,7 @@ impl Error {
             | Error::NeedsWrite { .. }
             | Error::BlobMismatch { .. } => ErrorCode::BadInput,
             Error::MissingBlobs(_) => ErrorCode::Conflict,
-            Error::Busy => ErrorCode::Busy,
+            Error::Busy | Error::DatabaseLost { .. } => ErrorCode::Busy,
             Error::TooLarge(_) => ErrorCode::TooLarge,
             Error::DeployConflict { .. }
             | Error::RemoveRefused { .. }

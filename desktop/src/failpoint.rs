@@ -2,7 +2,11 @@
 //! `SKILLMEAT_FAILPOINT=<name>` makes the process abort (like `kill -9`: no
 //! destructors, no cleanup) when it reaches [`hit`]`(name)`, and
 //! `<name>#<n>` when it reaches it for the n-th time (a point passed once
-//! per file or rename). Without the feature, [`hit`] compiles to nothing.
+//! per file or rename). `<name>@pause` stops the process there instead
+//! until a test lets it go on: it creates `$SKILLMEAT_FAILPOINT_FILE.reached`
+//! and waits for `$SKILLMEAT_FAILPOINT_FILE` to exist (the test does
+//! something meanwhile, such as restarting the database server). Without
+//! the feature, [`hit`] compiles to nothing.
 
 /// Aborts the process here if `SKILLMEAT_FAILPOINT` names this point (and
 /// this is the named hit).
@@ -23,6 +27,12 @@ mod armed {
         let Ok(spec) = std::env::var("SKILLMEAT_FAILPOINT") else {
             return;
         };
+        if let Some(point) = spec.strip_suffix("@pause") {
+            if point == name {
+                pause();
+            }
+            return;
+        }
         let (point, nth) = match spec.split_once('#') {
             Some((p, n)) => (p, n.parse().unwrap_or(1)),
             None => (spec.as_str(), 1),
@@ -30,6 +40,17 @@ mod armed {
         // Only the armed point is counted, so one counter is enough.
         if point == name && HITS.fetch_add(1, Ordering::SeqCst) + 1 == nth {
             std::process::abort();
+        }
+    }
+
+    /// Announces the pause, then waits (blocking this thread) to be let go.
+    fn pause() {
+        let Ok(go) = std::env::var("SKILLMEAT_FAILPOINT_FILE") else {
+            return;
+        };
+        let _ = std::fs::write(format!("{go}.reached"), b"");
+        while !std::path::Path::new(&go).exists() {
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
     }
 }

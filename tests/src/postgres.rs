@@ -127,6 +127,17 @@ impl Cluster {
         })
     }
 
+    /// Stops the database server at once (as a crash would), keeping its
+    /// data; [`Cluster::start_server`] starts it again.
+    pub fn stop_server(&self) -> Result<(), StartError> {
+        self.stop()
+    }
+
+    /// Starts the database server again after [`Cluster::stop_server`].
+    pub fn start_server(&self) -> Result<(), StartError> {
+        self.pg_ctl_start()
+    }
+
     /// `pg_ctl stop -m immediate`: the server exits at once.
     fn stop(&self) -> Result<(), StartError> {
         let mut stop = self.command("pg_ctl");

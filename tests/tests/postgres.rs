@@ -550,3 +550,195 @@ fn migrate_copies_an_embedded_collection_and_is_idempotent() {
         .success()
         .stdout(predicate::str::contains("\"total\": 0"));
 }
+
+/// The CLI built with crash points, on the database `url`, in `home`.
+fn crashing(url: &str, home: &Path, point: &str) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_skillmeat-failpoints"));
+    cmd.env("SKILLMEAT_HOME", home)
+        .env("SKILLMEAT_FAILPOINT", point)
+        .env_remove("SKILLMEAT_LOG")
+        .args(["--database", url]);
+    cmd
+}
+
+/// `(artifacts, contents)` rows in the database of `url`.
+fn counts(url: &str) -> (i64, i64) {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(async {
+        let mut conn = PgConnection::connect(url).await.expect("a connection");
+        let n = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
+        let artifacts = n("SELECT COUNT(*) FROM artifacts")
+            .fetch_one(&mut conn)
+            .await;
+        let contents = n("SELECT COUNT(*) FROM contents")
+            .fetch_one(&mut conn)
+            .await;
+        (artifacts.expect("artifacts"), contents.expect("contents"))
+    })
+}
+
+/// An import killed (abort, as kill -9) at each of its points on a
+/// database server: before the commit nothing of it is there, not a row
+/// nor a content; after it, all of it. The collection verifies, and the
+/// next import of the plugin succeeds.
+#[test]
+fn an_import_killed_at_any_point_leaves_no_partial_plugin_on_postgresql() {
+    let cluster = Cluster::start().expect("a throwaway cluster");
+    let whole = {
+        let url = cluster.database("whole").expect("a database");
+        let home = tempfile::TempDir::new().expect("a temp dir");
+        on(&url, home.path())
+            .arg("add")
+            .arg(fixture("superpowers"))
+            .assert()
+            .success();
+        counts(&url)
+    };
+    for (i, point) in [
+        "import.locked",
+        "import.rows_written",
+        "import.staged",
+        "import.committed",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let url = cluster.database(&format!("crash{i}")).expect("a database");
+        let home = tempfile::TempDir::new().expect("a temp dir");
+        let killed = crashing(&url, home.path(), point)
+            .arg("add")
+            .arg(fixture("superpowers"))
+            .assert()
+            .failure();
+        assert_ne!(killed.get_output().status.code(), Some(0), "{point}");
+        let want = match point {
+            "import.committed" => whole,
+            _ => (0, 0),
+        };
+        assert_eq!(counts(&url), want, "after a kill at {point}");
+        on(&url, home.path()).arg("verify").assert().success();
+        on(&url, home.path())
+            .arg("add")
+            .arg(fixture("superpowers"))
+            .assert()
+            .success();
+        assert_eq!(counts(&url), whole, "imported again after {point}");
+    }
+}
+
+/// Polls import `id` on `server` until it ends.
+fn finished(server: &util::server::Server, id: &str) -> Value {
+    let start = std::time::Instant::now();
+    loop {
+        let (status, job) = server.json(&format!("/api/v1/imports/{id}"));
+        assert_eq!(status, reqwest::StatusCode::OK, "{job}");
+        if job["status"] != "in_progress" {
+            return job;
+        }
+        assert!(start.elapsed().as_secs() < 120, "{job}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Starts the import of the folder `source` on `server`; its id.
+fn start_import(server: &util::server::Server, source: &Path) -> String {
+    let (status, started) = server.post_json(
+        "/api/v1/artifacts/import/composite",
+        &serde_json::json!({ "source": source }),
+    );
+    assert_eq!(status, reqwest::StatusCode::ACCEPTED, "{started}");
+    started["transaction_id"]
+        .as_str()
+        .expect("an id")
+        .to_owned()
+}
+
+/// Two servers on one database; one is killed (abort, as kill -9) in the
+/// middle of an import, its rows and contents written but not committed.
+/// The other keeps serving and importing; nothing of the killed import is
+/// left; the collection verifies and the plugin imports whole afterwards.
+#[test]
+fn a_server_killed_during_an_import_leaves_the_other_serving_and_nothing_partial() {
+    let cluster = Cluster::start().expect("a throwaway cluster");
+    let url = cluster.database("team").expect("a database");
+    let (home_a, home_b) = (util::Home::new(), util::Home::new());
+    let mut a = util::server::Server::spawn(
+        home_a.cmd_failpoints_std(),
+        &["--database", &url],
+        &[("SKILLMEAT_FAILPOINT", "import.staged")],
+    );
+    let b = util::server::Server::spawn(home_b.cmd_std(), &["--database", &url], &[]);
+    start_import(&a, &fixture("superpowers"));
+    let status = util::server::wait(&mut a.child, std::time::Duration::from_secs(60));
+    assert!(!status.success(), "the server was killed: {status:?}");
+
+    let id = start_import(&b, &fixture("guardrails"));
+    assert_eq!(finished(&b, &id)["status"], "succeeded");
+    let (_, listed) = b.json("/api/v1/artifacts?artifact_type=composite");
+    let names: Vec<&str> = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["name"].as_str())
+        .collect();
+    assert_eq!(names, ["guardrails"], "nothing of the killed import");
+    let (_, report) = b.post_json("/api/v1/verify", &serde_json::json!({}));
+    assert_eq!(report["ok"], true, "{report}");
+
+    let id = start_import(&b, &fixture("superpowers"));
+    assert_eq!(finished(&b, &id)["status"], "succeeded");
+    let (_, report) = b.post_json("/api/v1/verify", &serde_json::json!({}));
+    assert_eq!(report["ok"], true, "{report}");
+}
+
+/// The database server stops and starts again while an import is between
+/// its writes and its commit: that import fails, saying the database was
+/// lost, and leaves nothing; the next one succeeds on the same server
+/// process (its connections are made again).
+#[test]
+fn postgresql_restarting_during_an_import_fails_it_cleanly_and_the_next_succeeds() {
+    let cluster = Cluster::start().expect("a throwaway cluster");
+    let url = cluster.database("team").expect("a database");
+    let home = util::Home::new();
+    let gate = tempfile::TempDir::new().expect("a temp dir");
+    let go = gate.path().join("go");
+    let server = util::server::Server::spawn(
+        home.cmd_failpoints_std(),
+        &["--database", &url],
+        &[
+            ("SKILLMEAT_FAILPOINT", "import.staged@pause"),
+            (
+                "SKILLMEAT_FAILPOINT_FILE",
+                go.to_str().expect("a UTF-8 path"),
+            ),
+        ],
+    );
+    let id = start_import(&server, &fixture("superpowers"));
+    let reached = gate.path().join("go.reached");
+    let start = std::time::Instant::now();
+    while !reached.exists() {
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "the import reached its pause"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    cluster.stop_server().expect("stopping PostgreSQL");
+    cluster.start_server().expect("starting PostgreSQL again");
+    std::fs::write(&go, b"").expect("letting the import go on");
+    let job = finished(&server, &id);
+    assert_eq!(job["status"], "failed", "{job}");
+    let error = job.to_string();
+    assert!(
+        error.contains("lost the connection to the database server"),
+        "{error}"
+    );
+    assert_eq!(counts(&url), (0, 0), "nothing of it is left");
+
+    // The pause is passed once per import: remove the gate's marker, and
+    // the next import goes through (the gate file still exists).
+    let id = start_import(&server, &fixture("guardrails"));
+    assert_eq!(finished(&server, &id)["status"], "succeeded");
+    let (_, report) = server.post_json("/api/v1/verify", &serde_json::json!({}));
+    assert_eq!(report["ok"], true, "{report}");
+}
