@@ -127,6 +127,41 @@ fn a_collection_on_postgresql() {
         .collect();
     assert!(names.contains(&"guardrails"), "{listed}");
     assert_eq!(listed["total"].as_u64(), Some(names.len() as u64));
+    // Every page is its slice of the whole list, whether it is read from
+    // the start or (past the middle) back from the end.
+    let page_names = |args: &[&str]| -> Vec<String> {
+        let out = on(&url, home.path())
+            .args(["list", "--json"])
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        json(&out)["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|i| i["name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    for offset in 0..=names.len() {
+        let at = offset.to_string();
+        let want: Vec<String> = names
+            .iter()
+            .skip(offset)
+            .take(2)
+            .map(|n| (*n).to_owned())
+            .collect();
+        assert_eq!(
+            page_names(&["--limit", "2", "--offset", &at]),
+            want,
+            "offset {offset}"
+        );
+    }
+    let skills = page_names(&["--type", "skill"]);
+    assert_eq!(skills, ["guard-rules"]);
+    assert_eq!(page_names(&["--type", "skill", "--limit", "1"]), skills);
 
     // The same rows through the environment variable, from another home.
     let other = tempfile::TempDir::new().expect("another temp dir");
