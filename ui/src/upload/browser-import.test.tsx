@@ -65,17 +65,19 @@ function inlineWorker(hold = false): HashWorker & { posted: ToWorker[]; terminat
       w.posted.push(m);
       if (hold) return;
       const reply = (d: FromWorker) => setTimeout(() => w.onmessage?.({ data: d }), 0);
-      if (m.type === "file") {
-        void read(m.file).then((b) => {
+      if (m.type === "batch") {
+        const files = m.files.map((f) => {
+          const b = new Uint8Array(f.bytes);
           const h = new FileHasher();
           h.update(b);
           const digest = h.finish();
-          paths.push(m.path);
-          bytes.set(m.path, b);
-          digests.set(m.path, digest);
+          paths.push(f.path);
+          bytes.set(f.path, b);
+          digests.set(f.path, digest);
           const script = b[0] === 0x23 && b[1] === 0x21;
-          reply({ type: "hashed", id: m.id, sha256: digest, size: b.length, bytes: b.length, ...(script ? { script } : {}) });
+          return { id: f.id, sha256: digest, size: b.length, ...(script ? { script } : {}) };
         });
+        reply({ type: "hashed", files });
       } else {
         setTimeout(() => {
           const report = discover(paths, (p) => bytes.get(p), digests, m.rootName);
