@@ -128,6 +128,20 @@ function fakeServer(opts: { has?: string[]; current?: Record<string, string>; fa
       blobs.add(h);
       return json(200, { sha256: h, size: raw!.length });
     }
+    if (p === "/api/v1/blobs" && method === "POST") {
+      const stored = [];
+      for (let at = 0; at < raw!.length; ) {
+        const nl = raw!.indexOf(0x0a, at);
+        const [h, n] = new TextDecoder().decode(raw!.subarray(at, nl)).split(" ");
+        const bytes = raw!.subarray(nl + 1, nl + 1 + Number(n));
+        const got = sha(new TextDecoder().decode(bytes));
+        if (got !== h) return json(422, { code: "bad_input", message: `bytes hash to ${got}, not ${h}` });
+        blobs.add(h!);
+        stored.push({ sha256: h!, size: bytes.length });
+        at = nl + 1 + Number(n);
+      }
+      return json(200, { stored });
+    }
     if (p === "/api/v1/artifacts/import/composite") {
       imported = body as CompositeImportArgs;
       const lacking = (imported.files ?? []).filter((f) => !blobs.has(f.sha256)).map((f) => f.sha256);
@@ -221,7 +235,23 @@ async function importNow(label = "Import") {
 
 const buckets = () =>
   Object.fromEntries([...m!.container.querySelectorAll<HTMLElement>("[data-bucket]")].map((b) => [b.dataset.bucket, Number(b.querySelector("strong")?.textContent)]));
-const puts = (s: ReturnType<typeof fakeServer>) => s.requests.filter((r) => r.method === "PUT").map((r) => r.path.split("/").at(-1));
+/** The hashes of a batch body (`SHA256 SIZE\n` then the bytes, per blob). */
+function batchHashes(raw: Uint8Array): string[] {
+  const out: string[] = [];
+  for (let at = 0; at < raw.length; ) {
+    const nl = raw.indexOf(0x0a, at);
+    const [h, n] = new TextDecoder().decode(raw.subarray(at, nl)).split(" ");
+    out.push(h!);
+    at = nl + 1 + Number(n);
+  }
+  return out;
+}
+/** Every blob sent, by PUT or in a batch, in the order sent. */
+const puts = (s: ReturnType<typeof fakeServer>) =>
+  s.requests.flatMap((r) =>
+    r.method === "PUT" ? [r.path.split("/").at(-1)] : r.method === "POST" && r.path === "/api/v1/blobs" ? batchHashes(r.body as Uint8Array) : [],
+  );
+const uploadRequests = (s: ReturnType<typeof fakeServer>) => s.requests.filter((r) => r.method === "PUT" || r.path === "/api/v1/blobs").map((r) => `${r.method} ${r.path}`);
 
 describe("the browser's Import", () => {
   it("is in the browser's nav, and a chosen folder is hashed, discovered and planned by the server", async () => {
@@ -240,7 +270,7 @@ describe("the browser's Import", () => {
       ["canvas", ["command:canvas", "skill:canvas-design"]],
     ]);
     expect(m!.container.querySelector("[data-field=hashed]")?.textContent).toMatch(/^canvas: 5 files, 0\.0 MB hashed in \d+ ms/);
-    expect(server.requests.filter((r) => r.method === "PUT")).toEqual([]);
+    expect(uploadRequests(server)).toEqual([]);
   });
 
   it("Import uploads each missing blob once, imports the file list and says what was uploaded", async () => {
@@ -249,6 +279,7 @@ describe("the browser's Import", () => {
     await choose(chosenFiles());
     await importNow();
     expect(puts(server).sort()).toEqual(DISTINCT.map(sha).sort());
+    expect(uploadRequests(server)).toEqual(["POST /api/v1/blobs"]);
     const asked = server.requests.find((r) => r.path === "/api/v1/blobs/missing")!.body as { sha256: string[] };
     expect(asked.sha256.sort()).toEqual(DISTINCT.map(sha).sort());
     const args = server.imported()!;
