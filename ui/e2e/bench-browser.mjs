@@ -49,7 +49,9 @@ try {
   const preview = async () => {
     const t0 = Date.now();
     await input.setInputFiles(market);
-    await page.locator(".plugin-preview").nth(PLUGINS - 1).waitFor({ timeout: 300_000 });
+    // The picker paints its first rows; its totals count every planned plugin.
+    await page.locator(`.picker-totals [data-total=plugins]`, { hasText: new RegExp(`^${PLUGINS}$`) }).waitFor({ timeout: 300_000 });
+    await page.locator(".plugin-preview").first().waitFor();
     const ms = Date.now() - t0;
     const hashed = page.locator("[data-field=hashed]");
     return { ms, hashMs: Number(await hashed.getAttribute("data-ms")), hashed: await hashed.textContent() };

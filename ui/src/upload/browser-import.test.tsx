@@ -334,6 +334,39 @@ describe("the browser's Import", () => {
     expect(m!.container.querySelector(".summary .ok")?.textContent).toMatch(/match the preview/);
   });
 
+  it("a marketplace: the picker's selection is imported, and only its plugins' files (and the marketplace's) are asked for and sent", async () => {
+    const market: Record<string, string> = {
+      ".claude-plugin/marketplace.json": JSON.stringify({
+        name: "market",
+        owner: { name: "o" },
+        plugins: ["alpha", "beta", "gamma"].map((n) => ({ name: n, source: `./plugins/${n}` })),
+      }),
+    };
+    for (const n of ["alpha", "beta", "gamma"]) {
+      market[`plugins/${n}/.claude-plugin/plugin.json`] = JSON.stringify({ name: n, version: "1.0.0" });
+      market[`plugins/${n}/commands/${n}.md`] = `---\ndescription: The ${n} command.\n---\nRun ${n}.\n`;
+    }
+    const server = fakeServer();
+    await open(server);
+    await choose(chosenFiles("market", market));
+    expect([...m!.container.querySelectorAll<HTMLInputElement>("input[name=pick-plugin]")].map((c) => [c.value, c.checked])).toEqual([
+      ["alpha", true],
+      ["beta", true],
+      ["gamma", true],
+    ]);
+    await click(byText(m!.container, ".picker .toolbar button", "None"));
+    await click(m!.container.querySelector("input[name=pick-plugin][value=beta]"));
+    await importNow("Import selected (1)");
+    const wanted = [".claude-plugin/marketplace.json", "plugins/beta/.claude-plugin/plugin.json", "plugins/beta/commands/beta.md"];
+    const asked = server.requests.find((r) => r.path === "/api/v1/blobs/missing")!.body as { sha256: string[] };
+    expect(asked.sha256.sort()).toEqual(wanted.map((p) => sha(market[p]!)).sort());
+    expect(puts(server).sort()).toEqual(wanted.map((p) => sha(market[p]!)).sort());
+    const args = server.imported()!;
+    expect([args.plugins, args.files!.map((f) => f.path).sort()]).toEqual([["beta"], wanted]);
+    const line = m!.container.querySelector<HTMLElement>("[data-field=upload-summary]")!;
+    expect(line.dataset.uploaded).toBe(String(bytesOf(wanted.map((p) => market[p]!))));
+  });
+
   it("Cancel during hashing ends the worker and sends nothing to the server", async () => {
     const server = fakeServer();
     const workers: Array<ReturnType<typeof inlineWorker>> = [];

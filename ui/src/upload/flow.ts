@@ -55,6 +55,21 @@ export function planArgs(report: InspectReport, only?: readonly string[]): PlanA
   };
 }
 
+/** The files an import of only the plugins `only` needs: every file of a
+ * selected plugin's folder, and every file outside all plugin folders (the
+ * marketplace's own: `.claude-plugin/marketplace.json`, …); the files of
+ * the plugins left out stay in the page. All of them when `only` is absent
+ * (or a selected plugin is the folder itself). */
+export function filesFor<F extends { path: string }>(report: InspectReport, files: readonly F[], only?: readonly string[]): F[] {
+  if (!only) return [...files];
+  const chosen = new Set(only);
+  const under = (root: string) => (root === "." ? () => true : (path: string) => path.startsWith(`${root}/`));
+  const picked = report.plugins.filter((p) => chosen.has(p.name)).map((p) => under(p.root));
+  // A plugin that is the folder itself holds every file: it is never left out by itself.
+  const left = report.plugins.filter((p) => !chosen.has(p.name) && p.root !== ".").map((p) => under(p.root));
+  return files.filter((f) => picked.some((inside) => inside(f.path)) || !left.some((inside) => inside(f.path)));
+}
+
 /** Each content once (a folder may hold the same bytes twice). */
 export function uniqueBlobs(files: readonly HashedFile[]): QueuedBlob[] {
   const seen = new Map<string, QueuedBlob>();
