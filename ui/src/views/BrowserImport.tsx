@@ -49,6 +49,8 @@ interface Chosen {
 export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: Go; api: HashFirstApi; startWorker?: () => HashWorker }) {
   const [stage, setStage] = useState<Stage>("choose");
   const [hashing, setHashing] = useState<HashProgress | null>(null);
+  /** How long the server took to plan (shown with the hashing figures). */
+  const [planMs, setPlanMs] = useState<number | null>(null);
   const [chosen, setChosen] = useState<Chosen | null>(null);
   const [previews, setPreviews] = useState<PluginPreview[]>([]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -80,6 +82,7 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
     setChosen(null);
     setPreviews([]);
     setHashing(null);
+    setPlanMs(null);
     setStage("hashing");
     try {
       const h = await hashFolder(folder, { worker: startWorker(), signal: ctl.signal, onProgress: setHashing });
@@ -91,8 +94,10 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
       if (h.report.plugins.length === 0) throw new CommandError("bad_input", `${folder.rootName || "the folder"}: no plugin found (no .claude-plugin/plugin.json, marketplace or skills/commands/agents)`);
       setSelected(new Set(h.report.plugins.map((p) => p.name)));
       setStage("planning");
+      const t0 = performance.now();
       const plan = await api.plan(planArgs(h.report));
       if (running.current !== ctl) return;
+      setPlanMs(performance.now() - t0);
       setPreviews(plan.plugins);
       setStage("preview");
     } catch (e) {
@@ -301,8 +306,9 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
       )}
 
       {hashing && stage !== "hashing" && chosen && (
-        <p className="muted" data-field="hashed" data-ms={Math.round(hashing.elapsedMs)}>
+        <p className="muted" data-field="hashed" data-ms={Math.round(hashing.elapsedMs)} data-plan-ms={planMs === null ? undefined : Math.round(planMs)}>
           {chosen.rootName}: {hashing.files} files, {mb(hashing.bytes)} MB hashed in {Math.round(hashing.elapsedMs)} ms ({hashing.mbPerSec.toFixed(1)} MB/s)
+          {planMs !== null && `; planned by the server in ${Math.round(planMs)} ms`}
         </p>
       )}
 
