@@ -103,6 +103,11 @@ fn every_route_is_described_with_its_statuses_and_examples() {
             &["200", "400", "401", "413", "422", "500"],
         ),
         (
+            "/api/v1/blobs",
+            "post",
+            &["200", "400", "401", "413", "422", "500"],
+        ),
+        (
             "/api/v1/artifacts/import/composite",
             "post",
             &["202", "400", "401", "403", "409", "413", "422", "500"],

@@ -44,6 +44,16 @@ impl Server {
         missing
     }
 
+    /// `POST /api/v1/blobs`: a batch of blobs in one body.
+    fn put_blobs(&self, body: Vec<u8>) -> (StatusCode, Value) {
+        self.send(
+            self.client
+                .post(self.url("/api/v1/blobs"))
+                .bearer_auth(&self.token)
+                .body(body),
+        )
+    }
+
     /// Starts the import of `files` (202) and polls it to its end.
     fn import(&self, files: &[Value], root_name: &str) -> (Value, Value) {
         let (status, started) = self.post_json(
@@ -395,6 +405,157 @@ fn lists_and_uploads_over_their_limits_are_413() {
     let small = "x".repeat(1000);
     let (status, body) = server.put_blob(&sha256_hex(&small), small.into_bytes());
     assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// A batch body: per blob `SHA256 SIZE\n` then its bytes.
+fn batch(blobs: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (sha256, bytes) in blobs {
+        body.extend_from_slice(format!("{sha256} {}\n", bytes.len()).as_bytes());
+        body.extend_from_slice(bytes);
+    }
+    body
+}
+
+/// Files under `.uploads/blobs` (kept uploads) and `.uploads/incoming` (half-written ones).
+fn uploads_left(home: &Home, sub: &str) -> usize {
+    std::fs::read_dir(home.path().join("collections/default/.uploads").join(sub))
+        .map(|d| d.flatten().count())
+        .unwrap_or(0)
+}
+
+/// A batch upload keeps every blob it carries (an empty one included),
+/// and the import of a folder uploaded that way stores what `add` stores;
+/// the bytes count in `blob_upload_bytes_total`.
+#[test]
+fn a_batch_of_blobs_is_kept_in_one_request_and_imports() {
+    let home = Home::new();
+    let by_cli = Home::new();
+    let server = Server::start(&home, &[]);
+    let root = home.path().join("src/canvas");
+    canvas(&root);
+    let files = file_list(&root);
+    let contents: Vec<(String, Vec<u8>)> = server
+        .missing(&files)
+        .into_iter()
+        .map(|hash| {
+            let f = files
+                .iter()
+                .find(|f| f["sha256"] == hash.as_str())
+                .expect("a file");
+            let bytes = std::fs::read(root.join(f["path"].as_str().expect("path"))).expect("read");
+            (hash, bytes)
+        })
+        .collect();
+    let mut blobs: Vec<(&str, &[u8])> = contents
+        .iter()
+        .map(|(h, b)| (h.as_str(), b.as_slice()))
+        .collect();
+    let empty = sha256_hex("");
+    blobs.push((&empty, b""));
+    let (status, body) = server.put_blobs(batch(&blobs));
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let expected: Vec<Value> = blobs
+        .iter()
+        .map(|(h, b)| json!({"sha256": h, "size": b.len()}))
+        .collect();
+    assert_eq!(body, json!({ "stored": expected }));
+    assert_eq!(server.missing(&files), Vec::<String>::new());
+    let sent: usize = contents.iter().map(|(_, b)| b.len()).sum();
+    let metrics = server.metrics();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == format!("blob_upload_bytes_total {sent}")),
+        "{metrics}"
+    );
+    let (_, job) = server.import(&files, "canvas");
+    assert_eq!(job["status"], "succeeded", "{job}");
+    by_cli.cmd().arg("add").arg(&root).assert().success();
+    assert_eq!(listed(&home), listed(&by_cli));
+}
+
+/// A blob of a batch whose bytes are not the blob it names: 422 naming
+/// it, nothing of it kept (the one before it is kept, the one after it is
+/// never read). A header that is not one, a body ending inside a blob: 400.
+#[test]
+fn a_batch_with_a_mismatched_or_cut_blob_is_refused_naming_it() {
+    let home = Home::new();
+    let server = Server::start(&home, &[]);
+    let (good, after) = (sha256_hex("good\n"), sha256_hex("after\n"));
+    let claimed = sha256_hex("the real bytes\n");
+    let body = batch(&[
+        (&good, b"good\n"),
+        (&claimed, b"other bytes\n"),
+        (&after, b"after\n"),
+    ]);
+    let (status, body) = server.put_blobs(body);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "bad_input");
+    let message = body["message"].as_str().expect("message");
+    assert!(message.contains(&claimed), "{message}");
+    let asked = json!({"sha256": [good, claimed, after]});
+    let (_, missing) = server.post_json("/api/v1/blobs/missing", &asked);
+    assert_eq!(missing, json!({"missing": [claimed, after]}));
+    assert_eq!(
+        (
+            uploads_left(&home, "blobs"),
+            uploads_left(&home, "incoming")
+        ),
+        (1, 0)
+    );
+    for (body, says) in [
+        (b"not a header\n".to_vec(), "blob 1 of the batch"),
+        (
+            format!("{claimed} 15\nthe real").into_bytes(),
+            "ends after 8 of its 15 bytes",
+        ),
+        (format!("{claimed} lots\n").into_bytes(), "not a number"),
+        (format!("{} 1\nx", "A".repeat(64)).into_bytes(), "sha256"),
+    ] {
+        let (status, answer) = server.put_blobs(body);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert!(
+            answer["message"].as_str().expect("message").contains(says),
+            "{answer}"
+        );
+    }
+    let (_, missing) = server.post_json("/api/v1/blobs/missing", &asked);
+    assert_eq!(missing, json!({"missing": [claimed, after]}));
+}
+
+/// A batch body over 16 MiB: 413, nothing kept; a blob of a batch over the
+/// per-file limit: 413 naming it, nothing of it kept.
+#[test]
+fn a_batch_over_its_limits_is_413() {
+    let home = Home::new();
+    let mut serve = home.cmd_failpoints_std();
+    serve.env("SKILLMEAT_TEST_BUNDLE_LIMITS", "entry=1000");
+    let server = Server::spawn(serve, &[], &[]);
+    let chunk = vec![b'x'; 1000];
+    let hash = hash_bytes(&chunk).to_hex();
+    let mut body = Vec::new();
+    while body.len() <= 16 * 1024 * 1024 {
+        body.extend(batch(&[(&hash, &chunk)]));
+    }
+    let (status, answer) = server.put_blobs(body);
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    assert_eq!(answer["code"], "too_large");
+    assert_eq!(uploads_left(&home, "blobs"), 0);
+    let big = "x".repeat(1001);
+    let big_hash = sha256_hex(&big);
+    let (status, answer) = server.put_blobs(batch(&[(&big_hash, big.as_bytes())]));
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .expect("message")
+            .contains(&big_hash),
+        "{answer}"
+    );
+    assert_eq!(uploads_left(&home, "blobs"), 0);
+    let (status, answer) = server.put_blobs(batch(&[(&hash, &chunk)]));
+    assert_eq!(status, StatusCode::OK, "{answer}");
 }
 
 /// An import naming a blob never uploaded is 409, naming it; a path that

@@ -95,7 +95,8 @@ try {
   page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
   page.on("response", (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
   const puts = [];
-  page.on("request", (r) => r.method() === "PUT" && puts.push(r.url()));
+  // Every upload request: a PUT of one blob or a POST of a batch.
+  page.on("request", (r) => (r.method() === "PUT" || (r.method() === "POST" && r.url().endsWith("/api/v1/blobs"))) && puts.push(r.url()));
 
   await page.goto(`${server.origin}/#token=${server.token}`);
   await page.locator('nav[aria-label="Main"] button', { hasText: "Import" }).click();
@@ -183,7 +184,7 @@ try {
 
   // 4. Cancel while hashing: nothing reaches the server.
   const market = join(work, "marketplace");
-  generateMarketplace(market, 60);
+  generateMarketplace(market, 150);
   const putsBefore = puts.length;
   const listed = list();
   await input.setInputFiles(market);
@@ -196,8 +197,74 @@ try {
   assert.equal(await page.locator(".plugin-preview").count(), 0);
   step("Cancel during hashing: no upload, the collection unchanged");
 
+  // 5. A marketplace with 2 of its 6 plugins selected: only those 2 arrive,
+  // and only their files' bytes (and the marketplace's manifest) are uploaded.
+  const six = join(work, "market6");
+  generateMarketplace(six, 6);
+  const picked = ["gen-001", "gen-004"];
+  await input.setInputFiles(six);
+  await page.locator(".picker-totals [data-total=plugins]", { hasText: /^6$/ }).waitFor({ timeout: 60_000 });
+  await page.locator(".picker .toolbar button", { hasText: "None" }).click();
+  for (const name of picked) await page.locator(`input[name=pick-plugin][value=${name}]`).check();
+  await page.locator(".actions button.primary", { hasText: "Import selected (2)" }).waitFor();
+  const uploadedBefore = await uploadedBytes();
+  const sent = await importNow();
+  const needed = new Map();
+  for (const [path, data] of files(six)) {
+    if (path === ".claude-plugin/marketplace.json" || picked.some((n) => path.startsWith(`plugins/${n}/`))) {
+      needed.set(createHash("sha256").update(data).digest("hex"), data.length);
+    }
+  }
+  const neededBytes = [...needed.values()].reduce((a, b) => a + b, 0);
+  assert.equal(sent.uploaded, neededBytes, sent.text);
+  assert.equal((await uploadedBytes()) - uploadedBefore, neededBytes);
+  const r = await fetch(`${server.origin}/api/v1/artifacts?artifact_type=composite`, { headers: { Authorization: `Bearer ${server.token}` } });
+  assert.equal(r.status, 200);
+  const plugins = (await r.json()).items.map((a) => a.name).sort();
+  assert.deepEqual(plugins, ["gen-001", "gen-004", "guardrails"]);
+  step(`marketplace of 6, 2 selected: only ${picked.join(", ")} imported (the API lists ${plugins.join(", ")}); uploaded ${sent.uploaded} bytes = their files' + the manifest's (/metrics agrees)`);
+
+  // 6. A dropped folder (DataTransferItem.webkitGetAsEntry): Chromium gives
+  // a script no real directory entry, so the drop event carries entries
+  // built in the page over the fixture's bytes; the page walks them with
+  // directory readers as it walks a real drop.
+  const fixture = join(ROOT, "tests/fixtures/guardrails");
+  const dropped = Object.fromEntries([...files(fixture)].map(([p, b]) => [p, b.toString("base64")]));
+  await page.evaluate(
+    ({ name, files }) => {
+      const dir = (dirName, prefix) => {
+        const names = new Set(Object.keys(files).filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length).split("/")[0]));
+        const children = [...names].map((n) =>
+          Object.keys(files).includes(prefix + n)
+            ? { name: n, isDirectory: false, isFile: true, file: (ok) => ok(new File([Uint8Array.from(atob(files[prefix + n]), (c) => c.charCodeAt(0))], n)) }
+            : dir(n, `${prefix}${n}/`),
+        );
+        return {
+          name: dirName,
+          isDirectory: true,
+          isFile: false,
+          createReader: () => {
+            // Two batches, then an empty one: as Chromium answers a large folder.
+            const batches = [children.slice(0, 1), children.slice(1), []];
+            return { readEntries: (ok) => ok(batches.shift() ?? []) };
+          },
+        };
+      };
+      const root = dir(name, "");
+      const drop = new Event("drop", { bubbles: true, cancelable: true });
+      Object.defineProperty(drop, "dataTransfer", { value: { items: [{ webkitGetAsEntry: () => root }], files: [], types: ["Files"] } });
+      document.querySelector(".dropzone").dispatchEvent(drop);
+    },
+    { name: "guardrails", files: dropped },
+  );
+  await page.locator(".plugin-preview").first().waitFor({ timeout: 60_000 });
+  assert.deepEqual(await buckets(), cliBuckets(fixture));
+  const hashedLine = await page.locator("[data-field=hashed]").textContent();
+  assert.ok(hashedLine.startsWith(`guardrails: ${files(fixture).size} files`), hashedLine);
+  step(`a dropped folder (webkitGetAsEntry, synthetic drop): ${files(fixture).size} files hashed, buckets = skillmeat preview`);
+
   assert.deepEqual(problems, []);
-  console.log(`browser import: 5 passed, 0 failed (${((Date.now() - started) / 1000).toFixed(1)} s, Chromium ${browser.version()})`);
+  console.log(`browser import: 7 passed, 0 failed (${((Date.now() - started) / 1000).toFixed(1)} s, Chromium ${browser.version()})`);
 } finally {
   await browser.close();
   server.child.kill("SIGTERM");

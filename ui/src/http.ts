@@ -6,6 +6,7 @@
 import type {
   ArtifactDetail,
   BlobStored,
+  BlobsStored,
   CompositeImportArgs,
   ImportJob,
   ImportPreview,
@@ -231,6 +232,11 @@ export class HttpTransport implements Transport {
   /** `PUT /api/v1/blobs/{sha256}`: one file's bytes (the server re-hashes them). */
   putBlob(sha256: string, body: Blob, signal?: AbortSignal): Promise<BlobStored> {
     return this.json("PUT", `/api/v1/blobs/${sha256}`, body, signal);
+  }
+
+  /** `POST /api/v1/blobs`: many small blobs in one body (see `batchBody`). */
+  putBlobs(body: Blob, signal?: AbortSignal): Promise<BlobsStored> {
+    return this.json("POST", "/api/v1/blobs", body, signal);
   }
 
   /** `POST /api/v1/artifacts/import/composite` (202): the import starts. */

@@ -104,6 +104,7 @@ fn declarations() -> Vec<String> {
         MissingArgs::decl(),
         MissingBlobs::decl(),
         BlobStored::decl(),
+        BlobsStored::decl(),
         CompositeImportArgs::decl(),
         UploadedFile::decl(),
         ImportStarted::decl(),

@@ -53,7 +53,9 @@ pub use scope::Scope;
 pub use source::{file_diff, list_source, read_source_file};
 pub use staging::Staging;
 pub use updates::{outdated, update};
-pub use upload::{missing_blobs, plan, put_blob, sweep_uploads, upload_ttl};
+pub use upload::{
+    BATCH_BODY_LIMIT, missing_blobs, plan, put_blob, put_blobs, sweep_uploads, upload_ttl,
+};
 
 use crate::error::{Error, Result};
 

@@ -7,6 +7,7 @@ use std::fmt::Display;
 use std::collections::HashSet;
 
 use futures_util::{Stream, StreamExt};
+use skillmeat_core::ContentHash;
 use skillmeat_core::artifact::check_name;
 use skillmeat_core::hash::ContentHash;
 use skillmeat_core::plan::{self, Incoming};
@@ -15,7 +16,9 @@ use skillmeat_core::validate::Validation;
 use super::blocking;
 use super::import::preview_of;
 use super::scope::Scope;
-use super::transfer::{BlobStored, ImportPreview, MissingArgs, MissingBlobs, PlanArgs, PlanPlugin};
+use super::transfer::{
+    BlobStored, BlobsStored, ImportPreview, MissingArgs, MissingBlobs, PlanArgs, PlanPlugin,
+};
 use crate::bundle::Limits;
 use crate::error::{Error, Result};
 use crate::import;
@@ -180,6 +183,83 @@ where
         sha256: hash.to_hex(),
         size,
     })
+}
+
+/// The largest body of a batch upload (`POST /api/v1/blobs`); larger
+/// blobs go one by one (`PUT /api/v1/blobs/{sha256}`).
+pub const BATCH_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Keeps each blob of a batch, in order: per blob a header line
+/// `SHA256 SIZE\n` (64 lowercase hex digits, a space, the size in
+/// decimal), then exactly SIZE bytes. Each is hashed as it is written and
+/// kept only if it is the blob named: the first that is not stops the batch
+/// ([`Error::BlobMismatch`], nothing kept of it; the blobs before it are
+/// kept). A header that is not one, a body that ends inside a blob: 400;
+/// a blob over the per-file limit: 413.
+pub async fn put_blobs<B>(scope: &Scope, body: B) -> Result<BlobsStored>
+where
+    B: AsRef<[u8]> + Send + 'static,
+{
+    let area = scope.upload_area()?;
+    let limit = Limits::in_force().file_bytes;
+    let stored = blocking(move || keep_batch(&area, body.as_ref(), limit)).await?;
+    Ok(BlobsStored { stored })
+}
+
+fn keep_batch(area: &upload::Area, mut rest: &[u8], limit: u64) -> Result<Vec<BlobStored>> {
+    let mut stored = Vec::new();
+    while !rest.is_empty() {
+        let (hash, bytes, after) = next_blob(rest, stored.len() + 1, limit)?;
+        let mut upload = Upload::new(area.incoming()?);
+        upload.write(bytes)?;
+        let (temp, got) = upload.finish();
+        if got != hash {
+            return Err(Error::BlobMismatch {
+                claimed: hash.to_hex(),
+                actual: got.to_hex(),
+            });
+        }
+        area.keep(temp, &hash)?;
+        stored.push(BlobStored {
+            sha256: hash.to_hex(),
+            size: bytes.len() as u64,
+        });
+        rest = after;
+    }
+    Ok(stored)
+}
+
+/// The `n`th blob of a batch at the start of `body`: its hash, its bytes, what follows.
+fn next_blob(body: &[u8], n: usize, limit: u64) -> Result<(ContentHash, &[u8], &[u8])> {
+    let bad = |what: String| Error::Usage(format!("blob {n} of the batch: {what}"));
+    let header = body
+        .iter()
+        .take(100)
+        .position(|&b| b == b'\n')
+        .map(|end| &body[..end])
+        .ok_or_else(|| bad("no header line `SHA256 SIZE` (at most 100 bytes)".into()))?;
+    let text = std::str::from_utf8(header).map_err(|_| bad("the header is not text".into()))?;
+    let (hex, size) = text
+        .split_once(' ')
+        .ok_or_else(|| bad(format!("header {text:?} is not `SHA256 SIZE`")))?;
+    let hash = upload::parse_hash(hex).map_err(|e| bad(format!("sha256: {e}")))?;
+    let size: u64 = size
+        .parse()
+        .map_err(|_| bad(format!("size {size:?} is not a number of bytes")))?;
+    if size > limit {
+        return Err(Error::TooLarge(format!(
+            "blob {n} of the batch ({hex}): {size} bytes; a file may hold at most {limit} bytes (the per-file limit of an import)"
+        )));
+    }
+    let rest = &body[header.len() + 1..];
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    if rest.len() < size {
+        return Err(bad(format!(
+            "{hex}: the body ends after {} of its {size} bytes",
+            rest.len()
+        )));
+    }
+    Ok((hash, &rest[..size], &rest[size..]))
 }
 
 /// Hands `body`'s chunks to the writer, counting them against `limit`.

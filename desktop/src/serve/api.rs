@@ -24,7 +24,8 @@ use crate::ops::transfer::{ErrorCode, PublicError};
 
 /// Every route of the server, each under its body limit: a JSON request
 /// [`BODY_LIMIT`], a plan, `missing` question or import's file list
-/// [`imports::LIST_BODY_LIMIT`]; an upload is counted by its handler
+/// [`imports::LIST_BODY_LIMIT`], a batch of blobs
+/// [`crate::ops::BATCH_BODY_LIMIT`]; an upload is counted by its handler
 /// against the per-file limit as it streams.
 pub fn router() -> OpenApiRouter<Shared> {
     let lists = OpenApiRouter::new()
@@ -36,10 +37,15 @@ pub fn router() -> OpenApiRouter<Shared> {
     let uploads = OpenApiRouter::new()
         .routes(routes!(imports::put_blob))
         .layer(DefaultBodyLimit::disable());
+    let batches = OpenApiRouter::new()
+        .routes(routes!(imports::put_blobs))
+        .layer(DefaultBodyLimit::max(crate::ops::BATCH_BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(crate::ops::BATCH_BODY_LIMIT));
     json_routes()
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .merge(lists)
         .merge(uploads)
+        .merge(batches)
 }
 
 fn json_routes() -> OpenApiRouter<Shared> {

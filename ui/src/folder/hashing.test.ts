@@ -6,11 +6,13 @@ import type { FromWorker, InspectReport, ToWorker } from "./protocol.ts";
 /** A worker whose answers the test sends by hand. */
 class FakeWorker implements HashWorker {
   posted: ToWorker[] = [];
+  transferred: Transferable[][] = [];
   terminated = false;
   onmessage: ((event: { data: FromWorker }) => void) | null = null;
-  postMessage(m: ToWorker) {
+  postMessage(m: ToWorker, transfer: Transferable[] = []) {
     if (this.terminated) throw new Error("posted to a terminated worker");
     this.posted.push(m);
+    this.transferred.push(transfer);
   }
   terminate() {
     this.terminated = true;
@@ -18,34 +20,62 @@ class FakeWorker implements HashWorker {
   reply(m: FromWorker) {
     this.onmessage?.({ data: m });
   }
-  files = () => this.posted.filter((m) => m.type === "file").map((m) => (m as { id: number }).id);
+  batches = () => this.posted.filter((m) => m.type === "batch").map((m) => (m as Extract<ToWorker, { type: "batch" }>).files);
+  ids = () => this.batches().map((b) => b.map((f) => f.id));
   finishes = () => this.posted.filter((m) => m.type === "finish");
+  /** Answers every batch not answered yet, as the real worker would (sizes from the bytes). */
+  answer(from = 0, script?: (id: number) => boolean) {
+    for (const b of this.batches().slice(from))
+      this.reply({ type: "hashed", files: b.map((f) => ({ id: f.id, sha256: sha(f.id), size: f.bytes.byteLength, ...(script?.(f.id) ? { script: true } : {}) })) });
+  }
 }
 
 const REPORT = { plugins: [], warnings: [] } as unknown as InspectReport;
 const sha = (i: number) => i.toString(16).padStart(64, "0");
+/** Lets the page's pending reads (promises) run. */
+const settle = () => new Promise((r) => setTimeout(r, 0));
+const until = async (ok: () => boolean) => {
+  for (let i = 0; i < 200 && !ok(); i++) await settle();
+  expect(ok()).toBe(true);
+};
 
 function folder(sizes: number[]): PickedFolder {
   return { rootName: "root", files: sizes.map((n, i) => ({ path: `f${i}.md`, file: new File([new Uint8Array(n)], `f${i}.md`) })) };
 }
 
 describe("hashFolder", () => {
-  it("keeps at most inFlight files at the worker, asks for the tree once after the last, returns every digest in order", async () => {
+  it("sends the bytes in batches (transferred) of batchFiles files, asks for the tree once after the last is hashed, returns every digest in order", async () => {
     const w = new FakeWorker();
-    const run = hashFolder(folder(Array(10).fill(1)), { worker: w, inFlight: 3 });
-    expect(w.files()).toEqual([0, 1, 2]);
-    w.reply({ type: "hashed", id: 1, sha256: sha(1), size: 1, bytes: 1 });
-    expect(w.files()).toEqual([0, 1, 2, 3]);
-    for (const id of [0, 2, 3, 4, 5, 6, 7, 8]) w.reply({ type: "hashed", id, sha256: sha(id), size: 1, bytes: 1 });
-    expect(w.files()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(w.finishes()).toEqual([]);
-    w.reply({ type: "hashed", id: 9, sha256: sha(9), size: 1, bytes: 1 });
+    const run = hashFolder(folder(Array(10).fill(3)), { worker: w, readers: 4, batchFiles: 4 });
+    await until(() => w.batches().flat().length === 10);
+    expect(w.ids().map((b) => b.length)).toEqual([4, 4, 2]);
+    expect(w.ids().flat().sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(w.transferred.map((t) => t.length)).toEqual([4, 4, 2]);
+    expect(w.batches().flat().every((f) => f.bytes.byteLength === 3 && f.path === `f${f.id}.md`)).toBe(true);
+    w.answer(0);
     expect(w.finishes()).toEqual([{ type: "finish", rootName: "root" }]);
     w.reply({ type: "done", tree: "t".repeat(64), treeFiles: 10, report: REPORT, discoverMs: 7 });
     const r = await run;
-    expect(r.files.map((f) => [f.path, f.sha256])).toEqual(Array.from({ length: 10 }, (_, i) => [`f${i}.md`, sha(i)]));
+    expect(r.files.map((f) => [f.path, f.sha256, f.size])).toEqual(Array.from({ length: 10 }, (_, i) => [`f${i}.md`, sha(i), 3]));
     expect([r.tree, r.treeFiles, r.report, r.rootName]).toEqual(["t".repeat(64), 10, REPORT, "root"]);
     expect(w.terminated).toBe(true);
+  });
+
+  it("a batch goes once it holds batchBytes; reading waits while maxUnhashedBytes are with the worker", async () => {
+    const w = new FakeWorker();
+    const run = hashFolder(folder([600, 600, 600, 600, 600, 600]), { worker: w, readers: 1, batchBytes: 1000, maxUnhashedBytes: 1000 });
+    await until(() => w.batches().length === 1);
+    await settle();
+    expect(w.ids()).toEqual([[0, 1]]); // 1,200 bytes with the worker: no more reading
+    w.answer(0);
+    await until(() => w.batches().length === 2);
+    expect(w.ids()[1]).toEqual([2, 3]);
+    w.answer(1);
+    await until(() => w.batches().length === 3);
+    w.answer(2);
+    expect(w.finishes().length).toBe(1);
+    w.reply({ type: "done", tree: sha(9), treeFiles: 6, report: REPORT, discoverMs: 0 });
+    expect((await run).files.map((f) => f.size)).toEqual([600, 600, 600, 600, 600, 600]);
   });
 
   it("reports files, bytes and MB/s at most every progressEveryMs, and always the last", async () => {
@@ -56,23 +86,24 @@ describe("hashFolder", () => {
       worker: w,
       onProgress: (p) => seen.push(p),
       progressEveryMs: 100,
+      batchFiles: 1,
+      readers: 1,
       now: () => clock,
     });
+    const hashed = (id: number, size: number) => w.reply({ type: "hashed", files: [{ id, sha256: sha(id), size }] });
+    await until(() => w.batches().length === 3);
     clock = 50;
-    w.reply({ type: "progress", id: 0, bytes: 500_000 }); // first report
+    hashed(0, 1_000_000); // first report
     clock = 80;
-    w.reply({ type: "hashed", id: 0, sha256: sha(0), size: 1_000_000, bytes: 500_000 }); // 30 ms later: not reported
-    clock = 500;
-    w.reply({ type: "hashed", id: 1, sha256: sha(1), size: 2_000_000, bytes: 2_000_000 });
+    hashed(1, 2_000_000); // 30 ms later: not reported
     clock = 1_900;
-    w.reply({ type: "hashed", id: 2, sha256: sha(2), size: 3_000_000, bytes: 3_000_000 });
+    hashed(2, 3_000_000);
     clock = 2_000;
     w.reply({ type: "done", tree: sha(9), treeFiles: 3, report: REPORT, discoverMs: 0 });
     const r = await run;
     const row = (p: HashProgress) => [p.files, p.bytes, p.elapsedMs];
     expect(seen.map(row)).toEqual([
-      [0, 500_000, 50],
-      [2, 3_000_000, 500],
+      [1, 1_000_000, 50],
       [3, 6_000_000, 1_900],
       [3, 6_000_000, 2_000],
     ]);
@@ -90,25 +121,26 @@ describe("hashFolder", () => {
       },
     });
     const run = hashFolder({ rootName: "r", files: [{ path: "a.md", file }] }, { worker: w, onProgress: () => {} });
-    w.reply({ type: "hashed", id: 0, sha256: sha(0), size: 3, bytes: 3 });
+    await until(() => w.batches().length === 1);
+    w.answer(0);
     w.reply({ type: "done", tree: sha(1), treeFiles: 1, report: REPORT, discoverMs: 0 });
     expect((await run).files).toEqual([{ path: "a.md", size: 3, sha256: sha(0) }]);
   });
 
-  it("Cancel terminates the worker, rejects with HashCancelled and ignores what comes after", async () => {
+  it("Cancel terminates the worker, stops reading, rejects with HashCancelled and ignores what comes after", async () => {
     const w = new FakeWorker();
     const ctl = new AbortController();
     const seen: HashProgress[] = [];
-    const run = hashFolder(folder([1, 1, 1, 1]), { worker: w, signal: ctl.signal, inFlight: 2, onProgress: (p) => seen.push(p) });
-    w.reply({ type: "hashed", id: 0, sha256: sha(0), size: 1, bytes: 1 });
+    const run = hashFolder(folder([1, 1, 1, 1]), { worker: w, signal: ctl.signal, readers: 1, batchFiles: 1, maxUnhashedBytes: 1, onProgress: (p) => seen.push(p) });
+    await until(() => w.batches().length === 1);
     ctl.abort();
     await expect(run).rejects.toBeInstanceOf(HashCancelled);
     expect(w.terminated).toBe(true);
     expect(w.onmessage).toBeNull();
-    const reports = seen.length;
-    w.reply({ type: "hashed", id: 1, sha256: sha(1), size: 1, bytes: 1 }); // a late message from the dying worker
-    expect(seen.length).toBe(reports);
-    expect(w.files()).toEqual([0, 1, 2]);
+    w.answer(0); // a late message from the dying worker
+    await settle();
+    expect(seen).toEqual([]);
+    expect(w.ids()).toEqual([[0]]);
   });
 
   it("an already aborted signal posts nothing", async () => {
@@ -122,16 +154,24 @@ describe("hashFolder", () => {
   it("a worker error rejects with its message and ends the worker", async () => {
     const w = new FakeWorker();
     const run = hashFolder(folder([1, 1]), { worker: w });
-    w.reply({ type: "error", message: "f1.md: NotReadableError" });
-    await expect(run).rejects.toThrow("f1.md: NotReadableError");
+    w.reply({ type: "error", message: "discover: bad manifest" });
+    await expect(run).rejects.toThrow("discover: bad manifest");
+    expect(w.terminated).toBe(true);
+  });
+
+  it("a file the page cannot read rejects naming it", async () => {
+    const w = new FakeWorker();
+    const file = new File(["x"], "gone.md");
+    file.arrayBuffer = () => Promise.reject(new Error("NotReadableError"));
+    await expect(hashFolder({ rootName: "r", files: [{ path: "skills/gone.md", file }] }, { worker: w })).rejects.toThrow("skills/gone.md: NotReadableError");
     expect(w.terminated).toBe(true);
   });
 
   it("a file the worker saw start with #! is executable (the File API has no mode bits)", async () => {
     const w = new FakeWorker();
     const run = hashFolder(folder([1, 1]), { worker: w });
-    w.reply({ type: "hashed", id: 0, sha256: sha(0), size: 1, bytes: 1, script: true });
-    w.reply({ type: "hashed", id: 1, sha256: sha(1), size: 1, bytes: 1 });
+    await until(() => w.batches().flat().length === 2);
+    w.answer(0, (id) => id === 0);
     w.reply({ type: "done", tree: sha(2), treeFiles: 2, report: REPORT, discoverMs: 0 });
     expect((await run).files.map((f) => f.executable)).toEqual([true, undefined]);
   });

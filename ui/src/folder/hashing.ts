@@ -1,10 +1,12 @@
 // Hashing a folder the user chose, in a Web Worker (worker.ts) with the
-// wasm core: every file streamed through `FileHasher`, the tree through
-// `TreeHasher` (the hash `skillmeat hash` prints), then `discover` over the
-// listing. The page only hands out `File` handles a few at a time and adds
-// up progress, so no main-thread task grows with the folder's size; Cancel
-// (an AbortSignal) terminates the worker at once.
-import type { FromWorker, InspectReport, ToWorker } from "./protocol.ts";
+// wasm core: every file hashed, the tree through `TreeHasher` (the hash
+// `skillmeat hash` prints), then `discover` over the listing. The page
+// reads the files (`arrayBuffer()`, 64 at a time: each read waits on the
+// browser process, not on the CPU) and hands the bytes to the worker in
+// batches of about 1 MB, transferred; at most 32 MB wait for the worker.
+// Every step is a short task, so none grows with the folder's size; Cancel
+// (an AbortSignal) stops the reading and terminates the worker at once.
+import type { FileBytes, FromWorker, InspectReport, ToWorker } from "./protocol.ts";
 
 export interface PickedFile {
   /** Relative to the chosen folder, `/`-separated. */
@@ -46,7 +48,7 @@ export interface HashedFolder {
 
 /** What `hashFolder` needs of a `Worker` (the tests give a fake). */
 export interface HashWorker {
-  postMessage(message: ToWorker): void;
+  postMessage(message: ToWorker, transfer?: Transferable[]): void;
   onmessage: ((event: { data: FromWorker }) => void) | null;
   terminate(): void;
 }
@@ -63,8 +65,14 @@ export interface HashOptions {
   worker: HashWorker;
   onProgress?: (p: HashProgress) => void;
   signal?: AbortSignal;
-  /** Files handed to the worker and not hashed yet, which it hashes concurrently (default 32). */
-  inFlight?: number;
+  /** Files read at the same time on the page (default 64: each read waits on the browser process). */
+  readers?: number;
+  /** A batch goes to the worker once it holds this many bytes (default 1 MB) … */
+  batchBytes?: number;
+  /** … or this many files (default 256). */
+  batchFiles?: number;
+  /** Bytes read and not yet hashed, at most (default 32 MB; reading waits beyond). */
+  maxUnhashedBytes?: number;
   /** Least time between two `onProgress` calls (default 100 ms); the last one always comes. */
   progressEveryMs?: number;
   now?: () => number;
@@ -87,6 +95,11 @@ class Run {
   private readonly scripts = new Set<number>();
   private readonly now: () => number;
   private readonly t0: number;
+  private batch: FileBytes[] = [];
+  private batchBytes = 0;
+  /** Bytes posted to the worker and not hashed yet. */
+  private unhashed = 0;
+  private waiting: Array<() => void> = [];
   private next = 0;
   private hashed = 0;
   private bytes = 0;
@@ -110,38 +123,78 @@ class Run {
     if (signal?.aborted) return this.cancel();
     signal?.addEventListener("abort", this.cancel, { once: true });
     worker.onmessage = (e) => this.receive(e.data);
-    this.pump();
+    if (this.folder.files.length === 0) return this.askTree();
+    const lanes = Math.max(1, Math.min(this.opts.readers ?? 64, this.folder.files.length));
+    const reading = Array.from({ length: lanes }, () => this.lane());
+    Promise.all(reading).then(
+      () => this.flush(),
+      (e: unknown) => this.fail(e instanceof Error ? e.message : String(e)),
+    );
   }
 
   private readonly cancel = () => this.end(() => this.reject(new HashCancelled()));
 
-  /** Hands out files while fewer than `inFlight` wait; after the last is hashed, asks for the tree. */
-  private pump(): void {
+  /** Reads files one after another (several lanes run at once) into the batch. */
+  private async lane(): Promise<void> {
     const files = this.folder.files;
-    const window = Math.max(1, this.opts.inFlight ?? 32);
-    while (this.next < files.length && this.next - this.hashed < window) {
-      const { path, file } = files[this.next]!;
-      this.opts.worker.postMessage({ type: "file", id: this.next, path, file });
-      this.next++;
+    while (!this.settled && this.next < files.length) {
+      await this.room();
+      if (this.settled || this.next >= files.length) return;
+      const id = this.next++;
+      const { path, file } = files[id]!;
+      let bytes: ArrayBuffer;
+      try {
+        bytes = await file.arrayBuffer();
+      } catch (e) {
+        throw new Error(`${path}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (this.settled) return;
+      this.batch.push({ id, path, bytes });
+      this.batchBytes += bytes.byteLength;
+      if (this.batchBytes >= (this.opts.batchBytes ?? 1e6) || this.batch.length >= (this.opts.batchFiles ?? 256)) this.flush();
     }
-    if (this.hashed === files.length) this.opts.worker.postMessage({ type: "finish", rootName: this.folder.rootName });
+  }
+
+  /** Waits while too many bytes wait for the worker. */
+  private room(): Promise<void> {
+    if (this.unhashed < (this.opts.maxUnhashedBytes ?? 32e6)) return Promise.resolve();
+    return new Promise((ok) => this.waiting.push(ok));
+  }
+
+  /** Sends the batch (its buffers transferred, not copied). */
+  private flush(): void {
+    if (this.settled || this.batch.length === 0) return;
+    const files = this.batch;
+    this.unhashed += this.batchBytes;
+    this.batch = [];
+    this.batchBytes = 0;
+    this.opts.worker.postMessage(
+      { type: "batch", files },
+      files.map((f) => f.bytes),
+    );
+  }
+
+  private askTree(): void {
+    this.opts.worker.postMessage({ type: "finish", rootName: this.folder.rootName });
   }
 
   private receive(m: FromWorker): void {
     if (this.settled) return;
     switch (m.type) {
-      case "progress":
-        this.bytes += m.bytes;
-        return this.report(false);
       case "hashed":
-        if (this.digests[m.id] !== undefined) return this.fail(`file ${m.id} reported twice`);
-        this.digests[m.id] = m.sha256;
-        this.sizes[m.id] = m.size;
-        if (m.script) this.scripts.add(m.id);
-        this.bytes += m.bytes;
-        this.hashed++;
+        for (const f of m.files) {
+          if (this.digests[f.id] !== undefined) return this.fail(`file ${f.id} reported twice`);
+          this.digests[f.id] = f.sha256;
+          this.sizes[f.id] = f.size;
+          if (f.script) this.scripts.add(f.id);
+          this.bytes += f.size;
+          this.unhashed -= f.size;
+          this.hashed++;
+        }
         this.report(false);
-        return this.pump();
+        for (const go of this.waiting.splice(0)) go();
+        if (this.hashed === this.folder.files.length) this.askTree();
+        return;
       case "done":
         this.report(true);
         return this.end(() =>
@@ -193,6 +246,7 @@ class Run {
     this.opts.signal?.removeEventListener("abort", this.cancel);
     this.opts.worker.onmessage = null;
     this.opts.worker.terminate();
+    for (const go of this.waiting.splice(0)) go();
     settle();
   }
 }

@@ -643,6 +643,8 @@ missing: Array<string>, };
 
 export type BlobStored = { sha256: string, size: number, };
 
+export type BlobsStored = { stored: Array<BlobStored>, };
+
 export type CompositeImportArgs = { 
 /**
  * Every file of the folder, relative to it (`/`-separated). The server

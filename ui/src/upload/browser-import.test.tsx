@@ -65,17 +65,19 @@ function inlineWorker(hold = false): HashWorker & { posted: ToWorker[]; terminat
       w.posted.push(m);
       if (hold) return;
       const reply = (d: FromWorker) => setTimeout(() => w.onmessage?.({ data: d }), 0);
-      if (m.type === "file") {
-        void read(m.file).then((b) => {
+      if (m.type === "batch") {
+        const files = m.files.map((f) => {
+          const b = new Uint8Array(f.bytes);
           const h = new FileHasher();
           h.update(b);
           const digest = h.finish();
-          paths.push(m.path);
-          bytes.set(m.path, b);
-          digests.set(m.path, digest);
+          paths.push(f.path);
+          bytes.set(f.path, b);
+          digests.set(f.path, digest);
           const script = b[0] === 0x23 && b[1] === 0x21;
-          reply({ type: "hashed", id: m.id, sha256: digest, size: b.length, bytes: b.length, ...(script ? { script } : {}) });
+          return { id: f.id, sha256: digest, size: b.length, ...(script ? { script } : {}) };
         });
+        reply({ type: "hashed", files });
       } else {
         setTimeout(() => {
           const report = discover(paths, (p) => bytes.get(p), digests, m.rootName);
@@ -125,6 +127,20 @@ function fakeServer(opts: { has?: string[]; current?: Record<string, string>; fa
       if (got !== h) return json(422, { code: "bad_input", message: `bytes hash to ${got}` });
       blobs.add(h);
       return json(200, { sha256: h, size: raw!.length });
+    }
+    if (p === "/api/v1/blobs" && method === "POST") {
+      const stored = [];
+      for (let at = 0; at < raw!.length; ) {
+        const nl = raw!.indexOf(0x0a, at);
+        const [h, n] = new TextDecoder().decode(raw!.subarray(at, nl)).split(" ");
+        const bytes = raw!.subarray(nl + 1, nl + 1 + Number(n));
+        const got = sha(new TextDecoder().decode(bytes));
+        if (got !== h) return json(422, { code: "bad_input", message: `bytes hash to ${got}, not ${h}` });
+        blobs.add(h!);
+        stored.push({ sha256: h!, size: bytes.length });
+        at = nl + 1 + Number(n);
+      }
+      return json(200, { stored });
     }
     if (p === "/api/v1/artifacts/import/composite") {
       imported = body as CompositeImportArgs;
@@ -219,7 +235,23 @@ async function importNow(label = "Import") {
 
 const buckets = () =>
   Object.fromEntries([...m!.container.querySelectorAll<HTMLElement>("[data-bucket]")].map((b) => [b.dataset.bucket, Number(b.querySelector("strong")?.textContent)]));
-const puts = (s: ReturnType<typeof fakeServer>) => s.requests.filter((r) => r.method === "PUT").map((r) => r.path.split("/").at(-1));
+/** The hashes of a batch body (`SHA256 SIZE\n` then the bytes, per blob). */
+function batchHashes(raw: Uint8Array): string[] {
+  const out: string[] = [];
+  for (let at = 0; at < raw.length; ) {
+    const nl = raw.indexOf(0x0a, at);
+    const [h, n] = new TextDecoder().decode(raw.subarray(at, nl)).split(" ");
+    out.push(h!);
+    at = nl + 1 + Number(n);
+  }
+  return out;
+}
+/** Every blob sent, by PUT or in a batch, in the order sent. */
+const puts = (s: ReturnType<typeof fakeServer>) =>
+  s.requests.flatMap((r) =>
+    r.method === "PUT" ? [r.path.split("/").at(-1)] : r.method === "POST" && r.path === "/api/v1/blobs" ? batchHashes(r.body as Uint8Array) : [],
+  );
+const uploadRequests = (s: ReturnType<typeof fakeServer>) => s.requests.filter((r) => r.method === "PUT" || r.path === "/api/v1/blobs").map((r) => `${r.method} ${r.path}`);
 
 describe("the browser's Import", () => {
   it("is in the browser's nav, and a chosen folder is hashed, discovered and planned by the server", async () => {
@@ -238,7 +270,7 @@ describe("the browser's Import", () => {
       ["canvas", ["command:canvas", "skill:canvas-design"]],
     ]);
     expect(m!.container.querySelector("[data-field=hashed]")?.textContent).toMatch(/^canvas: 5 files, 0\.0 MB hashed in \d+ ms/);
-    expect(server.requests.filter((r) => r.method === "PUT")).toEqual([]);
+    expect(uploadRequests(server)).toEqual([]);
   });
 
   it("Import uploads each missing blob once, imports the file list and says what was uploaded", async () => {
@@ -247,6 +279,7 @@ describe("the browser's Import", () => {
     await choose(chosenFiles());
     await importNow();
     expect(puts(server).sort()).toEqual(DISTINCT.map(sha).sort());
+    expect(uploadRequests(server)).toEqual(["POST /api/v1/blobs"]);
     const asked = server.requests.find((r) => r.path === "/api/v1/blobs/missing")!.body as { sha256: string[] };
     expect(asked.sha256.sort()).toEqual(DISTINCT.map(sha).sort());
     const args = server.imported()!;
@@ -299,6 +332,39 @@ describe("the browser's Import", () => {
     await importNow();
     expect(server.imported()!.conflict_choices).toEqual([{ plugin: "canvas", kind: "skill", name: "canvas-design", policy: "keep" }]);
     expect(m!.container.querySelector(".summary .ok")?.textContent).toMatch(/match the preview/);
+  });
+
+  it("a marketplace: the picker's selection is imported, and only its plugins' files (and the marketplace's) are asked for and sent", async () => {
+    const market: Record<string, string> = {
+      ".claude-plugin/marketplace.json": JSON.stringify({
+        name: "market",
+        owner: { name: "o" },
+        plugins: ["alpha", "beta", "gamma"].map((n) => ({ name: n, source: `./plugins/${n}` })),
+      }),
+    };
+    for (const n of ["alpha", "beta", "gamma"]) {
+      market[`plugins/${n}/.claude-plugin/plugin.json`] = JSON.stringify({ name: n, version: "1.0.0" });
+      market[`plugins/${n}/commands/${n}.md`] = `---\ndescription: The ${n} command.\n---\nRun ${n}.\n`;
+    }
+    const server = fakeServer();
+    await open(server);
+    await choose(chosenFiles("market", market));
+    expect([...m!.container.querySelectorAll<HTMLInputElement>("input[name=pick-plugin]")].map((c) => [c.value, c.checked])).toEqual([
+      ["alpha", true],
+      ["beta", true],
+      ["gamma", true],
+    ]);
+    await click(byText(m!.container, ".picker .toolbar button", "None"));
+    await click(m!.container.querySelector("input[name=pick-plugin][value=beta]"));
+    await importNow("Import selected (1)");
+    const wanted = [".claude-plugin/marketplace.json", "plugins/beta/.claude-plugin/plugin.json", "plugins/beta/commands/beta.md"];
+    const asked = server.requests.find((r) => r.path === "/api/v1/blobs/missing")!.body as { sha256: string[] };
+    expect(asked.sha256.sort()).toEqual(wanted.map((p) => sha(market[p]!)).sort());
+    expect(puts(server).sort()).toEqual(wanted.map((p) => sha(market[p]!)).sort());
+    const args = server.imported()!;
+    expect([args.plugins, args.files!.map((f) => f.path).sort()]).toEqual([["beta"], wanted]);
+    const line = m!.container.querySelector<HTMLElement>("[data-field=upload-summary]")!;
+    expect(line.dataset.uploaded).toBe(String(bytesOf(wanted.map((p) => market[p]!))));
   });
 
   it("Cancel during hashing ends the worker and sends nothing to the server", async () => {

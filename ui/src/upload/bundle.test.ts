@@ -19,6 +19,9 @@ function fakeApi(has: string[]) {
       held.add(sha);
       return { sha256: sha, size: body.size };
     },
+    putBlobs: async () => {
+      throw new Error("a bundle goes as one blob");
+    },
     importComposite: async (args) => {
       imports.push(args);
       return { transaction_id: "t1", status: "in_progress", parent: { name: "guardrails", pending: true }, children: [], plugins: [] };

@@ -5,6 +5,7 @@
 // byte; nothing computed here is trusted by it.
 import type {
   BlobStored,
+  BlobsStored,
   ChildChoice,
   CompositeImportArgs,
   ImportJob,
@@ -22,6 +23,8 @@ export interface HashFirstApi {
   plan(args: PlanArgs): Promise<ImportPreview>;
   missingBlobs(sha256: string[]): Promise<string[]>;
   putBlob(sha256: string, body: Blob, signal?: AbortSignal): Promise<BlobStored>;
+  /** Many small blobs in one body (`batchBody`'s framing). */
+  putBlobs(body: Blob, signal?: AbortSignal): Promise<BlobsStored>;
   importComposite(args: CompositeImportArgs): Promise<ImportStarted>;
   importStatus(id: string): Promise<ImportJob>;
   /** A stored file of an artifact (for the conflict diff). */
@@ -52,6 +55,21 @@ export function planArgs(report: InspectReport, only?: readonly string[]): PlanA
   };
 }
 
+/** The files an import of only the plugins `only` needs: every file of a
+ * selected plugin's folder, and every file outside all plugin folders (the
+ * marketplace's own: `.claude-plugin/marketplace.json`, …); the files of
+ * the plugins left out stay in the page. All of them when `only` is absent
+ * (or a selected plugin is the folder itself). */
+export function filesFor<F extends { path: string }>(report: InspectReport, files: readonly F[], only?: readonly string[]): F[] {
+  if (!only) return [...files];
+  const chosen = new Set(only);
+  const under = (root: string) => (root === "." ? () => true : (path: string) => path.startsWith(`${root}/`));
+  const picked = report.plugins.filter((p) => chosen.has(p.name)).map((p) => under(p.root));
+  // A plugin that is the folder itself holds every file: it is never left out by itself.
+  const left = report.plugins.filter((p) => !chosen.has(p.name) && p.root !== ".").map((p) => under(p.root));
+  return files.filter((f) => picked.some((inside) => inside(f.path)) || !left.some((inside) => inside(f.path)));
+}
+
 /** Each content once (a folder may hold the same bytes twice). */
 export function uniqueBlobs(files: readonly HashedFile[]): QueuedBlob[] {
   const seen = new Map<string, QueuedBlob>();
@@ -72,8 +90,21 @@ export async function uploadMissing(api: HashFirstApi, files: readonly HashedFil
   const missing = new Set(await api.missingBlobs(blobs.map((b) => b.sha256)));
   if (opts.signal?.aborted) throw new UploadCancelled();
   const todo = blobs.filter((b) => missing.has(b.sha256));
-  const sent = await uploadBlobs(todo, (b, signal) => api.putBlob(b.sha256, b.body, signal), opts);
+  const sent = await uploadBlobs(todo, (b, signal) => api.putBlob(b.sha256, b.body, signal), {
+    putBatch: async (bs, signal) => api.putBlobs(await batchBody(bs), signal),
+    ...opts,
+  });
   return { ...sent, contentBytes: blobs.reduce((n, b) => n + b.size, 0), contents: blobs.length };
+}
+
+/** The body of `POST /api/v1/blobs`: per blob a line `SHA256 SIZE\n`,
+ * then its bytes. The bytes are read first (`arrayBuffer()`): a Blob built
+ * of chosen Files would make Chromium stat each on the page. */
+export async function batchBody(blobs: readonly QueuedBlob[]): Promise<Blob> {
+  const bytes = await Promise.all(blobs.map((b) => b.body.arrayBuffer()));
+  const parts: BlobPart[] = [];
+  blobs.forEach((b, i) => parts.push(`${b.sha256} ${bytes[i]!.byteLength}\n`, bytes[i]!));
+  return new Blob(parts, { type: "application/octet-stream" });
 }
 
 export interface ImportRequest {

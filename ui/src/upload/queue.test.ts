@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CommandError } from "../transport.ts";
-import { backoff, type QueuedBlob, UploadCancelled, type UploadProgress, uploadBlobs } from "./queue.ts";
+import { backoff, pack, type QueuedBlob, UploadCancelled, type UploadProgress, uploadBlobs } from "./queue.ts";
 
 const blob = (i: number, size = 10): QueuedBlob => ({ sha256: i.toString(16).padStart(64, "0"), size, body: new Blob([new Uint8Array(size)]) });
 const blobs = (n: number, size = 10) => Array.from({ length: n }, (_, i) => blob(i, size));
@@ -105,5 +105,59 @@ describe("uploadBlobs", () => {
 
   it("backoff doubles from the first wait up to the cap", () => {
     expect([1, 2, 3, 4, 5, 6, 7].map((a) => backoff(a, 250, 8000))).toEqual([250, 500, 1000, 2000, 4000, 8000, 8000]);
+  });
+});
+
+describe("uploadBlobs with putBatch", () => {
+  const sized = (sizes: number[]) => sizes.map((n, i) => blob(i, n));
+  const ids = (bs: QueuedBlob[]) => bs.map((b) => parseInt(b.sha256, 16));
+
+  it("packs small blobs into batches bounded by bytes and count; a larger blob, or a batch of one, goes through put", async () => {
+    expect(pack(sized([3, 3, 3, 9, 11, 2, 2, 2, 2]), 10, 3).map(ids)).toEqual([[0, 1, 2], [4], [3], [5, 6, 7], [8]]);
+    expect(pack([], 10, 3)).toEqual([]);
+    const singles: number[] = [];
+    const batches: number[][] = [];
+    const r = await uploadBlobs(sized([3, 3, 3, 9, 11, 2]), async (b) => void singles.push(parseInt(b.sha256, 16)), {
+      putBatch: async (bs) => void batches.push(ids(bs)),
+      batchBytes: 10,
+      batchBlobs: 3,
+      concurrency: 1,
+    });
+    expect([batches, singles]).toEqual([[[0, 1, 2]], [4, 3, 5]]);
+    expect(r).toEqual({ blobs: 6, totalBlobs: 6, bytes: 31, totalBytes: 31 });
+  });
+
+  it("a batch that failed on the network is sent again whole, with backoff; progress counts each batch once", async () => {
+    const sent: number[][] = [];
+    const waits: number[] = [];
+    const seen: UploadProgress[] = [];
+    const r = await uploadBlobs(sized([4, 4, 4, 4]), async () => Promise.reject(new Error("put is not used")), {
+      putBatch: async (bs) => {
+        sent.push(ids(bs));
+        if (sent.length === 2) throw new CommandError("internal", "HTTP 503 Service Unavailable");
+      },
+      batchBytes: 8,
+      concurrency: 1,
+      backoffMs: 50,
+      sleep: async (ms) => void waits.push(ms),
+      onProgress: (p) => seen.push(p),
+    });
+    expect(sent).toEqual([[0, 1], [2, 3], [2, 3]]);
+    expect(waits).toEqual([50]);
+    expect(seen.map((p) => [p.blobs, p.bytes])).toEqual([[2, 8], [4, 16], [4, 16]]);
+    expect(r.bytes).toBe(16);
+  });
+
+  it("a batch refused (422 naming a blob) is not retried and stops the queue", async () => {
+    let calls = 0;
+    const run = uploadBlobs(sized([1, 1, 1]), async () => {}, {
+      putBatch: async () => {
+        calls++;
+        throw new CommandError("bad_input", "the bytes sent hash to 00…, not 01…; nothing was kept");
+      },
+      sleep: async () => {},
+    });
+    await expect(run).rejects.toThrow("nothing was kept");
+    expect(calls).toBe(1);
   });
 });

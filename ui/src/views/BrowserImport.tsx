@@ -8,6 +8,7 @@ import { asCommandError, CommandError } from "../transport.ts";
 import { ClaudeCodeVerdict, ErrorBox, Hash, KindIcon } from "../ui.tsx";
 import { conflictDiff } from "../upload/conflict.ts";
 import {
+  filesFor,
   type HashFirstApi,
   type HashedFile,
   importUploaded,
@@ -20,6 +21,7 @@ import {
 import { importBundle } from "../upload/bundle.ts";
 import { UploadCancelled, type UploadProgress } from "../upload/queue.ts";
 import { Children, childChoices, compare, DiffView, ImportResults } from "./ImportWizard.tsx";
+import { BucketCounts, PluginPicker } from "./PluginPicker.tsx";
 
 type Stage = "choose" | "hashing" | "planning" | "preview" | "uploading" | "importing" | "done";
 type Child = PluginPreview["buckets"]["new"][number];
@@ -47,6 +49,8 @@ interface Chosen {
 export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: Go; api: HashFirstApi; startWorker?: () => HashWorker }) {
   const [stage, setStage] = useState<Stage>("choose");
   const [hashing, setHashing] = useState<HashProgress | null>(null);
+  /** How long the server took to plan (shown with the hashing figures). */
+  const [planMs, setPlanMs] = useState<number | null>(null);
   const [chosen, setChosen] = useState<Chosen | null>(null);
   const [previews, setPreviews] = useState<PluginPreview[]>([]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -78,6 +82,7 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
     setChosen(null);
     setPreviews([]);
     setHashing(null);
+    setPlanMs(null);
     setStage("hashing");
     try {
       const h = await hashFolder(folder, { worker: startWorker(), signal: ctl.signal, onProgress: setHashing });
@@ -89,8 +94,10 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
       if (h.report.plugins.length === 0) throw new CommandError("bad_input", `${folder.rootName || "the folder"}: no plugin found (no .claude-plugin/plugin.json, marketplace or skills/commands/agents)`);
       setSelected(new Set(h.report.plugins.map((p) => p.name)));
       setStage("planning");
+      const t0 = performance.now();
       const plan = await api.plan(planArgs(h.report));
       if (running.current !== ctl) return;
+      setPlanMs(performance.now() - t0);
       setPreviews(plan.plugins);
       setStage("preview");
     } catch (e) {
@@ -111,14 +118,16 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
     setStage("uploading");
     try {
       const only = previews.length > 1 && selected.size < previews.length ? [...selected] : undefined;
-      const sent = await uploadMissing(api, chosen.files, { signal: ctl.signal, onProgress: setUpload });
+      // Only the selected plugins' files (and the marketplace's own) are sent.
+      const files = filesFor(chosen.report, chosen.files, only);
+      const sent = await uploadMissing(api, files, { signal: ctl.signal, onProgress: setUpload });
       if (running.current !== ctl) return;
       setUploaded(sent);
       setStage("importing");
       const shown = previews.filter((p) => !only || only.includes(p.name));
       const s = await importUploaded(api, {
         rootName: chosen.rootName,
-        files: chosen.files,
+        files,
         plugins: only,
         choices: childChoices(shown, choices),
       });
@@ -165,6 +174,42 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
   }
 
   const verdict = (name: string) => chosen?.report.plugins.find((p) => p.name === name);
+
+  /** Under a plugin's buckets: Claude Code's verdict, its children, a choice (and diff) per conflict. */
+  const detail = (p: PluginPreview) => (
+    <>
+      {verdict(p.name) && <ClaudeCodeVerdict verdict={verdict(p.name)!} />}
+      <Children preview={p} collapsed={previews.length > 1} />
+      {p.buckets.conflict.map((c) => {
+        const k = key(p.name, c);
+        return (
+          <div key={k} className="conflict" data-conflict={c.name}>
+            <div>
+              <span className="badge badge-warn">CONFLICT</span> <KindIcon kind={c.kind} /> <strong>{c.name}</strong>: current{" "}
+              <Hash value={c.current_hash} /> → incoming <Hash value={c.content_hash} />
+            </div>
+            <fieldset disabled={stage !== "preview"}>
+              <legend className="sr-only">Resolve {c.name}</legend>
+              {CHOICES.map((ch) => (
+                <label key={ch.policy}>
+                  <input
+                    type="radio"
+                    name={k}
+                    value={ch.policy}
+                    checked={(choices[k] ?? "new-version") === ch.policy}
+                    onChange={() => setChoices({ ...choices, [k]: ch.policy })}
+                  />{" "}
+                  {ch.label}
+                </label>
+              ))}
+              <button onClick={() => viewDiff(p.name, c)}>View diff</button>
+            </fieldset>
+            {diff?.key === k && <DiffView diff={diff.diff} onClose={() => setDiff(null)} />}
+          </div>
+        );
+      })}
+    </>
+  );
 
   return (
     <section aria-labelledby="import-title" className="wizard browser-import">
@@ -261,75 +306,27 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
       )}
 
       {hashing && stage !== "hashing" && chosen && (
-        <p className="muted" data-field="hashed" data-ms={Math.round(hashing.elapsedMs)}>
+        <p className="muted" data-field="hashed" data-ms={Math.round(hashing.elapsedMs)} data-plan-ms={planMs === null ? undefined : Math.round(planMs)}>
           {chosen.rootName}: {hashing.files} files, {mb(hashing.bytes)} MB hashed in {Math.round(hashing.elapsedMs)} ms ({hashing.mbPerSec.toFixed(1)} MB/s)
+          {planMs !== null && `; planned by the server in ${Math.round(planMs)} ms`}
         </p>
       )}
 
       {(stage === "preview" || stage === "uploading" || stage === "importing" || stage === "done") && previews.length > 0 && (
         <div className="previews">
-          {previews.map((p) => (
-            <article key={p.name} className="plugin-preview" aria-label={`Preview of ${p.name}`}>
-              <h3>
-                {previews.length > 1 && (
-                  <input
-                    type="checkbox"
-                    aria-label={`Import ${p.name}`}
-                    checked={selected.has(p.name)}
-                    disabled={stage !== "preview"}
-                    onChange={(e) => {
-                      const next = new Set(selected);
-                      if (e.currentTarget.checked) next.add(p.name);
-                      else next.delete(p.name);
-                      setSelected(next);
-                    }}
-                  />
-                )}{" "}
-                <KindIcon kind="composite" /> {p.name}
-              </h3>
-              {verdict(p.name) && <ClaudeCodeVerdict verdict={verdict(p.name)!} />}
-              <p className="buckets">
-                <span className="bucket bucket-new" data-bucket="new">
-                  NEW <strong>{p.buckets.new.length}</strong>
-                </span>
-                <span className="bucket bucket-existing" data-bucket="existing">
-                  EXISTING <strong>{p.buckets.existing.length}</strong>
-                </span>
-                <span className="bucket bucket-conflict" data-bucket="conflict">
-                  CONFLICT <strong>{p.buckets.conflict.length}</strong>
-                </span>
-              </p>
-              <Children preview={p} collapsed={previews.length > 1} />
-              {p.buckets.conflict.map((c) => {
-                const k = key(p.name, c);
-                return (
-                  <div key={k} className="conflict" data-conflict={c.name}>
-                    <div>
-                      <span className="badge badge-warn">CONFLICT</span> <KindIcon kind={c.kind} /> <strong>{c.name}</strong>: current{" "}
-                      <Hash value={c.current_hash} /> → incoming <Hash value={c.content_hash} />
-                    </div>
-                    <fieldset disabled={stage !== "preview"}>
-                      <legend className="sr-only">Resolve {c.name}</legend>
-                      {CHOICES.map((ch) => (
-                        <label key={ch.policy}>
-                          <input
-                            type="radio"
-                            name={k}
-                            value={ch.policy}
-                            checked={(choices[k] ?? "new-version") === ch.policy}
-                            onChange={() => setChoices({ ...choices, [k]: ch.policy })}
-                          />{" "}
-                          {ch.label}
-                        </label>
-                      ))}
-                      <button onClick={() => viewDiff(p.name, c)}>View diff</button>
-                    </fieldset>
-                    {diff?.key === k && <DiffView diff={diff.diff} onClose={() => setDiff(null)} />}
-                  </div>
-                );
-              })}
-            </article>
-          ))}
+          {previews.length > 1 ? (
+            <PluginPicker previews={previews} selected={selected} onChange={setSelected} disabled={stage !== "preview"} detail={detail} />
+          ) : (
+            previews.map((p) => (
+              <article key={p.name} className="plugin-preview" aria-label={`Preview of ${p.name}`}>
+                <h3>
+                  <KindIcon kind="composite" /> {p.name}
+                </h3>
+                <BucketCounts buckets={p.buckets} />
+                {detail(p)}
+              </article>
+            ))
+          )}
           {stage === "preview" && (
             <div className="actions">
               <button className="primary" disabled={selected.size === 0} onClick={importChosen}>

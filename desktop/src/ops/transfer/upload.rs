@@ -71,6 +71,13 @@ pub struct BlobStored {
     pub size: u64,
 }
 
+/// A batch upload kept (`POST /api/v1/blobs`): each blob, in the order sent.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct BlobsStored {
+    pub stored: Vec<BlobStored>,
+}
+
 /// `POST /api/v1/artifacts/import/composite`: the files of a folder by
 /// their blobs (uploaded first), or a `source` on the server's machine.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 
@@ -15,8 +15,8 @@ use super::{local_only, op};
 use crate::error::Error;
 use crate::ops;
 use crate::ops::transfer::{
-    BlobStored, CompositeImportArgs, ImportJob, ImportPreview, ImportStarted, MissingArgs,
-    MissingBlobs, PlanArgs,
+    BlobStored, BlobsStored, CompositeImportArgs, ImportJob, ImportPreview, ImportStarted,
+    MissingArgs, MissingBlobs, PlanArgs,
 };
 use crate::serve::Shared;
 use crate::serve::error::ApiError;
@@ -116,15 +116,55 @@ pub async fn put_blob(
         .and_then(|v| v.parse::<u64>().ok());
     let stored = ops::put_blob(&state.scope, &sha256, length, body.into_data_stream())
         .await
-        .map_err(|e| match e {
-            Error::BlobMismatch { .. } => {
-                ApiError::from(e).with_status(StatusCode::UNPROCESSABLE_ENTITY)
-            }
-            e => ApiError::from(e),
-        })?;
+        .map_err(mismatch_is_422)?;
     metrics::counter!(crate::serve::metrics::UPLOADED_BYTES).increment(stored.size);
     metrics::counter!(crate::serve::metrics::UPLOADED_BLOBS).increment(1);
     Ok(Json(stored))
+}
+
+/// Uploads many small blobs in one body (a folder's files the server
+/// lacks, packed by the page), in a simple framing: per blob a header line
+/// `SHA256 SIZE\n` (64 lowercase hex digits, a space, the size in decimal),
+/// then exactly SIZE bytes; the next blob's header follows. Each blob is
+/// hashed as it is written and kept only if it is the blob named: the first
+/// that is not is a 422 naming it, nothing of it kept (the blobs before it
+/// are kept; ask `missing` again). The body may hold at most 16 MiB (413);
+/// larger blobs go one by one (`PUT /api/v1/blobs/{sha256}`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/blobs",
+    tag = "import",
+    request_body(content = [u8], content_type = "application/octet-stream",
+        description = "Blobs, each as `SHA256 SIZE\\n` then SIZE bytes; at most 16 MiB in all"),
+    responses(
+        (status = 200, description = "Every blob kept, in the order sent", body = BlobsStored,
+            example = json!({"stored": [{"sha256": "3b1f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c", "size": 1234}]})),
+        (status = 400, response = crate::serve::api::BadInput),
+        (status = 413, response = crate::serve::api::TooLarge),
+        (status = 422, response = crate::serve::api::HashMismatch),
+    )
+)]
+pub async fn put_blobs(
+    State(state): State<Shared>,
+    body: Bytes,
+) -> Result<Json<BlobsStored>, ApiError> {
+    let stored = ops::put_blobs(&state.scope, body)
+        .await
+        .map_err(mismatch_is_422)?;
+    let bytes: u64 = stored.stored.iter().map(|b| b.size).sum();
+    metrics::counter!(crate::serve::metrics::UPLOADED_BYTES).increment(bytes);
+    metrics::counter!(crate::serve::metrics::UPLOADED_BLOBS).increment(stored.stored.len() as u64);
+    Ok(Json(stored))
+}
+
+/// Bytes that are not the blob named: 422 (not the 400 of other bad input).
+fn mismatch_is_422(e: Error) -> ApiError {
+    match e {
+        Error::BlobMismatch { .. } => {
+            ApiError::from(e).with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        e => ApiError::from(e),
+    }
 }
 
 /// Imports a folder from its file list (every blob uploaded first) or a
