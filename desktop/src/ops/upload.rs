@@ -9,7 +9,6 @@ use std::collections::HashSet;
 use futures_util::{Stream, StreamExt};
 use skillmeat_core::ContentHash;
 use skillmeat_core::artifact::check_name;
-use skillmeat_core::hash::ContentHash;
 use skillmeat_core::plan::{self, Incoming};
 use skillmeat_core::validate::Validation;
 
