@@ -1,7 +1,7 @@
 # The README's two commands: `make run` (the main job) and `make test` (every check).
 .PHONY: run test setup fmt clippy wasm-core purity test-rust test-ui bench wasm test-wasm bench-wasm \
 	ui-build app app-release deb clippy-app test-app e2e bench-desktop cli-demo browser api-fuzz bench-serve \
-	bench-outdated bench-browser test-postgres
+	bench-outdated bench-browser test-postgres bench-postgres
 
 CARGO ?= cargo
 
@@ -74,6 +74,12 @@ test-rust:
 test-postgres:
 	$(CARGO) build -p skillmeat-tests --bin throwaway-postgres --locked
 	./target/debug/throwaway-postgres $(CARGO) test -p skillmeat --test engine --test observability --locked
+
+## Two servers × 8 clients importing into one PostgreSQL database, against
+## one server (benches/serve_postgres.rs), on a throwaway cluster.
+bench-postgres:
+	$(CARGO) build -p skillmeat-tests --bin throwaway-postgres --locked
+	./target/debug/throwaway-postgres $(CARGO) bench -p skillmeat --bench serve_postgres --locked
 
 ## Schemathesis (in .venv-ci/, installed by .ci/setup) against a real
 ## `skillmeat serve` over a throwaway collection: no 5xx and no response

@@ -170,6 +170,17 @@ pub enum Error {
     )]
     MigrateConflict { collection: String, url: String },
 
+    /// `migrate` into a database whose copy of the collection changed (or
+    /// this one did) since an earlier migration.
+    #[error(
+        "{url}: its collection {collection} differs from this one in {files} (one of them changed since an earlier migrate; migrate copies, it does not merge); nothing was copied"
+    )]
+    MigrateDiffers {
+        collection: String,
+        url: String,
+        files: String,
+    },
+
     /// A file of a collection folder's store no longer hashes to its name.
     #[error("{}: this stored file no longer matches its SHA-256 (run `skillmeat verify`); nothing was copied", blob.display())]
     StoredBlobChanged { blob: PathBuf },
@@ -246,10 +257,17 @@ pub enum Error {
     )]
     Busy,
 
+    /// Other imports kept changing the same artifacts: an import lost
+    /// every one of its attempts (nothing of it was written).
+    #[error(
+        "other imports kept changing the same artifacts ({attempts} attempts); nothing was written: try again"
+    )]
+    Contended { attempts: u32 },
+
     /// The connection to the database server broke (it restarted, or the
     /// network failed): the transaction in flight was rolled back.
     #[error(
-        "lost the connection to the database server ({reason}); what was being written was not kept: try again"
+        "lost the connection to the database server ({reason}); the server rolls back what was being written unless it was already committing: check, then try again"
     )]
     DatabaseLost { reason: String },
 
@@ -359,7 +377,7 @@ impl Error {
             | Error::NeedsWrite { .. }
             | Error::BlobMismatch { .. } => ErrorCode::BadInput,
             Error::MissingBlobs(_) => ErrorCode::Conflict,
-            Error::Busy | Error::DatabaseLost { .. } => ErrorCode::Busy,
+            Error::Busy | Error::DatabaseLost { .. } | Error::Contended { .. } => ErrorCode::Busy,
             Error::TooLarge(_) => ErrorCode::TooLarge,
             Error::DeployConflict { .. }
             | Error::RemoveRefused { .. }
@@ -368,6 +386,7 @@ impl Error {
             | Error::StoredContentChanged { .. }
             | Error::DatabaseContent { .. }
             | Error::MigrateConflict { .. }
+            | Error::MigrateDiffers { .. }
             | Error::StoredBlobChanged { .. } => ErrorCode::Conflict,
             // What went wrong first decides; the message tells the rest.
             Error::RollbackFailed { cause, .. } => cause.code(),

@@ -18,8 +18,14 @@ pub struct Server {
 impl Server {
     /// `skillmeat serve --listen 127.0.0.1:0` with `SKILLMEAT_HOME=home`.
     pub fn start(home: &Path) -> Server {
+        Server::start_with(home, &[])
+    }
+
+    /// [`Server::start`] with more arguments (`--database URL`).
+    pub fn start_with(home: &Path, args: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_skillmeat"))
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
             .env("SKILLMEAT_HOME", home)
             .env_remove("SKILLMEAT_LOG")
             .stdout(Stdio::piped())

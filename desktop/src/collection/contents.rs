@@ -50,10 +50,7 @@ pub(super) async fn fetch(
     cache: &std::path::Path,
     hashes: impl IntoIterator<Item = ContentHash>,
 ) -> Result<()> {
-    let mut wanted: Vec<ContentHash> = hashes
-        .into_iter()
-        .filter(|h| !fsx::exists(&layout::blob_path(cache, h)))
-        .collect();
+    let mut wanted: Vec<ContentHash> = hashes.into_iter().filter(|h| !cached(cache, h)).collect();
     wanted.sort();
     wanted.dedup();
     if wanted.is_empty() {
@@ -77,6 +74,12 @@ pub(super) async fn fetch(
         fsx::write_atomic(&path, &bytes)?;
     }
     Ok(())
+}
+
+/// Whether the cache holds a good copy of `hash`. A copy that no longer
+/// hashes to its name (damaged on disk) is not one: it is fetched again.
+fn cached(cache: &std::path::Path, hash: &ContentHash) -> bool {
+    crate::tree::hash_file(&layout::blob_path(cache, hash)).is_ok_and(|h| h == *hash)
 }
 
 fn missing(hash: &ContentHash) -> Error {

@@ -161,11 +161,14 @@ pub struct Copied {
     pub bytes_copied: u64,
 }
 
-/// Copies `from` (an embedded collection) into the database of `to`, in
-/// one transaction that keeps imports, `remove` and `use` out. A server
-/// that holds another collection of the same name is refused.
+/// Copies `from` (an embedded collection, read in one read transaction:
+/// one state of it) into the database of `to`, in one transaction that
+/// keeps imports, `remove` and `use` out. Before it commits, the records
+/// files made from each side must be the same bytes; a server that holds
+/// another collection of the same name, or the same one changed since an
+/// earlier migration, is refused and nothing is copied.
 pub async fn copy(from: &Collection, to: &AnyPool, shown_url: &str) -> Result<Copied> {
-    let mut source = from.pool.acquire().await?;
+    let mut source = from.pool.begin().await?;
     let mut tx = store::begin_write(to).await?;
     if let Some(id) = rows::collection_id(&mut tx, &from.name).await?
         && id != from.id
@@ -182,8 +185,34 @@ pub async fn copy(from: &Collection, to: &AnyPool, shown_url: &str) -> Result<Co
         copied.rows_present += present;
     }
     copy_contents(&mut source, &mut tx, from, &mut copied).await?;
+    let differ = differences(&mut source, &mut tx, from).await?;
+    if !differ.is_empty() {
+        return Err(Error::MigrateDiffers {
+            collection: from.name.clone(),
+            url: shown_url.to_owned(),
+            files: differ.join(" and "),
+        });
+    }
     tx.commit().await?;
     Ok(copied)
+}
+
+/// The records files whose bytes differ when made from `source` and from
+/// `copy` (the copy inside its transaction).
+async fn differences(
+    source: &mut AnyConnection,
+    copy: &mut AnyConnection,
+    from: &Collection,
+) -> Result<Vec<&'static str>> {
+    let mut differ = Vec::new();
+    if lock_file(source, &from.id).await? != lock_file(copy, &from.id).await? {
+        differ.push(layout::LOCK);
+    }
+    let name = &from.name;
+    if manifest_file(source, &from.id, name).await? != manifest_file(copy, &from.id, name).await? {
+        differ.push(layout::MANIFEST);
+    }
+    Ok(differ)
 }
 
 /// One table's rows of the collection; returns (inserted, already there).
@@ -277,23 +306,4 @@ async fn copy_contents(
         copied.bytes_copied += bytes.len() as u64;
     }
     Ok(())
-}
-
-/// Whether `to` (the migrated collection) holds what `from` holds: the
-/// records files made from each are byte for byte the same. Returns the
-/// files that differ.
-pub async fn differences(from: &Collection, to: &Collection) -> Result<Vec<&'static str>> {
-    let (mut a, mut b) = (from.pool.acquire().await?, to.pool.acquire().await?);
-    let mut differ = Vec::new();
-    if lock_file(&mut a, &from.id).await? != lock_file(&mut b, &to.id).await? {
-        differ.push(layout::LOCK);
-    }
-    let (ma, mb) = (
-        manifest_file(&mut a, &from.id, &from.name).await?,
-        manifest_file(&mut b, &to.id, &to.name).await?,
-    );
-    if ma != mb {
-        differ.push(layout::MANIFEST);
-    }
-    Ok(differ)
 }

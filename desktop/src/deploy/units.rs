@@ -90,7 +90,10 @@ struct MemberRow {
 pub async fn load(collection: &Collection, name: &str, use_current: bool) -> Result<Target> {
     let mut conn = collection.pool.acquire().await?;
     let artifact = query::resolve(&mut conn, collection, name, None).await?;
+    // Fetching takes a connection of its own: not while holding this one.
+    drop(conn);
     collection.fetch_artifact(&artifact.id).await?;
+    let mut conn = collection.pool.acquire().await?;
     let (current_version, content_hash) = current(&mut conn, &artifact.id).await?;
     let mut target = Target {
         version: None,

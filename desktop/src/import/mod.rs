@@ -641,6 +641,12 @@ async fn in_database(
     let mut attempt = 1;
     loop {
         let mut tx = store::begin_import(&collection.pool).await?;
+        // Imports of one plugin take turns: each then plans from what the
+        // one before it committed (without this, a re-import planned as
+        // "unchanged" could rewrite the memberships another import of the
+        // same plugin had just changed).
+        let key = skillmeat_core::artifact::name_key(&from.1.name);
+        store::lock_name(&mut tx, &collection.id, &key).await?;
         failpoint::hit("import.locked");
         let sink = Sink::database();
         let written = write(
@@ -657,14 +663,23 @@ async fn in_database(
         .await;
         let committed = match written {
             Ok(outcome) => tx.commit().await.map(|()| outcome).map_err(Error::from),
-            Err(e) => Err(e),
+            Err(e) => {
+                // Rolled back now, not after the back-off below: its locks
+                // and its connection go back at once.
+                drop(tx);
+                Err(e)
+            }
         };
         match committed {
             Ok(outcome) => {
                 failpoint::hit("import.committed");
                 return Ok((outcome.result, outcome.plan));
             }
-            Err(e) if attempt < ATTEMPTS && store::is_contention(&e) => {
+            Err(e) if store::is_contention(&e) => {
+                if attempt == ATTEMPTS {
+                    tracing::warn!(transaction_id, attempts = attempt, error = %e, "import contended");
+                    return Err(Error::Contended { attempts: attempt });
+                }
                 tracing::info!(transaction_id, attempt, error = %e, "import retried");
                 tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
                 attempt += 1;

@@ -233,10 +233,15 @@ async fn current_files(
     let Some((version,)) = version else {
         return Ok(BTreeMap::new());
     };
+    let files = rows::version_files(&mut conn, &version).await?;
+    drop(conn);
+    let hashes = files
+        .iter()
+        .map(|f| rows::parse_hash(&f.blob_hash))
+        .collect::<Result<Vec<_>>>()?;
+    collection.fetch(hashes.iter().copied()).await?;
     let mut out = BTreeMap::new();
-    for f in rows::version_files(&mut conn, &version).await? {
-        let hash = rows::parse_hash(&f.blob_hash)?;
-        collection.fetch([hash]).await?;
+    for (f, hash) in files.into_iter().zip(hashes) {
         let blob = collection.blob_path(&hash);
         let bytes = std::fs::read(&blob).map_err(|e| Error::io(&blob, e))?;
         out.insert(f.path, bytes);

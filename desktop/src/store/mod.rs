@@ -467,6 +467,20 @@ pub async fn begin_import(pool: &AnyPool) -> Result<Tx> {
     Ok(tx)
 }
 
+/// Makes the imports of plugin `name_key` of collection `collection` take
+/// turns (a transaction-level advisory lock on the pair; PostgreSQL only:
+/// SQLite has one writer at a time anyway).
+pub async fn lock_name(tx: &mut AnyConnection, collection: &str, name_key: &str) -> Result<()> {
+    if is_sqlite(tx) {
+        return Ok(());
+    }
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("skillmeat-plugin:{collection}:{name_key}"))
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 /// Whether `e` is the database deciding between two transactions (a
 /// unique constraint another one's commit took, a serialization failure,
 /// a deadlock): the loser may run again. PostgreSQL's SQLSTATE codes.
