@@ -4,7 +4,7 @@
 //! in `SKILLMEAT_TEST_DATABASE_URL`.
 //!
 //! Eight clients import distinct generated 50-child plugins (each client
-//! `SKILLMEAT_BENCH_PLUGINS` of them, default 6) into one fresh database,
+//! `SKILLMEAT_BENCH_PLUGINS` of them, default 25) into one fresh database,
 //! first through one `skillmeat serve`, then through two (clients
 //! alternate), while a probe asks for a plugin's associations every 5 ms.
 //! Figures: imports per second, failed imports, the probe's p50/p99, and
@@ -33,7 +33,7 @@ fn main() {
     let per_client: usize = std::env::var("SKILLMEAT_BENCH_PLUGINS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(6);
+        .unwrap_or(25);
     let tmp = tempfile::TempDir::new().expect("a temp dir");
     println!(
         "{CLIENTS} clients × {per_client} plugins of {CHILDREN} children each, in {}",
