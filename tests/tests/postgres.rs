@@ -707,6 +707,29 @@ fn finished(server: &util::server::Server, id: &str) -> Value {
     }
 }
 
+/// Imports the folder `source` on `server` to its end, and the collection
+/// then verifies.
+fn imports_whole(server: &util::server::Server, source: &Path) {
+    let id = start_import(server, source);
+    assert_eq!(finished(server, &id)["status"], "succeeded");
+    let (_, report) = server.post_json("/api/v1/verify", &serde_json::json!({}));
+    assert_eq!(report["ok"], true, "{report}");
+}
+
+/// Waits until a process paused at an `@pause` failpoint whose gate is
+/// `go` has announced it (`go.reached`).
+fn paused_at(go: &Path) {
+    let reached = go.with_extension("reached");
+    let start = std::time::Instant::now();
+    while !reached.exists() {
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "the import reached its pause"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Starts the import of the folder `source` on `server`; its id.
 fn start_import(server: &util::server::Server, source: &Path) -> String {
     let (status, started) = server.post_json(
@@ -752,10 +775,7 @@ fn a_server_killed_during_an_import_leaves_the_other_serving_and_nothing_partial
     let (_, report) = b.post_json("/api/v1/verify", &serde_json::json!({}));
     assert_eq!(report["ok"], true, "{report}");
 
-    let id = start_import(&b, &fixture("superpowers"));
-    assert_eq!(finished(&b, &id)["status"], "succeeded");
-    let (_, report) = b.post_json("/api/v1/verify", &serde_json::json!({}));
-    assert_eq!(report["ok"], true, "{report}");
+    imports_whole(&b, &fixture("superpowers"));
 }
 
 /// The database server stops and starts again while an import is between
@@ -781,15 +801,7 @@ fn postgresql_restarting_during_an_import_fails_it_cleanly_and_the_next_succeeds
         ],
     );
     let id = start_import(&server, &fixture("superpowers"));
-    let reached = gate.path().join("go.reached");
-    let start = std::time::Instant::now();
-    while !reached.exists() {
-        assert!(
-            start.elapsed().as_secs() < 60,
-            "the import reached its pause"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    paused_at(&go);
     cluster.stop_server().expect("stopping PostgreSQL");
     cluster.start_server().expect("starting PostgreSQL again");
     std::fs::write(&go, b"").expect("letting the import go on");
@@ -802,12 +814,8 @@ fn postgresql_restarting_during_an_import_fails_it_cleanly_and_the_next_succeeds
     );
     assert_eq!(counts(&url), (0, 0), "nothing of it is left");
 
-    // The pause is passed once per import: remove the gate's marker, and
-    // the next import goes through (the gate file still exists).
-    let id = start_import(&server, &fixture("guardrails"));
-    assert_eq!(finished(&server, &id)["status"], "succeeded");
-    let (_, report) = server.post_json("/api/v1/verify", &serde_json::json!({}));
-    assert_eq!(report["ok"], true, "{report}");
+    // The gate stays open: the next import passes the pause at once.
+    imports_whole(&server, &fixture("guardrails"));
 }
 
 /// Two imports of one plugin with different contents at once (the first
@@ -863,12 +871,7 @@ fn two_imports_of_one_plugin_at_once_take_turns() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("starting the first import");
-    let reached = gate.path().join("go.reached");
-    let start = std::time::Instant::now();
-    while !reached.exists() {
-        assert!(start.elapsed().as_secs() < 60, "the first import paused");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    paused_at(&go);
     let other = tempfile::TempDir::new().expect("a temp dir");
     let second = std::process::Command::new(assert_cmd::cargo::cargo_bin("skillmeat"))
         .env("SKILLMEAT_HOME", other.path())
