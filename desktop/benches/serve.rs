@@ -141,8 +141,8 @@ async fn prepare(tmp: &Path, home: &Path, artifacts: usize) {
 
 /// Runs oha once; its summary and both processes' CPU.
 fn run(oha: &str, load: &Load, server: &Server) -> String {
-    let server_before = cpu_seconds(&format!("/proc/{}/stat", server.child.id()), 11);
-    let children_before = cpu_seconds("/proc/self/stat", 13);
+    let server_before = support::cpu_seconds(&format!("/proc/{}/stat", server.child.id()), 11);
+    let children_before = support::cpu_seconds("/proc/self/stat", 13);
     let started = Instant::now();
     let out = Command::new(oha)
         .args(load.args)
@@ -157,8 +157,9 @@ fn run(oha: &str, load: &Load, server: &Server) -> String {
         "oha: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let oha_cpu = cpu_seconds("/proc/self/stat", 13) - children_before;
-    let server_cpu = cpu_seconds(&format!("/proc/{}/stat", server.child.id()), 11) - server_before;
+    let oha_cpu = support::cpu_seconds("/proc/self/stat", 13) - children_before;
+    let server_cpu =
+        support::cpu_seconds(&format!("/proc/{}/stat", server.child.id()), 11) - server_before;
     let report: Value = serde_json::from_slice(&out.stdout).expect("oha's JSON");
     let ms = |key: &str| {
         report["latencyPercentiles"][key]
@@ -189,22 +190,4 @@ fn run(oha: &str, load: &Load, server: &Server) -> String {
         server_cpu / wall,
         oha_cpu / wall,
     )
-}
-
-/// User + system CPU seconds from a `stat` file: fields `at` and `at + 1`
-/// (0-based after the command name): 11/12 a process's own, 13/14 its
-/// waited-for children's. In clock ticks of 1/100 s (Linux's USER_HZ).
-fn cpu_seconds(stat: &str, at: usize) -> f64 {
-    let text = std::fs::read_to_string(stat).unwrap_or_default();
-    let fields: Vec<&str> = text
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let tick = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    (tick(at) + tick(at + 1)) as f64 / 100.0
 }

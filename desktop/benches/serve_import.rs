@@ -68,9 +68,9 @@ fn main() {
         .build()
         .expect("an HTTP client");
     for run in ["import", "re-import"] {
-        let cpu = cpu_seconds(server.child.id());
+        let cpu = support::process_cpu(server.child.id());
         let phases = import(&client, &server, &market, &files, &plan);
-        let cpu = cpu_seconds(server.child.id()) - cpu;
+        let cpu = support::process_cpu(server.child.id()) - cpu;
         println!("{run}: {phases}; server CPU {cpu:.2} s");
     }
 }
@@ -255,20 +255,4 @@ fn post(client: &Client, server: &Server, path: &str, body: &Value, status: u16)
     let body: Value = r.json().expect("a JSON answer");
     assert_eq!(got, status, "{path}: {body}");
     body
-}
-
-/// A process's user + system CPU seconds (`/proc/<pid>/stat`, 1/100 s ticks).
-fn cpu_seconds(pid: u32) -> f64 {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = text
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let tick = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    (tick(11) + tick(12)) as f64 / 100.0
 }

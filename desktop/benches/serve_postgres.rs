@@ -222,25 +222,10 @@ fn quantile(sorted: &[u64], q: f64) -> f64 {
     }
 }
 
-/// A process's user + system CPU seconds (`/proc/<pid>/stat`).
-fn cpu_of(pid: &str) -> f64 {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = text.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of stat, 12 and 13 after ")".
-    (ticks(11) + ticks(12)) / 100.0
-}
-
 fn servers_cpu(servers: &[Server]) -> f64 {
     servers
         .iter()
-        .map(|s| cpu_of(&s.child.id().to_string()))
+        .map(|s| support::process_cpu(s.child.id()))
         .sum()
 }
 
@@ -257,7 +242,7 @@ fn postgres_cpu() -> f64 {
             std::fs::read_to_string(format!("/proc/{pid}/comm"))
                 .is_ok_and(|c| c.trim() == "postgres")
         })
-        .map(|pid| cpu_of(&pid))
+        .map(|pid| support::cpu_seconds(&format!("/proc/{pid}/stat"), 11))
         .sum()
 }
 

@@ -49,6 +49,15 @@ fn two_clusters_run_side_by_side() {
         .expect("the same name in the second: the clusters are separate");
 }
 
+/// `skillmeat --database <url> add <fixture plugin>` in `home`, succeeding.
+fn added(url: &str, home: &Path, plugin: &str) {
+    on(url, home)
+        .arg("add")
+        .arg(fixture(plugin))
+        .assert()
+        .success();
+}
+
 /// `skillmeat --database <url>` with `home` as SKILLMEAT_HOME.
 fn on(url: &str, home: &Path) -> assert_cmd::Command {
     let mut cmd = skillmeat();
@@ -106,11 +115,7 @@ fn a_collection_on_postgresql() {
     let cluster = Cluster::start().expect("a throwaway cluster");
     let url = cluster.database("team").expect("a database");
     let home = tempfile::TempDir::new().expect("a temp dir");
-    on(&url, home.path())
-        .arg("add")
-        .arg(fixture("guardrails"))
-        .assert()
-        .success();
+    added(&url, home.path(), "guardrails");
     let listed = on(&url, home.path())
         .args(["list", "--json"])
         .assert()
@@ -217,11 +222,7 @@ fn a_home_holds_an_embedded_collection_beside_a_database_one() {
         .assert()
         .success();
     let before = util::snapshot(&home.path().join("collections"));
-    on(&url, home.path())
-        .arg("add")
-        .arg(fixture("superpowers"))
-        .assert()
-        .success();
+    added(&url, home.path(), "superpowers");
     assert_eq!(util::snapshot(&home.path().join("collections")), before);
     let names = |cmd: &mut assert_cmd::Command| -> Vec<String> {
         let out = cmd
@@ -258,11 +259,7 @@ fn contents_live_in_the_database() {
         cmd
     };
     for plugin in ["guardrails", "superpowers"] {
-        on(&url, served.path())
-            .arg("add")
-            .arg(fixture(plugin))
-            .assert()
-            .success();
+        added(&url, served.path(), plugin);
         sqlite().arg("add").arg(fixture(plugin)).assert().success();
     }
     assert!(
@@ -583,11 +580,7 @@ fn migrate_copies_an_embedded_collection_and_is_idempotent() {
         .code(1)
         .stderr(predicate::str::contains("not a skillmeat home"));
     let other_url = cluster.database("other").expect("a database");
-    on(&other_url, served.path())
-        .arg("add")
-        .arg(fixture("guardrails"))
-        .assert()
-        .success();
+    added(&other_url, served.path(), "guardrails");
     skillmeat()
         .args(["migrate", "--to", &other_url, "--from"])
         .arg(home.path())
@@ -653,11 +646,7 @@ fn an_import_killed_at_any_point_leaves_no_partial_plugin_on_postgresql() {
     let whole = {
         let url = cluster.database("whole").expect("a database");
         let home = tempfile::TempDir::new().expect("a temp dir");
-        on(&url, home.path())
-            .arg("add")
-            .arg(fixture("superpowers"))
-            .assert()
-            .success();
+        added(&url, home.path(), "superpowers");
         counts(&url)
     };
     for (i, point) in [
@@ -684,11 +673,7 @@ fn an_import_killed_at_any_point_leaves_no_partial_plugin_on_postgresql() {
         };
         assert_eq!(counts(&url), want, "after a kill at {point}");
         on(&url, home.path()).arg("verify").assert().success();
-        on(&url, home.path())
-            .arg("add")
-            .arg(fixture("superpowers"))
-            .assert()
-            .success();
+        added(&url, home.path(), "superpowers");
         assert_eq!(counts(&url), whole, "imported again after {point}");
     }
 }
@@ -828,11 +813,7 @@ fn two_imports_of_one_plugin_at_once_take_turns() {
     let cluster = Cluster::start().expect("a throwaway cluster");
     let url = cluster.database("team").expect("a database");
     let home = tempfile::TempDir::new().expect("a temp dir");
-    on(&url, home.path())
-        .arg("add")
-        .arg(fixture("guardrails"))
-        .assert()
-        .success();
+    added(&url, home.path(), "guardrails");
     let shown = |home: &Path| {
         let out = on(&url, home)
             .args(["show", "guardrails", "--json"])

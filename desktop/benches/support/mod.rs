@@ -92,3 +92,26 @@ pub async fn preload_artifacts(coll: &Collection, n: usize) {
     )
     .expect("writing the manifest");
 }
+
+/// User + system CPU seconds from a `stat` file: fields `at` and `at + 1`
+/// (0-based after the command name): 11/12 a process's own, 13/14 its
+/// waited-for children's. In clock ticks of 1/100 s (Linux's USER_HZ).
+pub fn cpu_seconds(stat: &str, at: usize) -> f64 {
+    let text = std::fs::read_to_string(stat).unwrap_or_default();
+    let fields: Vec<&str> = text
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (tick(at) + tick(at + 1)) as f64 / 100.0
+}
+
+/// A process's own user + system CPU seconds.
+pub fn process_cpu(pid: u32) -> f64 {
+    cpu_seconds(&format!("/proc/{pid}/stat"), 11)
+}
