@@ -584,11 +584,7 @@ fn deploy_status_conflict_and_undeploy() {
 fn a_public_server_refuses_project_routes() {
     let (home, _src) = home_with_plugins();
     let server = Server::start(&home, &["--public"]);
-    assert!(
-        server.stderr().contains("warning: --public"),
-        "{}",
-        server.stderr()
-    );
+    assert!(server.printed("warning: --public"), "{}", server.stderr());
     let project = tempfile::tempdir().expect("a project");
     let root = project.path().to_str().expect("UTF-8");
     let body = json!({"project": root});
@@ -623,26 +619,17 @@ fn a_public_server_refuses_project_routes() {
 fn an_over_limit_body_is_413_verify_and_the_descriptions() {
     let (home, _src) = home_with_plugins();
     let server = Server::start(&home, &[]);
-    let deploy = server.url("/api/v1/artifacts/composite:guardrails/deploy");
-    let big = format!("{{\"project\": \"/{}\"}}", "a".repeat(2 * 1024 * 1024));
-    let r = server
-        .client
-        .post(&deploy)
-        .bearer_auth(&server.token)
-        .header("Content-Type", "application/json")
-        .body(big)
-        .send()
-        .expect("answers");
-    assert_eq!(error_of(parse(r)), (413, "too_large".into()));
+    let deploy = "/api/v1/artifacts/composite:guardrails/deploy";
+    let big = 2 * 1024 * 1024;
+    assert_eq!(
+        error_of(server.declared(deploy, big)),
+        (413, "too_large".into())
+    );
     // Without the token, the same body is a 401: the token is checked first.
-    let r = server
-        .client
-        .post(&deploy)
-        .header("Content-Type", "application/json")
-        .body(vec![b' '; 2 * 1024 * 1024])
-        .send()
-        .expect("answers");
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        error_of(server.declared_by(deploy, big, None)),
+        (401, "unauthorized".into())
+    );
 
     let (status, report) = server.send(
         server
@@ -846,11 +833,7 @@ fn the_shutdown_waits_a_bounded_time() {
         took >= Duration::from_secs(9) && took < Duration::from_secs(20),
         "stopped after {took:?}"
     );
-    assert!(
-        server.stderr().contains("still in flight"),
-        "{}",
-        server.stderr()
-    );
+    assert!(server.printed("still in flight"), "{}", server.stderr());
 }
 
 /// The server and the CLI use one collection at once: the CLI adds plugins

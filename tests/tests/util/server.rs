@@ -3,7 +3,8 @@
 //! requests with the token, stopped (SIGTERM), killed when dropped.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -142,11 +143,64 @@ impl Server {
         parse(request.send().expect("the server answers"))
     }
 
+    /// POST to `path` a head declaring `length` bytes of body and no body,
+    /// then the answer: a refusal by the declared length must come before
+    /// the body. (A client writing a body the server refused races the
+    /// connection's close: hyper's client reports the broken pipe instead
+    /// of the answer.)
+    pub fn declared(&self, path: &str, length: usize) -> (StatusCode, Value) {
+        self.declared_by(path, length, Some(&self.token))
+    }
+
+    /// [`Server::declared`] with `token` (or no `Authorization` at all).
+    pub fn declared_by(
+        &self,
+        path: &str,
+        length: usize,
+        token: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let authorization =
+            token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+        let mut stream = TcpStream::connect(&self.addr).expect("connecting");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("a timeout");
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: {}\r\n{authorization}Content-Type: application/json\r\n\
+             Connection: close\r\nContent-Length: {length}\r\n\r\n",
+            self.addr
+        )
+        .expect("sending the head");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("the answer");
+        let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
+        let code = head.split(' ').nth(1).expect("a status line");
+        let status = StatusCode::from_u16(code.parse().expect("a status")).expect("a status");
+        let value = serde_json::from_str(body)
+            .unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {body:?}"));
+        (status, value)
+    }
+
     /// `GET /metrics` (Prometheus text).
     pub fn metrics(&self) -> String {
         let response = self.get("/metrics").send().expect("the server answers");
         assert_eq!(response.status(), StatusCode::OK);
         response.text().expect("a body")
+    }
+
+    /// Waits (up to 10 s) until the server has printed `needle` on stderr:
+    /// its two outputs are read by separate threads, so a line printed
+    /// before the startup line may arrive after it.
+    pub fn printed(&self, needle: &str) -> bool {
+        let start = Instant::now();
+        while !self.stderr().contains(needle) {
+            if start.elapsed() > Duration::from_secs(10) {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        true
     }
 
     /// What the server printed on stderr so far.
