@@ -13,10 +13,13 @@
 //!
 //! The area is inside the collection folder, so on the same filesystem as
 //! the store: keeping an upload and rebuilding a tree are renames and links.
-//! A collection on a database server has no folder: its area is
-//! `$SKILLMEAT_HOME/uploads/<collection>/`, and the blobs the database
-//! holds are read from the home's cache of checked copies
-//! ([`crate::collection::Contents`]), which the caller fills first.
+//! A collection on a database server has no folder: its uploads live in
+//! the database (`crate::store::uploads`), so that any server can import
+//! what a client uploaded to another, and this area
+//! (`$SKILLMEAT_HOME/uploads/<collection>/`) is one server's working copy
+//! of them; the blobs the database holds are read from the home's cache of
+//! checked copies ([`crate::collection::Contents`]). The caller copies
+//! both in first (`ops::upload::fetch_held`).
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::Write;

@@ -678,25 +678,11 @@ fn an_import_killed_at_any_point_leaves_no_partial_plugin_on_postgresql() {
     }
 }
 
-/// Polls import `id` on `server` until it ends.
-fn finished(server: &util::server::Server, id: &str) -> Value {
-    let start = std::time::Instant::now();
-    loop {
-        let (status, job) = server.json(&format!("/api/v1/imports/{id}"));
-        assert_eq!(status, reqwest::StatusCode::OK, "{job}");
-        if job["status"] != "in_progress" {
-            return job;
-        }
-        assert!(start.elapsed().as_secs() < 120, "{job}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-}
-
 /// Imports the folder `source` on `server` to its end, and the collection
 /// then verifies.
 fn imports_whole(server: &util::server::Server, source: &Path) {
     let id = start_import(server, source);
-    assert_eq!(finished(server, &id)["status"], "succeeded");
+    assert_eq!(server.poll(&id)["status"], "succeeded");
     let (_, report) = server.post_json("/api/v1/verify", &serde_json::json!({}));
     assert_eq!(report["ok"], true, "{report}");
 }
@@ -748,7 +734,7 @@ fn a_server_killed_during_an_import_leaves_the_other_serving_and_nothing_partial
     assert!(!status.success(), "the server was killed: {status:?}");
 
     let id = start_import(&b, &fixture("guardrails"));
-    assert_eq!(finished(&b, &id)["status"], "succeeded");
+    assert_eq!(b.poll(&id)["status"], "succeeded");
     let (_, listed) = b.json("/api/v1/artifacts?artifact_type=composite");
     let names: Vec<&str> = listed["items"]
         .as_array()
@@ -790,7 +776,7 @@ fn postgresql_restarting_during_an_import_fails_it_cleanly_and_the_next_succeeds
     cluster.stop_server().expect("stopping PostgreSQL");
     cluster.start_server().expect("starting PostgreSQL again");
     std::fs::write(&go, b"").expect("letting the import go on");
-    let job = finished(&server, &id);
+    let job = server.poll(&id);
     assert_eq!(job["status"], "failed", "{job}");
     let error = job.to_string();
     assert!(
@@ -874,4 +860,95 @@ fn two_imports_of_one_plugin_at_once_take_turns() {
         "the second import's content, whole"
     );
     on(&url, home.path()).arg("verify").assert().success();
+}
+
+/// The number of rows of `table` in the database at `url`.
+fn rows(url: &str, table: &str) -> i64 {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(async {
+        let mut conn = PgConnection::connect(url).await.expect("a connection");
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut conn)
+            .await
+            .expect("a count")
+    })
+}
+
+/// Behind a load balancer, a client's requests land on any server: blobs
+/// uploaded to one are held for all (the database keeps the uploads), the
+/// import runs on another, and the uploads it stored are deleted.
+#[test]
+fn blobs_uploaded_to_one_server_are_imported_by_another() {
+    let cluster = Cluster::start().expect("a throwaway cluster");
+    let url = cluster.database("team").expect("a database");
+    let (home_a, home_b) = (util::Home::new(), util::Home::new());
+    let a = util::server::Server::start(&home_a, &["--database", &url]);
+    let b = util::server::Server::start(&home_b, &["--database", &url]);
+    let root = fixture("guardrails");
+    let files = util::hash_first::file_list(&root);
+    let uploaded = a.upload_missing(&root, &files);
+    assert!(!uploaded.is_empty());
+    assert_eq!(
+        b.missing(&files),
+        Vec::<String>::new(),
+        "b holds a's uploads"
+    );
+    assert_eq!(rows(&url, "uploads"), uploaded.len() as i64);
+
+    let (_, job) = b.import(&files, "guardrails");
+    assert_eq!(job["status"], "succeeded", "{job}");
+    // Stored uploads are deleted; the plugin's `.mcp.json` is stored as
+    // its servers, not as a file, so its upload waits out its time.
+    let stored = "uploads WHERE hash IN (SELECT hash FROM contents)";
+    assert_eq!(rows(&url, stored), 0, "the stored uploads are deleted");
+    assert_eq!(rows(&url, "uploads"), 1, "only .mcp.json is left");
+    let (_, report) = a.post_json("/api/v1/verify", &serde_json::json!({}));
+    assert_eq!(report["ok"], true, "{report}");
+    let notes = report["notes"].as_array();
+    assert!(notes.is_none_or(Vec::is_empty), "nothing stale: {report}");
+    assert_eq!(a.missing(&files), Vec::<String>::new(), "now stored");
+}
+
+/// An upload no import used is swept by whichever server's clock comes
+/// first, and noted by `verify` on any server until then; a client then
+/// finds it missing again.
+#[test]
+fn an_unused_upload_in_the_database_is_noted_then_swept() {
+    let cluster = Cluster::start().expect("a throwaway cluster");
+    let url = cluster.database("team").expect("a database");
+    let (home_a, home_b) = (util::Home::new(), util::Home::new());
+    let a = util::server::Server::start(&home_a, &["--database", &url]);
+    let root = fixture("guardrails");
+    let files = util::hash_first::file_list(&root);
+    let uploaded = a.upload_missing(&root, &files);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    // A second server that keeps uploads for one second.
+    let b = util::server::Server::spawn(
+        home_b.cmd_std(),
+        &["--database", &url],
+        &[("SKILLMEAT_UPLOAD_TTL", "1")],
+    );
+    let start = std::time::Instant::now();
+    while rows(&url, "uploads") > 0 {
+        assert!(start.elapsed().as_secs() < 30, "swept within 30 s");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(a.missing(&files).len(), uploaded.len());
+    // Uploaded again, older than b's TTL at once: noted, not yet swept.
+    a.upload_missing(&root, &files);
+    let mut verify = on(&url, &home_b.path());
+    verify
+        .env("SKILLMEAT_UPLOAD_TTL", "0")
+        .args(["verify", "--json"]);
+    let out = verify.assert().success();
+    let report = json(&out.get_output().stdout);
+    let notes = report["notes"].as_array().expect("notes");
+    assert!(
+        notes.iter().any(|n| n
+            .as_str()
+            .is_some_and(|n| n.contains(&uploaded[0]) && n.contains("in the database"))),
+        "{report}"
+    );
+    drop(b);
 }

@@ -10,7 +10,7 @@ use crate::bundle::{self, Secrets};
 use crate::collection::layout::{LOCK, MANIFEST};
 use crate::collection::{lock_file, manifest_file, records};
 use crate::error::{Error, Result};
-use crate::{fsx, upload, verify};
+use crate::{fsx, verify};
 
 /// Writes the bundle of `args.name` (files that look like secrets refused
 /// unless `allow_secrets`) to `args.out`: a file, or a folder to put
@@ -81,6 +81,6 @@ pub async fn verify(scope: &Scope) -> Result<VerifyReport> {
         versions: count(r.versions),
         blobs: count(r.blobs),
         problems: r.problems,
-        notes: scope.upload_area()?.notes(upload::ttl()),
+        notes: super::upload::upload_notes(scope).await?,
     })
 }

@@ -516,12 +516,15 @@ fn started(id: &str, plugins: Vec<PendingPlugin>) -> Result<ImportStarted> {
 }
 
 /// Those of `blobs` the database now holds (a database collection's
-/// uploads that may go); none if the database cannot say.
+/// uploads that may go), their uploads in the database deleted; none if
+/// the database cannot say.
 async fn stored(collection: &Collection, blobs: HashSet<ContentHash>) -> HashSet<ContentHash> {
     let hashes: Vec<ContentHash> = blobs.into_iter().collect();
     let Ok(mut conn) = collection.pool.acquire().await else {
         return HashSet::new();
     };
+    // An upload left behind is swept after its time.
+    let _ = crate::store::uploads::release(&mut conn, &hashes).await;
     crate::store::contents::present(&mut conn, &hashes)
         .await
         .unwrap_or_default()

@@ -20,6 +20,7 @@ use super::transfer::{
 };
 use crate::bundle::Limits;
 use crate::error::{Error, Result};
+use crate::fsx;
 use crate::import;
 use crate::upload::{self, Upload};
 
@@ -84,10 +85,20 @@ pub async fn missing_blobs(scope: &Scope, args: MissingArgs) -> Result<MissingBl
         .iter()
         .map(|h| upload::parse_hash(h).map_err(|e| Error::Usage(format!("sha256: {e}"))))
         .collect::<Result<Vec<_>>>()?;
-    let area = scope.upload_area()?;
-    let missing = blocking(move || Ok(area.missing(&hashes))).await?;
-    let held = in_database(scope, &missing).await?;
-    let missing: Vec<_> = missing.into_iter().filter(|h| !held.contains(h)).collect();
+    let missing = match database(scope).await? {
+        // The database decides: the import may run on another server.
+        Some(c) => {
+            let unique = unique(&hashes);
+            let mut conn = c.pool.acquire().await?;
+            let mut held = crate::store::contents::present(&mut conn, &unique).await?;
+            held.extend(crate::store::uploads::present(&mut conn, &unique).await?);
+            unique.into_iter().filter(|h| !held.contains(h)).collect()
+        }
+        None => {
+            let area = scope.upload_area()?;
+            blocking(move || Ok(area.missing(&hashes))).await?
+        }
+    };
     Ok(MissingBlobs {
         missing: missing.iter().map(|h| h.to_hex()).collect(),
     })
@@ -110,12 +121,66 @@ pub(super) async fn in_database(
     crate::store::contents::present(&mut conn, hashes).await
 }
 
+/// `hashes`, each once, in the order given.
+fn unique(hashes: &[ContentHash]) -> Vec<ContentHash> {
+    let mut seen = HashSet::with_capacity(hashes.len());
+    hashes
+        .iter()
+        .filter(|h| seen.insert(**h))
+        .copied()
+        .collect()
+}
+
+/// The collection, when its contents and uploads live on a database server.
+async fn database(scope: &Scope) -> Result<Option<super::scope::Open<'_>>> {
+    Ok(scope.read().await?.filter(|c| c.in_database()))
+}
+
 /// Makes the blobs of `hashes` that the database holds readable by the
-/// upload area (copied into the cache), for a database collection.
+/// upload area, for a database collection: stored contents copied into
+/// the cache, uploads (which another server may have received) into the
+/// area, each checked against its hash.
 pub(super) async fn fetch_held(scope: &Scope, hashes: &[ContentHash]) -> Result<()> {
     let held = in_database(scope, hashes).await?;
-    if let Some(c) = scope.read().await?.filter(|_| !held.is_empty()) {
+    let Some(c) = database(scope).await? else {
+        return Ok(());
+    };
+    let area = scope.upload_area()?;
+    let rest: Vec<ContentHash> = unique(hashes)
+        .into_iter()
+        .filter(|h| !held.contains(h) && !fsx::exists(&area.upload_path(h)))
+        .collect();
+    if !held.is_empty() {
         c.fetch(held).await?;
+    }
+    let mut conn = c.pool.acquire().await?;
+    for hash in rest {
+        // A blob no server received stays missing: the rebuild names it.
+        let Some(bytes) = crate::store::uploads::read(&mut conn, &hash).await? else {
+            continue;
+        };
+        let area = area.clone();
+        let kept = blocking(move || keep_verified(&area, &hash, &bytes)).await;
+        if let Err(Error::BlobMismatch { .. }) = kept {
+            // Damaged in the database: missing, and uploaded again.
+            continue;
+        }
+        kept?;
+    }
+    Ok(())
+}
+
+/// Copies the uploads of `hashes` kept in the area into the database, for
+/// a database collection: what one server received, any server imports.
+async fn publish(scope: &Scope, area: &upload::Area, hashes: &[ContentHash]) -> Result<()> {
+    let Some(c) = database(scope).await? else {
+        return Ok(());
+    };
+    let mut conn = c.pool.acquire().await?;
+    for hash in hashes {
+        let path = area.upload_path(hash);
+        let bytes = blocking(move || std::fs::read(&path).map_err(|e| Error::io(&path, e))).await?;
+        crate::store::uploads::put(&mut conn, hash, &bytes).await?;
     }
     Ok(())
 }
@@ -177,7 +242,11 @@ where
             actual: got.to_hex(),
         });
     }
-    blocking(move || area.keep(temp, &hash)).await?;
+    {
+        let area = area.clone();
+        blocking(move || area.keep(temp, &hash)).await?;
+    }
+    publish(scope, &area, &[hash]).await?;
     Ok(BlobStored {
         sha256: hash.to_hex(),
         size,
@@ -201,7 +270,15 @@ where
 {
     let area = scope.upload_area()?;
     let limit = Limits::in_force().file_bytes;
-    let stored = blocking(move || keep_batch(&area, body.as_ref(), limit)).await?;
+    let stored = {
+        let area = area.clone();
+        blocking(move || keep_batch(&area, body.as_ref(), limit)).await?
+    };
+    let hashes = stored
+        .iter()
+        .map(|b| upload::parse_hash(&b.sha256))
+        .collect::<Result<Vec<_>>>()?;
+    publish(scope, &area, &hashes).await?;
     Ok(BlobsStored { stored })
 }
 
@@ -209,16 +286,7 @@ fn keep_batch(area: &upload::Area, mut rest: &[u8], limit: u64) -> Result<Vec<Bl
     let mut stored = Vec::new();
     while !rest.is_empty() {
         let (hash, bytes, after) = next_blob(rest, stored.len() + 1, limit)?;
-        let mut upload = Upload::new(area.incoming()?);
-        upload.write(bytes)?;
-        let (temp, got) = upload.finish();
-        if got != hash {
-            return Err(Error::BlobMismatch {
-                claimed: hash.to_hex(),
-                actual: got.to_hex(),
-            });
-        }
-        area.keep(temp, &hash)?;
+        keep_verified(area, &hash, bytes)?;
         stored.push(BlobStored {
             sha256: hash.to_hex(),
             size: bytes.len() as u64,
@@ -226,6 +294,21 @@ fn keep_batch(area: &upload::Area, mut rest: &[u8], limit: u64) -> Result<Vec<Bl
         rest = after;
     }
     Ok(stored)
+}
+
+/// Keeps `bytes` as the upload of `hash` if they are that blob
+/// ([`Error::BlobMismatch`] and nothing kept if not).
+fn keep_verified(area: &upload::Area, hash: &ContentHash, bytes: &[u8]) -> Result<()> {
+    let mut upload = Upload::new(area.incoming()?);
+    upload.write(bytes)?;
+    let (temp, got) = upload.finish();
+    if got != *hash {
+        return Err(Error::BlobMismatch {
+            claimed: hash.to_hex(),
+            actual: got.to_hex(),
+        });
+    }
+    area.keep(temp, hash)
 }
 
 /// The `n`th blob of a batch at the start of `body`: its hash, its bytes, what follows.
@@ -293,7 +376,30 @@ where
 pub async fn sweep_uploads(scope: &Scope) -> Result<usize> {
     let area = scope.upload_area()?;
     let ttl = upload::ttl();
-    blocking(move || Ok(area.sweep(ttl))).await
+    let mut gone = blocking(move || Ok(area.sweep(ttl))).await?;
+    if let Some(c) = database(scope).await? {
+        let mut conn = c.pool.acquire().await?;
+        let rows = crate::store::uploads::sweep(&mut conn, ttl).await?;
+        gone += usize::try_from(rows).unwrap_or(usize::MAX);
+    }
+    Ok(gone)
+}
+
+/// What `verify` notes about uploads: those of the area and, for a
+/// database collection, those of the database, older than the TTL.
+pub(super) async fn upload_notes(scope: &Scope) -> Result<Vec<String>> {
+    let ttl = upload::ttl();
+    let mut notes = scope.upload_area()?.notes(ttl);
+    if let Some(c) = database(scope).await? {
+        let mut conn = c.pool.acquire().await?;
+        for hash in crate::store::uploads::stale(&mut conn, ttl).await? {
+            notes.push(format!(
+                "upload {hash} in the database: an upload no import used, older than {} s (the server removes it)",
+                ttl.as_secs()
+            ));
+        }
+    }
+    Ok(notes)
 }
 
 /// How long an upload no import used is kept (24 h, or

@@ -12,10 +12,10 @@ use sqlx::AnyConnection;
 use crate::error::Result;
 
 /// How many hashes one `IN (…)` names.
-const CHUNK: usize = 500;
+pub(super) const CHUNK: usize = 500;
 
 /// `$1, $2, …, $n`.
-fn placeholders(n: usize) -> String {
+pub(super) fn placeholders(n: usize) -> String {
     (1..=n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()

@@ -12,6 +12,7 @@ pub mod contents;
 mod kind;
 pub mod rows;
 pub mod sources;
+pub mod uploads;
 
 pub use kind::{Flag, KindColumn};
 

@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests.
 
 pub mod git;
+pub mod hash_first;
 pub mod server;
 
 use std::fs;
