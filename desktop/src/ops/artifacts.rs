@@ -5,6 +5,7 @@ use skillmeat_core::hash::ContentHash;
 use skillmeat_core::validate::Level;
 use sqlx::AnyConnection;
 
+use super::cache::AssociationsKey;
 use super::scope::{Open, Scope, split_typed};
 use super::transfer::{
     ArtifactDetail, ArtifactList, ArtifactSummary, Association, Associations, AssociationsArgs,
@@ -161,11 +162,36 @@ fn associated(rows: Vec<query::Association>) -> Result<Vec<Association>> {
 
 /// An artifact's parents and children (each side only if asked for), only
 /// memberships of `relationship_type` if given: one pooled connection, two
-/// statements (the artifact, then both sides).
+/// statements (the artifact, then both sides); the held collection's
+/// answer is kept until the collection changes.
 pub async fn associations(scope: &Scope, args: AssociationsArgs) -> Result<Associations> {
     let c = scope.read_for(&args.id).await?;
+    let cache = scope.cache(&c);
+    let version = match cache {
+        Some(cache) => cache.version(&c).await,
+        None => None,
+    };
+    let key = AssociationsKey {
+        id: args.id.clone(),
+        parents: args.include_parents,
+        children: args.include_children,
+        relationship: args
+            .relationship_type
+            .map(|r| Membership::engine(r).as_str()),
+    };
+    if let Some(kept) = cache.and_then(|k| k.associations.get(&key, version)) {
+        return Ok(kept);
+    }
+    let found = read_associations(&c, &args).await?;
+    if let Some(cache) = cache {
+        cache.associations.put(key, version, &found);
+    }
+    Ok(found)
+}
+
+async fn read_associations(c: &Collection, args: &AssociationsArgs) -> Result<Associations> {
     let mut conn = c.pool.acquire().await?;
-    let artifact = resolve_on(&mut conn, &c, &args.id).await?;
+    let artifact = resolve_on(&mut conn, c, &args.id).await?;
     let sides = Sides {
         parents: args.include_parents,
         children: args.include_children,

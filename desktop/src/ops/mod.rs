@@ -20,6 +20,7 @@
 //! the engine and maps its domain types to transfer types.
 
 mod artifacts;
+mod cache;
 mod deploy;
 mod export;
 mod import;

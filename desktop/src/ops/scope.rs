@@ -10,6 +10,7 @@ use crate::home::Home;
 use crate::query;
 use crate::upload::Area;
 
+use super::cache::Cache;
 use super::jobs::Imports;
 
 /// A skillmeat home and one collection in it. The CLI opens the collection
@@ -23,6 +24,8 @@ pub struct Scope {
     held: Option<Collection>,
     /// Imports running in the background (the server's hash-first import).
     imports: Imports,
+    /// Answers to repeated reads of the held collection.
+    cache: Cache,
 }
 
 impl Scope {
@@ -33,6 +36,7 @@ impl Scope {
             name: name.to_owned(),
             held: None,
             imports: Imports::default(),
+            cache: Cache::default(),
         }
     }
 
@@ -44,6 +48,7 @@ impl Scope {
             name: name.to_owned(),
             held: Some(collection),
             imports: Imports::default(),
+            cache: Cache::default(),
         })
     }
 
@@ -59,6 +64,12 @@ impl Scope {
     /// The imports started in the background against this collection.
     pub fn imports(&self) -> &Imports {
         &self.imports
+    }
+
+    /// The answers kept for `open`, when it is the held collection (one
+    /// opened for a single operation keeps none).
+    pub(super) fn cache(&self, open: &Open<'_>) -> Option<&Cache> {
+        matches!(open, Open::Held(_)).then_some(&self.cache)
     }
 
     /// The collection's upload area (hash-first import).

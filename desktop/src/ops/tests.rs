@@ -215,6 +215,58 @@ fn assoc(id: &str) -> AssociationsArgs {
     }
 }
 
+/// A plugin `name` holding skill `alpha` as `kit` has it (the same bytes).
+fn plugin_with_alpha(dir: &Path, name: &str) -> ImportArgs {
+    let root = dir.join(name);
+    write(
+        &root,
+        "composite.json",
+        &format!(
+            r#"{{"name": "{name}", "members": [{{"path": "skills/alpha", "type": "skill"}}]}}"#
+        ),
+    );
+    write(&root, "skills/alpha/SKILL.md", "---\nname: alpha\n---\nA\n");
+    ImportArgs {
+        path: root,
+        plugins: None,
+        offline: None,
+        policy: Policy::NewVersion,
+        choices: Vec::new(),
+        dry_run: None,
+        limits: SizeLimits::default(),
+    }
+}
+
+/// The held collection keeps its answers, and no longer than the
+/// collection stays as it was: a write through another connection (the
+/// CLI beside the server) or through the held one shows at once.
+#[tokio::test]
+async fn kept_associations_follow_every_write() {
+    let f = fixture().await;
+    let parents = |a: &Associations| -> Vec<String> {
+        let mut v: Vec<String> = a.parents.iter().map(|p| p.artifact_name.clone()).collect();
+        v.sort();
+        v
+    };
+    let ask = || associations(&f.scope, assoc("skill:alpha"));
+    let first = ask().await.expect("associations");
+    assert_eq!(parents(&first), ["kit"]);
+    assert_eq!(parents(&ask().await.expect("again")), ["kit"]);
+
+    let src = tempfile::tempdir().expect("a temp source");
+    let cli = Scope::per_call(f.scope.home().clone(), "default");
+    let done = import(&cli, plugin_with_alpha(src.path(), "more"), |_| {}).await;
+    assert!(done.expect("imports").results[0].success);
+    assert_eq!(parents(&ask().await.expect("after")), ["kit", "more"]);
+
+    let done = import(&f.scope, plugin_with_alpha(src.path(), "third"), |_| {}).await;
+    assert!(done.expect("imports").results[0].success);
+    assert_eq!(
+        parents(&ask().await.expect("after")),
+        ["kit", "more", "third"]
+    );
+}
+
 #[tokio::test]
 async fn associations_by_side_and_relationship() {
     let f = fixture().await;
