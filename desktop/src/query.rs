@@ -205,17 +205,23 @@ fn contains(needle: &str) -> String {
 /// an index: the total from `artifacts_collection` (or the index of the
 /// filter), the page by skipping index entries from the nearer end.
 pub async fn list(collection: &Collection, filter: &ListFilter<'_>) -> Result<Listing> {
+    list_counted(collection, filter, None).await
+}
+
+/// [`list`], with the total already known (`Some`: the caller knows the
+/// collection has not changed since it was counted) or counted here.
+pub async fn list_counted(
+    collection: &Collection,
+    filter: &ListFilter<'_>,
+    total: Option<u64>,
+) -> Result<Listing> {
     let selected = Selected::of(filter);
     let mut conn = collection.pool.acquire().await?;
     let mut tx = conn.begin().await?;
-    // The SQL is made of constants; every value is bound.
-    let mut count =
-        sqlx::query_scalar(sqlx::AssertSqlSafe(selected.count_sql())).bind(&collection.id);
-    for v in &selected.values {
-        count = count.bind(v);
-    }
-    let total: i64 = count.fetch_one(&mut *tx).await?;
-    let total = u64::try_from(total).unwrap_or(0);
+    let total = match total {
+        Some(total) => total,
+        None => count(&mut tx, collection, &selected).await?,
+    };
     let offset = u64::from(filter.offset);
     let (sql, limit, offset) = match filter.limit {
         None => (selected.rest_sql(), u64::MAX, offset),
@@ -243,6 +249,22 @@ pub async fn list(collection: &Collection, filter: &ListFilter<'_>) -> Result<Li
         total: usize::try_from(total).unwrap_or(usize::MAX),
         items,
     })
+}
+
+/// How many artifacts `selected` selects.
+async fn count(
+    conn: &mut AnyConnection,
+    collection: &Collection,
+    selected: &Selected,
+) -> Result<u64> {
+    // The SQL is made of constants; every value is bound.
+    let mut count =
+        sqlx::query_scalar(sqlx::AssertSqlSafe(selected.count_sql())).bind(&collection.id);
+    for v in &selected.values {
+        count = count.bind(v);
+    }
+    let total: i64 = count.fetch_one(&mut *conn).await?;
+    Ok(u64::try_from(total).unwrap_or(0))
 }
 
 /// One artifact with its versions and associations.

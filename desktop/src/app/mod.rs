@@ -27,26 +27,59 @@ pub const IMPORT_PROGRESS: &str = "import-progress";
 pub struct AppConfig {
     pub home: PathBuf,
     pub collection: String,
+    /// The PostgreSQL database holding the collection (as the CLI's
+    /// `--database`), or `None` for the home's SQLite file.
+    pub database: Option<String>,
 }
 
 impl AppConfig {
-    /// `$SKILLMEAT_HOME` (or `~/.skillmeat`) and `--collection NAME`
-    /// (default `default`) from the command line.
+    /// `$SKILLMEAT_HOME` (or `~/.skillmeat`), `--collection NAME` (default
+    /// `default`) and `--database URL` (else `$SKILLMEAT_DATABASE_URL`)
+    /// from the command line, as the CLI reads them.
     pub fn from_env_and_args(args: &[String]) -> crate::Result<AppConfig> {
         let home = Home::from_env()?.root().to_owned();
-        let mut collection = "default".to_owned();
+        let env = |name: &str| std::env::var(name).ok();
+        AppConfig::from_args(home, args, env)
+    }
+
+    /// [`from_env_and_args`](Self::from_env_and_args) with the home given
+    /// and `env` reading the environment.
+    pub fn from_args(
+        home: PathBuf,
+        args: &[String],
+        env: impl Fn(&str) -> Option<String>,
+    ) -> crate::Result<AppConfig> {
+        let mut config = AppConfig {
+            home,
+            collection: "default".to_owned(),
+            database: env("SKILLMEAT_DATABASE_URL"),
+        };
         let mut it = args.iter();
         while let Some(a) = it.next() {
-            if a == "--collection" {
-                collection = it
+            let (flag, inline) = match a.split_once('=') {
+                Some((flag, value)) => (flag, Some(value.to_owned())),
+                None => (a.as_str(), None),
+            };
+            let slot = match flag {
+                "--collection" => &mut config.collection,
+                "--database" => config.database.insert(String::new()),
+                _ => continue,
+            };
+            *slot = match inline {
+                Some(value) => value,
+                None => it
                     .next()
                     .cloned()
-                    .ok_or_else(|| crate::Error::Usage("--collection needs a name".into()))?;
-            } else if let Some(name) = a.strip_prefix("--collection=") {
-                collection = name.to_owned();
-            }
+                    .ok_or_else(|| crate::Error::Usage(format!("{flag} needs a value")))?,
+            };
         }
-        Ok(AppConfig { home, collection })
+        config.database = config.database.filter(|url| !url.is_empty());
+        Ok(config)
+    }
+
+    /// The home, with its database server if one is given.
+    pub fn home(&self) -> Home {
+        Home::at(self.home.clone()).with_server(self.database.clone())
     }
 }
 
@@ -62,8 +95,8 @@ pub struct AppState {
 pub fn configure<R: Runtime>(builder: Builder<R>, config: AppConfig) -> Builder<R> {
     builder
         .setup(move |app| {
-            let home = Home::at(config.home.clone());
-            let scope = tauri::async_runtime::block_on(Scope::held(home, &config.collection))?;
+            let scope =
+                tauri::async_runtime::block_on(Scope::held(config.home(), &config.collection))?;
             app.manage(AppState {
                 scope,
                 staging: Staging::default(),

@@ -5,7 +5,7 @@ use skillmeat_core::hash::ContentHash;
 use skillmeat_core::validate::Level;
 use sqlx::AnyConnection;
 
-use super::cache::AssociationsKey;
+use super::cache::{AssociationsKey, TotalKey};
 use super::scope::{Open, Scope, split_typed};
 use super::transfer::{
     ArtifactDetail, ArtifactList, ArtifactSummary, Association, Associations, AssociationsArgs,
@@ -35,12 +35,37 @@ pub async fn list(scope: &Scope, args: ListArgs) -> Result<ArtifactList> {
         limit: args.limit,
         offset: args.offset.unwrap_or(0),
     };
-    let listing = query::list(&c, &filter).await?;
+    let listing = listing(scope, &c, &filter).await?;
     Ok(ArtifactList {
         total: count(listing.total),
         count: count(listing.count),
         items: listing.items.into_iter().map(summary).collect(),
     })
+}
+
+/// The page of `filter`, the held collection's total kept until it
+/// changes: counting 100,000 artifacts is most of a page's time.
+async fn listing(scope: &Scope, c: &Open<'_>, filter: &ListFilter<'_>) -> Result<query::Listing> {
+    let Some(cache) = scope.cache(c) else {
+        return query::list(c, filter).await;
+    };
+    let version = cache.version(c).await;
+    let key = TotalKey {
+        kind: filter.kind.map(|k| k.as_str()),
+        subtype: filter.subtype.map(str::to_owned),
+        search: filter.search.map(str::to_owned),
+    };
+    if let Some(total) = cache.totals.get(&key, version) {
+        let listing = query::list_counted(c, filter, Some(total)).await?;
+        // The page goes with that total only if nothing was committed
+        // between the check and its read.
+        if cache.version(c).await == version {
+            return Ok(listing);
+        }
+    }
+    let listing = query::list(c, filter).await?;
+    cache.totals.put(key, version, &(listing.total as u64));
+    Ok(listing)
 }
 
 fn summary(i: query::ListItem) -> ArtifactSummary {

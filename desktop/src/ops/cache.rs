@@ -30,6 +30,8 @@ pub struct Cache {
     /// Numbers the arrivals of requests and the starts of checks.
     ticket: AtomicU64,
     pub(super) associations: Answers<AssociationsKey, super::transfer::Associations>,
+    /// How many artifacts a list's filters select.
+    pub(super) totals: Answers<TotalKey, u64>,
 }
 
 /// The connection that watches the version, and its last check.
@@ -47,6 +49,14 @@ pub(super) struct AssociationsKey {
     pub parents: bool,
     pub children: bool,
     pub relationship: Option<&'static str>,
+}
+
+/// A list's filters (its page aside).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct TotalKey {
+    pub kind: Option<&'static str>,
+    pub subtype: Option<String>,
+    pub search: Option<String>,
 }
 
 impl Cache {

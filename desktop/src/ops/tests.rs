@@ -267,6 +267,35 @@ async fn kept_associations_follow_every_write() {
     );
 }
 
+/// The held collection's list totals are kept, and follow every write as
+/// the associations do; so do the pages.
+#[tokio::test]
+async fn kept_list_totals_follow_every_write() {
+    let f = fixture().await;
+    let plugins = || ListArgs {
+        subtype: Some("plugin".into()),
+        limit: Some(10),
+        ..ListArgs::default()
+    };
+    let page = |l: &ArtifactList| (l.total, names(l).join(" "));
+    let first = list(&f.scope, plugins()).await.expect("a page");
+    assert_eq!(page(&first), (2, "extras kit".to_owned()));
+    let again = list(&f.scope, plugins()).await.expect("a page");
+    assert_eq!(page(&again), (2, "extras kit".to_owned()));
+
+    let src = tempfile::tempdir().expect("a temp source");
+    let cli = Scope::per_call(f.scope.home().clone(), "default");
+    let done = import(&cli, plugin_with_alpha(src.path(), "more"), |_| {}).await;
+    assert!(done.expect("imports").results[0].success);
+    let after = list(&f.scope, plugins()).await.expect("a page");
+    assert_eq!(page(&after), (3, "extras kit more".to_owned()));
+
+    let done = import(&f.scope, plugin_with_alpha(src.path(), "third"), |_| {}).await;
+    assert!(done.expect("imports").results[0].success);
+    let after = list(&f.scope, plugins()).await.expect("a page");
+    assert_eq!(page(&after), (4, "extras kit more third".to_owned()));
+}
+
 #[tokio::test]
 async fn associations_by_side_and_relationship() {
     let f = fixture().await;
