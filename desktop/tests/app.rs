@@ -38,6 +38,7 @@ impl App {
         let config = AppConfig {
             home: home.path().to_owned(),
             collection: "default".into(),
+            database: None,
         };
         let mut app = skillmeat::app::configure(mock_builder(), config)
             .build(mock_context(noop_assets()))
@@ -814,4 +815,41 @@ fn without_a_display_the_app_says_so_in_one_line_and_exits_1() {
         0,
         "no collection was opened"
     );
+}
+
+/// The app reads `--collection` and `--database` as the CLI does, the
+/// database URL from `SKILLMEAT_DATABASE_URL` when not given.
+#[test]
+fn the_app_takes_the_collection_and_database_as_the_cli_does() {
+    let url = "postgres://team@db/skills";
+    type Expected<'a> = (&'a str, Option<&'a str>);
+    let cases: [(&[&str], Option<&str>, Expected); 5] = [
+        (&[], None, ("default", None)),
+        (&[], Some(url), ("default", Some(url))),
+        (
+            &["--collection", "work", "--database", url],
+            None,
+            ("work", Some(url)),
+        ),
+        (
+            &["--database=postgres://x/y"],
+            Some(url),
+            ("default", Some("postgres://x/y")),
+        ),
+        (&["--collection=a", "--database="], Some(url), ("a", None)),
+    ];
+    for (args, env, (collection, database)) in cases {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let lookup = |name: &str| (name == "SKILLMEAT_DATABASE_URL").then_some(env).flatten();
+        let config = AppConfig::from_args("/h".into(), &args, |n| lookup(n).map(String::from))
+            .expect("a config");
+        assert_eq!(
+            (config.collection.as_str(), config.database.as_deref()),
+            (collection, database),
+            "{args:?} with {env:?}"
+        );
+        assert_eq!(config.home().server(), database);
+    }
+    let missing = AppConfig::from_args("/h".into(), &["--database".into()], |_| None);
+    assert!(matches!(missing, Err(skillmeat::Error::Usage(m)) if m.contains("--database")));
 }
