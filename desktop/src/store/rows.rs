@@ -142,17 +142,38 @@ pub async fn insert_version(
         .bind(now_rfc3339())
         .execute(&mut *conn)
         .await?;
-    for f in files {
-        sqlx::query("INSERT INTO version_files (version_id, path, blob_hash, size, executable) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&id)
-            .bind(&f.path)
-            .bind(&f.blob_hash)
-            .bind(f.size)
-            .bind(f.executable)
-            .execute(&mut *conn)
-            .await?;
+    // Many rows a statement: a statement is a round trip to the database
+    // (to its worker thread for SQLite), and a plugin may hold thousands.
+    for chunk in files.chunks(FILE_ROWS) {
+        let sql = format!(
+            "INSERT INTO version_files (version_id, path, blob_hash, size, executable) VALUES {}",
+            value_rows(chunk.len(), 5)
+        );
+        let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for f in chunk {
+            insert = insert
+                .bind(&id)
+                .bind(&f.path)
+                .bind(&f.blob_hash)
+                .bind(f.size)
+                .bind(f.executable);
+        }
+        insert.execute(&mut *conn).await?;
     }
     Ok(id)
+}
+
+/// Files inserted by one statement (5 values each: well under SQLite's
+/// 32,766 and PostgreSQL's 65,535 bound values).
+const FILE_ROWS: usize = 200;
+
+/// `($1, …, $width), ($width+1, …), …`: `rows` rows of `width` values.
+fn value_rows(rows: usize, width: usize) -> String {
+    let row = |r: usize| {
+        let values: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+        format!("({})", values.join(", "))
+    };
+    (0..rows).map(row).collect::<Vec<_>>().join(", ")
 }
 
 pub async fn version_id(
@@ -427,4 +448,21 @@ pub async fn delete_deployment(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::value_rows;
+
+    #[test]
+    fn value_rows_number_every_value_once() {
+        let cases = [
+            ((1, 2), "($1, $2)"),
+            ((2, 3), "($1, $2, $3), ($4, $5, $6)"),
+            ((3, 1), "($1), ($2), ($3)"),
+        ];
+        for ((rows, width), expected) in cases {
+            assert_eq!(value_rows(rows, width), expected, "{rows} × {width}");
+        }
+    }
 }
