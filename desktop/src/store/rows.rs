@@ -366,29 +366,34 @@ pub async fn current_artifacts(
     .await?)
 }
 
-/// The current state of the given artifacts.
+/// The current state of the given artifacts (those found, in the order
+/// given), read many to a statement.
 pub async fn current_artifacts_by_id(
     conn: &mut AnyConnection,
     collection: &str,
     ids: &[String],
 ) -> Result<Vec<CurrentArtifact>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        let row: Option<CurrentArtifact> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let mut found = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(super::contents::CHUNK) {
+        let sql = format!(
             "SELECT a.id, a.kind, a.name, a.source, v.id AS version_id, v.content_hash, c.version AS plugin_version, {}
              FROM artifacts a JOIN artifact_versions v ON v.id = a.current_version_id
              LEFT JOIN composites c ON c.artifact_id = a.id
              LEFT JOIN plugin_sources s ON s.artifact_id = a.id
-             WHERE a.id = $1 AND a.collection_id = $2",
-            super::sources::COLUMNS
-        )))
-        .bind(id)
-        .bind(collection)
-        .fetch_optional(&mut *conn)
-        .await?;
-        out.extend(row);
+             WHERE a.collection_id = $1 AND a.id IN ({})",
+            super::sources::COLUMNS,
+            (2..chunk.len() + 2).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+        );
+        let mut query =
+            sqlx::query_as::<_, CurrentArtifact>(sqlx::AssertSqlSafe(sql)).bind(collection);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.insert(row.id.clone(), row);
+        }
     }
-    Ok(out)
+    Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
 }
 
 /// The members of one plugin, in order.
