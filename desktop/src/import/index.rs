@@ -26,11 +26,7 @@ impl Prefetched {
         choices: &ConflictChoices,
     ) -> Result<Prefetched> {
         let questions = plan::lookups(plugin, children, choices);
-        let mut answers = HashMap::with_capacity(questions.len());
-        for (kind, key, hash) in questions {
-            let found = rows::find_identity(conn, collection, kind, &key, &hash).await?;
-            answers.insert((kind, key, hash), found);
-        }
+        let answers = rows::find_identities(conn, collection, &questions).await?;
         Ok(Prefetched { answers })
     }
 }

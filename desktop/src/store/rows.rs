@@ -2,6 +2,8 @@
 //! Plain `query`/`query_as`; every lookup the importer makes is backed by a
 //! unique index (see the `dedup_lookups_use_indexes` test).
 
+use std::collections::{HashMap, HashSet};
+
 use skillmeat_core::hash::ContentHash;
 use skillmeat_core::plan::IndexedArtifact;
 use skillmeat_core::{ArtifactKind, Relationship};
@@ -79,6 +81,92 @@ pub async fn find_identity(
         })
     })
     .transpose()
+}
+
+/// [`find_identity`] for many questions at once, a few statements in all
+/// (one per question would be a round trip each: thousands for a
+/// marketplace): the artifacts by `(kind, name_key)`, then which of their
+/// versions hold the hashes asked about.
+pub async fn find_identities(
+    conn: &mut AnyConnection,
+    collection: &str,
+    questions: &[(ArtifactKind, String, ContentHash)],
+) -> Result<HashMap<(ArtifactKind, String, ContentHash), Option<IndexedArtifact>>> {
+    let mut artifacts: HashMap<(ArtifactKind, String), IdentityFound> = HashMap::new();
+    for chunk in questions.chunks(IDENTITY_ROWS) {
+        let sql = identities_sql(chunk.len());
+        let mut query =
+            sqlx::query_as::<_, IdentityFound>(sqlx::AssertSqlSafe(sql)).bind(collection);
+        for (kind, key, _) in chunk {
+            query = query.bind(kind.as_str()).bind(key);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            artifacts.insert((row.kind, row.name_key.clone()), row);
+        }
+    }
+    let ids: Vec<&str> = artifacts.values().map(|a| a.id.as_str()).collect();
+    let held = version_hashes(conn, &ids).await?;
+    let mut answers = HashMap::with_capacity(questions.len());
+    for (kind, key, hash) in questions {
+        let found = match artifacts.get(&(*kind, key.clone())) {
+            Some(a) => Some(IndexedArtifact {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                current_hash: parse_hash(&a.current_hash)?,
+                has_hash: held.contains(&(a.id.clone(), hash.to_hex())),
+            }),
+            None => None,
+        };
+        answers.insert((*kind, key.clone(), *hash), found);
+    }
+    Ok(answers)
+}
+
+/// The artifacts of collection `$1` with `(kind, name_key)` one of `n`
+/// pairs (`$2, $3`, `$4, $5`, …), each found through the unique index.
+pub fn identities_sql(n: usize) -> String {
+    let pairs: Vec<String> = (0..n)
+        .map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3))
+        .collect();
+    format!(
+        "SELECT a.id, a.kind, a.name_key, a.name, cv.content_hash AS current_hash
+         FROM artifacts a JOIN artifact_versions cv ON cv.id = a.current_version_id
+         WHERE a.collection_id = $1 AND (a.kind, a.name_key) IN (VALUES {})",
+        pairs.join(", ")
+    )
+}
+
+/// Questions asked by one statement of [`find_identities`] (2 values each).
+const IDENTITY_ROWS: usize = 400;
+
+#[derive(Debug, FromRow)]
+struct IdentityFound {
+    id: String,
+    #[sqlx(try_from = "KindColumn")]
+    kind: ArtifactKind,
+    name_key: String,
+    name: String,
+    current_hash: String,
+}
+
+/// Every `(artifact, content hash)` of the versions of `ids`.
+async fn version_hashes(
+    conn: &mut AnyConnection,
+    ids: &[&str],
+) -> Result<HashSet<(String, String)>> {
+    let mut held = HashSet::new();
+    for chunk in ids.chunks(super::contents::CHUNK) {
+        let sql = format!(
+            "SELECT artifact_id, content_hash FROM artifact_versions WHERE artifact_id IN ({})",
+            super::contents::placeholders(chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        held.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(held)
 }
 
 pub fn parse_hash(s: &str) -> Result<ContentHash> {
