@@ -63,15 +63,7 @@ async fn fixture() -> Fixture {
         .await
         .expect("the collection opens");
     for name in ["kit", "extras"] {
-        let args = ImportArgs {
-            path: src.path().join(name),
-            plugins: None,
-            offline: None,
-            policy: Policy::NewVersion,
-            choices: Vec::new(),
-            dry_run: None,
-            limits: SizeLimits::default(),
-        };
+        let args = folder(src.path().join(name));
         let summary = import(&scope, args, |_| {}).await.expect("imports");
         assert!(
             summary.results[0].success,
@@ -226,8 +218,13 @@ fn plugin_with_alpha(dir: &Path, name: &str) -> ImportArgs {
         ),
     );
     write(&root, "skills/alpha/SKILL.md", "---\nname: alpha\n---\nA\n");
+    folder(root)
+}
+
+/// Imports every plugin of folder `path` as a new version where it changed.
+fn folder(path: std::path::PathBuf) -> ImportArgs {
     ImportArgs {
-        path: root,
+        path,
         plugins: None,
         offline: None,
         policy: Policy::NewVersion,
