@@ -356,6 +356,9 @@ pub async fn reconcile_memberships(
             .await?;
         changed = true;
     }
+    // The rows that differ, each child once (the last wins, as one upsert
+    // after another would), written many to a statement.
+    let mut writes: Vec<(&NewMembership, i64)> = Vec::new();
     for (position, m) in members.iter().enumerate() {
         let wanted = (
             m.child_id.clone(),
@@ -368,28 +371,51 @@ pub async fn reconcile_memberships(
             continue;
         }
         changed = true;
-        sqlx::query(
-            "INSERT INTO composite_memberships
-               (id, composite_id, child_id, relationship_type, pinned_version_hash, path, position, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             ON CONFLICT(composite_id, child_id) DO UPDATE SET
-               relationship_type = excluded.relationship_type,
-               pinned_version_hash = excluded.pinned_version_hash,
-               path = excluded.path,
-               position = excluded.position",
-        )
-        .bind(new_id())
-        .bind(composite)
-        .bind(&m.child_id)
-        .bind(m.relationship.as_str())
-        .bind(m.pinned.to_hex())
-        .bind(&m.path)
-        .bind(position as i64)
-        .bind(now_rfc3339())
-        .execute(&mut *conn)
-        .await?;
+        writes.retain(|(w, _)| w.child_id != m.child_id);
+        writes.push((m, position as i64));
+    }
+    for chunk in writes.chunks(MEMBER_ROWS) {
+        upsert_memberships(conn, composite, chunk).await?;
     }
     Ok(changed)
+}
+
+/// Memberships written by one statement (8 values each).
+const MEMBER_ROWS: usize = 100;
+
+/// Inserts or updates the memberships of `composite` in `rows` (each with
+/// its position), at most one row a child.
+async fn upsert_memberships(
+    conn: &mut AnyConnection,
+    composite: &str,
+    rows: &[(&NewMembership, i64)],
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO composite_memberships
+           (id, composite_id, child_id, relationship_type, pinned_version_hash, path, position, created_at)
+         VALUES {}
+         ON CONFLICT(composite_id, child_id) DO UPDATE SET
+           relationship_type = excluded.relationship_type,
+           pinned_version_hash = excluded.pinned_version_hash,
+           path = excluded.path,
+           position = excluded.position",
+        value_rows(rows.len(), 8)
+    );
+    let now = now_rfc3339();
+    let mut upsert = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (m, position) in rows {
+        upsert = upsert
+            .bind(new_id())
+            .bind(composite)
+            .bind(&m.child_id)
+            .bind(m.relationship.as_str())
+            .bind(m.pinned.to_hex())
+            .bind(&m.path)
+            .bind(*position)
+            .bind(now.clone());
+    }
+    upsert.execute(&mut *conn).await?;
+    Ok(())
 }
 
 pub async fn record_transaction(
