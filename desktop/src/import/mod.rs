@@ -320,6 +320,22 @@ impl PluginStep {
     }
 }
 
+/// The rows of `payload` as a new current version of `artifact` (a new
+/// artifact when `new` is given).
+fn new_version<'a>(
+    artifact: String,
+    payload: &'a Payload,
+    new: Option<rows::NewArtifact<'a>>,
+) -> rows::NewVersion<'a> {
+    rows::NewVersion {
+        artifact,
+        new,
+        hash: payload.content_hash,
+        files: payload.version_files(),
+        description: payload.description.as_deref(),
+    }
+}
+
 /// The writes of one import, inside its database transaction: rows as it
 /// goes, files collected to be written once every row is.
 struct Writer<'a> {
@@ -469,16 +485,28 @@ impl<'a> Writer<'a> {
         source: &str,
     ) -> Result<(String, bool)> {
         let mut members = Vec::with_capacity(children.len());
+        // The children's new versions, written together (a statement is a
+        // round trip), then staged in the plan's order.
+        let (mut versions, mut staged) = (Vec::new(), Vec::new());
         for (payload, decision) in children.iter().zip(&plan.children) {
+            let name = decision.target_name.as_str();
             let id = match (decision.decision, &decision.artifact_id) {
                 (Decision::LinkExisting, Some(id)) => id.clone(),
                 (Decision::CreateNewVersion, Some(id)) => {
-                    self.add_version(id, &decision.target_name, payload).await?;
+                    versions.push(new_version(id.clone(), payload, None));
+                    staged.push((name, payload));
                     id.clone()
                 }
                 (Decision::CreateNewArtifact, _) => {
-                    self.new_artifact(&decision.target_name, payload, source)
-                        .await?
+                    let artifact = rows::NewArtifact {
+                        kind: payload.kind,
+                        name,
+                        source: Some(source),
+                    };
+                    let id = rows::new_id();
+                    versions.push(new_version(id.clone(), payload, Some(artifact)));
+                    staged.push((name, payload));
+                    id
                 }
                 (d, None) => {
                     let name = &payload.name;
@@ -493,6 +521,10 @@ impl<'a> Writer<'a> {
                 pinned: decision.pinned_hash,
                 path: payload.path.clone(),
             });
+        }
+        rows::insert_versions(self.tx, &self.collection.id, &versions).await?;
+        for (v, (name, payload)) in versions.iter().zip(staged) {
+            self.stage_current(&v.artifact, name, payload)?;
         }
         let plugin_id = self.composite(plugin, composite, step, source).await?;
         let manifest = plugin.manifest.as_ref().map(|m| m.to_string());

@@ -204,6 +204,135 @@ pub async fn insert_artifact(
     Ok(id)
 }
 
+/// A version an import writes: of a new artifact (`new`), or a new
+/// current version of an existing one.
+#[derive(Debug)]
+pub struct NewVersion<'a> {
+    pub artifact: String,
+    pub new: Option<NewArtifact<'a>>,
+    pub hash: ContentHash,
+    pub files: Vec<VersionFile>,
+    pub description: Option<&'a str>,
+}
+
+/// The artifact row of a [`NewVersion`] whose artifact is new.
+#[derive(Debug)]
+pub struct NewArtifact<'a> {
+    pub kind: ArtifactKind,
+    pub name: &'a str,
+    pub source: Option<&'a str>,
+}
+
+/// Writes `versions`, each current: new artifacts' rows (their current
+/// version set at once: the reference is checked at commit), the versions
+/// and their files many to a statement, then the current version of each
+/// existing artifact one by one.
+pub async fn insert_versions(
+    conn: &mut AnyConnection,
+    collection: &str,
+    versions: &[NewVersion<'_>],
+) -> Result<()> {
+    let ids: Vec<String> = versions.iter().map(|_| new_id()).collect();
+    let now = now_rfc3339();
+    let new: Vec<(&NewVersion, &String)> = (versions.iter().zip(&ids))
+        .filter(|(v, _)| v.new.is_some())
+        .collect();
+    for chunk in new.chunks(ARTIFACT_ROWS) {
+        insert_artifact_rows(conn, collection, chunk, &now).await?;
+    }
+    let all: Vec<(&NewVersion, &String)> = versions.iter().zip(&ids).collect();
+    for chunk in all.chunks(ARTIFACT_ROWS) {
+        insert_version_rows(conn, chunk, &now).await?;
+    }
+    let files: Vec<(&String, &VersionFile)> = (versions.iter().zip(&ids))
+        .flat_map(|(v, id)| v.files.iter().map(move |f| (id, f)))
+        .collect();
+    for chunk in files.chunks(FILE_ROWS) {
+        insert_file_rows(conn, chunk).await?;
+    }
+    for (v, id) in all.iter().filter(|(v, _)| v.new.is_none()) {
+        set_current(conn, &v.artifact, id, v.description, None).await?;
+    }
+    Ok(())
+}
+
+/// Artifacts written by one statement (9 values each), and versions (5).
+const ARTIFACT_ROWS: usize = 100;
+
+async fn insert_artifact_rows(
+    conn: &mut AnyConnection,
+    collection: &str,
+    rows: &[(&NewVersion<'_>, &String)],
+    now: &str,
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO artifacts (id, collection_id, kind, name, name_key, description, source,
+             current_version_id, created_at, updated_at)
+         VALUES {}",
+        value_rows(rows.len(), 10)
+    );
+    let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (v, version) in rows {
+        let Some(a) = &v.new else { continue };
+        insert = insert
+            .bind(&v.artifact)
+            .bind(collection)
+            .bind(a.kind.as_str())
+            .bind(a.name)
+            .bind(skillmeat_core::artifact::name_key(a.name))
+            .bind(v.description)
+            .bind(a.source)
+            .bind(*version)
+            .bind(now)
+            .bind(now);
+    }
+    insert.execute(&mut *conn).await?;
+    Ok(())
+}
+
+async fn insert_version_rows(
+    conn: &mut AnyConnection,
+    rows: &[(&NewVersion<'_>, &String)],
+    now: &str,
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO artifact_versions (id, artifact_id, content_hash, file_count, created_at) VALUES {}",
+        value_rows(rows.len(), 5)
+    );
+    let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (v, id) in rows {
+        insert = insert
+            .bind(*id)
+            .bind(&v.artifact)
+            .bind(v.hash.to_hex())
+            .bind(v.files.len() as i64)
+            .bind(now);
+    }
+    insert.execute(&mut *conn).await?;
+    Ok(())
+}
+
+async fn insert_file_rows(
+    conn: &mut AnyConnection,
+    rows: &[(&String, &VersionFile)],
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO version_files (version_id, path, blob_hash, size, executable) VALUES {}",
+        value_rows(rows.len(), 5)
+    );
+    let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (version, f) in rows {
+        insert = insert
+            .bind(*version)
+            .bind(&f.path)
+            .bind(&f.blob_hash)
+            .bind(f.size)
+            .bind(f.executable);
+    }
+    insert.execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// One file of a version.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct VersionFile {
@@ -232,21 +361,9 @@ pub async fn insert_version(
         .await?;
     // Many rows a statement: a statement is a round trip to the database
     // (to its worker thread for SQLite), and a plugin may hold thousands.
-    for chunk in files.chunks(FILE_ROWS) {
-        let sql = format!(
-            "INSERT INTO version_files (version_id, path, blob_hash, size, executable) VALUES {}",
-            value_rows(chunk.len(), 5)
-        );
-        let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for f in chunk {
-            insert = insert
-                .bind(&id)
-                .bind(&f.path)
-                .bind(&f.blob_hash)
-                .bind(f.size)
-                .bind(f.executable);
-        }
-        insert.execute(&mut *conn).await?;
+    let rows: Vec<(&String, &VersionFile)> = files.iter().map(|f| (&id, f)).collect();
+    for chunk in rows.chunks(FILE_ROWS) {
+        insert_file_rows(conn, chunk).await?;
     }
     Ok(id)
 }
