@@ -817,15 +817,15 @@ fn without_a_display_the_app_says_so_in_one_line_and_exits_1() {
     );
 }
 
-/// The app reads `--collection` and `--database` as the CLI does, the
-/// database URL from `SKILLMEAT_DATABASE_URL` when not given.
+/// The app reads `--collection` and `--database` as the CLI does, from
+/// `SKILLMEAT_COLLECTION` and `SKILLMEAT_DATABASE_URL` when not given.
 #[test]
 fn the_app_takes_the_collection_and_database_as_the_cli_does() {
     let url = "postgres://team@db/skills";
     type Expected<'a> = (&'a str, Option<&'a str>);
     let cases: [(&[&str], Option<&str>, Expected); 5] = [
         (&[], None, ("default", None)),
-        (&[], Some(url), ("default", Some(url))),
+        (&[], Some(url), ("from-env", Some(url))),
         (
             &["--collection", "work", "--database", url],
             None,
@@ -834,13 +834,17 @@ fn the_app_takes_the_collection_and_database_as_the_cli_does() {
         (
             &["--database=postgres://x/y"],
             Some(url),
-            ("default", Some("postgres://x/y")),
+            ("from-env", Some("postgres://x/y")),
         ),
         (&["--collection=a", "--database="], Some(url), ("a", None)),
     ];
     for (args, env, (collection, database)) in cases {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        let lookup = |name: &str| (name == "SKILLMEAT_DATABASE_URL").then_some(env).flatten();
+        let lookup = |name: &str| match name {
+            "SKILLMEAT_DATABASE_URL" => env,
+            "SKILLMEAT_COLLECTION" => env.map(|_| "from-env"),
+            _ => None,
+        };
         let config = AppConfig::from_args("/h".into(), &args, |n| lookup(n).map(String::from))
             .expect("a config");
         assert_eq!(

@@ -33,9 +33,10 @@ pub struct AppConfig {
 }
 
 impl AppConfig {
-    /// `$SKILLMEAT_HOME` (or `~/.skillmeat`), `--collection NAME` (default
-    /// `default`) and `--database URL` (else `$SKILLMEAT_DATABASE_URL`)
-    /// from the command line, as the CLI reads them.
+    /// `$SKILLMEAT_HOME` (or `~/.skillmeat`), `--collection NAME` (else
+    /// `$SKILLMEAT_COLLECTION`, else `default`) and `--database URL` (else
+    /// `$SKILLMEAT_DATABASE_URL`) from the command line, as the CLI reads
+    /// them.
     pub fn from_env_and_args(args: &[String]) -> crate::Result<AppConfig> {
         let home = Home::from_env()?.root().to_owned();
         let env = |name: &str| std::env::var(name).ok();
@@ -51,7 +52,9 @@ impl AppConfig {
     ) -> crate::Result<AppConfig> {
         let mut config = AppConfig {
             home,
-            collection: "default".to_owned(),
+            collection: env("SKILLMEAT_COLLECTION")
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| "default".to_owned()),
             database: env("SKILLMEAT_DATABASE_URL"),
         };
         let mut it = args.iter();

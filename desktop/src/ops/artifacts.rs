@@ -58,10 +58,12 @@ async fn listing(scope: &Scope, c: &Open<'_>, filter: &ListFilter<'_>) -> Result
     if let Some(total) = cache.totals.get(&key, version) {
         let listing = query::list_counted(c, filter, Some(total)).await?;
         // The page goes with that total only if nothing was committed
-        // between the check and its read.
+        // between the check and its read; else count again (and keep
+        // nothing: the version checked is already gone).
         if cache.version(c).await == version {
             return Ok(listing);
         }
+        return query::list(c, filter).await;
     }
     let listing = query::list(c, filter).await?;
     cache.totals.put(key, version, &(listing.total as u64));

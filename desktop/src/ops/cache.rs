@@ -34,12 +34,19 @@ pub struct Cache {
     pub(super) totals: Answers<TotalKey, u64>,
 }
 
+/// A collection's version: which watching connection read it (a new one
+/// counts from its own start), and `data_version` on that connection.
+pub(super) type Version = (u64, i64);
+
 /// The connection that watches the version, and its last check.
 #[derive(Debug, Default)]
 struct Watch {
     conn: Option<AnyConnection>,
+    /// How many watching connections were opened: the first half of a
+    /// [`Version`], so that values read on an earlier one never match.
+    opened: u64,
     /// The ticket when the last check started, and what it found.
-    last: Option<(u64, i64)>,
+    last: Option<(u64, Version)>,
 }
 
 /// An associations question as asked.
@@ -63,7 +70,7 @@ impl Cache {
     /// The collection's version as of now (a check that started after this
     /// call), or `None` when answers must not be kept: a collection on a
     /// database server, or the check failed.
-    pub(super) async fn version(&self, collection: &Collection) -> Option<i64> {
+    pub(super) async fn version(&self, collection: &Collection) -> Option<Version> {
         if collection.in_database() {
             return None;
         }
@@ -82,12 +89,14 @@ impl Cache {
 }
 
 impl Watch {
-    async fn check(&mut self, collection: &Collection) -> Option<i64> {
+    async fn check(&mut self, collection: &Collection) -> Option<Version> {
         if self.conn.is_none() {
             // Its own connection: `data_version` counts the commits of the
             // others, and this one never writes.
             self.conn = Some(collection.pool.acquire().await.ok()?.detach());
+            self.opened += 1;
         }
+        let opened = self.opened;
         let conn = self.conn.as_mut()?;
         let found = sqlx::query_scalar::<_, i64>("PRAGMA data_version")
             .fetch_one(conn)
@@ -95,14 +104,14 @@ impl Watch {
         if found.is_err() {
             self.conn = None;
         }
-        found.ok()
+        found.ok().map(|v| (opened, v))
     }
 }
 
 /// Answers of one kind, each with the version it was read at.
 #[derive(Debug)]
 pub(super) struct Answers<K, V> {
-    kept: Mutex<HashMap<K, (i64, V)>>,
+    kept: Mutex<HashMap<K, (Version, V)>>,
 }
 
 impl<K, V> Default for Answers<K, V> {
@@ -115,7 +124,7 @@ impl<K, V> Default for Answers<K, V> {
 
 impl<K: Eq + Hash, V: Clone> Answers<K, V> {
     /// The answer to `key` read at `version`, if kept.
-    pub(super) fn get(&self, key: &K, version: Option<i64>) -> Option<V> {
+    pub(super) fn get(&self, key: &K, version: Option<Version>) -> Option<V> {
         let version = version?;
         let kept = self.kept.lock().ok()?;
         let (at, value) = kept.get(key)?;
@@ -124,7 +133,7 @@ impl<K: Eq + Hash, V: Clone> Answers<K, V> {
 
     /// Keeps `value` as the answer to `key` at `version` (read after the
     /// check that found it).
-    pub(super) fn put(&self, key: K, version: Option<i64>, value: &V) {
+    pub(super) fn put(&self, key: K, version: Option<Version>, value: &V) {
         let (Some(version), Ok(mut kept)) = (version, self.kept.lock()) else {
             return;
         };
@@ -132,5 +141,34 @@ impl<K: Eq + Hash, V: Clone> Answers<K, V> {
             kept.clear();
         }
         kept.insert(key, (version, value.clone()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Answers;
+
+    /// An answer is used only at the version it was read at; a version
+    /// read on another watching connection never matches, whatever its
+    /// number (each connection counts from its own start).
+    #[test]
+    fn an_answer_is_used_only_at_its_version() {
+        let kept: Answers<&str, u32> = Answers::default();
+        kept.put("a", Some((1, 5)), &7);
+        let cases = [
+            (Some((1, 5)), Some(7)),
+            (Some((1, 6)), None),
+            (Some((2, 5)), None),
+            (None, None),
+        ];
+        for (version, expected) in cases {
+            assert_eq!(kept.get(&"a", version), expected, "{version:?}");
+        }
+        kept.put("b", None, &1);
+        assert_eq!(
+            kept.get(&"b", Some((1, 5))),
+            None,
+            "nothing kept without a version"
+        );
     }
 }

@@ -556,9 +556,6 @@ impl Run {
             .map(|(_, p, _)| p.name.clone())
             .collect();
         let results = import_all(&target, &mut |_| {}).await;
-        if self.close {
-            self.collection.close().await;
-        }
         let job = self.outcome(results, &planned);
         if let Held::Uploaded { rebuilt, area, .. } = self.held {
             let mut blobs = rebuilt.blobs.clone();
@@ -571,6 +568,10 @@ impl Run {
                 Ok(())
             })
             .await;
+        }
+        // Closed after the uploads are released (that reads the database).
+        if self.close {
+            self.collection.close().await;
         }
         self.imports.finish(job);
     }

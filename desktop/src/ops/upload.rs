@@ -154,9 +154,10 @@ pub(super) async fn fetch_held(scope: &Scope, hashes: &[ContentHash]) -> Result<
         c.fetch(held).await?;
     }
     let mut conn = c.pool.acquire().await?;
+    let mut gone = Vec::new();
     for hash in rest {
-        // A blob no server received stays missing: the rebuild names it.
         let Some(bytes) = crate::store::uploads::read(&mut conn, &hash).await? else {
+            gone.push(hash);
             continue;
         };
         let area = area.clone();
@@ -166,6 +167,14 @@ pub(super) async fn fetch_held(scope: &Scope, hashes: &[ContentHash]) -> Result<
             continue;
         }
         kept?;
+    }
+    // An upload deleted since the first look was stored by another
+    // server's import: read it from the contents. A blob no server
+    // received stays missing, and the rebuild names it.
+    let stored = crate::store::contents::present(&mut conn, &gone).await?;
+    drop(conn);
+    if !stored.is_empty() {
+        c.fetch(stored).await?;
     }
     Ok(())
 }

@@ -256,7 +256,7 @@ pub async fn insert_versions(
     Ok(())
 }
 
-/// Artifacts written by one statement (9 values each), and versions (5).
+/// Artifacts written by one statement (10 values each), and versions (5).
 const ARTIFACT_ROWS: usize = 100;
 
 async fn insert_artifact_rows(
