@@ -92,8 +92,9 @@ impl Watch {
     async fn check(&mut self, collection: &Collection) -> Option<Version> {
         if self.conn.is_none() {
             // Its own connection: `data_version` counts the commits of the
-            // others, and this one never writes.
-            self.conn = Some(collection.pool.acquire().await.ok()?.detach());
+            // others, and this one never writes. Only an idle one: waiting
+            // here for a busy pool would hold every request behind it.
+            self.conn = Some(collection.pool.try_acquire()?.detach());
             self.opened += 1;
         }
         let opened = self.opened;
