@@ -7,7 +7,9 @@
 //! 17,701 files, about 150 MB: `support/marketplace.rs`) in the temp dir
 //! (`TMPDIR`), imported into the real `skillmeat serve` of this build on a
 //! loopback port through the protocol the browser uses: `POST /plan` →
-//! `POST /blobs/missing` → `PUT /blobs/{sha256}` (5 at a time) →
+//! `POST /blobs/missing` → `POST /blobs` batches of small blobs and a
+//! `PUT /blobs/{sha256}` for each large one, as the browser sends them (5
+//! requests at a time) →
 //! `POST /artifacts/import/composite` (202) → `GET /imports/{id}` until it
 //! ends. Then the same again (a re-import: nothing to upload). Each phase's
 //! time is printed; the client's own hashing and discovery (the browser's
@@ -215,10 +217,19 @@ fn import(client: &Client, server: &Server, root: &Path, files: &[File], plan: &
     )
 }
 
-/// PUTs the blobs `missing` (each once), [`UPLOADERS`] at a time; the bytes sent.
+/// A batch (`POST /api/v1/blobs`) holds at most this many bytes and blobs;
+/// a larger blob is PUT alone. The browser's upload queue packs the same
+/// way (`ui/src/upload/queue.ts`, `pack`).
+const BATCH_BYTES: u64 = 4_000_000;
+const BATCH_BLOBS: usize = 1000;
+
+/// Uploads the blobs `missing` (each once) as the browser does: small ones
+/// packed into batches, larger ones PUT alone, [`UPLOADERS`] requests at a
+/// time; the bytes of the blobs sent.
 fn upload(client: &Client, server: &Server, root: &Path, files: &[File], missing: &[&str]) -> u64 {
     let by_hash: std::collections::HashMap<&str, &File> =
         files.iter().map(|f| (f.sha256.as_str(), f)).collect();
+    let units = pack(missing.iter().map(|h| by_hash[h]));
     let next = AtomicUsize::new(0);
     let sent = AtomicUsize::new(0);
     std::thread::scope(|s| {
@@ -226,14 +237,32 @@ fn upload(client: &Client, server: &Server, root: &Path, files: &[File], missing
             s.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(hash) = missing.get(i) else { break };
-                    let file = by_hash[hash];
-                    let bytes = std::fs::read(root.join(&file.path)).expect("reading a file");
-                    sent.fetch_add(bytes.len(), Ordering::Relaxed);
-                    let r = client
-                        .put(server.url(&format!("/api/v1/blobs/{hash}")))
+                    let Some(unit) = units.get(i) else { break };
+                    let read =
+                        |f: &File| std::fs::read(root.join(&f.path)).expect("reading a file");
+                    let request = match unit.as_slice() {
+                        [one] if one.size > BATCH_BYTES => {
+                            let bytes = read(one);
+                            sent.fetch_add(bytes.len(), Ordering::Relaxed);
+                            client
+                                .put(server.url(&format!("/api/v1/blobs/{}", one.sha256)))
+                                .body(bytes)
+                        }
+                        batch => {
+                            let mut body = Vec::new();
+                            for f in batch {
+                                let bytes = read(f);
+                                sent.fetch_add(bytes.len(), Ordering::Relaxed);
+                                body.extend_from_slice(
+                                    format!("{} {}\n", f.sha256, bytes.len()).as_bytes(),
+                                );
+                                body.extend_from_slice(&bytes);
+                            }
+                            client.post(server.url("/api/v1/blobs")).body(body)
+                        }
+                    };
+                    let r = request
                         .bearer_auth(&server.token)
-                        .body(bytes)
                         .send()
                         .expect("the server answers");
                     assert_eq!(r.status().as_u16(), 200, "{:?}", r.text());
@@ -242,6 +271,29 @@ fn upload(client: &Client, server: &Server, root: &Path, files: &[File], missing
         }
     });
     sent.into_inner() as u64
+}
+
+/// The requests that send `blobs`: small ones packed in order into batches
+/// of at most [`BATCH_BYTES`] and [`BATCH_BLOBS`], each larger one alone.
+fn pack<'a>(blobs: impl Iterator<Item = &'a File>) -> Vec<Vec<&'a File>> {
+    let mut out = Vec::new();
+    let (mut batch, mut bytes) = (Vec::new(), 0);
+    for f in blobs {
+        if f.size > BATCH_BYTES {
+            out.push(vec![f]);
+            continue;
+        }
+        if !batch.is_empty() && (bytes + f.size > BATCH_BYTES || batch.len() >= BATCH_BLOBS) {
+            out.push(std::mem::take(&mut batch));
+            bytes = 0;
+        }
+        bytes += f.size;
+        batch.push(f);
+    }
+    if !batch.is_empty() {
+        out.push(batch);
+    }
+    out
 }
 
 fn post(client: &Client, server: &Server, path: &str, body: &Value, status: u16) -> Value {
