@@ -8,6 +8,7 @@ pub mod server;
 use std::path::{Path, PathBuf};
 
 use skillmeat::collection::Collection;
+use skillmeat::store::rows::{NewArtifact, NewVersion, VersionFile};
 
 /// 20 skills of 3 files, 20 commands, 10 agents.
 pub fn generate_plugin(tmp: &Path, children: usize) -> PathBuf {
@@ -47,32 +48,31 @@ pub fn generate_plugin(tmp: &Path, children: usize) -> PathBuf {
 /// large collection; their files are not needed for the lookups measured).
 pub async fn preload_artifacts(coll: &Collection, n: usize) {
     let mut tx = coll.pool.begin().await.expect("a transaction");
-    for i in 0..n {
-        let name = format!("preloaded-{i}");
-        let hash = skillmeat_core::hash::hash_bytes(name.as_bytes());
-        let id = skillmeat::store::rows::insert_artifact(
-            &mut tx,
-            &coll.id,
-            skillmeat_core::ArtifactKind::Command,
-            &name,
-            None,
-            None,
-        )
+    let names: Vec<String> = (0..n).map(|i| format!("preloaded-{i}")).collect();
+    let versions: Vec<NewVersion> = (names.iter())
+        .map(|name| {
+            let hash = skillmeat_core::hash::hash_bytes(name.as_bytes());
+            NewVersion {
+                artifact: skillmeat::store::rows::new_id(),
+                new: Some(NewArtifact {
+                    kind: skillmeat_core::ArtifactKind::Command,
+                    name,
+                    source: None,
+                }),
+                hash,
+                files: vec![VersionFile {
+                    path: String::new(),
+                    blob_hash: hash.to_hex(),
+                    size: 10,
+                    executable: false,
+                }],
+                description: None,
+            }
+        })
+        .collect();
+    skillmeat::store::rows::insert_versions(&mut tx, &coll.id, &versions)
         .await
-        .expect("inserting an artifact");
-        let files = [skillmeat::store::rows::VersionFile {
-            path: String::new(),
-            blob_hash: hash.to_hex(),
-            size: 10,
-            executable: false,
-        }];
-        let vid = skillmeat::store::rows::insert_version(&mut tx, &id, &hash, &files)
-            .await
-            .expect("inserting a version");
-        skillmeat::store::rows::set_current(&mut tx, &id, &vid, None, None)
-            .await
-            .expect("setting the current version");
-    }
+        .expect("inserting the artifacts");
     // A real collection has its lock file and manifest.
     let lock = skillmeat::collection::lock_file(&mut tx, &coll.id)
         .await

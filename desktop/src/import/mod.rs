@@ -522,10 +522,7 @@ impl<'a> Writer<'a> {
                 path: payload.path.clone(),
             });
         }
-        rows::insert_versions(self.tx, &self.collection.id, &versions).await?;
-        for (v, (name, payload)) in versions.iter().zip(staged) {
-            self.stage_current(&v.artifact, name, payload)?;
-        }
+        self.write_versions(&versions, staged).await?;
         let plugin_id = self.composite(plugin, composite, step, source).await?;
         let manifest = plugin.manifest.as_ref().map(|m| m.to_string());
         rows::upsert_composite(
@@ -546,44 +543,19 @@ impl<'a> Writer<'a> {
         Ok((plugin_id, members_changed))
     }
 
-    async fn new_artifact(
+    /// New current versions (of new artifacts, or existing ones): their
+    /// rows together (a statement is a round trip), then each staged, in
+    /// order, as `staged` names them.
+    async fn write_versions(
         &mut self,
-        name: &str,
-        payload: &'a Payload,
-        source: &str,
-    ) -> Result<String> {
-        let id = rows::insert_artifact(
-            self.tx,
-            &self.collection.id,
-            payload.kind,
-            name,
-            payload.description.as_deref(),
-            Some(source),
-        )
-        .await?;
-        self.add_version(&id, name, payload).await?;
-        Ok(id)
-    }
-
-    /// A new version of `artifact` that becomes current: rows, new blobs
-    /// and the staged current-version path.
-    async fn add_version(
-        &mut self,
-        artifact: &str,
-        name: &str,
-        payload: &'a Payload,
+        versions: &[rows::NewVersion<'_>],
+        staged: Vec<(&str, &'a Payload)>,
     ) -> Result<()> {
-        let files = payload.version_files();
-        let vid = rows::insert_version(self.tx, artifact, &payload.content_hash, &files).await?;
-        rows::set_current(
-            self.tx,
-            artifact,
-            &vid,
-            payload.description.as_deref(),
-            None,
-        )
-        .await?;
-        self.stage_current(artifact, name, payload)
+        rows::insert_versions(self.tx, &self.collection.id, versions).await?;
+        for (v, (name, payload)) in versions.iter().zip(staged) {
+            self.stage_current(&v.artifact, name, payload)?;
+        }
+        Ok(())
     }
 
     /// The plugin itself: a composite whose versions are the plugin's hashes.
@@ -607,10 +579,23 @@ impl<'a> Writer<'a> {
                 Ok(found.id)
             }
             PluginStep::NewVersion(found) => {
-                self.add_version(&found.id, &found.name, composite).await?;
+                let version = new_version(found.id.clone(), composite, None);
+                self.write_versions(&[version], vec![(&found.name, composite)])
+                    .await?;
                 Ok(found.id)
             }
-            PluginStep::New => self.new_artifact(&plugin.name, composite, source).await,
+            PluginStep::New => {
+                let artifact = rows::NewArtifact {
+                    kind: composite.kind,
+                    name: &plugin.name,
+                    source: Some(source),
+                };
+                let version = new_version(rows::new_id(), composite, Some(artifact));
+                let id = version.artifact.clone();
+                self.write_versions(&[version], vec![(&plugin.name, composite)])
+                    .await?;
+                Ok(id)
+            }
         }
     }
 

@@ -174,36 +174,6 @@ pub fn parse_hash(s: &str) -> Result<ContentHash> {
         .map_err(|e| Error::Internal(format!("corrupt hash in the database: {e}")))
 }
 
-/// A new artifact row (no current version yet).
-#[allow(clippy::too_many_arguments)]
-pub async fn insert_artifact(
-    conn: &mut AnyConnection,
-    collection: &str,
-    kind: ArtifactKind,
-    name: &str,
-    description: Option<&str>,
-    source: Option<&str>,
-) -> Result<String> {
-    let id = new_id();
-    let now = now_rfc3339();
-    sqlx::query(
-        "INSERT INTO artifacts (id, collection_id, kind, name, name_key, description, source, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(&id)
-    .bind(collection)
-    .bind(kind.as_str())
-    .bind(name)
-    .bind(skillmeat_core::artifact::name_key(name))
-    .bind(description)
-    .bind(source)
-    .bind(&now)
-    .bind(&now)
-    .execute(conn)
-    .await?;
-    Ok(id)
-}
-
 /// A version an import writes: of a new artifact (`new`), or a new
 /// current version of an existing one.
 #[derive(Debug)]
@@ -341,31 +311,6 @@ pub struct VersionFile {
     pub size: i64,
     #[sqlx(try_from = "Flag")]
     pub executable: bool,
-}
-
-/// A new version with its files; returns its id.
-pub async fn insert_version(
-    conn: &mut AnyConnection,
-    artifact: &str,
-    hash: &ContentHash,
-    files: &[VersionFile],
-) -> Result<String> {
-    let id = new_id();
-    sqlx::query("INSERT INTO artifact_versions (id, artifact_id, content_hash, file_count, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&id)
-        .bind(artifact)
-        .bind(hash.to_hex())
-        .bind(files.len() as i64)
-        .bind(now_rfc3339())
-        .execute(&mut *conn)
-        .await?;
-    // Many rows a statement: a statement is a round trip to the database
-    // (to its worker thread for SQLite), and a plugin may hold thousands.
-    let rows: Vec<(&String, &VersionFile)> = files.iter().map(|f| (&id, f)).collect();
-    for chunk in rows.chunks(FILE_ROWS) {
-        insert_file_rows(conn, chunk).await?;
-    }
-    Ok(id)
 }
 
 /// Files inserted by one statement (5 values each: well under SQLite's
