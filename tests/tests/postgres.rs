@@ -952,3 +952,38 @@ fn an_unused_upload_in_the_database_is_noted_then_swept() {
     );
     drop(b);
 }
+
+/// An upload whose bytes in the database were changed is never stored:
+/// the import on another server finds it missing (409 naming it), the row
+/// goes, and the client, asking again, uploads it again.
+#[test]
+fn a_damaged_upload_in_the_database_is_uploaded_again() {
+    let cluster = Cluster::start().expect("a throwaway cluster");
+    let url = cluster.database("team").expect("a database");
+    let (home_a, home_b) = (util::Home::new(), util::Home::new());
+    let a = util::server::Server::start(&home_a, &["--database", &url]);
+    let b = util::server::Server::start(&home_b, &["--database", &url]);
+    let root = fixture("guardrails");
+    let files = util::hash_first::file_list(&root);
+    let uploaded = a.upload_missing(&root, &files);
+    let victim = uploaded[0].clone();
+    tokio::runtime::Runtime::new()
+        .expect("a runtime")
+        .block_on(async {
+            let mut conn = PgConnection::connect(&url).await.expect("a connection");
+            sqlx::query("UPDATE uploads SET bytes = $1 WHERE hash = $2")
+                .bind(b"not these bytes".to_vec())
+                .bind(&victim)
+                .execute(&mut conn)
+                .await
+                .expect("damaging the upload");
+        });
+    let body = serde_json::json!({"files": files, "root_name": "guardrails"});
+    let (status, refused) = b.post_json("/api/v1/artifacts/import/composite", &body);
+    assert_eq!(status.as_u16(), 409, "{refused}");
+    assert!(refused.to_string().contains(&victim), "{refused}");
+    assert_eq!(b.missing(&files), vec![victim.clone()], "asked again");
+    assert_eq!(b.upload_missing(&root, &files), vec![victim]);
+    let (_, job) = b.import(&files, "guardrails");
+    assert_eq!(job["status"], "succeeded", "{job}");
+}

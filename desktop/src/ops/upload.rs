@@ -163,7 +163,9 @@ pub(super) async fn fetch_held(scope: &Scope, hashes: &[ContentHash]) -> Result<
         let area = area.clone();
         let kept = blocking(move || keep_verified(&area, &hash, &bytes)).await;
         if let Err(Error::BlobMismatch { .. }) = kept {
-            // Damaged in the database: missing, and uploaded again.
+            // Damaged in the database: deleted, so that a client asking
+            // which blobs are missing uploads it again.
+            crate::store::uploads::forget(&mut conn, &hash).await?;
             continue;
         }
         kept?;

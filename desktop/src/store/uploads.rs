@@ -67,6 +67,15 @@ pub async fn read(conn: &mut AnyConnection, hash: &ContentHash) -> Result<Option
     )
 }
 
+/// Deletes the upload of `hash` (its bytes were found not to be it).
+pub async fn forget(conn: &mut AnyConnection, hash: &ContentHash) -> Result<()> {
+    sqlx::query("DELETE FROM uploads WHERE hash = $1")
+        .bind(hash.to_hex())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Deletes the uploads of `hashes` that `contents` now holds (an import
 /// stored them); returns how many went.
 pub async fn release(conn: &mut AnyConnection, hashes: &[ContentHash]) -> Result<u64> {
