@@ -24,6 +24,15 @@ pub struct Source {
     pub discovery: Discovery,
     pub digests: HashMap<String, ContentHash>,
     by_rel: HashMap<String, usize>,
+    /// Each file's metadata as listed, in the order of `tree.files`.
+    meta: Vec<FileMeta>,
+}
+
+/// A file's size and executable bit, from the one `stat` of the listing.
+#[derive(Debug, Clone, Copy)]
+struct FileMeta {
+    size: u64,
+    executable: bool,
 }
 
 impl Source {
@@ -46,12 +55,12 @@ impl Source {
         }
         let listing = Listing::new(tree.files.iter().map(|f| f.rel.as_str()))
             .map_err(|e| Error::core(path, e))?;
-        let sizes = file_sizes(&tree)?;
+        let meta = file_meta(&tree)?;
         let files: Files<'_> = tree
             .files
             .iter()
-            .zip(&sizes)
-            .map(|(f, size)| (f.rel.as_str(), (f.path.as_path(), *size)))
+            .zip(&meta)
+            .map(|(f, m)| (f.rel.as_str(), (f.path.as_path(), m.size)))
             .collect();
         let discovery = discover(path, &tree, &listing, &files)?;
         let digests = hash_plugins(&tree, &discovery, &files, limits)?;
@@ -66,6 +75,7 @@ impl Source {
             discovery,
             digests,
             by_rel,
+            meta,
         })
     }
 
@@ -74,6 +84,13 @@ impl Source {
         self.by_rel
             .get(rel)
             .map(|i| self.tree.files[*i].path.as_path())
+    }
+
+    /// The size of the file `rel` and whether it is executable, as listed.
+    pub fn file_meta(&self, rel: &str) -> Option<(u64, bool)> {
+        self.by_rel
+            .get(rel)
+            .map(|i| (self.meta[*i].size, self.meta[*i].executable))
     }
 
     /// The SHA-256 of the file `rel`.
@@ -157,14 +174,18 @@ fn hash_plugins(
     tree.digests_where(|f| wanted.contains(f.rel.as_str()))
 }
 
-/// The size of every file of the tree, from its metadata (in parallel: a
-/// `stat` each).
-fn file_sizes(tree: &Tree) -> Result<Vec<u64>> {
+/// The size and mode of every file of the tree, from its metadata (in
+/// parallel: a `stat` each).
+fn file_meta(tree: &Tree) -> Result<Vec<FileMeta>> {
+    use std::os::unix::fs::PermissionsExt;
     tree.files
         .par_iter()
         .map(|f| {
             std::fs::metadata(&f.path)
-                .map(|m| m.len())
+                .map(|m| FileMeta {
+                    size: m.len(),
+                    executable: m.permissions().mode() & 0o111 != 0,
+                })
                 .map_err(|source| Error::Unreadable {
                     path: f.path.clone(),
                     source,

@@ -19,7 +19,8 @@ pub(super) struct Ctx<'a> {
     pub listing: &'a Listing,
     pub read: &'a dyn FileReader,
     pub root: SafeRelPath,
-    /// Other plugin roots nested below this one: their files are not ours.
+    /// The other plugin roots nested below this one (only those): their
+    /// files are not ours.
     pub others: &'a [SafeRelPath],
     pub warnings: Vec<String>,
 }
@@ -48,7 +49,7 @@ impl Ctx<'_> {
     fn is_other(&self, abs: &SafeRelPath) -> bool {
         self.others
             .iter()
-            .any(|o| o.relative(abs.as_str()).is_some() && self.root.relative(o.as_str()).is_some())
+            .any(|o| o.relative(abs.as_str()).is_some())
     }
 
     pub fn read(&self, rel: &SafeRelPath) -> Result<Vec<u8>, ReadProblem> {

@@ -82,7 +82,7 @@ pub(super) fn discover(listing: &Listing, read: &dyn FileReader) -> Result<Disco
     for (i, root) in &located {
         let entry = core::mem::take(&mut entries[*i]);
         let entry_file = format!("{file} (plugins[{i}])");
-        let others: Vec<SafeRelPath> = roots.iter().filter(|o| *o != root).cloned().collect();
+        let others = super::nested_below(&roots, root);
         match entry::marketplace_plugin(listing, read, root, entry, &entry_file, &others) {
             Ok(plugin) => discovery.plugins.push(plugin),
             Err(e) => discovery.warnings.push(format!("{e}; plugin skipped")),

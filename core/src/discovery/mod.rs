@@ -257,8 +257,9 @@ pub fn discover(listing: &Listing, root_name: &str, read: &dyn FileReader) -> Re
         let mut discovery = marketplace::discover(listing, read)?;
         let manifest = SafeRelPath::new(".claude-plugin/plugin.json")?;
         if listing.contains(&manifest) && !discovery.plugins.iter().any(|p| p.root.is_root()) {
-            let others: Vec<SafeRelPath> =
+            let roots: Vec<SafeRelPath> =
                 discovery.plugins.iter().map(|p| p.root.clone()).collect();
+            let others = nested_below(&roots, &root);
             if let Some(p) = manifest::plugin_at(listing, read, &root, root_name, &others)? {
                 // The folder is that plugin: a remote entry of its name (a
                 // plugin listing itself) is not fetched.
@@ -286,13 +287,24 @@ pub fn discover(listing: &Listing, root_name: &str, read: &dyn FileReader) -> Re
     let roots = nested_plugin_roots(listing);
     let mut discovery = Discovery::default();
     for r in &roots {
-        let others: Vec<SafeRelPath> = roots.iter().filter(|o| *o != r).cloned().collect();
+        let others = nested_below(&roots, r);
         let name = r.file_name().to_owned();
         if let Some(p) = manifest::plugin_at(listing, read, r, &name, &others)? {
             discovery.plugins.push(p);
         }
     }
     Ok(discovery)
+}
+
+/// The plugin roots of `roots` strictly below `root`: the files below them
+/// are theirs, not `root`'s. (Only these: asking every root of a large
+/// marketplace about every file of every plugin is quadratic.)
+pub(crate) fn nested_below(roots: &[SafeRelPath], root: &SafeRelPath) -> Vec<SafeRelPath> {
+    roots
+        .iter()
+        .filter(|o| *o != root && root.relative(o.as_str()).is_some())
+        .cloned()
+        .collect()
 }
 
 fn nested_plugin_roots(listing: &Listing) -> Vec<SafeRelPath> {

@@ -593,6 +593,37 @@ two @plugins/two manifest 1.00 v=-
     );
 }
 
+/// An entry's folder inside another entry's: the inner plugin's files are
+/// its own, not the outer one's, whichever entry comes first; a sibling
+/// whose name merely starts the same is not inside.
+#[test]
+fn marketplace_entries_nested_in_one_another() {
+    check(
+        &[
+            (
+                ".claude-plugin/marketplace.json",
+                r#"{"name": "mk", "owner": {"name": "o"}, "plugins": [
+                    {"name": "inner", "source": "./a/b"},
+                    {"name": "outer", "source": "./a"},
+                    {"name": "near", "source": "./a-b"}]}"#,
+            ),
+            ("a/commands/x.md", ""),
+            ("a/b/commands/y.md", ""),
+            ("a/b/.claude-plugin/plugin.json", r#"{"name": "inner"}"#),
+            ("a-b/commands/z.md", ""),
+        ],
+        "inner @a/b manifest 1.00 v=-
+  command y commands/y.md MEMBER
+  meta: .claude-plugin/plugin.json
+outer @a manifest 1.00 v=-
+  command x commands/x.md MEMBER
+  meta: \n\
+near @a-b manifest 1.00 v=-
+  command z commands/z.md MEMBER
+  meta: \n",
+    );
+}
+
 #[test]
 fn mcp_wrapped_shape_and_manifest_override() {
     check(

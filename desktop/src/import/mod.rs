@@ -45,6 +45,10 @@ pub struct ImportResult {
     pub errors: Vec<String>,
     pub transaction_id: String,
     pub dry_run: bool,
+    /// The memberships written (or planned), in the plugin's order: each
+    /// child's kind, the name of the artifact it links and the hash pinned.
+    #[serde(skip)]
+    pub members: Vec<(ArtifactKind, String, ContentHash)>,
 }
 
 impl ImportResult {
@@ -60,6 +64,7 @@ impl ImportResult {
             errors: vec![error.to_string()],
             transaction_id,
             dry_run: false,
+            members: Vec::new(),
         }
     }
 
@@ -85,6 +90,9 @@ impl ImportResult {
             errors: Vec::new(),
             transaction_id,
             dry_run,
+            members: (plan.children.iter())
+                .map(|c| (c.kind, c.target_name.clone(), c.pinned_hash))
+                .collect(),
         }
     }
 }
@@ -97,28 +105,48 @@ pub async fn plan(
     plugin: &Plugin,
     choices: impl Into<ConflictChoices>,
 ) -> Result<ImportPlan> {
-    let (children, _) = payload::build(source, plugin)?;
-    let incoming: Vec<_> = children.iter().map(|c| c.incoming.clone()).collect();
-    plan_incoming(collection, &plugin.name, &incoming, choices).await
+    let mut plans = plans(collection, &[(source, plugin)], choices).await?;
+    plans
+        .pop()
+        .ok_or_else(|| Error::Internal("a plan of one plugin came back empty".into()))
 }
 
-/// The plan for a plugin's children given by kind, name and hash only (the
-/// hash-first import's plan: a client hashed them; nothing is read).
-pub async fn plan_incoming(
+/// [`plan`] for many plugins, in their order, with one round of lookups
+/// for all of them (a marketplace's hundreds of plugins are one question
+/// to the database, not one each).
+pub async fn plans(
     collection: Option<&Collection>,
-    plugin: &str,
-    incoming: &[plan::Incoming],
+    plugins: &[(&Source, &Plugin)],
     choices: impl Into<ConflictChoices>,
-) -> Result<ImportPlan> {
+) -> Result<Vec<ImportPlan>> {
+    let incoming = plugins
+        .iter()
+        .map(|(source, plugin)| Ok((plugin.name.as_str(), payload::incoming(source, plugin)?)))
+        .collect::<Result<Vec<_>>>()?;
+    plans_incoming(collection, &incoming, choices).await
+}
+
+/// The plans of plugins whose children are given by kind, name and hash
+/// only (the hash-first import's plan: a client hashed them; nothing is
+/// read), each plugin a name and its children, with one round of lookups
+/// for all of them.
+pub async fn plans_incoming(
+    collection: Option<&Collection>,
+    plugins: &[(&str, Vec<plan::Incoming>)],
+    choices: impl Into<ConflictChoices>,
+) -> Result<Vec<ImportPlan>> {
     let choices = choices.into();
     let index = match collection {
         Some(c) => {
             let mut conn = c.pool.acquire().await?;
-            index::Prefetched::load(&mut conn, &c.id, plugin, incoming, &choices).await?
+            index::Prefetched::load_many(&mut conn, &c.id, plugins, &choices).await?
         }
         None => index::Prefetched::default(),
     };
-    Ok(plan::plan_import_with(&index, plugin, incoming, &choices))
+    Ok(plugins
+        .iter()
+        .map(|(name, incoming)| plan::plan_import_with(&index, name, incoming, &choices))
+        .collect())
 }
 
 /// Imports one plugin in one transaction. `choices` is one policy for every

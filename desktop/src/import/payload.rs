@@ -64,41 +64,34 @@ impl Payload {
 
 /// The children and the plugin (meta files) of one discovered plugin.
 pub fn build(source: &Source, plugin: &Plugin) -> Result<(Vec<Payload>, Payload)> {
-    let abs = |rel: &SafeRelPath| -> Result<(PathBuf, ContentHash)> {
-        let listing_rel = plugin.root.join(rel);
+    // Where each file is, its hash, size and mode: as the source listed
+    // and hashed it (its bytes are hashed again as they are stored).
+    let disk_file = |rel: String, listed: &SafeRelPath| -> Result<PayloadFile> {
+        let listing_rel = plugin.root.join(listed);
+        let missing = |what| Error::Internal(format!("{listing_rel} has no {what}"));
         let path = source
             .abs(listing_rel.as_str())
-            .ok_or_else(|| Error::Internal(format!("{listing_rel} is not in the listing")))?;
-        let digest = source
+            .ok_or_else(|| missing("path"))?;
+        let blob = source
             .digest(listing_rel.as_str())
-            .ok_or_else(|| Error::Internal(format!("{listing_rel} has no hash")))?;
-        Ok((path.to_owned(), digest))
-    };
-    let disk_file = |rel: String, path: PathBuf, blob: ContentHash| -> Result<PayloadFile> {
-        let size = std::fs::metadata(&path)
-            .map_err(|e| Error::Unreadable {
-                path: path.clone(),
-                source: e,
-            })?
-            .len();
+            .ok_or_else(|| missing("hash"))?;
+        let (size, executable) =
+            (source.file_meta(listing_rel.as_str())).ok_or_else(|| missing("metadata"))?;
         Ok(PayloadFile {
             rel,
             blob,
             size,
-            executable: fsx::is_executable(&path),
-            origin: Origin::Disk(path),
+            executable,
+            origin: Origin::Disk(path.to_owned()),
         })
     };
     let mut children = Vec::with_capacity(plugin.children.len());
     for child in &plugin.children {
         let (files, shape) = match &child.content {
-            ChildContent::File => {
-                let (path, blob) = abs(&child.path)?;
-                (
-                    vec![disk_file(SINGLE_FILE.to_owned(), path, blob)?],
-                    Shape::File,
-                )
-            }
+            ChildContent::File => (
+                vec![disk_file(SINGLE_FILE.to_owned(), &child.path)?],
+                Shape::File,
+            ),
             ChildContent::Inline { json } => (
                 vec![PayloadFile {
                     rel: SINGLE_FILE.to_owned(),
@@ -112,9 +105,8 @@ pub fn build(source: &Source, plugin: &Plugin) -> Result<(Vec<Payload>, Payload)
             ChildContent::Tree { base, files } => {
                 let mut out = Vec::with_capacity(files.len());
                 for f in files {
-                    let (path, blob) = abs(f)?;
                     let rel = base.relative(f.as_str()).unwrap_or(f.as_str()).to_owned();
-                    out.push(disk_file(rel, path, blob)?);
+                    out.push(disk_file(rel, f)?);
                 }
                 (out, Shape::Folder)
             }
@@ -138,8 +130,7 @@ pub fn build(source: &Source, plugin: &Plugin) -> Result<(Vec<Payload>, Payload)
     }
     let mut meta = Vec::new();
     for f in plugin.meta_files() {
-        let (path, blob) = abs(f)?;
-        meta.push(disk_file(f.as_str().to_owned(), path, blob)?);
+        meta.push(disk_file(f.as_str().to_owned(), f)?);
     }
     let digest = |p: &SafeRelPath| source.digest(plugin.root.join(p).as_str());
     let whole = plugin
@@ -161,6 +152,23 @@ pub fn build(source: &Source, plugin: &Plugin) -> Result<(Vec<Payload>, Payload)
         },
     };
     Ok((children, composite))
+}
+
+/// The children of `plugin` as the planner takes them: kind, name, hash
+/// (from the digests the source holds; no file is read).
+pub fn incoming(source: &Source, plugin: &Plugin) -> Result<Vec<Incoming>> {
+    plugin
+        .children
+        .iter()
+        .map(|child| {
+            Ok(Incoming {
+                kind: child.kind,
+                name: child.name.clone(),
+                content_hash: child_hash(source, plugin, child)?,
+                relationship: child.relationship,
+            })
+        })
+        .collect()
 }
 
 /// Re-computes a child's hash from its files' digests, in its

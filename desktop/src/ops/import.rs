@@ -22,7 +22,6 @@ use crate::error::{Error, Result};
 use crate::import::{self, FromSource, ImportResult};
 use crate::inspect::Source;
 use crate::origin::{self, Request, Resolved};
-use crate::query;
 use crate::store::rows;
 
 /// What an import reports as it goes, plugin by plugin.
@@ -75,14 +74,16 @@ async fn plan_all<'a>(
 ) -> Result<ImportPreview> {
     let c = scope.read().await?;
     let policy = policy.unwrap_or_default().engine();
-    let mut plugins = Vec::new();
-    for (source, plugin) in each {
-        let plan = import::plan(c.as_deref(), source, plugin, policy).await?;
-        plugins.push(PluginPreview {
+    let each: Vec<_> = each.collect();
+    let plans = import::plans(c.as_deref(), &each, policy).await?;
+    let plugins = each
+        .iter()
+        .zip(&plans)
+        .map(|((_, plugin), plan)| PluginPreview {
             description: plugin.description.clone(),
-            ..preview_of(plan::Preview::from(&plan), &plugin.validation)
-        });
-    }
+            ..preview_of(plan::Preview::from(plan), &plugin.validation)
+        })
+        .collect();
     Ok(ImportPreview { plugins })
 }
 
@@ -279,9 +280,16 @@ async fn import_one(t: &Target<'_>, from: FromSource<'_>) -> Result<PluginImport
         Ok(r) => (r, None),
         Err(e) => (ImportResult::failed(&plugin.name, txn, &e), Some(e.code())),
     };
-    let children = match (t.collection, &result.plugin_id) {
-        (Some(c), Some(id)) if result.success && !result.dry_run => stored_children(c, id).await?,
-        _ => Vec::new(),
+    // What the transaction wrote: the memberships it committed.
+    let children = match result.success && !result.dry_run {
+        true => (result.members.iter())
+            .map(|(kind, name, pinned)| StoredChild {
+                kind: (*kind).into(),
+                name: name.clone(),
+                pinned_hash: Some(pinned.to_hex()),
+            })
+            .collect(),
+        false => Vec::new(),
     };
     Ok(PluginImport {
         success: result.success,
@@ -299,20 +307,6 @@ async fn import_one(t: &Target<'_>, from: FromSource<'_>) -> Result<PluginImport
         validation_errors: plugin.validation.messages(Level::Validate),
         error_code: code,
     })
-}
-
-/// The children the engine stored for plugin `id`, at their pinned hashes.
-async fn stored_children(c: &Collection, id: &str) -> Result<Vec<StoredChild>> {
-    let plugin = query::show(c, id, None).await?;
-    Ok(plugin
-        .children
-        .into_iter()
-        .map(|c| StoredChild {
-            kind: c.artifact_type.into(),
-            name: c.artifact_name,
-            pinned_hash: c.pinned_version_hash,
-        })
-        .collect())
 }
 
 /// The limits in force, with the face's sizes.

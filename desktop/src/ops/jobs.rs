@@ -465,9 +465,10 @@ async fn pending(
     resolved: &Resolved,
     choices: &ConflictChoices,
 ) -> Result<Vec<PendingPlugin>> {
-    let mut out = Vec::new();
-    for (source, plugin, _) in resolved.plugins() {
-        let plan = import::plan(Some(c), source, plugin, choices.clone()).await?;
+    let plugins: Vec<_> = resolved.plugins().map(|(s, p, _)| (s, p)).collect();
+    let plans = import::plans(Some(c), &plugins, choices.clone()).await?;
+    let mut out = Vec::with_capacity(plans.len());
+    for ((_, plugin), plan) in plugins.iter().zip(plans) {
         out.push(PendingPlugin {
             parent: PendingParent {
                 name: plugin.name.clone(),
@@ -557,23 +558,35 @@ impl Run {
             .collect();
         let results = import_all(&target, &mut |_| {}).await;
         let job = self.outcome(results, &planned);
-        if let Held::Uploaded { rebuilt, area, .. } = self.held {
-            let mut blobs = rebuilt.blobs.clone();
-            drop(rebuilt);
-            if self.collection.in_database() {
-                blobs = stored(&self.collection, blobs).await;
-            }
-            let _ = blocking(move || {
+        let Run {
+            collection,
+            close,
+            held,
+            imports,
+            ..
+        } = self;
+        let mut blobs = match &held {
+            Held::Uploaded { rebuilt, .. } => rebuilt.blobs.clone(),
+            Held::Path(_) => HashSet::new(),
+        };
+        if collection.in_database() && !blobs.is_empty() {
+            blobs = stored(&collection, blobs).await;
+        }
+        // The client is told before the scratch files go: removing thousands
+        // of them is nobody's wait (a stopping server still waits for it).
+        imports.finish(job);
+        let _ = blocking(move || {
+            if let Held::Uploaded { rebuilt, area, .. } = held {
+                drop(rebuilt);
                 area.release(&blobs);
-                Ok(())
-            })
-            .await;
-        }
+            }
+            Ok(())
+        })
+        .await;
         // Closed after the uploads are released (that reads the database).
-        if self.close {
-            self.collection.close().await;
+        if close {
+            collection.close().await;
         }
-        self.imports.finish(job);
     }
 
     fn outcome(

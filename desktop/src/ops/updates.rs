@@ -128,15 +128,18 @@ async fn update_in(
 
 /// The three buckets of each plugin of `resolved` against the collection.
 async fn plans(c: &Collection, resolved: &Resolved, policy: Policy) -> Result<Vec<PluginPreview>> {
-    let mut out = Vec::new();
-    for (source, plugin, _) in resolved.plugins() {
-        let plan = import::plan(Some(c), source, plugin, policy.engine()).await?;
-        out.push(preview_of(
-            skillmeat_core::plan::Preview::from(&plan),
-            &plugin.validation,
-        ));
-    }
-    Ok(out)
+    let plugins: Vec<_> = resolved.plugins().map(|(s, p, _)| (s, p)).collect();
+    let plans = import::plans(Some(c), &plugins, policy.engine()).await?;
+    Ok(plugins
+        .iter()
+        .zip(&plans)
+        .map(|((_, plugin), plan)| {
+            preview_of(
+                skillmeat_core::plan::Preview::from(plan),
+                &plugin.validation,
+            )
+        })
+        .collect())
 }
 
 /// Drops from `resolved` every plugin not named in `keys` (name keys).

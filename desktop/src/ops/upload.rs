@@ -40,17 +40,20 @@ pub async fn plan(scope: &Scope, args: PlanArgs) -> Result<ImportPreview> {
         .map(incoming_of)
         .collect::<Result<Vec<_>>>()?;
     let policy = args.on_conflict.unwrap_or_default().engine();
+    let named: Vec<(&str, Vec<Incoming>)> = args
+        .plugins
+        .iter()
+        .map(|p| p.name.as_str())
+        .zip(incoming)
+        .collect();
     let c = scope.read().await?;
-    let mut plugins = Vec::with_capacity(incoming.len());
-    for (p, children) in args.plugins.iter().zip(&incoming) {
-        let planned = import::plan_incoming(c.as_deref(), &p.name, children, policy).await?;
-        // The client sent kinds, names and hashes only: the verdict comes with
-        // the import, which reads the files.
-        plugins.push(preview_of(
-            plan::Preview::from(&planned),
-            &Validation::default(),
-        ));
-    }
+    let planned = import::plans_incoming(c.as_deref(), &named, policy).await?;
+    // The client sent kinds, names and hashes only: the verdict comes with
+    // the import, which reads the files.
+    let plugins = planned
+        .iter()
+        .map(|p| preview_of(plan::Preview::from(p), &Validation::default()))
+        .collect();
     Ok(ImportPreview { plugins })
 }
 

@@ -104,7 +104,18 @@ pub async fn find_identities(
             artifacts.insert((row.kind, row.name_key.clone()), row);
         }
     }
-    let ids: Vec<&str> = artifacts.values().map(|a| a.id.as_str()).collect();
+    // Only an artifact asked about a hash other than its current one needs
+    // its other versions looked at (none, when a marketplace is imported
+    // again unchanged).
+    let mut ids: Vec<&str> = questions
+        .iter()
+        .filter_map(|(kind, key, hash)| {
+            let a = artifacts.get(&(*kind, key.clone()))?;
+            (a.current_hash != hash.to_hex()).then_some(a.id.as_str())
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
     let held = version_hashes(conn, &ids).await?;
     let mut answers = HashMap::with_capacity(questions.len());
     for (kind, key, hash) in questions {
@@ -113,7 +124,8 @@ pub async fn find_identities(
                 id: a.id.clone(),
                 name: a.name.clone(),
                 current_hash: parse_hash(&a.current_hash)?,
-                has_hash: held.contains(&(a.id.clone(), hash.to_hex())),
+                has_hash: a.current_hash == hash.to_hex()
+                    || held.contains(&(a.id.clone(), hash.to_hex())),
             }),
             None => None,
         };
@@ -128,10 +140,15 @@ pub fn identities_sql(n: usize) -> String {
     let pairs: Vec<String> = (0..n)
         .map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3))
         .collect();
+    // Driven from the pairs (`CROSS JOIN` keeps SQLite's loop order), each
+    // a lookup in the unique index, rather than every artifact of the
+    // collection tested against the list.
     format!(
-        "SELECT a.id, a.kind, a.name_key, a.name, cv.content_hash AS current_hash
-         FROM artifacts a JOIN artifact_versions cv ON cv.id = a.current_version_id
-         WHERE a.collection_id = $1 AND (a.kind, a.name_key) IN (VALUES {})",
+        "WITH wanted (kind, name_key) AS (VALUES {})
+         SELECT a.id, a.kind, a.name_key, a.name, cv.content_hash AS current_hash
+         FROM wanted w CROSS JOIN artifacts a
+         JOIN artifact_versions cv ON cv.id = a.current_version_id
+         WHERE a.collection_id = $1 AND a.kind = w.kind AND a.name_key = w.name_key",
         pairs.join(", ")
     )
 }
