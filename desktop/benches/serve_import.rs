@@ -74,7 +74,26 @@ fn main() {
         let phases = import(&client, &server, &market, &files, &plan);
         let cpu = support::process_cpu(server.child.id()) - cpu;
         println!("{run}: {phases}; server CPU {cpu:.2} s");
+        let settled = settle(server.child.id());
+        println!("  then the server's clean-up (scratch links, used uploads): {settled} ms");
     }
+}
+
+/// Waits until the server's CPU time stops moving (the clean-up an import
+/// leaves behind, after the client was told, is not the next run's);
+/// returns how long that took, in ms.
+fn settle(pid: u32) -> u128 {
+    let start = Instant::now();
+    let mut last = support::process_cpu(pid);
+    while start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+        let now = support::process_cpu(pid);
+        if now - last < 0.005 {
+            break;
+        }
+        last = now;
+    }
+    start.elapsed().as_millis()
 }
 
 /// Every file below `root`: path, SHA-256, size, executable bit.

@@ -28,11 +28,12 @@ pub struct Source {
     meta: Vec<FileMeta>,
 }
 
-/// A file's size and executable bit, from the one `stat` of the listing.
+/// A file's size and executable bit, from the one `stat` of the listing
+/// (or as a listing made elsewhere gives them).
 #[derive(Debug, Clone, Copy)]
-struct FileMeta {
-    size: u64,
-    executable: bool,
+pub struct FileMeta {
+    pub size: u64,
+    pub executable: bool,
 }
 
 impl Source {
@@ -53,16 +54,46 @@ impl Source {
                 reason: "is a file; expected a plugin or marketplace folder".into(),
             });
         }
+        let meta = file_meta(&tree)?;
+        let root_name = (tree.root.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or("plugin")
+            .to_owned();
+        Self::read(path, tree, meta, &root_name, limits)
+    }
+
+    /// [`Source::open_with`] for a folder listed by someone else: `tree`'s
+    /// files are read where they are (the blobs of an upload, say), each
+    /// with the size and mode in `meta` (in the tree's order), and its root
+    /// (named `root_name` for discovery) is only shown in messages.
+    pub fn of_listed(
+        tree: Tree,
+        meta: Vec<FileMeta>,
+        root_name: &str,
+        limits: &Limits,
+    ) -> Result<Source> {
+        let shown = tree.root.clone();
+        Self::read(&shown, tree, meta, root_name, limits)
+    }
+
+    /// Discovers the plugins of `tree` and hashes their files; `path` is
+    /// what messages name.
+    fn read(
+        path: &Path,
+        tree: Tree,
+        meta: Vec<FileMeta>,
+        root_name: &str,
+        limits: &Limits,
+    ) -> Result<Source> {
         let listing = Listing::new(tree.files.iter().map(|f| f.rel.as_str()))
             .map_err(|e| Error::core(path, e))?;
-        let meta = file_meta(&tree)?;
         let files: Files<'_> = tree
             .files
             .iter()
             .zip(&meta)
             .map(|(f, m)| (f.rel.as_str(), (f.path.as_path(), m.size)))
             .collect();
-        let discovery = discover(path, &tree, &listing, &files)?;
+        let discovery = discover(path, root_name, &listing, &files)?;
         let digests = hash_plugins(&tree, &discovery, &files, limits)?;
         let by_rel = tree
             .files
@@ -130,7 +161,12 @@ pub fn inspect_with(path: &Path, limits: &Limits) -> Result<InspectReport> {
 type Files<'a> = HashMap<&'a str, (&'a Path, u64)>;
 
 /// Discovery over the tree; discovery reads small files only.
-fn discover(path: &Path, tree: &Tree, listing: &Listing, files: &Files<'_>) -> Result<Discovery> {
+fn discover(
+    path: &Path,
+    root_name: &str,
+    listing: &Listing,
+    files: &Files<'_>,
+) -> Result<Discovery> {
     let read = |rel: &str| -> Result<Vec<u8>, ReadProblem> {
         let (p, len) = files.get(rel).ok_or(ReadProblem::Failed)?;
         if *len > MAX_SMALL_FILE {
@@ -138,11 +174,6 @@ fn discover(path: &Path, tree: &Tree, listing: &Listing, files: &Files<'_>) -> R
         }
         read_small(p).map_err(|_| ReadProblem::Failed)
     };
-    let root_name = tree
-        .root
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("plugin");
     let discovery =
         discovery::discover(listing, root_name, &read).map_err(|e| Error::core(path, e))?;
     if discovery.plugins.is_empty() && discovery.remote.is_empty() {
@@ -214,12 +245,12 @@ fn check_sizes(
 ) -> Result<()> {
     let mut total = 0u64;
     for rel in rels {
-        let Some((file, size)) = files.get(rel.as_str()) else {
+        let Some((_, size)) = files.get(rel.as_str()) else {
             return Err(Error::Internal(format!("{rel} is not in the listing")));
         };
         if *size > limits.file_bytes {
             return Err(Error::BadInput {
-                path: file.to_path_buf(),
+                path: root.join(rel),
                 reason: format!(
                     "is {}; a file of a plugin may hold at most {} ({FILE_FLAG})",
                     human(*size),

@@ -7,9 +7,9 @@
 //!   that stored a blob in `objects/` removes its upload; one that nothing
 //!   used is removed once it is older than [`ttl`] ([`Area::sweep`]).
 //! - `incoming/`: uploads being written (temp files, gone on drop).
-//! - `imports/<id>/<root>/`: the tree an import is rebuilt into from the
-//!   blobs (hard links, or copies for executable files), read as a folder
-//!   by the one transactional import; gone when the import ends.
+//! - `imports/<id>/`: links to the uploads an import reads (its tree is
+//!   read from the blobs where they are), so that a sweep cannot take them
+//!   away mid-import; gone when the import ends.
 //!
 //! The area is inside the collection folder, so on the same filesystem as
 //! the store: keeping an upload and rebuilding a tree are renames and links.
@@ -21,19 +21,22 @@
 //! checked copies ([`crate::collection::Contents`]). The caller copies
 //! both in first (`ops::upload::fetch_held`).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use rayon::prelude::*;
 use skillmeat_core::SafeRelPath;
+use skillmeat_core::exclude::is_excluded_path;
 use skillmeat_core::hash::{ContentHash, FileHasher};
 use tempfile::{NamedTempFile, TempDir};
 
 use crate::collection::layout;
 use crate::error::{Error, Result};
 use crate::fsx;
+use crate::inspect::FileMeta;
+use crate::tree::{Tree, TreeFile, TreeKind};
 
 /// The upload area's folder, below the collection folder.
 pub const DIR: &str = ".uploads";
@@ -89,14 +92,36 @@ pub struct TreeEntry {
     pub executable: bool,
 }
 
-/// A tree rebuilt from blobs; removed on drop.
+/// A tree described by a client, read from the blobs held: each file
+/// where its blob is.
 #[derive(Debug)]
 pub struct Rebuilt {
-    /// The folder to import (`imports/<id>/<root>`).
-    pub root: PathBuf,
-    /// The blobs it used.
+    /// The files, below a root named as the client named it (shown in
+    /// messages, never read).
+    pub tree: Tree,
+    /// Each file's size and mode as the client gave them, in the tree's
+    /// order (each size checked against its blob).
+    pub meta: Vec<FileMeta>,
+    /// What the import holds until it ends.
+    pub kept: Kept,
+}
+
+/// The blobs a rebuilt tree reads. An upload among them is linked into
+/// scratch space, so that a sweep or another import's release cannot take
+/// it away while this import reads it; a stored blob is read in place (the
+/// store drops only blobs nothing refers to). The links go on drop.
+#[derive(Debug)]
+pub struct Kept {
     pub blobs: HashSet<ContentHash>,
-    _dir: TempDir,
+    _links: TempDir,
+}
+
+/// Where a blob is held, and its size.
+struct Held {
+    path: PathBuf,
+    size: u64,
+    /// Held as an upload, not in the store.
+    upload: bool,
 }
 
 impl Area {
@@ -133,19 +158,39 @@ impl Area {
     /// The file holding `hash`: the collection's store first, then the
     /// uploads.
     pub fn find(&self, hash: &ContentHash) -> Option<PathBuf> {
-        [layout::blob_path(&self.store, hash), self.upload_path(hash)]
-            .into_iter()
-            .find(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+        self.held(hash).map(|h| h.path)
+    }
+
+    /// [`Area::find`], with the blob's size and whether it is an upload.
+    fn held(&self, hash: &ContentHash) -> Option<Held> {
+        [
+            (layout::blob_path(&self.store, hash), false),
+            (self.upload_path(hash), true),
+        ]
+        .into_iter()
+        .find_map(|(path, upload)| {
+            let meta = std::fs::metadata(&path).ok().filter(|m| m.is_file())?;
+            Some(Held {
+                path,
+                size: meta.len(),
+                upload,
+            })
+        })
     }
 
     /// The hashes of `wanted` held neither in the store nor in the uploads,
     /// each once, in the order asked.
     pub fn missing(&self, wanted: &[ContentHash]) -> Vec<ContentHash> {
         let mut seen = HashSet::with_capacity(wanted.len());
-        wanted
+        let unique: Vec<ContentHash> = wanted
             .iter()
-            .filter(|h| seen.insert(**h) && self.find(h).is_none())
+            .filter(|h| seen.insert(**h))
             .copied()
+            .collect();
+        // A `stat` or two each, on all cores.
+        unique
+            .into_par_iter()
+            .filter(|h| self.held(h).is_none())
             .collect()
     }
 
@@ -173,11 +218,11 @@ impl Area {
     /// copied them there). For a database collection, the caller gives
     /// only those the database holds.
     pub fn release(&self, blobs: &HashSet<ContentHash>) {
-        for hash in blobs {
+        blobs.par_iter().for_each(|hash| {
             if self.in_database || fsx::exists(&layout::blob_path(&self.store, hash)) {
                 let _ = std::fs::remove_file(self.upload_path(hash));
             }
-        }
+        });
     }
 
     /// Everything in the area older than `ttl`: uploads, half-written
@@ -226,48 +271,88 @@ impl Area {
             .collect()
     }
 
-    /// Rebuilds the tree `files` describes under `imports/`, in a folder
-    /// named `root_name`, from the blobs held (hard links; copies where a
-    /// file is executable or the link fails). Every path must be a
-    /// [`SafeRelPath`], no path may be given twice or be a folder of
-    /// another, and every size must be the blob's; a blob not held is
-    /// [`Error::MissingBlobs`] (all of them named), and nothing is kept.
+    /// The tree `files` describes, named `root_name`, read from the blobs
+    /// held ([`Rebuilt`]). Every path must be a [`SafeRelPath`], no path
+    /// may be given twice or be a folder of another, and every size must be
+    /// the blob's; a blob not held is [`Error::MissingBlobs`] (all of them
+    /// named). Paths a folder read from disk would skip (`.git/`,
+    /// `node_modules/`, …) are left out of the tree.
     pub fn rebuild(&self, files: &[TreeEntry], root_name: &str) -> Result<Rebuilt> {
         check_paths(files)?;
         let root_name = folder_name(root_name)?;
-        let mut sources = Vec::with_capacity(files.len());
-        let mut missing = BTreeSet::new();
-        for f in files {
-            match self.find(&f.blob) {
-                Some(p) => sources.push(p),
-                None => {
-                    missing.insert(f.blob.to_hex());
-                    sources.push(PathBuf::new());
-                }
-            }
-        }
+        let blobs: HashSet<ContentHash> = files.iter().map(|f| f.blob).collect();
+        let unique: Vec<ContentHash> = blobs.iter().copied().collect();
+        // A `stat` or two each, on all cores.
+        let held: Vec<Option<Held>> = unique.par_iter().map(|h| self.held(h)).collect();
+        let missing: BTreeSet<String> = (unique.iter().zip(&held))
+            .filter(|(_, h)| h.is_none())
+            .map(|(hash, _)| hash.to_hex())
+            .collect();
         if !missing.is_empty() {
             return Err(Error::MissingBlobs(missing.into_iter().collect()));
         }
         let imports = self.root.join("imports");
         fsx::create_private_dir(&imports)?;
-        let dir = tempfile::Builder::new()
+        let links = tempfile::Builder::new()
             .prefix("import-")
             .tempdir_in(&imports)
             .map_err(|e| Error::io(&imports, e))?;
-        let root = dir.path().join(root_name);
-        fsx::create_private_dir(&root)?;
-        // On all cores: thousands of links are mostly the kernel's path walks.
-        files
-            .par_iter()
-            .zip(&sources)
-            .try_for_each(|(f, from)| place(from, &root.join(&f.path), f))?;
+        let at: HashMap<ContentHash, Held> = (unique.into_par_iter().zip(held))
+            .filter_map(|(hash, held)| Some((hash, held?)))
+            .map(|(hash, held)| Ok((hash, linked(held, &links.path().join(hash.to_hex()))?)))
+            .collect::<Result<_>>()?;
+        let mut tree = Tree {
+            root: PathBuf::from(root_name),
+            kind: TreeKind::Directory,
+            files: Vec::with_capacity(files.len()),
+        };
+        let mut meta = Vec::with_capacity(files.len());
+        for f in files.iter().filter(|f| !is_excluded_path(&f.path)) {
+            let held = at
+                .get(&f.blob)
+                .ok_or_else(|| Error::Internal(format!("blob {} vanished", f.blob.to_hex())))?;
+            if held.size != f.size {
+                return Err(Error::Usage(format!(
+                    "files: {:?} is given as {} bytes, but its blob {} holds {}",
+                    f.path,
+                    f.size,
+                    f.blob.to_hex(),
+                    held.size
+                )));
+            }
+            tree.files.push(TreeFile {
+                rel: f.path.clone(),
+                path: held.path.clone(),
+            });
+            meta.push(FileMeta {
+                size: f.size,
+                executable: f.executable,
+            });
+        }
         Ok(Rebuilt {
-            root,
-            blobs: files.iter().map(|f| f.blob).collect(),
-            _dir: dir,
+            tree,
+            meta,
+            kept: Kept {
+                blobs,
+                _links: links,
+            },
         })
     }
+}
+
+/// `held` as the import reads it: an upload linked (or copied) to `to`,
+/// out of reach of a sweep; a stored blob where it is.
+fn linked(held: Held, to: &Path) -> Result<Held> {
+    if !held.upload {
+        return Ok(held);
+    }
+    if std::fs::hard_link(&held.path, to).is_err() {
+        std::fs::copy(&held.path, to).map_err(|e| Error::io(to, e))?;
+    }
+    Ok(Held {
+        path: to.to_owned(),
+        ..held
+    })
 }
 
 /// Every path safe, none twice, none a folder of another.
@@ -314,29 +399,6 @@ fn folder_name(name: &str) -> Result<&str> {
             "root_name: {name:?} is not a folder name (one path component)"
         ))),
     }
-}
-
-/// Puts the blob `from` at `to` as `f` describes it.
-fn place(from: &Path, to: &Path, f: &TreeEntry) -> Result<()> {
-    let size = std::fs::metadata(from)
-        .map_err(|e| Error::io(from, e))?
-        .len();
-    if size != f.size {
-        return Err(Error::Usage(format!(
-            "files: {:?} is given as {} bytes, but its blob {} holds {size}",
-            f.path,
-            f.size,
-            f.blob.to_hex()
-        )));
-    }
-    if let Some(parent) = to.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    }
-    if !f.executable && std::fs::hard_link(from, to).is_ok() {
-        return Ok(());
-    }
-    std::fs::copy(from, to).map_err(|e| Error::io(to, e))?;
-    fsx::set_mode(to, f.executable)
 }
 
 /// Writes an upload and hashes it on the way.
@@ -428,14 +490,20 @@ mod tests {
         let mut run = entry("bin/run.sh", b"one");
         run.executable = true;
         let files = vec![entry("a/one.md", b"one"), run];
+        let files = [files, vec![entry(".git/config", b"one")]].concat();
         let rebuilt = area.rebuild(&files, "p").expect("rebuilt");
-        assert_eq!(rebuilt.root.file_name().and_then(|n| n.to_str()), Some("p"));
+        assert_eq!(rebuilt.tree.root, Path::new("p"));
+        let listed: Vec<(&str, u64, bool)> = (rebuilt.tree.files.iter().zip(&rebuilt.meta))
+            .map(|(f, m)| (f.rel.as_str(), m.size, m.executable))
+            .collect();
+        assert_eq!(listed, [("a/one.md", 3, false), ("bin/run.sh", 3, true)]);
+        // The upload is the import's until it ends, whoever removes it.
+        std::fs::remove_file(area.upload_path(&hash_bytes(b"one"))).expect("removed");
         assert_eq!(
-            std::fs::read(rebuilt.root.join("a/one.md")).expect("a/one.md"),
+            std::fs::read(&rebuilt.tree.files[1].path).expect("bin/run.sh"),
             b"one"
         );
-        assert!(fsx::is_executable(&rebuilt.root.join("bin/run.sh")));
-        assert!(!fsx::is_executable(&area.upload_path(&hash_bytes(b"one"))));
+        keep(&area, b"one");
         let missing = vec![entry("a.md", b"one"), entry("b.md", b"two")];
         match area.rebuild(&missing, "p") {
             Err(Error::MissingBlobs(names)) => assert_eq!(names, [hash_bytes(b"two").to_hex()]),

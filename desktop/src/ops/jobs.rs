@@ -3,10 +3,11 @@
 //! followed by its id.
 //!
 //! The source is a file list whose bytes were uploaded first (the folder is
-//! rebuilt from the blobs and read like any folder: discovered, hashed and
-//! imported by the one transactional import, which re-hashes every byte it
-//! stores; nothing the client computed is used), or a folder, marketplace
-//! or bundle on the server's machine.
+//! rebuilt from the blobs, each file read where its blob is, and read like
+//! any folder: discovered, hashed and imported by the one transactional
+//! import, which re-hashes every byte it stores; nothing the client
+//! computed but the paths and modes is used), or a folder, marketplace or
+//! bundle on the server's machine.
 //!
 //! Each plugin is imported in its own transaction, one after the other.
 //! [`Imports::stop`] (the server's shutdown) lets the plugin in flight
@@ -41,7 +42,7 @@ use crate::import;
 use crate::inspect::Source;
 use crate::origin::{self, Resolved};
 use crate::store::rows;
-use crate::upload::{self, Area, Rebuilt, TreeEntry};
+use crate::upload::{self, Area, Kept, Rebuilt, TreeEntry};
 
 /// Finished imports are answered for this long …
 pub const KEEP_FOR: Duration = Duration::from_secs(60 * 60);
@@ -254,7 +255,7 @@ pub async fn update_status(scope: &Scope, id: &str) -> Result<UpdateJob> {
 enum Held {
     Uploaded {
         resolved: Resolved,
-        rebuilt: Rebuilt,
+        kept: Kept,
         area: Area,
     },
     Path(Resolved),
@@ -379,24 +380,25 @@ async fn uploaded(
     let name = root_name.unwrap_or("plugin").to_owned();
     let limits = engine_limits(SizeLimits::default());
     blocking(move || {
-        let rebuilt = area.rebuild(&entries, &name)?;
-        let mut source = Source::open_with(&rebuilt.root, &limits).map_err(|e| {
-            let text = e.to_string();
-            let root = rebuilt.root.display().to_string();
-            match e.code() {
-                ErrorCode::Internal => e,
-                _ => Error::Usage(format!(
-                    "the files do not hold a plugin skillmeat can read: {}",
-                    text.replace(&root, &name)
+        let Rebuilt { tree, meta, kept } = area.rebuild(&entries, &name)?;
+        let root_name = tree.root.display().to_string();
+        let mut source =
+            Source::of_listed(tree, meta, &root_name, &limits).map_err(|e| match e {
+                // A blob the server held is gone or unreadable: ours to fix.
+                Error::Unreadable { path, source } => {
+                    Error::Internal(format!("reading the blob {}: {source}", path.display()))
+                }
+                e if e.code() == ErrorCode::Internal => e,
+                e => Error::Usage(format!(
+                    "the files do not hold a plugin skillmeat can read: {e}"
                 )),
-            }
-        })?;
+            })?;
         // Imported artifacts record where they came from, not scratch space.
         source.tree.root = PathBuf::from(format!("upload:{name}"));
         let resolved = origin::uploaded(Opened::folder(source), &name, only.as_deref())?;
         Ok(Held::Uploaded {
             resolved,
-            rebuilt,
+            kept,
             area,
         })
     })
@@ -566,7 +568,7 @@ impl Run {
             ..
         } = self;
         let mut blobs = match &held {
-            Held::Uploaded { rebuilt, .. } => rebuilt.blobs.clone(),
+            Held::Uploaded { kept, .. } => kept.blobs.clone(),
             Held::Path(_) => HashSet::new(),
         };
         if collection.in_database() && !blobs.is_empty() {
@@ -576,8 +578,8 @@ impl Run {
         // of them is nobody's wait (a stopping server still waits for it).
         imports.finish(job);
         let _ = blocking(move || {
-            if let Held::Uploaded { rebuilt, area, .. } = held {
-                drop(rebuilt);
+            if let Held::Uploaded { kept, area, .. } = held {
+                drop(kept);
                 area.release(&blobs);
             }
             Ok(())
