@@ -306,3 +306,20 @@ fn spans_carry_their_fields() {
         Some(64)
     );
 }
+
+/// A home whose path is not UTF-8 (the SQLite driver opens only UTF-8
+/// paths): exit 1 naming it, no database written.
+#[test]
+fn a_home_whose_path_is_not_utf8_is_refused_naming_it() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::TempDir::new().expect("a temp dir");
+    let home = dir.path().join(std::ffi::OsStr::from_bytes(b"home-\xff"));
+    skillmeat()
+        .env("SKILLMEAT_HOME", &home)
+        .arg("add")
+        .arg(fixture("guardrails"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is not a UTF-8 path"));
+    assert!(!home.join("skillmeat.db").exists(), "no database written");
+}

@@ -296,24 +296,40 @@ fn an_upload_that_does_not_match_its_hash_is_refused_and_not_kept() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }
 
-/// Too many hashes in one question: 413. An upload over the per-file
-/// limit: 413, nothing kept.
+/// Too many hashes in one question: 413. An upload over the largest blob
+/// an import reads (a plugin's total, which a bundle zip of one plugin
+/// may reach): 413, nothing kept. One over the per-file limit but within
+/// that is kept (it may be a bundle zip); imported as a file, it is
+/// refused naming the file, and nothing is written.
 #[test]
 fn lists_and_uploads_over_their_limits_are_413() {
     let home = Home::new();
     let mut serve = home.cmd_failpoints_std();
-    serve.env("SKILLMEAT_TEST_BUNDLE_LIMITS", "entry=1000");
+    serve.env("SKILLMEAT_TEST_BUNDLE_LIMITS", "entry=1000,total=2000");
     let server = Server::spawn(serve, &[], &[]);
     let many: Vec<String> = (0..100_001u32).map(|i| format!("{i:064x}")).collect();
     let (status, body) = server.post_json("/api/v1/blobs/missing", &json!({ "sha256": many }));
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert_eq!(body["code"], "too_large");
-    let big = "x".repeat(1001);
+    let big = "x".repeat(2001);
     let (status, body) = server.put_blob(&sha256_hex(&big), big.into_bytes());
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
-    let small = "x".repeat(1000);
-    let (status, body) = server.put_blob(&sha256_hex(&small), small.into_bytes());
+    assert_eq!(uploads_left(&home, "blobs"), 0);
+    let zip_sized = "x".repeat(2000);
+    let hash = sha256_hex(&zip_sized);
+    let (status, body) = server.put_blob(&hash, zip_sized.into_bytes());
     assert_eq!(status, StatusCode::OK, "{body}");
+    let files =
+        json!([{"path": "commands/big.md", "sha256": hash, "size": 2000, "executable": false}]);
+    let (status, body) = server.post_json(
+        "/api/v1/artifacts/import/composite",
+        &json!({ "files": files, "root_name": "big" }),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("big/commands/big.md"), "{body}");
+    let (_, list) = server.json("/api/v1/artifacts");
+    assert_eq!(list["total"], 0, "{list}");
 }
 
 /// Files under `.uploads/blobs` (kept uploads) and `.uploads/incoming` (half-written ones).
@@ -424,12 +440,12 @@ fn a_batch_with_a_mismatched_or_cut_blob_is_refused_naming_it() {
 }
 
 /// A batch body declared over 16 MiB: 413 before its body, nothing kept; a blob of a batch over the
-/// per-file limit: 413 naming it, nothing of it kept.
+/// blob limit (a plugin's total): 413 naming it, nothing of it kept.
 #[test]
 fn a_batch_over_its_limits_is_413() {
     let home = Home::new();
     let mut serve = home.cmd_failpoints_std();
-    serve.env("SKILLMEAT_TEST_BUNDLE_LIMITS", "entry=1000");
+    serve.env("SKILLMEAT_TEST_BUNDLE_LIMITS", "entry=500,total=1000");
     let server = Server::spawn(serve, &[], &[]);
     let chunk = vec![b'x'; 1000];
     let hash = hash_bytes(&chunk).to_hex();

@@ -55,7 +55,8 @@ pub use source::{file_diff, list_source, read_source_file};
 pub use staging::Staging;
 pub use updates::{outdated, update};
 pub use upload::{
-    BATCH_BODY_LIMIT, missing_blobs, plan, put_blob, put_blobs, sweep_uploads, upload_ttl,
+    BATCH_BODY_LIMIT, blob_limit, missing_blobs, plan, put_blob, put_blobs, sweep_uploads,
+    upload_ttl,
 };
 
 use crate::error::{Error, Result};

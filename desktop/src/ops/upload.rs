@@ -201,7 +201,7 @@ async fn publish(scope: &Scope, area: &upload::Area, hashes: &[ContentHash]) -> 
 
 /// Keeps `body` as the upload of blob `sha256`, hashing it as it is
 /// written: bytes that are not that blob are refused and nothing is kept
-/// ([`Error::BlobMismatch`]), and so is a body over the per-file limit
+/// ([`Error::BlobMismatch`]), and so is a body over [`blob_limit`]
 /// (`length` is its announced size, when known). Uploading a blob again
 /// is harmless (and restarts its time).
 pub async fn put_blob<S, B, E>(
@@ -216,11 +216,10 @@ where
     E: Display,
 {
     let hash = upload::parse_hash(sha256)?;
-    let limit = Limits::in_force().file_bytes;
+    let limit = blob_limit();
     let too_large = || {
         Error::TooLarge(format!(
-            "a file may hold at most {} bytes (the per-file limit of an import)",
-            limit
+            "a blob may hold at most {limit} bytes (what one plugin may hold, or a bundle zip of one)"
         ))
     };
     if length.is_some_and(|n| n > limit) {
@@ -267,6 +266,14 @@ where
     })
 }
 
+/// The most bytes one uploaded blob may hold: what all the files of one
+/// plugin may hold, for a bundle zip uploaded whole may be that large. A
+/// file is held to the (smaller) per-file limit when it is imported.
+pub fn blob_limit() -> u64 {
+    let limits = Limits::in_force();
+    limits.file_bytes.max(limits.plugin_bytes)
+}
+
 /// The largest body of a batch upload (`POST /api/v1/blobs`); larger
 /// blobs go one by one (`PUT /api/v1/blobs/{sha256}`).
 pub const BATCH_BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -277,13 +284,13 @@ pub const BATCH_BODY_LIMIT: usize = 16 * 1024 * 1024;
 /// kept only if it is the blob named: the first that is not stops the batch
 /// ([`Error::BlobMismatch`], nothing kept of it; the blobs before it are
 /// kept). A header that is not one, a body that ends inside a blob: 400;
-/// a blob over the per-file limit: 413.
+/// a blob over [`blob_limit`]: 413.
 pub async fn put_blobs<B>(scope: &Scope, body: B) -> Result<BlobsStored>
 where
     B: AsRef<[u8]> + Send + 'static,
 {
     let area = scope.upload_area()?;
-    let limit = Limits::in_force().file_bytes;
+    let limit = blob_limit();
     let stored = {
         let area = area.clone();
         blocking(move || keep_batch(&area, body.as_ref(), limit)).await?
@@ -344,7 +351,7 @@ fn next_blob(body: &[u8], n: usize, limit: u64) -> Result<(ContentHash, &[u8], &
         .map_err(|_| bad(format!("size {size:?} is not a number of bytes")))?;
     if size > limit {
         return Err(Error::TooLarge(format!(
-            "blob {n} of the batch ({hex}): {size} bytes; a file may hold at most {limit} bytes (the per-file limit of an import)"
+            "blob {n} of the batch ({hex}): {size} bytes; a blob may hold at most {limit} bytes (what one plugin may hold, or a bundle zip of one)"
         )));
     }
     let rest = &body[header.len() + 1..];

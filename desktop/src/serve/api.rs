@@ -26,7 +26,7 @@ use crate::ops::transfer::{ErrorCode, PublicError};
 /// [`BODY_LIMIT`], a plan, `missing` question or import's file list
 /// [`imports::LIST_BODY_LIMIT`], a batch of blobs
 /// [`crate::ops::BATCH_BODY_LIMIT`]; an upload is counted by its handler
-/// against the per-file limit as it streams.
+/// against [`crate::ops::blob_limit`] as it streams.
 pub fn router() -> OpenApiRouter<Shared> {
     let lists = OpenApiRouter::new()
         .routes(routes!(imports::plan))

@@ -42,6 +42,7 @@ const SQLITE_READONLY_DIRECTORY: i32 = 1544;
 
 /// Opens (creating if needed) and migrates the database at `path`.
 pub async fn open(path: &Path) -> Result<AnyPool> {
+    utf8(path)?;
     if let Some(parent) = path.parent() {
         crate::fsx::create_private_dir(parent)?;
     }
@@ -189,6 +190,7 @@ pub enum ReadOnly {
 /// created, migrated or written (not even `skillmeat.db.lock`), so a
 /// read-only home can be read.
 pub async fn open_read_only(path: &Path) -> Result<ReadOnly> {
+    utf8(path)?;
     // Waits while another process creates or migrates the database.
     let _turn = shared_open_lock(path).await?;
     let options = SqliteUrl::new(path, "ro");
@@ -225,6 +227,20 @@ impl SqliteUrl {
     /// The file read as it is, without the WAL index (`immutable`).
     fn immutable(self) -> SqliteUrl {
         SqliteUrl(format!("{}&immutable=true", self.0))
+    }
+}
+
+/// sqlx's SQLite driver opens only a UTF-8 path (it decodes the URL's
+/// path as UTF-8): any other is refused before anything is written.
+fn utf8(path: &Path) -> Result<()> {
+    match path.to_str() {
+        Some(_) => Ok(()),
+        None => Err(Error::BadInput {
+            path: path.to_owned(),
+            reason: "is not a UTF-8 path, which the SQLite driver cannot open; \
+                     use a home (SKILLMEAT_HOME) whose path is UTF-8"
+                .into(),
+        }),
     }
 }
 

@@ -95,7 +95,7 @@ pub async fn missing(
     tag = "import",
     params(("sha256" = String, Path, description = "The SHA-256 of the bytes (64 lowercase hex digits)",
         example = "3b1f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c")),
-    request_body(content = [u8], content_type = "application/octet-stream", description = "The file's bytes, at most 256 MiB"),
+    request_body(content = [u8], content_type = "application/octet-stream", description = "The blob's bytes (a file, or a bundle zip uploaded whole), at most 1 GiB"),
     responses(
         (status = 200, description = "Kept", body = BlobStored,
             example = json!({"sha256": "3b1f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c", "size": 1234})),
