@@ -95,7 +95,11 @@ try {
   const again = await importAll();
   console.log(`re-import: ${again.ms} ms; ${again.text}`);
   assert.equal(again.uploaded, 0, again.text);
-  console.log(`goal hash + discover + plan ≤ 8000 ms: ${first.ms <= 8000 ? "met" : "missed"} (${first.ms} ms); load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores; Chromium ${browser.version()}`);
+  // The goal counts the page's work from the files it was handed (hash +
+  // discover + plan); Chromium building the FileList before it hands them
+  // over, and painting, are printed beside it.
+  const pageMs = first.hashMs + first.planMs;
+  console.log(`goal hash + discover + plan ≤ 8000 ms: ${pageMs <= 8000 ? "met" : "missed"} (${pageMs} ms; ${first.ms} ms from setInputFiles, of which Chromium's FileList ${first.fileListMs} ms); load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores; Chromium ${browser.version()}`);
 } finally {
   await browser.close();
   // The server stops (an import cut off is rolled back) before its home goes.
