@@ -323,3 +323,44 @@ fn a_home_whose_path_is_not_utf8_is_refused_naming_it() {
         .stderr(predicate::str::contains("is not a UTF-8 path"));
     assert!(!home.join("skillmeat.db").exists(), "no database written");
 }
+
+/// What discovery noticed about a marketplace (an entry whose folder is
+/// missing) comes with `preview`, in words and in `--json`.
+#[test]
+fn preview_says_what_discovery_skipped() {
+    let home = util::Home::new();
+    let market = tempfile::TempDir::new().expect("a temp dir");
+    let root = market.path();
+    fs::create_dir_all(root.join(".claude-plugin")).expect("mkdir");
+    fs::write(
+        root.join(".claude-plugin/marketplace.json"),
+        r#"{"name": "m", "owner": {"name": "o"}, "plugins": [
+            {"name": "one", "source": "./one"}, {"name": "gone", "source": "./gone"}]}"#,
+    )
+    .expect("marketplace.json");
+    fs::create_dir_all(root.join("one/commands")).expect("mkdir");
+    fs::write(root.join("one/commands/hi.md"), "Say hi.\n").expect("hi.md");
+    let skipped = r#"plugin "gone": source ./gone has no files here; skipped"#;
+    home.cmd()
+        .arg("preview")
+        .arg(root)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "warning: .claude-plugin/marketplace.json: {skipped}"
+        )));
+    let out = home
+        .cmd()
+        .args(["preview", "--json"])
+        .arg(root)
+        .output()
+        .expect("ran");
+    let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let warnings = json["warnings"].as_array().expect("warnings");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().is_some_and(|w| w.contains(skipped))),
+        "{json}"
+    );
+}

@@ -152,6 +152,9 @@ pub(super) async fn preview(scope: &Scope, args: PreviewArgs, json: bool) -> Res
     for p in &preview.plugins {
         write_buckets(&mut out, p);
     }
+    for w in &preview.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
     let _ = writeln!(out, "nothing was written");
     emit(&out)?;
     Ok(0)

@@ -42,7 +42,7 @@ pub async fn preview(scope: &Scope, args: PreviewArgs) -> Result<ImportPreview> 
     let each = resolved
         .plugins()
         .map(|(source, plugin, _)| (source, plugin));
-    plan_all(scope, each, args.policy).await
+    plan_all(scope, each, args.policy, resolved.warnings()).await
 }
 
 /// [`preview`] for the desktop app's wizard, in one call: the engine reads
@@ -64,13 +64,15 @@ pub async fn preview_staged(
         .plugins
         .iter()
         .map(|plugin| (source, plugin));
-    plan_all(scope, each, args.policy).await
+    let warnings = source.discovery.warnings.clone();
+    plan_all(scope, each, args.policy, warnings).await
 }
 
 async fn plan_all<'a>(
     scope: &Scope,
     each: impl Iterator<Item = (&'a Source, &'a Plugin)>,
     policy: Option<Policy>,
+    warnings: Vec<String>,
 ) -> Result<ImportPreview> {
     let c = scope.read().await?;
     let policy = policy.unwrap_or_default().engine();
@@ -84,7 +86,7 @@ async fn plan_all<'a>(
             ..preview_of(plan::Preview::from(plan), &plugin.validation)
         })
         .collect();
-    Ok(ImportPreview { plugins })
+    Ok(ImportPreview { plugins, warnings })
 }
 
 /// What a face asked to read: the source as given, and how.

@@ -54,7 +54,10 @@ pub async fn plan(scope: &Scope, args: PlanArgs) -> Result<ImportPreview> {
         .iter()
         .map(|p| preview_of(plan::Preview::from(p), &Validation::default()))
         .collect();
-    Ok(ImportPreview { plugins })
+    Ok(ImportPreview {
+        plugins,
+        warnings: Vec::new(),
+    })
 }
 
 /// A plugin's children as the planner takes them; names and hashes checked.

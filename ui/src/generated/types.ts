@@ -191,7 +191,14 @@ plugins?: Array<string>,
  */
 offline?: boolean, };
 
-export type ImportPreview = { plugins: Array<PluginPreview>, };
+export type ImportPreview = { plugins: Array<PluginPreview>, 
+/**
+ * What discovery noticed about the source: a marketplace entry
+ * skipped and why, a remote source not fetched, a file it could not
+ * read. Empty for a plan from a client's hashes (the client's own
+ * discovery has them).
+ */
+warnings: Array<string>, };
 
 export type PluginPreview = { name: string, 
 /**

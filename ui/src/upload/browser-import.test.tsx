@@ -174,6 +174,7 @@ function plan(args: PlanArgs, current: Record<string, string>): ImportPreview {
       }
       return { name: p.name, buckets, loads_in_claude_code: true, load_errors: [], validation_errors: [] };
     }),
+    warnings: [],
   };
 }
 
@@ -339,7 +340,7 @@ describe("the browser's Import", () => {
       ".claude-plugin/marketplace.json": JSON.stringify({
         name: "market",
         owner: { name: "o" },
-        plugins: ["alpha", "beta", "gamma"].map((n) => ({ name: n, source: `./plugins/${n}` })),
+        plugins: ["alpha", "beta", "gamma", "gone"].map((n) => ({ name: n, source: `./plugins/${n}` })),
       }),
     };
     for (const n of ["alpha", "beta", "gamma"]) {
@@ -354,6 +355,9 @@ describe("the browser's Import", () => {
       ["beta", true],
       ["gamma", true],
     ]);
+    // What the page's discovery noticed is shown with the preview.
+    const warnings = [...m!.container.querySelectorAll(".previews ul.warnings li")].map((li) => li.textContent);
+    expect(warnings).toEqual(['.claude-plugin/marketplace.json: plugin "gone": source ./plugins/gone has no files here; skipped']);
     await click(byText(m!.container, ".picker .toolbar button", "None"));
     await click(m!.container.querySelector("input[name=pick-plugin][value=beta]"));
     await importNow("Import selected (1)");

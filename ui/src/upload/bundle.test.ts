@@ -12,7 +12,7 @@ function fakeApi(has: string[]) {
   const imports: CompositeImportArgs[] = [];
   let polls = 0;
   const api: HashFirstApi = {
-    plan: async () => ({ plugins: [] }),
+    plan: async () => ({ plugins: [], warnings: [] }),
     missingBlobs: async (h) => h.filter((x) => !held.has(x)),
     putBlob: async (sha, body) => {
       puts.push(sha);

@@ -20,7 +20,7 @@ import {
 } from "../upload/flow.ts";
 import { importBundle } from "../upload/bundle.ts";
 import { UploadCancelled, type UploadProgress } from "../upload/queue.ts";
-import { Children, childChoices, compare, DiffView, ImportResults } from "./ImportWizard.tsx";
+import { Children, childChoices, compare, DiffView, ImportResults, Warnings } from "./ImportWizard.tsx";
 import { BucketCounts, PluginPicker } from "./PluginPicker.tsx";
 
 type Stage = "choose" | "hashing" | "planning" | "preview" | "uploading" | "importing" | "done";
@@ -314,6 +314,7 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
 
       {(stage === "preview" || stage === "uploading" || stage === "importing" || stage === "done") && previews.length > 0 && (
         <div className="previews">
+          {chosen && <Warnings warnings={chosen.report.warnings} />}
           {previews.length > 1 ? (
             <PluginPicker previews={previews} selected={selected} onChange={setSelected} disabled={stage !== "preview"} detail={detail} />
           ) : (

@@ -35,6 +35,7 @@ export function ImportWizard({ go }: { go: Go }) {
   const [stage, setStage] = useState<Stage>("choose");
   const [progress, setProgress] = useState({ done: 0, total: 0 });
   const [previews, setPreviews] = useState<Preview[]>([]);
+  const [warnings, setWarnings] = useState<string[]>([]);
   const [bundle, setBundle] = useState(false);
   const [choices, setChoices] = useState<Record<string, Policy>>({});
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -80,6 +81,7 @@ export function ImportWizard({ go }: { go: Go }) {
     try {
       const preview = await t.call("preview_import", { path });
       setPreviews(preview.plugins);
+      setWarnings(preview.warnings);
       setBundle(/\.zip$/i.test(path.trim()));
       setChoices({});
       setSelected(new Set(preview.plugins.map((p) => p.name)));
@@ -180,6 +182,7 @@ export function ImportWizard({ go }: { go: Go }) {
               {previews.length} {previews.length === 1 ? "plugin" : "plugins"} previewed in <span data-ms={elapsed}>{elapsed} ms</span>
             </p>
           )}
+          <Warnings warnings={warnings} />
           {marketplace ? (
             <PluginPicker
               previews={previews}
@@ -226,28 +229,46 @@ export function ImportWizard({ go }: { go: Go }) {
   );
 }
 
-/** Each plugin's import result (the wizard's and the browser's summary). */
-export function ImportResults({ summary, go }: { summary: ImportSummary; go: Go }) {
+/** What discovery noticed about a source (a marketplace entry skipped and
+ * why, a remote source not fetched…), shown with its preview and summary. */
+export function Warnings({ warnings }: { warnings: readonly string[] }) {
+  if (warnings.length === 0) return null;
   return (
-    <ul>
-      {summary.results.map((r) => (
-        <li key={r.transaction_id} data-plugin={r.plugin_name}>
-          {r.success ? (
-            <>
-              <strong>{r.plugin_name}</strong>: <span data-count="imported">{r.children_imported}</span> imported,{" "}
-              <span data-count="reused">{r.children_reused}</span> reused,{" "}
-              <span data-count="new-versions">{r.children_new_version}</span> new versions — transaction{" "}
-              <code>{r.transaction_id}</code>{" "}
-              {r.plugin_id && <button onClick={() => go({ view: "artifact", id: r.plugin_id! })}>Open {r.plugin_name}</button>}
-            </>
-          ) : (
-            <span className="error">
-              {r.plugin_name} failed: {r.errors.join("; ")}
-            </span>
-          )}
+    <ul className="warnings" aria-label="Warnings">
+      {warnings.map((w, i) => (
+        <li key={i} className="warning">
+          {w}
         </li>
       ))}
     </ul>
+  );
+}
+
+/** Each plugin's import result (the wizard's and the browser's summary). */
+export function ImportResults({ summary, go }: { summary: ImportSummary; go: Go }) {
+  return (
+    <>
+      <Warnings warnings={summary.warnings} />
+      <ul>
+        {summary.results.map((r) => (
+          <li key={r.transaction_id} data-plugin={r.plugin_name}>
+            {r.success ? (
+              <>
+                <strong>{r.plugin_name}</strong>: <span data-count="imported">{r.children_imported}</span> imported,{" "}
+                <span data-count="reused">{r.children_reused}</span> reused,{" "}
+                <span data-count="new-versions">{r.children_new_version}</span> new versions — transaction{" "}
+                <code>{r.transaction_id}</code>{" "}
+                {r.plugin_id && <button onClick={() => go({ view: "artifact", id: r.plugin_id! })}>Open {r.plugin_name}</button>}
+              </>
+            ) : (
+              <span className="error">
+                {r.plugin_name} failed: {r.errors.join("; ")}
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
 

@@ -130,7 +130,7 @@ describe("Import wizard: choosing a marketplace's plugins", () => {
   }
 
   it("imports exactly the plugins chosen, with the choices of their conflicts only", async () => {
-    const w = await wizard({ plugins: PLUGINS });
+    const w = await wizard({ plugins: PLUGINS, warnings: [] });
     m = w.m;
     expect(byText(m.container, "button", "Import selected")?.textContent).toBe("Import selected (5)");
     await click(byText(m.container, "button", "None"));
@@ -146,7 +146,7 @@ describe("Import wizard: choosing a marketplace's plugins", () => {
   });
 
   it("a conflict of a chosen plugin carries its choice", async () => {
-    const w = await wizard({ plugins: PLUGINS });
+    const w = await wizard({ plugins: PLUGINS, warnings: [] });
     m = w.m;
     await search(m, "review");
     await click(byText(m.container, "button", "None of 1 shown"));
@@ -162,7 +162,7 @@ describe("Import wizard: choosing a marketplace's plugins", () => {
   });
 
   it("one plugin needs no picker: Import All, no plugins sent", async () => {
-    const w = await wizard({ plugins: [PLUGINS[0]!] });
+    const w = await wizard({ plugins: [PLUGINS[0]!], warnings: [] });
     m = w.m;
     expect(m.container.querySelector("input[name=pick-plugin]")).toBeNull();
     await click(byText(m.container, "button", "Import All"));

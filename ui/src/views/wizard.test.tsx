@@ -40,6 +40,7 @@ function enginePreview(existing: string[] = [], conflicts: Record<string, string
         ...LOADS,
       },
     ],
+    warnings: [],
   };
 }
 
@@ -93,6 +94,7 @@ describe("Import wizard", () => {
           ...LOADS,
         },
       ],
+      warnings: [],
     };
     const r = await preview(answer);
     m = r.m;
@@ -228,6 +230,18 @@ describe("Import wizard", () => {
     expect(m.container.querySelector("input[name=source-path]")).not.toBeNull();
     expect(m.container.querySelector("[data-field=preview-time]")).toBeNull();
   });
+  it("shows what discovery noticed with the preview, and the import's warnings with the summary", async () => {
+    const skipped = '.claude-plugin/marketplace.json: plugin "gone": source ./plugins/gone has no files here; skipped';
+    const lenient = "guardrails: `claude plugin validate` reports: description is missing";
+    const r = await preview({ ...enginePreview(), warnings: [skipped] }, { import_source: () => ({ ...summary(), warnings: [skipped, lenient] }) });
+    m = r.m;
+    const shown = (within: string) =>
+      [...r.m.container.querySelectorAll(`${within} ul.warnings[aria-label=Warnings] li`)].map((li) => li.textContent);
+    expect(shown(".previews")).toEqual([skipped]);
+    await click(byText(m.container, "button", "Import All"));
+    expect(shown(".summary")).toEqual([skipped, lenient]);
+  });
+
   it("says which plugins Claude Code would not load, with the reasons, before importing", async () => {
     const reason = '.claude-plugin/plugin.json: agents: "./agents" must be a .md file (Claude Code does not take a folder here)';
     const answer = enginePreview();

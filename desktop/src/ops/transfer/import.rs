@@ -111,6 +111,12 @@ pub struct PreviewArgs {
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct ImportPreview {
     pub plugins: Vec<PluginPreview>,
+    /// What discovery noticed about the source: a marketplace entry
+    /// skipped and why, a remote source not fetched, a file it could not
+    /// read. Empty for a plan from a client's hashes (the client's own
+    /// discovery has them).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
