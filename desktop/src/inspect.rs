@@ -26,6 +26,8 @@ pub struct Source {
     by_rel: HashMap<String, usize>,
     /// Each file's metadata as listed, in the order of `tree.files`.
     meta: Vec<FileMeta>,
+    /// The files are blobs the server holds ([`Source::of_listed`]).
+    pub from_blobs: bool,
 }
 
 /// A file's size and executable bit, from the one `stat` of the listing
@@ -59,7 +61,7 @@ impl Source {
             .and_then(|n| n.to_str())
             .unwrap_or("plugin")
             .to_owned();
-        Self::read(path, tree, meta, &root_name, limits)
+        Self::read(path, tree, meta, &root_name, limits, false)
     }
 
     /// [`Source::open_with`] for a folder listed by someone else: `tree`'s
@@ -73,7 +75,7 @@ impl Source {
         limits: &Limits,
     ) -> Result<Source> {
         let shown = tree.root.clone();
-        Self::read(&shown, tree, meta, root_name, limits)
+        Self::read(&shown, tree, meta, root_name, limits, true)
     }
 
     /// Discovers the plugins of `tree` and hashes their files; `path` is
@@ -84,6 +86,7 @@ impl Source {
         meta: Vec<FileMeta>,
         root_name: &str,
         limits: &Limits,
+        from_blobs: bool,
     ) -> Result<Source> {
         let listing = Listing::new(tree.files.iter().map(|f| f.rel.as_str()))
             .map_err(|e| Error::core(path, e))?;
@@ -107,6 +110,7 @@ impl Source {
             digests,
             by_rel,
             meta,
+            from_blobs,
         })
     }
 

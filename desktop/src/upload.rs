@@ -299,7 +299,7 @@ impl Area {
             .map_err(|e| Error::io(&imports, e))?;
         let at: HashMap<ContentHash, Held> = (unique.into_par_iter().zip(held))
             .filter_map(|(hash, held)| Some((hash, held?)))
-            .map(|(hash, held)| Ok((hash, linked(held, &links.path().join(hash.to_hex()))?)))
+            .map(|(hash, held)| Ok((hash, self.linked(&hash, held, links.path())?)))
             .collect::<Result<_>>()?;
         let mut tree = Tree {
             root: PathBuf::from(root_name),
@@ -340,19 +340,24 @@ impl Area {
     }
 }
 
-/// `held` as the import reads it: an upload linked (or copied) to `to`,
-/// out of reach of a sweep; a stored blob where it is.
-fn linked(held: Held, to: &Path) -> Result<Held> {
-    if !held.upload {
-        return Ok(held);
+impl Area {
+    /// `held` as the import reads it: an upload linked (or copied) into
+    /// `links`, out of a sweep's reach; a stored blob where it is. An
+    /// upload gone since it was found (another import stored it and
+    /// released it) is looked for again.
+    fn linked(&self, hash: &ContentHash, held: Held, links: &Path) -> Result<Held> {
+        if !held.upload {
+            return Ok(held);
+        }
+        let to = links.join(hash.to_hex());
+        if std::fs::hard_link(&held.path, &to).is_ok() || std::fs::copy(&held.path, &to).is_ok() {
+            return Ok(Held { path: to, ..held });
+        }
+        match self.held(hash) {
+            Some(again) if !again.upload => Ok(again),
+            _ => Err(Error::MissingBlobs(vec![hash.to_hex()])),
+        }
     }
-    if std::fs::hard_link(&held.path, to).is_err() {
-        std::fs::copy(&held.path, to).map_err(|e| Error::io(to, e))?;
-    }
-    Ok(Held {
-        path: to.to_owned(),
-        ..held
-    })
 }
 
 /// Every path safe, none twice, none a folder of another.

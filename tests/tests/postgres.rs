@@ -987,3 +987,27 @@ fn a_damaged_upload_in_the_database_is_uploaded_again() {
     let (_, job) = b.import(&files, "guardrails");
     assert_eq!(job["status"], "succeeded", "{job}");
 }
+
+/// On a database collection an upload is one value in the database, so a
+/// blob may hold one file's bytes (a folder collection takes a plugin's,
+/// for a bundle zip): over them, 413 and nothing kept on the server or in
+/// the database.
+#[test]
+fn an_upload_over_a_file_is_413_on_a_database_collection() {
+    let cluster = Cluster::start().expect("a throwaway cluster");
+    let url = cluster.database("team").expect("a database");
+    let home = util::Home::new();
+    let mut serve = home.cmd_failpoints_std();
+    serve.env("SKILLMEAT_TEST_BUNDLE_LIMITS", "entry=1000,total=2000");
+    let server = util::server::Server::spawn(serve, &["--database", &url], &[]);
+    let big = vec![b'x'; 1001];
+    let hash = skillmeat_core::hash::hash_bytes(&big).to_hex();
+    let (status, body) = server.put_blob(&hash, big);
+    assert_eq!(status.as_u16(), 413, "{body}");
+    assert_eq!(rows(&url, "uploads"), 0);
+    let fits = vec![b'x'; 1000];
+    let hash = skillmeat_core::hash::hash_bytes(&fits).to_hex();
+    let (status, body) = server.put_blob(&hash, fits);
+    assert_eq!(status.as_u16(), 200, "{body}");
+    assert_eq!(rows(&url, "uploads"), 1);
+}

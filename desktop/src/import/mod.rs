@@ -90,11 +90,23 @@ impl ImportResult {
             errors: Vec::new(),
             transaction_id,
             dry_run,
-            members: (plan.children.iter())
-                .map(|c| (c.kind, c.target_name.clone(), c.pinned_hash))
-                .collect(),
+            members: members_of(plan),
         }
     }
+}
+
+/// The memberships `plan` writes, as [`rows::reconcile_memberships`] keeps
+/// them: one per artifact, the last of the plan's children naming it (two
+/// children may: a fork named like a sibling).
+fn members_of(plan: &ImportPlan) -> Vec<(ArtifactKind, String, ContentHash)> {
+    let key = skillmeat_core::artifact::name_key;
+    let mut members: Vec<(ArtifactKind, String, ContentHash)> = Vec::new();
+    for c in &plan.children {
+        let target = key(&c.target_name);
+        members.retain(|(kind, name, _)| !(*kind == c.kind && key(name) == target));
+        members.push((c.kind, c.target_name.clone(), c.pinned_hash));
+    }
+    members
 }
 
 /// The plan for one plugin against the collection (nothing is written).

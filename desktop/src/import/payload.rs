@@ -21,6 +21,9 @@ use tracing::info_span;
 #[derive(Debug, Clone)]
 pub enum Origin {
     Disk(PathBuf),
+    /// A blob the server holds (an uploaded tree's file): a failure to read
+    /// it as planned is the blob gone, which the client uploads again.
+    Blob(PathBuf),
     Bytes(Vec<u8>),
 }
 
@@ -82,7 +85,10 @@ pub fn build(source: &Source, plugin: &Plugin) -> Result<(Vec<Payload>, Payload)
             blob,
             size,
             executable,
-            origin: Origin::Disk(path.to_owned()),
+            origin: match source.from_blobs {
+                true => Origin::Blob(path.to_owned()),
+                false => Origin::Disk(path.to_owned()),
+            },
         })
     };
     let mut children = Vec::with_capacity(plugin.children.len());
@@ -226,8 +232,11 @@ pub fn read_verified(file: &PayloadFile) -> Result<std::borrow::Cow<'_, [u8]>> {
         Origin::Disk(path) => {
             std::borrow::Cow::Owned(std::fs::read(path).map_err(|e| Error::io(path, e))?)
         }
+        Origin::Blob(path) => {
+            std::borrow::Cow::Owned(std::fs::read(path).map_err(|_| changed(file))?)
+        }
     };
-    if hash_bytes(&bytes) != file.blob {
+    if bytes.len() as u64 != file.size || hash_bytes(&bytes) != file.blob {
         return Err(changed(file));
     }
     Ok(bytes)
@@ -238,6 +247,9 @@ fn changed(file: &PayloadFile) -> Error {
     let what = match &file.origin {
         Origin::Disk(p) => p.display().to_string(),
         Origin::Bytes(_) => "inline content".into(),
+        // Removed from the server (say, by a `remove` that freed it)
+        // since the import found it: named by its hash, never its path.
+        Origin::Blob(_) => return Error::MissingBlobs(vec![file.blob.to_hex()]),
     };
     Error::BadInput {
         path: PathBuf::from(what),
@@ -254,7 +266,10 @@ pub fn copy_verified(copy: &StagedCopy<'_>) -> Result<()> {
     for to in &copy.to {
         outs.push(fsx::create(to)?);
     }
+    // The size recorded is the listing's: the bytes are counted too.
+    let mut written = 0u64;
     let mut write = |chunk: &[u8]| -> Result<()> {
+        written += chunk.len() as u64;
         for (out, to) in outs.iter_mut().zip(&copy.to) {
             out.write_all(chunk).map_err(|e| Error::io(to, e))?;
         }
@@ -265,13 +280,70 @@ pub fn copy_verified(copy: &StagedCopy<'_>) -> Result<()> {
             write(bytes)?;
             hash_bytes(bytes)
         }
-        Origin::Disk(path) => crate::tree::hash_file_with(path, write)?,
+        Origin::Disk(path) => crate::tree::hash_file_with(path, &mut write)?,
+        Origin::Blob(path) => {
+            crate::tree::hash_file_with(path, &mut write).map_err(|e| match e {
+                Error::Unreadable { .. } => changed(file),
+                e => e,
+            })?
+        }
     };
-    if got != file.blob {
+    if got != file.blob || written != file.size {
         return Err(changed(file));
     }
     if let Some(current) = copy.to.last().filter(|_| file.executable) {
         fsx::set_mode(current, true)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(origin: Origin, bytes: &[u8], size: u64) -> PayloadFile {
+        PayloadFile {
+            rel: "a.md".into(),
+            blob: hash_bytes(bytes),
+            size,
+            executable: false,
+            origin,
+        }
+    }
+
+    /// A file copied or read as planned passes; one whose size is not the
+    /// listed one (rewritten since it was listed) does not, and a blob gone
+    /// from the server is named by its hash, never its path.
+    #[test]
+    fn files_are_checked_for_their_listed_size_and_hash() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let from = dir.path().join("from");
+        std::fs::write(&from, b"hello").expect("written");
+        let copy = |f: &PayloadFile| {
+            copy_verified(&StagedCopy {
+                file: f,
+                to: vec![dir.path().join("to")],
+            })
+        };
+        let listed = file(Origin::Disk(from.clone()), b"hello", 5);
+        copy(&listed).expect("as listed");
+        assert_eq!(
+            read_verified(&listed).expect("as listed").as_ref(),
+            b"hello"
+        );
+        let grown = file(Origin::Disk(from.clone()), b"hello", 4);
+        assert!(matches!(copy(&grown), Err(Error::BadInput { .. })));
+        assert!(matches!(read_verified(&grown), Err(Error::BadInput { .. })));
+        let gone = file(Origin::Blob(dir.path().join("gone")), b"hello", 5);
+        let hex = hash_bytes(b"hello").to_hex();
+        for e in [
+            copy(&gone).expect_err("gone"),
+            read_verified(&gone).expect_err("gone"),
+        ] {
+            match e {
+                Error::MissingBlobs(names) => assert_eq!(names, vec![hex.clone()]),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
 }

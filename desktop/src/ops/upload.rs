@@ -219,12 +219,8 @@ where
     E: Display,
 {
     let hash = upload::parse_hash(sha256)?;
-    let limit = blob_limit();
-    let too_large = || {
-        Error::TooLarge(format!(
-            "a blob may hold at most {limit} bytes (what one plugin may hold, or a bundle zip of one)"
-        ))
-    };
+    let limit = blob_limit_in(scope).await?;
+    let too_large = || Error::TooLarge(format!("a blob may hold at most {limit} bytes here"));
     if length.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
@@ -262,7 +258,11 @@ where
         let area = area.clone();
         blocking(move || area.keep(temp, &hash)).await?;
     }
-    publish(scope, &area, &[hash]).await?;
+    if let Err(e) = publish(scope, &area, &[hash]).await {
+        // Not in the database, so not here either: the client uploads it again.
+        let _ = std::fs::remove_file(area.upload_path(&hash));
+        return Err(e);
+    }
     Ok(BlobStored {
         sha256: hash.to_hex(),
         size,
@@ -275,6 +275,16 @@ where
 pub fn blob_limit() -> u64 {
     let limits = Limits::in_force();
     limits.file_bytes.max(limits.plugin_bytes)
+}
+
+/// [`blob_limit`] for the collection in `scope`: a collection on a
+/// database server keeps each upload as one value, which PostgreSQL holds
+/// to under 1 GiB, so there a blob may hold one file's bytes.
+async fn blob_limit_in(scope: &Scope) -> Result<u64> {
+    Ok(match database(scope).await? {
+        Some(_) => Limits::in_force().file_bytes,
+        None => blob_limit(),
+    })
 }
 
 /// The largest body of a batch upload (`POST /api/v1/blobs`); larger
@@ -293,7 +303,7 @@ where
     B: AsRef<[u8]> + Send + 'static,
 {
     let area = scope.upload_area()?;
-    let limit = blob_limit();
+    let limit = blob_limit_in(scope).await?;
     let stored = {
         let area = area.clone();
         blocking(move || keep_batch(&area, body.as_ref(), limit)).await?
@@ -354,7 +364,7 @@ fn next_blob(body: &[u8], n: usize, limit: u64) -> Result<(ContentHash, &[u8], &
         .map_err(|_| bad(format!("size {size:?} is not a number of bytes")))?;
     if size > limit {
         return Err(Error::TooLarge(format!(
-            "blob {n} of the batch ({hex}): {size} bytes; a blob may hold at most {limit} bytes (what one plugin may hold, or a bundle zip of one)"
+            "blob {n} of the batch ({hex}): {size} bytes; a blob may hold at most {limit} bytes here"
         )));
     }
     let rest = &body[header.len() + 1..];
