@@ -16,5 +16,6 @@ export default defineConfig({
   worker: { format: "es" },
   test: {
     environment: "jsdom",
+    setupFiles: ["src/test/setup.ts"],
   },
 });

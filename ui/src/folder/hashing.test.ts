@@ -23,6 +23,7 @@ class FakeWorker implements HashWorker {
   batches = () => this.posted.filter((m) => m.type === "batch").map((m) => (m as Extract<ToWorker, { type: "batch" }>).files);
   ids = () => this.batches().map((b) => b.map((f) => f.id));
   finishes = () => this.posted.filter((m) => m.type === "finish");
+  parts = () => this.posted.filter((m) => m.type === "part").map((m) => (m as Extract<ToWorker, { type: "part" }>).part);
   /** Answers every batch not answered yet, as the real worker would (sizes from the bytes). */
   answer(from = 0, script?: (id: number) => boolean) {
     for (const b of this.batches().slice(from))
@@ -162,9 +163,47 @@ describe("hashFolder", () => {
   it("a file the page cannot read rejects naming it", async () => {
     const w = new FakeWorker();
     const file = new File(["x"], "gone.md");
-    file.arrayBuffer = () => Promise.reject(new Error("NotReadableError"));
+    file.stream = () => new ReadableStream({ pull: (c) => c.error(new Error("NotReadableError")) });
     await expect(hashFolder({ rootName: "r", files: [{ path: "skills/gone.md", file }] }, { worker: w })).rejects.toThrow("skills/gone.md: NotReadableError");
     expect(w.terminated).toBe(true);
+  });
+
+  it("a file over wholeBytes goes to the worker in parts as its stream gives them (transferred, never whole); its bytes count as each part is hashed", async () => {
+    const w = new FakeWorker();
+    const big = new File([new Uint8Array(9)], "big.bin");
+    const chunks = [new Uint8Array([0x23, 0x21, 1]), new Uint8Array([2, 3, 4]), new Uint8Array([5, 6, 7])];
+    big.stream = () => new ReadableStream({ start: (c) => (chunks.forEach((b) => c.enqueue(b)), c.close()) });
+    const seen: HashProgress[] = [];
+    const small = { path: "a.md", file: new File(["abc"], "a.md") };
+    const run = hashFolder({ rootName: "r", files: [small, { path: "big.bin", file: big }] }, { worker: w, readers: 1, wholeBytes: 4, maxUnhashedBytes: 6, progressEveryMs: 0, onProgress: (p) => seen.push(p) });
+    await until(() => w.parts().length === 2);
+    await settle();
+    // 3 + 3 bytes with the worker: the third chunk waits.
+    expect(w.parts().map((p) => [p.id, p.path, p.bytes.byteLength, p.last])).toEqual([
+      [1, "big.bin", 3, false],
+      [1, "big.bin", 3, false],
+    ]);
+    expect(new Uint8Array(w.parts()[0]!.bytes)).toEqual(chunks[0]);
+    w.reply({ type: "took", bytes: 3 });
+    w.reply({ type: "took", bytes: 3 });
+    await until(() => w.parts().length === 4);
+    expect(w.parts().slice(2).map((p) => [p.bytes.byteLength, p.last])).toEqual([
+      [3, false],
+      [0, true],
+    ]);
+    expect(w.transferred.filter((t) => t.length === 1).length).toBe(5); // 4 parts and the batch holding a.md
+    w.reply({ type: "took", bytes: 3 });
+    w.reply({ type: "hashed", files: [{ id: 1, sha256: sha(1), size: 9, script: true }] });
+    expect(w.finishes()).toEqual([]);
+    w.answer(0);
+    w.reply({ type: "done", tree: sha(2), treeFiles: 2, report: REPORT, discoverMs: 0 });
+    const r = await run;
+    expect(r.files).toEqual([
+      { path: "a.md", size: 3, sha256: sha(0) },
+      { path: "big.bin", size: 9, sha256: sha(1), executable: true },
+    ]);
+    expect(r.progress.bytes).toBe(12);
+    expect(seen.map((p) => p.bytes)).toEqual([3, 6, 9, 9, 12, 12]);
   });
 
   it("a file the worker saw start with #! is executable (the File API has no mode bits)", async () => {

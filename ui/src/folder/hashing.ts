@@ -1,12 +1,18 @@
 // Hashing a folder the user chose, in a Web Worker (worker.ts) with the
 // wasm core: every file hashed, the tree through `TreeHasher` (the hash
 // `skillmeat hash` prints), then `discover` over the listing. The page
-// reads the files (`arrayBuffer()`, 64 at a time: each read waits on the
+// reads the files (`File.stream()`, 64 at a time: each read waits on the
 // browser process, not on the CPU) and hands the bytes to the worker in
-// batches of about 1 MB, transferred; at most 32 MB wait for the worker.
+// batches of about 1 MB, transferred; a file over 8 MiB goes in parts as
+// its stream gives them, hashed by a `FileHasher` in the worker, so no
+// large file is held whole; at most 32 MB wait for the worker.
 // Every step is a short task, so none grows with the folder's size; Cancel
 // (an AbortSignal) stops the reading and terminates the worker at once.
 import type { FileBytes, FromWorker, InspectReport, ToWorker } from "./protocol.ts";
+
+/** A file up to this size is sent whole; a larger one in parts (the worker
+ * keeps no file over it for discovery either). */
+const WHOLE = 8 << 20;
 
 export interface PickedFile {
   /** Relative to the chosen folder, `/`-separated. */
@@ -71,6 +77,8 @@ export interface HashOptions {
   batchBytes?: number;
   /** … or this many files (default 256). */
   batchFiles?: number;
+  /** A file up to this many bytes goes whole; a larger one in parts (default 8 MiB). */
+  wholeBytes?: number;
   /** Bytes read and not yet hashed, at most (default 32 MB; reading waits beyond). */
   maxUnhashedBytes?: number;
   /** Least time between two `onProgress` calls (default 100 ms); the last one always comes. */
@@ -93,6 +101,8 @@ class Run {
   private readonly digests: string[];
   private readonly sizes: number[];
   private readonly scripts = new Set<number>();
+  /** Files sent in parts (their bytes are counted as each part is hashed). */
+  private readonly streamed = new Set<number>();
   private readonly now: () => number;
   private readonly t0: number;
   private batch: FileBytes[] = [];
@@ -134,7 +144,7 @@ class Run {
 
   private readonly cancel = () => this.end(() => this.reject(new HashCancelled()));
 
-  /** Reads files one after another (several lanes run at once) into the batch. */
+  /** Reads files one after another (several lanes run at once). */
   private async lane(): Promise<void> {
     const files = this.folder.files;
     while (!this.settled && this.next < files.length) {
@@ -142,17 +152,50 @@ class Run {
       if (this.settled || this.next >= files.length) return;
       const id = this.next++;
       const { path, file } = files[id]!;
-      let bytes: ArrayBuffer;
       try {
-        bytes = await file.arrayBuffer();
+        await this.read(id, path, file);
       } catch (e) {
         throw new Error(`${path}: ${e instanceof Error ? e.message : String(e)}`);
       }
-      if (this.settled) return;
-      this.batch.push({ id, path, bytes });
-      this.batchBytes += bytes.byteLength;
-      if (this.batchBytes >= (this.opts.batchBytes ?? 1e6) || this.batch.length >= (this.opts.batchFiles ?? 256)) this.flush();
     }
+  }
+
+  /** Streams one file: up to `wholeBytes` into the batch, whole; beyond,
+   * what was read and every later chunk to the worker as parts. */
+  private async read(id: number, path: string, file: File): Promise<void> {
+    const whole = this.opts.wholeBytes ?? WHOLE;
+    const reader = file.stream().getReader();
+    let held: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (this.settled) return void reader.cancel().catch(() => {});
+      if (done) break;
+      if (!this.streamed.has(id) && size + value.byteLength <= whole) {
+        held.push(value);
+        size += value.byteLength;
+        continue;
+      }
+      if (!this.streamed.has(id)) {
+        this.streamed.add(id);
+        if (size > 0) this.sendPart(id, path, joined(held, size), false);
+        held = [];
+      }
+      this.sendPart(id, path, buffer(value), false);
+      await this.room();
+    }
+    if (this.streamed.has(id)) return this.sendPart(id, path, new ArrayBuffer(0), true);
+    const bytes = joined(held, size);
+    this.batch.push({ id, path, bytes });
+    this.batchBytes += bytes.byteLength;
+    if (this.batchBytes >= (this.opts.batchBytes ?? 1e6) || this.batch.length >= (this.opts.batchFiles ?? 256)) this.flush();
+  }
+
+  /** One part of a large file, transferred (counted as waiting for the worker). */
+  private sendPart(id: number, path: string, bytes: ArrayBuffer, last: boolean): void {
+    if (this.settled) return;
+    this.unhashed += bytes.byteLength;
+    this.opts.worker.postMessage({ type: "part", part: { id, path, bytes, last } }, [bytes]);
   }
 
   /** Waits while too many bytes wait for the worker. */
@@ -187,13 +230,17 @@ class Run {
           this.digests[f.id] = f.sha256;
           this.sizes[f.id] = f.size;
           if (f.script) this.scripts.add(f.id);
-          this.bytes += f.size;
-          this.unhashed -= f.size;
+          if (!this.streamed.has(f.id)) this.took(f.size);
           this.hashed++;
         }
         this.report(false);
         for (const go of this.waiting.splice(0)) go();
         if (this.hashed === this.folder.files.length) this.askTree();
+        return;
+      case "took":
+        this.took(m.bytes);
+        this.report(false);
+        for (const go of this.waiting.splice(0)) go();
         return;
       case "done":
         this.report(true);
@@ -216,6 +263,12 @@ class Run {
       case "error":
         return this.fail(m.message);
     }
+  }
+
+  /** `n` bytes were hashed by the worker. */
+  private took(n: number): void {
+    this.bytes += n;
+    this.unhashed -= n;
   }
 
   private fail(message: string): void {
@@ -249,4 +302,22 @@ class Run {
     for (const go of this.waiting.splice(0)) go();
     settle();
   }
+}
+
+/** `chunk`'s bytes as an ArrayBuffer of their own (to transfer). */
+function buffer(chunk: Uint8Array): ArrayBuffer {
+  const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer;
+  return whole ? (chunk.buffer as ArrayBuffer) : chunk.slice().buffer;
+}
+
+/** The chunks read, `size` bytes in all, as one ArrayBuffer. */
+function joined(chunks: Uint8Array[], size: number): ArrayBuffer {
+  if (chunks.length === 1) return buffer(chunks[0]!);
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out.buffer;
 }

@@ -1,11 +1,12 @@
 // The hashing worker (see hashing.ts): the page sends files' bytes in
 // batches; each file is hashed (`hashFile`) and added to a `TreeHasher`
-// by its digest, and the batch's digests go back in one message. On
+// by its digest, and the batch's digests go back in one message. A large
+// file comes in parts, streamed through a `FileHasher`. On
 // `finish`: the tree hash and `discover` over the listing, reading the
 // bytes kept from hashing (manifests, markdown and other small files: the
 // worker has no File to read again).
-import init, { TreeHasher, discover, hashFile } from "../../../wasm/pkg/skillmeat_wasm.js";
-import type { FileBytes, FileDigest, FromWorker, ToWorker } from "./protocol.ts";
+import init, { FileHasher, TreeHasher, discover, hashFile } from "../../../wasm/pkg/skillmeat_wasm.js";
+import type { FileBytes, FileDigest, FilePart, FromWorker, ToWorker } from "./protocol.ts";
 
 /** Markdown and JSON up to this size are kept for discovery (the CLI reads no larger file). */
 const SMALL = 8 << 20;
@@ -29,16 +30,41 @@ function fail(err: unknown): void {
   post({ type: "error", message: err instanceof Error ? err.message : String(err) });
 }
 
-function hashOne({ id, path, bytes }: FileBytes): FileDigest {
-  const data = new Uint8Array(bytes);
-  const sha256 = hashFile(data);
+const startsScript = (data: Uint8Array) => data.byteLength >= 2 && data[0] === 0x23 && data[1] === 0x21;
+
+/** Adds a hashed file to the tree and the listing. */
+function add(id: number, path: string, sha256: string, size: number, script: boolean): FileDigest {
   tree ??= new TreeHasher();
   tree.addDigest(path, sha256);
   paths.push(path);
   digests.set(path, sha256);
+  return { id, sha256, size, ...(script ? { script } : {}) };
+}
+
+function hashOne({ id, path, bytes }: FileBytes): FileDigest {
+  const data = new Uint8Array(bytes);
   if (keeps(path, data.byteLength)) kept.set(path, data);
-  const script = data.byteLength >= 2 && data[0] === 0x23 && data[1] === 0x21;
-  return { id, sha256, size: data.byteLength, ...(script ? { script } : {}) };
+  return add(id, path, hashFile(data), data.byteLength, startsScript(data));
+}
+
+/** Large files being streamed, by id (parts of several may interleave). */
+const streams = new Map<number, { hasher: FileHasher; size: number; script: boolean }>();
+
+/** One part of a large file through its hasher; after the last, the file
+ * is hashed and added (never kept: larger than anything discovery reads). */
+function hashPart({ id, path, bytes, last }: FilePart): void {
+  const data = new Uint8Array(bytes);
+  let s = streams.get(id);
+  if (!s) {
+    s = { hasher: new FileHasher(), size: 0, script: startsScript(data) };
+    streams.set(id, s);
+  }
+  s.hasher.update(data);
+  s.size += data.byteLength;
+  post({ type: "took", bytes: data.byteLength });
+  if (!last) return;
+  streams.delete(id);
+  post({ type: "hashed", files: [add(id, path, s.hasher.finish(), s.size, s.script)] });
 }
 
 function finish(rootName: string): void {
@@ -57,6 +83,7 @@ scope.onmessage = (e) => {
     .then(() => {
       if (failed) return;
       if (m.type === "batch") post({ type: "hashed", files: m.files.map(hashOne) });
+      else if (m.type === "part") hashPart(m.part);
       else finish(m.rootName);
     })
     .catch(fail);

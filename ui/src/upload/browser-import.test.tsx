@@ -78,7 +78,7 @@ function inlineWorker(hold = false): HashWorker & { posted: ToWorker[]; terminat
           return { id: f.id, sha256: digest, size: b.length, ...(script ? { script } : {}) };
         });
         reply({ type: "hashed", files });
-      } else {
+      } else if (m.type === "finish") {
         setTimeout(() => {
           const report = discover(paths, (p) => bytes.get(p), digests, m.rootName);
           w.onmessage?.({ data: { type: "done", tree: "0".repeat(64), treeFiles: paths.length, report, discoverMs: 1 } });
