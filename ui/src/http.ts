@@ -5,6 +5,10 @@
 // (`onTokenWanted`) and the request is sent again once it is given.
 import type {
   ArtifactDetail,
+  ArtifactInfo,
+  ArtifactItem,
+  ArtifactPage,
+  Associations,
   BlobStored,
   BlobsStored,
   CompositeImportArgs,
@@ -15,13 +19,11 @@ import type {
   PlanArgs,
   ArtifactList,
   ArtifactSummary,
-  Association,
   DeployArgs,
   DeployResult,
   ErrorCode,
   ExportArgs,
   ExportResult,
-  Kind,
   ListArgs,
   Membership,
   OutdatedArgs,
@@ -35,48 +37,19 @@ import type {
   UpdateJob,
   UpdateResult,
   UpdateStarted,
+  ServerInfo,
+  VerifyReport,
 } from "./generated/types.ts";
 import { type Args, type CommandName, CommandError, type Result, type Transport } from "./transport.ts";
 
 /** The tab's token (the API page at /api/docs keeps it under the same key). */
 export const TOKEN_KEY = "skillmeat-token";
 
-/** `GET /api/v1/server`. */
-export interface ServerInfo {
-  version: string;
-  collection: string;
-  /** Deploy and Project work: the project is a folder on this machine. */
-  loopback: boolean;
-}
+/** `GET /api/v1/server` (generated from the server's type). */
+export type { ServerInfo };
 
 /** Why the page asks for the token; null while it has one that works. */
 export type TokenWanted = { reason: "missing" | "wrong"; message: string } | null;
-
-/** `POST /api/v1/verify`. */
-export interface VerifyReport {
-  ok: boolean;
-  artifacts: number;
-  versions: number;
-  blobs: number;
-  problems: string[];
-}
-
-/** `GET /api/v1/artifacts/{id}/associations`. */
-export interface Associations {
-  artifact_id: string;
-  parents: Association[];
-  children: Association[];
-}
-
-// The server's names for the list and the artifact (`type`, `artifact_uuid`).
-type Item = Omit<ArtifactSummary, "kind"> & { type: Kind; artifact_uuid: string };
-type Page = { items: Item[]; total: number; count: number };
-/** The API's artifact: `type` for `kind`, and `source` is the provenance (`origin`). */
-type Info = Omit<ArtifactDetail, "kind" | "source" | "origin"> & {
-  type: Kind;
-  artifact_uuid: string;
-  source: ArtifactDetail["origin"];
-};
 
 /** A provenance in one line, as `skillmeat show` prints it: `url#path@commit`. */
 function originText(o: NonNullable<ArtifactDetail["origin"]>): string {
@@ -258,14 +231,14 @@ export class HttpTransport implements Transport {
     const page = async (limit: number, at: number) => {
       q.set("limit", String(limit));
       q.set("offset", String(at));
-      return this.json<Page>("GET", `/api/v1/artifacts${query(q)}`);
+      return this.json<ArtifactPage>("GET", `/api/v1/artifacts${query(q)}`);
     };
     if (a.limit !== undefined) {
       const p = await page(a.limit, offset);
       return { items: p.items.map(summary), total: p.total, count: p.count };
     }
     // No limit is every artifact, as in the app: page until the total.
-    const items: Item[] = [];
+    const items: ArtifactItem[] = [];
     let total = 0;
     for (;;) {
       const p = await page(MAX_LIMIT, offset + items.length);
@@ -278,7 +251,7 @@ export class HttpTransport implements Transport {
 
   private async show(a: ShowArgs): Promise<ArtifactDetail> {
     const id = a.kind ? `${a.kind}:${a.name_or_id}` : a.name_or_id;
-    const { type, artifact_uuid: _, source, ...rest } = await this.json<Info>("GET", artifact(id));
+    const { type, artifact_uuid: _, source, ...rest } = await this.json<ArtifactInfo>("GET", artifact(id));
     return { ...rest, kind: type, origin: source, source: source ? originText(source) : null };
   }
 
@@ -425,7 +398,7 @@ function query(q: URLSearchParams): string {
   return s ? `?${s}` : "";
 }
 
-function summary({ type, artifact_uuid: _, ...rest }: Item): ArtifactSummary {
+function summary({ type, artifact_uuid: _, ...rest }: ArtifactItem): ArtifactSummary {
   return { ...rest, kind: type };
 }
 

@@ -6,6 +6,7 @@
 use ts_rs::TS;
 
 use crate::ops::transfer::*;
+use crate::serve::wire::{ArtifactInfo, ArtifactItem, ArtifactPage, ServerInfo};
 
 /// Every command: its name, its `args` type (None: no arguments) and its result.
 pub const COMMANDS: &[(&str, Option<&str>, &str)] = &[
@@ -98,6 +99,12 @@ fn declarations() -> Vec<String> {
         UpdateStarted::decl(),
         UpdateJob::decl(),
         VerifyReport::decl(),
+        Associations::decl(),
+        // The HTTP API's own shapes (the seeds' names), for the browser's transport.
+        ArtifactItem::decl(),
+        ArtifactPage::decl(),
+        ArtifactInfo::decl(),
+        ServerInfo::decl(),
         PlanArgs::decl(),
         PlanPlugin::decl(),
         PlanChild::decl(),

@@ -5,6 +5,8 @@
 //! decides what an operation does.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
+use ts_rs::TS;
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
@@ -59,6 +61,7 @@ impl ListQuery {
 
 /// One artifact of the list (the seeds' fields).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[schema(example = json!({
     "id": "01JZ8Y4W5N3K9Q2R7T6V0XABCD",
     "artifact_uuid": "01JZ8Y4W5N3K9Q2R7T6V0XABCD",
@@ -109,6 +112,7 @@ impl From<ArtifactSummary> for ArtifactItem {
 
 /// One page of artifacts: plugins first, then by type and name.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ArtifactPage {
     pub items: Vec<ArtifactItem>,
     /// Artifacts matching the filters, before the page.
@@ -129,6 +133,7 @@ impl From<ArtifactList> for ArtifactPage {
 
 /// One artifact with its versions, source, associations and deployments.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ArtifactInfo {
     pub id: String,
     pub artifact_uuid: String,
@@ -280,6 +285,7 @@ pub fn project_path(project: &str) -> Result<std::path::PathBuf, ApiError> {
 
 /// `GET /api/v1/server`: what the browser UI needs to know of the server.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[schema(example = json!({"version": "0.1.0", "collection": "default", "loopback": true}))]
 pub struct ServerInfo {
     /// skillmeat's version.

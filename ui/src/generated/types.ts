@@ -620,6 +620,90 @@ export type VerifyReport = { ok: boolean, artifacts: number, versions: number, b
  */
 notes?: Array<string>, };
 
+export type Associations = { artifact_id: string, parents: Array<Association>, children: Array<Association>, };
+
+export type ArtifactItem = { 
+/**
+ * The artifact's id (a ULID).
+ */
+id: string, 
+/**
+ * The same id, under the seeds' second name for it.
+ */
+artifact_uuid: string, name: string, type: Kind, 
+/**
+ * A plugin's subtype (`plugin`); null for other types.
+ */
+subtype: string | null, version: string | null, 
+/**
+ * Children of a plugin (0 for other types).
+ */
+child_count: number, 
+/**
+ * SHA-256 of the current version (the canonical tree hash).
+ */
+content_hash: string, created_at: string, updated_at: string, };
+
+export type ArtifactPage = { items: Array<ArtifactItem>, 
+/**
+ * Artifacts matching the filters, before the page.
+ */
+total: number, 
+/**
+ * Items in this page.
+ */
+count: number, };
+
+export type ArtifactInfo = { id: string, artifact_uuid: string, name: string, type: Kind, subtype: string | null, version: string | null, description: string | null, 
+/**
+ * Where a plugin was last imported from: kind (folder, bundle, git),
+ * URL or path, ref as given, resolved commit, folder, and the
+ * marketplace it was listed in; null for other artifacts (and for
+ * plugins imported before skillmeat recorded it).
+ */
+source: Origin | null, content_hash: string, created_at: string, updated_at: string, 
+/**
+ * Every stored version, the current one marked.
+ */
+versions: Array<VersionInfo>, 
+/**
+ * The plugins it belongs to.
+ */
+parents: Array<Association>, 
+/**
+ * A plugin's children.
+ */
+children: Array<Association>, 
+/**
+ * Projects it is deployed to.
+ */
+deployments: Array<DeploymentInfo>, 
+/**
+ * For a plugin: whether Claude Code loads it as stored (always true
+ * for other kinds); `load_errors` say why not.
+ */
+loads_in_claude_code: boolean, load_errors: Array<string>, 
+/**
+ * What `claude plugin validate` calls an error although it loads.
+ */
+validation_errors: Array<string>, };
+
+export type ServerInfo = { 
+/**
+ * skillmeat's version.
+ */
+version: string, 
+/**
+ * The collection served.
+ */
+collection: string, 
+/**
+ * Listening on loopback without `--public`: deploy, undeploy and status
+ * work (the project is a folder on the server's machine, which is the
+ * client's).
+ */
+loopback: boolean, };
+
 export type PlanArgs = { plugins: Array<PlanPlugin>, 
 /**
  * The policy the buckets are planned under (`new-version` by default;
