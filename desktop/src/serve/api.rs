@@ -89,10 +89,13 @@ pub fn document() -> Document {
             Every `/api/` route needs `Authorization: Bearer <token>` (the token is in \
             `$SKILLMEAT_HOME/server-token`, and in the URL `skillmeat serve` prints). Errors are \
             `{code, message}`; `code` is one of `bad_input`, `not_found`, `conflict`, \
-            `unauthorized`, `forbidden`, `too_large`, `internal`. An artifact `{id}` is its id \
+            `unauthorized`, `forbidden`, `too_large`, `internal`, and `busy` (503 with \
+            `Retry-After`: a collection on PostgreSQL had no free connection; nothing was \
+            done). An artifact `{id}` is its id \
             (a ULID), `type:name` (`skill:brainstorming`, `composite:superpowers`) or its name."
     ),
-    paths(artifacts::file),
+    // Routed by hand (a path of any depth; the metrics' own router).
+    paths(artifacts::file, super::metrics::render),
     components(schemas(PublicError, ErrorCode), responses(
         BadInput, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, Unprocessable, Internal,
         Unavailable, HashMismatch, BlobsMissing
@@ -120,7 +123,8 @@ impl Modify for Security {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
         for (path, item) in doc.paths.paths.iter_mut() {
-            let guarded = path.starts_with("/api/") && path != "/api/docs";
+            let guarded =
+                (path.starts_with("/api/") && path != "/api/docs") || path == super::metrics::ROUTE;
             for op in operations(item) {
                 if guarded {
                     add_response(op, "401", "Unauthorized");

@@ -115,7 +115,22 @@ pub fn router() -> Router<Shared> {
     Router::new().route(ROUTE, get(render))
 }
 
-async fn render() -> impl IntoResponse {
+/// The process's metrics in Prometheus text (the engine's, the uploads',
+/// and every route's requests and latencies); needs the token.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "server",
+    responses((
+        status = 200,
+        description = "Prometheus text exposition (version 0.0.4)",
+        content_type = "text/plain",
+        body = String,
+        example = "# TYPE plugin_import_total counter\nplugin_import_total{status=\"success\"} 3\n"
+    )),
+)]
+pub(super) async fn render() -> impl IntoResponse {
     let text = HANDLE
         .get()
         .map(PrometheusHandle::render)
