@@ -11,11 +11,13 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
-use serde_json::Value;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
 use skillmeat::bundle::zip::write::SimpleFileOptions;
 use skillmeat::bundle::zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 use skillmeat_core::hash::hash_bytes;
 use tempfile::TempDir;
+use util::server::Server;
 use util::{Home, fixture};
 
 fn tmp() -> TempDir {
@@ -663,11 +665,13 @@ fn preview_and_dry_run_of_a_bundle_write_nothing() {
     assert!(!fresh.path().exists(), "a preview must not create the home");
 }
 
-/// A home holding guardrails, its bundle, and a folder for crafted zips.
+/// A home holding guardrails, its bundle, and a folder for crafted zips;
+/// and, once asked for, a server on another home holding guardrails.
 struct Hostile {
     home: Home,
     valid: Vec<Item>,
     dir: TempDir,
+    served: std::cell::OnceCell<(Home, Server)>,
 }
 
 impl Hostile {
@@ -675,7 +679,12 @@ impl Hostile {
         let dir = tmp();
         let (home, zip) = exported(&fixture("guardrails"), "guardrails", dir.path());
         let valid = read_zip(&zip);
-        Hostile { home, valid, dir }
+        Hostile {
+            home,
+            valid,
+            dir,
+            served: std::cell::OnceCell::new(),
+        }
     }
 
     fn craft(&self, label: &str, change: impl FnOnce(&mut Vec<Item>)) -> PathBuf {
@@ -711,6 +720,41 @@ impl Hostile {
     /// it and `expected`; the home is unchanged.
     fn refused(&self, zip: &Path, expected: &str) {
         self.refused_by(self.home.cmd(), zip, expected);
+        self.refused_over_http(zip, expected);
+    }
+
+    /// The browser's way: the zip uploaded as one blob and imported by the
+    /// server, which refuses it (400) with the CLI's message after the
+    /// zip's name; the collection is unchanged.
+    fn refused_over_http(&self, zip: &Path, expected: &str) {
+        let (home, server) = self.served.get_or_init(|| {
+            let home = Home::new();
+            home.cmd()
+                .arg("add")
+                .arg(fixture("guardrails"))
+                .assert()
+                .success();
+            let server = Server::start(&home, &[]);
+            (home, server)
+        });
+        let bytes = fs::read(zip).expect("the zip");
+        let sha = hash_bytes(&bytes).to_hex();
+        let (status, body) = server.put_blob(&sha, bytes.clone());
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let listed = || home.json(&["list", "--json"], &[] as &[&str]);
+        let before = listed();
+        let name = zip.file_name().and_then(|n| n.to_str()).expect("a name");
+        let (status, body) = server.post_json(
+            "/api/v1/artifacts/import/composite",
+            &json!({"bundle": {"path": name, "sha256": sha, "size": bytes.len()}}),
+        );
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {body}");
+        let message = body["message"].as_str().expect("a message");
+        assert!(
+            message.starts_with(&format!("{name}: ")) && message.contains(expected),
+            "{message} lacks {expected:?}"
+        );
+        assert_eq!(listed(), before, "{name}");
     }
 
     fn refused_by(&self, cmd: assert_cmd::Command, zip: &Path, expected: &str) {

@@ -339,11 +339,13 @@ fn plugin_picks_from_a_marketplace_and_an_unknown_name_lists_the_closest() {
     assert_eq!(plugin_names(&home), ["guardrails", "local-kit"]);
 
     let fresh = Home::new();
-    let (_, err) = run(&fresh, &["add", &url, "--plugin", "guardrail"], 1);
-    assert!(
-        err.contains("no plugin named \"guardrail\"; the closest are: guardrails"),
-        "{err}"
-    );
+    for command in ["add", "preview"] {
+        let (_, err) = run(&fresh, &[command, &url, "--plugin", "guardrail"], 1);
+        assert!(
+            err.contains("no plugin named \"guardrail\"; the closest are: guardrails"),
+            "{command}: {err}"
+        );
+    }
     assert_nothing_written(&fresh);
 }
 

@@ -754,10 +754,16 @@ fn the_browser_ui_is_served_at_the_root_without_a_token() {
     }
 }
 
-/// SIGTERM: new connections are refused, a request in flight still gets
-/// its answer, the server exits 0.
+/// SIGTERM or SIGINT (Ctrl-C): new connections are refused, a request in
+/// flight still gets its answer, the server exits 0.
 #[test]
-fn sigterm_lets_the_request_in_flight_finish() {
+fn sigterm_and_sigint_let_the_request_in_flight_finish() {
+    for name in ["TERM", "INT"] {
+        the_request_in_flight_finishes_after(name);
+    }
+}
+
+fn the_request_in_flight_finishes_after(name: &str) {
     let (home, _src) = home_with_plugins();
     let mut server = Server::start(&home, &[]);
     let project = tempfile::tempdir().expect("a project");
@@ -781,7 +787,7 @@ fn sigterm_lets_the_request_in_flight_finish() {
     .expect("sending the head");
     stream.flush().expect("flushing");
     std::thread::sleep(Duration::from_millis(300));
-    signal(&server.child, "TERM");
+    signal(&server.child, name);
     let start = Instant::now();
     while !server.stderr().contains("stopping") {
         assert!(

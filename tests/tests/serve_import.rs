@@ -640,6 +640,58 @@ fn a_source_path_imports_on_loopback_and_is_forbidden_on_a_public_server() {
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 }
 
+/// The server imports a marketplace (hash-first) while the CLI adds another
+/// plugin to the same collection: both succeed (the collection's locking),
+/// `verify` is clean, and the collection holds every artifact of both as
+/// `add` of each stores it (a name both give is one or the other).
+#[test]
+fn the_server_imports_while_the_cli_adds_to_the_same_collection() {
+    let market = fixture("wshobson-agents");
+    let files = file_list(&market);
+    let home = Home::new();
+    let server = Server::start(&home, &[]);
+    server.upload_missing(&market, &files);
+    let (status, started) = server.post_json(
+        "/api/v1/artifacts/import/composite",
+        &json!({"files": files, "root_name": "wshobson-agents"}),
+    );
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    let id = started["transaction_id"].as_str().expect("an id");
+    let (_, job) = server.json(&format!("/api/v1/imports/{id}"));
+    assert_eq!(
+        job["status"], "in_progress",
+        "the import ended before the CLI began"
+    );
+    let cli = home.cmd().arg("add").arg(fixture("superpowers")).output();
+    let job = server.poll(id);
+    let cli = cli.expect("the CLI ran");
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    assert_eq!(job["status"], "succeeded", "{job}");
+    verify_ok(&home);
+
+    let each: Vec<BTreeMap<(String, String), String>> = ["wshobson-agents", "superpowers"]
+        .iter()
+        .map(|name| {
+            let alone = Home::new();
+            alone.cmd().arg("add").arg(fixture(name)).assert().success();
+            listed(&alone)
+        })
+        .collect();
+    let got = listed(&home);
+    let keys: BTreeSet<&(String, String)> = each.iter().flat_map(|l| l.keys()).collect();
+    assert_eq!(got.keys().collect::<BTreeSet<_>>(), keys);
+    for (key, hash) in &got {
+        assert!(
+            each.iter().any(|l| l.get(key) == Some(hash)),
+            "{key:?}: {hash} is neither import's"
+        );
+    }
+}
+
 /// SIGTERM while a marketplace imports: the server stops after the plugin
 /// in flight; every plugin in the collection is whole, `verify` is clean.
 #[test]

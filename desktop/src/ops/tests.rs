@@ -600,3 +600,107 @@ async fn a_deployment_is_undeployed_by_the_artifacts_id() {
     assert_eq!(out.name, deployed.name);
     assert!(!project.path().join(".claude/agents/gamma.md").exists());
 }
+
+/// A marketplace of `plugins` plugins of `skills` skills each (`pNN`, skills
+/// `sP-S`), every file distinct.
+fn marketplace(dir: &Path, plugins: usize, skills: usize) {
+    let entries: Vec<String> = (0..plugins)
+        .map(|p| format!(r#"{{"name": "p{p:02}", "source": "./p{p:02}"}}"#))
+        .collect();
+    write(
+        dir,
+        ".claude-plugin/marketplace.json",
+        &format!(
+            r#"{{"name": "many", "owner": {{"name": "t"}}, "plugins": [{}]}}"#,
+            entries.join(",")
+        ),
+    );
+    for p in 0..plugins {
+        let root = dir.join(format!("p{p:02}"));
+        write(
+            &root,
+            ".claude-plugin/plugin.json",
+            &format!(r#"{{"name": "p{p:02}"}}"#),
+        );
+        for s in 0..skills {
+            let name = format!("s{p}-{s}");
+            write(
+                &root,
+                &format!("skills/{name}/SKILL.md"),
+                &format!("---\nname: {name}\ndescription: Skill {s} of {p}.\n---\nDo {p}.{s}.\n"),
+            );
+        }
+    }
+}
+
+/// What `scope`'s collection holds: the plugins with their children
+/// counts, and how many skills.
+async fn whole_plugins(scope: &Scope) -> (Vec<(String, usize)>, u32) {
+    let only = |kind, subtype: Option<&str>| ListArgs {
+        kind: Some(kind),
+        subtype: subtype.map(str::to_owned),
+        ..ListArgs::default()
+    };
+    let plugins = list(scope, only(Kind::Composite, Some("plugin")))
+        .await
+        .expect("the plugins listed");
+    let mut held = Vec::new();
+    for p in &plugins.items {
+        let a = associations(scope, assoc(&format!("composite:{}", p.name)))
+            .await
+            .expect("its children");
+        held.push((p.name.clone(), a.children.len()));
+    }
+    held.sort();
+    let skills = list(scope, only(Kind::Skill, None)).await.expect("skills");
+    (held, skills.total)
+}
+
+/// A stopping server whose grace runs out aborts the import in the middle
+/// of the marketplace (most likely inside a plugin's transaction): the
+/// collection holds whole plugins only, and no child of the one in flight;
+/// `verify` is clean in this process and in the next, which imports the
+/// rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_cut_off_by_a_stop_leaves_whole_plugins_only() {
+    const PLUGINS: usize = 40;
+    const SKILLS: usize = 30;
+    let home = tempfile::tempdir().expect("a temp home");
+    let src = tempfile::tempdir().expect("a temp source");
+    marketplace(src.path(), PLUGINS, SKILLS);
+    let scope = Scope::held(Home::at(home.path().to_owned()), "default")
+        .await
+        .expect("the collection opens");
+    let args = CompositeImportArgs {
+        source: Some(src.path().display().to_string()),
+        ..CompositeImportArgs::default()
+    };
+    start_import(&scope, args).await.expect("started");
+    let begun = std::time::Instant::now();
+    while whole_plugins(&scope).await.0.len() < 2 {
+        assert!(begun.elapsed().as_secs() < 120, "no plugin imported");
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    let cut = scope.imports().stop(std::time::Duration::ZERO).await;
+    assert_eq!(cut, 1, "the import had ended before the stop");
+
+    let (held, skills) = whole_plugins(&scope).await;
+    assert!(held.len() < PLUGINS, "{held:?}");
+    assert!(held.iter().all(|(_, n)| *n == SKILLS), "{held:?}");
+    assert_eq!(skills as usize, held.len() * SKILLS);
+    let report = verify(&scope).await.expect("verified");
+    assert!(report.ok, "{:?}", report.problems);
+    drop(scope);
+
+    let next = Scope::per_call(Home::at(home.path().to_owned()), "default");
+    assert_eq!(whole_plugins(&next).await, (held, skills));
+    let report = verify(&next).await.expect("verified");
+    assert!(report.ok, "{:?}", report.problems);
+    import(&next, folder(src.path().to_owned()), |_| {})
+        .await
+        .expect("the rest imports");
+    let (all, skills) = whole_plugins(&next).await;
+    assert_eq!(all.len(), PLUGINS);
+    assert!(all.iter().all(|(_, n)| *n == SKILLS), "{all:?}");
+    assert_eq!(skills as usize, PLUGINS * SKILLS);
+}
