@@ -754,6 +754,32 @@ fn the_browser_ui_is_served_at_the_root_without_a_token() {
     }
 }
 
+/// Without `--listen` the server is on 127.0.0.1:7676 (or, when that port
+/// is taken, says so naming it, exit 1); started from any folder, it serves
+/// the UI (`/`) and the API.
+#[test]
+fn the_default_address_is_loopback_port_7676_and_any_folder_serves_the_ui() {
+    const DEFAULT: &str = "127.0.0.1:7676";
+    let home = Home::new();
+    let elsewhere = tempfile::tempdir().expect("a working folder");
+    let mut command = home.cmd_std();
+    command.current_dir(elsewhere.path());
+    if std::net::TcpListener::bind(DEFAULT).is_err() {
+        let output = command.arg("serve").output().expect("skillmeat serve");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(DEFAULT), "{stderr}");
+        return;
+    }
+    let server = Server::spawn_listening(command, None, &[], &[]);
+    assert_eq!(server.addr, DEFAULT);
+    let page = server.client.get(server.url("/")).send().expect("GET /");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().expect("the page").contains("<div id=\"root\">"));
+    let (status, _) = server.json("/api/v1/artifacts");
+    assert_eq!(status, StatusCode::OK);
+}
+
 /// SIGTERM or SIGINT (Ctrl-C): new connections are refused, a request in
 /// flight still gets its answer, the server exits 0.
 #[test]

@@ -179,6 +179,20 @@ try {
   assert.equal(await wrong.evaluate(() => sessionStorage.getItem("skillmeat-token")), server.token);
   step("a wrong token shows the prompt; the pasted right one lists the collection");
 
+  // /api/docs: the page's script reads the OpenAPI description with the
+  // tab's token and draws every operation and schema (no CDN: the CSP
+  // allows nothing else).
+  const docs = await tab();
+  await docs.goto(`${server.origin}/api/docs#token=${server.token}`);
+  await docs.locator("section#associations h3").waitFor({ timeout: 30_000 });
+  assert.ok(!docs.url().includes(server.token), docs.url());
+  const api = await (await fetch(`${server.origin}/api/v1/openapi.json`, { headers: { Authorization: `Bearer ${server.token}` } })).json();
+  const operations = Object.values(api.paths).flatMap((item) => Object.keys(item).filter((m) => ["get", "put", "post", "delete", "patch"].includes(m)));
+  assert.equal(await docs.locator("#doc section.op h3 .method").count(), operations.length);
+  assert.equal(await docs.locator("#doc section[id^=schema-]").count(), Object.keys(api.components.schemas).length);
+  assert.match(await docs.locator("section#associations h3").textContent(), /^GET\/api\/v1\/artifacts\/\{id\}\/associations$/);
+  step(`/api/docs: ${operations.length} operations and ${Object.keys(api.components.schemas).length} schemas drawn from openapi.json with the tab's token`);
+
   // /folder.html: a folder hashed in the worker, checked against the CLI.
   const hashing = await tab();
   await hashing.goto(`${server.origin}/folder.html`);
@@ -227,7 +241,7 @@ try {
   step("/folder.html: Cancel during hashing stops it (no result)");
 
   assert.deepEqual(problems, []);
-  console.log(`browser: 10 passed, 0 failed (${((Date.now() - started) / 1000).toFixed(1)} s, Chromium ${browser.version()})`);
+  console.log(`browser: 11 passed, 0 failed (${((Date.now() - started) / 1000).toFixed(1)} s, Chromium ${browser.version()})`);
 } finally {
   await browser.close();
   server.child.kill("SIGTERM");
