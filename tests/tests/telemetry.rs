@@ -466,3 +466,66 @@ fn a_request_with_a_traceparent_continues_its_trace() {
     );
     assert_eq!(other.parent_span_id, "", "a root span");
 }
+
+/// A hash-first import started through the server (202) runs after the
+/// request has been answered; its spans still belong to the request's
+/// trace: `composite.import_job` under the request's span, each plugin's
+/// `plugin.import_transactional` under it, the dedup decisions below that.
+#[test]
+fn a_server_import_exports_its_spans_in_the_trace_of_the_request_that_started_it() {
+    let receiver = Receiver::start();
+    let home = Home::new();
+    let src = tempfile::tempdir().expect("a temp source");
+    let plugin = src.path().join("canvas");
+    canvas(&plugin);
+    let mut server = Server::spawn(
+        home.cmd_std(),
+        &[],
+        &[(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            &format!("{}/v1/traces", receiver.endpoint),
+        )],
+    );
+    let trace_id = "0af7651916cd43dd8448eb211c80319c";
+    let parent = "b7ad6b7169203331";
+    let response = server
+        .post(
+            "/api/v1/artifacts/import/composite",
+            &serde_json::json!({ "source": plugin }),
+        )
+        .header("traceparent", format!("00-{trace_id}-{parent}-01"))
+        .send()
+        .expect("the server answers");
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let started: Value = response.json().expect("JSON");
+    let id = started["transaction_id"].as_str().expect("an id");
+    assert_eq!(server.poll(id)["status"], "succeeded");
+    let exit = server.stop(Duration::from_secs(60));
+    assert!(exit.success(), "{exit:?}");
+
+    let spans = receiver.wait_for("plugin.import_transactional");
+    let one = |name: &str| -> &Span {
+        let found: Vec<&Span> = spans.iter().filter(|s| s.name == name).collect();
+        assert_eq!(found.len(), 1, "{name}: {spans:#?}");
+        found[0]
+    };
+    let request = one("POST /api/v1/artifacts/import/composite");
+    assert_eq!(request.parent_span_id, parent);
+    let job = one("composite.import_job");
+    assert_eq!(job.parent_span_id, request.span_id);
+    assert_eq!(attr(job, "transaction_id"), id);
+    let import = one("plugin.import_transactional");
+    assert_eq!(import.parent_span_id, job.span_id);
+    assert_eq!(attr(import, "plugin_name"), "canvas");
+    assert_eq!(attr(import, "child_count"), "3");
+    // The 202's plan decides each child once (under the request), the
+    // import once more (under its plugin's transaction).
+    let dedups: Vec<&Span> = spans
+        .iter()
+        .filter(|s| s.name == "artifact.dedup_resolve" && s.parent_span_id == import.span_id)
+        .collect();
+    assert_eq!(dedups.len(), 3, "{spans:#?}");
+    for span in [request, job, import].into_iter().chain(dedups) {
+        assert_eq!(span.trace_id, trace_id, "{span:?}");
+    }
+}

@@ -286,7 +286,7 @@ try {
 
   // 8. a 300-plugin marketplace: one preview_import call, timed
   const market = join(work, "marketplace");
-  const gen = generateMarketplace(market, 300);
+  const gen = generateMarketplace(market, 300, 2);
   const size = `${gen.plugins} plugins, ${gen.files} files, ${(gen.bytes / 1e6).toFixed(1)} MB`;
   await nav("Collection");
   await nav("Import");

@@ -38,7 +38,7 @@ const server = await serve();
 const browser = await launch();
 try {
   const market = join(work, "marketplace");
-  const gen = generateMarketplace(market, PLUGINS);
+  const gen = generateMarketplace(market, PLUGINS, 2);
   console.log(`marketplace: ${gen.plugins} plugins, ${gen.files} files, ${(gen.bytes / 1e6).toFixed(1)} MB (in ${work})`);
   const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
   await page.goto(`${server.origin}/#token=${server.token}`);

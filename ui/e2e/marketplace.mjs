@@ -1,10 +1,12 @@
 // A generated marketplace for the preview benchmarks (never committed):
 // `plugins` plugins under plugins/, each with skills (SKILL.md and reference
 // files), commands and agents, listed in .claude-plugin/marketplace.json.
-// The defaults give 300 plugins of 59 files (17,700 files, ~70 MB), the size
-// of the 293-plugin marketplace of issue #15 (17,465 files).
+// The defaults give 300 plugins of 59 files (17,701 files, 68.7 MB), the file
+// count of the 293-plugin marketplace of issue #15 (17,465 files); `scale` 2
+// doubles every file (136.5 MB, as that marketplace's 154 MB and the HTTP
+// bench's `desktop/benches/support/marketplace.rs`): the benchmarks use it.
 //
-//   node ui/e2e/marketplace.mjs DIR [PLUGINS]   writes one and prints its size
+//   node ui/e2e/marketplace.mjs DIR [PLUGINS] [SCALE]   writes one and prints its size
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,7 +14,7 @@ import { fileURLToPath } from "node:url";
 const SHAPE = { skills: 4, references: 10, commands: 8, agents: 6 };
 
 /** Deterministic filler text of about `bytes` bytes, different per `seed`. */
-function filler(seed, bytes) {
+function fill(seed, bytes) {
   const line = `- ${seed}: keep the change small, test it, and say what was measured.\n`;
   return line.repeat(Math.max(1, Math.ceil(bytes / line.length)));
 }
@@ -23,7 +25,8 @@ function write(path, text, totals) {
   totals.bytes += Buffer.byteLength(text);
 }
 
-function plugin(root, name, i, totals) {
+function plugin(root, name, i, totals, scale) {
+  const filler = (seed, bytes) => fill(seed, bytes * scale);
   const dir = join(root, "plugins", name);
   mkdirSync(join(dir, ".claude-plugin"), { recursive: true });
   write(join(dir, ".claude-plugin/plugin.json"), JSON.stringify({ name, version: "1.0.0", description: `Generated plugin ${i}` }, null, 2), totals);
@@ -51,10 +54,10 @@ function plugin(root, name, i, totals) {
 
 /** Writes the marketplace into `root`; returns its plugins, files, bytes and
  * children per plugin. */
-export function generateMarketplace(root, plugins = 300) {
+export function generateMarketplace(root, plugins = 300, scale = 1) {
   const totals = { files: 0, bytes: 0 };
   const names = Array.from({ length: plugins }, (_, i) => `gen-${String(i).padStart(3, "0")}`);
-  names.forEach((name, i) => plugin(root, name, i, totals));
+  names.forEach((name, i) => plugin(root, name, i, totals, scale));
   mkdirSync(join(root, ".claude-plugin"), { recursive: true });
   const manifest = {
     name: "generated-marketplace",
@@ -74,17 +77,17 @@ export function generateSkills(root, skills, name = "bulk") {
   for (let s = 0; s < skills; s++) {
     const skill = `${name}-${String(s).padStart(4, "0")}`;
     mkdirSync(join(root, "skills", skill), { recursive: true });
-    write(join(root, "skills", skill, "SKILL.md"), `---\nname: ${skill}\ndescription: Generated skill ${s}.\n---\n\n` + filler(skill, 200), totals);
+    write(join(root, "skills", skill, "SKILL.md"), `---\nname: ${skill}\ndescription: Generated skill ${s}.\n---\n\n` + fill(skill, 200), totals);
   }
   return { artifacts: skills + 1, ...totals };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [dir, n] = process.argv.slice(2);
+  const [dir, n, scale] = process.argv.slice(2);
   if (!dir) {
-    console.error("usage: node ui/e2e/marketplace.mjs DIR [PLUGINS]");
+    console.error("usage: node ui/e2e/marketplace.mjs DIR [PLUGINS] [SCALE]");
     process.exit(1);
   }
-  const m = generateMarketplace(dir, n ? Number(n) : undefined);
+  const m = generateMarketplace(dir, n ? Number(n) : undefined, scale ? Number(scale) : undefined);
   console.log(`${dir}: ${m.plugins} plugins, ${m.files} files, ${(m.bytes / 1e6).toFixed(1)} MB`);
 }

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use skillmeat_core::hash::ContentHash;
 use skillmeat_core::plan::{Bucket, ChildPlan, ConflictChoices, ConflictPolicy, Decision};
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use super::blocking;
 use super::import::{From, Target, conflict_choices, engine_limits, import_all, summary_warnings};
@@ -199,11 +200,13 @@ where
     );
     let finished = imports.clone();
     let done = job(JobStatus::InProgress, None, None);
-    imports.track(tokio::spawn(async move {
+    let span = tracing::info_span!("plugin.update_job", transaction_id = %id);
+    let task = async move {
         let outcome = update.await;
         let job = update_outcome(done, outcome, finished.stopping());
         put(&finished.0.updates, &job.transaction_id.clone(), job, true);
-    }));
+    };
+    imports.track(tokio::spawn(task.instrument(span)));
     Ok(UpdateStarted {
         transaction_id: id,
         status: JobStatus::InProgress,
@@ -323,7 +326,10 @@ pub async fn start_import(scope: &Scope, args: CompositeImportArgs) -> Result<Im
         choices,
         imports: imports.clone(),
     };
-    imports.track(tokio::spawn(run.go()));
+    // The import's spans belong to the request that started it (its trace,
+    // continued from the client's `traceparent`), under one span of its own.
+    let job = tracing::info_span!("composite.import_job", transaction_id = %run.id);
+    imports.track(tokio::spawn(run.go().instrument(job)));
     Ok(started)
 }
 

@@ -11,19 +11,23 @@ pub mod updates;
 
 use std::future::Future;
 
+use tracing::Instrument;
+
 use super::Shared;
 use super::error::ApiError;
 use crate::error::{ErrorCode, Result};
 
 /// Runs an operation as its own task: a client that goes away or a request
 /// over the time limit stops the waiting, never the operation half-way.
+/// The task runs in the request's span, so the operation's spans are the
+/// request's children (in its trace).
 async fn op<T, F, Fut>(state: &Shared, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(Shared) -> Fut,
     Fut: Future<Output = Result<T>> + Send + 'static,
     T: Send + 'static,
 {
-    tokio::spawn(f(state.clone()))
+    tokio::spawn(f(state.clone()).in_current_span())
         .await
         .map_err(|e| ApiError::internal(format!("an operation's task failed: {e}")))?
         .map_err(ApiError::from)
