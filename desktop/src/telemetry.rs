@@ -172,3 +172,15 @@ pub fn exporting() -> bool {
 pub fn record_hash_duration(elapsed: Duration) {
     metrics::histogram!("artifact_hash_compute_duration_seconds").record(elapsed.as_secs_f64());
 }
+
+/// `span` (made with `parent: None`) continued in the trace of the span
+/// current now, without becoming its child in `tracing`: a background job
+/// started by a request is in the request's trace, under its span, and the
+/// request's span still ends when the request does (a `tracing` parent
+/// stays open as long as any child). Without an exporter, `span` as is.
+pub fn in_current_trace(span: tracing::Span) -> tracing::Span {
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    // Fails only when no OpenTelemetry layer is installed: nothing to continue.
+    let _ = span.set_parent(tracing::Span::current().context());
+    span
+}

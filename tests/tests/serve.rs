@@ -763,21 +763,46 @@ fn the_default_address_is_loopback_port_7676_and_any_folder_serves_the_ui() {
     let home = Home::new();
     let elsewhere = tempfile::tempdir().expect("a working folder");
     let mut command = home.cmd_std();
-    command.current_dir(elsewhere.path());
-    if std::net::TcpListener::bind(DEFAULT).is_err() {
-        let output = command.arg("serve").output().expect("skillmeat serve");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(1), "{stderr}");
+    command
+        .arg("serve")
+        .current_dir(elsewhere.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().expect("skillmeat serve");
+    let out = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("a startup line or an exit within 30 s");
+    if line.is_empty() {
+        // The port is taken (another program on this machine): refused, naming it.
+        let status = wait(&mut child, Duration::from_secs(30));
+        let mut stderr = String::new();
+        let _ = child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut stderr);
+        assert_eq!(status.code(), Some(1), "{stderr}");
         assert!(stderr.contains(DEFAULT), "{stderr}");
         return;
     }
-    let server = Server::spawn_listening(command, None, &[], &[]);
-    assert_eq!(server.addr, DEFAULT);
-    let page = server.client.get(server.url("/")).send().expect("GET /");
+    let base = format!("http://{DEFAULT}");
+    assert!(line.contains(&format!("{base}/#token=")), "{line}");
+    let client = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a client");
+    let page = client.get(format!("{base}/")).send().expect("GET /");
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().expect("the page").contains("<div id=\"root\">"));
-    let (status, _) = server.json("/api/v1/artifacts");
-    assert_eq!(status, StatusCode::OK);
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// SIGTERM or SIGINT (Ctrl-C): new connections are refused, a request in

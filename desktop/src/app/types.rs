@@ -6,7 +6,6 @@
 use ts_rs::TS;
 
 use crate::ops::transfer::*;
-use crate::serve::wire::{ArtifactInfo, ArtifactItem, ArtifactPage, ServerInfo};
 
 /// Every command: its name, its `args` type (None: no arguments) and its result.
 pub const COMMANDS: &[(&str, Option<&str>, &str)] = &[

@@ -200,7 +200,11 @@ where
     );
     let finished = imports.clone();
     let done = job(JobStatus::InProgress, None, None);
-    let span = tracing::info_span!("plugin.update_job", transaction_id = %id);
+    let span = crate::telemetry::in_current_trace(tracing::info_span!(
+        parent: None,
+        "plugin.update_job",
+        transaction_id = %id
+    ));
     let task = async move {
         let outcome = update.await;
         let job = update_outcome(done, outcome, finished.stopping());
@@ -328,7 +332,11 @@ pub async fn start_import(scope: &Scope, args: CompositeImportArgs) -> Result<Im
     };
     // The import's spans belong to the request that started it (its trace,
     // continued from the client's `traceparent`), under one span of its own.
-    let job = tracing::info_span!("composite.import_job", transaction_id = %run.id);
+    let job = crate::telemetry::in_current_trace(tracing::info_span!(
+        parent: None,
+        "composite.import_job",
+        transaction_id = %run.id
+    ));
     imports.track(tokio::spawn(run.go().instrument(job)));
     Ok(started)
 }

@@ -37,7 +37,7 @@ mod routes;
 mod spans;
 mod token;
 mod ui;
-pub(crate) mod wire;
+mod wire;
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::PathBuf;

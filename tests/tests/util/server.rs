@@ -36,22 +36,13 @@ impl Server {
 
     /// `command` (a `skillmeat` of some home) with
     /// `serve --listen 127.0.0.1:0 ARGS` and the variables `env`.
-    pub fn spawn(command: std::process::Command, args: &[&str], env: &[(&str, &str)]) -> Server {
-        Server::spawn_listening(command, Some("127.0.0.1:0"), args, env)
-    }
-
-    /// [`Server::spawn`] with `--listen listen`, or none (the default).
-    pub fn spawn_listening(
+    pub fn spawn(
         mut command: std::process::Command,
-        listen: Option<&str>,
         args: &[&str],
         env: &[(&str, &str)],
     ) -> Server {
-        command.arg("serve");
-        if let Some(addr) = listen {
-            command.args(["--listen", addr]);
-        }
         command
+            .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())

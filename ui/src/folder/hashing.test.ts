@@ -206,6 +206,35 @@ describe("hashFolder", () => {
     expect(seen.map((p) => p.bytes)).toEqual([3, 6, 9, 9, 12, 12]);
   });
 
+  it("a file of exactly wholeBytes goes whole in a batch, its chunks joined; a chunk that is a view into a larger buffer is sent as its own bytes", async () => {
+    const w = new FakeWorker();
+    const shared = new Uint8Array([9, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const exact = new File([new Uint8Array(4)], "exact.md");
+    exact.stream = () => new ReadableStream({ start: (c) => (c.enqueue(shared.subarray(1, 3)), c.enqueue(shared.subarray(3, 5)), c.close()) });
+    const over = new File([new Uint8Array(5)], "over.bin");
+    over.stream = () => new ReadableStream({ start: (c) => (c.enqueue(shared.subarray(5, 10)), c.close()) });
+    const run = hashFolder(
+      { rootName: "r", files: [{ path: "exact.md", file: exact }, { path: "over.bin", file: over }] },
+      { worker: w, readers: 1, wholeBytes: 4 },
+    );
+    await until(() => w.batches().length === 1);
+    const [whole] = w.batches()[0]!;
+    expect([whole!.id, [...new Uint8Array(whole!.bytes)]]).toEqual([0, [1, 2, 3, 4]]);
+    expect(w.parts().map((p) => [p.id, [...new Uint8Array(p.bytes)], p.last])).toEqual([
+      [1, [5, 6, 7, 8, 9], false],
+      [1, [], true],
+    ]);
+    expect(shared.byteLength).toBe(10); // the page's own buffer was not transferred away
+    w.answer(0);
+    w.reply({ type: "took", bytes: 5 });
+    w.reply({ type: "hashed", files: [{ id: 1, sha256: sha(1), size: 5 }] });
+    w.reply({ type: "done", tree: sha(2), treeFiles: 2, report: REPORT, discoverMs: 0 });
+    expect((await run).files.map((f) => [f.path, f.size])).toEqual([
+      ["exact.md", 4],
+      ["over.bin", 5],
+    ]);
+  });
+
   it("a file the worker saw start with #! is executable (the File API has no mode bits)", async () => {
     const w = new FakeWorker();
     const run = hashFolder(folder([1, 1]), { worker: w });

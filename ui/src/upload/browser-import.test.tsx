@@ -78,7 +78,9 @@ function inlineWorker(hold = false): HashWorker & { posted: ToWorker[]; terminat
           return { id: f.id, sha256: digest, size: b.length, ...(script ? { script } : {}) };
         });
         reply({ type: "hashed", files });
-      } else if (m.type === "finish") {
+      } else if (m.type !== "finish") {
+        throw new Error(`the inline worker takes no ${m.type} message`);
+      } else {
         setTimeout(() => {
           const report = discover(paths, (p) => bytes.get(p), digests, m.rootName);
           w.onmessage?.({ data: { type: "done", tree: "0".repeat(64), treeFiles: paths.length, report, discoverMs: 1 } });

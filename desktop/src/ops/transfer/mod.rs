@@ -11,7 +11,8 @@
 //! verify), [`import`] (sources, preview, import), [`deploy`] (deploy,
 //! undeploy, status), [`lifecycle`] (remove, use), [`updates`] (outdated,
 //! update), [`upload`] (the hash-first
-//! import over HTTP); all re-exported here.
+//! import over HTTP), [`http`] (the HTTP API's own shapes of an artifact
+//! and the server); all re-exported here.
 //!
 //! Requests are named `…Args` and deserialise from JSON (a command's
 //! `args`, an HTTP body or query); an artifact is named by its id, its name
@@ -26,6 +27,7 @@ use utoipa::ToSchema;
 
 mod collection;
 mod deploy;
+mod http;
 mod import;
 mod lifecycle;
 mod updates;
@@ -33,6 +35,7 @@ mod upload;
 
 pub use collection::*;
 pub use deploy::*;
+pub use http::*;
 pub use import::*;
 pub use lifecycle::*;
 pub use updates::*;

@@ -9,12 +9,12 @@ use axum::response::{IntoResponse, Response};
 
 use super::op;
 use crate::ops;
-use crate::ops::transfer::{Associations, AssociationsArgs, ExportArgs, FileArgs, ShowArgs};
+use crate::ops::transfer::{
+    ArtifactInfo, ArtifactPage, Associations, AssociationsArgs, ExportArgs, FileArgs, ShowArgs,
+};
 use crate::serve::Shared;
 use crate::serve::error::ApiError;
-use crate::serve::wire::{
-    ArtifactInfo, ArtifactPage, AssociationsQuery, BundleQuery, FileQuery, ListQuery,
-};
+use crate::serve::wire::{AssociationsQuery, BundleQuery, FileQuery, ListQuery};
 
 /// axum's route of [`file`]: the path may have any depth.
 pub const FILE_ROUTE: &str = "/api/v1/artifacts/{id}/files/{*path}";

@@ -7,10 +7,10 @@ use axum::response::IntoResponse;
 
 use super::op;
 use crate::ops;
-use crate::ops::transfer::VerifyReport;
+use crate::ops::transfer::{ServerInfo, VerifyReport};
 use crate::serve::Shared;
 use crate::serve::error::ApiError;
-use crate::serve::wire::{Health, ServerInfo};
+use crate::serve::wire::Health;
 
 /// Re-hashes everything stored and checks the database, the stored files
 /// and the records files against each other. `ok` is false when they
