@@ -147,6 +147,22 @@ impl Imports {
     }
 }
 
+/// Stops the imports and updates running against `scope` ([`Imports::stop`]:
+/// each finishes the plugin it is in, for at most `grace`) and rolls back
+/// at once what a plugin import cut off had written to the collection's
+/// folder (its database transaction is rolled back as it is dropped), so
+/// the collection holds whole plugins only before the process exits.
+/// Returns how many were cut off.
+pub async fn stop_jobs(scope: &Scope, grace: Duration) -> Result<usize> {
+    let cut = scope.imports().stop(grace).await;
+    if cut > 0
+        && let Some(collection) = scope.read().await?
+    {
+        collection.recover().await?;
+    }
+    Ok(cut)
+}
+
 /// Forgets finished jobs older than [`KEEP_FOR`], and the oldest beyond
 /// [`KEEP_FINISHED`].
 fn prune<J>(jobs: &mut HashMap<String, Entry<J>>, now: Instant) {

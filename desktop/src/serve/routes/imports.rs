@@ -266,14 +266,20 @@ pub fn sweep_uploads(state: &Shared) {
 }
 
 /// On shutdown: no plugin starts any more; the imports running finish the
-/// plugin they are in, for at most `grace`.
+/// plugin they are in, for at most `grace`; one still running then is
+/// stopped and its plugin in flight rolled back.
 pub async fn stop_imports(state: &Shared, grace: Duration) {
-    let cut = state.scope.imports().stop(grace).await;
-    if cut > 0 {
-        eprintln!(
+    match ops::stop_jobs(&state.scope, grace).await {
+        Ok(0) => {}
+        Ok(cut) => eprintln!(
             "skillmeat serve: {cut} import(s) still running after {} s were stopped; \
-             the plugin in flight is rolled back when the collection is next opened",
+             the plugin in flight was rolled back",
             grace.as_secs()
-        );
+        ),
+        Err(e) => eprintln!(
+            "skillmeat serve: imports still running after {} s were stopped; rolling back \
+             the plugin in flight failed ({e}); it is rolled back when the collection is next opened",
+            grace.as_secs()
+        ),
     }
 }
