@@ -93,6 +93,11 @@ fn every_route_is_described_with_its_statuses_and_examples() {
             &["200", "400", "401", "413", "422", "500"],
         ),
         (
+            "/api/v1/plan/bundle",
+            "post",
+            &["200", "400", "401", "409", "413", "422", "500"],
+        ),
+        (
             "/api/v1/blobs/missing",
             "post",
             &["200", "400", "401", "413", "422", "500"],

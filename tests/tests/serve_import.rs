@@ -847,6 +847,18 @@ fn a_bundle_uploaded_as_one_blob_imports_as_add_does() {
         "{}",
         server.metrics()
     );
+    // Its preview is `skillmeat preview` of the zip, and writes nothing.
+    let (status, planned) = server.post_json("/api/v1/plan/bundle", &json!({ "bundle": entry }));
+    assert_eq!(status, StatusCode::OK, "{planned}");
+    let previewed = home.json(&["preview", "--json"], [&zip]);
+    assert_eq!(planned["plugins"], previewed["plugins"]);
+    assert_eq!(
+        planned["plugins"][0]["buckets"]["new"]
+            .as_array()
+            .map(Vec::len),
+        Some(5)
+    );
+    assert!(listed(&home).is_empty());
     let (status, started) = server.post_json(
         "/api/v1/artifacts/import/composite",
         &json!({ "bundle": entry }),
@@ -893,26 +905,34 @@ fn a_bundle_uploaded_as_one_blob_imports_as_add_does() {
             .strip_prefix(&format!("skillmeat: error: {}: ", zip.display()))
             .unwrap_or_else(|| panic!("{cli}"))
             .to_owned();
-        let (status, body) = server.post_json(
-            "/api/v1/artifacts/import/composite",
-            &json!({"bundle": {"path": name, "sha256": sha, "size": size}}),
-        );
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-        assert_eq!(body["message"], format!("{name}: {reason}"), "{name}");
+        for route in ["/api/v1/plan/bundle", "/api/v1/artifacts/import/composite"] {
+            let (status, body) = server.post_json(
+                route,
+                &json!({"bundle": {"path": name, "sha256": sha, "size": size}}),
+            );
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{route}: {body}");
+            assert_eq!(
+                body["message"],
+                format!("{name}: {reason}"),
+                "{route}: {name}"
+            );
+        }
     }
     assert_eq!(util::snapshot(&home.path().join("collections")), before);
 
     // A bundle never uploaded is a 409 naming it.
     let absent = "ab".repeat(32);
-    let (status, body) = server.post_json(
-        "/api/v1/artifacts/import/composite",
-        &json!({"bundle": {"path": "x.zip", "sha256": absent, "size": 1}}),
-    );
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(
-        body["message"]
-            .as_str()
-            .expect("a message")
-            .contains(&absent)
-    );
+    for route in ["/api/v1/plan/bundle", "/api/v1/artifacts/import/composite"] {
+        let (status, body) = server.post_json(
+            route,
+            &json!({"bundle": {"path": "x.zip", "sha256": absent, "size": 1}}),
+        );
+        assert_eq!(status, StatusCode::CONFLICT, "{route}: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .expect("a message")
+                .contains(&absent)
+        );
+    }
 }

@@ -282,10 +282,12 @@ try {
   assert.ok(hashedLine.startsWith(`guardrails: ${files(fixture).size} files`), hashedLine);
   step(`a dropped folder (webkitGetAsEntry, synthetic drop): ${files(fixture).size} files hashed, buckets = skillmeat preview`);
 
-  // 7. A bundle zip: uploaded as one blob, opened and verified by the
-  // server as `skillmeat add` does. gen-002, exported by the CLI in another
-  // home, arrives as it was exported; a tampered copy is refused with the
-  // message `skillmeat add` gives, and nothing is written.
+  // 7. A bundle zip: uploaded as one blob, previewed and imported by the
+  // server, which opens and verifies it as `skillmeat add` does. gen-002,
+  // exported by the CLI in another home: the preview's buckets are
+  // `skillmeat preview`'s, and it arrives as it was exported; a tampered
+  // copy is refused with the message `skillmeat add` gives, nothing written.
+  const gen2 = (l) => l.filter((a) => a.startsWith("composite:gen-002@"));
   const elsewhere = { ...process.env, SKILLMEAT_HOME: join(work, "bundle-home") };
   const there = (...args) => execFileSync(BIN, args, { env: elsewhere, encoding: "utf8" });
   there("add", six, "--plugin", "gen-002");
@@ -294,9 +296,15 @@ try {
   const zipBytes = readFileSync(zip);
   const bundleBefore = await uploadedBytes();
   await page.locator("input[name=import-bundle]").setInputFiles(zip);
+  // The server's preview of the zip: the buckets `skillmeat preview` gives.
+  await page.locator("[data-field=bundle]").waitFor({ timeout: 60_000 });
+  assert.deepEqual(await buckets(), cliBuckets(zip));
+  assert.equal((await uploadedBytes()) - bundleBefore, zipBytes.length);
+  assert.equal(gen2(list()).length, 0, "nothing imported before Import");
+  await page.locator(".actions button.primary").click();
   await page.locator(`[data-field=upload-summary][data-uploaded="${zipBytes.length}"]`).waitFor({ timeout: 60_000 });
   assert.equal((await uploadedBytes()) - bundleBefore, zipBytes.length);
-  const gen2 = (l) => l.filter((a) => a.startsWith("composite:gen-002@"));
+
   const theirList = JSON.parse(there("list", "--json")).items.map((a) => `${a.kind}:${a.name}@${a.content_hash}`);
   assert.deepEqual(gen2(list()), gen2(theirList));
   assert.equal(gen2(list()).length, 1);
@@ -324,7 +332,7 @@ try {
   // The refusal is a 400, which Chromium also logs: expected here.
   const refusedLogs = problems.splice(markProblems);
   assert.ok(refusedLogs.length > 0 && refusedLogs.every((p) => p.includes("400")), refusedLogs.join("\n"));
-  step(`a bundle zip (${zipBytes.length} bytes, one blob) imports as skillmeat add of it; a tampered one is refused: "tampered.zip: ${refusedWhy}"`);
+  step(`a bundle zip (${zipBytes.length} bytes, one blob): previewed as skillmeat preview of it, imported as skillmeat add of it; a tampered one is refused: "tampered.zip: ${refusedWhy}"`);
 
   assert.deepEqual(problems, []);
   console.log(`browser import: 8 passed, 0 failed (${((Date.now() - started) / 1000).toFixed(1)} s, Chromium ${browser.version()})`);

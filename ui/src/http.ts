@@ -11,6 +11,7 @@ import type {
   Associations,
   BlobStored,
   BlobsStored,
+  BundlePlanArgs,
   CompositeImportArgs,
   ImportJob,
   ImportPreview,
@@ -195,6 +196,11 @@ export class HttpTransport implements Transport {
   /** `POST /api/v1/plan`: the three buckets of each plugin from its children's hashes. */
   plan(args: PlanArgs): Promise<ImportPreview> {
     return this.json("POST", "/api/v1/plan", args);
+  }
+
+  /** `POST /api/v1/plan/bundle`: the preview of a bundle zip uploaded as one blob. */
+  planBundle(args: BundlePlanArgs): Promise<ImportPreview> {
+    return this.json("POST", "/api/v1/plan/bundle", args);
   }
 
   /** `POST /api/v1/blobs/missing`: the hashes the server holds nowhere. */

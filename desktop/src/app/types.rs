@@ -105,6 +105,7 @@ fn declarations() -> Vec<String> {
         ArtifactInfo::decl(),
         ServerInfo::decl(),
         PlanArgs::decl(),
+        BundlePlanArgs::decl(),
         PlanPlugin::decl(),
         PlanChild::decl(),
         MissingArgs::decl(),

@@ -68,7 +68,7 @@ pub async fn preview_staged(
     plan_all(scope, each, args.policy, warnings).await
 }
 
-async fn plan_all<'a>(
+pub(super) async fn plan_all<'a>(
     scope: &Scope,
     each: impl Iterator<Item = (&'a Source, &'a Plugin)>,
     policy: Option<Policy>,

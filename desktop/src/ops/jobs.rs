@@ -31,9 +31,9 @@ use super::blocking;
 use super::import::{From, Target, conflict_choices, engine_limits, import_all, summary_warnings};
 use super::scope::{Open, Scope};
 use super::transfer::{
-    ChildChoice, CompositeImportArgs, ErrorCode, ImportJob, ImportStarted, ImportSummary,
-    JobStatus, OutdatedState, PendingChild, PendingParent, PendingPlugin, PublicError, SizeLimits,
-    UpdateJob, UpdateResult, UpdateStarted, UploadedFile,
+    BundlePlanArgs, ChildChoice, CompositeImportArgs, ErrorCode, ImportJob, ImportPreview,
+    ImportStarted, ImportSummary, JobStatus, OutdatedState, PendingChild, PendingParent,
+    PendingPlugin, PublicError, SizeLimits, UpdateJob, UpdateResult, UpdateStarted, UploadedFile,
 };
 use super::upload::MAX_ITEMS;
 use crate::bundle::{self, Opened};
@@ -438,6 +438,19 @@ async fn uploaded(
 /// Opens a bundle zip uploaded as one blob as `skillmeat add` opens a zip
 /// (verified, then extracted into scratch space); its errors name the zip
 /// by the name the client gave, never by the server's path.
+/// `POST /api/v1/plan/bundle`: the preview of a bundle zip uploaded as one
+/// blob, as `skillmeat preview BUNDLE.zip` gives it. The server opens and
+/// verifies the zip as an import of it does (the same refusals), then plans
+/// its plugins against the collection; nothing is written.
+pub async fn plan_bundle(scope: &Scope, args: BundlePlanArgs) -> Result<ImportPreview> {
+    let held = uploaded_bundle(scope, &args.bundle, args.plugins).await?;
+    let resolved = held.resolved();
+    let each = resolved
+        .plugins()
+        .map(|(source, plugin, _)| (source, plugin));
+    super::import::plan_all(scope, each, args.on_conflict, resolved.warnings()).await
+}
+
 async fn uploaded_bundle(
     scope: &Scope,
     zip: &UploadedFile,

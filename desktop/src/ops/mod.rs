@@ -46,7 +46,9 @@ pub use deploy::{conflict_plan, deploy, status, undeploy};
 pub use export::{export, lock, verify};
 pub use import::{ImportStep, import, preview, preview_staged};
 pub use index::index;
-pub use jobs::{Imports, import_status, start_import, start_update, stop_jobs, update_status};
+pub use jobs::{
+    Imports, import_status, plan_bundle, start_import, start_update, stop_jobs, update_status,
+};
 pub use lifecycle::{remove, use_version};
 pub use local::{InspectReport, PathHash, hash, inspect};
 pub use migrate::migrate;

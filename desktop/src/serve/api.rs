@@ -51,6 +51,7 @@ pub fn router() -> OpenApiRouter<Shared> {
 fn json_routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(imports::import_status))
+        .routes(routes!(imports::plan_bundle))
         .routes(routes!(artifacts::list))
         .routes(routes!(artifacts::show, lifecycle::remove))
         .routes(routes!(artifacts::associations))

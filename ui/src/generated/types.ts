@@ -711,6 +711,20 @@ export type PlanArgs = { plugins: Array<PlanPlugin>,
  */
 on_conflict?: Policy, };
 
+export type BundlePlanArgs = { 
+/**
+ * The zip, uploaded first; its `path` is the zip's name.
+ */
+bundle: UploadedFile, 
+/**
+ * Only these plugins of it (all by default).
+ */
+plugins?: Array<string>, 
+/**
+ * The policy the buckets are planned under (`new-version` by default).
+ */
+on_conflict?: Policy, };
+
 export type PlanPlugin = { name: string, children: Array<PlanChild>, };
 
 export type PlanChild = { kind: Kind, name: string, 

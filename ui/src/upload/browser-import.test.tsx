@@ -8,7 +8,7 @@ import { App } from "../App.tsx";
 import { discover, FileHasher } from "../core.ts";
 import type { HashWorker } from "../folder/hashing.ts";
 import type { FromWorker, ToWorker } from "../folder/protocol.ts";
-import type { CompositeImportArgs, ImportPreview, PlanArgs, PreviewChild } from "../generated/types.ts";
+import type { BundlePlanArgs, CompositeImportArgs, ImportPreview, PlanArgs, PreviewChild } from "../generated/types.ts";
 import { HttpTransport } from "../http.ts";
 import { byText, click, loadWasm, mount, type Mounted, settle } from "../test/fake.ts";
 import { BrowserImport } from "../views/BrowserImport.tsx";
@@ -118,6 +118,14 @@ function fakeServer(opts: { has?: string[]; current?: Record<string, string>; fa
       planned = body as PlanArgs;
       return json(200, plan(planned, opts.current ?? {}));
     }
+    if (p === "/api/v1/plan/bundle") {
+      // The zip (uploaded first) holds canvas: canvas-design and canvas-review.
+      const zip = (body as BundlePlanArgs).bundle;
+      if (!blobs.has(zip.sha256)) return json(409, { code: "conflict", message: `1 blob(s) not uploaded: ${zip.sha256}` });
+      const child = (name: string, text: string) => ({ kind: "skill" as const, name, content_hash: sha(text) });
+      planned = { plugins: [{ name: "canvas", children: [child("canvas-design", "Draw.\n"), child("canvas-review", "Look.\n")] }] };
+      return json(200, plan(planned, opts.current ?? {}));
+    }
     if (p === "/api/v1/blobs/missing") return json(200, { missing: (body as { sha256: string[] }).sha256.filter((h) => !blobs.has(h)) });
     if (p.startsWith("/api/v1/blobs/") && method === "PUT") {
       if (failPuts > 0) {
@@ -146,7 +154,7 @@ function fakeServer(opts: { has?: string[]; current?: Record<string, string>; fa
     }
     if (p === "/api/v1/artifacts/import/composite") {
       imported = body as CompositeImportArgs;
-      const lacking = (imported.files ?? []).filter((f) => !blobs.has(f.sha256)).map((f) => f.sha256);
+      const lacking = [...(imported.files ?? []), ...(imported.bundle ? [imported.bundle] : [])].filter((f) => !blobs.has(f.sha256)).map((f) => f.sha256);
       if (lacking.length) return json(409, { code: "conflict", message: `${lacking.length} blob(s) not uploaded` });
       return json(202, { transaction_id: "job-1", status: "in_progress", parent: { name: "canvas", pending: true }, children: [], plugins: [] });
     }
@@ -334,6 +342,29 @@ describe("the browser's Import", () => {
     await click(keep);
     await importNow();
     expect(server.imported()!.conflict_choices).toEqual([{ plugin: "canvas", kind: "skill", name: "canvas-design", policy: "keep" }]);
+    expect(m!.container.querySelector(".summary .ok")?.textContent).toMatch(/match the preview/);
+  });
+
+  it("a bundle zip: uploaded as one blob, previewed by the server (buckets, Keep on a conflict, no page-side diff), imported with the choice", async () => {
+    const server = fakeServer({ current: { "skill:canvas-design": "c".repeat(64) } });
+    await open(server);
+    const text = "PK: a bundle zip, as the fake server reads it";
+    const input = m!.container.querySelector<HTMLInputElement>("input[name=import-bundle]")!;
+    Object.defineProperty(input, "files", { value: [new File([text], "canvas-1.0.0.zip")], configurable: true });
+    await act(async () => input.dispatchEvent(new Event("change", { bubbles: true })));
+    for (let i = 0; i < 50 && !m!.container.querySelector(".plugin-preview, [role=alert]"); i++) await act(async () => new Promise((r) => setTimeout(r, 20)));
+    expect(buckets()).toEqual({ new: 1, existing: 0, conflict: 1 });
+    expect(uploadRequests(server)).toEqual([`PUT /api/v1/blobs/${sha(text)}`]);
+    expect(server.requests.find((r) => r.path === "/api/v1/plan/bundle")!.body).toEqual({ bundle: { path: "canvas-1.0.0.zip", sha256: sha(text), size: text.length, executable: false } });
+    expect(m!.container.querySelector("[data-field=bundle]")?.textContent).toMatch(/^canvas-1\.0\.0\.zip: a bundle zip/);
+    expect(m!.container.querySelectorAll("[data-conflict=canvas-design] button").length).toBe(0);
+    expect(server.imported()).toBeNull();
+    await click(m!.container.querySelector<HTMLInputElement>('[data-conflict=canvas-design] input[value="keep"]')!);
+    await importNow();
+    const imported = server.imported()!;
+    expect([imported.bundle?.sha256, imported.files]).toEqual([sha(text), undefined]);
+    expect(imported.conflict_choices).toEqual([{ plugin: "canvas", kind: "skill", name: "canvas-design", policy: "keep" }]);
+    expect(m!.container.querySelector("[data-field=upload-summary]")?.getAttribute("data-uploaded")).toBe(String(text.length));
     expect(m!.container.querySelector(".summary .ok")?.textContent).toMatch(/match the preview/);
   });
 

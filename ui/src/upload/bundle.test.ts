@@ -13,6 +13,7 @@ function fakeApi(has: string[]) {
   let polls = 0;
   const api: HashFirstApi = {
     plan: async () => ({ plugins: [], warnings: [] }),
+    planBundle: async () => ({ plugins: [], warnings: [] }),
     missingBlobs: async (h) => h.filter((x) => !held.has(x)),
     putBlob: async (sha, body) => {
       puts.push(sha);

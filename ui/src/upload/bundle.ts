@@ -1,8 +1,10 @@
 // A bundle zip in the browser: hashed in the page (the wasm core's
-// FileHasher), uploaded as one blob when the server lacks it, and imported
-// by the server as `skillmeat add BUNDLE.zip` would (it opens and verifies
-// the zip itself: a bad bundle is refused with the CLI's message).
-import type { ImportStarted, ImportSummary } from "../generated/types.ts";
+// FileHasher), uploaded as one blob when the server lacks it, previewed by
+// the server as `skillmeat preview BUNDLE.zip` would (`POST
+// /api/v1/plan/bundle`) and imported as `skillmeat add BUNDLE.zip` would
+// (it opens and verifies the zip itself: a bad bundle is refused with the
+// CLI's message).
+import type { ImportStarted, ImportSummary, UploadedFile } from "../generated/types.ts";
 import { follow, type HashFirstApi, type UploadOutcome, uploadMissing } from "./flow.ts";
 import type { QueueOptions } from "./queue.ts";
 
@@ -22,16 +24,33 @@ export async function hashFile(file: Blob): Promise<string> {
   return h.finish();
 }
 
+/** A bundle zip on the server: the blob the import names, and what its upload sent. */
+export interface UploadedBundle {
+  bundle: UploadedFile;
+  uploaded: UploadOutcome;
+}
+
+/** Hashes `zip` in the page and uploads it as one blob when the server
+ * lacks it; the server opens it only when asked to plan or import it. */
+export async function uploadBundle(
+  api: HashFirstApi,
+  zip: File,
+  opts: QueueOptions & { hash?: (f: Blob) => Promise<string> } = {},
+): Promise<UploadedBundle> {
+  const sha256 = await (opts.hash ?? hashFile)(zip);
+  const uploaded = await uploadMissing(api, [{ path: zip.name, sha256, size: zip.size, file: zip }], opts);
+  return { bundle: { path: zip.name, sha256, size: zip.size, executable: false }, uploaded };
+}
+
+/** Uploads `zip` ({@link uploadBundle}) and imports it, followed to the end. */
 export async function importBundle(
   api: HashFirstApi,
   zip: File,
   opts: QueueOptions & { onUploaded?: (o: UploadOutcome) => void; hash?: (f: Blob) => Promise<string>; pollMs?: number } = {},
 ): Promise<BundleImport> {
-  const sha256 = await (opts.hash ?? hashFile)(zip);
-  const file = { path: zip.name, sha256, size: zip.size, file: zip };
-  const uploaded = await uploadMissing(api, [file], opts);
+  const { bundle, uploaded } = await uploadBundle(api, zip, opts);
   opts.onUploaded?.(uploaded);
-  const started = await api.importComposite({ bundle: { path: zip.name, sha256, size: zip.size, executable: false } });
+  const started = await api.importComposite({ bundle });
   const summary = await follow(api, started.transaction_id, { pollMs: opts.pollMs });
   return { started, summary, uploaded };
 }

@@ -6,6 +6,7 @@
 import type {
   BlobStored,
   BlobsStored,
+  BundlePlanArgs,
   ChildChoice,
   CompositeImportArgs,
   ImportJob,
@@ -21,6 +22,8 @@ import { type QueueOptions, type QueuedBlob, UploadCancelled, type UploadProgres
 /** What the flow needs of `skillmeat serve` (HttpTransport has it; tests fake it). */
 export interface HashFirstApi {
   plan(args: PlanArgs): Promise<ImportPreview>;
+  /** The preview of a bundle zip uploaded as one blob (the server opens it). */
+  planBundle(args: BundlePlanArgs): Promise<ImportPreview>;
   missingBlobs(sha256: string[]): Promise<string[]>;
   putBlob(sha256: string, body: Blob, signal?: AbortSignal): Promise<BlobStored>;
   /** Many small blobs in one body (`batchBody`'s framing). */

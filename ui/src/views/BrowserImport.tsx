@@ -9,6 +9,7 @@ import { ClaudeCodeVerdict, ErrorBox, Hash, KindIcon } from "../ui.tsx";
 import { conflictDiff } from "../upload/conflict.ts";
 import {
   filesFor,
+  follow,
   type HashFirstApi,
   type HashedFile,
   importUploaded,
@@ -18,7 +19,7 @@ import {
   uploadMissing,
   uploadSummary,
 } from "../upload/flow.ts";
-import { importBundle } from "../upload/bundle.ts";
+import { type UploadedBundle, uploadBundle } from "../upload/bundle.ts";
 import { UploadCancelled, type UploadProgress } from "../upload/queue.ts";
 import { Children, childChoices, compare, DiffView, ImportResults, Warnings } from "./ImportWizard.tsx";
 import { BucketCounts, PluginPicker } from "./PluginPicker.tsx";
@@ -52,6 +53,8 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
   /** How long the server took to plan (shown with the hashing figures). */
   const [planMs, setPlanMs] = useState<number | null>(null);
   const [chosen, setChosen] = useState<Chosen | null>(null);
+  /** A bundle zip uploaded and previewed by the server (instead of a folder). */
+  const [bundle, setBundle] = useState<(UploadedBundle & { warnings: string[] }) | null>(null);
   const [previews, setPreviews] = useState<PluginPreview[]>([]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [choices, setChoices] = useState<Record<string, Policy>>({});
@@ -80,6 +83,7 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
   async function hashAndPlan(folder: PickedFolder) {
     const ctl = begin();
     setChosen(null);
+    setBundle(null);
     setPreviews([]);
     setHashing(null);
     setPlanMs(null);
@@ -113,6 +117,7 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
   }
 
   async function importChosen() {
+    if (bundle) return importBundleChosen(bundle);
     if (!chosen) return;
     const ctl = begin();
     setStage("uploading");
@@ -144,21 +149,54 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
     }
   }
 
+  /** A bundle zip: hashed here, uploaded as one blob if the server lacks
+   * it, then previewed by the server (it opens and verifies the zip). */
   async function chooseBundle(file: File) {
     const ctl = begin();
     setChosen(null);
+    setBundle(null);
     setPreviews([]);
+    setHashing(null);
     setStage("uploading");
     try {
-      const r = await importBundle(api, file, { signal: ctl.signal, onProgress: setUpload, onUploaded: (o) => (setUploaded(o), setStage("importing")) });
+      const up = await uploadBundle(api, file, { signal: ctl.signal, onProgress: setUpload });
       if (running.current !== ctl) return;
-      setSummary(r.summary);
-      setMismatches([]);
-      setStage("done");
+      setStage("planning");
+      const t0 = performance.now();
+      const plan = await api.planBundle({ bundle: up.bundle });
+      if (running.current !== ctl) return;
+      setPlanMs(performance.now() - t0);
+      setBundle({ ...up, warnings: plan.warnings ?? [] });
+      setSelected(new Set(plan.plugins.map((p) => p.name)));
+      setPreviews(plan.plugins);
+      setStage("preview");
     } catch (e) {
       if (running.current !== ctl) return;
       setError(e instanceof UploadCancelled ? new CommandError("bad_input", "Upload cancelled: nothing was imported.") : asCommandError(e));
       setStage("choose");
+    } finally {
+      if (running.current === ctl) running.current = null;
+    }
+  }
+
+  /** Imports the previewed bundle: the selected plugins, with the conflict choices. */
+  async function importBundleChosen(b: UploadedBundle) {
+    const ctl = begin();
+    setStage("importing");
+    try {
+      const only = previews.length > 1 && selected.size < previews.length ? [...selected] : undefined;
+      const shown = previews.filter((p) => !only || only.includes(p.name));
+      const started = await api.importComposite({ bundle: b.bundle, plugins: only, conflict_choices: childChoices(shown, choices) });
+      const s = await follow(api, started.transaction_id);
+      if (running.current !== ctl) return;
+      setUploaded(b.uploaded);
+      setSummary(s);
+      setMismatches(compare(shown, s, choices));
+      setStage("done");
+    } catch (e) {
+      if (running.current !== ctl) return;
+      setError(asCommandError(e));
+      setStage("preview");
     } finally {
       if (running.current === ctl) running.current = null;
     }
@@ -202,7 +240,7 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
                   {ch.label}
                 </label>
               ))}
-              <button onClick={() => viewDiff(p.name, c)}>View diff</button>
+              {chosen && <button onClick={() => viewDiff(p.name, c)}>View diff</button>}
             </fieldset>
             {diff?.key === k && <DiffView diff={diff.diff} onClose={() => setDiff(null)} />}
           </div>
@@ -315,6 +353,13 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
       {(stage === "preview" || stage === "uploading" || stage === "importing" || stage === "done") && previews.length > 0 && (
         <div className="previews">
           {chosen && <Warnings warnings={chosen.report.warnings} />}
+          {bundle && (
+            <p className="muted" data-field="bundle">
+              {bundle.bundle.path}: a bundle zip, opened and verified by the server
+              {planMs !== null && `; planned in ${Math.round(planMs)} ms`}
+            </p>
+          )}
+          {bundle && <Warnings warnings={bundle.warnings} />}
           {previews.length > 1 ? (
             <PluginPicker previews={previews} selected={selected} onChange={setSelected} disabled={stage !== "preview"} detail={detail} />
           ) : (

@@ -25,6 +25,24 @@ pub struct PlanArgs {
     pub on_conflict: Option<Policy>,
 }
 
+/// `POST /api/v1/plan/bundle`: a bundle zip uploaded as one blob, planned
+/// as `skillmeat preview BUNDLE.zip` plans it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(deny_unknown_fields)]
+pub struct BundlePlanArgs {
+    /// The zip, uploaded first; its `path` is the zip's name.
+    pub bundle: UploadedFile,
+    /// Only these plugins of it (all by default).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub plugins: Option<Vec<String>>,
+    /// The policy the buckets are planned under (`new-version` by default).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub on_conflict: Option<Policy>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[serde(deny_unknown_fields)]

@@ -15,8 +15,8 @@ use super::{local_only, op};
 use crate::error::Error;
 use crate::ops;
 use crate::ops::transfer::{
-    BlobStored, BlobsStored, CompositeImportArgs, ImportJob, ImportPreview, ImportStarted,
-    MissingArgs, MissingBlobs, PlanArgs,
+    BlobStored, BlobsStored, BundlePlanArgs, CompositeImportArgs, ImportJob, ImportPreview,
+    ImportStarted, MissingArgs, MissingBlobs, PlanArgs,
 };
 use crate::serve::Shared;
 use crate::serve::error::ApiError;
@@ -53,6 +53,41 @@ pub async fn plan(
     Json(args): Json<PlanArgs>,
 ) -> Result<Json<ImportPreview>, ApiError> {
     let preview = op(&state, |s| async move { ops::plan(&s.scope, args).await }).await?;
+    Ok(Json(preview))
+}
+
+/// The three buckets of each plugin of a bundle zip uploaded as one blob
+/// (`PUT /api/v1/blobs/{sha256}` first), as `skillmeat preview BUNDLE.zip`
+/// gives them: the server opens and verifies the zip as an import of it
+/// does, with the same refusals (nothing is written).
+#[utoipa::path(
+    post,
+    path = "/api/v1/plan/bundle",
+    tag = "import",
+    request_body(content = BundlePlanArgs, example = json!({
+        "bundle": {"path": "canvas-1.0.0.zip", "size": 5161,
+            "sha256": "9f2c4e1b7a3d5f60c8e2b4a6d8f0e1c3b5a79d2e4f6081a3c5e7f9b1d3a5c7e9"}
+    })),
+    responses(
+        (status = 200, description = "Each plugin's children in three buckets", body = ImportPreview,
+            example = json!({"plugins": [{"name": "canvas", "buckets": {
+                "new": [{"kind": "skill", "name": "canvas-design", "content_hash": "3b1f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c", "current_hash": null}],
+                "existing": [], "conflict": []}}]})),
+        (status = 400, response = crate::serve::api::BadInput),
+        (status = 409, response = crate::serve::api::BlobsMissing),
+        (status = 413, response = crate::serve::api::TooLarge),
+        (status = 422, response = crate::serve::api::Unprocessable),
+    )
+)]
+pub async fn plan_bundle(
+    State(state): State<Shared>,
+    Json(args): Json<BundlePlanArgs>,
+) -> Result<Json<ImportPreview>, ApiError> {
+    let preview = op(
+        &state,
+        |s| async move { ops::plan_bundle(&s.scope, args).await },
+    )
+    .await?;
     Ok(Json(preview))
 }
 
