@@ -435,9 +435,6 @@ async fn uploaded(
     .await
 }
 
-/// Opens a bundle zip uploaded as one blob as `skillmeat add` opens a zip
-/// (verified, then extracted into scratch space); its errors name the zip
-/// by the name the client gave, never by the server's path.
 /// `POST /api/v1/plan/bundle`: the preview of a bundle zip uploaded as one
 /// blob, as `skillmeat preview BUNDLE.zip` gives it. The server opens and
 /// verifies the zip as an import of it does (the same refusals), then plans
@@ -451,6 +448,9 @@ pub async fn plan_bundle(scope: &Scope, args: BundlePlanArgs) -> Result<ImportPr
     super::import::plan_all(scope, each, args.on_conflict, resolved.warnings()).await
 }
 
+/// Opens a bundle zip uploaded as one blob as `skillmeat add` opens a zip
+/// (verified, then extracted into scratch space); its errors name the zip
+/// by the name the client gave, never by the server's path.
 async fn uploaded_bundle(
     scope: &Scope,
     zip: &UploadedFile,

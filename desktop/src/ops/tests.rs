@@ -694,6 +694,10 @@ async fn an_import_cut_off_by_a_stop_leaves_whole_plugins_only() {
     assert_eq!(skills as usize, held.len() * SKILLS);
     let report = verify(&scope).await.expect("verified");
     assert!(report.ok, "{:?}", report.problems);
+    assert!(home.path().join("collections/default/artifacts").is_dir());
+    let txn = home.path().join("collections/default/.txn");
+    let left = std::fs::read_dir(&txn).map_or(0, |d| d.count());
+    assert_eq!(left, 0, "a transaction folder is left in {}", txn.display());
     drop(scope);
 
     let next = Scope::per_call(Home::at(home.path().to_owned()), "default");

@@ -98,10 +98,11 @@ type Req = { method: string; path: string; body: unknown };
 
 /** skillmeat serve as the flow sees it: blobs it holds, the plan's buckets from
  * the collection's current hashes, a composite import that succeeds. */
-function fakeServer(opts: { has?: string[]; current?: Record<string, string>; failPuts?: number; stored?: Record<string, string> } = {}) {
+function fakeServer(opts: { has?: string[]; current?: Record<string, string>; failPuts?: number; failImports?: number; stored?: Record<string, string> } = {}) {
   const blobs = new Set(opts.has ?? []);
   const requests: Req[] = [];
   let failPuts = opts.failPuts ?? 0;
+  let failImports = opts.failImports ?? 0;
   let imported: CompositeImportArgs | null = null;
   let planned: PlanArgs | null = null;
   let polls = 0;
@@ -153,6 +154,10 @@ function fakeServer(opts: { has?: string[]; current?: Record<string, string>; fa
       return json(200, { stored });
     }
     if (p === "/api/v1/artifacts/import/composite") {
+      if (failImports > 0) {
+        failImports--;
+        return json(409, { code: "conflict", message: "another import holds the collection" });
+      }
       imported = body as CompositeImportArgs;
       const lacking = [...(imported.files ?? []), ...(imported.bundle ? [imported.bundle] : [])].filter((f) => !blobs.has(f.sha256)).map((f) => f.sha256);
       if (lacking.length) return json(409, { code: "conflict", message: `${lacking.length} blob(s) not uploaded` });
@@ -346,7 +351,7 @@ describe("the browser's Import", () => {
   });
 
   it("a bundle zip: uploaded as one blob, previewed by the server (buckets, Keep on a conflict, no page-side diff), imported with the choice", async () => {
-    const server = fakeServer({ current: { "skill:canvas-design": "c".repeat(64) } });
+    const server = fakeServer({ current: { "skill:canvas-design": "c".repeat(64) }, failImports: 1 });
     await open(server);
     const text = "PK: a bundle zip, as the fake server reads it";
     const input = m!.container.querySelector<HTMLInputElement>("input[name=import-bundle]")!;
@@ -359,7 +364,12 @@ describe("the browser's Import", () => {
     expect(m!.container.querySelector("[data-field=bundle]")?.textContent).toMatch(/^canvas-1\.0\.0\.zip: a bundle zip/);
     expect(m!.container.querySelectorAll("[data-conflict=canvas-design] button").length).toBe(0);
     expect(server.imported()).toBeNull();
-    await click(m!.container.querySelector<HTMLInputElement>('[data-conflict=canvas-design] input[value="keep"]')!);
+    const keep = () => m!.container.querySelector<HTMLInputElement>('[data-conflict=canvas-design] input[value="keep"]')!;
+    await click(keep());
+    // The first Import is refused: the preview comes back with the choice as it was.
+    await importNow();
+    expect(m!.container.querySelector("[role=alert]")?.textContent).toContain("another import holds the collection");
+    expect([server.imported(), keep().checked]).toEqual([null, true]);
     await importNow();
     const imported = server.imported()!;
     expect([imported.bundle?.sha256, imported.files]).toEqual([sha(text), undefined]);

@@ -6,7 +6,7 @@
 // CLI's message).
 import type { ImportStarted, ImportSummary, UploadedFile } from "../generated/types.ts";
 import { follow, type HashFirstApi, type UploadOutcome, uploadMissing } from "./flow.ts";
-import type { QueueOptions } from "./queue.ts";
+import { type QueueOptions, UploadCancelled } from "./queue.ts";
 
 export interface BundleImport {
   started: ImportStarted;
@@ -14,13 +14,17 @@ export interface BundleImport {
   uploaded: UploadOutcome;
 }
 
-/** SHA-256 of a file, in 1 MiB slices (the page's wasm core). */
-export async function hashFile(file: Blob): Promise<string> {
+/** SHA-256 of a file, in 1 MiB slices (the page's wasm core); stops with
+ * `UploadCancelled` when `signal` aborts. */
+export async function hashFile(file: Blob, signal?: AbortSignal): Promise<string> {
   const core = await import("../core.ts");
   await core.loadCore();
   const h = new core.FileHasher();
   const step = 1 << 20;
-  for (let at = 0; at < file.size; at += step) h.update(new Uint8Array(await file.slice(at, at + step).arrayBuffer()));
+  for (let at = 0; at < file.size; at += step) {
+    if (signal?.aborted) throw new UploadCancelled();
+    h.update(new Uint8Array(await file.slice(at, at + step).arrayBuffer()));
+  }
   return h.finish();
 }
 
@@ -35,9 +39,9 @@ export interface UploadedBundle {
 export async function uploadBundle(
   api: HashFirstApi,
   zip: File,
-  opts: QueueOptions & { hash?: (f: Blob) => Promise<string> } = {},
+  opts: QueueOptions & { hash?: (f: Blob, signal?: AbortSignal) => Promise<string> } = {},
 ): Promise<UploadedBundle> {
-  const sha256 = await (opts.hash ?? hashFile)(zip);
+  const sha256 = await (opts.hash ?? hashFile)(zip, opts.signal);
   const uploaded = await uploadMissing(api, [{ path: zip.name, sha256, size: zip.size, file: zip }], opts);
   return { bundle: { path: zip.name, sha256, size: zip.size, executable: false }, uploaded };
 }

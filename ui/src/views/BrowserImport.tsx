@@ -76,7 +76,6 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
     setUploaded(null);
     setUpload(null);
     setDiff(null);
-    setChoices({});
     return ctl;
   }
 
@@ -85,6 +84,7 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
     setChosen(null);
     setBundle(null);
     setPreviews([]);
+    setChoices({});
     setHashing(null);
     setPlanMs(null);
     setStage("hashing");
@@ -156,7 +156,9 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
     setChosen(null);
     setBundle(null);
     setPreviews([]);
+    setChoices({});
     setHashing(null);
+    setPlanMs(null);
     setStage("uploading");
     try {
       const up = await uploadBundle(api, file, { signal: ctl.signal, onProgress: setUpload });
@@ -312,6 +314,11 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
           </button>
         </div>
       )}
+      {stage === "planning" && !chosen && (
+        <div className="progress" data-field="planning-bundle">
+          <p>Uploaded; the server is opening and checking the bundle…</p>
+        </div>
+      )}
       {stage === "planning" && chosen && (
         <div className="progress" data-field="discovered">
           <p>
@@ -333,7 +340,11 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
             <progress max={upload?.totalBytes || 1} value={stage === "importing" ? upload?.totalBytes || 1 : (upload?.bytes ?? 0)} />
           </label>{" "}
           <span data-field="upload-progress">
-            {upload ? `${size(upload.bytes)} of ${size(upload.totalBytes)} (${upload.blobs}/${upload.totalBlobs} files)` : "asking the server what it lacks…"}
+            {upload
+              ? `${size(upload.bytes)} of ${size(upload.totalBytes)} (${upload.blobs}/${upload.totalBlobs} files)`
+              : stage === "importing"
+                ? "the server is importing…"
+                : "asking the server what it lacks…"}
           </span>{" "}
           {stage === "uploading" && (
             <button name="cancel" onClick={() => running.current?.abort()}>
