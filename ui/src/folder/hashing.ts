@@ -168,26 +168,27 @@ class Run {
   private async read(id: number, path: string, file: File): Promise<void> {
     const whole = this.opts.wholeBytes ?? WHOLE;
     const reader = file.stream().getReader();
-    let held: Uint8Array[] = [];
+    const held: Uint8Array[] = [];
     let size = 0;
+    let streaming = false;
     for (;;) {
       const { done, value } = await reader.read();
       if (this.settled) return void reader.cancel().catch(() => {});
       if (done) break;
-      if (!this.streamed.has(id) && size + value.byteLength <= whole) {
+      if (!streaming && size + value.byteLength <= whole) {
         held.push(value);
         size += value.byteLength;
         continue;
       }
-      if (!this.streamed.has(id)) {
+      if (!streaming) {
+        streaming = true;
         this.streamed.add(id);
         if (size > 0) this.sendPart(id, path, joined(held, size), false);
-        held = [];
       }
       this.sendPart(id, path, buffer(value), false);
       await this.room();
     }
-    if (this.streamed.has(id)) return this.sendPart(id, path, new ArrayBuffer(0), true);
+    if (streaming) return this.sendPart(id, path, new ArrayBuffer(0), true);
     const bytes = joined(held, size);
     this.batch.push({ id, path, bytes });
     this.batchBytes += bytes.byteLength;

@@ -4,15 +4,9 @@
 // /api/v1/plan/bundle`) and imported as `skillmeat add BUNDLE.zip` would
 // (it opens and verifies the zip itself: a bad bundle is refused with the
 // CLI's message).
-import type { ImportStarted, ImportSummary, UploadedFile } from "../generated/types.ts";
-import { follow, type HashFirstApi, type UploadOutcome, uploadMissing } from "./flow.ts";
+import type { UploadedFile } from "../generated/types.ts";
+import { type HashFirstApi, type UploadOutcome, uploadMissing } from "./flow.ts";
 import { type QueueOptions, UploadCancelled } from "./queue.ts";
-
-export interface BundleImport {
-  started: ImportStarted;
-  summary: ImportSummary;
-  uploaded: UploadOutcome;
-}
 
 /** SHA-256 of a file, in 1 MiB slices (the page's wasm core); stops with
  * `UploadCancelled` when `signal` aborts. */
@@ -44,17 +38,4 @@ export async function uploadBundle(
   const sha256 = await (opts.hash ?? hashFile)(zip, opts.signal);
   const uploaded = await uploadMissing(api, [{ path: zip.name, sha256, size: zip.size, file: zip }], opts);
   return { bundle: { path: zip.name, sha256, size: zip.size, executable: false }, uploaded };
-}
-
-/** Uploads `zip` ({@link uploadBundle}) and imports it, followed to the end. */
-export async function importBundle(
-  api: HashFirstApi,
-  zip: File,
-  opts: QueueOptions & { onUploaded?: (o: UploadOutcome) => void; hash?: (f: Blob) => Promise<string>; pollMs?: number } = {},
-): Promise<BundleImport> {
-  const { bundle, uploaded } = await uploadBundle(api, zip, opts);
-  opts.onUploaded?.(uploaded);
-  const started = await api.importComposite({ bundle });
-  const summary = await follow(api, started.transaction_id, { pollMs: opts.pollMs });
-  return { started, summary, uploaded };
 }

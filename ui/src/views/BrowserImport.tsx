@@ -116,20 +116,25 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
     }
   }
 
+  /** The plugins picked (`only`: undefined when all are) and their previews. */
+  function selection(): { only: string[] | undefined; shown: PluginPreview[] } {
+    const only = previews.length > 1 && selected.size < previews.length ? [...selected] : undefined;
+    return { only, shown: previews.filter((p) => !only || only.includes(p.name)) };
+  }
+
   async function importChosen() {
     if (bundle) return importBundleChosen(bundle);
     if (!chosen) return;
     const ctl = begin();
     setStage("uploading");
     try {
-      const only = previews.length > 1 && selected.size < previews.length ? [...selected] : undefined;
+      const { only, shown } = selection();
       // Only the selected plugins' files (and the marketplace's own) are sent.
       const files = filesFor(chosen.report, chosen.files, only);
       const sent = await uploadMissing(api, files, { signal: ctl.signal, onProgress: setUpload });
       if (running.current !== ctl) return;
       setUploaded(sent);
       setStage("importing");
-      const shown = previews.filter((p) => !only || only.includes(p.name));
       const s = await importUploaded(api, {
         rootName: chosen.rootName,
         files,
@@ -186,8 +191,7 @@ export function BrowserImport({ go, api, startWorker = startHashWorker }: { go: 
     const ctl = begin();
     setStage("importing");
     try {
-      const only = previews.length > 1 && selected.size < previews.length ? [...selected] : undefined;
-      const shown = previews.filter((p) => !only || only.includes(p.name));
+      const { only, shown } = selection();
       const started = await api.importComposite({ bundle: b.bundle, plugins: only, conflict_choices: childChoices(shown, choices) });
       const s = await follow(api, started.transaction_id);
       if (running.current !== ctl) return;
