@@ -920,6 +920,32 @@ fn a_bundle_uploaded_as_one_blob_imports_as_add_does() {
     }
     assert_eq!(util::snapshot(&home.path().join("collections")), before);
 
+    // A size that is not the upload's, or a path that is not a file name, is 400.
+    let size = bytes.len();
+    for (bundle, says) in [
+        (
+            json!({"path": "guardrails.zip", "sha256": sha, "size": size + 1}),
+            "is not the uploaded zip's",
+        ),
+        (
+            json!({"path": "../guardrails.zip", "sha256": sha, "size": size}),
+            "give the zip's file name",
+        ),
+        (
+            json!({"path": "a\u{0}.zip", "sha256": sha, "size": size}),
+            "give the zip's file name",
+        ),
+    ] {
+        for route in ["/api/v1/plan/bundle", "/api/v1/artifacts/import/composite"] {
+            let (status, body) = server.post_json(route, &json!({ "bundle": bundle }));
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{route}: {body}");
+            assert!(
+                body["message"].as_str().expect("a message").contains(says),
+                "{body}"
+            );
+        }
+    }
+
     // A bundle never uploaded is a 409 naming it.
     let absent = "ab".repeat(32);
     for route in ["/api/v1/plan/bundle", "/api/v1/artifacts/import/composite"] {

@@ -78,9 +78,9 @@ impl BundleManifest {
                 m.format_version
             ));
         }
-        if m.plugin.name.trim().is_empty() {
-            return Err("plugin.name is empty".into());
-        }
+        // The name becomes a folder's: the one rule for plugin names.
+        skillmeat_core::artifact::check_name(ArtifactKind::Composite, &m.plugin.name)
+            .map_err(|e| format!("plugin.name {:?}: {e}", m.plugin.name))?;
         let mut seen = HashSet::new();
         for f in &m.files {
             check_entry_path(&f.path).map_err(|e| format!("files: {:?}: {e}", f.path))?;
@@ -251,7 +251,18 @@ mod tests {
             ),
             (
                 manifest("").replace("\"name\": \"p\"", "\"name\": \" \""),
-                "plugin.name is empty",
+                "plugin.name \" \": a name cannot be empty",
+            ),
+            (
+                manifest("").replace(
+                    "\"name\": \"p\"",
+                    &format!("\"name\": \"{}\"", "é".repeat(128)),
+                ),
+                "plugin.name \"éé",
+            ),
+            (
+                manifest("").replace("\"name\": \"p\"", "\"name\": \"a/b\""),
+                "plugin.name \"a/b\"",
             ),
             (
                 manifest("").replace("skills/s", "../s"),

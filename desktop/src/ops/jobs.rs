@@ -459,6 +459,7 @@ async fn uploaded_bundle(
     let blob = upload::parse_hash(&zip.sha256)
         .map_err(|e| Error::Usage(format!("bundle: {:?}: sha256: {e}", zip.path)))?;
     let name = zip_name(&zip.path)?;
+    let size = zip.size;
     let area = scope.upload_area()?;
     super::upload::fetch_held(scope, &[blob]).await?;
     let scratch = scope.home().root().to_owned();
@@ -467,6 +468,14 @@ async fn uploaded_bundle(
         let path = area
             .find(&blob)
             .ok_or_else(|| Error::MissingBlobs(vec![blob.to_hex()]))?;
+        let held = std::fs::metadata(&path)
+            .map_err(|e| Error::io(&path, e))?
+            .len();
+        if held != size {
+            return Err(Error::Usage(format!(
+                "bundle: {name:?}: size {size} is not the uploaded zip's {held} bytes"
+            )));
+        }
         let renamed = |e: Error| match e {
             Error::BadBundle { reason, .. } => Error::BadBundle {
                 bundle: PathBuf::from(&name),
@@ -495,12 +504,15 @@ async fn uploaded_bundle(
 /// A bundle's name as given: one file name (no folder), for messages and
 /// provenance.
 fn zip_name(path: &str) -> Result<String> {
-    let name = path.rsplit(['/', '\\']).next().unwrap_or_default();
-    match name.is_empty() || name == "." || name == ".." {
-        true => Err(Error::Usage(format!(
-            "bundle: {path:?}: give the zip's file name as its path"
+    let plain = !matches!(path, "" | "." | "..")
+        && path.len() <= 255
+        && !path.contains(['/', '\\'])
+        && !path.chars().any(char::is_control);
+    match plain {
+        true => Ok(path.to_owned()),
+        false => Err(Error::Usage(format!(
+            "bundle: {path:?}: give the zip's file name as its path (no folder, no control character, at most 255 bytes)"
         ))),
-        false => Ok(name.to_owned()),
     }
 }
 

@@ -113,11 +113,16 @@ pub fn run(home: Home, config: Config) -> Result<i32> {
             config.listen
         )));
     }
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Internal(format!("starting the async runtime: {e}")))?
-        .block_on(serve(home, config))?;
+        .map_err(|e| Error::Internal(format!("starting the async runtime: {e}")))?;
+    let served = runtime.block_on(serve(home, config));
+    // Blocking work of a request cut off after the grace period (a large
+    // bundle being extracted) is not waited for: the shutdown stays bounded.
+    // Its scratch folder is swept by the next bundle opened.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    served?;
     Ok(0)
 }
 
